@@ -1,0 +1,35 @@
+#!/bin/sh
+# Installs what plainsight needs on Debian/Ubuntu: the build dependencies, and with
+# --test also the real servers and clients its end-to-end tests drive (vsftpd, dovecot,
+# inetutils-telnetd, curl, lftp, tcpdump, ...). Safe to run again.
+set -eu
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO="sudo"
+fi
+
+packages="libpcap-dev pkg-config"
+if [ "${1:-}" = "--test" ]; then
+    packages="$packages tcpdump tshark iproute2 ethtool procps psmisc
+        vsftpd dovecot-pop3d dovecot-imapd inetutils-telnetd inetutils-inetd
+        inetutils-telnet curl lftp fetchmail expect"
+fi
+
+missing=""
+for p in $packages; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+
+if [ -n "$missing" ]; then
+    echo "plainsight setup: installing$missing" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    # shellcheck disable=SC2086
+    $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+    echo "plainsight setup: cargo not found; install Rust from https://rustup.rs" >&2
+    exit 1
+fi

@@ -1,0 +1,288 @@
+//! Capture files and streams: classic pcap (either byte order, micro- or nanosecond
+//! timestamps) and pcapng (per-interface link types and timestamp resolutions), read with
+//! the streaming parser of the `pcap-parser` crate without copying packets.
+
+use std::io::Read;
+
+use pcap_parser::pcapng::Block;
+use pcap_parser::traits::PcapReaderIterator;
+use pcap_parser::{PcapBlockOwned, PcapError};
+
+use super::{CaptureError, LinkType, Packet, PacketSource};
+use crate::timestamp::Timestamp;
+
+/// Initial read buffer. Large enough to amortise reads; grows for jumbo records.
+const BUFFER_SIZE: usize = 1 << 20;
+/// No legitimate record is larger (libpcap's own maximum snapshot length is 256 KiB).
+const MAX_RECORD: usize = 16 << 20;
+
+#[derive(Clone, Copy, Debug)]
+struct Interface {
+    linktype: LinkType,
+    units_per_sec: u64,
+    offset_secs: i64,
+    snaplen: u32,
+}
+
+/// Reads packets from a pcap or pcapng byte stream.
+pub struct FileSource {
+    reader: Box<dyn PcapReaderIterator + Send>,
+    /// Bytes of the block returned last, consumed on the next call.
+    pending_consume: usize,
+    frame: u64,
+    /// Classic pcap: the file's single "interface".
+    legacy: Option<(Interface, bool)>,
+    interfaces: Vec<Interface>,
+    capacity: usize,
+    consumed: u64,
+    /// Packets skipped because they named an interface the file never described.
+    pub unknown_interface: u64,
+}
+
+/// Whether the first bytes of a file are a pcap or pcapng magic number.
+pub fn is_capture_file(head: &[u8]) -> bool {
+    const MAGICS: [[u8; 4]; 5] = [
+        [0xd4, 0xc3, 0xb2, 0xa1],
+        [0xa1, 0xb2, 0xc3, 0xd4],
+        [0x4d, 0x3c, 0xb2, 0xa1],
+        [0xa1, 0xb2, 0x3c, 0x4d],
+        [0x0a, 0x0d, 0x0d, 0x0a],
+    ];
+    head.len() >= 4 && MAGICS.iter().any(|m| head[..4] == m[..])
+}
+
+impl FileSource {
+    /// Opens a capture stream, recognising its format from the first bytes.
+    pub fn new<R: Read + Send + 'static>(mut input: R) -> Result<FileSource, CaptureError> {
+        // Read the head fully ourselves: a pipe may deliver it in pieces, and the parser
+        // wants the whole file header in its first read.
+        let mut head = Vec::with_capacity(64 * 1024);
+        (&mut input).take(64 * 1024).read_to_end(&mut head)?;
+        if head.is_empty() {
+            return Err(CaptureError::Empty);
+        }
+        if !is_capture_file(&head) {
+            let shown: Vec<String> = head.iter().take(8).map(|b| format!("{b:02x}")).collect();
+            return Err(CaptureError::NotACapture(shown.join(" ")));
+        }
+        let stream = std::io::Cursor::new(head).chain(input);
+        let reader =
+            pcap_parser::create_reader(BUFFER_SIZE, stream).map_err(|e| CaptureError::Corrupt {
+                frame: 0,
+                offset: 0,
+                what: format!("bad file header: {e}"),
+            })?;
+        Ok(FileSource {
+            reader,
+            pending_consume: 0,
+            frame: 0,
+            legacy: None,
+            interfaces: Vec::new(),
+            capacity: BUFFER_SIZE,
+            consumed: 0,
+            unknown_interface: 0,
+        })
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.reader.consume(n);
+        self.consumed += n as u64;
+    }
+
+    fn corrupt(&self, what: impl Into<String>) -> CaptureError {
+        CaptureError::Corrupt {
+            frame: self.frame,
+            offset: self.consumed,
+            what: what.into(),
+        }
+    }
+}
+
+/// What the block at the head of the buffer turned out to be.
+enum Next {
+    /// A packet: where its bytes are in the buffer, and its metadata.
+    Packet {
+        start: usize,
+        len: usize,
+        ts: Timestamp,
+        linktype: LinkType,
+        orig_len: u32,
+        block_len: usize,
+    },
+    /// A block without packet data, consumed.
+    Skip(usize),
+}
+
+impl PacketSource for FileSource {
+    fn next_packet(&mut self) -> Result<Option<Packet<'_>>, CaptureError> {
+        if self.pending_consume > 0 {
+            let n = std::mem::take(&mut self.pending_consume);
+            self.consume(n);
+        }
+        loop {
+            let base = self.reader.data().as_ptr() as usize;
+            let next = match self.reader.next() {
+                Ok((block_len, block)) => match block {
+                    PcapBlockOwned::LegacyHeader(h) => {
+                        let iface = Interface {
+                            linktype: LinkType(h.network.0 as u32),
+                            units_per_sec: if h.is_nanosecond_precision() {
+                                1_000_000_000
+                            } else {
+                                1_000_000
+                            },
+                            offset_secs: 0,
+                            snaplen: h.snaplen,
+                        };
+                        self.legacy = Some((iface, h.is_nanosecond_precision()));
+                        Next::Skip(block_len)
+                    }
+                    PcapBlockOwned::Legacy(b) => {
+                        let Some((iface, nanos)) = self.legacy else {
+                            return Err(self.corrupt("record before the file header"));
+                        };
+                        let frac = u64::from(b.ts_usec) * if nanos { 1 } else { 1000 };
+                        let data = b.data;
+                        Next::Packet {
+                            start: data.as_ptr() as usize - base,
+                            len: data.len(),
+                            ts: Timestamp::new(i64::from(b.ts_sec), frac),
+                            linktype: iface.linktype,
+                            orig_len: b.origlen,
+                            block_len,
+                        }
+                    }
+                    PcapBlockOwned::NG(Block::SectionHeader(_)) => {
+                        self.interfaces.clear();
+                        Next::Skip(block_len)
+                    }
+                    PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
+                        self.interfaces.push(Interface {
+                            linktype: LinkType(idb.linktype.0 as u32),
+                            units_per_sec: idb.ts_resolution().unwrap_or(1_000_000),
+                            offset_secs: idb.ts_offset(),
+                            snaplen: idb.snaplen,
+                        });
+                        Next::Skip(block_len)
+                    }
+                    PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
+                        match self.interfaces.get(epb.if_id as usize) {
+                            None => {
+                                self.frame += 1;
+                                self.unknown_interface += 1;
+                                Next::Skip(block_len)
+                            }
+                            Some(iface) => {
+                                let units = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
+                                let mut ts = Timestamp::from_units(units, iface.units_per_sec);
+                                ts.secs = ts.secs.saturating_add(iface.offset_secs);
+                                let caplen = (epb.caplen as usize).min(epb.data.len());
+                                Next::Packet {
+                                    start: epb.data.as_ptr() as usize - base,
+                                    len: caplen,
+                                    ts,
+                                    linktype: iface.linktype,
+                                    orig_len: epb.origlen,
+                                    block_len,
+                                }
+                            }
+                        }
+                    }
+                    PcapBlockOwned::NG(Block::SimplePacket(spb)) => match self.interfaces.first() {
+                        None => {
+                            self.frame += 1;
+                            self.unknown_interface += 1;
+                            Next::Skip(block_len)
+                        }
+                        Some(iface) => {
+                            let mut len = spb.data.len().min(spb.origlen as usize);
+                            if iface.snaplen > 0 {
+                                len = len.min(iface.snaplen as usize);
+                            }
+                            Next::Packet {
+                                start: spb.data.as_ptr() as usize - base,
+                                len,
+                                ts: Timestamp::ZERO,
+                                linktype: iface.linktype,
+                                orig_len: spb.origlen,
+                                block_len,
+                            }
+                        }
+                    },
+                    PcapBlockOwned::NG(_) => Next::Skip(block_len),
+                },
+                Err(PcapError::Eof) => return Ok(None),
+                Err(PcapError::Incomplete(_)) => {
+                    if self.reader.reader_exhausted() {
+                        return Err(CaptureError::Truncated { frame: self.frame });
+                    }
+                    self.reader
+                        .refill()
+                        .map_err(|_| CaptureError::Io(std::io::Error::other("read failed")))?;
+                    continue;
+                }
+                Err(PcapError::UnexpectedEof) => {
+                    return Err(CaptureError::Truncated { frame: self.frame });
+                }
+                Err(PcapError::BufferTooSmall) => {
+                    let wanted = self.capacity * 2;
+                    if wanted > MAX_RECORD {
+                        return Err(
+                            self.corrupt(format!("record longer than {} MiB", MAX_RECORD >> 20))
+                        );
+                    }
+                    self.capacity = wanted;
+                    if !self.reader.grow(wanted) {
+                        return Err(self.corrupt("record too long for the read buffer"));
+                    }
+                    self.reader
+                        .refill()
+                        .map_err(|_| CaptureError::Io(std::io::Error::other("read failed")))?;
+                    continue;
+                }
+                Err(e) => {
+                    let what = match e {
+                        PcapError::NomError(_, kind) => format!("malformed block ({kind:?})"),
+                        PcapError::OwnedNomError(_, kind) => format!("malformed block ({kind:?})"),
+                        PcapError::ReadError => "read error".to_string(),
+                        PcapError::HeaderNotRecognized => "unrecognised header".to_string(),
+                        other => other.to_string(),
+                    };
+                    return Err(self.corrupt(what));
+                }
+            };
+            match next {
+                Next::Skip(n) => self.consume(n),
+                Next::Packet {
+                    start,
+                    len,
+                    ts,
+                    linktype,
+                    orig_len,
+                    block_len,
+                } => {
+                    self.frame += 1;
+                    self.pending_consume = block_len;
+                    let data = self.reader.data().get(start..start + len).ok_or_else(|| {
+                        CaptureError::Corrupt {
+                            frame: self.frame,
+                            offset: self.consumed,
+                            what: "packet outside its block".into(),
+                        }
+                    })?;
+                    return Ok(Some(Packet {
+                        frame: self.frame,
+                        ts,
+                        linktype,
+                        data,
+                        orig_len,
+                    }));
+                }
+            }
+        }
+    }
+
+    fn bytes_read(&self) -> u64 {
+        self.consumed + self.pending_consume as u64
+    }
+}

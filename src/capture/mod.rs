@@ -1,0 +1,88 @@
+//! Capture sources: where packets come from (capture files, standard input, live
+//! interfaces), behind one small trait.
+
+mod file;
+pub mod writer;
+
+pub use file::{FileSource, is_capture_file};
+pub use writer::{PcapNgWriter, PcapWriter};
+
+use crate::timestamp::Timestamp;
+
+/// Link-layer header type, as numbered by tcpdump.org's LINKTYPE_ registry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct LinkType(pub u32);
+
+impl LinkType {
+    pub const NULL: LinkType = LinkType(0);
+    pub const ETHERNET: LinkType = LinkType(1);
+    /// DLT_RAW as OpenBSD numbers it in files (12) and DLT_RAW's LINKTYPE_RAW (101).
+    pub const RAW_OPENBSD: LinkType = LinkType(12);
+    pub const RAW_14: LinkType = LinkType(14);
+    pub const RAW: LinkType = LinkType(101);
+    pub const LOOP: LinkType = LinkType(108);
+    pub const LINUX_SLL: LinkType = LinkType(113);
+    pub const IPV4: LinkType = LinkType(228);
+    pub const IPV6: LinkType = LinkType(229);
+    pub const LINUX_SLL2: LinkType = LinkType(276);
+}
+
+impl std::fmt::Display for LinkType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match *self {
+            LinkType::NULL => "NULL",
+            LinkType::ETHERNET => "ETHERNET",
+            LinkType::RAW | LinkType::RAW_OPENBSD | LinkType::RAW_14 => "RAW",
+            LinkType::LOOP => "LOOP",
+            LinkType::LINUX_SLL => "LINUX_SLL",
+            LinkType::IPV4 => "IPV4",
+            LinkType::IPV6 => "IPV6",
+            LinkType::LINUX_SLL2 => "LINUX_SLL2",
+            _ => return write!(f, "{}", self.0),
+        };
+        write!(f, "{} ({})", name, self.0)
+    }
+}
+
+/// One captured packet, borrowed from the source's buffer until the next call.
+#[derive(Clone, Copy, Debug)]
+pub struct Packet<'a> {
+    /// 1-based number of the packet in its source, as Wireshark numbers frames.
+    pub frame: u64,
+    pub ts: Timestamp,
+    pub linktype: LinkType,
+    /// The captured bytes (possibly cut short by the snapshot length).
+    pub data: &'a [u8],
+    /// Length of the packet on the wire.
+    pub orig_len: u32,
+}
+
+/// Why a source stopped before its end.
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    #[error("cannot read: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("not a pcap or pcapng capture (first bytes {0})")]
+    NotACapture(String),
+    #[error("the capture is empty")]
+    Empty,
+    #[error("cut short in the middle of the record after frame {frame}")]
+    Truncated { frame: u64 },
+    #[error("corrupt record after frame {frame} (byte offset {offset}): {what}")]
+    Corrupt {
+        frame: u64,
+        offset: u64,
+        what: String,
+    },
+}
+
+/// A source of packets. Implementations stream: a packet borrows the source's buffer and
+/// is valid until the next call.
+pub trait PacketSource {
+    /// The next packet, `Ok(None)` at the end, or the error that ended the source. Oddities
+    /// that do not stop reading (an unknown pcapng interface) are counted, not returned.
+    fn next_packet(&mut self) -> Result<Option<Packet<'_>>, CaptureError>;
+
+    /// Bytes of the source consumed so far (for progress and throughput).
+    fn bytes_read(&self) -> u64;
+}

@@ -1,0 +1,285 @@
+//! Choosing a flow's protocol by content and port.
+//!
+//! Until a protocol is chosen, a flow's first bytes (up to [`PREFIX_LIMIT`] per direction)
+//! are kept, interleaved as they arrived. Every candidate protocol's probe looks at them
+//! after each new run of bytes:
+//! 1. a probe that says Yes for a protocol whose well-known port the server uses wins;
+//! 2. otherwise any Yes wins (content beats ports: FTP on 2121 is found by its banner);
+//! 3. otherwise the port's protocol wins once both sides have spoken (or enough bytes
+//!    arrived) and its probe has not said No;
+//! 4. when the sides were guessed from ports, the probes also look at the flow the other
+//!    way round, and a Yes there turns the flow around;
+//! 5. when every probe said No the flow is of no interest and is no longer inspected.
+//!
+//! The chosen dissector is then replayed the kept bytes, so it misses nothing.
+
+use std::collections::HashMap;
+
+use super::{Chunk, Dissector, Probe, ProtocolSpec};
+use crate::finding::Credential;
+use crate::flow::Direction;
+use crate::flow::reassembly::Origin;
+
+/// Bytes kept per direction while the protocol is unknown.
+pub const PREFIX_LIMIT: usize = 4096;
+/// Bytes after which the port's protocol is chosen even if only one side spoke.
+const PORT_CONTEXT: usize = 512;
+
+/// The known protocols and the ports they are expected on.
+#[derive(Debug)]
+pub struct Registry {
+    specs: Vec<ProtocolSpec>,
+    by_port: HashMap<u16, u64>,
+}
+
+/// Unknown protocol name given to [`Registry::add_port`].
+#[derive(Debug, thiserror::Error)]
+#[error("no built-in dissector is named {0:?}")]
+pub struct UnknownProtocol(pub String);
+
+impl Registry {
+    pub fn new(specs: Vec<ProtocolSpec>) -> Registry {
+        assert!(specs.len() <= 64, "at most 64 protocols");
+        let mut by_port: HashMap<u16, u64> = HashMap::new();
+        for (i, s) in specs.iter().enumerate() {
+            for &p in s.tcp_ports {
+                *by_port.entry(p).or_default() |= 1 << i;
+            }
+        }
+        Registry { specs, by_port }
+    }
+
+    /// The built-in protocols with their well-known ports.
+    pub fn builtin() -> Registry {
+        Registry::new(super::builtin_tcp())
+    }
+
+    /// Expects protocol `name` on `port` as well (a user's port map).
+    pub fn add_port(&mut self, name: &str, port: u16) -> Result<(), UnknownProtocol> {
+        let i = self
+            .specs
+            .iter()
+            .position(|s| s.name == name)
+            .ok_or_else(|| UnknownProtocol(name.to_string()))?;
+        *self.by_port.entry(port).or_default() |= 1 << i;
+        Ok(())
+    }
+
+    pub fn spec(&self, i: usize) -> &ProtocolSpec {
+        &self.specs[i]
+    }
+
+    pub fn len(&self) -> usize {
+        self.specs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.specs.is_empty()
+    }
+
+    /// Protocols expected on a server port.
+    pub fn hinted(&self, port: u16) -> u64 {
+        self.by_port.get(&port).copied().unwrap_or(0)
+    }
+
+    /// Whether some protocol is expected on this port.
+    pub fn is_service_port(&self, port: u16) -> bool {
+        self.by_port.contains_key(&port)
+    }
+
+    fn all(&self) -> u64 {
+        if self.specs.len() == 64 {
+            u64::MAX
+        } else {
+            (1u64 << self.specs.len()) - 1
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Replay {
+    Data {
+        dir: Direction,
+        start: usize,
+        end: usize,
+        origin: Origin,
+    },
+    Gap {
+        dir: Direction,
+        len: u64,
+    },
+}
+
+/// What detection concluded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Not enough bytes to tell.
+    Wait,
+    /// Protocol `spec`; `reversed` when the flow's client and server must be swapped.
+    Chosen { spec: usize, reversed: bool },
+    /// No known protocol.
+    Nothing,
+}
+
+/// The first bytes of a flow whose protocol is not known yet.
+#[derive(Debug)]
+pub struct Detector {
+    buf: [Vec<u8>; 2],
+    replay: Vec<Replay>,
+    candidates: u64,
+    /// The sides come from the handshake: do not consider turning the flow around.
+    fixed: bool,
+}
+
+fn bits(mask: u64) -> impl Iterator<Item = usize> {
+    (0..64).filter(move |i| mask & (1 << i) != 0)
+}
+
+impl Detector {
+    pub fn new(registry: &Registry, fixed_orientation: bool) -> Detector {
+        Detector {
+            buf: [Vec::new(), Vec::new()],
+            replay: Vec::new(),
+            candidates: registry.all(),
+            fixed: fixed_orientation,
+        }
+    }
+
+    /// Keeps a run of bytes, as much as the direction's prefix has room for; returns how
+    /// many bytes were kept.
+    pub fn data(&mut self, dir: Direction, chunk: Chunk<'_>) -> usize {
+        let buf = &mut self.buf[dir.index()];
+        let room = PREFIX_LIMIT.saturating_sub(buf.len());
+        let take = chunk.data.len().min(room);
+        if take > 0 {
+            let start = buf.len();
+            buf.extend_from_slice(&chunk.data[..take]);
+            self.replay.push(Replay::Data {
+                dir,
+                start,
+                end: start + take,
+                origin: Origin {
+                    frame: chunk.frame,
+                    ts: chunk.ts,
+                },
+            });
+        }
+        take
+    }
+
+    pub fn gap(&mut self, dir: Direction, len: u64) {
+        self.replay.push(Replay::Gap { dir, len });
+    }
+
+    /// Runs the probes over the bytes kept so far. With `force` (the flow ends, or the
+    /// prefix is full) a still-possible port protocol is chosen rather than waiting.
+    pub fn decide(
+        &mut self,
+        registry: &Registry,
+        server_port: u16,
+        client_port: u16,
+        force: bool,
+    ) -> Verdict {
+        let [to_server, to_client] = &self.buf;
+        let hint = registry.hinted(server_port);
+        let mut alive = 0u64;
+        let mut yes = None;
+        let mut hinted_maybe = None;
+        for i in bits(self.candidates) {
+            match (registry.spec(i).probe)(to_server, to_client) {
+                Probe::Yes => {
+                    if hint & (1 << i) != 0 {
+                        return Verdict::Chosen {
+                            spec: i,
+                            reversed: false,
+                        };
+                    }
+                    yes.get_or_insert(i);
+                    alive |= 1 << i;
+                }
+                Probe::Maybe => {
+                    if hint & (1 << i) != 0 {
+                        hinted_maybe.get_or_insert(i);
+                    }
+                    alive |= 1 << i;
+                }
+                Probe::No => {}
+            }
+        }
+        if let Some(i) = yes {
+            return Verdict::Chosen {
+                spec: i,
+                reversed: false,
+            };
+        }
+        let context = (!to_server.is_empty() && !to_client.is_empty())
+            || to_server.len() + to_client.len() >= PORT_CONTEXT;
+        if let Some(i) = hinted_maybe
+            && (context || force)
+        {
+            return Verdict::Chosen {
+                spec: i,
+                reversed: false,
+            };
+        }
+        if !self.fixed {
+            let rev_hint = registry.hinted(client_port);
+            let mut rev_yes = None;
+            for i in bits(self.candidates) {
+                match (registry.spec(i).probe)(to_client, to_server) {
+                    Probe::Yes => {
+                        if rev_hint & (1 << i) != 0 || rev_yes.is_none() {
+                            rev_yes = Some(i);
+                        }
+                        alive |= 1 << i;
+                    }
+                    Probe::Maybe => alive |= 1 << i,
+                    Probe::No => {}
+                }
+            }
+            if let Some(i) = rev_yes {
+                return Verdict::Chosen {
+                    spec: i,
+                    reversed: true,
+                };
+            }
+        }
+        self.candidates = alive;
+        let full = self.buf.iter().any(|b| b.len() >= PREFIX_LIMIT);
+        if alive == 0 || force || full {
+            return Verdict::Nothing;
+        }
+        Verdict::Wait
+    }
+
+    /// Hands the kept bytes, in their original order, to the chosen dissector.
+    pub fn replay(&self, dissector: &mut dyn Dissector, reversed: bool, out: &mut Vec<Credential>) {
+        for r in &self.replay {
+            match *r {
+                Replay::Data {
+                    dir,
+                    start,
+                    end,
+                    origin,
+                } => {
+                    let dir = if reversed { dir.opposite() } else { dir };
+                    let data =
+                        &self.buf[if reversed { dir.opposite() } else { dir }.index()][start..end];
+                    dissector.data(
+                        dir,
+                        Chunk {
+                            data,
+                            frame: origin.frame,
+                            ts: origin.ts,
+                        },
+                        out,
+                    );
+                }
+                Replay::Gap { dir, len } => {
+                    let dir = if reversed { dir.opposite() } else { dir };
+                    dissector.gap(dir, len, out);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,387 @@
+//! The SASL layer (RFC 4422) shared by POP3, IMAP and SMTP: the client's base64 responses
+//! to the server's challenges, decoded per mechanism into a credential.
+//!
+//! The protocol dissector does the framing (`+ ` or `334 ` challenges, the final status);
+//! this module only knows mechanisms:
+//! - `PLAIN` (RFC 4616): `authzid NUL authcid NUL passwd`;
+//! - `LOGIN`: the user name, then the password, each its own response;
+//! - `CRAM-MD5` (RFC 2195): the server's challenge and `user SP hex(HMAC-MD5)`;
+//! - `XOAUTH2` and `OAUTHBEARER` (RFC 7628): a bearer token.
+//!
+//! A response of `*` cancels the exchange (no finding). Mechanisms that expose nothing
+//! crackable on the wire (SCRAM, GSSAPI, EXTERNAL) are not started.
+
+use base64::Engine as _;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+
+use crate::finding::{Credential, Hashcat, Kind};
+use crate::timestamp::Timestamp;
+
+/// Standard base64, lenient about padding as real clients are.
+pub const BASE64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+
+/// Decodes base64 after trimming surrounding whitespace; `=` alone is the empty string.
+pub fn decode_base64(text: &[u8]) -> Option<Vec<u8>> {
+    let t = text.trim_ascii();
+    if t == b"=" {
+        return Some(Vec::new());
+    }
+    BASE64.decode(t).ok()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mechanism {
+    Plain,
+    Login,
+    CramMd5,
+    XOAuth2,
+    OAuthBearer,
+}
+
+impl Mechanism {
+    /// The mechanisms whose exchange exposes a credential, by their registered name.
+    pub fn from_name(name: &[u8]) -> Option<Mechanism> {
+        let upper = name.to_ascii_uppercase();
+        Some(match upper.as_slice() {
+            b"PLAIN" => Mechanism::Plain,
+            b"LOGIN" => Mechanism::Login,
+            b"CRAM-MD5" => Mechanism::CramMd5,
+            b"XOAUTH2" => Mechanism::XOAuth2,
+            b"OAUTHBEARER" => Mechanism::OAuthBearer,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Mechanism::Plain => "PLAIN",
+            Mechanism::Login => "LOGIN",
+            Mechanism::CramMd5 => "CRAM-MD5",
+            Mechanism::XOAuth2 => "XOAUTH2",
+            Mechanism::OAuthBearer => "OAUTHBEARER",
+        }
+    }
+
+    fn kind(self) -> Kind {
+        match self {
+            Mechanism::Plain | Mechanism::Login => Kind::Cleartext,
+            Mechanism::CramMd5 => Kind::ChallengeResponse,
+            Mechanism::XOAuth2 | Mechanism::OAuthBearer => Kind::Token,
+        }
+    }
+}
+
+/// Where an exchange stands after a client response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// More responses are expected.
+    Continue,
+    /// The credential is complete; the server's verdict is next.
+    Complete,
+    /// The client cancelled with `*`.
+    Cancelled,
+    /// The response was not what the mechanism defines.
+    Invalid,
+}
+
+/// One SASL authentication exchange.
+#[derive(Clone, Debug)]
+pub struct Exchange {
+    mech: Mechanism,
+    user: Option<Vec<u8>>,
+    secret: Option<Vec<u8>>,
+    /// Decoded server challenge (CRAM-MD5).
+    challenge: Option<Vec<u8>>,
+    challenge_b64: Option<Vec<u8>>,
+    response_b64: Option<Vec<u8>>,
+    responses: u32,
+    frames: Vec<u64>,
+    ts: Timestamp,
+    complete: bool,
+}
+
+impl Exchange {
+    /// Starts an exchange for a mechanism name, or `None` when that mechanism exposes no
+    /// credential.
+    pub fn start(name: &[u8]) -> Option<Exchange> {
+        Mechanism::from_name(name).map(|mech| Exchange {
+            mech,
+            user: None,
+            secret: None,
+            challenge: None,
+            challenge_b64: None,
+            response_b64: None,
+            responses: 0,
+            frames: Vec::new(),
+            ts: Timestamp::ZERO,
+            complete: false,
+        })
+    }
+
+    pub fn mechanism(&self) -> Mechanism {
+        self.mech
+    }
+
+    pub fn is_complete(&self) -> bool {
+        self.complete
+    }
+
+    /// A server challenge (the base64 text after `+ ` or `334 `).
+    pub fn server_challenge(&mut self, b64: &[u8]) {
+        if self.mech == Mechanism::CramMd5 && self.challenge.is_none() {
+            self.challenge = decode_base64(b64);
+            self.challenge_b64 = Some(b64.trim_ascii().to_vec());
+        }
+    }
+
+    /// A client response (or the initial response sent with the command).
+    pub fn client_response(&mut self, b64: &[u8], frames: &[u64], ts: Timestamp) -> Step {
+        if self.complete {
+            return Step::Complete;
+        }
+        if b64.trim_ascii() == b"*" {
+            return Step::Cancelled;
+        }
+        let Some(data) = decode_base64(b64) else {
+            return Step::Invalid;
+        };
+        self.responses += 1;
+        self.frames.extend_from_slice(frames);
+        self.ts = ts;
+        let step = match self.mech {
+            Mechanism::Plain => match parse_plain(&data) {
+                Some((_authzid, authcid, passwd)) => {
+                    self.user = Some(authcid.to_vec());
+                    self.secret = Some(passwd.to_vec());
+                    Step::Complete
+                }
+                None => Step::Invalid,
+            },
+            Mechanism::Login => {
+                if self.user.is_none() {
+                    self.user = Some(data);
+                    Step::Continue
+                } else {
+                    self.secret = Some(data);
+                    Step::Complete
+                }
+            }
+            Mechanism::CramMd5 => match data.iter().rposition(|&b| b == b' ') {
+                Some(i) => {
+                    self.user = Some(data[..i].to_vec());
+                    self.secret = Some(data[i + 1..].to_vec());
+                    self.response_b64 = Some(b64.trim_ascii().to_vec());
+                    Step::Complete
+                }
+                None => Step::Invalid,
+            },
+            Mechanism::XOAuth2 => match parse_xoauth2(&data) {
+                Some((user, token)) => {
+                    self.user = Some(user.to_vec());
+                    self.secret = Some(token.to_vec());
+                    Step::Complete
+                }
+                // The server's error challenge gets an empty response: not a credential.
+                None if data.is_empty() => Step::Continue,
+                None => Step::Invalid,
+            },
+            Mechanism::OAuthBearer => match parse_oauthbearer(&data) {
+                Some((user, token)) => {
+                    self.user = user.map(<[u8]>::to_vec);
+                    self.secret = Some(token.to_vec());
+                    Step::Complete
+                }
+                None if data.is_empty() => Step::Continue,
+                None => Step::Invalid,
+            },
+        };
+        if step == Step::Complete {
+            self.complete = true;
+        }
+        step
+    }
+
+    /// The credential of a complete exchange, for `protocol`, its mechanism named
+    /// `<command> <MECHANISM>` (e.g. `AUTH PLAIN`).
+    pub fn credential(&self, protocol: &'static str, command: &str) -> Option<Credential> {
+        if !self.complete {
+            return None;
+        }
+        let mut c = Credential::new(
+            protocol,
+            format!("{} {}", command, self.mech.name()),
+            self.mech.kind(),
+            self.ts,
+        );
+        c.username = self.user.clone();
+        c.secret = self.secret.clone();
+        c.add_frames(self.frames.iter().copied());
+        if self.mech == Mechanism::CramMd5 {
+            c.challenge = self.challenge.clone();
+            if let (Some(ch), Some(resp)) = (&self.challenge_b64, &self.response_b64) {
+                c.hashcat = Some(Hashcat {
+                    mode: 10200,
+                    hash: format!(
+                        "$cram_md5${}${}",
+                        String::from_utf8_lossy(ch),
+                        String::from_utf8_lossy(resp)
+                    ),
+                });
+            }
+        }
+        Some(c)
+    }
+}
+
+/// `authzid NUL authcid NUL passwd` (RFC 4616).
+pub fn parse_plain(data: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+    let mut parts = data.splitn(3, |&b| b == 0);
+    let authzid = parts.next()?;
+    let authcid = parts.next()?;
+    let passwd = parts.next()?;
+    Some((authzid, authcid, passwd))
+}
+
+/// `user=<user> ^A auth=<type> <token> ^A ^A` (Google's XOAUTH2).
+fn parse_xoauth2(data: &[u8]) -> Option<(&[u8], &[u8])> {
+    let mut user = None;
+    let mut auth = None;
+    for field in data.split(|&b| b == 1) {
+        if let Some(u) = field.strip_prefix(b"user=") {
+            user = Some(u);
+        } else if let Some(a) = field.strip_prefix(b"auth=") {
+            auth = Some(a);
+        }
+    }
+    Some((user?, auth?))
+}
+
+/// `n,a=<user>, ^A auth=Bearer <token> ^A ... ^A ^A` (RFC 7628).
+fn parse_oauthbearer(data: &[u8]) -> Option<(Option<&[u8]>, &[u8])> {
+    let mut fields = data.split(|&b| b == 1);
+    let gs2 = fields.next()?;
+    let user = gs2
+        .split(|&b| b == b',')
+        .find_map(|p| p.strip_prefix(b"a="))
+        .filter(|u| !u.is_empty());
+    let auth = fields.find_map(|f| f.strip_prefix(b"auth="))?;
+    Some((user, auth))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b64(s: &[u8]) -> Vec<u8> {
+        BASE64.encode(s).into_bytes()
+    }
+
+    #[test]
+    fn plain_with_and_without_authzid() {
+        let mut x = Exchange::start(b"plain").unwrap();
+        assert_eq!(
+            x.client_response(&b64(b"\0tim\0tanstaaftanstaaf"), &[3], Timestamp::ZERO),
+            Step::Complete
+        );
+        let c = x.credential("pop3", "AUTH").unwrap();
+        assert_eq!(c.username.as_deref(), Some(&b"tim"[..]));
+        assert_eq!(c.secret.as_deref(), Some(&b"tanstaaftanstaaf"[..]));
+        assert_eq!(c.mechanism, "AUTH PLAIN");
+        let mut x = Exchange::start(b"PLAIN").unwrap();
+        x.client_response(&b64(b"admin\0bob\0p\0w"), &[1], Timestamp::ZERO);
+        let c = x.credential("imap", "AUTHENTICATE").unwrap();
+        assert_eq!(c.username.as_deref(), Some(&b"bob"[..]));
+        assert_eq!(c.secret.as_deref(), Some(&b"p\0w"[..]));
+    }
+
+    #[test]
+    fn login_takes_two_responses() {
+        let mut x = Exchange::start(b"LOGIN").unwrap();
+        x.server_challenge(b"VXNlcm5hbWU6");
+        assert_eq!(
+            x.client_response(&b64(b"alice"), &[1], Timestamp::ZERO),
+            Step::Continue
+        );
+        assert_eq!(
+            x.client_response(&b64("pässwort".as_bytes()), &[2], Timestamp::ZERO),
+            Step::Complete
+        );
+        let c = x.credential("smtp", "AUTH").unwrap();
+        assert_eq!(c.secret.as_deref(), Some("pässwort".as_bytes()));
+        assert_eq!(c.frames, vec![1, 2]);
+    }
+
+    #[test]
+    fn cancel_and_garbage() {
+        let mut x = Exchange::start(b"LOGIN").unwrap();
+        assert_eq!(
+            x.client_response(b"*", &[1], Timestamp::ZERO),
+            Step::Cancelled
+        );
+        assert!(x.credential("pop3", "AUTH").is_none());
+        let mut x = Exchange::start(b"PLAIN").unwrap();
+        assert_eq!(
+            x.client_response(b"!!!notbase64", &[1], Timestamp::ZERO),
+            Step::Invalid
+        );
+        assert!(Exchange::start(b"SCRAM-SHA-256").is_none());
+        assert!(Exchange::start(b"GSSAPI").is_none());
+    }
+
+    #[test]
+    fn cram_md5_rfc2195_example() {
+        // RFC 2195 section 2: user tim, secret tanstaaftanstaaf.
+        let mut x = Exchange::start(b"CRAM-MD5").unwrap();
+        x.server_challenge(b"PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+");
+        let step = x.client_response(
+            b"dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw",
+            &[7],
+            Timestamp::ZERO,
+        );
+        assert_eq!(step, Step::Complete);
+        let c = x.credential("imap", "AUTHENTICATE").unwrap();
+        assert_eq!(c.kind, Kind::ChallengeResponse);
+        assert_eq!(c.username.as_deref(), Some(&b"tim"[..]));
+        assert_eq!(
+            c.secret.as_deref(),
+            Some(&b"b913a602c7eda7a495b4e6e7334d3890"[..])
+        );
+        assert_eq!(
+            c.challenge.as_deref(),
+            Some(&b"<1896.697170952@postoffice.reston.mci.net>"[..])
+        );
+        let h = c.hashcat.unwrap();
+        assert_eq!(h.mode, 10200);
+        assert_eq!(
+            h.hash,
+            "$cram_md5$PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+$dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw"
+        );
+    }
+
+    #[test]
+    fn xoauth2_token() {
+        let mut x = Exchange::start(b"XOAUTH2").unwrap();
+        x.client_response(
+            &b64(b"user=joe.speedboat\x01auth=Bearer AAAA\x01\x01"),
+            &[1],
+            Timestamp::ZERO,
+        );
+        let c = x.credential("pop3", "AUTH").unwrap();
+        assert_eq!(c.kind, Kind::Token);
+        assert_eq!(c.username.as_deref(), Some(&b"joe.speedboat"[..]));
+        assert_eq!(c.secret.as_deref(), Some(&b"Bearer AAAA"[..]));
+        let mut x = Exchange::start(b"OAUTHBEARER").unwrap();
+        x.client_response(&b64(b"n,a=user@example.com,\x01host=server.example.com\x01port=143\x01auth=Bearer vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==\x01\x01"), &[1], Timestamp::ZERO);
+        let c = x.credential("imap", "AUTHENTICATE").unwrap();
+        assert_eq!(c.username.as_deref(), Some(&b"user@example.com"[..]));
+        assert_eq!(
+            c.secret.as_deref(),
+            Some(&b"Bearer vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg=="[..])
+        );
+    }
+}

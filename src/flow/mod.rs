@@ -1,0 +1,341 @@
+//! The flow table: one entry per TCP connection (or UDP conversation), keyed by the
+//! canonical 4-tuple, with least-recently-active eviction and idle expiry in O(1).
+
+pub mod reassembly;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use crate::finding::Endpoint;
+use crate::timestamp::Timestamp;
+
+/// Which way bytes travel, relative to the side that opened the connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Client to server.
+    ToServer = 0,
+    /// Server to client.
+    ToClient = 1,
+}
+
+impl Direction {
+    pub fn opposite(self) -> Direction {
+        match self {
+            Direction::ToServer => Direction::ToClient,
+            Direction::ToClient => Direction::ToServer,
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Transport protocol of a flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Transport {
+    Tcp,
+    Udp,
+}
+
+/// The 4-tuple (plus transport), the same for both directions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FlowKey {
+    transport: Transport,
+    lo: (IpAddr, u16),
+    hi: (IpAddr, u16),
+}
+
+impl FlowKey {
+    pub fn new(transport: Transport, a: (IpAddr, u16), b: (IpAddr, u16)) -> FlowKey {
+        if a <= b {
+            FlowKey {
+                transport,
+                lo: a,
+                hi: b,
+            }
+        } else {
+            FlowKey {
+                transport,
+                lo: b,
+                hi: a,
+            }
+        }
+    }
+
+    /// A hash that is the same for both directions, for sharding flows over workers.
+    pub fn symmetric_hash(&self) -> u64 {
+        use std::hash::BuildHasher;
+        foldhash::fast::FixedState::with_seed(0x5eed).hash_one(self)
+    }
+}
+
+/// How the client and server sides of a flow were decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Orientation {
+    /// From the SYN / SYN-ACK handshake: certain.
+    Handshake,
+    /// From the ports (a known service port, or the lower port): a guess that content may
+    /// correct.
+    Ports,
+}
+
+/// One connection.
+#[derive(Debug)]
+pub struct Flow<T> {
+    pub key: FlowKey,
+    pub client: Endpoint,
+    pub server: Endpoint,
+    pub orientation: Orientation,
+    pub first_seen: Timestamp,
+    pub last_seen: Timestamp,
+    /// The connection ended (FIN both ways, RST); the entry stays a while so late packets
+    /// do not start a new flow.
+    pub closed: bool,
+    /// Per-flow state of the layers above (reassembly, dissector).
+    pub state: T,
+}
+
+impl<T> Flow<T> {
+    /// Direction of a packet sent from `src`.
+    pub fn direction_from(&self, src: (IpAddr, u16)) -> Direction {
+        if src == (self.client.ip, self.client.port) {
+            Direction::ToServer
+        } else {
+            Direction::ToClient
+        }
+    }
+}
+
+/// Index of a flow in the table, valid until the flow is removed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FlowId(u32);
+
+const NIL: u32 = u32::MAX;
+
+#[derive(Debug)]
+struct Slot<T> {
+    flow: Option<Flow<T>>,
+    prev: u32,
+    next: u32,
+}
+
+/// Flows keyed by 4-tuple, kept in order of last activity.
+#[derive(Debug)]
+pub struct FlowTable<T> {
+    map: HashMap<FlowKey, u32, foldhash::fast::RandomState>,
+    slots: Vec<Slot<T>>,
+    free: Vec<u32>,
+    /// Most recently active.
+    head: u32,
+    /// Least recently active.
+    tail: u32,
+    capacity: usize,
+}
+
+impl<T> FlowTable<T> {
+    /// A table holding at most `capacity` flows.
+    pub fn new(capacity: usize) -> FlowTable<T> {
+        FlowTable {
+            map: HashMap::default(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            head: NIL,
+            tail: NIL,
+            capacity: capacity.clamp(1, NIL as usize - 1),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    pub fn is_full(&self) -> bool {
+        self.map.len() >= self.capacity
+    }
+
+    pub fn lookup(&self, key: &FlowKey) -> Option<FlowId> {
+        self.map.get(key).map(|&i| FlowId(i))
+    }
+
+    pub fn get(&self, id: FlowId) -> Option<&Flow<T>> {
+        self.slots.get(id.0 as usize)?.flow.as_ref()
+    }
+
+    pub fn get_mut(&mut self, id: FlowId) -> Option<&mut Flow<T>> {
+        self.slots.get_mut(id.0 as usize)?.flow.as_mut()
+    }
+
+    fn unlink(&mut self, i: u32) {
+        let (prev, next) = {
+            let s = &self.slots[i as usize];
+            (s.prev, s.next)
+        };
+        if prev != NIL {
+            self.slots[prev as usize].next = next;
+        } else {
+            self.head = next;
+        }
+        if next != NIL {
+            self.slots[next as usize].prev = prev;
+        } else {
+            self.tail = prev;
+        }
+        let s = &mut self.slots[i as usize];
+        s.prev = NIL;
+        s.next = NIL;
+    }
+
+    fn link_front(&mut self, i: u32) {
+        let old = self.head;
+        {
+            let s = &mut self.slots[i as usize];
+            s.prev = NIL;
+            s.next = old;
+        }
+        if old != NIL {
+            self.slots[old as usize].prev = i;
+        } else {
+            self.tail = i;
+        }
+        self.head = i;
+    }
+
+    /// Marks a flow as the most recently active.
+    pub fn touch(&mut self, id: FlowId, now: Timestamp) {
+        if let Some(f) = self
+            .slots
+            .get_mut(id.0 as usize)
+            .and_then(|s| s.flow.as_mut())
+        {
+            if now > f.last_seen {
+                f.last_seen = now;
+            }
+            if self.head != id.0 {
+                self.unlink(id.0);
+                self.link_front(id.0);
+            }
+        }
+    }
+
+    /// Inserts a new flow. The caller makes room first when the table is full
+    /// ([`FlowTable::pop_least_recent`]).
+    pub fn insert(&mut self, flow: Flow<T>) -> FlowId {
+        let key = flow.key;
+        let i = match self.free.pop() {
+            Some(i) => {
+                self.slots[i as usize].flow = Some(flow);
+                i
+            }
+            None => {
+                self.slots.push(Slot {
+                    flow: Some(flow),
+                    prev: NIL,
+                    next: NIL,
+                });
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.link_front(i);
+        self.map.insert(key, i);
+        FlowId(i)
+    }
+
+    pub fn remove(&mut self, id: FlowId) -> Option<Flow<T>> {
+        let flow = self.slots.get_mut(id.0 as usize)?.flow.take()?;
+        self.unlink(id.0);
+        self.map.remove(&flow.key);
+        self.free.push(id.0);
+        Some(flow)
+    }
+
+    /// The least recently active flow.
+    pub fn least_recent(&self) -> Option<(FlowId, &Flow<T>)> {
+        if self.tail == NIL {
+            return None;
+        }
+        let f = self.slots[self.tail as usize].flow.as_ref()?;
+        Some((FlowId(self.tail), f))
+    }
+
+    /// Removes and returns the least recently active flow.
+    pub fn pop_least_recent(&mut self) -> Option<Flow<T>> {
+        let (id, _) = self.least_recent()?;
+        self.remove(id)
+    }
+
+    /// Removes every flow, least recently active first.
+    pub fn drain(&mut self) -> impl Iterator<Item = Flow<T>> + '_ {
+        std::iter::from_fn(move || self.pop_least_recent())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    fn key(port: u16) -> FlowKey {
+        let a = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
+        let b = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2));
+        FlowKey::new(Transport::Tcp, (a, port), (b, 21))
+    }
+
+    fn flow(port: u16, t: i64) -> Flow<u16> {
+        let k = key(port);
+        Flow {
+            key: k,
+            client: Endpoint { ip: k.lo.0, port },
+            server: Endpoint {
+                ip: k.hi.0,
+                port: 21,
+            },
+            orientation: Orientation::Handshake,
+            first_seen: Timestamp::new(t, 0),
+            last_seen: Timestamp::new(t, 0),
+            closed: false,
+            state: port,
+        }
+    }
+
+    #[test]
+    fn key_is_symmetric() {
+        let a = (IpAddr::V4(Ipv4Addr::new(1, 2, 3, 4)), 1000);
+        let b = (IpAddr::V4(Ipv4Addr::new(5, 6, 7, 8)), 21);
+        assert_eq!(
+            FlowKey::new(Transport::Tcp, a, b),
+            FlowKey::new(Transport::Tcp, b, a)
+        );
+        assert_eq!(
+            FlowKey::new(Transport::Tcp, a, b).symmetric_hash(),
+            FlowKey::new(Transport::Tcp, b, a).symmetric_hash()
+        );
+        assert_ne!(
+            FlowKey::new(Transport::Tcp, a, b),
+            FlowKey::new(Transport::Udp, a, b)
+        );
+    }
+
+    #[test]
+    fn lru_order_and_reuse() {
+        let mut t = FlowTable::new(10);
+        let a = t.insert(flow(1, 1));
+        let b = t.insert(flow(2, 2));
+        let _c = t.insert(flow(3, 3));
+        assert_eq!(t.least_recent().unwrap().1.state, 1);
+        t.touch(a, Timestamp::new(4, 0));
+        assert_eq!(t.least_recent().unwrap().1.state, 2);
+        assert_eq!(t.remove(b).unwrap().state, 2);
+        assert_eq!(t.pop_least_recent().unwrap().state, 3);
+        assert_eq!(t.len(), 1);
+        let d = t.insert(flow(4, 5));
+        assert_eq!(t.lookup(&key(4)), Some(d));
+        let order: Vec<u16> = t.drain().map(|f| f.state).collect();
+        assert_eq!(order, vec![1, 4]);
+        assert!(t.is_empty());
+    }
+}

@@ -1,0 +1,590 @@
+//! TCP reassembly of one direction of a connection (RFC 9293 sequence space).
+//!
+//! Segments go in in capture order; ordered bytes come out, each run tagged with the frame
+//! and time of the packet that carried it. Out-of-order segments wait in a buffer until the
+//! hole before them fills. Retransmitted and overlapping bytes come out once: the copy
+//! seen first wins (the policy most IDSs default to), and overlapping copies whose bytes
+//! differ are counted as conflicts. A hole that cannot fill any more (the peer acknowledged
+//! the bytes, the buffer is full, or the stream ends) comes out as a gap, so the consumer
+//! can resynchronise.
+//!
+//! Sequence numbers are 32-bit and wrap; internally every byte gets a 64-bit stream offset,
+//! so a stream may be longer than 4 GiB.
+
+use std::collections::BTreeMap;
+
+use crate::timestamp::Timestamp;
+
+/// Where bytes came from: the packet that carried them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub frame: u64,
+    pub ts: Timestamp,
+}
+
+/// What reassembly hands to the consumer, in stream order.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Delivery<'a> {
+    Data(&'a [u8], Origin),
+    /// `len` bytes of the stream are missing from the capture.
+    Gap(u64),
+}
+
+#[derive(Debug)]
+struct Pending {
+    data: Vec<u8>,
+    /// Length on the wire: more than `data.len()` when the capture cut the packet short.
+    wire_len: u64,
+    origin: Origin,
+}
+
+/// A TCP segment as reassembly needs it.
+#[derive(Clone, Copy, Debug)]
+pub struct Segment<'a> {
+    pub seq: u32,
+    /// The payload bytes the capture holds.
+    pub payload: &'a [u8],
+    /// The payload length on the wire (more than `payload.len()` when the capture cut
+    /// the packet short).
+    pub wire_len: u32,
+    pub fin: bool,
+    pub origin: Origin,
+}
+
+/// Counters that reassembly keeps for the end-of-scan summary.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReassemblyStats {
+    /// Segments (or parts) that repeated bytes already delivered or buffered.
+    pub retransmitted: u64,
+    /// Overlapping copies of buffered bytes that disagreed with the first copy.
+    pub conflicts: u64,
+    /// Segments buffered out of order.
+    pub out_of_order: u64,
+    /// Gaps reported to the consumer.
+    pub gaps: u64,
+    /// Bytes reported as missing.
+    pub gap_bytes: u64,
+    /// Segments ignored because they lay too far outside the window.
+    pub out_of_window: u64,
+}
+
+/// Segments further than this from the next expected byte are not believed.
+const MAX_WINDOW: i64 = 1 << 30;
+
+/// Reassembles one direction of a TCP connection.
+#[derive(Debug, Default)]
+pub struct HalfStream {
+    /// Sequence number of the next byte to deliver, once known.
+    next_seq: Option<u32>,
+    /// Stream offset of `next_seq`.
+    offset: u64,
+    /// Initial sequence number from the SYN, when seen.
+    isn: Option<u32>,
+    pending: BTreeMap<u64, Pending>,
+    pending_bytes: usize,
+    /// Stream offset of the FIN, when seen.
+    fin_at: Option<u64>,
+    /// Bytes delivered so far.
+    delivered: u64,
+    pub stats: ReassemblyStats,
+}
+
+/// Signed distance from `from` to `to` in sequence space.
+fn seq_delta(to: u32, from: u32) -> i64 {
+    i64::from(to.wrapping_sub(from) as i32)
+}
+
+impl HalfStream {
+    pub fn new() -> HalfStream {
+        HalfStream::default()
+    }
+
+    /// The initial sequence number, if a SYN was seen.
+    pub fn isn(&self) -> Option<u32> {
+        self.isn
+    }
+
+    /// Bytes delivered to the consumer so far.
+    pub fn delivered(&self) -> u64 {
+        self.delivered
+    }
+
+    /// Bytes waiting out of order.
+    pub fn pending_bytes(&self) -> usize {
+        self.pending_bytes
+    }
+
+    /// Whether the FIN was seen and every byte before it has been delivered.
+    pub fn finished(&self) -> bool {
+        matches!(self.fin_at, Some(f) if self.offset >= f && self.pending.is_empty())
+    }
+
+    /// Whether any byte or SYN was seen in this direction.
+    pub fn started(&self) -> bool {
+        self.next_seq.is_some()
+    }
+
+    /// A SYN from this side: the stream starts after it. A SYN with a new ISN before any
+    /// data replaces the old one (a retransmitted SYN of a new attempt).
+    pub fn syn(&mut self, seq: u32) {
+        if self.delivered == 0 && self.pending.is_empty() {
+            self.isn = Some(seq);
+            self.next_seq = Some(seq.wrapping_add(1));
+            self.offset = 0;
+            self.fin_at = None;
+        }
+    }
+
+    /// Adds a segment and hands every byte that became deliverable to `out`, in order.
+    /// `wire_len` is the payload length on the wire (`payload` may be shorter when the
+    /// capture cut the packet). `cap` bounds the bytes this direction may hold out of order.
+    pub fn segment(&mut self, seg: Segment<'_>, cap: usize, out: &mut impl FnMut(Delivery<'_>)) {
+        let Segment {
+            seq,
+            payload,
+            wire_len,
+            fin,
+            origin,
+        } = seg;
+        let wire_len = u64::from(wire_len.max(payload.len() as u32));
+        let Some(next) = self.next_seq else {
+            if wire_len == 0 && !fin {
+                return;
+            }
+            // Picked up in the middle: the stream starts here.
+            self.next_seq = Some(seq);
+            return self.segment(seg, cap, out);
+        };
+        let delta = seq_delta(seq, next);
+        if !(-MAX_WINDOW..=MAX_WINDOW).contains(&delta) {
+            self.stats.out_of_window += 1;
+            return;
+        }
+        let start = self.offset as i64 + delta;
+        let end = start + wire_len as i64;
+        if fin && self.fin_at.is_none() && end >= 0 {
+            self.fin_at = Some(end as u64);
+        }
+        if wire_len == 0 {
+            return;
+        }
+        if end <= self.offset as i64 {
+            self.stats.retransmitted += 1;
+            return;
+        }
+        if start <= self.offset as i64 {
+            let skip = (self.offset as i64 - start) as u64;
+            if skip > 0 {
+                self.stats.retransmitted += 1;
+            }
+            self.deliver(payload, wire_len, skip, origin, out);
+            self.drain(out);
+        } else {
+            self.buffer(start as u64, payload, wire_len, origin);
+            if self.pending_bytes > cap {
+                self.skip_first_hole(out);
+            }
+        }
+    }
+
+    /// Delivers `payload` (whose first byte is `skip` bytes before the next expected one)
+    /// and advances the stream.
+    fn deliver(
+        &mut self,
+        payload: &[u8],
+        wire_len: u64,
+        skip: u64,
+        origin: Origin,
+        out: &mut impl FnMut(Delivery<'_>),
+    ) {
+        let captured = payload.len() as u64;
+        if skip < captured {
+            let data = &payload[skip as usize..];
+            self.delivered += data.len() as u64;
+            out(Delivery::Data(data, origin));
+        }
+        let advance = wire_len - skip;
+        let missing = wire_len - skip.max(captured);
+        if missing > 0 {
+            self.report_gap(missing, out);
+        }
+        self.advance(advance);
+    }
+
+    fn advance(&mut self, n: u64) {
+        self.offset += n;
+        if let Some(next) = self.next_seq.as_mut() {
+            *next = next.wrapping_add(n as u32);
+        }
+    }
+
+    fn report_gap(&mut self, len: u64, out: &mut impl FnMut(Delivery<'_>)) {
+        self.stats.gaps += 1;
+        self.stats.gap_bytes += len;
+        out(Delivery::Gap(len));
+    }
+
+    /// Delivers buffered segments that the stream has reached.
+    fn drain(&mut self, out: &mut impl FnMut(Delivery<'_>)) {
+        while let Some(entry) = self.pending.first_entry() {
+            let start = *entry.key();
+            if start > self.offset {
+                break;
+            }
+            let p = entry.remove();
+            self.pending_bytes -= p.data.len();
+            let end = start + p.wire_len;
+            if end <= self.offset {
+                continue;
+            }
+            self.deliver(&p.data, p.wire_len, self.offset - start, p.origin, out);
+        }
+    }
+
+    /// Stores an out-of-order segment, keeping only the bytes no earlier copy covers.
+    fn buffer(&mut self, start: u64, payload: &[u8], wire_len: u64, origin: Origin) {
+        self.stats.out_of_order += 1;
+        let end = start + wire_len;
+        // Pieces of [start, end) not yet covered by buffered segments.
+        let mut cursor = start;
+        let mut pieces: Vec<(u64, u64)> = Vec::new();
+        let first = self
+            .pending
+            .range(..start)
+            .next_back()
+            .map(|(&k, _)| k)
+            .unwrap_or(start);
+        for (&s, p) in self.pending.range(first..end) {
+            let e = s + p.wire_len;
+            if e <= cursor {
+                continue;
+            }
+            if s > cursor {
+                pieces.push((cursor, s.min(end)));
+            }
+            // Compare the bytes both copies captured.
+            let lo = s.max(start);
+            let hi = e.min(end);
+            let theirs = p
+                .data
+                .get((lo - s) as usize..((hi - s) as usize).min(p.data.len()));
+            let ours =
+                payload.get((lo - start) as usize..((hi - start) as usize).min(payload.len()));
+            if let (Some(a), Some(b)) = (theirs, ours) {
+                let n = a.len().min(b.len());
+                if a[..n] != b[..n] {
+                    self.stats.conflicts += 1;
+                }
+            }
+            cursor = cursor.max(e);
+            if cursor >= end {
+                break;
+            }
+        }
+        if cursor < end {
+            pieces.push((cursor, end));
+        }
+        if pieces.len() == 1 && pieces[0] == (start, end) {
+            self.pending_bytes += payload.len();
+            self.pending.insert(
+                start,
+                Pending {
+                    data: payload.to_vec(),
+                    wire_len,
+                    origin,
+                },
+            );
+            return;
+        }
+        if pieces.is_empty() {
+            self.stats.retransmitted += 1;
+        }
+        for (s, e) in pieces {
+            let lo = ((s - start) as usize).min(payload.len());
+            let hi = ((e - start) as usize).min(payload.len());
+            let data = payload[lo..hi].to_vec();
+            self.pending_bytes += data.len();
+            self.pending.insert(
+                s,
+                Pending {
+                    data,
+                    wire_len: e - s,
+                    origin,
+                },
+            );
+        }
+    }
+
+    /// Gives up on the first hole: reports it as a gap and delivers what follows it.
+    fn skip_first_hole(&mut self, out: &mut impl FnMut(Delivery<'_>)) {
+        if let Some((&start, _)) = self.pending.first_key_value()
+            && start > self.offset
+        {
+            let missing = start - self.offset;
+            self.report_gap(missing, out);
+            self.advance(missing);
+        }
+        self.drain(out);
+    }
+
+    /// The peer acknowledged everything before `ack`: bytes before it that never showed
+    /// up are lost from the capture, so a hole there is reported and skipped.
+    pub fn acknowledged(&mut self, ack: u32, out: &mut impl FnMut(Delivery<'_>)) {
+        let Some(next) = self.next_seq else { return };
+        let delta = seq_delta(ack, next);
+        if delta <= 0 || delta > MAX_WINDOW {
+            return;
+        }
+        let acked = self.offset + delta as u64;
+        while let Some((&start, _)) = self.pending.first_key_value() {
+            if start <= self.offset {
+                self.drain(out);
+            } else if start <= acked {
+                self.skip_first_hole(out);
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// The stream ends (FIN, RST, eviction or end of input): everything still buffered is
+    /// delivered, with gaps for the holes.
+    pub fn flush(&mut self, out: &mut impl FnMut(Delivery<'_>)) {
+        while !self.pending.is_empty() {
+            self.skip_first_hole(out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq, Eq, Clone)]
+    enum Ev {
+        D(Vec<u8>, u64),
+        G(u64),
+    }
+
+    fn sg(seq: u32, payload: &[u8], wire_len: u32, fin: bool, frame: u64) -> Segment<'_> {
+        Segment {
+            seq,
+            payload,
+            wire_len,
+            fin,
+            origin: o(frame),
+        }
+    }
+
+    fn o(frame: u64) -> Origin {
+        Origin {
+            frame,
+            ts: Timestamp::ZERO,
+        }
+    }
+
+    struct H {
+        s: HalfStream,
+        evs: Vec<Ev>,
+    }
+
+    impl H {
+        fn new(isn: u32) -> H {
+            let mut s = HalfStream::new();
+            s.syn(isn);
+            H { s, evs: Vec::new() }
+        }
+        fn seg(&mut self, seq: u32, data: &[u8], frame: u64) {
+            let evs = &mut self.evs;
+            self.s.segment(
+                sg(seq, data, data.len() as u32, false, frame),
+                1 << 20,
+                &mut |d| {
+                    evs.push(match d {
+                        Delivery::Data(b, o) => Ev::D(b.to_vec(), o.frame),
+                        Delivery::Gap(n) => Ev::G(n),
+                    })
+                },
+            );
+        }
+        fn flush(&mut self) {
+            let evs = &mut self.evs;
+            self.s.flush(&mut |d| {
+                evs.push(match d {
+                    Delivery::Data(b, o) => Ev::D(b.to_vec(), o.frame),
+                    Delivery::Gap(n) => Ev::G(n),
+                })
+            });
+        }
+        fn bytes(&self) -> Vec<u8> {
+            self.evs
+                .iter()
+                .flat_map(|e| match e {
+                    Ev::D(b, _) => b.clone(),
+                    Ev::G(_) => Vec::new(),
+                })
+                .collect()
+        }
+    }
+
+    #[test]
+    fn in_order() {
+        let mut h = H::new(1000);
+        h.seg(1001, b"USER a\r\n", 1);
+        h.seg(1009, b"PASS b\r\n", 2);
+        assert_eq!(
+            h.evs,
+            vec![
+                Ev::D(b"USER a\r\n".to_vec(), 1),
+                Ev::D(b"PASS b\r\n".to_vec(), 2)
+            ]
+        );
+    }
+
+    #[test]
+    fn out_of_order_released_when_hole_fills() {
+        let mut h = H::new(0);
+        h.seg(5, b"world", 2);
+        assert!(h.evs.is_empty());
+        h.seg(1, b"hell", 1);
+        assert_eq!(
+            h.evs,
+            vec![Ev::D(b"hell".to_vec(), 1), Ev::D(b"world".to_vec(), 2)]
+        );
+        assert_eq!(h.s.pending_bytes(), 0);
+    }
+
+    #[test]
+    fn retransmission_and_overlap_delivered_once() {
+        let mut h = H::new(0);
+        h.seg(1, b"abcd", 1);
+        h.seg(1, b"abcd", 2);
+        h.seg(3, b"cdef", 3);
+        assert_eq!(h.bytes(), b"abcdef");
+        assert_eq!(h.evs[1], Ev::D(b"ef".to_vec(), 3));
+    }
+
+    #[test]
+    fn first_seen_wins_in_buffer_and_conflicts_counted() {
+        let mut h = H::new(0);
+        h.seg(5, b"XXXX", 1);
+        h.seg(3, b"..YYYYzz", 2);
+        h.seg(1, b"ab", 3);
+        assert_eq!(h.bytes(), b"ab..XXXXzz");
+        assert_eq!(h.s.stats.conflicts, 1);
+    }
+
+    #[test]
+    fn sequence_wraparound() {
+        let mut h = H::new(u32::MAX - 2);
+        h.seg(u32::MAX - 1, b"ab", 1);
+        h.seg(0, b"cd", 2);
+        h.seg(2, b"ef", 3);
+        assert_eq!(h.bytes(), b"abcdef");
+    }
+
+    #[test]
+    fn wraparound_out_of_order() {
+        let mut h = H::new(u32::MAX - 2);
+        h.seg(2, b"ef", 3);
+        h.seg(u32::MAX - 1, b"ab", 1);
+        assert_eq!(h.bytes(), b"ab");
+        h.seg(u32::MAX, b"xcd", 2);
+        assert_eq!(h.bytes(), b"abcdef");
+    }
+
+    #[test]
+    fn mid_flow_pickup() {
+        let mut s = HalfStream::new();
+        let mut got = Vec::new();
+        s.segment(sg(777, b"PASS x\r\n", 8, false, 1), 1 << 20, &mut |d| {
+            if let Delivery::Data(b, _) = d {
+                got.extend_from_slice(b)
+            }
+        });
+        assert_eq!(got, b"PASS x\r\n");
+    }
+
+    #[test]
+    fn flush_reports_permanent_hole_as_gap() {
+        let mut h = H::new(0);
+        h.seg(1, b"ab", 1);
+        h.seg(6, b"fg", 2);
+        h.flush();
+        assert_eq!(
+            h.evs,
+            vec![Ev::D(b"ab".to_vec(), 1), Ev::G(3), Ev::D(b"fg".to_vec(), 2)]
+        );
+    }
+
+    #[test]
+    fn ack_beyond_hole_skips_it() {
+        let mut h = H::new(0);
+        h.seg(1, b"ab", 1);
+        h.seg(6, b"fg", 2);
+        let evs = &mut h.evs;
+        h.s.acknowledged(7, &mut |d| {
+            evs.push(match d {
+                Delivery::Data(b, o) => Ev::D(b.to_vec(), o.frame),
+                Delivery::Gap(n) => Ev::G(n),
+            })
+        });
+        assert_eq!(h.evs[1..], [Ev::G(3), Ev::D(b"fg".to_vec(), 2)]);
+        // An ack inside the hole proves nothing about bytes after it.
+        let mut h = H::new(0);
+        h.seg(6, b"fg", 2);
+        h.s.acknowledged(4, &mut |_| panic!("nothing to deliver"));
+    }
+
+    #[test]
+    fn snaplen_cut_segment_leaves_gap() {
+        let mut s = HalfStream::new();
+        s.syn(0);
+        let mut evs = Vec::new();
+        s.segment(sg(1, b"abc", 10, false, 1), 1 << 20, &mut |d| {
+            evs.push(match d {
+                Delivery::Data(b, _) => Ev::D(b.to_vec(), 0),
+                Delivery::Gap(n) => Ev::G(n),
+            })
+        });
+        s.segment(sg(11, b"next", 4, false, 2), 1 << 20, &mut |d| {
+            evs.push(match d {
+                Delivery::Data(b, _) => Ev::D(b.to_vec(), 0),
+                Delivery::Gap(n) => Ev::G(n),
+            })
+        });
+        assert_eq!(
+            evs,
+            vec![
+                Ev::D(b"abc".to_vec(), 0),
+                Ev::G(7),
+                Ev::D(b"next".to_vec(), 0)
+            ]
+        );
+    }
+
+    #[test]
+    fn buffer_cap_forces_gap() {
+        let mut s = HalfStream::new();
+        s.syn(0);
+        let mut evs = Vec::new();
+        let mut push = |d: Delivery<'_>| {
+            evs.push(match d {
+                Delivery::Data(b, _) => Ev::D(b.to_vec(), 0),
+                Delivery::Gap(n) => Ev::G(n),
+            })
+        };
+        s.segment(sg(101, &[b'x'; 60], 60, false, 1), 100, &mut push);
+        s.segment(sg(161, &[b'y'; 60], 60, false, 2), 100, &mut push);
+        assert_eq!(evs[0], Ev::G(100));
+        assert_eq!(s.pending_bytes(), 0);
+    }
+
+    #[test]
+    fn fin_marks_end() {
+        let mut s = HalfStream::new();
+        s.syn(0);
+        s.segment(sg(1, b"bye", 3, true, 1), 100, &mut |_| {});
+        assert!(s.finished());
+    }
+}

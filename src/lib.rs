@@ -1,0 +1,20 @@
+//! plainsight: finds credentials that cross the network in cleartext.
+//!
+//! The pipeline, one module per stage:
+//! [`capture`] (packet sources) -> [`decode`] (link, IP, TCP/UDP) -> [`flow`] (flow table,
+//! TCP reassembly) -> [`dissect`] (protocol detection and dissectors) -> [`finding`]
+//! (the one finding type) -> [`output`] (sinks). [`engine`] wires the stages together and
+//! [`scan`] runs it over capture files.
+#![forbid(unsafe_code)]
+
+pub mod capture;
+pub mod cli;
+pub mod decode;
+pub mod dissect;
+pub mod engine;
+pub mod finding;
+pub mod flow;
+pub mod output;
+pub mod scan;
+pub mod synth;
+pub mod timestamp;

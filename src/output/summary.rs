@@ -1,0 +1,77 @@
+//! The end-of-scan summary on standard error.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use crate::engine::Stats;
+
+/// Writes what was read, what was found, and every counter of something dropped or capped.
+pub fn write_summary(
+    w: &mut dyn Write,
+    stats: &Stats,
+    inputs: usize,
+    failed: usize,
+    elapsed: Duration,
+) -> io::Result<()> {
+    let secs = elapsed.as_secs_f64();
+    let mb = stats.bytes as f64 / 1e6;
+    write!(
+        w,
+        "plainsight: {} input{}{}, {} packets, {:.1} MB, {} TCP flows, {} finding{} in {:.2}s",
+        inputs,
+        if inputs == 1 { "" } else { "s" },
+        if failed > 0 {
+            format!(" ({failed} with errors)")
+        } else {
+            String::new()
+        },
+        stats.packets,
+        mb,
+        stats.flows,
+        stats.findings,
+        if stats.findings == 1 { "" } else { "s" },
+        secs,
+    )?;
+    if secs > 0.0 && mb > 0.0 {
+        write!(w, " ({:.0} MB/s)", mb / secs)?;
+    }
+    writeln!(w)?;
+    let r = &stats.reassembly;
+    let notes: [(&str, u64); 14] = [
+        ("bad TCP checksums (kept)", stats.bad_tcp_checksums),
+        ("malformed packets", stats.malformed),
+        ("IP fragments (not reassembled)", stats.fragments),
+        (
+            "packets of unsupported link types",
+            stats.unsupported_linktype,
+        ),
+        ("gaps in TCP streams", r.gaps),
+        ("bytes missing from TCP streams", r.gap_bytes),
+        ("out-of-order segments", r.out_of_order),
+        ("retransmitted segments", r.retransmitted),
+        (
+            "overlapping segments that disagreed (first copy kept)",
+            r.conflicts,
+        ),
+        ("segments outside the window", r.out_of_window),
+        ("flows evicted (flow table full)", stats.flows_evicted),
+        ("idle flows expired", stats.flows_expired),
+        (
+            "flows no longer inspected (inspection cap)",
+            stats.inspect_capped,
+        ),
+        (
+            "holes skipped (total buffer cap)",
+            stats.total_buffer_capped,
+        ),
+    ];
+    let shown: Vec<String> = notes
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(what, n)| format!("{n} {what}"))
+        .collect();
+    if !shown.is_empty() {
+        writeln!(w, "plainsight: {}", shown.join(", "))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,390 @@
+//! Synthetic traffic: TCP conversations built packet by packet with `etherparse`, framed
+//! in any supported link layer. Used to generate the test fixtures and benchmark inputs
+//! deterministically (same calls, same bytes).
+
+use std::net::{IpAddr, SocketAddr};
+
+use etherparse::{PacketBuilder, TcpHeader};
+
+use crate::capture::LinkType;
+use crate::timestamp::Timestamp;
+
+/// A link layer to frame IP packets in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Link {
+    Ethernet,
+    /// Ethernet with 802.1Q tags, outermost first (two tags: QinQ).
+    Vlan(Vec<u16>),
+    /// Linux cooked capture v1.
+    LinuxSll,
+    /// Linux cooked capture v2.
+    LinuxSll2,
+    /// BSD loopback (host byte order family; little-endian here).
+    Null,
+    /// Raw IP.
+    Raw,
+}
+
+impl Link {
+    pub fn linktype(&self) -> LinkType {
+        match self {
+            Link::Ethernet | Link::Vlan(_) => LinkType::ETHERNET,
+            Link::LinuxSll => LinkType::LINUX_SLL,
+            Link::LinuxSll2 => LinkType::LINUX_SLL2,
+            Link::Null => LinkType::NULL,
+            Link::Raw => LinkType::RAW,
+        }
+    }
+
+    /// Frames an IP packet.
+    pub fn frame(&self, ip: &[u8]) -> Vec<u8> {
+        let v6 = ip.first().is_some_and(|b| b >> 4 == 6);
+        let ethertype: u16 = if v6 { 0x86dd } else { 0x0800 };
+        let mut f = Vec::with_capacity(ip.len() + 24);
+        match self {
+            Link::Ethernet | Link::Vlan(_) => {
+                f.extend_from_slice(&[0x02, 0, 0, 0, 0, 0x02]);
+                f.extend_from_slice(&[0x02, 0, 0, 0, 0, 0x01]);
+                if let Link::Vlan(tags) = self {
+                    for (i, tag) in tags.iter().enumerate() {
+                        // 802.1ad (0x88a8) for the outer tag of a QinQ pair, 802.1Q inside.
+                        let tpid: u16 = if tags.len() > 1 && i == 0 {
+                            0x88a8
+                        } else {
+                            0x8100
+                        };
+                        f.extend_from_slice(&tpid.to_be_bytes());
+                        f.extend_from_slice(&(tag & 0x0fff).to_be_bytes());
+                    }
+                }
+                f.extend_from_slice(&ethertype.to_be_bytes());
+            }
+            Link::LinuxSll => {
+                f.extend_from_slice(&0u16.to_be_bytes()); // packet type: to us
+                f.extend_from_slice(&1u16.to_be_bytes()); // ARPHRD_ETHER
+                f.extend_from_slice(&6u16.to_be_bytes());
+                f.extend_from_slice(&[0x02, 0, 0, 0, 0, 0x01, 0, 0]);
+                f.extend_from_slice(&ethertype.to_be_bytes());
+            }
+            Link::LinuxSll2 => {
+                f.extend_from_slice(&ethertype.to_be_bytes());
+                f.extend_from_slice(&0u16.to_be_bytes());
+                f.extend_from_slice(&2u32.to_be_bytes()); // interface index
+                f.extend_from_slice(&1u16.to_be_bytes()); // ARPHRD_ETHER
+                f.push(0); // packet type
+                f.push(6);
+                f.extend_from_slice(&[0x02, 0, 0, 0, 0, 0x01, 0, 0]);
+            }
+            Link::Null => {
+                let family: u32 = if v6 { 30 } else { 2 };
+                f.extend_from_slice(&family.to_le_bytes());
+            }
+            Link::Raw => {}
+        }
+        f.extend_from_slice(ip);
+        f
+    }
+}
+
+/// One generated packet: its time and its IP bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SynthPacket {
+    pub ts: Timestamp,
+    pub ip: Vec<u8>,
+}
+
+/// TCP flags of a generated segment.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Flags {
+    pub syn: bool,
+    pub ack: bool,
+    pub fin: bool,
+    pub rst: bool,
+    pub psh: bool,
+}
+
+/// Builds one TCP/IP packet.
+pub fn tcp_packet(
+    src: SocketAddr,
+    dst: SocketAddr,
+    seq: u32,
+    ack: u32,
+    flags: Flags,
+    payload: &[u8],
+) -> Vec<u8> {
+    let mut h = TcpHeader::new(src.port(), dst.port(), seq, 64240);
+    h.syn = flags.syn;
+    h.fin = flags.fin;
+    h.rst = flags.rst;
+    h.psh = flags.psh;
+    if flags.ack {
+        h.ack = true;
+        h.acknowledgment_number = ack;
+    }
+    let builder = match (src.ip(), dst.ip()) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => PacketBuilder::ipv4(a.octets(), b.octets(), 64),
+        (IpAddr::V6(a), IpAddr::V6(b)) => PacketBuilder::ipv6(a.octets(), b.octets(), 64),
+        (IpAddr::V4(a), IpAddr::V6(b)) => {
+            PacketBuilder::ipv6(a.to_ipv6_mapped().octets(), b.octets(), 64)
+        }
+        (IpAddr::V6(a), IpAddr::V4(b)) => {
+            PacketBuilder::ipv6(a.octets(), b.to_ipv6_mapped().octets(), 64)
+        }
+    };
+    let b = builder.tcp_header(h);
+    let mut v = Vec::with_capacity(b.size(payload.len()));
+    // Writing to a Vec cannot fail; a payload too large for IP is the caller's bug.
+    if b.write(&mut v, payload).is_err() {
+        v.clear();
+    }
+    v
+}
+
+/// Builds one UDP/IP packet.
+pub fn udp_packet(src: SocketAddr, dst: SocketAddr, payload: &[u8]) -> Vec<u8> {
+    let builder = match (src.ip(), dst.ip()) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => PacketBuilder::ipv4(a.octets(), b.octets(), 64),
+        (IpAddr::V6(a), IpAddr::V6(b)) => PacketBuilder::ipv6(a.octets(), b.octets(), 64),
+        (IpAddr::V4(a), IpAddr::V6(b)) => {
+            PacketBuilder::ipv6(a.to_ipv6_mapped().octets(), b.octets(), 64)
+        }
+        (IpAddr::V6(a), IpAddr::V4(b)) => {
+            PacketBuilder::ipv6(a.octets(), b.to_ipv6_mapped().octets(), 64)
+        }
+    };
+    let b = builder.udp(src.port(), dst.port());
+    let mut v = Vec::with_capacity(b.size(payload.len()));
+    if b.write(&mut v, payload).is_err() {
+        v.clear();
+    }
+    v
+}
+
+/// A TCP connection between a client and a server, written as its packets.
+#[derive(Clone, Debug)]
+pub struct TcpConversation {
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    /// Next sequence number of each side.
+    cseq: u32,
+    sseq: u32,
+    ts: Timestamp,
+    /// Time between packets, in microseconds.
+    step_us: u64,
+    /// The receiver sends a pure ACK after each data segment.
+    acks: bool,
+    packets: Vec<SynthPacket>,
+}
+
+impl TcpConversation {
+    /// A conversation with initial sequence numbers derived from the ports.
+    pub fn new(client: SocketAddr, server: SocketAddr) -> TcpConversation {
+        let c = u32::from(client.port()).wrapping_mul(2_654_435_761);
+        let s = u32::from(server.port()).wrapping_mul(2_246_822_519) ^ c;
+        TcpConversation {
+            client,
+            server,
+            cseq: c,
+            sseq: s,
+            ts: Timestamp::new(1_700_000_000, 0),
+            step_us: 1000,
+            acks: true,
+            packets: Vec::new(),
+        }
+    }
+
+    pub fn isns(mut self, client: u32, server: u32) -> Self {
+        self.cseq = client;
+        self.sseq = server;
+        self
+    }
+
+    pub fn starting_at(mut self, ts: Timestamp) -> Self {
+        self.ts = ts;
+        self
+    }
+
+    /// Leaves out the pure ACKs that answer data.
+    pub fn without_acks(mut self) -> Self {
+        self.acks = false;
+        self
+    }
+
+    fn push(&mut self, from_client: bool, flags: Flags, payload: &[u8]) {
+        let (src, dst, seq, ack) = if from_client {
+            (self.client, self.server, self.cseq, self.sseq)
+        } else {
+            (self.server, self.client, self.sseq, self.cseq)
+        };
+        self.packets.push(SynthPacket {
+            ts: self.ts,
+            ip: tcp_packet(src, dst, seq, ack, flags, payload),
+        });
+        let advance = payload.len() as u32 + u32::from(flags.syn) + u32::from(flags.fin);
+        if from_client {
+            self.cseq = self.cseq.wrapping_add(advance);
+        } else {
+            self.sseq = self.sseq.wrapping_add(advance);
+        }
+        self.ts = Timestamp::new(self.ts.secs, u64::from(self.ts.nanos) + self.step_us * 1000);
+    }
+
+    /// SYN, SYN-ACK, ACK.
+    pub fn handshake(&mut self) -> &mut Self {
+        self.push(
+            true,
+            Flags {
+                syn: true,
+                ..Flags::default()
+            },
+            b"",
+        );
+        self.push(
+            false,
+            Flags {
+                syn: true,
+                ack: true,
+                ..Flags::default()
+            },
+            b"",
+        );
+        self.push(
+            true,
+            Flags {
+                ack: true,
+                ..Flags::default()
+            },
+            b"",
+        );
+        self
+    }
+
+    fn data(&mut self, from_client: bool, payload: &[u8]) {
+        self.push(
+            from_client,
+            Flags {
+                ack: true,
+                psh: true,
+                ..Flags::default()
+            },
+            payload,
+        );
+        if self.acks {
+            self.push(
+                !from_client,
+                Flags {
+                    ack: true,
+                    ..Flags::default()
+                },
+                b"",
+            );
+        }
+    }
+
+    /// The client sends `payload` in one segment.
+    pub fn client(&mut self, payload: &[u8]) -> &mut Self {
+        self.data(true, payload);
+        self
+    }
+
+    /// The server sends `payload` in one segment.
+    pub fn server(&mut self, payload: &[u8]) -> &mut Self {
+        self.data(false, payload);
+        self
+    }
+
+    /// The client types `keys` one byte per segment; with `echo` the server echoes each
+    /// printable key (as a character-mode Telnet server does for a user name).
+    pub fn client_keystrokes(&mut self, keys: &[u8], echo: bool) -> &mut Self {
+        for &k in keys {
+            self.push(
+                true,
+                Flags {
+                    ack: true,
+                    psh: true,
+                    ..Flags::default()
+                },
+                &[k],
+            );
+            if echo && k >= 0x20 && k != 0x7f {
+                self.push(
+                    false,
+                    Flags {
+                        ack: true,
+                        psh: true,
+                        ..Flags::default()
+                    },
+                    &[k],
+                );
+            } else if self.acks {
+                self.push(
+                    false,
+                    Flags {
+                        ack: true,
+                        ..Flags::default()
+                    },
+                    b"",
+                );
+            }
+        }
+        self
+    }
+
+    /// FIN from the client, FIN-ACK from the server, last ACK.
+    pub fn close(&mut self) -> &mut Self {
+        self.push(
+            true,
+            Flags {
+                fin: true,
+                ack: true,
+                ..Flags::default()
+            },
+            b"",
+        );
+        self.push(
+            false,
+            Flags {
+                fin: true,
+                ack: true,
+                ..Flags::default()
+            },
+            b"",
+        );
+        self.push(
+            true,
+            Flags {
+                ack: true,
+                ..Flags::default()
+            },
+            b"",
+        );
+        self
+    }
+
+    /// RST from the client.
+    pub fn reset(&mut self) -> &mut Self {
+        self.push(
+            true,
+            Flags {
+                rst: true,
+                ack: true,
+                ..Flags::default()
+            },
+            b"",
+        );
+        self
+    }
+
+    /// The time the next packet will carry.
+    pub fn now(&self) -> Timestamp {
+        self.ts
+    }
+
+    pub fn packets(&self) -> &[SynthPacket] {
+        &self.packets
+    }
+
+    pub fn into_packets(self) -> Vec<SynthPacket> {
+        self.packets
+    }
+}

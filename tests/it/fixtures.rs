@@ -1,0 +1,1110 @@
+//! The project's own captures: how each is generated, and what plainsight must find in
+//! it. The generator is deterministic; `fixtures_are_what_the_generator_makes` checks the
+//! committed files against it. To regenerate after changing a generator:
+//!
+//! ```text
+//! PLAINSIGHT_REGENERATE_FIXTURES=1 cargo test --test it fixtures_are_what
+//! ```
+
+use std::net::SocketAddr;
+
+use plainsight::capture::{PcapNgWriter, PcapWriter};
+use plainsight::synth::{Link, SynthPacket, TcpConversation};
+use plainsight::timestamp::Timestamp;
+
+use crate::support::{Expect, assert_findings, fixture, scan};
+
+pub struct Fixture {
+    pub name: &'static str,
+    pub bytes: fn() -> Vec<u8>,
+    pub expected: fn() -> Vec<Expect>,
+    /// Exit status of `plainsight scan` on it.
+    pub exit: i32,
+}
+
+fn sa(s: &str) -> SocketAddr {
+    s.parse().expect("socket address")
+}
+
+fn at(secs: i64) -> Timestamp {
+    Timestamp::new(secs, 0)
+}
+
+/// Packets of several conversations, in time order.
+fn merge(parts: Vec<Vec<(Link, SynthPacket)>>) -> Vec<(Link, SynthPacket)> {
+    let mut all: Vec<(Link, SynthPacket)> = parts.into_iter().flatten().collect();
+    all.sort_by_key(|(_, p)| p.ts);
+    all
+}
+
+fn on(link: Link, c: TcpConversation) -> Vec<(Link, SynthPacket)> {
+    c.into_packets()
+        .into_iter()
+        .map(|p| (link.clone(), p))
+        .collect()
+}
+
+/// A classic little-endian microsecond pcap of packets that share one link type.
+fn pcap(packets: &[(Link, SynthPacket)]) -> Vec<u8> {
+    let linktype = packets
+        .first()
+        .map(|(l, _)| l.linktype())
+        .unwrap_or(Link::Ethernet.linktype());
+    let mut w = PcapWriter::new(Vec::new(), linktype, 65535, false, false).expect("header");
+    for (link, p) in packets {
+        let f = link.frame(&p.ip);
+        w.write(p.ts, &f, f.len() as u32).expect("record");
+    }
+    w.into_inner()
+}
+
+fn ftp_login(c: &mut TcpConversation, user: &[u8], pass: &[u8], reply: &[u8]) {
+    c.client(&[b"USER ", user, b"\r\n"].concat());
+    c.server(b"331 Please specify the password.\r\n");
+    c.client(&[b"PASS ", pass, b"\r\n"].concat());
+    c.server(reply);
+}
+
+// ---- FTP ----------------------------------------------------------------------------
+
+fn ftp_logins() -> Vec<u8> {
+    let mut a = TcpConversation::new(sa("10.0.0.5:40001"), sa("10.0.0.21:21"))
+        .starting_at(at(1_700_000_000));
+    a.handshake().server(b"220 (vsFTPd 3.0.3)\r\n");
+    ftp_login(&mut a, b"alice", b"wrongpass", b"530 Login incorrect.\r\n");
+    ftp_login(
+        &mut a,
+        b"alice",
+        b"Tr0ub4dor&3",
+        b"230 Login successful.\r\n",
+    );
+    a.client(b"QUIT\r\n").server(b"221 Goodbye.\r\n").close();
+    let mut b = TcpConversation::new(sa("10.0.0.6:40002"), sa("10.0.0.21:21"))
+        .starting_at(at(1_700_000_010));
+    b.handshake()
+        .server(b"220-Welcome\r\n220 (vsFTPd 3.0.3)\r\n");
+    ftp_login(
+        &mut b,
+        b"anonymous",
+        b"guest@example.com",
+        b"230-Hello\r\n230 Login successful.\r\n",
+    );
+    b.close();
+    pcap(&merge(vec![on(Link::Ethernet, a), on(Link::Ethernet, b)]))
+}
+
+fn ftp_logins_expected() -> Vec<Expect> {
+    let base = Expect {
+        protocol: "ftp",
+        mechanism: "USER/PASS",
+        kind: "cleartext",
+        client: "10.0.0.5:40001",
+        server: "10.0.0.21:21",
+        username: Some("alice"),
+        ..Expect::default()
+    };
+    vec![
+        Expect {
+            secret: "wrongpass",
+            outcome: "failure",
+            frame: Some(10),
+            ..base.clone()
+        },
+        Expect {
+            secret: "Tr0ub4dor&3",
+            outcome: "success",
+            frame: Some(18),
+            ..base.clone()
+        },
+        Expect {
+            client: "10.0.0.6:40002",
+            username: Some("anonymous"),
+            secret: "guest@example.com",
+            outcome: "success",
+            anonymous: true,
+            ..base
+        },
+    ]
+}
+
+/// FTP on a port no protocol is expected on, in a big-endian nanosecond pcap.
+fn ftp_port2121() -> Vec<u8> {
+    let mut c = TcpConversation::new(sa("192.0.2.10:51000"), sa("192.0.2.20:2121"))
+        .starting_at(Timestamp::new(1_700_000_000, 123_456_789));
+    c.handshake().server(b"220 ProFTPD Server ready.\r\n");
+    ftp_login(
+        &mut c,
+        b"deploy",
+        b"d3pl0y!",
+        b"230 User deploy logged in.\r\n",
+    );
+    c.close();
+    let mut w =
+        PcapWriter::new(Vec::new(), Link::Ethernet.linktype(), 262144, true, true).expect("header");
+    for p in c.packets() {
+        let f = Link::Ethernet.frame(&p.ip);
+        w.write(p.ts, &f, f.len() as u32).expect("record");
+    }
+    w.into_inner()
+}
+
+fn ftp_port2121_expected() -> Vec<Expect> {
+    vec![Expect {
+        protocol: "ftp",
+        mechanism: "USER/PASS",
+        kind: "cleartext",
+        client: "192.0.2.10:51000",
+        server: "192.0.2.20:2121",
+        username: Some("deploy"),
+        secret: "d3pl0y!",
+        outcome: "success",
+        ..Expect::default()
+    }]
+}
+
+/// The password line arrives in three segments sent out of order, one duplicated and one
+/// retransmitted with an overlap.
+fn ftp_reordered() -> Vec<u8> {
+    let client = sa("10.1.1.2:50123");
+    let server = sa("10.1.1.1:21");
+    let mut c = TcpConversation::new(client, server)
+        .without_acks()
+        .starting_at(at(1_700_000_100));
+    c.handshake()
+        .server(b"220 ready\r\n")
+        .client(b"USER bob\r\n")
+        .server(b"331 pw?\r\n");
+    c.client(b"PA").client(b"SS reor").client(b"dered\r\n");
+    c.server(b"230 ok\r\n").close();
+    let mut p = c.into_packets();
+    // Indices: 0-2 handshake, 3 banner, 4 USER, 5 331, 6-8 the PASS pieces.
+    let (d1, d2, d3) = (p[6].clone(), p[7].clone(), p[8].clone());
+    let mut retrans = d2.clone();
+    retrans.ts = Timestamp::new(d3.ts.secs, u64::from(d3.ts.nanos) + 500_000);
+    p[6] = d3;
+    p[7] = d1.clone();
+    p[8] = d1;
+    p.insert(9, d2);
+    p.insert(10, retrans);
+    let packets: Vec<(Link, SynthPacket)> = p.into_iter().map(|x| (Link::Ethernet, x)).collect();
+    pcap(&packets)
+}
+
+fn ftp_reordered_expected() -> Vec<Expect> {
+    vec![Expect {
+        protocol: "ftp",
+        mechanism: "USER/PASS",
+        kind: "cleartext",
+        client: "10.1.1.2:50123",
+        server: "10.1.1.1:21",
+        username: Some("bob"),
+        secret: "reordered",
+        outcome: "success",
+        ..Expect::default()
+    }]
+}
+
+/// The capture starts after the handshake and the banner: the sides come from port 21.
+fn ftp_midflow() -> Vec<u8> {
+    let mut c = TcpConversation::new(sa("172.16.0.9:33333"), sa("172.16.0.1:21"))
+        .starting_at(at(1_700_000_200));
+    c.handshake().server(b"220 hi\r\n");
+    ftp_login(&mut c, b"carol", b"midflow-pw", b"230 ok\r\n");
+    c.close();
+    let packets: Vec<(Link, SynthPacket)> = c
+        .into_packets()
+        .into_iter()
+        .skip(5)
+        .map(|p| (Link::Ethernet, p))
+        .collect();
+    pcap(&packets)
+}
+
+fn ftp_midflow_expected() -> Vec<Expect> {
+    vec![Expect {
+        protocol: "ftp",
+        mechanism: "USER/PASS",
+        kind: "cleartext",
+        client: "172.16.0.9:33333",
+        server: "172.16.0.1:21",
+        username: Some("carol"),
+        secret: "midflow-pw",
+        outcome: "success",
+        ..Expect::default()
+    }]
+}
+
+fn ftp_ipv6() -> Vec<u8> {
+    let mut c = TcpConversation::new(sa("[2001:db8::10]:49185"), sa("[2001:db8::21]:21"))
+        .starting_at(at(1_700_000_300));
+    c.handshake().server(b"220 ipv6 ftp\r\n");
+    ftp_login(&mut c, b"v6user", b"v6pass", b"230 ok\r\n");
+    c.close();
+    pcap(&on(Link::Ethernet, c))
+}
+
+fn ftp_ipv6_expected() -> Vec<Expect> {
+    vec![Expect {
+        protocol: "ftp",
+        mechanism: "USER/PASS",
+        kind: "cleartext",
+        client: "[2001:db8::10]:49185",
+        server: "[2001:db8::21]:21",
+        username: Some("v6user"),
+        secret: "v6pass",
+        outcome: "success",
+        ..Expect::default()
+    }]
+}
+
+/// UTF-8 and non-UTF-8 credentials: the exact bytes must come out.
+fn ftp_utf8() -> Vec<u8> {
+    let mut a = TcpConversation::new(sa("10.0.0.7:40010"), sa("10.0.0.21:21"))
+        .starting_at(at(1_700_000_400));
+    a.handshake().server(b"220 hi\r\n");
+    ftp_login(
+        &mut a,
+        "jürgen".as_bytes(),
+        "pässwort".as_bytes(),
+        b"230 ok\r\n",
+    );
+    a.close();
+    let mut b = TcpConversation::new(sa("10.0.0.7:40011"), sa("10.0.0.21:21"))
+        .starting_at(at(1_700_000_410));
+    b.handshake().server(b"220 hi\r\n");
+    ftp_login(&mut b, b"latin1", b"p\xe4ss", b"530 no\r\n");
+    b.close();
+    pcap(&merge(vec![on(Link::Ethernet, a), on(Link::Ethernet, b)]))
+}
+
+fn ftp_utf8_expected() -> Vec<Expect> {
+    let base = Expect {
+        protocol: "ftp",
+        mechanism: "USER/PASS",
+        kind: "cleartext",
+        server: "10.0.0.21:21",
+        ..Expect::default()
+    };
+    vec![
+        Expect {
+            client: "10.0.0.7:40010",
+            username: Some("jürgen"),
+            secret: "pässwort",
+            outcome: "success",
+            ..base.clone()
+        },
+        Expect {
+            client: "10.0.0.7:40011",
+            username: Some("latin1"),
+            secret: "p\u{fffd}ss",
+            secret_hex: Some("70e47373"),
+            outcome: "failure",
+            ..base
+        },
+    ]
+}
+
+/// Checksum offload: every TCP checksum is left zero, as on the sending host.
+fn ftp_bad_checksums() -> Vec<u8> {
+    let mut c = TcpConversation::new(sa("10.9.9.2:45000"), sa("10.9.9.1:21"))
+        .starting_at(at(1_700_000_500));
+    c.handshake().server(b"220 hi\r\n");
+    ftp_login(&mut c, b"offload", b"csum-pw", b"230 ok\r\n");
+    c.close();
+    let packets: Vec<(Link, SynthPacket)> = c
+        .into_packets()
+        .into_iter()
+        .map(|mut p| {
+            // IPv4 header is 20 bytes; the TCP checksum is at offset 16 of the TCP header.
+            p.ip[36] = 0;
+            p.ip[37] = 0;
+            (Link::Ethernet, p)
+        })
+        .collect();
+    pcap(&packets)
+}
+
+fn ftp_bad_checksums_expected() -> Vec<Expect> {
+    vec![Expect {
+        protocol: "ftp",
+        mechanism: "USER/PASS",
+        kind: "cleartext",
+        client: "10.9.9.2:45000",
+        server: "10.9.9.1:21",
+        username: Some("offload"),
+        secret: "csum-pw",
+        outcome: "success",
+        ..Expect::default()
+    }]
+}
+
+/// A login, then the file ends in the middle of a record.
+fn ftp_truncated() -> Vec<u8> {
+    let mut c = TcpConversation::new(sa("10.2.2.2:41000"), sa("10.2.2.1:21"))
+        .starting_at(at(1_700_000_600));
+    c.handshake().server(b"220 hi\r\n");
+    ftp_login(&mut c, b"dave", b"before-the-cut", b"230 ok\r\n");
+    c.client(b"LIST\r\n").server(
+        &[
+            b"150 Here comes the directory listing.\r\n".as_slice(),
+            &[b'x'; 400],
+        ]
+        .concat(),
+    );
+    let mut bytes = pcap(&on(Link::Ethernet, c));
+    bytes.truncate(bytes.len() - 300);
+    bytes
+}
+
+fn ftp_truncated_expected() -> Vec<Expect> {
+    vec![Expect {
+        protocol: "ftp",
+        mechanism: "USER/PASS",
+        kind: "cleartext",
+        client: "10.2.2.2:41000",
+        server: "10.2.2.1:21",
+        username: Some("dave"),
+        secret: "before-the-cut",
+        outcome: "success",
+        ..Expect::default()
+    }]
+}
+
+// ---- POP3 ---------------------------------------------------------------------------
+
+fn pop3_user_pass() -> Vec<u8> {
+    let mut c = TcpConversation::new(sa("10.0.1.5:41000"), sa("10.0.1.110:110"))
+        .starting_at(at(1_700_001_000));
+    c.handshake().server(b"+OK Dovecot ready.\r\n");
+    c.client(b"CAPA\r\n")
+        .server(b"+OK\r\nCAPA\r\nTOP\r\nUSER\r\nSASL PLAIN LOGIN\r\n.\r\n");
+    c.client(b"USER erin\r\n").server(b"+OK\r\n");
+    c.client(b"PASS not it\r\n")
+        .server(b"-ERR [AUTH] Authentication failed.\r\n");
+    c.client(b"USER erin\r\n").server(b"+OK\r\n");
+    c.client(b"PASS correct horse\r\n")
+        .server(b"+OK Logged in.\r\n");
+    c.client(b"QUIT\r\n")
+        .server(b"+OK Logging out.\r\n")
+        .close();
+    pcap(&on(Link::Ethernet, c))
+}
+
+fn pop3_user_pass_expected() -> Vec<Expect> {
+    let base = Expect {
+        protocol: "pop3",
+        mechanism: "USER/PASS",
+        kind: "cleartext",
+        client: "10.0.1.5:41000",
+        server: "10.0.1.110:110",
+        username: Some("erin"),
+        ..Expect::default()
+    };
+    vec![
+        Expect {
+            secret: "not it",
+            outcome: "failure",
+            ..base.clone()
+        },
+        Expect {
+            secret: "correct horse",
+            outcome: "success",
+            ..base
+        },
+    ]
+}
+
+/// The APOP example of RFC 1939, verbatim.
+fn pop3_apop() -> Vec<u8> {
+    let mut c = TcpConversation::new(sa("10.0.1.6:41001"), sa("10.0.1.110:110"))
+        .starting_at(at(1_700_001_100));
+    c.handshake()
+        .server(b"+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>\r\n")
+        .client(b"APOP mrose c4c9334bac560ecc979e58001b3e22fb\r\n")
+        .server(b"+OK mrose's maildrop has 2 messages (320 octets)\r\n")
+        .close();
+    pcap(&on(Link::Ethernet, c))
+}
+
+fn pop3_apop_expected() -> Vec<Expect> {
+    vec![Expect {
+        protocol: "pop3",
+        mechanism: "APOP",
+        kind: "challenge-response",
+        client: "10.0.1.6:41001",
+        server: "10.0.1.110:110",
+        username: Some("mrose"),
+        secret: "c4c9334bac560ecc979e58001b3e22fb",
+        outcome: "success",
+        challenge: Some("<1896.697170952@dbc.mtview.ca.us>"),
+        hashcat: Some((
+            20,
+            "c4c9334bac560ecc979e58001b3e22fb:<1896.697170952@dbc.mtview.ca.us>",
+        )),
+        ..Expect::default()
+    }]
+}
+
+/// SASL through POP3 AUTH (RFC 5034): PLAIN with an initial response and an authzid,
+/// LOGIN without one, PLAIN answered after `+`, and a cancelled exchange.
+fn pop3_sasl() -> Vec<u8> {
+    let mut a = TcpConversation::new(sa("10.0.1.7:41002"), sa("10.0.1.110:110"))
+        .starting_at(at(1_700_001_200));
+    // "admin\0frank\0pl@in pw" in base64.
+    a.handshake()
+        .server(b"+OK ready\r\n")
+        .client(b"AUTH PLAIN YWRtaW4AZnJhbmsAcGxAaW4gcHc=\r\n")
+        .server(b"+OK Logged in.\r\n")
+        .close();
+    let mut b = TcpConversation::new(sa("10.0.1.7:41003"), sa("10.0.1.110:110"))
+        .starting_at(at(1_700_001_210));
+    // LOGIN: "grace", then "l0gin-pw".
+    b.handshake()
+        .server(b"+OK ready\r\n")
+        .client(b"AUTH LOGIN\r\n")
+        .server(b"+ VXNlcm5hbWU6\r\n")
+        .client(b"Z3JhY2U=\r\n")
+        .server(b"+ UGFzc3dvcmQ6\r\n")
+        .client(b"bDBnaW4tcHc=\r\n")
+        .server(b"-ERR [AUTH] Authentication failed.\r\n")
+        .client(b"AUTH PLAIN\r\n")
+        .server(b"+ \r\n")
+        .client(b"AGdyYWNlAHJpZ2h0LXB3\r\n")
+        .server(b"+OK Logged in.\r\n")
+        .close();
+    let mut c = TcpConversation::new(sa("10.0.1.7:41004"), sa("10.0.1.110:110"))
+        .starting_at(at(1_700_001_220));
+    c.handshake()
+        .server(b"+OK ready\r\n")
+        .client(b"AUTH LOGIN\r\n")
+        .server(b"+ VXNlcm5hbWU6\r\n")
+        .client(b"aGVucnk=\r\n")
+        .server(b"+ UGFzc3dvcmQ6\r\n")
+        .client(b"*\r\n")
+        .server(b"-ERR Authentication cancelled\r\n")
+        .close();
+    pcap(&merge(vec![
+        on(Link::Ethernet, a),
+        on(Link::Ethernet, b),
+        on(Link::Ethernet, c),
+    ]))
+}
+
+fn pop3_sasl_expected() -> Vec<Expect> {
+    let base = Expect {
+        protocol: "pop3",
+        kind: "cleartext",
+        server: "10.0.1.110:110",
+        ..Expect::default()
+    };
+    vec![
+        Expect {
+            mechanism: "AUTH PLAIN",
+            client: "10.0.1.7:41002",
+            username: Some("frank"),
+            secret: "pl@in pw",
+            outcome: "success",
+            ..base.clone()
+        },
+        Expect {
+            mechanism: "AUTH LOGIN",
+            client: "10.0.1.7:41003",
+            username: Some("grace"),
+            secret: "l0gin-pw",
+            outcome: "failure",
+            ..base.clone()
+        },
+        Expect {
+            mechanism: "AUTH PLAIN",
+            client: "10.0.1.7:41003",
+            username: Some("grace"),
+            secret: "right-pw",
+            outcome: "success",
+            ..base
+        },
+    ]
+}
+
+// ---- Telnet -------------------------------------------------------------------------
+
+const IAC_NEGOTIATION: &[u8] = b"\xff\xfd\x18\xff\xfd\x20\xff\xfb\x01\xff\xfb\x03";
+
+/// Character mode: every keystroke its own segment, the user name echoed, a failed
+/// attempt, then a password corrected with a backspace.
+fn telnet_charmode() -> Vec<u8> {
+    let mut c = TcpConversation::new(sa("10.0.2.5:52000"), sa("10.0.2.23:23"))
+        .starting_at(at(1_700_002_000));
+    c.handshake()
+        .server(IAC_NEGOTIATION)
+        .client(b"\xff\xfb\x18\xff\xfb\x20\xff\xfd\x01\xff\xfd\x03")
+        .server(b"Debian GNU/Linux 12\r\n")
+        .server(b"demo login: ");
+    c.client_keystrokes(b"root\r\0", true);
+    c.server(b"\r\nPassword: ");
+    c.client_keystrokes(b"hunter1\r\0", false);
+    c.server(b"\r\nLogin incorrect\r\ndemo login: ");
+    c.client_keystrokes(b"alice\r\0", true);
+    c.server(b"\r\nPassword: ");
+    c.client_keystrokes(b"s3cx\x7fret!\r\0", false);
+    c.server(b"\r\nLast login: Mon Nov 23 10:00:00 2026 from 10.0.2.4\r\n")
+        .server(b"alice@demo:~$ ");
+    c.client_keystrokes(b"exit\r\0", true);
+    c.server(b"logout\r\n").close();
+    pcap(&on(Link::Ethernet, c))
+}
+
+fn telnet_charmode_expected() -> Vec<Expect> {
+    let base = Expect {
+        protocol: "telnet",
+        mechanism: "login",
+        kind: "cleartext",
+        client: "10.0.2.5:52000",
+        server: "10.0.2.23:23",
+        ..Expect::default()
+    };
+    vec![
+        Expect {
+            username: Some("root"),
+            secret: "hunter1",
+            outcome: "failure",
+            ..base.clone()
+        },
+        Expect {
+            username: Some("alice"),
+            secret: "s3cret!",
+            outcome: "success",
+            ..base
+        },
+    ]
+}
+
+/// Linemode: the client sends whole lines; the server turns echo off for the password.
+fn telnet_linemode() -> Vec<u8> {
+    let mut c = TcpConversation::new(sa("10.0.2.6:52001"), sa("10.0.2.23:23"))
+        .starting_at(at(1_700_002_100));
+    c.handshake()
+        .server(b"\xff\xfd\x22\xff\xfd\x18")
+        .client(b"\xff\xfb\x22\xff\xfb\x18")
+        .server(b"\r\nrouter login: ")
+        .client(b"bob\r\n")
+        .server(b"\xff\xfb\x01Password:")
+        .client(b"\xff\xfd\x01")
+        .client(b"linemode pw\r\n")
+        .server(b"\xff\xfc\x01\r\nrouter> ")
+        .client(b"exit\r\n")
+        .close();
+    pcap(&on(Link::Ethernet, c))
+}
+
+fn telnet_linemode_expected() -> Vec<Expect> {
+    vec![Expect {
+        protocol: "telnet",
+        mechanism: "login",
+        kind: "cleartext",
+        client: "10.0.2.6:52001",
+        server: "10.0.2.23:23",
+        username: Some("bob"),
+        secret: "linemode pw",
+        outcome: "success",
+        ..Expect::default()
+    }]
+}
+
+// ---- Link layers and containers -----------------------------------------------------
+
+/// FTP behind one 802.1Q tag and POP3 behind two (QinQ) in one Ethernet capture.
+fn vlan() -> Vec<u8> {
+    let mut a = TcpConversation::new(sa("10.3.0.2:40100"), sa("10.3.0.1:21"))
+        .starting_at(at(1_700_003_000));
+    a.handshake().server(b"220 hi\r\n");
+    ftp_login(&mut a, b"vlanuser", b"vlan100", b"230 ok\r\n");
+    a.close();
+    let mut b = TcpConversation::new(sa("10.3.0.3:40101"), sa("10.3.0.1:110"))
+        .starting_at(at(1_700_003_010));
+    b.handshake()
+        .server(b"+OK hi\r\n")
+        .client(b"USER qinq\r\n")
+        .server(b"+OK\r\n")
+        .client(b"PASS vlan200.300\r\n")
+        .server(b"+OK\r\n")
+        .close();
+    pcap(&merge(vec![
+        on(Link::Vlan(vec![100]), a),
+        on(Link::Vlan(vec![200, 300]), b),
+    ]))
+}
+
+fn vlan_expected() -> Vec<Expect> {
+    vec![
+        Expect {
+            protocol: "ftp",
+            mechanism: "USER/PASS",
+            kind: "cleartext",
+            client: "10.3.0.2:40100",
+            server: "10.3.0.1:21",
+            username: Some("vlanuser"),
+            secret: "vlan100",
+            outcome: "success",
+            ..Expect::default()
+        },
+        Expect {
+            protocol: "pop3",
+            mechanism: "USER/PASS",
+            kind: "cleartext",
+            client: "10.3.0.3:40101",
+            server: "10.3.0.1:110",
+            username: Some("qinq"),
+            secret: "vlan200.300",
+            outcome: "success",
+            ..Expect::default()
+        },
+    ]
+}
+
+/// POP3 in a Linux cooked capture (`tcpdump -i any`).
+fn linux_sll() -> Vec<u8> {
+    let mut c = TcpConversation::new(sa("10.4.0.2:40200"), sa("10.4.0.1:110"))
+        .starting_at(at(1_700_004_000));
+    c.handshake()
+        .server(b"+OK hi\r\n")
+        .client(b"USER cooked\r\n")
+        .server(b"+OK\r\n")
+        .client(b"PASS sll-pw\r\n")
+        .server(b"-ERR no\r\n")
+        .close();
+    pcap(&on(Link::LinuxSll, c))
+}
+
+fn linux_sll_expected() -> Vec<Expect> {
+    vec![Expect {
+        protocol: "pop3",
+        mechanism: "USER/PASS",
+        kind: "cleartext",
+        client: "10.4.0.2:40200",
+        server: "10.4.0.1:110",
+        username: Some("cooked"),
+        secret: "sll-pw",
+        outcome: "failure",
+        ..Expect::default()
+    }]
+}
+
+/// POP3 over BSD loopback (DLT_NULL).
+fn null_loopback() -> Vec<u8> {
+    let mut c = TcpConversation::new(sa("127.0.0.1:58246"), sa("127.0.0.1:110"))
+        .starting_at(at(1_700_004_100));
+    c.handshake()
+        .server(b"+OK hi\r\n")
+        .client(b"USER lo\r\n")
+        .server(b"+OK\r\n")
+        .client(b"PASS loopback\r\n")
+        .server(b"+OK\r\n")
+        .close();
+    pcap(&on(Link::Null, c))
+}
+
+fn null_loopback_expected() -> Vec<Expect> {
+    vec![Expect {
+        protocol: "pop3",
+        mechanism: "USER/PASS",
+        kind: "cleartext",
+        client: "127.0.0.1:58246",
+        server: "127.0.0.1:110",
+        username: Some("lo"),
+        secret: "loopback",
+        outcome: "success",
+        ..Expect::default()
+    }]
+}
+
+/// A pcapng whose interfaces have different link types (Ethernet, raw IP, and Linux
+/// cooked v2 with nanosecond timestamps): libpcap refuses such files.
+fn multi_link_pcapng() -> Vec<u8> {
+    let mut a = TcpConversation::new(sa("10.5.0.2:40300"), sa("10.5.0.1:21"))
+        .starting_at(at(1_700_005_000));
+    a.handshake().server(b"220 hi\r\n");
+    ftp_login(&mut a, b"eth", b"over-ethernet", b"230 ok\r\n");
+    a.close();
+    let mut b = TcpConversation::new(sa("10.5.0.3:40301"), sa("10.5.0.1:110"))
+        .starting_at(Timestamp::new(1_700_005_000, 500_000));
+    b.handshake()
+        .server(b"+OK hi\r\n")
+        .client(b"USER raw\r\n")
+        .server(b"+OK\r\n")
+        .client(b"PASS over-raw-ip\r\n")
+        .server(b"+OK\r\n")
+        .close();
+    let mut c = TcpConversation::new(sa("10.5.0.4:40302"), sa("10.5.0.1:23"))
+        .starting_at(Timestamp::new(1_700_005_000, 700_000_001));
+    c.handshake()
+        .server(b"\xff\xfd\x18login: ")
+        .client(b"sll2\r\n")
+        .server(b"Password: ")
+        .client(b"over-sll2\r\n")
+        .server(b"\r\nLast login: never\r\n$ ")
+        .close();
+    let all = merge(vec![
+        on(Link::Ethernet, a),
+        on(Link::Raw, b),
+        on(Link::LinuxSll2, c),
+    ]);
+    let mut w = PcapNgWriter::new(Vec::new()).expect("shb");
+    let eth = w
+        .add_interface(Link::Ethernet.linktype(), 65535, 6)
+        .expect("idb");
+    let raw = w
+        .add_interface(Link::Raw.linktype(), 65535, 6)
+        .expect("idb");
+    let sll2 = w
+        .add_interface(Link::LinuxSll2.linktype(), 65535, 9)
+        .expect("idb");
+    for (link, p) in &all {
+        let id = match link {
+            Link::Ethernet => eth,
+            Link::Raw => raw,
+            _ => sll2,
+        };
+        let f = link.frame(&p.ip);
+        w.write(id, p.ts, &f, f.len() as u32).expect("epb");
+    }
+    w.into_inner()
+}
+
+fn multi_link_pcapng_expected() -> Vec<Expect> {
+    vec![
+        Expect {
+            protocol: "ftp",
+            mechanism: "USER/PASS",
+            kind: "cleartext",
+            client: "10.5.0.2:40300",
+            server: "10.5.0.1:21",
+            username: Some("eth"),
+            secret: "over-ethernet",
+            outcome: "success",
+            ..Expect::default()
+        },
+        Expect {
+            protocol: "pop3",
+            mechanism: "USER/PASS",
+            kind: "cleartext",
+            client: "10.5.0.3:40301",
+            server: "10.5.0.1:110",
+            username: Some("raw"),
+            secret: "over-raw-ip",
+            outcome: "success",
+            ..Expect::default()
+        },
+        Expect {
+            protocol: "telnet",
+            mechanism: "login",
+            kind: "cleartext",
+            client: "10.5.0.4:40302",
+            server: "10.5.0.1:23",
+            username: Some("sll2"),
+            secret: "over-sll2",
+            outcome: "success",
+            ..Expect::default()
+        },
+    ]
+}
+
+/// FTP that switches to TLS (AUTH TLS) and POP3 that does (STLS): nothing to report, even
+/// though cleartext-looking bytes follow the switch.
+fn negative_tls() -> Vec<u8> {
+    let mut a = TcpConversation::new(sa("10.6.0.2:40400"), sa("10.6.0.1:21"))
+        .starting_at(at(1_700_006_000));
+    a.handshake()
+        .server(b"220 hi\r\n")
+        .client(b"AUTH TLS\r\n")
+        .server(b"234 Proceed with negotiation.\r\n")
+        .client(b"\x16\x03\x01\x00\x2a\x01\x00\x00\x26\x03\x03")
+        .client(b"USER hidden\r\nPASS inside-tls\r\n")
+        .server(b"230 ok\r\n")
+        .close();
+    let mut b = TcpConversation::new(sa("10.6.0.3:40401"), sa("10.6.0.1:110"))
+        .starting_at(at(1_700_006_010));
+    b.handshake()
+        .server(b"+OK hi\r\n")
+        .client(b"STLS\r\n")
+        .server(b"+OK Begin TLS negotiation now.\r\n")
+        .client(b"USER hidden\r\nPASS inside-tls\r\n")
+        .server(b"+OK\r\n")
+        .close();
+    pcap(&merge(vec![on(Link::Ethernet, a), on(Link::Ethernet, b)]))
+}
+
+/// The demo of the README: FTP, POP3 and Telnet logins, one of them failing.
+fn demo() -> Vec<u8> {
+    let mut f = TcpConversation::new(sa("192.168.1.211:1042"), sa("192.168.1.17:21"))
+        .starting_at(at(1_700_010_000));
+    f.handshake().server(b"220 (vsFTPd 3.0.3)\r\n");
+    ftp_login(&mut f, b"test", b"test1", b"230 Login successful.\r\n");
+    f.client(b"QUIT\r\n").server(b"221 Goodbye.\r\n").close();
+    let mut p = TcpConversation::new(sa("192.168.1.212:50110"), sa("192.168.1.25:110"))
+        .starting_at(at(1_700_010_005));
+    p.handshake()
+        .server(b"+OK Dovecot ready.\r\n")
+        .client(b"USER alice\r\n")
+        .server(b"+OK\r\n")
+        .client(b"PASS Summer2026!\r\n")
+        .server(b"-ERR [AUTH] Authentication failed.\r\n")
+        .client(b"PASS Winter2026!\r\n")
+        .server(b"+OK Logged in.\r\n")
+        .client(b"QUIT\r\n")
+        .server(b"+OK Logging out.\r\n")
+        .close();
+    let mut t = TcpConversation::new(sa("192.168.1.213:51515"), sa("192.168.1.30:23"))
+        .starting_at(at(1_700_010_010));
+    t.handshake()
+        .server(IAC_NEGOTIATION)
+        .client(b"\xff\xfb\x18\xff\xfd\x01\xff\xfd\x03")
+        .server(b"Ubuntu 24.04 LTS\r\nlab login: ");
+    t.client_keystrokes(b"admin\r\0", true);
+    t.server(b"\r\nPassword: ");
+    t.client_keystrokes(b"letmeinn\x7f!\r\0", false);
+    t.server(b"\r\nLast login: Tue Nov 24 09:12:01 2026\r\nadmin@lab:~$ ");
+    t.client_keystrokes(b"exit\r\0", true);
+    t.close();
+    pcap(&merge(vec![
+        on(Link::Ethernet, f),
+        on(Link::Ethernet, p),
+        on(Link::Ethernet, t),
+    ]))
+}
+
+fn demo_expected() -> Vec<Expect> {
+    vec![
+        Expect {
+            protocol: "ftp",
+            mechanism: "USER/PASS",
+            kind: "cleartext",
+            client: "192.168.1.211:1042",
+            server: "192.168.1.17:21",
+            username: Some("test"),
+            secret: "test1",
+            outcome: "success",
+            ..Expect::default()
+        },
+        Expect {
+            protocol: "pop3",
+            mechanism: "USER/PASS",
+            kind: "cleartext",
+            client: "192.168.1.212:50110",
+            server: "192.168.1.25:110",
+            username: Some("alice"),
+            secret: "Summer2026!",
+            outcome: "failure",
+            ..Expect::default()
+        },
+        Expect {
+            protocol: "pop3",
+            mechanism: "USER/PASS",
+            kind: "cleartext",
+            client: "192.168.1.212:50110",
+            server: "192.168.1.25:110",
+            username: Some("alice"),
+            secret: "Winter2026!",
+            outcome: "success",
+            ..Expect::default()
+        },
+        Expect {
+            protocol: "telnet",
+            mechanism: "login",
+            kind: "cleartext",
+            client: "192.168.1.213:51515",
+            server: "192.168.1.30:23",
+            username: Some("admin"),
+            secret: "letmein!",
+            outcome: "success",
+            ..Expect::default()
+        },
+    ]
+}
+
+pub const FIXTURES: &[Fixture] = &[
+    Fixture {
+        name: "demo.pcap",
+        bytes: demo,
+        expected: demo_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "ftp-logins.pcap",
+        bytes: ftp_logins,
+        expected: ftp_logins_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "ftp-port2121-be-ns.pcap",
+        bytes: ftp_port2121,
+        expected: ftp_port2121_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "ftp-reordered.pcap",
+        bytes: ftp_reordered,
+        expected: ftp_reordered_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "ftp-midflow.pcap",
+        bytes: ftp_midflow,
+        expected: ftp_midflow_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "ftp-ipv6.pcap",
+        bytes: ftp_ipv6,
+        expected: ftp_ipv6_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "ftp-utf8.pcap",
+        bytes: ftp_utf8,
+        expected: ftp_utf8_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "ftp-bad-checksums.pcap",
+        bytes: ftp_bad_checksums,
+        expected: ftp_bad_checksums_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "ftp-truncated.pcap",
+        bytes: ftp_truncated,
+        expected: ftp_truncated_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "pop3-user-pass.pcap",
+        bytes: pop3_user_pass,
+        expected: pop3_user_pass_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "pop3-apop.pcap",
+        bytes: pop3_apop,
+        expected: pop3_apop_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "pop3-sasl.pcap",
+        bytes: pop3_sasl,
+        expected: pop3_sasl_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "telnet-charmode.pcap",
+        bytes: telnet_charmode,
+        expected: telnet_charmode_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "telnet-linemode.pcap",
+        bytes: telnet_linemode,
+        expected: telnet_linemode_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "vlan-qinq.pcap",
+        bytes: vlan,
+        expected: vlan_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "linux-sll.pcap",
+        bytes: linux_sll,
+        expected: linux_sll_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "null-loopback.pcap",
+        bytes: null_loopback,
+        expected: null_loopback_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "multi-link.pcapng",
+        bytes: multi_link_pcapng,
+        expected: multi_link_pcapng_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "negative-tls.pcap",
+        bytes: negative_tls,
+        expected: Vec::new,
+        exit: 0,
+    },
+];
+
+#[test]
+fn fixtures_are_what_the_generator_makes() {
+    let regenerate = std::env::var_os("PLAINSIGHT_REGENERATE_FIXTURES").is_some();
+    for f in FIXTURES {
+        let want = (f.bytes)();
+        let path = fixture(f.name);
+        if regenerate {
+            std::fs::write(&path, &want).expect("write fixture");
+        }
+        let have = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            have == want,
+            "{} differs from its generator: regenerate the fixtures",
+            f.name
+        );
+    }
+}
+
+#[test]
+fn every_fixture_gives_exactly_its_findings() {
+    for f in FIXTURES {
+        let path = fixture(f.name);
+        let (findings, code, stderr) = scan(&[&path]);
+        assert_findings(f.name, &findings, &(f.expected)());
+        assert_eq!(code, f.exit, "{}: exit status (stderr: {stderr})", f.name);
+    }
+}
+
+#[test]
+fn frames_point_at_the_packets_that_carried_the_credential() {
+    let (findings, _, _) = scan(&[&fixture("ftp-logins.pcap")]);
+    assert_eq!(findings[0]["frames"], serde_json::json!([6, 10]));
+    // Telnet: every keystroke packet of the user name and password, backspace included.
+    let (findings, _, _) = scan(&[&fixture("telnet-charmode.pcap")]);
+    let frames = findings[1]["frames"].as_array().expect("frames").len();
+    assert_eq!(
+        frames,
+        "alice\r".len() + "s3cx\x7fret!\r".len(),
+        "{:?}",
+        findings[1]
+    );
+}
+
+#[test]
+fn nanosecond_timestamps_are_kept() {
+    let (findings, _, _) = scan(&[&fixture("ftp-port2121-be-ns.pcap")]);
+    let ts = findings[0]["timestamp"].as_str().expect("timestamp");
+    assert!(
+        ts.starts_with("2023-11-14T22:13:20.") && ts.ends_with('Z') && ts.len() == 30,
+        "{ts}"
+    );
+}
+
+#[test]
+fn truncated_capture_warns_and_keeps_findings() {
+    let (findings, code, stderr) = scan(&[&fixture("ftp-truncated.pcap")]);
+    assert_eq!(findings.len(), 1);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("ftp-truncated.pcap") && stderr.contains("cut short"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_checksums_are_counted_not_dropped() {
+    let (findings, _, stderr) = scan(&[&fixture("ftp-bad-checksums.pcap")]);
+    assert_eq!(findings.len(), 1);
+    assert!(stderr.contains("bad TCP checksums"), "{stderr}");
+}

@@ -1,0 +1,6 @@
+//! Integration tests: the real binary against captures.
+
+mod cli;
+mod fixtures;
+mod support;
+mod third_party;

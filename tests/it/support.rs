@@ -1,0 +1,187 @@
+//! Helpers: run the real binary, read its JSON Lines, compare with expectations.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_plainsight"))
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    repo().join("fixtures").join(name)
+}
+
+/// Runs `plainsight` with `args`.
+pub fn run(args: &[&str]) -> Output {
+    Command::new(bin())
+        .args(args)
+        .output()
+        .expect("run plainsight")
+}
+
+/// Scans `paths` with `--format jsonl --reveal` and returns the findings and exit code.
+pub fn scan(paths: &[&Path]) -> (Vec<Value>, i32, String) {
+    let mut cmd = Command::new(bin());
+    cmd.args(["scan", "--format", "jsonl", "--reveal"]);
+    cmd.args(paths);
+    let out = cmd.output().expect("run plainsight");
+    let stdout = String::from_utf8(out.stdout).expect("utf-8 output");
+    let findings = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
+        .collect();
+    (
+        findings,
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// What a finding must say. `None` fields are not checked.
+#[derive(Clone, Debug, Default)]
+pub struct Expect {
+    pub protocol: &'static str,
+    pub mechanism: &'static str,
+    pub kind: &'static str,
+    pub client: &'static str,
+    pub server: &'static str,
+    pub username: Option<&'static str>,
+    pub secret: &'static str,
+    pub outcome: &'static str,
+    pub anonymous: bool,
+    /// A frame that must be among `frames`.
+    pub frame: Option<u64>,
+    pub challenge: Option<&'static str>,
+    pub hashcat: Option<(u64, &'static str)>,
+    pub secret_hex: Option<&'static str>,
+}
+
+fn endpoint(v: &Value) -> String {
+    let ip = v["ip"].as_str().unwrap_or_default();
+    let port = v["port"].as_u64().unwrap_or_default();
+    if ip.contains(':') {
+        format!("[{ip}]:{port}")
+    } else {
+        format!("{ip}:{port}")
+    }
+}
+
+impl Expect {
+    /// Why `f` does not match, or `None` when it does.
+    pub fn mismatch(&self, f: &Value) -> Option<String> {
+        let mut why: Vec<String> = Vec::new();
+        fn check(why: &mut Vec<String>, name: &str, got: String, want: String) {
+            if got != want {
+                why.push(format!("{name}: got {got:?}, want {want:?}"));
+            }
+        }
+        let mut check = |name: &str, got: String, want: String| check(&mut why, name, got, want);
+        check(
+            "protocol",
+            f["protocol"].as_str().unwrap_or("").into(),
+            self.protocol.into(),
+        );
+        check(
+            "mechanism",
+            f["mechanism"].as_str().unwrap_or("").into(),
+            self.mechanism.into(),
+        );
+        check(
+            "kind",
+            f["kind"].as_str().unwrap_or("").into(),
+            self.kind.into(),
+        );
+        check("client", endpoint(&f["client"]), self.client.into());
+        check("server", endpoint(&f["server"]), self.server.into());
+        check(
+            "username",
+            format!("{:?}", f.get("username").and_then(Value::as_str)),
+            format!("{:?}", self.username),
+        );
+        check(
+            "secret",
+            f["secret"].as_str().unwrap_or("<none>").into(),
+            self.secret.into(),
+        );
+        check(
+            "outcome",
+            f["outcome"].as_str().unwrap_or("").into(),
+            self.outcome.into(),
+        );
+        check(
+            "anonymous",
+            f.get("anonymous")
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+                .to_string(),
+            self.anonymous.to_string(),
+        );
+        if let Some(frame) = self.frame {
+            let frames: Vec<u64> = f["frames"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_u64).collect())
+                .unwrap_or_default();
+            if !frames.contains(&frame) {
+                check(
+                    "frames",
+                    format!("{frames:?}"),
+                    format!("containing {frame}"),
+                );
+            }
+        }
+        if let Some(ch) = self.challenge {
+            check(
+                "challenge",
+                f["challenge"].as_str().unwrap_or("").into(),
+                ch.into(),
+            );
+        }
+        if let Some((mode, hash)) = self.hashcat {
+            check(
+                "hashcat.mode",
+                f["hashcat"]["mode"].to_string(),
+                mode.to_string(),
+            );
+            check(
+                "hashcat.hash",
+                f["hashcat"]["hash"].as_str().unwrap_or("").into(),
+                hash.into(),
+            );
+        }
+        check(
+            "secret_hex",
+            format!("{:?}", f.get("secret_hex").and_then(Value::as_str)),
+            format!("{:?}", self.secret_hex),
+        );
+        if why.is_empty() {
+            None
+        } else {
+            Some(why.join("; "))
+        }
+    }
+}
+
+/// Every expectation matched by exactly one finding, and no finding left over.
+pub fn assert_findings(what: &str, findings: &[Value], expected: &[Expect]) {
+    let mut left: Vec<&Value> = findings.iter().collect();
+    for e in expected {
+        match left.iter().position(|f| e.mismatch(f).is_none()) {
+            Some(i) => {
+                left.remove(i);
+            }
+            None => {
+                let closest: Vec<String> = left.iter().filter_map(|f| e.mismatch(f)).collect();
+                panic!(
+                    "{what}: no finding matches {e:?}\nmismatches: {closest:#?}\nall findings: {findings:#?}"
+                );
+            }
+        }
+    }
+    assert!(left.is_empty(), "{what}: unexpected findings {left:#?}");
+}
