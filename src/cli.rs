@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::decode::DefragLimits;
+use crate::dissect::DissectorConfig;
 use crate::engine::Limits;
 
 #[derive(Debug, Parser)]
@@ -57,6 +59,14 @@ pub struct ScanArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Caps that bound memory and work; each one that triggers is counted in the summary.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Limits")]
+pub struct LimitArgs {
     /// Most flows tracked at once; the least recently active is evicted beyond it.
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_flows)]
     pub max_flows: usize,
@@ -69,24 +79,55 @@ pub struct ScanArgs {
     #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_total_buffer)]
     pub max_total_buffer: usize,
 
-    /// Bytes of a flow inspected without finding a login before it is no longer inspected.
+    /// Most bytes held by protocol detection and dissectors over all flows.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_app_memory)]
+    pub max_app_memory: usize,
+
+    /// Bytes of a flow direction inspected without finding a login before the flow is no
+    /// longer inspected.
     #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_inspect)]
     pub max_inspect: u64,
+
+    /// Longest line a text protocol (FTP, POP3...) buffers; longer lines are skipped.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().dissector.max_line)]
+    pub max_line: usize,
+
+    /// Most bytes held for incomplete IP datagrams (fragments waiting for the rest).
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().defrag.max_bytes)]
+    pub max_fragment_bytes: usize,
+
+    /// Most incomplete IP datagrams held at once.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().defrag.max_datagrams)]
+    pub max_fragment_datagrams: usize,
 
     /// Seconds of capture time after which an idle flow is expired.
     #[arg(long, value_name = "SECONDS", default_value_t = Limits::default().idle_timeout)]
     pub idle_timeout: u64,
+
+    /// Seconds of capture time an incomplete IP datagram waits for its fragments.
+    #[arg(long, value_name = "SECONDS", default_value_t = Limits::default().defrag.timeout)]
+    pub fragment_timeout: u64,
 }
 
-impl ScanArgs {
+impl LimitArgs {
     pub fn limits(&self) -> Limits {
+        let d = Limits::default();
         Limits {
             max_flows: self.max_flows.max(1),
             max_flow_buffer: self.max_flow_buffer,
             max_total_buffer: self.max_total_buffer,
+            max_app_memory: self.max_app_memory,
             max_inspect: self.max_inspect,
             idle_timeout: self.idle_timeout,
-            ..Limits::default()
+            closed_timeout: d.closed_timeout,
+            defrag: DefragLimits {
+                max_bytes: self.max_fragment_bytes,
+                max_datagrams: self.max_fragment_datagrams.max(1),
+                timeout: self.fragment_timeout,
+            },
+            dissector: DissectorConfig {
+                max_line: self.max_line.max(64),
+            },
         }
     }
 }

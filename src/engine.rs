@@ -2,12 +2,15 @@
 //! reassembles TCP, chooses the protocol of each flow and feeds its dissector, and keeps
 //! memory bounded with caps, eviction and idle expiry.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::capture::Packet;
-use crate::decode::{self, Decoded, Skip, TcpSegment, Transport as L4};
+use crate::decode::{
+    Decoded, Decoder, DefragLimits, DefragStats, Skip, TcpSegment, Transport as L4,
+};
 use crate::dissect::detect::{Detector, Registry, Verdict};
-use crate::dissect::{Chunk, Dissector};
+use crate::dissect::{Chunk, Dissector, DissectorConfig};
 use crate::finding::{Credential, Endpoint, Finding};
 use crate::flow::reassembly::{Delivery, HalfStream, Origin, ReassemblyStats, Segment};
 use crate::flow::{Direction, Flow, FlowId, FlowKey, FlowTable, Orientation, Transport};
@@ -22,24 +25,34 @@ pub struct Limits {
     pub max_flow_buffer: usize,
     /// Out-of-order bytes buffered over all flows.
     pub max_total_buffer: usize,
-    /// Bytes a dissector inspects per flow (both directions) without finding a login
-    /// before the flow is no longer inspected.
+    /// Bytes held by protocol detection and dissectors (partial lines, prefixes) over all
+    /// flows.
+    pub max_app_memory: usize,
+    /// Bytes of one direction of a flow inspected without finding a login, after which
+    /// the flow is no longer inspected.
     pub max_inspect: u64,
     /// Seconds (capture time) after which an idle open flow is expired.
     pub idle_timeout: u64,
     /// Seconds a closed flow is remembered, so late packets do not open a new one.
     pub closed_timeout: u64,
+    /// IP fragment reassembly caps.
+    pub defrag: DefragLimits,
+    /// What dissectors are configured with (line length cap...).
+    pub dissector: DissectorConfig,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_flows: 262_144,
-            max_flow_buffer: 1 << 20,
-            max_total_buffer: 128 << 20,
+            max_flow_buffer: 256 << 10,
+            max_total_buffer: 64 << 20,
+            max_app_memory: 32 << 20,
             max_inspect: 1 << 20,
             idle_timeout: 600,
             closed_timeout: 30,
+            defrag: DefragLimits::default(),
+            dissector: DissectorConfig::default(),
         }
     }
 }
@@ -54,7 +67,6 @@ pub struct Stats {
     /// Not IP, or IP carrying neither TCP nor UDP.
     pub other_packets: u64,
     pub malformed: u64,
-    pub fragments: u64,
     pub unsupported_linktype: u64,
     /// TCP segments inspected whose checksum is wrong (kept all the same).
     pub bad_tcp_checksums: u64,
@@ -65,9 +77,12 @@ pub struct Stats {
     pub flows_expired: u64,
     /// Flows whose inspection stopped at the inspection cap.
     pub inspect_capped: u64,
-    /// Times a flow gave up on a hole because the total buffer cap was reached.
+    /// Times a flow gave up its holes because the total buffer cap was reached.
     pub total_buffer_capped: u64,
+    /// Flows no longer inspected because detection and dissectors held too much memory.
+    pub app_memory_capped: u64,
     pub reassembly: ReassemblyStats,
+    pub defrag: DefragStats,
     pub findings: u64,
 }
 
@@ -79,7 +94,6 @@ impl Stats {
         self.udp_datagrams += o.udp_datagrams;
         self.other_packets += o.other_packets;
         self.malformed += o.malformed;
-        self.fragments += o.fragments;
         self.unsupported_linktype += o.unsupported_linktype;
         self.bad_tcp_checksums += o.bad_tcp_checksums;
         self.flows += o.flows;
@@ -87,18 +101,23 @@ impl Stats {
         self.flows_expired += o.flows_expired;
         self.inspect_capped += o.inspect_capped;
         self.total_buffer_capped += o.total_buffer_capped;
-        add_reassembly(&mut self.reassembly, &o.reassembly);
+        self.app_memory_capped += o.app_memory_capped;
+        let (a, b) = (&mut self.reassembly, &o.reassembly);
+        a.retransmitted += b.retransmitted;
+        a.conflicts += b.conflicts;
+        a.out_of_order += b.out_of_order;
+        a.gaps += b.gaps;
+        a.gap_bytes += b.gap_bytes;
+        a.out_of_window += b.out_of_window;
+        let (a, b) = (&mut self.defrag, &o.defrag);
+        a.fragments += b.fragments;
+        a.reassembled += b.reassembled;
+        a.timed_out += b.timed_out;
+        a.capped += b.capped;
+        a.invalid += b.invalid;
+        a.conflicts += b.conflicts;
         self.findings += o.findings;
     }
-}
-
-fn add_reassembly(a: &mut ReassemblyStats, b: &ReassemblyStats) {
-    a.retransmitted += b.retransmitted;
-    a.conflicts += b.conflicts;
-    a.out_of_order += b.out_of_order;
-    a.gaps += b.gaps;
-    a.gap_bytes += b.gap_bytes;
-    a.out_of_window += b.out_of_window;
 }
 
 /// What the application layer of a flow is doing.
@@ -110,89 +129,102 @@ enum App {
     Ignored,
 }
 
+impl App {
+    fn buffered(&self) -> usize {
+        match self {
+            App::Detecting(d) => d.buffered(),
+            App::Active(d) => d.buffered(),
+            App::Ignored => 0,
+        }
+    }
+}
+
 /// Per-flow state above the flow table.
 struct TcpState {
     /// Indexed by [`Direction`]: bytes to the server, bytes to the client.
     streams: [HalfStream; 2],
     app: App,
     fin: [bool; 2],
-    inspected: u64,
+    /// Bytes handed to detection or the dissector, per direction.
+    inspected: [u64; 2],
+    /// The dissector reported something on this flow.
     found: bool,
+    /// What the application layer held after the last packet.
+    app_memory: usize,
 }
 
 /// Where delivered bytes go, and what they need.
 struct DeliverEnv<'a> {
     registry: &'a Registry,
+    config: &'a DissectorConfig,
     server_port: u16,
     client_port: u16,
     out: &'a mut Vec<Credential>,
     /// Detection decided the flow is the other way round.
     reversed: bool,
-    inspected: u64,
+    inspected: [u64; 2],
 }
 
 fn deliver(app: &mut App, env: &mut DeliverEnv<'_>, dir: Direction, d: Delivery<'_>) {
     let dir = if env.reversed { dir.opposite() } else { dir };
+    if let Delivery::Data(data, _) = d {
+        env.inspected[dir.index()] += data.len() as u64;
+    }
     match app {
         App::Ignored => {}
         App::Active(dis) => match d {
-            Delivery::Data(data, o) => {
-                env.inspected += data.len() as u64;
-                dis.data(
-                    dir,
-                    Chunk {
-                        data,
-                        frame: o.frame,
-                        ts: o.ts,
-                    },
-                    env.out,
-                );
-            }
+            Delivery::Data(data, o) => dis.data(
+                dir,
+                Chunk {
+                    data,
+                    frame: o.frame,
+                    ts: o.ts,
+                },
+                env.out,
+            ),
             Delivery::Gap(n) => dis.gap(dir, n, env.out),
         },
         App::Detecting(det) => {
             let mut rest: Option<(&[u8], Origin)> = None;
             match d {
                 Delivery::Data(data, o) => {
-                    env.inspected += data.len() as u64;
-                    let kept = det.data(
-                        dir,
-                        Chunk {
-                            data,
-                            frame: o.frame,
-                            ts: o.ts,
-                        },
-                    );
+                    let chunk = Chunk {
+                        data,
+                        frame: o.frame,
+                        ts: o.ts,
+                    };
+                    let kept = det.data(dir, chunk);
                     if kept < data.len() {
                         rest = Some((&data[kept..], o));
                     }
                 }
                 Delivery::Gap(n) => det.gap(dir, n),
             }
-            match det.decide(
+            let verdict = det.decide(
                 env.registry,
                 env.server_port,
                 env.client_port,
                 rest.is_some(),
-            ) {
+            );
+            match verdict {
                 Verdict::Wait => {}
                 Verdict::Nothing => *app = App::Ignored,
                 Verdict::Chosen { spec, reversed } => {
-                    let mut dis = (env.registry.spec(spec).new)();
+                    let mut dis = (env.registry.spec(spec).new)(env.config);
                     det.replay(&mut *dis, reversed, env.out);
                     if let Some((data, o)) = rest {
                         let dir = if reversed { dir.opposite() } else { dir };
-                        dis.data(
-                            dir,
-                            Chunk {
-                                data,
-                                frame: o.frame,
-                                ts: o.ts,
-                            },
-                            env.out,
-                        );
+                        let chunk = Chunk {
+                            data,
+                            frame: o.frame,
+                            ts: o.ts,
+                        };
+                        dis.data(dir, chunk, env.out);
                     }
-                    env.reversed = reversed;
+                    if reversed {
+                        env.reversed = true;
+                        env.inspected.swap(0, 1);
+                    }
                     *app = App::Active(dis);
                 }
             }
@@ -200,12 +232,16 @@ fn deliver(app: &mut App, env: &mut DeliverEnv<'_>, dir: Direction, d: Delivery<
     }
 }
 
-/// A delivery copied out of reassembly when a flow ends: bytes (or a gap of `.1` bytes)
-/// and where they came from.
-type Flushed = (Option<Vec<u8>>, u64, Origin);
+/// A delivery copied out of reassembly when a flow ends: bytes or a gap, and where they
+/// came from.
+struct Flushed {
+    data: Option<Vec<u8>>,
+    gap: u64,
+    origin: Origin,
+}
 
-/// The scanning engine for one capture source.
-pub struct Engine {
+/// Everything but the decoder (which lends reassembled IP datagrams to the rest).
+struct Core {
     limits: Limits,
     registry: Arc<Registry>,
     flows: FlowTable<TcpState>,
@@ -215,68 +251,140 @@ pub struct Engine {
     findings: Vec<Finding>,
     now: Timestamp,
     last_expiry: Timestamp,
-    /// Out-of-order bytes buffered over all flows.
+    memory: Memory,
+}
+
+/// Bytes held above the flow table, over all flows.
+#[derive(Debug, Default)]
+struct Memory {
+    /// Out-of-order TCP bytes.
     buffered: usize,
+    /// Detection prefixes and dissector buffers.
+    app: usize,
+}
+
+/// Stops inspecting a flow whose dissector is done, has read too much of one direction
+/// without finding anything, or holds memory while all flows together hold too much.
+fn app_layer_limits(
+    st: &mut TcpState,
+    limits: &Limits,
+    stats: &mut Stats,
+    memory: &mut Memory,
+    scratch: &mut Vec<Credential>,
+) {
+    let now = st.app.buffered();
+    memory.app = (memory.app + now).saturating_sub(st.app_memory);
+    st.app_memory = now;
+    let stop = match &st.app {
+        App::Ignored => false,
+        App::Active(dis) if dis.done() => true,
+        _ if !st.found && st.inspected.iter().any(|&n| n > limits.max_inspect) => {
+            stats.inspect_capped += 1;
+            true
+        }
+        _ if memory.app > limits.max_app_memory && now > 0 => {
+            stats.app_memory_capped += 1;
+            true
+        }
+        _ => false,
+    };
+    if stop {
+        if let App::Active(dis) = &mut st.app {
+            dis.close(scratch);
+        }
+        drop_app(st, memory);
+    }
+}
+
+/// Frees everything above the flow table for a flow that is no longer inspected.
+fn drop_app(st: &mut TcpState, memory: &mut Memory) {
+    st.app = App::Ignored;
+    memory.app = memory.app.saturating_sub(st.app_memory);
+    st.app_memory = 0;
+    let pending = st.streams[0].pending_bytes() + st.streams[1].pending_bytes();
+    memory.buffered = memory.buffered.saturating_sub(pending);
+    st.streams = [HalfStream::new(), HalfStream::new()];
+}
+
+/// The scanning engine for one capture source.
+pub struct Engine {
+    decoder: Decoder,
+    core: Core,
 }
 
 impl Engine {
     pub fn new(registry: Arc<Registry>, limits: Limits, source: Arc<str>) -> Engine {
         Engine {
-            limits,
-            registry,
-            flows: FlowTable::new(limits.max_flows),
-            stats: Stats::default(),
-            source,
-            scratch: Vec::new(),
-            findings: Vec::new(),
-            now: Timestamp::ZERO,
-            last_expiry: Timestamp::ZERO,
-            buffered: 0,
+            decoder: Decoder::new(limits.defrag),
+            core: Core {
+                limits,
+                registry,
+                flows: FlowTable::new(limits.max_flows),
+                stats: Stats::default(),
+                source,
+                scratch: Vec::new(),
+                findings: Vec::new(),
+                now: Timestamp::ZERO,
+                last_expiry: Timestamp::ZERO,
+                memory: Memory::default(),
+            },
         }
     }
 
-    pub fn stats(&self) -> &Stats {
-        &self.stats
+    /// Counters so far.
+    pub fn stats(&self) -> Stats {
+        let mut s = self.core.stats;
+        s.defrag = self.decoder.defrag_stats();
+        s
     }
 
     /// Findings completed since the last call.
     pub fn drain_findings(&mut self) -> std::vec::Drain<'_, Finding> {
-        self.findings.drain(..)
+        self.core.findings.drain(..)
+    }
+
+    /// Flows currently tracked.
+    pub fn flows(&self) -> usize {
+        self.core.flows.len()
     }
 
     /// Processes one captured packet.
     pub fn packet(&mut self, pkt: &Packet<'_>) {
-        self.stats.packets += 1;
-        self.stats.bytes += pkt.data.len() as u64;
-        if pkt.ts > self.now {
-            self.now = pkt.ts;
+        let core = &mut self.core;
+        core.stats.packets += 1;
+        core.stats.bytes += pkt.data.len() as u64;
+        if pkt.ts > core.now {
+            core.now = pkt.ts;
         }
-        match decode::decode(pkt) {
+        match self.decoder.decode(pkt) {
             Ok(d) => match d.transport {
                 L4::Tcp(seg) => {
-                    self.stats.tcp_segments += 1;
-                    self.tcp(&d, &seg, pkt);
+                    core.stats.tcp_segments += 1;
+                    core.tcp(&d, &seg, pkt);
                 }
-                L4::Udp(_) => self.stats.udp_datagrams += 1,
+                L4::Udp(_) => core.stats.udp_datagrams += 1,
             },
-            Err(Skip::NotTcpUdp) => self.stats.other_packets += 1,
-            Err(Skip::Malformed) => self.stats.malformed += 1,
-            Err(Skip::Fragment) => self.stats.fragments += 1,
-            Err(Skip::UnsupportedLinkType) => self.stats.unsupported_linktype += 1,
+            Err(Skip::NotTcpUdp) => core.stats.other_packets += 1,
+            Err(Skip::Malformed) => core.stats.malformed += 1,
+            Err(Skip::Fragment) => {}
+            Err(Skip::UnsupportedLinkType) => core.stats.unsupported_linktype += 1,
         }
-        if self.now.secs_since(self.last_expiry) >= 1 {
-            self.last_expiry = self.now;
-            self.expire();
+        if core.now.secs_since(core.last_expiry) >= 1 {
+            core.last_expiry = core.now;
+            core.expire();
         }
     }
 
     /// End of input: every flow is flushed through its dissector and closed.
     pub fn finish(&mut self) {
-        while let Some(mut flow) = self.flows.pop_least_recent() {
-            self.close(&mut flow);
+        let core = &mut self.core;
+        while let Some(mut flow) = core.flows.pop_least_recent() {
+            core.close(&mut flow);
         }
     }
+}
 
+impl Core {
     fn expire(&mut self) {
         while let Some((id, f)) = self.flows.least_recent() {
             let timeout = if f.closed {
@@ -296,9 +404,9 @@ impl Engine {
         }
     }
 
-    /// Which side is the server when no handshake says so: a port where a protocol is
-    /// expected, else the lower port.
-    fn guess_client(&self, src: (std::net::IpAddr, u16), dst: (std::net::IpAddr, u16)) -> bool {
+    /// Which side is the client when no handshake says so: the other side of a port where
+    /// a protocol is expected, else the side with the higher port.
+    fn guess_src_is_client(&self, src: (IpAddr, u16), dst: (IpAddr, u16)) -> bool {
         let r = &self.registry;
         match (r.is_service_port(src.1), r.is_service_port(dst.1)) {
             (false, true) => true,
@@ -310,8 +418,8 @@ impl Engine {
     fn create(
         &mut self,
         key: FlowKey,
-        src: (std::net::IpAddr, u16),
-        dst: (std::net::IpAddr, u16),
+        src: (IpAddr, u16),
+        dst: (IpAddr, u16),
         seg: &TcpSegment<'_>,
         ts: Timestamp,
     ) -> FlowId {
@@ -326,7 +434,7 @@ impl Engine {
         let (src_is_client, orientation) = if seg.flags.syn {
             (!seg.flags.ack, Orientation::Handshake)
         } else {
-            (self.guess_client(src, dst), Orientation::Ports)
+            (self.guess_src_is_client(src, dst), Orientation::Ports)
         };
         let (c, s) = if src_is_client {
             (src, dst)
@@ -349,10 +457,24 @@ impl Engine {
                     orientation == Orientation::Handshake,
                 ))),
                 fin: [false; 2],
-                inspected: 0,
+                inspected: [0; 2],
                 found: false,
+                app_memory: 0,
             },
         })
+    }
+
+    /// A new SYN on a 4-tuple that closed, or that already carried data under another
+    /// initial sequence number, is a new connection (port reuse).
+    fn is_new_connection(f: &Flow<TcpState>, src: (IpAddr, u16), seq: u32) -> bool {
+        let st = &f.state;
+        let mine = &st.streams[f.direction_from(src).index()];
+        let used = st.inspected.iter().any(|&n| n > 0)
+            || st
+                .streams
+                .iter()
+                .any(|s| s.delivered() > 0 || s.pending_bytes() > 0);
+        f.closed || (used && mine.isn() != Some(seq))
     }
 
     fn tcp(&mut self, d: &Decoded<'_>, seg: &TcpSegment<'_>, pkt: &Packet<'_>) {
@@ -363,22 +485,15 @@ impl Engine {
         if let Some(fid) = id
             && seg.flags.syn
             && !seg.flags.ack
-            && let Some(f) = self.flows.get(fid)
+            && self
+                .flows
+                .get(fid)
+                .is_some_and(|f| Self::is_new_connection(f, src, seg.seq))
         {
-            // A new SYN on a 4-tuple that closed, or that already carried data with
-            // another initial sequence number, starts a new connection (port reuse).
-            let st = &f.state;
-            let mine = &st.streams[f.direction_from(src).index()];
-            let used = st
-                .streams
-                .iter()
-                .any(|s| s.delivered() > 0 || s.pending_bytes() > 0);
-            if f.closed || (used && mine.isn() != Some(seg.seq)) {
-                if let Some(mut old) = self.flows.remove(fid) {
-                    self.close(&mut old);
-                }
-                id = None;
+            if let Some(mut old) = self.flows.remove(fid) {
+                self.close(&mut old);
             }
+            id = None;
         }
         let fid = match id {
             Some(fid) => fid,
@@ -416,67 +531,57 @@ impl Engine {
             let before = st.streams[0].pending_bytes() + st.streams[1].pending_bytes();
             let mut env = DeliverEnv {
                 registry: &self.registry,
+                config: &self.limits.dissector,
                 server_port: flow.server.port,
                 client_port: flow.client.port,
                 out: &mut self.scratch,
                 reversed: false,
-                inspected: 0,
+                inspected: st.inspected,
             };
+            let stats = &mut self.stats.reassembly;
             let TcpState { streams, app, .. } = st;
             let [to_server, to_client] = streams;
             let (mine, other) = match dir {
                 Direction::ToServer => (to_server, to_client),
                 Direction::ToClient => (to_client, to_server),
             };
-            mine.segment(
-                Segment {
-                    seq: seg.seq,
-                    payload: seg.payload,
-                    wire_len: seg.wire_len,
-                    fin: seg.flags.fin,
-                    origin,
-                },
-                self.limits.max_flow_buffer,
-                &mut |dl| deliver(app, &mut env, dir, dl),
-            );
+            let segment = Segment {
+                seq: seg.seq,
+                payload: seg.payload,
+                wire_len: seg.wire_len,
+                fin: seg.flags.fin,
+                origin,
+            };
+            let cap = self.limits.max_flow_buffer;
+            mine.segment(segment, cap, stats, &mut |dl| {
+                deliver(app, &mut env, dir, dl)
+            });
             if seg.flags.ack {
-                other.acknowledged(seg.ack, &mut |dl| {
+                other.acknowledged(seg.ack, stats, &mut |dl| {
                     deliver(app, &mut env, dir.opposite(), dl)
                 });
             }
             let after = mine.pending_bytes() + other.pending_bytes();
-            self.buffered = (self.buffered + after).saturating_sub(before);
-            if self.buffered > self.limits.max_total_buffer {
+            let total = &mut self.memory.buffered;
+            *total = (*total + after).saturating_sub(before);
+            if *total > self.limits.max_total_buffer && after > 0 {
                 self.stats.total_buffer_capped += 1;
-                let freed = after;
-                mine.flush(&mut |dl| deliver(app, &mut env, dir, dl));
-                other.flush(&mut |dl| deliver(app, &mut env, dir.opposite(), dl));
-                self.buffered = self.buffered.saturating_sub(freed);
+                mine.flush(stats, &mut |dl| deliver(app, &mut env, dir, dl));
+                other.flush(stats, &mut |dl| deliver(app, &mut env, dir.opposite(), dl));
+                *total = total.saturating_sub(after);
             }
             reversed = env.reversed;
-            st.inspected += env.inspected;
+            st.inspected = env.inspected;
             if !self.scratch.is_empty() {
                 st.found = true;
             }
-            match &mut st.app {
-                App::Active(dis) if dis.done() => {
-                    dis.close(&mut self.scratch);
-                    st.app = App::Ignored;
-                }
-                App::Active(dis) if !st.found && st.inspected > self.limits.max_inspect => {
-                    self.stats.inspect_capped += 1;
-                    dis.close(&mut self.scratch);
-                    st.app = App::Ignored;
-                }
-                _ => {}
-            }
-            if matches!(st.app, App::Ignored) {
-                let pending = st.streams[0].pending_bytes() + st.streams[1].pending_bytes();
-                self.buffered = self.buffered.saturating_sub(pending);
-                add_reassembly(&mut self.stats.reassembly, &st.streams[0].stats);
-                add_reassembly(&mut self.stats.reassembly, &st.streams[1].stats);
-                st.streams = [HalfStream::new(), HalfStream::new()];
-            }
+            app_layer_limits(
+                st,
+                &self.limits,
+                &mut self.stats,
+                &mut self.memory,
+                &mut self.scratch,
+            );
         }
         if reversed {
             std::mem::swap(&mut flow.client, &mut flow.server);
@@ -491,9 +596,7 @@ impl Engine {
         if ended && let Some(mut flow) = self.flows.remove(fid) {
             self.close(&mut flow);
             // Keep a closed entry so late packets of this connection are ignored.
-            flow.closed = true;
-            let fid = self.flows.insert(flow);
-            let _ = fid;
+            self.flows.insert(flow);
         }
     }
 
@@ -507,6 +610,10 @@ impl Engine {
             return;
         };
         let (client, server) = (flow.client, flow.server);
+        self.push_findings(client, server);
+    }
+
+    fn push_findings(&mut self, client: Endpoint, server: Endpoint) {
         for c in self.scratch.drain(..) {
             self.stats.findings += 1;
             self.findings.push(Finding {
@@ -526,31 +633,33 @@ impl Engine {
         }
         flow.closed = true;
         let st = &mut flow.state;
-        let pending = st.streams[0].pending_bytes() + st.streams[1].pending_bytes();
-        self.buffered = self.buffered.saturating_sub(pending);
-        let mut env = DeliverEnv {
-            registry: &self.registry,
-            server_port: flow.server.port,
-            client_port: flow.client.port,
-            out: &mut self.scratch,
-            reversed: false,
-            inspected: 0,
-        };
         if !matches!(st.app, App::Ignored) {
-            // Collect each direction's remaining deliveries, then merge them by frame.
+            let mut env = DeliverEnv {
+                registry: &self.registry,
+                config: &self.limits.dissector,
+                server_port: flow.server.port,
+                client_port: flow.client.port,
+                out: &mut self.scratch,
+                reversed: false,
+                inspected: st.inspected,
+            };
+            // Each direction's remaining deliveries, merged by frame.
             let mut lists: [Vec<Flushed>; 2] = [Vec::new(), Vec::new()];
-            for (i, s) in st.streams.iter_mut().enumerate() {
-                let list = &mut lists[i];
-                s.flush(&mut |dl| match dl {
-                    Delivery::Data(b, o) => list.push((Some(b.to_vec()), 0, o)),
-                    Delivery::Gap(n) => list.push((
-                        None,
-                        n,
-                        Origin {
+            for (s, list) in st.streams.iter_mut().zip(lists.iter_mut()) {
+                s.flush(&mut self.stats.reassembly, &mut |dl| match dl {
+                    Delivery::Data(b, origin) => list.push(Flushed {
+                        data: Some(b.to_vec()),
+                        gap: 0,
+                        origin,
+                    }),
+                    Delivery::Gap(gap) => list.push(Flushed {
+                        data: None,
+                        gap,
+                        origin: Origin {
                             frame: 0,
                             ts: Timestamp::ZERO,
                         },
-                    )),
+                    }),
                 });
             }
             let [a, b] = lists;
@@ -561,7 +670,7 @@ impl Engine {
                     (Some(_), None) => true,
                     (None, Some(_)) => false,
                     (Some(x), Some(y)) => {
-                        x.0.is_none() || (y.0.is_some() && x.2.frame <= y.2.frame)
+                        x.data.is_none() || (y.data.is_some() && x.origin.frame <= y.origin.frame)
                     }
                 };
                 let (dir, item) = if pick_a {
@@ -569,21 +678,18 @@ impl Engine {
                 } else {
                     (Direction::ToClient, b.next())
                 };
-                let Some((data, gap, origin)) = item else {
-                    break;
-                };
-                let dl = match &data {
-                    Some(bytes) => Delivery::Data(bytes, origin),
-                    None => Delivery::Gap(gap),
+                let Some(item) = item else { break };
+                let dl = match &item.data {
+                    Some(bytes) => Delivery::Data(bytes, item.origin),
+                    None => Delivery::Gap(item.gap),
                 };
                 deliver(&mut st.app, &mut env, dir, dl);
             }
             match &mut st.app {
                 App::Detecting(det) => {
-                    if let Verdict::Chosen { spec, reversed } =
-                        det.decide(env.registry, env.server_port, env.client_port, true)
-                    {
-                        let mut dis = (env.registry.spec(spec).new)();
+                    let verdict = det.decide(env.registry, env.server_port, env.client_port, true);
+                    if let Verdict::Chosen { spec, reversed } = verdict {
+                        let mut dis = (env.registry.spec(spec).new)(env.config);
                         det.replay(&mut *dis, reversed, env.out);
                         dis.close(env.out);
                         env.reversed = reversed;
@@ -592,23 +698,12 @@ impl Engine {
                 App::Active(dis) => dis.close(env.out),
                 App::Ignored => {}
             }
-            st.app = App::Ignored;
+            if env.reversed {
+                std::mem::swap(&mut flow.client, &mut flow.server);
+            }
         }
-        if env.reversed {
-            std::mem::swap(&mut flow.client, &mut flow.server);
-        }
-        add_reassembly(&mut self.stats.reassembly, &st.streams[0].stats);
-        add_reassembly(&mut self.stats.reassembly, &st.streams[1].stats);
-        st.streams = [HalfStream::new(), HalfStream::new()];
+        drop_app(&mut flow.state, &mut self.memory);
         let (client, server) = (flow.client, flow.server);
-        for c in self.scratch.drain(..) {
-            self.stats.findings += 1;
-            self.findings.push(Finding {
-                credential: c,
-                client,
-                server,
-                source: self.source.clone(),
-            });
-        }
+        self.push_findings(client, server);
     }
 }

@@ -67,13 +67,19 @@ fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
         _ => Box::new(JsonLines::new(out, args.reveal)),
     };
     let registry = Arc::new(Registry::builtin());
-    let result = scan(&inputs, registry, args.limits(), sink.as_mut(), |e| {
-        if e.is_warning() {
-            eprintln!("plainsight: warning: {e}; findings up to it are reported");
-        } else {
-            eprintln!("plainsight: error: {e}; findings up to it are reported");
-        }
-    });
+    let result = scan(
+        &inputs,
+        registry,
+        args.limits.limits(),
+        sink.as_mut(),
+        |e| {
+            if e.is_warning() {
+                eprintln!("plainsight: warning: {e}; findings up to it are reported");
+            } else {
+                eprintln!("plainsight: error: {e}; findings up to it are reported");
+            }
+        },
+    );
     if let Some(e) = &result.output_error
         && e.kind() != io::ErrorKind::BrokenPipe
     {

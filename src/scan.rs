@@ -173,7 +173,7 @@ pub fn scan(
             }
             Err(e) => result.output_error = Some(e),
         }
-        result.stats.add(engine.stats());
+        result.stats.add(&engine.stats());
         if result.output_error.is_some() {
             break;
         }

@@ -6,7 +6,14 @@
 
 use std::net::IpAddr;
 
-use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
+pub mod defrag;
+
+use etherparse::{
+    EtherType, IpNumber, Ipv6ExtensionsSlice, LaxNetSlice, LaxSlicedPacket, TcpSlice,
+    TransportSlice, UdpSlice,
+};
+
+pub use defrag::{DefragLimits, DefragStats, Defragmenter, FragKey};
 
 use crate::capture::{LinkType, Packet};
 
@@ -68,7 +75,7 @@ pub enum Skip {
     UnsupportedLinkType,
     /// Not IP (ARP, LLDP, ...), or IP carrying neither TCP nor UDP.
     NotTcpUdp,
-    /// An IP fragment: reassembly is not done at this layer.
+    /// An IP fragment, kept until its datagram is complete.
     Fragment,
     /// Headers too short or inconsistent to decode.
     Malformed,
@@ -107,10 +114,10 @@ fn null_family_is_ip(family: u32) -> bool {
     matches!(family, 2 | 24 | 28 | 30)
 }
 
-/// Decodes one captured packet down to TCP or UDP.
-pub fn decode<'a>(packet: &Packet<'a>) -> Result<Decoded<'a>, Skip> {
+/// Slices a captured frame from its link layer down.
+fn slice_link<'a>(packet: &Packet<'a>) -> Result<LaxSlicedPacket<'a>, Skip> {
     let data = packet.data;
-    let sliced = match packet.linktype {
+    Ok(match packet.linktype {
         LinkType::ETHERNET => LaxSlicedPacket::from_ethernet(data).map_err(|_| Skip::Malformed)?,
         LinkType::RAW
         | LinkType::RAW_OPENBSD
@@ -122,104 +129,248 @@ pub fn decode<'a>(packet: &Packet<'a>) -> Result<Decoded<'a>, Skip> {
                 .get(..4)
                 .and_then(|h| h.try_into().ok())
                 .ok_or(Skip::Malformed)?;
-            let le = u32::from_le_bytes(head);
-            let be = u32::from_be_bytes(head);
-            if !null_family_is_ip(le) && !null_family_is_ip(be) {
+            if !null_family_is_ip(u32::from_le_bytes(head))
+                && !null_family_is_ip(u32::from_be_bytes(head))
+            {
                 return Err(Skip::NotTcpUdp);
             }
             LaxSlicedPacket::from_ip(&data[4..]).map_err(|_| Skip::Malformed)?
         }
         LinkType::LINUX_SLL => {
-            if data.len() < 16 {
-                return Err(Skip::Malformed);
-            }
-            let proto = u16::from_be_bytes([data[14], data[15]]);
-            LaxSlicedPacket::from_ether_type(EtherType(proto), &data[16..])
+            let proto = data.get(14..16).ok_or(Skip::Malformed)?;
+            LaxSlicedPacket::from_ether_type(
+                EtherType(u16::from_be_bytes([proto[0], proto[1]])),
+                &data[16..],
+            )
         }
         LinkType::LINUX_SLL2 => {
             if data.len() < 20 {
                 return Err(Skip::Malformed);
             }
-            let proto = u16::from_be_bytes([data[0], data[1]]);
-            LaxSlicedPacket::from_ether_type(EtherType(proto), &data[20..])
+            LaxSlicedPacket::from_ether_type(
+                EtherType(u16::from_be_bytes([data[0], data[1]])),
+                &data[20..],
+            )
         }
         _ => return Err(Skip::UnsupportedLinkType),
-    };
-    let (src, dst, ip_payload) = match &sliced.net {
-        Some(LaxNetSlice::Ipv4(v4)) => {
-            let h = v4.header();
-            (
-                IpAddr::V4(h.source_addr()),
-                IpAddr::V4(h.destination_addr()),
-                v4.payload(),
-            )
-        }
-        Some(LaxNetSlice::Ipv6(v6)) => {
-            let h = v6.header();
-            (
-                IpAddr::V6(h.source_addr()),
-                IpAddr::V6(h.destination_addr()),
-                v6.payload(),
-            )
-        }
-        Some(LaxNetSlice::Arp(_)) => return Err(Skip::NotTcpUdp),
-        None => {
-            return Err(if sliced.stop_err.is_some() {
-                Skip::Malformed
-            } else {
-                Skip::NotTcpUdp
-            });
-        }
-    };
-    if ip_payload.fragmented {
-        return Err(Skip::Fragment);
-    }
-    let complete = !ip_payload.incomplete;
-    // Bytes of the packet the snapshot length cut off, all of them at its end.
-    let missing = (packet.orig_len as usize).saturating_sub(data.len());
-    let transport = match &sliced.transport {
-        Some(TransportSlice::Tcp(tcp)) => {
-            let payload = tcp.payload();
-            let wire_len = if complete {
-                payload.len()
-            } else {
-                payload.len() + missing
-            };
-            Transport::Tcp(TcpSegment {
-                src_port: tcp.source_port(),
-                dst_port: tcp.destination_port(),
-                seq: tcp.sequence_number(),
-                ack: tcp.acknowledgment_number(),
-                flags: TcpFlags {
-                    syn: tcp.syn(),
-                    ack: tcp.ack(),
-                    fin: tcp.fin(),
-                    rst: tcp.rst(),
-                },
-                window: tcp.window_size(),
-                payload,
-                wire_len: u32::try_from(wire_len).unwrap_or(u32::MAX),
-                segment: tcp.slice(),
-            })
-        }
-        Some(TransportSlice::Udp(udp)) => Transport::Udp(UdpDatagram {
-            src_port: udp.source_port(),
-            dst_port: udp.destination_port(),
-            payload: udp.payload(),
-        }),
-        Some(_) => return Err(Skip::NotTcpUdp),
-        None => {
-            return Err(if sliced.stop_err.is_some() {
-                Skip::Malformed
-            } else {
-                Skip::NotTcpUdp
-            });
-        }
-    };
-    Ok(Decoded {
-        src,
-        dst,
-        transport,
-        complete,
     })
+}
+
+/// The fragment header of an IPv6 packet, found by walking its extension headers:
+/// (offset in bytes, more fragments, identification, next header, fragment data).
+fn ipv6_fragment(ip: &[u8]) -> Option<(u32, bool, u32, u8, &[u8])> {
+    let payload_len = usize::from(u16::from_be_bytes([*ip.get(4)?, *ip.get(5)?]));
+    let end = (40 + payload_len).min(ip.len());
+    let mut next = *ip.get(6)?;
+    let mut pos = 40;
+    loop {
+        match next {
+            // Hop-by-hop, routing, destination options: length in 8-octet units.
+            0 | 43 | 60 => {
+                let len = (usize::from(*ip.get(pos + 1)?) + 1) * 8;
+                next = *ip.get(pos)?;
+                pos += len;
+            }
+            // Authentication header: length in 4-octet units, minus 2.
+            51 => {
+                let len = (usize::from(*ip.get(pos + 1)?) + 2) * 4;
+                next = *ip.get(pos)?;
+                pos += len;
+            }
+            44 => {
+                let h = ip.get(pos..pos + 8)?;
+                let off_flags = u16::from_be_bytes([h[2], h[3]]);
+                let offset = u32::from(off_flags >> 3) * 8;
+                let more = off_flags & 1 == 1;
+                let id = u32::from_be_bytes([h[4], h[5], h[6], h[7]]);
+                return Some((offset, more, id, h[0], ip.get(pos + 8..end)?));
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Decodes packets: stateless but for IP fragment reassembly.
+#[derive(Debug, Default)]
+pub struct Decoder {
+    defrag: Defragmenter,
+    /// The last datagram reassembled from fragments.
+    reassembled: Vec<u8>,
+}
+
+fn tcp_segment<'a>(tcp: &TcpSlice<'a>, wire_len: usize) -> TcpSegment<'a> {
+    TcpSegment {
+        src_port: tcp.source_port(),
+        dst_port: tcp.destination_port(),
+        seq: tcp.sequence_number(),
+        ack: tcp.acknowledgment_number(),
+        flags: TcpFlags {
+            syn: tcp.syn(),
+            ack: tcp.ack(),
+            fin: tcp.fin(),
+            rst: tcp.rst(),
+        },
+        window: tcp.window_size(),
+        payload: tcp.payload(),
+        wire_len: u32::try_from(wire_len).unwrap_or(u32::MAX),
+        segment: tcp.slice(),
+    }
+}
+
+/// Slices TCP or UDP out of an IP payload carrying protocol `proto`.
+fn transport(proto: u8, payload: &[u8]) -> Result<Transport<'_>, Skip> {
+    match proto {
+        6 => {
+            let tcp = TcpSlice::from_slice(payload).map_err(|_| Skip::Malformed)?;
+            let len = tcp.payload().len();
+            Ok(Transport::Tcp(tcp_segment(&tcp, len)))
+        }
+        17 => {
+            let udp = UdpSlice::from_slice_lax(payload).map_err(|_| Skip::Malformed)?;
+            Ok(Transport::Udp(UdpDatagram {
+                src_port: udp.source_port(),
+                dst_port: udp.destination_port(),
+                payload: udp.payload(),
+            }))
+        }
+        _ => Err(Skip::NotTcpUdp),
+    }
+}
+
+impl Decoder {
+    pub fn new(limits: DefragLimits) -> Decoder {
+        Decoder {
+            defrag: Defragmenter::new(limits),
+            reassembled: Vec::new(),
+        }
+    }
+
+    pub fn defrag_stats(&self) -> DefragStats {
+        self.defrag.stats
+    }
+
+    /// Bytes held for incomplete IP datagrams.
+    pub fn pending_fragment_bytes(&self) -> usize {
+        self.defrag.pending_bytes()
+    }
+
+    /// Decodes one captured packet down to TCP or UDP. A fragment that completes its
+    /// datagram yields the whole datagram; other fragments yield `Skip::Fragment`.
+    pub fn decode<'a>(&'a mut self, packet: &Packet<'a>) -> Result<Decoded<'a>, Skip> {
+        let sliced = slice_link(packet)?;
+        let (src, dst, ip_payload) = match &sliced.net {
+            Some(LaxNetSlice::Ipv4(v4)) => {
+                let h = v4.header();
+                (
+                    IpAddr::V4(h.source_addr()),
+                    IpAddr::V4(h.destination_addr()),
+                    v4.payload(),
+                )
+            }
+            Some(LaxNetSlice::Ipv6(v6)) => {
+                let h = v6.header();
+                (
+                    IpAddr::V6(h.source_addr()),
+                    IpAddr::V6(h.destination_addr()),
+                    v6.payload(),
+                )
+            }
+            Some(LaxNetSlice::Arp(_)) => return Err(Skip::NotTcpUdp),
+            None => {
+                return Err(if sliced.stop_err.is_some() {
+                    Skip::Malformed
+                } else {
+                    Skip::NotTcpUdp
+                });
+            }
+        };
+        if ip_payload.fragmented {
+            return self.fragment(&sliced, packet, src, dst);
+        }
+        let complete = !ip_payload.incomplete;
+        // Bytes of the packet the snapshot length cut off, all of them at its end.
+        let missing = (packet.orig_len as usize).saturating_sub(packet.data.len());
+        let transport = match &sliced.transport {
+            Some(TransportSlice::Tcp(tcp)) => {
+                let len = tcp.payload().len();
+                let wire_len = if complete { len } else { len + missing };
+                Transport::Tcp(tcp_segment(tcp, wire_len))
+            }
+            Some(TransportSlice::Udp(udp)) => Transport::Udp(UdpDatagram {
+                src_port: udp.source_port(),
+                dst_port: udp.destination_port(),
+                payload: udp.payload(),
+            }),
+            Some(_) => return Err(Skip::NotTcpUdp),
+            None => {
+                return Err(if sliced.stop_err.is_some() {
+                    Skip::Malformed
+                } else {
+                    Skip::NotTcpUdp
+                });
+            }
+        };
+        Ok(Decoded {
+            src,
+            dst,
+            transport,
+            complete,
+        })
+    }
+
+    fn fragment<'a>(
+        &'a mut self,
+        sliced: &LaxSlicedPacket<'a>,
+        packet: &Packet<'a>,
+        src: IpAddr,
+        dst: IpAddr,
+    ) -> Result<Decoded<'a>, Skip> {
+        let (key, offset, more, payload) = match &sliced.net {
+            Some(LaxNetSlice::Ipv4(v4)) => {
+                let h = v4.header();
+                let key = FragKey {
+                    src,
+                    dst,
+                    proto: h.protocol().0,
+                    id: u32::from(h.identification()),
+                };
+                let offset = u32::from(h.fragments_offset().value()) * 8;
+                (key, offset, h.more_fragments(), v4.payload().payload)
+            }
+            Some(LaxNetSlice::Ipv6(v6)) => {
+                let head = v6.header().slice();
+                let start = head.as_ptr() as usize - packet.data.as_ptr() as usize;
+                let ip = packet.data.get(start..).ok_or(Skip::Malformed)?;
+                let (offset, more, id, next, data) = ipv6_fragment(ip).ok_or(Skip::Malformed)?;
+                let key = FragKey {
+                    src,
+                    dst,
+                    proto: next,
+                    id,
+                };
+                (key, offset, more, data)
+            }
+            _ => return Err(Skip::Malformed),
+        };
+        let Some(whole) = self.defrag.add(key, offset, more, payload, packet.ts) else {
+            return Err(Skip::Fragment);
+        };
+        self.reassembled = whole;
+        let (proto, data) = match src {
+            IpAddr::V4(_) => (key.proto, &self.reassembled[..]),
+            IpAddr::V6(_) => {
+                // Extension headers may follow the fragment header (RFC 8200 4.5).
+                let (_, next, rest) =
+                    Ipv6ExtensionsSlice::from_slice(IpNumber(key.proto), &self.reassembled)
+                        .map_err(|_| Skip::Malformed)?;
+                (next.0, rest)
+            }
+        };
+        Ok(Decoded {
+            src,
+            dst,
+            transport: transport(proto, data)?,
+            complete: true,
+        })
+    }
 }

@@ -167,6 +167,12 @@ impl Detector {
         take
     }
 
+    /// Bytes held.
+    pub fn buffered(&self) -> usize {
+        self.buf.iter().map(Vec::capacity).sum::<usize>()
+            + self.replay.capacity() * std::mem::size_of::<Replay>()
+    }
+
     pub fn gap(&mut self, dir: Direction, len: u64) {
         self.replay.push(Replay::Gap { dir, len });
     }

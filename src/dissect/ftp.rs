@@ -13,7 +13,15 @@ pub const SPEC: ProtocolSpec = ProtocolSpec {
     name: "ftp",
     tcp_ports: &[21],
     probe,
-    new: || Box::new(Ftp::default()),
+    new: |config| {
+        Box::new(Ftp {
+            lines: [
+                LineReader::new(config.max_line),
+                LineReader::new(config.max_line),
+            ],
+            session: Session::default(),
+        })
+    },
 };
 
 /// Commands a client opens an FTP session with (RFC 959, 2228, 2389, 2640).
@@ -254,6 +262,10 @@ impl Dissector for Ftp {
 
     fn done(&self) -> bool {
         self.session.done
+    }
+
+    fn buffered(&self) -> usize {
+        self.lines.iter().map(LineReader::buffered).sum::<usize>() + self.session.pending.len() * 64
     }
 }
 

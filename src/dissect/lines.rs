@@ -114,6 +114,11 @@ impl LineReader {
         self.skipping = true;
     }
 
+    /// Bytes held for the unterminated line.
+    pub fn buffered(&self) -> usize {
+        self.buf.capacity()
+    }
+
     /// The unterminated line so far.
     pub fn partial(&self) -> &[u8] {
         &self.buf

@@ -42,6 +42,10 @@ pub trait Dissector: Send {
     fn done(&self) -> bool {
         false
     }
+
+    /// Bytes the dissector holds (partial lines, prompts, pending exchanges), so the
+    /// engine can bound memory over all flows.
+    fn buffered(&self) -> usize;
 }
 
 /// A probe's opinion of the first bytes of a flow.
@@ -64,7 +68,22 @@ pub struct ProtocolSpec {
     pub tcp_ports: &'static [u16],
     /// Looks at the first bytes sent to the server and to the client.
     pub probe: fn(to_server: &[u8], to_client: &[u8]) -> Probe,
-    pub new: fn() -> Box<dyn Dissector>,
+    pub new: fn(&DissectorConfig) -> Box<dyn Dissector>,
+}
+
+/// Settings every dissector is built with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DissectorConfig {
+    /// Longest line a text protocol buffers; longer lines are skipped (and counted).
+    pub max_line: usize,
+}
+
+impl Default for DissectorConfig {
+    fn default() -> Self {
+        DissectorConfig {
+            max_line: lines::DEFAULT_MAX_LINE,
+        }
+    }
 }
 
 impl std::fmt::Debug for ProtocolSpec {

@@ -17,7 +17,15 @@ pub const SPEC: ProtocolSpec = ProtocolSpec {
     name: "pop3",
     tcp_ports: &[110],
     probe,
-    new: || Box::new(Pop3::default()),
+    new: |config| {
+        Box::new(Pop3 {
+            lines: [
+                LineReader::new(config.max_line),
+                LineReader::new(config.max_line),
+            ],
+            session: Session::default(),
+        })
+    },
 };
 
 const COMMANDS: &[&[u8]] = &[
@@ -283,6 +291,10 @@ impl Dissector for Pop3 {
 
     fn done(&self) -> bool {
         self.session.done
+    }
+
+    fn buffered(&self) -> usize {
+        self.lines.iter().map(LineReader::buffered).sum::<usize>() + self.session.pending.len() * 64
     }
 }
 

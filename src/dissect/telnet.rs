@@ -23,7 +23,12 @@ pub const SPEC: ProtocolSpec = ProtocolSpec {
     name: "telnet",
     tcp_ports: &[23],
     probe,
-    new: || Box::new(Telnet::default()),
+    new: |config| {
+        Box::new(Telnet {
+            editor: LineEditor::new(config.max_line.min(4096)),
+            ..Telnet::default()
+        })
+    },
 };
 
 const IAC: u8 = 255;
@@ -566,6 +571,18 @@ impl Dissector for Telnet {
             Direction::ToServer => self.editor.reset(),
             Direction::ToClient => self.session.tail.clear(),
         }
+    }
+
+    fn buffered(&self) -> usize {
+        let s = &self.session;
+        self.decoders.iter().map(|d| d.sb.capacity()).sum::<usize>()
+            + self.editor.current().len()
+            + s.tail.capacity()
+            + s.attempt.as_ref().map_or(0, |a| a.reply.capacity() + 64)
+            + s.reported
+                .iter()
+                .map(|(u, p)| u.as_ref().map_or(0, Vec::len) + p.len())
+                .sum::<usize>()
     }
 
     fn close(&mut self, out: &mut Vec<Credential>) {

@@ -70,6 +70,15 @@ pub struct ReassemblyStats {
 
 /// Segments further than this from the next expected byte are not believed.
 const MAX_WINDOW: i64 = 1 << 30;
+/// Bytes of the delivered stream kept to compare retransmissions against.
+const RECENT: usize = 128;
+
+/// Segments waiting for a hole before them to fill.
+#[derive(Debug, Default)]
+struct Buffered {
+    segs: BTreeMap<u64, Pending>,
+    bytes: usize,
+}
 
 /// Reassembles one direction of a TCP connection.
 #[derive(Debug, Default)]
@@ -80,13 +89,14 @@ pub struct HalfStream {
     offset: u64,
     /// Initial sequence number from the SYN, when seen.
     isn: Option<u32>,
-    pending: BTreeMap<u64, Pending>,
-    pending_bytes: usize,
+    /// Out-of-order segments; allocated only when there are some.
+    buffered: Option<Box<Buffered>>,
     /// Stream offset of the FIN, when seen.
     fin_at: Option<u64>,
     /// Bytes delivered so far.
     delivered: u64,
-    pub stats: ReassemblyStats,
+    /// The last bytes delivered (up to [`RECENT`]), ending at `offset`.
+    recent: Vec<u8>,
 }
 
 /// Signed distance from `from` to `to` in sequence space.
@@ -111,12 +121,16 @@ impl HalfStream {
 
     /// Bytes waiting out of order.
     pub fn pending_bytes(&self) -> usize {
-        self.pending_bytes
+        self.buffered.as_ref().map_or(0, |b| b.bytes)
+    }
+
+    fn has_pending(&self) -> bool {
+        self.buffered.as_ref().is_some_and(|b| !b.segs.is_empty())
     }
 
     /// Whether the FIN was seen and every byte before it has been delivered.
     pub fn finished(&self) -> bool {
-        matches!(self.fin_at, Some(f) if self.offset >= f && self.pending.is_empty())
+        matches!(self.fin_at, Some(f) if self.offset >= f && !self.has_pending())
     }
 
     /// Whether any byte or SYN was seen in this direction.
@@ -127,7 +141,7 @@ impl HalfStream {
     /// A SYN from this side: the stream starts after it. A SYN with a new ISN before any
     /// data replaces the old one (a retransmitted SYN of a new attempt).
     pub fn syn(&mut self, seq: u32) {
-        if self.delivered == 0 && self.pending.is_empty() {
+        if self.delivered == 0 && !self.has_pending() {
             self.isn = Some(seq);
             self.next_seq = Some(seq.wrapping_add(1));
             self.offset = 0;
@@ -136,9 +150,14 @@ impl HalfStream {
     }
 
     /// Adds a segment and hands every byte that became deliverable to `out`, in order.
-    /// `wire_len` is the payload length on the wire (`payload` may be shorter when the
-    /// capture cut the packet). `cap` bounds the bytes this direction may hold out of order.
-    pub fn segment(&mut self, seg: Segment<'_>, cap: usize, out: &mut impl FnMut(Delivery<'_>)) {
+    /// `cap` bounds the bytes this direction may hold out of order.
+    pub fn segment(
+        &mut self,
+        seg: Segment<'_>,
+        cap: usize,
+        stats: &mut ReassemblyStats,
+        out: &mut impl FnMut(Delivery<'_>),
+    ) {
         let Segment {
             seq,
             payload,
@@ -153,11 +172,15 @@ impl HalfStream {
             }
             // Picked up in the middle: the stream starts here.
             self.next_seq = Some(seq);
-            return self.segment(seg, cap, out);
+            return self.segment(seg, cap, stats, out);
         };
         let delta = seq_delta(seq, next);
         if !(-MAX_WINDOW..=MAX_WINDOW).contains(&delta) {
-            self.stats.out_of_window += 1;
+            stats.out_of_window += 1;
+            return;
+        }
+        // A keep-alive: one byte (or none) just before the next expected one.
+        if delta == -1 && wire_len <= 1 && !fin {
             return;
         }
         let start = self.offset as i64 + delta;
@@ -168,22 +191,37 @@ impl HalfStream {
         if wire_len == 0 {
             return;
         }
+        if start < self.offset as i64 {
+            stats.retransmitted += 1;
+            self.compare_recent(start, payload, stats);
+        }
         if end <= self.offset as i64 {
-            self.stats.retransmitted += 1;
             return;
         }
         if start <= self.offset as i64 {
             let skip = (self.offset as i64 - start) as u64;
-            if skip > 0 {
-                self.stats.retransmitted += 1;
-            }
-            self.deliver(payload, wire_len, skip, origin, out);
-            self.drain(out);
+            self.deliver(payload, wire_len, skip, origin, stats, out);
+            self.drain(stats, out);
         } else {
-            self.buffer(start as u64, payload, wire_len, origin);
-            if self.pending_bytes > cap {
-                self.skip_first_hole(out);
+            self.buffer(start as u64, payload, wire_len, origin, stats);
+            if self.pending_bytes() > cap {
+                self.skip_first_hole(stats, out);
             }
+        }
+    }
+
+    /// Counts a conflict when a retransmission disagrees with the bytes delivered.
+    fn compare_recent(&self, start: i64, payload: &[u8], stats: &mut ReassemblyStats) {
+        let recent_start = self.offset as i64 - self.recent.len() as i64;
+        let lo = start.max(recent_start);
+        let hi = (start + payload.len() as i64).min(self.offset as i64);
+        if lo >= hi {
+            return;
+        }
+        let theirs = &self.recent[(lo - recent_start) as usize..(hi - recent_start) as usize];
+        let ours = &payload[(lo - start) as usize..(hi - start) as usize];
+        if theirs != ours {
+            stats.conflicts += 1;
         }
     }
 
@@ -195,20 +233,34 @@ impl HalfStream {
         wire_len: u64,
         skip: u64,
         origin: Origin,
+        stats: &mut ReassemblyStats,
         out: &mut impl FnMut(Delivery<'_>),
     ) {
         let captured = payload.len() as u64;
         if skip < captured {
             let data = &payload[skip as usize..];
             self.delivered += data.len() as u64;
+            self.remember(data);
             out(Delivery::Data(data, origin));
         }
         let advance = wire_len - skip;
         let missing = wire_len - skip.max(captured);
         if missing > 0 {
-            self.report_gap(missing, out);
+            self.recent.clear();
+            Self::report_gap(missing, stats, out);
         }
         self.advance(advance);
+    }
+
+    fn remember(&mut self, data: &[u8]) {
+        if data.len() >= RECENT {
+            self.recent.clear();
+            self.recent.extend_from_slice(&data[data.len() - RECENT..]);
+        } else {
+            let excess = (self.recent.len() + data.len()).saturating_sub(RECENT);
+            self.recent.drain(..excess);
+            self.recent.extend_from_slice(data);
+        }
     }
 
     fn advance(&mut self, n: u64) {
@@ -218,43 +270,65 @@ impl HalfStream {
         }
     }
 
-    fn report_gap(&mut self, len: u64, out: &mut impl FnMut(Delivery<'_>)) {
-        self.stats.gaps += 1;
-        self.stats.gap_bytes += len;
+    fn report_gap(len: u64, stats: &mut ReassemblyStats, out: &mut impl FnMut(Delivery<'_>)) {
+        stats.gaps += 1;
+        stats.gap_bytes += len;
         out(Delivery::Gap(len));
     }
 
     /// Delivers buffered segments that the stream has reached.
-    fn drain(&mut self, out: &mut impl FnMut(Delivery<'_>)) {
-        while let Some(entry) = self.pending.first_entry() {
+    fn drain(&mut self, stats: &mut ReassemblyStats, out: &mut impl FnMut(Delivery<'_>)) {
+        loop {
+            let Some(buf) = self.buffered.as_mut() else {
+                return;
+            };
+            let Some(entry) = buf.segs.first_entry() else {
+                self.buffered = None;
+                return;
+            };
             let start = *entry.key();
             if start > self.offset {
-                break;
+                return;
             }
             let p = entry.remove();
-            self.pending_bytes -= p.data.len();
+            buf.bytes -= p.data.len();
             let end = start + p.wire_len;
             if end <= self.offset {
                 continue;
             }
-            self.deliver(&p.data, p.wire_len, self.offset - start, p.origin, out);
+            self.deliver(
+                &p.data,
+                p.wire_len,
+                self.offset - start,
+                p.origin,
+                stats,
+                out,
+            );
         }
     }
 
     /// Stores an out-of-order segment, keeping only the bytes no earlier copy covers.
-    fn buffer(&mut self, start: u64, payload: &[u8], wire_len: u64, origin: Origin) {
-        self.stats.out_of_order += 1;
+    fn buffer(
+        &mut self,
+        start: u64,
+        payload: &[u8],
+        wire_len: u64,
+        origin: Origin,
+        stats: &mut ReassemblyStats,
+    ) {
+        stats.out_of_order += 1;
+        let buf = self.buffered.get_or_insert_with(Box::default);
         let end = start + wire_len;
         // Pieces of [start, end) not yet covered by buffered segments.
         let mut cursor = start;
         let mut pieces: Vec<(u64, u64)> = Vec::new();
-        let first = self
-            .pending
+        let first = buf
+            .segs
             .range(..start)
             .next_back()
             .map(|(&k, _)| k)
             .unwrap_or(start);
-        for (&s, p) in self.pending.range(first..end) {
+        for (&s, p) in buf.segs.range(first..end) {
             let e = s + p.wire_len;
             if e <= cursor {
                 continue;
@@ -273,7 +347,7 @@ impl HalfStream {
             if let (Some(a), Some(b)) = (theirs, ours) {
                 let n = a.len().min(b.len());
                 if a[..n] != b[..n] {
-                    self.stats.conflicts += 1;
+                    stats.conflicts += 1;
                 }
             }
             cursor = cursor.max(e);
@@ -284,27 +358,15 @@ impl HalfStream {
         if cursor < end {
             pieces.push((cursor, end));
         }
-        if pieces.len() == 1 && pieces[0] == (start, end) {
-            self.pending_bytes += payload.len();
-            self.pending.insert(
-                start,
-                Pending {
-                    data: payload.to_vec(),
-                    wire_len,
-                    origin,
-                },
-            );
-            return;
-        }
         if pieces.is_empty() {
-            self.stats.retransmitted += 1;
+            stats.retransmitted += 1;
         }
         for (s, e) in pieces {
             let lo = ((s - start) as usize).min(payload.len());
             let hi = ((e - start) as usize).min(payload.len());
             let data = payload[lo..hi].to_vec();
-            self.pending_bytes += data.len();
-            self.pending.insert(
+            buf.bytes += data.len();
+            buf.segs.insert(
                 s,
                 Pending {
                     data,
@@ -316,31 +378,45 @@ impl HalfStream {
     }
 
     /// Gives up on the first hole: reports it as a gap and delivers what follows it.
-    fn skip_first_hole(&mut self, out: &mut impl FnMut(Delivery<'_>)) {
-        if let Some((&start, _)) = self.pending.first_key_value()
+    fn skip_first_hole(&mut self, stats: &mut ReassemblyStats, out: &mut impl FnMut(Delivery<'_>)) {
+        let first = self
+            .buffered
+            .as_ref()
+            .and_then(|b| b.segs.first_key_value().map(|(&k, _)| k));
+        if let Some(start) = first
             && start > self.offset
         {
             let missing = start - self.offset;
-            self.report_gap(missing, out);
+            self.recent.clear();
+            Self::report_gap(missing, stats, out);
             self.advance(missing);
         }
-        self.drain(out);
+        self.drain(stats, out);
     }
 
     /// The peer acknowledged everything before `ack`: bytes before it that never showed
     /// up are lost from the capture, so a hole there is reported and skipped.
-    pub fn acknowledged(&mut self, ack: u32, out: &mut impl FnMut(Delivery<'_>)) {
+    pub fn acknowledged(
+        &mut self,
+        ack: u32,
+        stats: &mut ReassemblyStats,
+        out: &mut impl FnMut(Delivery<'_>),
+    ) {
         let Some(next) = self.next_seq else { return };
         let delta = seq_delta(ack, next);
         if delta <= 0 || delta > MAX_WINDOW {
             return;
         }
         let acked = self.offset + delta as u64;
-        while let Some((&start, _)) = self.pending.first_key_value() {
+        while let Some(start) = self
+            .buffered
+            .as_ref()
+            .and_then(|b| b.segs.first_key_value().map(|(&k, _)| k))
+        {
             if start <= self.offset {
-                self.drain(out);
+                self.drain(stats, out);
             } else if start <= acked {
-                self.skip_first_hole(out);
+                self.skip_first_hole(stats, out);
             } else {
                 break;
             }
@@ -349,10 +425,11 @@ impl HalfStream {
 
     /// The stream ends (FIN, RST, eviction or end of input): everything still buffered is
     /// delivered, with gaps for the holes.
-    pub fn flush(&mut self, out: &mut impl FnMut(Delivery<'_>)) {
-        while !self.pending.is_empty() {
-            self.skip_first_hole(out);
+    pub fn flush(&mut self, stats: &mut ReassemblyStats, out: &mut impl FnMut(Delivery<'_>)) {
+        while self.has_pending() {
+            self.skip_first_hole(stats, out);
         }
+        self.buffered = None;
     }
 }
 
@@ -385,6 +462,7 @@ mod tests {
 
     struct H {
         s: HalfStream,
+        st: ReassemblyStats,
         evs: Vec<Ev>,
     }
 
@@ -392,13 +470,18 @@ mod tests {
         fn new(isn: u32) -> H {
             let mut s = HalfStream::new();
             s.syn(isn);
-            H { s, evs: Vec::new() }
+            H {
+                s,
+                st: ReassemblyStats::default(),
+                evs: Vec::new(),
+            }
         }
         fn seg(&mut self, seq: u32, data: &[u8], frame: u64) {
             let evs = &mut self.evs;
             self.s.segment(
                 sg(seq, data, data.len() as u32, false, frame),
                 1 << 20,
+                &mut self.st,
                 &mut |d| {
                     evs.push(match d {
                         Delivery::Data(b, o) => Ev::D(b.to_vec(), o.frame),
@@ -409,7 +492,7 @@ mod tests {
         }
         fn flush(&mut self) {
             let evs = &mut self.evs;
-            self.s.flush(&mut |d| {
+            self.s.flush(&mut self.st, &mut |d| {
                 evs.push(match d {
                     Delivery::Data(b, o) => Ev::D(b.to_vec(), o.frame),
                     Delivery::Gap(n) => Ev::G(n),
@@ -471,7 +554,7 @@ mod tests {
         h.seg(3, b"..YYYYzz", 2);
         h.seg(1, b"ab", 3);
         assert_eq!(h.bytes(), b"ab..XXXXzz");
-        assert_eq!(h.s.stats.conflicts, 1);
+        assert_eq!(h.st.conflicts, 1);
     }
 
     #[test]
@@ -497,11 +580,16 @@ mod tests {
     fn mid_flow_pickup() {
         let mut s = HalfStream::new();
         let mut got = Vec::new();
-        s.segment(sg(777, b"PASS x\r\n", 8, false, 1), 1 << 20, &mut |d| {
-            if let Delivery::Data(b, _) = d {
-                got.extend_from_slice(b)
-            }
-        });
+        s.segment(
+            sg(777, b"PASS x\r\n", 8, false, 1),
+            1 << 20,
+            &mut ReassemblyStats::default(),
+            &mut |d| {
+                if let Delivery::Data(b, _) = d {
+                    got.extend_from_slice(b)
+                }
+            },
+        );
         assert_eq!(got, b"PASS x\r\n");
     }
 
@@ -523,7 +611,7 @@ mod tests {
         h.seg(1, b"ab", 1);
         h.seg(6, b"fg", 2);
         let evs = &mut h.evs;
-        h.s.acknowledged(7, &mut |d| {
+        h.s.acknowledged(7, &mut h.st, &mut |d| {
             evs.push(match d {
                 Delivery::Data(b, o) => Ev::D(b.to_vec(), o.frame),
                 Delivery::Gap(n) => Ev::G(n),
@@ -533,7 +621,7 @@ mod tests {
         // An ack inside the hole proves nothing about bytes after it.
         let mut h = H::new(0);
         h.seg(6, b"fg", 2);
-        h.s.acknowledged(4, &mut |_| panic!("nothing to deliver"));
+        h.s.acknowledged(4, &mut h.st, &mut |_| panic!("nothing to deliver"));
     }
 
     #[test]
@@ -541,18 +629,28 @@ mod tests {
         let mut s = HalfStream::new();
         s.syn(0);
         let mut evs = Vec::new();
-        s.segment(sg(1, b"abc", 10, false, 1), 1 << 20, &mut |d| {
-            evs.push(match d {
-                Delivery::Data(b, _) => Ev::D(b.to_vec(), 0),
-                Delivery::Gap(n) => Ev::G(n),
-            })
-        });
-        s.segment(sg(11, b"next", 4, false, 2), 1 << 20, &mut |d| {
-            evs.push(match d {
-                Delivery::Data(b, _) => Ev::D(b.to_vec(), 0),
-                Delivery::Gap(n) => Ev::G(n),
-            })
-        });
+        s.segment(
+            sg(1, b"abc", 10, false, 1),
+            1 << 20,
+            &mut ReassemblyStats::default(),
+            &mut |d| {
+                evs.push(match d {
+                    Delivery::Data(b, _) => Ev::D(b.to_vec(), 0),
+                    Delivery::Gap(n) => Ev::G(n),
+                })
+            },
+        );
+        s.segment(
+            sg(11, b"next", 4, false, 2),
+            1 << 20,
+            &mut ReassemblyStats::default(),
+            &mut |d| {
+                evs.push(match d {
+                    Delivery::Data(b, _) => Ev::D(b.to_vec(), 0),
+                    Delivery::Gap(n) => Ev::G(n),
+                })
+            },
+        );
         assert_eq!(
             evs,
             vec![
@@ -574,8 +672,18 @@ mod tests {
                 Delivery::Gap(n) => Ev::G(n),
             })
         };
-        s.segment(sg(101, &[b'x'; 60], 60, false, 1), 100, &mut push);
-        s.segment(sg(161, &[b'y'; 60], 60, false, 2), 100, &mut push);
+        s.segment(
+            sg(101, &[b'x'; 60], 60, false, 1),
+            100,
+            &mut ReassemblyStats::default(),
+            &mut push,
+        );
+        s.segment(
+            sg(161, &[b'y'; 60], 60, false, 2),
+            100,
+            &mut ReassemblyStats::default(),
+            &mut push,
+        );
         assert_eq!(evs[0], Ev::G(100));
         assert_eq!(s.pending_bytes(), 0);
     }
@@ -584,7 +692,12 @@ mod tests {
     fn fin_marks_end() {
         let mut s = HalfStream::new();
         s.syn(0);
-        s.segment(sg(1, b"bye", 3, true, 1), 100, &mut |_| {});
+        s.segment(
+            sg(1, b"bye", 3, true, 1),
+            100,
+            &mut ReassemblyStats::default(),
+            &mut |_| {},
+        );
         assert!(s.finished());
     }
 }

@@ -37,13 +37,22 @@ pub fn write_summary(
     }
     writeln!(w)?;
     let r = &stats.reassembly;
-    let notes: [(&str, u64); 14] = [
+    let f = &stats.defrag;
+    let notes = [
         ("bad TCP checksums (kept)", stats.bad_tcp_checksums),
         ("malformed packets", stats.malformed),
-        ("IP fragments (not reassembled)", stats.fragments),
         (
             "packets of unsupported link types",
             stats.unsupported_linktype,
+        ),
+        ("IP fragments", f.fragments),
+        ("IP datagrams reassembled", f.reassembled),
+        ("incomplete IP datagrams timed out", f.timed_out),
+        ("incomplete IP datagrams dropped (fragment caps)", f.capped),
+        ("invalid IP fragments", f.invalid),
+        (
+            "overlapping IP fragments that disagreed (first copy kept)",
+            f.conflicts,
         ),
         ("gaps in TCP streams", r.gaps),
         ("bytes missing from TCP streams", r.gap_bytes),
@@ -63,6 +72,10 @@ pub fn write_summary(
         (
             "holes skipped (total buffer cap)",
             stats.total_buffer_capped,
+        ),
+        (
+            "flows no longer inspected (memory cap)",
+            stats.app_memory_capped,
         ),
     ];
     let shown: Vec<String> = notes
