@@ -229,6 +229,50 @@ impl TcpConversation {
         self.ts = Timestamp::new(self.ts.secs, u64::from(self.ts.nanos) + self.step_us * 1000);
     }
 
+    /// The next sequence number of a side.
+    pub fn next_seq(&self, client: bool) -> u32 {
+        if client { self.cseq } else { self.sseq }
+    }
+
+    /// Sets the next sequence number of a side (to start over, or to jump).
+    pub fn set_seq(&mut self, client: bool, seq: u32) -> &mut Self {
+        if client {
+            self.cseq = seq;
+        } else {
+            self.sseq = seq;
+        }
+        self
+    }
+
+    /// Sends a segment with explicit sequence number and flags; the conversation's own
+    /// sequence numbers do not move (for retransmissions, overlaps, probes).
+    pub fn raw(&mut self, from_client: bool, seq: u32, flags: Flags, payload: &[u8]) -> &mut Self {
+        let (src, dst, ack) = if from_client {
+            (self.client, self.server, self.sseq)
+        } else {
+            (self.server, self.client, self.cseq)
+        };
+        self.packets.push(SynthPacket {
+            ts: self.ts,
+            ip: tcp_packet(src, dst, seq, ack, flags, payload),
+        });
+        self.ts = Timestamp::new(self.ts.secs, u64::from(self.ts.nanos) + self.step_us * 1000);
+        self
+    }
+
+    /// Sends data with the given flags (e.g. FIN with the last bytes), advancing the
+    /// sequence number.
+    pub fn send(&mut self, from_client: bool, flags: Flags, payload: &[u8]) -> &mut Self {
+        self.push(from_client, flags, payload);
+        self
+    }
+
+    /// Lets capture time pass.
+    pub fn wait(&mut self, secs: i64) -> &mut Self {
+        self.ts = Timestamp::new(self.ts.secs + secs, u64::from(self.ts.nanos));
+        self
+    }
+
     /// SYN, SYN-ACK, ACK.
     pub fn handshake(&mut self) -> &mut Self {
         self.push(
@@ -387,4 +431,88 @@ impl TcpConversation {
     pub fn into_packets(self) -> Vec<SynthPacket> {
         self.packets
     }
+}
+
+/// The Internet checksum of an IPv4 header (RFC 791).
+fn ipv4_header_checksum(h: &[u8]) -> u16 {
+    let mut sum: u32 = 0;
+    for (i, pair) in h.chunks(2).enumerate() {
+        if i == 5 {
+            continue; // the checksum field itself
+        }
+        let word = u16::from_be_bytes([pair[0], *pair.get(1).unwrap_or(&0)]);
+        sum += u32::from(word);
+    }
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+/// Splits an IPv4 packet into fragments carrying `chunk` payload bytes each (a multiple
+/// of 8), in order.
+pub fn fragment_ipv4(ip: &[u8], chunk: usize) -> Vec<Vec<u8>> {
+    let ihl = usize::from(ip[0] & 0x0f) * 4;
+    let total = usize::from(u16::from_be_bytes([ip[2], ip[3]])).min(ip.len());
+    let payload = &ip[ihl..total];
+    let chunk = (chunk / 8).max(1) * 8;
+    let mut out = Vec::new();
+    let mut off = 0;
+    while off < payload.len() {
+        let end = (off + chunk).min(payload.len());
+        let more = end < payload.len();
+        let mut f = ip[..ihl].to_vec();
+        f[2..4].copy_from_slice(&((ihl + end - off) as u16).to_be_bytes());
+        let field = ((off / 8) as u16) | if more { 0x2000 } else { 0 };
+        f[6..8].copy_from_slice(&field.to_be_bytes());
+        let sum = ipv4_header_checksum(&f);
+        f[10..12].copy_from_slice(&sum.to_be_bytes());
+        f.extend_from_slice(&payload[off..end]);
+        out.push(f);
+        off = end;
+    }
+    out
+}
+
+/// Splits an IPv6 packet into fragments of `chunk` bytes (a multiple of 8) of its
+/// fragmentable part. With `extension_headers`, a hop-by-hop header precedes the
+/// fragment header and a destination-options header starts the fragmentable part, so
+/// the chain is hop-by-hop, fragment, destination options, payload.
+pub fn fragment_ipv6(ip: &[u8], chunk: usize, id: u32, extension_headers: bool) -> Vec<Vec<u8>> {
+    let next = ip[6];
+    let mut fragmentable = Vec::new();
+    let first_of_fragmentable = if extension_headers {
+        // Destination options: next header, length 0 (8 bytes), PadN of 4.
+        fragmentable.extend_from_slice(&[next, 0, 1, 4, 0, 0, 0, 0]);
+        60
+    } else {
+        next
+    };
+    fragmentable.extend_from_slice(&ip[40..]);
+    let chunk = (chunk / 8).max(1) * 8;
+    let mut out = Vec::new();
+    let mut off = 0;
+    while off < fragmentable.len() {
+        let end = (off + chunk).min(fragmentable.len());
+        let more = end < fragmentable.len();
+        let mut f = ip[..40].to_vec();
+        let mut rest = Vec::new();
+        if extension_headers {
+            f[6] = 0; // hop-by-hop
+            rest.extend_from_slice(&[44, 0, 1, 4, 0, 0, 0, 0]);
+        } else {
+            f[6] = 44;
+        }
+        rest.push(first_of_fragmentable);
+        rest.push(0);
+        let field = ((off / 8) as u16) << 3 | u16::from(more);
+        rest.extend_from_slice(&field.to_be_bytes());
+        rest.extend_from_slice(&id.to_be_bytes());
+        rest.extend_from_slice(&fragmentable[off..end]);
+        f[4..6].copy_from_slice(&(rest.len() as u16).to_be_bytes());
+        f.extend_from_slice(&rest);
+        out.push(f);
+        off = end;
+    }
+    out
 }

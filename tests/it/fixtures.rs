@@ -9,7 +9,7 @@
 use std::net::SocketAddr;
 
 use plainsight::capture::{PcapNgWriter, PcapWriter};
-use plainsight::synth::{Link, SynthPacket, TcpConversation};
+use plainsight::synth::{Flags, Link, SynthPacket, TcpConversation, fragment_ipv4, fragment_ipv6};
 use plainsight::timestamp::Timestamp;
 
 use crate::support::{Expect, assert_findings, fixture, scan};
@@ -921,6 +921,330 @@ fn demo_expected() -> Vec<Expect> {
     ]
 }
 
+// ---- Hostile and unusual transport --------------------------------------------------
+
+fn ftp_expect(
+    client: &'static str,
+    server: &'static str,
+    user: &'static str,
+    secret: &'static str,
+    outcome: &'static str,
+) -> Expect {
+    Expect {
+        protocol: "ftp",
+        mechanism: "USER/PASS",
+        kind: "cleartext",
+        client,
+        server,
+        username: Some(user),
+        secret,
+        outcome,
+        ..Expect::default()
+    }
+}
+
+fn pop3_expect(
+    client: &'static str,
+    server: &'static str,
+    user: &'static str,
+    secret: &'static str,
+    outcome: &'static str,
+) -> Expect {
+    Expect {
+        protocol: "pop3",
+        ..ftp_expect(client, server, user, secret, outcome)
+    }
+}
+
+/// An FTP login without pure ACKs: 0-2 handshake, 3 banner, 4 USER, 5 331, 6 PASS,
+/// 7 230, 8-10 teardown.
+fn bare_ftp_login(
+    client: &str,
+    server: &str,
+    user: &[u8],
+    pass: &[u8],
+    start: i64,
+) -> Vec<SynthPacket> {
+    let mut c = TcpConversation::new(sa(client), sa(server))
+        .without_acks()
+        .starting_at(at(start));
+    c.handshake().server(b"220 hi\r\n");
+    ftp_login(&mut c, user, pass, b"230 ok\r\n");
+    c.close();
+    c.into_packets()
+}
+
+fn with_ip(p: &SynthPacket, ip: Vec<u8>) -> SynthPacket {
+    SynthPacket { ts: p.ts, ip }
+}
+
+/// The PASS packet split into IP fragments: IPv4 in reverse order with a duplicate;
+/// IPv6 with a hop-by-hop header before the fragment header and destination options
+/// after it; IPv4 where a forged overlapping fragment disagrees with the first copy.
+fn ip_fragments() -> Vec<u8> {
+    let mut a = bare_ftp_login(
+        "10.7.0.2:40600",
+        "10.7.0.1:21",
+        b"frag4",
+        b"fragmented-secret",
+        1_700_007_000,
+    );
+    let f = fragment_ipv4(&a[6].ip, 16);
+    assert_eq!(f.len(), 3);
+    let pass = a.remove(6);
+    for (i, frag) in [&f[2], &f[0], &f[0], &f[1]].into_iter().enumerate() {
+        let mut p = with_ip(&pass, frag.clone());
+        p.ts = Timestamp::new(pass.ts.secs, u64::from(pass.ts.nanos) + i as u64 * 10);
+        a.insert(6 + i, p);
+    }
+    let mut b = bare_ftp_login(
+        "[2001:db8:7::2]:40601",
+        "[2001:db8:7::1]:21",
+        b"frag6",
+        b"v6-fragmented",
+        1_700_007_010,
+    );
+    let f = fragment_ipv6(&b[6].ip, 16, 0xabcd, true);
+    assert!(f.len() >= 3);
+    let pass = b.remove(6);
+    for (i, frag) in f.iter().rev().enumerate() {
+        let mut p = with_ip(&pass, frag.clone());
+        p.ts = Timestamp::new(pass.ts.secs, u64::from(pass.ts.nanos) + i as u64 * 10);
+        b.insert(6 + i, p);
+    }
+    let mut c = bare_ftp_login(
+        "10.7.0.3:40602",
+        "10.7.0.1:21",
+        b"frag-overlap",
+        b"first-copy-wins",
+        1_700_007_020,
+    );
+    let f = fragment_ipv4(&c[6].ip, 16);
+    let mut forged = f[1].clone();
+    let n = forged.len();
+    forged[n - 8..].copy_from_slice(b"EVILEVIL");
+    let pass = c.remove(6);
+    for (i, frag) in [&f[0], &f[1], &forged, &f[2]].into_iter().enumerate() {
+        let mut p = with_ip(&pass, frag.clone());
+        p.ts = Timestamp::new(pass.ts.secs, u64::from(pass.ts.nanos) + i as u64 * 10);
+        c.insert(6 + i, p);
+    }
+    let parts = [a, b, c]
+        .into_iter()
+        .map(|ps| ps.into_iter().map(|p| (Link::Ethernet, p)).collect())
+        .collect();
+    pcap(&merge(parts))
+}
+
+fn ip_fragments_expected() -> Vec<Expect> {
+    vec![
+        ftp_expect(
+            "10.7.0.2:40600",
+            "10.7.0.1:21",
+            "frag4",
+            "fragmented-secret",
+            "success",
+        ),
+        ftp_expect(
+            "[2001:db8:7::2]:40601",
+            "[2001:db8:7::1]:21",
+            "frag6",
+            "v6-fragmented",
+            "success",
+        ),
+        ftp_expect(
+            "10.7.0.3:40602",
+            "10.7.0.1:21",
+            "frag-overlap",
+            "first-copy-wins",
+            "success",
+        ),
+    ]
+}
+
+/// A SYN, then a SYN with a new initial sequence number (a new attempt): the connection
+/// that follows uses the second.
+fn tcp_syn_new_isn() -> Vec<u8> {
+    let mut c = TcpConversation::new(sa("10.8.0.2:40700"), sa("10.8.0.1:21"))
+        .starting_at(at(1_700_008_000));
+    c.raw(
+        true,
+        1000,
+        Flags {
+            syn: true,
+            ..Flags::default()
+        },
+        b"",
+    );
+    c.wait(1)
+        .set_seq(true, 5000)
+        .handshake()
+        .server(b"220 hi\r\n");
+    ftp_login(&mut c, b"isn", b"second-syn", b"230 ok\r\n");
+    c.close();
+    pcap(&on(Link::Ethernet, c))
+}
+
+/// A reset right after the password: the finding stays, its outcome unknown.
+fn tcp_rst_midway() -> Vec<u8> {
+    let mut c = TcpConversation::new(sa("10.8.0.3:40701"), sa("10.8.0.1:110"))
+        .starting_at(at(1_700_008_010));
+    c.handshake()
+        .server(b"+OK hi\r\n")
+        .client(b"USER rst\r\n")
+        .server(b"+OK\r\n");
+    c.client(b"PASS before-reset\r\n").reset();
+    c.server(b"+OK too late\r\n");
+    pcap(&on(Link::Ethernet, c))
+}
+
+/// The password arrives in a segment that also carries the FIN.
+fn tcp_fin_with_data() -> Vec<u8> {
+    let mut c = TcpConversation::new(sa("10.8.0.4:40702"), sa("10.8.0.1:21"))
+        .starting_at(at(1_700_008_020));
+    c.handshake()
+        .server(b"220 hi\r\n")
+        .client(b"USER fin\r\n")
+        .server(b"331 pw\r\n");
+    c.send(
+        true,
+        Flags {
+            ack: true,
+            psh: true,
+            fin: true,
+            ..Flags::default()
+        },
+        b"PASS fin-data\r\n",
+    );
+    c.server(b"230 ok\r\n");
+    c.send(
+        false,
+        Flags {
+            ack: true,
+            fin: true,
+            ..Flags::default()
+        },
+        b"",
+    );
+    pcap(&on(Link::Ethernet, c))
+}
+
+/// Keep-alives (one old byte) and a zero-window probe (the next byte alone, then sent
+/// again with the rest) around the password.
+fn tcp_keepalive_zero_window() -> Vec<u8> {
+    let mut c = TcpConversation::new(sa("10.8.0.5:40703"), sa("10.8.0.1:110"))
+        .starting_at(at(1_700_008_030));
+    c.handshake()
+        .server(b"+OK hi\r\n")
+        .client(b"USER probe\r\n")
+        .server(b"+OK\r\n");
+    let next = c.next_seq(true);
+    c.raw(
+        true,
+        next.wrapping_sub(1),
+        Flags {
+            ack: true,
+            ..Flags::default()
+        },
+        b"\0",
+    );
+    c.raw(
+        true,
+        next,
+        Flags {
+            ack: true,
+            ..Flags::default()
+        },
+        b"P",
+    );
+    c.raw(
+        true,
+        next.wrapping_sub(1),
+        Flags {
+            ack: true,
+            ..Flags::default()
+        },
+        b"",
+    );
+    c.client(b"PASS window-pw\r\n").server(b"+OK\r\n").close();
+    pcap(&on(Link::Ethernet, c))
+}
+
+/// Two connections on the same 4-tuple, one after the other.
+fn tcp_port_reuse() -> Vec<u8> {
+    let mut c = TcpConversation::new(sa("10.8.0.6:40704"), sa("10.8.0.1:21"))
+        .starting_at(at(1_700_008_040));
+    c.handshake().server(b"220 hi\r\n");
+    ftp_login(&mut c, b"first", b"first-conn", b"230 ok\r\n");
+    c.close();
+    c.wait(2)
+        .set_seq(true, 0x1234_5678)
+        .set_seq(false, 0x7654_3210)
+        .handshake()
+        .server(b"220 hi\r\n");
+    ftp_login(&mut c, b"second", b"second-conn", b"530 no\r\n");
+    c.close();
+    pcap(&on(Link::Ethernet, c))
+}
+
+/// Sequence numbers that wrap past 2^32 in the middle of the login.
+fn tcp_seq_wrap() -> Vec<u8> {
+    let mut c = TcpConversation::new(sa("10.8.0.7:40705"), sa("10.8.0.1:110"))
+        .isns(0xffff_fff0, 0xffff_fffa)
+        .starting_at(at(1_700_008_050));
+    c.handshake()
+        .server(b"+OK hi\r\n")
+        .client(b"USER wrap\r\n")
+        .server(b"+OK\r\n");
+    c.client(b"PASS across-2^32\r\n").server(b"+OK\r\n").close();
+    pcap(&on(Link::Ethernet, c))
+}
+
+/// A capture that starts in the middle of a connection and ends right after the
+/// password: the login is still reported when the flow is flushed at the end.
+fn tcp_ends_midflow() -> Vec<u8> {
+    let mut c = TcpConversation::new(sa("10.8.0.8:40706"), sa("10.8.0.1:21"))
+        .starting_at(at(1_700_008_060));
+    c.handshake()
+        .server(b"220 hi\r\n")
+        .client(b"USER cut\r\n")
+        .server(b"331 pw\r\n");
+    c.client(b"PASS last-words\r\n");
+    let packets: Vec<(Link, SynthPacket)> = c
+        .into_packets()
+        .into_iter()
+        .skip(5)
+        .take(5)
+        .map(|p| (Link::Ethernet, p))
+        .collect();
+    pcap(&packets)
+}
+
+/// Overlapping copies that disagree: out of order in the buffer, and a retransmission
+/// of delivered bytes. The copy seen first wins.
+fn tcp_overlap_conflict() -> Vec<u8> {
+    let mut c = TcpConversation::new(sa("10.8.0.9:40707"), sa("10.8.0.1:21"))
+        .without_acks()
+        .starting_at(at(1_700_008_070));
+    c.handshake()
+        .server(b"220 hi\r\n")
+        .client(b"USER overlap\r\n")
+        .server(b"331 pw\r\n");
+    let s = c.next_seq(true);
+    let psh = Flags {
+        ack: true,
+        psh: true,
+        ..Flags::default()
+    };
+    c.raw(true, s.wrapping_add(11), psh, b"copy\r\n");
+    c.raw(true, s.wrapping_add(11), psh, b"EVIL\r\n");
+    c.raw(true, s, psh, b"PASS first-");
+    c.raw(true, s, psh, b"PASS wrong!");
+    c.set_seq(true, s.wrapping_add(17));
+    c.server(b"230 ok\r\n").close();
+    pcap(&on(Link::Ethernet, c))
+}
+
 pub const FIXTURES: &[Fixture] = &[
     Fixture {
         name: "demo.pcap",
@@ -1036,6 +1360,133 @@ pub const FIXTURES: &[Fixture] = &[
         expected: Vec::new,
         exit: 0,
     },
+    Fixture {
+        name: "ip-fragments.pcap",
+        bytes: ip_fragments,
+        expected: ip_fragments_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "tcp-syn-new-isn.pcap",
+        bytes: tcp_syn_new_isn,
+        expected: || {
+            vec![ftp_expect(
+                "10.8.0.2:40700",
+                "10.8.0.1:21",
+                "isn",
+                "second-syn",
+                "success",
+            )]
+        },
+        exit: 1,
+    },
+    Fixture {
+        name: "tcp-rst-midway.pcap",
+        bytes: tcp_rst_midway,
+        expected: || {
+            vec![pop3_expect(
+                "10.8.0.3:40701",
+                "10.8.0.1:110",
+                "rst",
+                "before-reset",
+                "unknown",
+            )]
+        },
+        exit: 1,
+    },
+    Fixture {
+        name: "tcp-fin-with-data.pcap",
+        bytes: tcp_fin_with_data,
+        expected: || {
+            vec![ftp_expect(
+                "10.8.0.4:40702",
+                "10.8.0.1:21",
+                "fin",
+                "fin-data",
+                "success",
+            )]
+        },
+        exit: 1,
+    },
+    Fixture {
+        name: "tcp-keepalive-zero-window.pcap",
+        bytes: tcp_keepalive_zero_window,
+        expected: || {
+            vec![pop3_expect(
+                "10.8.0.5:40703",
+                "10.8.0.1:110",
+                "probe",
+                "window-pw",
+                "success",
+            )]
+        },
+        exit: 1,
+    },
+    Fixture {
+        name: "tcp-port-reuse.pcap",
+        bytes: tcp_port_reuse,
+        expected: || {
+            vec![
+                ftp_expect(
+                    "10.8.0.6:40704",
+                    "10.8.0.1:21",
+                    "first",
+                    "first-conn",
+                    "success",
+                ),
+                ftp_expect(
+                    "10.8.0.6:40704",
+                    "10.8.0.1:21",
+                    "second",
+                    "second-conn",
+                    "failure",
+                ),
+            ]
+        },
+        exit: 1,
+    },
+    Fixture {
+        name: "tcp-seq-wrap.pcap",
+        bytes: tcp_seq_wrap,
+        expected: || {
+            vec![pop3_expect(
+                "10.8.0.7:40705",
+                "10.8.0.1:110",
+                "wrap",
+                "across-2^32",
+                "success",
+            )]
+        },
+        exit: 1,
+    },
+    Fixture {
+        name: "tcp-ends-midflow.pcap",
+        bytes: tcp_ends_midflow,
+        expected: || {
+            vec![ftp_expect(
+                "10.8.0.8:40706",
+                "10.8.0.1:21",
+                "cut",
+                "last-words",
+                "unknown",
+            )]
+        },
+        exit: 1,
+    },
+    Fixture {
+        name: "tcp-overlap-conflict.pcap",
+        bytes: tcp_overlap_conflict,
+        expected: || {
+            vec![ftp_expect(
+                "10.8.0.9:40707",
+                "10.8.0.1:21",
+                "overlap",
+                "first-copy",
+                "success",
+            )]
+        },
+        exit: 1,
+    },
 ];
 
 #[test]
@@ -1107,4 +1558,24 @@ fn bad_checksums_are_counted_not_dropped() {
     let (findings, _, stderr) = scan(&[&fixture("ftp-bad-checksums.pcap")]);
     assert_eq!(findings.len(), 1);
     assert!(stderr.contains("bad TCP checksums"), "{stderr}");
+}
+
+#[test]
+fn conflicting_overlaps_and_fragments_are_counted() {
+    let (_, _, stderr) = scan(&[&fixture("tcp-overlap-conflict.pcap")]);
+    assert!(
+        stderr.contains("2 overlapping segments that disagreed"),
+        "{stderr}"
+    );
+    let (_, _, stderr) = scan(&[&fixture("ip-fragments.pcap")]);
+    assert!(stderr.contains("3 IP datagrams reassembled"), "{stderr}");
+    assert!(
+        stderr.contains("1 overlapping IP fragments that disagreed"),
+        "{stderr}"
+    );
+    let (_, _, stderr) = scan(&[&fixture("tcp-keepalive-zero-window.pcap")]);
+    assert!(
+        !stderr.contains("disagreed"),
+        "keep-alives are not conflicts: {stderr}"
+    );
 }
