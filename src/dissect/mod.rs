@@ -98,3 +98,114 @@ impl std::fmt::Debug for ProtocolSpec {
 pub fn builtin_tcp() -> Vec<ProtocolSpec> {
     vec![ftp::SPEC, pop3::SPEC, telnet::SPEC]
 }
+
+#[cfg(test)]
+mod split_tests {
+    //! Every dissector must give the same findings however its input is cut into
+    //! segments (`test_incomplete` in Suricata's parsers): each chunk of a session is cut
+    //! at every offset and fed as two pieces.
+    use super::*;
+    use Direction::{ToClient as S, ToServer as C};
+
+    fn run(
+        spec: &ProtocolSpec,
+        script: &[(Direction, Vec<u8>)],
+    ) -> Vec<(Option<Vec<u8>>, Option<Vec<u8>>, crate::finding::Outcome)> {
+        let mut d = (spec.new)(&DissectorConfig::default());
+        let mut out = Vec::new();
+        for (dir, data) in script {
+            d.data(
+                *dir,
+                Chunk {
+                    data,
+                    frame: 1,
+                    ts: Timestamp::ZERO,
+                },
+                &mut out,
+            );
+        }
+        d.close(&mut out);
+        out.into_iter()
+            .map(|c| (c.username, c.secret, c.outcome))
+            .collect()
+    }
+
+    fn check(spec: &ProtocolSpec, script: &[(Direction, &[u8])]) {
+        let whole: Vec<(Direction, Vec<u8>)> =
+            script.iter().map(|(d, b)| (*d, b.to_vec())).collect();
+        let want = run(spec, &whole);
+        assert!(
+            !want.is_empty(),
+            "{}: the script must yield findings",
+            spec.name
+        );
+        for (i, (dir, data)) in script.iter().enumerate() {
+            for cut in 1..data.len() {
+                let mut split = whole.clone();
+                split[i] = (*dir, data[..cut].to_vec());
+                split.insert(i + 1, (*dir, data[cut..].to_vec()));
+                assert_eq!(
+                    run(spec, &split),
+                    want,
+                    "{}: chunk {i} cut at {cut}",
+                    spec.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn ftp_any_split() {
+        check(
+            &ftp::SPEC,
+            &[
+                (S, b"220-Hi\r\n220 ready\r\n"),
+                (C, b"USER anonymous\r\n"),
+                (S, b"331 ok\r\n"),
+                (C, b"PASS me@x.org\r\n"),
+                (S, b"530 no\r\n"),
+                (C, b"USER bob\r\nPASS s3 cret\r\n"),
+                (S, b"331 ok\r\n230-a\r\n230 in\r\n"),
+            ],
+        );
+    }
+
+    #[test]
+    fn pop3_any_split() {
+        check(
+            &pop3::SPEC,
+            &[
+                (S, b"+OK ready <1.2@host>\r\n"),
+                (C, b"APOP bob c4c9334bac560ecc979e58001b3e22fb\r\n"),
+                (S, b"-ERR no\r\n"),
+                (C, b"AUTH LOGIN\r\n"),
+                (S, b"+ VXNlcm5hbWU6\r\n"),
+                (C, b"Ym9i\r\n"),
+                (S, b"+ UGFzc3dvcmQ6\r\n"),
+                (C, b"c2VjcmV0\r\n"),
+                (S, b"+OK in\r\n"),
+            ],
+        );
+    }
+
+    #[test]
+    fn telnet_any_split() {
+        check(
+            &telnet::SPEC,
+            &[
+                (
+                    S,
+                    b"\xff\xfd\x18\xff\xfb\x01\xff\xfa\x18\x01\xff\xf0Welcome\r\nlogin: ",
+                ),
+                (C, b"\xff\xfb\x18\xff\xfa\x18\x00xterm\xff\xf0root\r\n"),
+                (S, b"\r\nPassword: "),
+                (C, b"to\x7fxor\xff\xff\r\0"),
+                (S, b"\r\nLogin incorrect\r\nlogin: "),
+                (C, b"root\r\n"),
+                (S, b"Password: "),
+                (C, b"toor\r\n"),
+                (S, b"\r\nLast login: today\r\n# "),
+            ],
+        );
+    }
+}

@@ -371,8 +371,6 @@ struct Session {
     tail: Vec<u8>,
     /// The prompt the next line answers.
     expect: Option<Prompt>,
-    /// The client typed since the prompt was seen (the server's text since is echo).
-    typed: bool,
     user: Option<(Vec<u8>, Vec<u64>)>,
     environ_user: Option<Vec<u8>>,
     /// The server took over echoing (WILL ECHO) after a user name: a password follows.
@@ -388,7 +386,9 @@ fn contains_any(hay: &[u8], words: &[&[u8]]) -> bool {
 }
 
 impl Session {
-    fn server_text(&mut self, text: &[u8], out: &mut Vec<Credential>) {
+    /// Text from the server. `typing`: the client has started a line, so the server's
+    /// text since the prompt is its echo and the prompt still stands.
+    fn server_text(&mut self, text: &[u8], typing: bool, out: &mut Vec<Credential>) {
         if let Some(a) = self.attempt.as_mut() {
             let room = MAX_REPLY.saturating_sub(a.reply.len());
             a.reply
@@ -405,7 +405,7 @@ impl Session {
             }
         }
         self.judge(out);
-        if !self.typed {
+        if !typing {
             self.expect = match classify_prompt(&self.tail) {
                 Some(Prompt::User) if self.logged_in => None,
                 p => p,
@@ -460,7 +460,6 @@ impl Session {
     }
 
     fn client_line(&mut self, line: TypedLine<'_>, out: &mut Vec<Credential>) {
-        self.typed = false;
         let expect = self.expect.take();
         let password = match expect {
             Some(Prompt::User) => {
@@ -537,15 +536,12 @@ impl Dissector for Telnet {
         } = self;
         match dir {
             Direction::ToClient => decoders[1].feed(chunk.data, |ev| match ev {
-                Event::Data(d) => session.server_text(d, out),
+                Event::Data(d) => session.server_text(d, !editor.current().is_empty(), out),
                 Event::Negotiation { verb, option } => session.negotiation(verb, option),
                 _ => {}
             }),
             Direction::ToServer => decoders[0].feed(chunk.data, |ev| match ev {
                 Event::Data(d) => {
-                    if d.iter().any(|&b| b != 0) {
-                        session.typed = true;
-                    }
                     editor.feed(d, chunk.frame, chunk.ts, |line| {
                         session.client_line(line, out)
                     });
