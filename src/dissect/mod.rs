@@ -107,10 +107,10 @@ mod split_tests {
     use super::*;
     use Direction::{ToClient as S, ToServer as C};
 
-    fn run(
-        spec: &ProtocolSpec,
-        script: &[(Direction, Vec<u8>)],
-    ) -> Vec<(Option<Vec<u8>>, Option<Vec<u8>>, crate::finding::Outcome)> {
+    /// User name, secret and outcome of each finding.
+    type Seen = (Option<Vec<u8>>, Option<Vec<u8>>, crate::finding::Outcome);
+
+    fn run(spec: &ProtocolSpec, script: &[(Direction, Vec<u8>)]) -> Vec<Seen> {
         let mut d = (spec.new)(&DissectorConfig::default());
         let mut out = Vec::new();
         for (dir, data) in script {
