@@ -13,8 +13,10 @@ use crate::timestamp::Timestamp;
 
 /// Initial read buffer. Large enough to amortise reads; grows for jumbo records.
 const BUFFER_SIZE: usize = 1 << 20;
-/// No legitimate record is larger (libpcap's own maximum snapshot length is 256 KiB).
+/// No legitimate block is larger.
 const MAX_RECORD: usize = 16 << 20;
+/// The largest packet a classic pcap record may hold, as libpcap checks it.
+const MAX_PACKET: u32 = 262_144;
 
 #[derive(Clone, Copy, Debug)]
 struct Interface {
@@ -30,8 +32,13 @@ pub struct FileSource {
     /// Bytes of the block returned last, consumed on the next call.
     pending_consume: usize,
     frame: u64,
-    /// Classic pcap: the file's single "interface".
+    /// Classic pcap: the file's single "interface", and whether it is big-endian.
     legacy: Option<(Interface, bool)>,
+    legacy_big_endian: bool,
+    /// The file is pcapng (not classic pcap).
+    ng: bool,
+    /// pcapng: the byte order of the current section.
+    ng_big_endian: bool,
     interfaces: Vec<Interface>,
     capacity: usize,
     consumed: u64,
@@ -65,6 +72,7 @@ impl FileSource {
             let shown: Vec<String> = head.iter().take(8).map(|b| format!("{b:02x}")).collect();
             return Err(CaptureError::NotACapture(shown.join(" ")));
         }
+        let ng = head.starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]);
         let stream = std::io::Cursor::new(head).chain(input);
         let reader =
             pcap_parser::create_reader(BUFFER_SIZE, stream).map_err(|e| CaptureError::Corrupt {
@@ -77,6 +85,9 @@ impl FileSource {
             pending_consume: 0,
             frame: 0,
             legacy: None,
+            legacy_big_endian: false,
+            ng,
+            ng_big_endian: false,
             interfaces: Vec::new(),
             capacity: BUFFER_SIZE,
             consumed: 0,
@@ -87,6 +98,49 @@ impl FileSource {
     fn consume(&mut self, n: usize) {
         self.reader.consume(n);
         self.consumed += n as u64;
+    }
+
+    /// Refuses a record or block whose declared length no capture writer produces, before
+    /// the parser would take it for a truncated file or swallow the records after it.
+    fn check_next_length(&mut self) -> Result<(), CaptureError> {
+        let head = self.reader.data();
+        let field = |at: usize, big: bool| -> Option<u32> {
+            let b: [u8; 4] = head.get(at..at + 4)?.try_into().ok()?;
+            Some(if big {
+                u32::from_be_bytes(b)
+            } else {
+                u32::from_le_bytes(b)
+            })
+        };
+        if let Some((iface, _)) = self.legacy {
+            if let Some(caplen) = field(8, self.legacy_big_endian) {
+                let max = MAX_PACKET.max(iface.snaplen.min(MAX_RECORD as u32));
+                if caplen > max {
+                    return Err(self.corrupt(format!(
+                        "record length {caplen} exceeds the {max}-byte maximum"
+                    )));
+                }
+            }
+            return Ok(());
+        }
+        if !self.ng {
+            return Ok(());
+        }
+        let Some(block_type) = field(0, false) else {
+            return Ok(());
+        };
+        if block_type == 0x0a0d_0d0a {
+            // A section header: its byte-order magic says how to read the lengths.
+            if let Some(magic) = field(8, false) {
+                self.ng_big_endian = magic == 0x4d3c_2b1a;
+            }
+        }
+        if let Some(len) = field(4, self.ng_big_endian)
+            && (len as usize > MAX_RECORD || len < 12)
+        {
+            return Err(self.corrupt(format!("block length {len} is impossible")));
+        }
+        Ok(())
     }
 
     fn corrupt(&self, what: impl Into<String>) -> CaptureError {
@@ -120,6 +174,7 @@ impl PacketSource for FileSource {
             self.consume(n);
         }
         loop {
+            self.check_next_length()?;
             let base = self.reader.data().as_ptr() as usize;
             let next = match self.reader.next() {
                 Ok((block_len, block)) => match block {
@@ -135,6 +190,7 @@ impl PacketSource for FileSource {
                             snaplen: h.snaplen,
                         };
                         self.legacy = Some((iface, h.is_nanosecond_precision()));
+                        self.legacy_big_endian = h.is_bigendian();
                         Next::Skip(block_len)
                     }
                     PcapBlockOwned::Legacy(b) => {

@@ -379,6 +379,13 @@ struct Session {
     logged_in: bool,
     /// (user, secret) pairs already reported on this connection.
     reported: Vec<(Option<Vec<u8>>, Vec<u8>)>,
+    /// Server text has been seen.
+    server_seen: bool,
+    /// The server's prompts may have been lost (a gap in its direction since the last
+    /// prompt recognised): the echo of keystrokes has to tell user names from passwords.
+    blind: bool,
+    /// Server bytes received while the client was in the middle of a line: its echo.
+    echoed: usize,
 }
 
 fn contains_any(hay: &[u8], words: &[&[u8]]) -> bool {
@@ -389,6 +396,10 @@ impl Session {
     /// Text from the server. `typing`: the client has started a line, so the server's
     /// text since the prompt is its echo and the prompt still stands.
     fn server_text(&mut self, text: &[u8], typing: bool, out: &mut Vec<Credential>) {
+        self.server_seen = true;
+        if typing {
+            self.echoed += text.len();
+        }
         if let Some(a) = self.attempt.as_mut() {
             let room = MAX_REPLY.saturating_sub(a.reply.len());
             a.reply
@@ -410,6 +421,9 @@ impl Session {
                 Some(Prompt::User) if self.logged_in => None,
                 p => p,
             };
+            if self.expect.is_some() {
+                self.blind = false;
+            }
         }
     }
 
@@ -460,6 +474,7 @@ impl Session {
     }
 
     fn client_line(&mut self, line: TypedLine<'_>, out: &mut Vec<Credential>) {
+        let echoed = std::mem::take(&mut self.echoed);
         let expect = self.expect.take();
         let password = match expect {
             Some(Prompt::User) => {
@@ -475,9 +490,18 @@ impl Session {
                 return;
             }
             Some(Prompt::Password) => true,
-            None => {
-                self.echo_off && self.user.is_some() && self.attempt.is_none() && !self.logged_in
+            None if self.logged_in || self.attempt.is_some() => false,
+            None if self.echo_off && self.user.is_some() => true,
+            None if self.blind || !self.server_seen => {
+                // No prompt to go by: a line the server echoed is a user name, the
+                // unechoed line after it a password.
+                if !line.text.is_empty() && echoed * 2 >= line.text.len() {
+                    self.user = Some((line.text.to_vec(), line.frames.to_vec()));
+                    return;
+                }
+                self.user.is_some() || self.environ_user.is_some()
             }
+            None => false,
         };
         if !password || line.text.is_empty() {
             return;
@@ -565,7 +589,10 @@ impl Dissector for Telnet {
         self.decoders[dir.index()].reset();
         match dir {
             Direction::ToServer => self.editor.reset(),
-            Direction::ToClient => self.session.tail.clear(),
+            Direction::ToClient => {
+                self.session.tail.clear();
+                self.session.blind = true;
+            }
         }
     }
 
@@ -751,6 +778,39 @@ mod tests {
         assert_eq!(out[1].secret.as_deref(), Some(&b"new"[..]));
         assert_eq!(out[1].mechanism, "shell password prompt");
         assert_eq!(out[1].outcome, Outcome::Success);
+    }
+
+    #[test]
+    fn prompts_lost_to_a_gap_echo_tells_user_from_password() {
+        let mut d = Telnet::default();
+        let mut out = Vec::new();
+        let mut feed = |d: &mut Telnet, dir, data: &[u8]| {
+            d.data(
+                dir,
+                Chunk {
+                    data,
+                    frame: 1,
+                    ts: Timestamp::ZERO,
+                },
+                &mut out,
+            )
+        };
+        feed(&mut d, S, b"\xff\xfd\x18Ubuntu");
+        d.gap(S, 23, &mut Vec::new());
+        for k in [b"a", b"d", b"m", b"i", b"n"] {
+            feed(&mut d, C, k);
+            feed(&mut d, S, k); // echoed: a user name
+        }
+        feed(&mut d, C, b"\r\0");
+        feed(&mut d, S, b"\r\nPass");
+        d.gap(S, 6, &mut Vec::new());
+        for k in [b"p", b"w", b"\r"] {
+            feed(&mut d, C, k); // not echoed: a password
+        }
+        d.close(&mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].username.as_deref(), Some(&b"admin"[..]));
+        assert_eq!(out[0].secret.as_deref(), Some(&b"pw"[..]));
     }
 
     #[test]

@@ -1,0 +1,39 @@
+//! One packet of any supported link type through the decoder (fragments included).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use plainsight::capture::{LinkType, Packet};
+use plainsight::decode::{Decoder, DefragLimits};
+use plainsight::timestamp::Timestamp;
+
+const LINKTYPES: [LinkType; 9] = [
+    LinkType::ETHERNET,
+    LinkType::RAW,
+    LinkType::IPV4,
+    LinkType::IPV6,
+    LinkType::NULL,
+    LinkType::LOOP,
+    LinkType::LINUX_SLL,
+    LinkType::LINUX_SLL2,
+    LinkType(147),
+];
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
+    let mut decoder = Decoder::new(DefragLimits::default());
+    // Several packets from one input, so fragments can meet.
+    for (i, piece) in rest.split(|&b| b == 0xa5).take(16).enumerate() {
+        let pkt = Packet {
+            frame: i as u64 + 1,
+            ts: Timestamp::new(i as i64, 0),
+            linktype: LINKTYPES[usize::from(first) % LINKTYPES.len()],
+            data: piece,
+            orig_len: piece.len() as u32 + u32::from(first & 0x0f),
+        };
+        if let Ok(d) = decoder.decode(&pkt) {
+            let _ = d.tcp_checksum_ok();
+        }
+    }
+});
