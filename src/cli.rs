@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::decode::DefragLimits;
 use crate::dissect::DissectorConfig;
 use crate::engine::Limits;
 
@@ -63,71 +62,138 @@ pub struct ScanArgs {
     pub limits: LimitArgs,
 }
 
+/// A byte count with an optional K, M or G suffix (powers of 1024).
+pub fn parse_bytes(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let (digits, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => t.split_at(i),
+        None => (t, ""),
+    };
+    let n: usize = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a byte count (e.g. 4096, 64K, 256M, 1G)"))?;
+    let shift = match unit
+        .trim()
+        .to_ascii_uppercase()
+        .trim_end_matches("IB")
+        .trim_end_matches('B')
+    {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        _ => return Err(format!("{text:?}: unknown unit (use K, M or G)")),
+    };
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("{text:?} is too large"))
+}
+
 /// Caps that bound memory and work; each one that triggers is counted in the summary.
+/// `--memory` sets them all from one budget; the others override one cap each.
 #[derive(Debug, clap::Args)]
 #[command(next_help_heading = "Limits")]
 pub struct LimitArgs {
+    /// Memory budget for flows, buffers and fragments; the caps below default to shares
+    /// of it (half for the flow table, a quarter for out-of-order data, an eighth for
+    /// protocol detection and dissectors, a sixteenth for IP fragments).
+    #[arg(long, value_name = "BYTES", default_value = "256M", value_parser = parse_bytes)]
+    pub memory: usize,
+
     /// Most flows tracked at once; the least recently active is evicted beyond it.
-    #[arg(long, value_name = "N", default_value_t = Limits::default().max_flows)]
-    pub max_flows: usize,
+    #[arg(long, value_name = "N")]
+    pub max_flows: Option<usize>,
 
     /// Most out-of-order bytes buffered per flow direction.
-    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_flow_buffer)]
-    pub max_flow_buffer: usize,
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+    pub max_flow_buffer: Option<usize>,
 
     /// Most out-of-order bytes buffered over all flows.
-    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_total_buffer)]
-    pub max_total_buffer: usize,
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+    pub max_total_buffer: Option<usize>,
 
     /// Most bytes held by protocol detection and dissectors over all flows.
-    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_app_memory)]
-    pub max_app_memory: usize,
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+    pub max_app_memory: Option<usize>,
 
     /// Bytes of a flow direction inspected without finding a login before the flow is no
-    /// longer inspected.
-    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_inspect)]
-    pub max_inspect: u64,
+    /// longer inspected [default: 1M].
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+    pub max_inspect: Option<usize>,
 
-    /// Longest line a text protocol (FTP, POP3...) buffers; longer lines are skipped.
-    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().dissector.max_line)]
-    pub max_line: usize,
+    /// Longest line a text protocol (FTP, POP3...) buffers; longer lines are skipped
+    /// [default: 16K].
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+    pub max_line: Option<usize>,
 
     /// Most bytes held for incomplete IP datagrams (fragments waiting for the rest).
-    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().defrag.max_bytes)]
-    pub max_fragment_bytes: usize,
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+    pub max_fragment_bytes: Option<usize>,
 
-    /// Most incomplete IP datagrams held at once.
-    #[arg(long, value_name = "N", default_value_t = Limits::default().defrag.max_datagrams)]
-    pub max_fragment_datagrams: usize,
+    /// Most incomplete IP datagrams held at once [default: 8192].
+    #[arg(long, value_name = "N")]
+    pub max_fragment_datagrams: Option<usize>,
 
-    /// Seconds of capture time after which an idle flow is expired.
-    #[arg(long, value_name = "SECONDS", default_value_t = Limits::default().idle_timeout)]
-    pub idle_timeout: u64,
+    /// Seconds of capture time after which an idle flow is expired [default: 600].
+    #[arg(long, value_name = "SECONDS")]
+    pub idle_timeout: Option<u64>,
 
-    /// Seconds of capture time an incomplete IP datagram waits for its fragments.
-    #[arg(long, value_name = "SECONDS", default_value_t = Limits::default().defrag.timeout)]
-    pub fragment_timeout: u64,
+    /// Seconds of capture time an incomplete IP datagram waits for its fragments
+    /// [default: 30].
+    #[arg(long, value_name = "SECONDS")]
+    pub fragment_timeout: Option<u64>,
 }
 
 impl LimitArgs {
     pub fn limits(&self) -> Limits {
-        let d = Limits::default();
-        Limits {
-            max_flows: self.max_flows.max(1),
-            max_flow_buffer: self.max_flow_buffer,
-            max_total_buffer: self.max_total_buffer,
-            max_app_memory: self.max_app_memory,
-            max_inspect: self.max_inspect,
-            idle_timeout: self.idle_timeout,
-            closed_timeout: d.closed_timeout,
-            defrag: DefragLimits {
-                max_bytes: self.max_fragment_bytes,
-                max_datagrams: self.max_fragment_datagrams.max(1),
-                timeout: self.fragment_timeout,
-            },
-            dissector: DissectorConfig {
-                max_line: self.max_line.max(64),
-            },
+        let mut l = Limits::for_memory(self.memory);
+        if let Some(n) = self.max_flows {
+            l.max_flows = n.max(1);
         }
+        if let Some(n) = self.max_flow_buffer {
+            l.max_flow_buffer = n;
+        }
+        if let Some(n) = self.max_total_buffer {
+            l.max_total_buffer = n;
+        }
+        if let Some(n) = self.max_app_memory {
+            l.max_app_memory = n;
+        }
+        if let Some(n) = self.max_inspect {
+            l.max_inspect = n as u64;
+        }
+        if let Some(n) = self.max_line {
+            l.dissector = DissectorConfig {
+                max_line: n.max(64),
+            };
+        }
+        if let Some(n) = self.max_fragment_bytes {
+            l.defrag.max_bytes = n;
+        }
+        if let Some(n) = self.max_fragment_datagrams {
+            l.defrag.max_datagrams = n.max(1);
+        }
+        if let Some(n) = self.idle_timeout {
+            l.idle_timeout = n;
+        }
+        if let Some(n) = self.fragment_timeout {
+            l.defrag.timeout = n;
+        }
+        l
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_counts() {
+        assert_eq!(parse_bytes("4096"), Ok(4096));
+        assert_eq!(parse_bytes("64K"), Ok(64 << 10));
+        assert_eq!(parse_bytes("256M"), Ok(256 << 20));
+        assert_eq!(parse_bytes("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_bytes("2mb"), Ok(2 << 20));
+        assert!(parse_bytes("lots").is_err());
+        assert!(parse_bytes("5T").is_err());
     }
 }

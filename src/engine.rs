@@ -41,19 +41,38 @@ pub struct Limits {
     pub dissector: DissectorConfig,
 }
 
-impl Default for Limits {
-    fn default() -> Self {
+/// The memory budget of the default limits.
+pub const DEFAULT_MEMORY: usize = 256 << 20;
+
+/// Memory one tracked flow costs, table entry included (measured with 1,000,000 SYNs).
+pub const FLOW_COST: usize = 512;
+
+impl Limits {
+    /// Limits that keep the engine's memory within `bytes`: half for the flow table, a
+    /// quarter for out-of-order TCP data, an eighth for protocol detection and dissector
+    /// buffers, a sixteenth for IP fragments.
+    pub fn for_memory(bytes: usize) -> Limits {
+        let bytes = bytes.max(1 << 20);
         Limits {
-            max_flows: 262_144,
-            max_flow_buffer: 256 << 10,
-            max_total_buffer: 64 << 20,
-            max_app_memory: 32 << 20,
+            max_flows: (bytes / 2 / FLOW_COST).max(64),
+            max_flow_buffer: (bytes / 4 / 64).clamp(16 << 10, 1 << 20),
+            max_total_buffer: bytes / 4,
+            max_app_memory: bytes / 8,
             max_inspect: 1 << 20,
             idle_timeout: 600,
             closed_timeout: 30,
-            defrag: DefragLimits::default(),
+            defrag: DefragLimits {
+                max_bytes: bytes / 16,
+                ..DefragLimits::default()
+            },
             dissector: DissectorConfig::default(),
         }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::for_memory(DEFAULT_MEMORY)
     }
 }
 
@@ -122,6 +141,11 @@ impl Stats {
 
 /// What the application layer of a flow is doing.
 enum App {
+    /// No byte seen yet (most flows of a SYN flood stay so); `fixed`: the sides come from
+    /// the handshake.
+    New {
+        fixed: bool,
+    },
     /// Protocol not known yet.
     Detecting(Box<Detector>),
     Active(Box<dyn Dissector>),
@@ -134,7 +158,7 @@ impl App {
         match self {
             App::Detecting(d) => d.buffered(),
             App::Active(d) => d.buffered(),
-            App::Ignored => 0,
+            App::New { .. } | App::Ignored => 0,
         }
     }
 }
@@ -170,8 +194,11 @@ fn deliver(app: &mut App, env: &mut DeliverEnv<'_>, dir: Direction, d: Delivery<
     if let Delivery::Data(data, _) = d {
         env.inspected[dir.index()] += data.len() as u64;
     }
+    if let App::New { fixed } = *app {
+        *app = App::Detecting(Box::new(Detector::new(env.registry, fixed)));
+    }
     match app {
-        App::Ignored => {}
+        App::New { .. } | App::Ignored => {}
         App::Active(dis) => match d {
             Delivery::Data(data, o) => dis.data(
                 dir,
@@ -452,10 +479,9 @@ impl Core {
             closed: false,
             state: TcpState {
                 streams: [HalfStream::new(), HalfStream::new()],
-                app: App::Detecting(Box::new(Detector::new(
-                    &self.registry,
-                    orientation == Orientation::Handshake,
-                ))),
+                app: App::New {
+                    fixed: orientation == Orientation::Handshake,
+                },
                 fin: [false; 2],
                 inspected: [0; 2],
                 found: false,
@@ -696,7 +722,7 @@ impl Core {
                     }
                 }
                 App::Active(dis) => dis.close(env.out),
-                App::Ignored => {}
+                App::New { .. } | App::Ignored => {}
             }
             if env.reversed {
                 std::mem::swap(&mut flow.client, &mut flow.server);
