@@ -9,7 +9,7 @@
 //! - `holes N`: N connections to port 21, each sending 8 segments of 1400 bytes beyond a
 //!   hole that never fills (the worst case for out-of-order buffering).
 
-use std::io::{BufWriter, Write};
+use std::io::BufWriter;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use plainsight::capture::PcapWriter;
