@@ -163,7 +163,7 @@ impl LimitArgs {
         }
         if let Some(n) = self.max_line {
             l.dissector = DissectorConfig {
-                max_line: n.max(64),
+                max_line: n.max(16),
             };
         }
         if let Some(n) = self.max_fragment_bytes {

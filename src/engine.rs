@@ -100,6 +100,8 @@ pub struct Stats {
     pub total_buffer_capped: u64,
     /// Flows no longer inspected because detection and dissectors held too much memory.
     pub app_memory_capped: u64,
+    /// Lines longer than the line cap, skipped by text dissectors.
+    pub lines_too_long: u64,
     pub reassembly: ReassemblyStats,
     pub defrag: DefragStats,
     pub findings: u64,
@@ -121,6 +123,7 @@ impl Stats {
         self.inspect_capped += o.inspect_capped;
         self.total_buffer_capped += o.total_buffer_capped;
         self.app_memory_capped += o.app_memory_capped;
+        self.lines_too_long += o.lines_too_long;
         let (a, b) = (&mut self.reassembly, &o.reassembly);
         a.retransmitted += b.retransmitted;
         a.conflicts += b.conflicts;
@@ -319,12 +322,15 @@ fn app_layer_limits(
         if let App::Active(dis) = &mut st.app {
             dis.close(scratch);
         }
-        drop_app(st, memory);
+        drop_app(st, memory, stats);
     }
 }
 
 /// Frees everything above the flow table for a flow that is no longer inspected.
-fn drop_app(st: &mut TcpState, memory: &mut Memory) {
+fn drop_app(st: &mut TcpState, memory: &mut Memory, stats: &mut Stats) {
+    if let App::Active(dis) = &st.app {
+        stats.lines_too_long += dis.lines_too_long();
+    }
     st.app = App::Ignored;
     memory.app = memory.app.saturating_sub(st.app_memory);
     st.app_memory = 0;
@@ -728,7 +734,7 @@ impl Core {
                 std::mem::swap(&mut flow.client, &mut flow.server);
             }
         }
-        drop_app(&mut flow.state, &mut self.memory);
+        drop_app(&mut flow.state, &mut self.memory, &mut self.stats);
         let (client, server) = (flow.client, flow.server);
         self.push_findings(client, server);
     }

@@ -264,6 +264,10 @@ impl Dissector for Ftp {
         self.session.done
     }
 
+    fn lines_too_long(&self) -> u64 {
+        self.lines.iter().map(|l| l.overlong).sum()
+    }
+
     fn buffered(&self) -> usize {
         self.lines.iter().map(LineReader::buffered).sum::<usize>() + self.session.pending.len() * 64
     }

@@ -32,6 +32,9 @@ pub struct LineEditor {
     after_cr: bool,
     escape: Escape,
     max: usize,
+    /// Lines that reached the cap (their extra keystrokes were dropped).
+    pub overlong: u64,
+    truncated: bool,
 }
 
 impl Default for LineEditor {
@@ -48,6 +51,8 @@ impl LineEditor {
             after_cr: false,
             escape: Escape::None,
             max,
+            overlong: 0,
+            truncated: false,
         }
     }
 
@@ -131,6 +136,9 @@ impl LineEditor {
                     });
                     self.line.clear();
                     self.frames.clear();
+                    if std::mem::take(&mut self.truncated) {
+                        self.overlong += 1;
+                    }
                 }
                 0x08 | 0x7f => self.erase_char(),
                 0x15 => self.erase_line(),
@@ -141,6 +149,8 @@ impl LineEditor {
                 _ => {
                     if self.line.len() < self.max {
                         self.line.push(b);
+                    } else {
+                        self.truncated = true;
                     }
                 }
             }

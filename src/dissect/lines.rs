@@ -72,11 +72,17 @@ impl LineReader {
                 continue;
             }
             if self.buf.is_empty() {
-                each(Line {
-                    text: strip_cr(piece),
-                    frames: &one,
-                    ts: chunk.ts,
-                });
+                // A whole line in one chunk: handed over without a copy, unless it is
+                // longer than the cap (the same rule however the stream was cut).
+                if piece.len() > self.max {
+                    self.overlong += 1;
+                } else {
+                    each(Line {
+                        text: strip_cr(piece),
+                        frames: &one,
+                        ts: chunk.ts,
+                    });
+                }
             } else {
                 if self.buf.len() + piece.len() > self.max {
                     self.overlong += 1;

@@ -43,6 +43,11 @@ pub trait Dissector: Send {
         false
     }
 
+    /// Lines longer than the line cap that were skipped.
+    fn lines_too_long(&self) -> u64 {
+        0
+    }
+
     /// Bytes the dissector holds (partial lines, prompts, pending exchanges), so the
     /// engine can bound memory over all flows.
     fn buffered(&self) -> usize;

@@ -596,6 +596,10 @@ impl Dissector for Telnet {
         }
     }
 
+    fn lines_too_long(&self) -> u64 {
+        self.editor.overlong
+    }
+
     fn buffered(&self) -> usize {
         let s = &self.session;
         self.decoders.iter().map(|d| d.sb.capacity()).sum::<usize>()

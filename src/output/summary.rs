@@ -77,6 +77,10 @@ pub fn write_summary(
             "flows no longer inspected (memory cap)",
             stats.app_memory_capped,
         ),
+        (
+            "lines skipped (longer than the line cap)",
+            stats.lines_too_long,
+        ),
     ];
     let shown: Vec<String> = notes
         .iter()

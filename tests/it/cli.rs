@@ -191,3 +191,39 @@ fn tempdir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn caps_that_trigger_are_counted_in_the_summary() {
+    // "331 Please specify the password." is longer than 20 bytes, twice.
+    let out = run(&[
+        "scan",
+        "--max-line",
+        "20",
+        fixture("ftp-logins.pcap").to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("lines skipped (longer than the line cap)"),
+        "{stderr}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let out = run(&[
+        "scan",
+        "--max-flows",
+        "1",
+        fixture("multi-link.pcapng").to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("flows evicted (flow table full)"),
+        "{stderr}"
+    );
+    let bad = run(&[
+        "scan",
+        "--memory",
+        "lots",
+        fixture("demo.pcap").to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a byte count"));
+}
