@@ -2,15 +2,16 @@
 //! reassembles TCP, chooses the protocol of each flow and feeds its dissector, and keeps
 //! memory bounded with caps, eviction and idle expiry.
 
+use std::collections::HashSet;
 use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::capture::Packet;
 use crate::decode::{
-    Decoded, Decoder, DefragLimits, DefragStats, Skip, TcpSegment, Transport as L4,
+    Decoded, Decoder, DefragLimits, DefragStats, Skip, TcpSegment, Transport as L4, UdpDatagram,
 };
 use crate::dissect::detect::{Detector, Registry, Verdict};
-use crate::dissect::{Chunk, Dissector, DissectorConfig};
+use crate::dissect::{Chunk, DatagramDissector, Dissector, DissectorConfig};
 use crate::finding::{Credential, Endpoint, Finding};
 use crate::flow::reassembly::{Delivery, HalfStream, Origin, ReassemblyStats, Segment};
 use crate::flow::{Direction, Flow, FlowId, FlowKey, FlowTable, Orientation, Transport};
@@ -35,6 +36,8 @@ pub struct Limits {
     pub idle_timeout: u64,
     /// Seconds a closed flow is remembered, so late packets do not open a new one.
     pub closed_timeout: u64,
+    /// Seconds (capture time) after which an idle UDP conversation ends.
+    pub udp_timeout: u64,
     /// IP fragment reassembly caps.
     pub defrag: DefragLimits,
     /// What dissectors are configured with (line length cap...).
@@ -61,6 +64,7 @@ impl Limits {
             max_inspect: 1 << 20,
             idle_timeout: 600,
             closed_timeout: 30,
+            udp_timeout: 120,
             defrag: DefragLimits {
                 max_bytes: bytes / 16,
                 ..DefragLimits::default()
@@ -90,6 +94,10 @@ pub struct Stats {
     /// TCP segments inspected whose checksum is wrong (kept all the same).
     pub bad_tcp_checksums: u64,
     pub flows: u64,
+    pub udp_flows: u64,
+    /// Findings not reported again: a credential the client presents over and over
+    /// (HTTP Basic, SNMP community) is reported once per client, server and outcome.
+    pub repeats: u64,
     /// Flows evicted because the flow table was full.
     pub flows_evicted: u64,
     /// Open flows expired after being idle.
@@ -118,6 +126,8 @@ impl Stats {
         self.unsupported_linktype += o.unsupported_linktype;
         self.bad_tcp_checksums += o.bad_tcp_checksums;
         self.flows += o.flows;
+        self.udp_flows += o.udp_flows;
+        self.repeats += o.repeats;
         self.flows_evicted += o.flows_evicted;
         self.flows_expired += o.flows_expired;
         self.inspect_capped += o.inspect_capped;
@@ -275,6 +285,9 @@ struct Core {
     limits: Limits,
     registry: Arc<Registry>,
     flows: FlowTable<TcpState>,
+    udp: FlowTable<UdpState>,
+    /// Hashes of the repeatable credentials already reported.
+    reported: HashSet<u64, foldhash::fast::RandomState>,
     stats: Stats,
     source: Arc<str>,
     scratch: Vec<Credential>,
@@ -283,6 +296,15 @@ struct Core {
     last_expiry: Timestamp,
     memory: Memory,
 }
+
+/// A UDP conversation's protocol, chosen from its first datagram.
+enum UdpState {
+    Active(Box<dyn DatagramDissector>),
+    Ignored,
+}
+
+/// Repeatable credentials remembered for deduplication before the memory is reset.
+const MAX_REPORTED: usize = 1 << 20;
 
 /// Bytes held above the flow table, over all flows.
 #[derive(Debug, Default)]
@@ -353,6 +375,8 @@ impl Engine {
                 limits,
                 registry,
                 flows: FlowTable::new(limits.max_flows),
+                udp: FlowTable::new((limits.max_flows / 4).max(16)),
+                reported: HashSet::default(),
                 stats: Stats::default(),
                 source,
                 scratch: Vec::new(),
@@ -395,7 +419,10 @@ impl Engine {
                     core.stats.tcp_segments += 1;
                     core.tcp(&d, &seg, pkt);
                 }
-                L4::Udp(_) => core.stats.udp_datagrams += 1,
+                L4::Udp(dg) => {
+                    core.stats.udp_datagrams += 1;
+                    core.udp(&d, &dg, pkt);
+                }
             },
             Err(Skip::NotTcpUdp) => core.stats.other_packets += 1,
             Err(Skip::Malformed) => core.stats.malformed += 1,
@@ -414,11 +441,91 @@ impl Engine {
         while let Some(mut flow) = core.flows.pop_least_recent() {
             core.close(&mut flow);
         }
+        while let Some(mut flow) = core.udp.pop_least_recent() {
+            core.close_udp(&mut flow);
+        }
     }
 }
 
 impl Core {
+    /// A UDP datagram: its conversation's dissector, chosen from the first datagram.
+    fn udp(&mut self, d: &Decoded<'_>, dg: &UdpDatagram<'_>, pkt: &Packet<'_>) {
+        let src = (d.src, dg.src_port);
+        let dst = (d.dst, dg.dst_port);
+        let key = FlowKey::new(Transport::Udp, src, dst);
+        let fid = match self.udp.lookup(&key) {
+            Some(fid) => fid,
+            None => {
+                if self.udp.is_full()
+                    && let Some(mut old) = self.udp.pop_least_recent()
+                {
+                    self.stats.flows_evicted += 1;
+                    self.close_udp(&mut old);
+                }
+                let r = &self.registry;
+                // The server is the side on a known port, else the first datagram's
+                // destination.
+                let src_is_client =
+                    !r.is_udp_service_port(src.1) || r.is_udp_service_port(dst.1);
+                let (c, s) = if src_is_client {
+                    (src, dst)
+                } else {
+                    (dst, src)
+                };
+                let state = match r.choose_udp(s.1, dg.payload) {
+                    Some(spec) => UdpState::Active((spec.new)(&self.limits.dissector)),
+                    None => UdpState::Ignored,
+                };
+                self.stats.udp_flows += 1;
+                self.udp.insert(Flow {
+                    key,
+                    client: Endpoint { ip: c.0, port: c.1 },
+                    server: Endpoint { ip: s.0, port: s.1 },
+                    orientation: Orientation::Ports,
+                    first_seen: pkt.ts,
+                    last_seen: pkt.ts,
+                    closed: false,
+                    state,
+                })
+            }
+        };
+        self.udp.touch(fid, pkt.ts);
+        let Some(flow) = self.udp.get_mut(fid) else {
+            return;
+        };
+        let dir = flow.direction_from(src);
+        if let UdpState::Active(dis) = &mut flow.state {
+            let chunk = Chunk {
+                data: dg.payload,
+                frame: pkt.frame,
+                ts: pkt.ts,
+            };
+            dis.datagram(dir, chunk, &mut self.scratch);
+        }
+        if !self.scratch.is_empty() {
+            let (client, server) = (flow.client, flow.server);
+            self.push_findings(client, server);
+        }
+    }
+
+    fn close_udp(&mut self, flow: &mut Flow<UdpState>) {
+        if let UdpState::Active(dis) = &mut flow.state {
+            dis.close(&mut self.scratch);
+        }
+        flow.state = UdpState::Ignored;
+        let (client, server) = (flow.client, flow.server);
+        self.push_findings(client, server);
+    }
+
     fn expire(&mut self) {
+        while let Some((id, f)) = self.udp.least_recent() {
+            if self.now.secs_since(f.last_seen) <= self.limits.udp_timeout {
+                break;
+            }
+            if let Some(mut flow) = self.udp.remove(id) {
+                self.close_udp(&mut flow);
+            }
+        }
         while let Some((id, f)) = self.flows.least_recent() {
             let timeout = if f.closed {
                 self.limits.closed_timeout
@@ -647,6 +754,25 @@ impl Core {
 
     fn push_findings(&mut self, client: Endpoint, server: Endpoint) {
         for c in self.scratch.drain(..) {
+            if c.repeats {
+                use std::hash::BuildHasher;
+                let key = foldhash::fast::FixedState::with_seed(0x7e9e).hash_one((
+                    &c.protocol,
+                    &c.mechanism,
+                    client.ip,
+                    server,
+                    &c.username,
+                    &c.secret,
+                    c.outcome,
+                ));
+                if self.reported.len() >= MAX_REPORTED {
+                    self.reported.clear();
+                }
+                if !self.reported.insert(key) {
+                    self.stats.repeats += 1;
+                    continue;
+                }
+            }
             self.stats.findings += 1;
             self.findings.push(Finding {
                 credential: c,

@@ -100,6 +100,14 @@ pub struct Credential {
     pub challenge: Option<Vec<u8>>,
     /// A line for offline cracking.
     pub hashcat: Option<Hashcat>,
+    /// The account's domain or realm (NTLM domain, Kerberos realm).
+    pub domain: Option<Vec<u8>>,
+    /// Protocol-specific facts worth keeping (workstation, realm, URL, form fields...),
+    /// written as the `details` object. Never secrets.
+    pub details: Vec<(&'static str, String)>,
+    /// The client presents this credential again and again (HTTP Basic on every
+    /// request, an SNMP community on every query): repeats are reported once.
+    pub repeats: bool,
 }
 
 impl Credential {
@@ -122,6 +130,9 @@ impl Credential {
             anonymous: false,
             challenge: None,
             hashcat: None,
+            domain: None,
+            details: Vec::new(),
+            repeats: false,
         }
     }
 
@@ -178,6 +189,18 @@ impl Serialize for HashcatJson<'_> {
     }
 }
 
+struct DetailsJson<'a>(&'a [(&'static str, String)]);
+
+impl Serialize for DetailsJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
 /// Text form of wire bytes: the bytes themselves when they are UTF-8, otherwise a lossy
 /// rendering (the exact bytes then go in a `_hex` field).
 pub fn display_bytes(bytes: &[u8]) -> Cow<'_, str> {
@@ -222,6 +245,9 @@ impl Serialize for FindingJson<'_> {
         if let Some(user) = &c.username {
             serialize_bytes_field(&mut m, "username", "username_hex", user)?;
         }
+        if let Some(domain) = &c.domain {
+            serialize_bytes_field(&mut m, "domain", "domain_hex", domain)?;
+        }
         if let Some(secret) = &c.secret {
             if self.reveal {
                 serialize_bytes_field(&mut m, "secret", "secret_hex", secret)?;
@@ -246,6 +272,9 @@ impl Serialize for FindingJson<'_> {
                     reveal: self.reveal,
                 },
             )?;
+        }
+        if !c.details.is_empty() {
+            m.serialize_entry("details", &DetailsJson(&c.details))?;
         }
         m.end()
     }

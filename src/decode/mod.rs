@@ -190,6 +190,67 @@ fn ipv6_fragment(ip: &[u8]) -> Option<(u32, bool, u32, u8, &[u8])> {
     }
 }
 
+/// Tunnels opened around one packet at most (GRE in GRE in VXLAN...).
+const MAX_TUNNELS: u8 = 4;
+
+/// The frame inside a GRE packet (RFC 2784/2890): Ethernet for ERSPAN (type I, II and
+/// III: Cisco's mirrored traffic) and transparent Ethernet bridging, IP for IP in GRE.
+fn gre_payload(gre: &[u8]) -> Option<(LinkType, &[u8])> {
+    let flags = *gre.first()?;
+    let version = gre.get(1)? & 0x07;
+    if version != 0 {
+        return None; // PPTP's enhanced GRE carries PPP
+    }
+    let proto = u16::from_be_bytes([*gre.get(2)?, *gre.get(3)?]);
+    let checksum = flags & 0x80 != 0;
+    let key = flags & 0x20 != 0;
+    let sequence = flags & 0x10 != 0;
+    let mut at = 4;
+    if checksum {
+        at += 4;
+    }
+    if key {
+        at += 4;
+    }
+    if sequence {
+        at += 4;
+    }
+    let rest = gre.get(at..)?;
+    match proto {
+        // ERSPAN type II carries an 8-byte header (and sets the sequence bit); type I
+        // has none.
+        0x88be => Some((
+            LinkType::ETHERNET,
+            if sequence { rest.get(8..)? } else { rest },
+        )),
+        // ERSPAN type III: 12 bytes, and an 8-byte platform subheader when O is set.
+        0x22eb => {
+            let optional = rest.get(11)? & 0x01 != 0;
+            Some((
+                LinkType::ETHERNET,
+                rest.get(if optional { 20 } else { 12 }..)?,
+            ))
+        }
+        0x6558 => Some((LinkType::ETHERNET, rest)),
+        0x0800 | 0x86dd => Some((LinkType::RAW, rest)),
+        _ => None,
+    }
+}
+
+/// The Ethernet frame inside VXLAN (UDP 4789, RFC 7348) or Geneve (UDP 6081, RFC 8926).
+fn udp_tunnel_payload(dst_port: u16, payload: &[u8]) -> Option<&[u8]> {
+    match dst_port {
+        4789 if payload.first()? & 0x08 != 0 => payload.get(8..),
+        6081 => {
+            let options = usize::from(payload.first()? & 0x3f) * 4;
+            let proto = u16::from_be_bytes([*payload.get(2)?, *payload.get(3)?]);
+            (proto == 0x6558).then_some(())?;
+            payload.get(8 + options..)
+        }
+        _ => None,
+    }
+}
+
 /// Decodes packets: stateless but for IP fragment reassembly.
 #[derive(Debug, Default)]
 pub struct Decoder {
@@ -237,6 +298,162 @@ fn transport(proto: u8, payload: &[u8]) -> Result<Transport<'_>, Skip> {
     }
 }
 
+/// An IP fragment found while decoding: what the defragmenter needs.
+#[derive(Debug)]
+struct Fragment<'a> {
+    key: FragKey,
+    offset: u32,
+    more: bool,
+    payload: &'a [u8],
+}
+
+/// Why [`decode_frame`] returned no segment.
+#[derive(Debug)]
+enum Stop<'a> {
+    Skip(Skip),
+    Fragment(Fragment<'a>),
+}
+
+impl From<Skip> for Stop<'_> {
+    fn from(s: Skip) -> Self {
+        Stop::Skip(s)
+    }
+}
+
+/// Decodes one frame down to TCP or UDP without keeping state: tunnels are opened
+/// (`depth` counts those already opened), fragments are handed back.
+fn decode_frame<'a>(packet: &Packet<'a>, depth: u8) -> Result<Decoded<'a>, Stop<'a>> {
+    let sliced = slice_link(packet)?;
+    let (src, dst, ip_payload) = match &sliced.net {
+        Some(LaxNetSlice::Ipv4(v4)) => {
+            let h = v4.header();
+            (
+                IpAddr::V4(h.source_addr()),
+                IpAddr::V4(h.destination_addr()),
+                v4.payload(),
+            )
+        }
+        Some(LaxNetSlice::Ipv6(v6)) => {
+            let h = v6.header();
+            (
+                IpAddr::V6(h.source_addr()),
+                IpAddr::V6(h.destination_addr()),
+                v6.payload(),
+            )
+        }
+        Some(LaxNetSlice::Arp(_)) => return Err(Skip::NotTcpUdp.into()),
+        None => {
+            return Err(if sliced.stop_err.is_some() {
+                Skip::Malformed
+            } else {
+                Skip::NotTcpUdp
+            }
+            .into());
+        }
+    };
+    if ip_payload.fragmented {
+        return Err(Stop::Fragment(fragment_of(&sliced, packet, src, dst)?));
+    }
+    if depth < MAX_TUNNELS
+        && ip_payload.ip_number.0 == 47
+        && let Some((linktype, inner)) = gre_payload(ip_payload.payload)
+    {
+        let inner = Packet {
+            linktype,
+            data: inner,
+            orig_len: inner.len() as u32,
+            ..*packet
+        };
+        return decode_frame(&inner, depth + 1);
+    }
+    let complete = !ip_payload.incomplete;
+    // Bytes of the packet the snapshot length cut off, all of them at its end.
+    let missing = (packet.orig_len as usize).saturating_sub(packet.data.len());
+    let transport = match &sliced.transport {
+        Some(TransportSlice::Tcp(tcp)) => {
+            let len = tcp.payload().len();
+            let wire_len = if complete { len } else { len + missing };
+            Transport::Tcp(tcp_segment(tcp, wire_len))
+        }
+        Some(TransportSlice::Udp(udp)) => {
+            if depth < MAX_TUNNELS
+                && let Some(inner) = udp_tunnel_payload(udp.destination_port(), udp.payload())
+            {
+                let inner = Packet {
+                    linktype: LinkType::ETHERNET,
+                    data: inner,
+                    orig_len: inner.len() as u32,
+                    ..*packet
+                };
+                return decode_frame(&inner, depth + 1);
+            }
+            Transport::Udp(UdpDatagram {
+                src_port: udp.source_port(),
+                dst_port: udp.destination_port(),
+                payload: udp.payload(),
+            })
+        }
+        Some(_) => return Err(Skip::NotTcpUdp.into()),
+        None => {
+            return Err(if sliced.stop_err.is_some() {
+                Skip::Malformed
+            } else {
+                Skip::NotTcpUdp
+            }
+            .into());
+        }
+    };
+    Ok(Decoded {
+        src,
+        dst,
+        transport,
+        complete,
+    })
+}
+
+/// The fragment carried by a fragmented IPv4 or IPv6 packet.
+fn fragment_of<'a>(
+    sliced: &LaxSlicedPacket<'a>,
+    packet: &Packet<'a>,
+    src: IpAddr,
+    dst: IpAddr,
+) -> Result<Fragment<'a>, Skip> {
+    match &sliced.net {
+        Some(LaxNetSlice::Ipv4(v4)) => {
+            let h = v4.header();
+            Ok(Fragment {
+                key: FragKey {
+                    src,
+                    dst,
+                    proto: h.protocol().0,
+                    id: u32::from(h.identification()),
+                },
+                offset: u32::from(h.fragments_offset().value()) * 8,
+                more: h.more_fragments(),
+                payload: v4.payload().payload,
+            })
+        }
+        Some(LaxNetSlice::Ipv6(v6)) => {
+            let head = v6.header().slice();
+            let start = (head.as_ptr() as usize).saturating_sub(packet.data.as_ptr() as usize);
+            let ip = packet.data.get(start..).ok_or(Skip::Malformed)?;
+            let (offset, more, id, next, payload) = ipv6_fragment(ip).ok_or(Skip::Malformed)?;
+            Ok(Fragment {
+                key: FragKey {
+                    src,
+                    dst,
+                    proto: next,
+                    id,
+                },
+                offset,
+                more,
+                payload,
+            })
+        }
+        _ => Err(Skip::Malformed),
+    }
+}
+
 impl Decoder {
     pub fn new(limits: DefragLimits) -> Decoder {
         Decoder {
@@ -254,118 +471,48 @@ impl Decoder {
         self.defrag.pending_bytes()
     }
 
-    /// Decodes one captured packet down to TCP or UDP. A fragment that completes its
-    /// datagram yields the whole datagram; other fragments yield `Skip::Fragment`.
+    /// Decodes one captured packet down to TCP or UDP, through tunnels (GRE, ERSPAN,
+    /// VXLAN, Geneve). A fragment that completes its datagram yields the whole datagram;
+    /// other fragments yield `Skip::Fragment`.
     pub fn decode<'a>(&'a mut self, packet: &Packet<'a>) -> Result<Decoded<'a>, Skip> {
-        let sliced = slice_link(packet)?;
-        let (src, dst, ip_payload) = match &sliced.net {
-            Some(LaxNetSlice::Ipv4(v4)) => {
-                let h = v4.header();
-                (
-                    IpAddr::V4(h.source_addr()),
-                    IpAddr::V4(h.destination_addr()),
-                    v4.payload(),
-                )
-            }
-            Some(LaxNetSlice::Ipv6(v6)) => {
-                let h = v6.header();
-                (
-                    IpAddr::V6(h.source_addr()),
-                    IpAddr::V6(h.destination_addr()),
-                    v6.payload(),
-                )
-            }
-            Some(LaxNetSlice::Arp(_)) => return Err(Skip::NotTcpUdp),
-            None => {
-                return Err(if sliced.stop_err.is_some() {
-                    Skip::Malformed
-                } else {
-                    Skip::NotTcpUdp
-                });
-            }
+        let f = match decode_frame(packet, 0) {
+            Ok(d) => return Ok(d),
+            Err(Stop::Skip(s)) => return Err(s),
+            Err(Stop::Fragment(f)) => f,
         };
-        if ip_payload.fragmented {
-            return self.fragment(&sliced, packet, src, dst);
-        }
-        let complete = !ip_payload.incomplete;
-        // Bytes of the packet the snapshot length cut off, all of them at its end.
-        let missing = (packet.orig_len as usize).saturating_sub(packet.data.len());
-        let transport = match &sliced.transport {
-            Some(TransportSlice::Tcp(tcp)) => {
-                let len = tcp.payload().len();
-                let wire_len = if complete { len } else { len + missing };
-                Transport::Tcp(tcp_segment(tcp, wire_len))
-            }
-            Some(TransportSlice::Udp(udp)) => Transport::Udp(UdpDatagram {
-                src_port: udp.source_port(),
-                dst_port: udp.destination_port(),
-                payload: udp.payload(),
-            }),
-            Some(_) => return Err(Skip::NotTcpUdp),
-            None => {
-                return Err(if sliced.stop_err.is_some() {
-                    Skip::Malformed
-                } else {
-                    Skip::NotTcpUdp
-                });
-            }
-        };
-        Ok(Decoded {
-            src,
-            dst,
-            transport,
-            complete,
-        })
-    }
-
-    fn fragment<'a>(
-        &'a mut self,
-        sliced: &LaxSlicedPacket<'a>,
-        packet: &Packet<'a>,
-        src: IpAddr,
-        dst: IpAddr,
-    ) -> Result<Decoded<'a>, Skip> {
-        let (key, offset, more, payload) = match &sliced.net {
-            Some(LaxNetSlice::Ipv4(v4)) => {
-                let h = v4.header();
-                let key = FragKey {
-                    src,
-                    dst,
-                    proto: h.protocol().0,
-                    id: u32::from(h.identification()),
-                };
-                let offset = u32::from(h.fragments_offset().value()) * 8;
-                (key, offset, h.more_fragments(), v4.payload().payload)
-            }
-            Some(LaxNetSlice::Ipv6(v6)) => {
-                let head = v6.header().slice();
-                let start = head.as_ptr() as usize - packet.data.as_ptr() as usize;
-                let ip = packet.data.get(start..).ok_or(Skip::Malformed)?;
-                let (offset, more, id, next, data) = ipv6_fragment(ip).ok_or(Skip::Malformed)?;
-                let key = FragKey {
-                    src,
-                    dst,
-                    proto: next,
-                    id,
-                };
-                (key, offset, more, data)
-            }
-            _ => return Err(Skip::Malformed),
-        };
-        let Some(whole) = self.defrag.add(key, offset, more, payload, packet.ts) else {
+        let Some(whole) = self
+            .defrag
+            .add(f.key, f.offset, f.more, f.payload, packet.ts)
+        else {
             return Err(Skip::Fragment);
         };
         self.reassembled = whole;
+        let (src, dst) = (f.key.src, f.key.dst);
         let (proto, data) = match src {
-            IpAddr::V4(_) => (key.proto, &self.reassembled[..]),
+            IpAddr::V4(_) => (f.key.proto, &self.reassembled[..]),
             IpAddr::V6(_) => {
                 // Extension headers may follow the fragment header (RFC 8200 4.5).
                 let (_, next, rest) =
-                    Ipv6ExtensionsSlice::from_slice(IpNumber(key.proto), &self.reassembled)
+                    Ipv6ExtensionsSlice::from_slice(IpNumber(f.key.proto), &self.reassembled)
                         .map_err(|_| Skip::Malformed)?;
                 (next.0, rest)
             }
         };
+        if proto == 47
+            && let Some((linktype, inner)) = gre_payload(data)
+        {
+            // A tunnel packet that was fragmented on its way (mirrored traffic often is).
+            let inner = Packet {
+                linktype,
+                data: inner,
+                orig_len: inner.len() as u32,
+                ..*packet
+            };
+            return decode_frame(&inner, 1).map_err(|stop| match stop {
+                Stop::Skip(s) => s,
+                Stop::Fragment(_) => Skip::Fragment,
+            });
+        }
         Ok(Decoded {
             src,
             dst,

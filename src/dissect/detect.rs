@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 
-use super::{Chunk, Dissector, Probe, ProtocolSpec};
+use super::{Chunk, DatagramSpec, Dissector, Probe, ProtocolSpec};
 use crate::finding::Credential;
 use crate::flow::Direction;
 use crate::flow::reassembly::Origin;
@@ -30,6 +30,8 @@ const PORT_CONTEXT: usize = 512;
 pub struct Registry {
     specs: Vec<ProtocolSpec>,
     by_port: HashMap<u16, u64>,
+    udp: Vec<DatagramSpec>,
+    udp_by_port: HashMap<u16, u64>,
 }
 
 /// Unknown protocol name given to [`Registry::add_port`].
@@ -38,23 +40,34 @@ pub struct Registry {
 pub struct UnknownProtocol(pub String);
 
 impl Registry {
-    pub fn new(specs: Vec<ProtocolSpec>) -> Registry {
-        assert!(specs.len() <= 64, "at most 64 protocols");
+    pub fn new(specs: Vec<ProtocolSpec>, udp: Vec<DatagramSpec>) -> Registry {
+        assert!(specs.len() <= 64 && udp.len() <= 64, "at most 64 protocols");
         let mut by_port: HashMap<u16, u64> = HashMap::new();
         for (i, s) in specs.iter().enumerate() {
             for &p in s.tcp_ports {
                 *by_port.entry(p).or_default() |= 1 << i;
             }
         }
-        Registry { specs, by_port }
+        let mut udp_by_port: HashMap<u16, u64> = HashMap::new();
+        for (i, s) in udp.iter().enumerate() {
+            for &p in s.udp_ports {
+                *udp_by_port.entry(p).or_default() |= 1 << i;
+            }
+        }
+        Registry {
+            specs,
+            by_port,
+            udp,
+            udp_by_port,
+        }
     }
 
     /// The built-in protocols with their well-known ports.
     pub fn builtin() -> Registry {
-        Registry::new(super::builtin_tcp())
+        Registry::new(super::builtin_tcp(), super::builtin_udp())
     }
 
-    /// Expects protocol `name` on `port` as well (a user's port map).
+    /// Expects protocol `name` on TCP `port` as well (a user's port map).
     pub fn add_port(&mut self, name: &str, port: u16) -> Result<(), UnknownProtocol> {
         let i = self
             .specs
@@ -63,6 +76,39 @@ impl Registry {
             .ok_or_else(|| UnknownProtocol(name.to_string()))?;
         *self.by_port.entry(port).or_default() |= 1 << i;
         Ok(())
+    }
+
+    /// Expects UDP protocol `name` on UDP `port` as well.
+    pub fn add_udp_port(&mut self, name: &str, port: u16) -> Result<(), UnknownProtocol> {
+        let i = self
+            .udp
+            .iter()
+            .position(|s| s.name == name)
+            .ok_or_else(|| UnknownProtocol(name.to_string()))?;
+        *self.udp_by_port.entry(port).or_default() |= 1 << i;
+        Ok(())
+    }
+
+    /// Whether some UDP protocol is expected on this port.
+    pub fn is_udp_service_port(&self, port: u16) -> bool {
+        self.udp_by_port.contains_key(&port)
+    }
+
+    /// The UDP protocol of a conversation, from its first datagram: a Yes, or the port's
+    /// protocol unless it says No.
+    pub fn choose_udp(&self, server_port: u16, payload: &[u8]) -> Option<&DatagramSpec> {
+        let hint = self.udp_by_port.get(&server_port).copied().unwrap_or(0);
+        let mut hinted = None;
+        for (i, s) in self.udp.iter().enumerate() {
+            match (s.probe)(payload) {
+                Probe::Yes => return Some(s),
+                Probe::Maybe if hint & (1 << i) != 0 => {
+                    hinted.get_or_insert(s);
+                }
+                _ => {}
+            }
+        }
+        hinted
     }
 
     pub fn spec(&self, i: usize) -> &ProtocolSpec {

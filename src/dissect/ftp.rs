@@ -103,7 +103,7 @@ pub fn probe(to_server: &[u8], to_client: &[u8]) -> Probe {
 /// A command waiting for its reply.
 #[derive(Debug)]
 enum Pending {
-    Pass(Credential),
+    Pass(Box<Credential>),
     AuthTls,
     Other,
 }
@@ -148,7 +148,7 @@ impl Session {
             }
             c.secret = Some(arg.unwrap_or_default().to_vec());
             c.add_frames(frames.iter().copied());
-            Pending::Pass(c)
+            Pending::Pass(Box::new(c))
         } else if verb.eq_ignore_ascii_case(b"AUTH") {
             let mech = arg.unwrap_or_default().trim_ascii();
             if [&b"TLS"[..], b"SSL", b"TLS-C", b"TLS-P"]
@@ -198,7 +198,7 @@ impl Session {
                     _ => Outcome::Unknown,
                 };
                 let success = c.outcome == Outcome::Success;
-                out.push(c);
+                out.push(*c);
                 if success {
                     self.user = None;
                 }
@@ -255,7 +255,7 @@ impl Dissector for Ftp {
     fn close(&mut self, out: &mut Vec<Credential>) {
         for p in self.session.pending.drain(..) {
             if let Pending::Pass(c) = p {
-                out.push(c);
+                out.push(*c);
             }
         }
     }

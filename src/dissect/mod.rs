@@ -9,6 +9,7 @@ pub mod detect;
 pub mod ftp;
 pub mod keystrokes;
 pub mod lines;
+pub mod ntlmssp;
 pub mod pop3;
 pub mod sasl;
 pub mod telnet;
@@ -97,6 +98,44 @@ impl std::fmt::Debug for ProtocolSpec {
             .field("name", &self.name)
             .finish()
     }
+}
+
+/// The per-conversation state machine of a protocol over UDP: one datagram at a time.
+pub trait DatagramDissector: Send {
+    /// One datagram's payload.
+    fn datagram(&mut self, dir: Direction, chunk: Chunk<'_>, out: &mut Vec<Credential>);
+
+    /// The conversation ended (idle, or the capture did): report what is pending.
+    fn close(&mut self, out: &mut Vec<Credential>);
+
+    /// Bytes the dissector holds.
+    fn buffered(&self) -> usize {
+        0
+    }
+}
+
+/// A protocol over UDP: its name, ports, probe and dissector.
+#[derive(Clone, Copy)]
+pub struct DatagramSpec {
+    pub name: &'static str,
+    /// Well-known UDP server ports.
+    pub udp_ports: &'static [u16],
+    /// Looks at the first datagram of a conversation.
+    pub probe: fn(payload: &[u8]) -> Probe,
+    pub new: fn(&DissectorConfig) -> Box<dyn DatagramDissector>,
+}
+
+impl std::fmt::Debug for DatagramSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatagramSpec")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+/// Every built-in UDP protocol, in the order probes are tried.
+pub fn builtin_udp() -> Vec<DatagramSpec> {
+    vec![]
 }
 
 /// Every built-in TCP protocol, in the order probes are tried.

@@ -372,7 +372,8 @@ struct Session {
     /// The prompt the next line answers.
     expect: Option<Prompt>,
     user: Option<(Vec<u8>, Vec<u64>)>,
-    environ_user: Option<Vec<u8>>,
+    /// The NEW-ENVIRON `USER` variable and the frame that carried it.
+    environ_user: Option<(Vec<u8>, u64)>,
     /// The server took over echoing (WILL ECHO) after a user name: a password follows.
     echo_off: bool,
     attempt: Option<Attempt>,
@@ -507,11 +508,11 @@ impl Session {
             return;
         }
         self.echo_off = false;
-        let user = self
-            .user
-            .as_ref()
-            .map(|(u, _)| u.clone())
-            .or_else(|| self.environ_user.clone());
+        let (user, user_frames) = match (&self.user, &self.environ_user) {
+            (Some((u, frames)), _) => (Some(u.clone()), frames.clone()),
+            (None, Some((u, frame))) => (Some(u.clone()), vec![*frame]),
+            (None, None) => (None, Vec::new()),
+        };
         let in_shell = self.logged_in;
         if in_shell {
             // Report each secret once: re-typed confirmations and the login password
@@ -536,8 +537,8 @@ impl Session {
             "login"
         };
         let mut c = Credential::new("telnet", mechanism, Kind::Cleartext, line.ts);
-        if !in_shell && let Some((_, frames)) = &self.user {
-            c.add_frames(frames.iter().copied());
+        if !in_shell {
+            c.add_frames(user_frames);
         }
         c.username = user.clone();
         c.secret = Some(line.text.to_vec());
@@ -577,7 +578,7 @@ impl Dissector for Telnet {
                     data,
                 } => {
                     if let Some(u) = environ_user(data) {
-                        session.environ_user = Some(u);
+                        session.environ_user = Some((u, chunk.frame));
                     }
                 }
                 _ => {}
@@ -753,6 +754,8 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].username.as_deref(), Some(&b"carol"[..]));
         assert_eq!(out[0].outcome, Outcome::Unknown);
+        // The frame that carried the user name (NEW-ENVIRON) is among the frames.
+        assert_eq!(out[0].frames, vec![1, 3]);
     }
 
     #[test]

@@ -14,10 +14,9 @@ pub fn write_summary(
     elapsed: Duration,
 ) -> io::Result<()> {
     let secs = elapsed.as_secs_f64();
-    let mb = stats.bytes as f64 / 1e6;
     write!(
         w,
-        "plainsight: {} input{}{}, {} packets, {:.1} MB, {} TCP flows, {} finding{} in {:.2}s",
+        "plainsight: {} input{}{}, {} packets, {}, {} TCP flow{}",
         inputs,
         if inputs == 1 { "" } else { "s" },
         if failed > 0 {
@@ -26,14 +25,26 @@ pub fn write_summary(
             String::new()
         },
         stats.packets,
-        mb,
+        human_bytes(stats.bytes),
         stats.flows,
+        if stats.flows == 1 { "" } else { "s" },
+    )?;
+    if stats.udp_flows > 0 {
+        write!(w, ", {} UDP conversations", stats.udp_flows)?;
+    }
+    write!(
+        w,
+        ", {} finding{} in {:.2}s",
         stats.findings,
         if stats.findings == 1 { "" } else { "s" },
-        secs,
+        secs
     )?;
-    if secs > 0.0 && mb > 0.0 {
-        write!(w, " ({:.0} MB/s)", mb / secs)?;
+    if secs > 0.05 && stats.bytes > 0 {
+        write!(
+            w,
+            " ({}/s)",
+            human_bytes((stats.bytes as f64 / secs) as u64)
+        )?;
     }
     writeln!(w)?;
     let r = &stats.reassembly;
@@ -81,6 +92,7 @@ pub fn write_summary(
             "lines skipped (longer than the line cap)",
             stats.lines_too_long,
         ),
+        ("repeated credentials reported once", stats.repeats),
     ];
     let shown: Vec<String> = notes
         .iter()
@@ -91,4 +103,18 @@ pub fn write_summary(
         writeln!(w, "plainsight: {}", shown.join(", "))?;
     }
     Ok(())
+}
+
+/// `812 B`, `3.4 KB`, `12.0 MB`, `1.2 GB` (powers of 1000, as network tools count).
+pub fn human_bytes(n: u64) -> String {
+    let f = n as f64;
+    if n < 1000 {
+        format!("{n} B")
+    } else if f < 1e6 {
+        format!("{:.1} KB", f / 1e3)
+    } else if f < 1e9 {
+        format!("{:.1} MB", f / 1e6)
+    } else {
+        format!("{:.2} GB", f / 1e9)
+    }
 }

@@ -3,5 +3,6 @@
 mod cli;
 mod damage;
 mod fixtures;
+mod real_servers;
 mod support;
 mod third_party;
