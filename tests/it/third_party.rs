@@ -31,9 +31,16 @@ fn endpoint(v: &Value) -> (String, u64) {
 /// Whether finding `f` is the manifest's entry `e`.
 fn matches(e: &toml::Value, f: &Value) -> Result<(), String> {
     let mut why = Vec::new();
-    let protocol = s(e, "protocol");
+    // "http-ntlm" and the like: the protocol, with an NTLM mechanism.
+    let (protocol, ntlm) = match s(e, "protocol").strip_suffix("-ntlm") {
+        Some(p) => (p, true),
+        None => (s(e, "protocol"), false),
+    };
     if f["protocol"] != protocol {
         why.push(format!("protocol {} != {protocol}", f["protocol"]));
+    }
+    if ntlm && !f["mechanism"].as_str().unwrap_or("").contains("NTLM") {
+        why.push(format!("mechanism {} is not NTLM", f["mechanism"]));
     }
     let port = |k: &str| e.get(k).and_then(toml::Value::as_integer).unwrap_or(-1) as u64;
     if endpoint(&f["client"]) != (s(e, "client_ip").to_string(), port("client_port")) {
@@ -47,14 +54,30 @@ fn matches(e: &toml::Value, f: &Value) -> Result<(), String> {
     if got_user != user {
         why.push(format!("username {got_user:?} != {user:?}"));
     }
+    // The secret: the password, the community or token, or the response of a
+    // challenge-response (the NT response for NTLM); some entries only give a hash.
     let secret = match s(e, "kind") {
-        "plaintext" => s(e, "password"),
-        "challenge-response" => s(e, "response"),
-        _ => s(e, "secret"),
+        "plaintext" => Some(s(e, "password")),
+        "challenge-response" => ["response", "nt_response"]
+            .iter()
+            .find_map(|k| e.get(*k).and_then(toml::Value::as_str)),
+        _ => Some(s(e, "secret")),
     };
     let got_secret = f.get("secret").and_then(Value::as_str).unwrap_or("");
-    if got_secret != secret {
+    if let Some(secret) = secret
+        && got_secret != secret
+    {
         why.push(format!("secret {got_secret:?} != {secret:?}"));
+    }
+    if s(e, "hash_format").starts_with("hashcat")
+        && f["hashcat"]["hash"].as_str() != e.get("hash").and_then(toml::Value::as_str)
+    {
+        why.push(format!("hashcat {} != {}", f["hashcat"], s(e, "hash")));
+    }
+    if let Some(domain) = e.get("domain").and_then(toml::Value::as_str)
+        && f["domain"] != domain
+    {
+        why.push(format!("domain {} != {domain}", f["domain"]));
     }
     let want_kind = match s(e, "kind") {
         "plaintext" => "cleartext",
