@@ -465,8 +465,7 @@ impl Core {
                 let r = &self.registry;
                 // The server is the side on a known port, else the first datagram's
                 // destination.
-                let src_is_client =
-                    !r.is_udp_service_port(src.1) || r.is_udp_service_port(dst.1);
+                let src_is_client = !r.is_udp_service_port(src.1) || r.is_udp_service_port(dst.1);
                 let (c, s) = if src_is_client {
                     (src, dst)
                 } else {

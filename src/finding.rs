@@ -105,6 +105,9 @@ pub struct Credential {
     /// Protocol-specific facts worth keeping (workstation, realm, URL, form fields...),
     /// written as the `details` object. Never secrets.
     pub details: Vec<(&'static str, String)>,
+    /// Facts about the session written as `"<name>": true` (e.g. `auth_offered_in_clear`:
+    /// the server offered password mechanisms without offering TLS first).
+    pub flags: Vec<&'static str>,
     /// The client presents this credential again and again (HTTP Basic on every
     /// request, an SNMP community on every query): repeats are reported once.
     pub repeats: bool,
@@ -132,6 +135,7 @@ impl Credential {
             hashcat: None,
             domain: None,
             details: Vec::new(),
+            flags: Vec::new(),
             repeats: false,
         }
     }
@@ -272,6 +276,9 @@ impl Serialize for FindingJson<'_> {
                     reveal: self.reveal,
                 },
             )?;
+        }
+        for flag in &c.flags {
+            m.serialize_entry(flag, &true)?;
         }
         if !c.details.is_empty() {
             m.serialize_entry("details", &DetailsJson(&c.details))?;

@@ -7,11 +7,13 @@
 
 pub mod detect;
 pub mod ftp;
+pub mod imap;
 pub mod keystrokes;
 pub mod lines;
 pub mod ntlmssp;
 pub mod pop3;
 pub mod sasl;
+pub mod smtp;
 pub mod telnet;
 
 use crate::finding::Credential;
@@ -140,7 +142,7 @@ pub fn builtin_udp() -> Vec<DatagramSpec> {
 
 /// Every built-in TCP protocol, in the order probes are tried.
 pub fn builtin_tcp() -> Vec<ProtocolSpec> {
-    vec![ftp::SPEC, pop3::SPEC, telnet::SPEC]
+    vec![ftp::SPEC, pop3::SPEC, imap::SPEC, smtp::SPEC, telnet::SPEC]
 }
 
 #[cfg(test)]
@@ -228,6 +230,24 @@ mod split_tests {
                 (S, b"+ UGFzc3dvcmQ6\r\n"),
                 (C, b"c2VjcmV0\r\n"),
                 (S, b"+OK in\r\n"),
+            ],
+        );
+    }
+
+    #[test]
+    fn imap_any_split() {
+        check(
+            &imap::SPEC,
+            &[
+                (S, b"* OK [CAPABILITY IMAP4rev1 LITERAL+] ready\r\n"),
+                (C, b"a1 LOGIN \"j\\\"o\" {4}\r\n"),
+                (S, b"+ go\r\n"),
+                (C, b"p w\n\r\n"),
+                (S, b"* 1 EXISTS\r\na1 NO bad\r\n"),
+                (C, b"a2 AUTHENTICATE PLAIN\r\n"),
+                (S, b"+ \r\n"),
+                (C, b"AHRpbQB0YW5zdGFhZg==\r\n"),
+                (S, b"a2 OK in\r\n"),
             ],
         );
     }

@@ -100,7 +100,10 @@ struct Session {
     greeted: bool,
     user: Option<(Vec<u8>, Vec<u64>)>,
     pending: VecDeque<Pending>,
-    sasl: Option<Exchange>,
+    /// An AUTH exchange in progress, until its final status: every client line is a
+    /// SASL response meanwhile. `None` inside: a mechanism that exposes nothing, or a
+    /// cancelled exchange.
+    auth: Option<Option<Exchange>>,
     /// Inside a multi-line response, up to its terminating `.`.
     body: bool,
     done: bool,
@@ -122,12 +125,12 @@ impl Session {
     }
 
     fn client_line(&mut self, line: Line<'_>) {
-        if let Some(x) = self.sasl.as_mut()
-            && !x.is_complete()
-        {
-            match x.client_response(line.text, line.frames, line.ts) {
-                Step::Continue | Step::Complete => {}
-                Step::Cancelled | Step::Invalid => self.sasl = None,
+        if let Some(exchange) = self.auth.as_mut() {
+            if let Some(x) = exchange.as_mut()
+                && let Step::Cancelled | Step::Invalid =
+                    x.client_response(line.text, line.frames, line.ts)
+            {
+                *exchange = None;
             }
             return;
         }
@@ -174,13 +177,14 @@ impl Session {
             b"AUTH" => match arg.map(|a| split_command(a.trim_ascii())) {
                 None | Some((b"", _)) => Pending::MultiLine,
                 Some((mech, initial)) => {
-                    self.sasl = Exchange::start(mech);
-                    if let (Some(x), Some(ir)) = (self.sasl.as_mut(), initial)
+                    let mut exchange = Exchange::start(mech);
+                    if let (Some(x), Some(ir)) = (exchange.as_mut(), initial)
                         && let Step::Cancelled | Step::Invalid =
                             x.client_response(ir, line.frames, line.ts)
                     {
-                        self.sasl = None;
+                        exchange = None;
                     }
+                    self.auth = Some(exchange);
                     Pending::Auth
                 }
             },
@@ -206,7 +210,7 @@ impl Session {
         if !ok && !err {
             if let Some(rest) = text.strip_prefix(b"+") {
                 // A SASL challenge: "+ <base64>".
-                if let Some(x) = self.sasl.as_mut() {
+                if let Some(Some(x)) = self.auth.as_mut() {
                     x.server_challenge(rest.strip_prefix(b" ").unwrap_or(rest));
                 }
             }
@@ -232,7 +236,8 @@ impl Session {
                 }
             }
             Some(Pending::Auth) => {
-                if let Some(mut c) = self.sasl.take().and_then(|x| x.credential("pop3", "AUTH")) {
+                let exchange = self.auth.take().flatten();
+                if let Some(mut c) = exchange.and_then(|x| x.credential("pop3", "AUTH")) {
                     c.outcome = outcome;
                     out.push(c);
                     if ok {
@@ -280,7 +285,8 @@ impl Dissector for Pop3 {
             match p {
                 Pending::Pass(c) | Pending::Apop(c) => out.push(c),
                 Pending::Auth => {
-                    if let Some(c) = s.sasl.take().and_then(|x| x.credential("pop3", "AUTH")) {
+                    let exchange = s.auth.take().flatten();
+                    if let Some(c) = exchange.and_then(|x| x.credential("pop3", "AUTH")) {
                         out.push(c);
                     }
                 }
@@ -442,6 +448,28 @@ mod tests {
             (S, b"+OK in\r\n"),
         ]);
         assert_eq!(out.len(), 1);
+        assert_eq!(out[0].outcome, Outcome::Success);
+    }
+
+    #[test]
+    fn responses_of_unsupported_mechanisms_are_not_commands() {
+        let out = run(&[
+            (S, b"+OK hi\r\n"),
+            (C, b"AUTH GSSAPI\r\n"),
+            (S, b"+ \r\n"),
+            (C, b"USER looks-like-a-command\r\n"),
+            (S, b"-ERR GSSAPI failed\r\n"),
+            (C, b"AUTH DIGEST-MD5\r\n"),
+            (S, b"+ bm9uY2U9ImFiYyIscW9wPSJhdXRoIg==\r\n"),
+            (C, b"dXNlcm5hbWU9ImRhdmUiLG5vbmNlPSJhYmMiLGNub25jZT0iY24iLG5jPTAwMDAwMDAxLHFvcD1hdXRoLGRpZ2VzdC11cmk9InBvcC9oIixyZXNwb25zZT0wMTIzNDU2Nzg5YWJjZGVmMDEyMzQ1Njc4OWFiY2RlZg==\r\n"),
+            (S, b"+ cnNwYXV0aD0xMjM0\r\n"),
+            (C, b"\r\n"),
+            (S, b"+OK logged in\r\n"),
+        ]);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].mechanism, "AUTH DIGEST-MD5");
+        assert_eq!(out[0].username.as_deref(), Some(&b"dave"[..]));
+        assert_eq!(out[0].challenge.as_deref(), Some(&b"abc"[..]));
         assert_eq!(out[0].outcome, Outcome::Success);
     }
 

@@ -14,6 +14,7 @@
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
+use super::ntlmssp;
 use crate::finding::{Credential, Hashcat, Kind};
 use crate::timestamp::Timestamp;
 
@@ -39,6 +40,8 @@ pub enum Mechanism {
     Plain,
     Login,
     CramMd5,
+    DigestMd5,
+    Ntlm,
     XOAuth2,
     OAuthBearer,
 }
@@ -51,6 +54,8 @@ impl Mechanism {
             b"PLAIN" => Mechanism::Plain,
             b"LOGIN" => Mechanism::Login,
             b"CRAM-MD5" => Mechanism::CramMd5,
+            b"DIGEST-MD5" => Mechanism::DigestMd5,
+            b"NTLM" => Mechanism::Ntlm,
             b"XOAUTH2" => Mechanism::XOAuth2,
             b"OAUTHBEARER" => Mechanism::OAuthBearer,
             _ => return None,
@@ -62,6 +67,8 @@ impl Mechanism {
             Mechanism::Plain => "PLAIN",
             Mechanism::Login => "LOGIN",
             Mechanism::CramMd5 => "CRAM-MD5",
+            Mechanism::DigestMd5 => "DIGEST-MD5",
+            Mechanism::Ntlm => "NTLM",
             Mechanism::XOAuth2 => "XOAUTH2",
             Mechanism::OAuthBearer => "OAUTHBEARER",
         }
@@ -70,7 +77,7 @@ impl Mechanism {
     fn kind(self) -> Kind {
         match self {
             Mechanism::Plain | Mechanism::Login => Kind::Cleartext,
-            Mechanism::CramMd5 => Kind::ChallengeResponse,
+            Mechanism::CramMd5 | Mechanism::DigestMd5 | Mechanism::Ntlm => Kind::ChallengeResponse,
             Mechanism::XOAuth2 | Mechanism::OAuthBearer => Kind::Token,
         }
     }
@@ -103,6 +110,11 @@ pub struct Exchange {
     frames: Vec<u64>,
     ts: Timestamp,
     complete: bool,
+    /// DIGEST-MD5: the client's directives.
+    digest: Vec<(String, Vec<u8>)>,
+    /// NTLM: the server's challenge and the client's AUTHENTICATE.
+    ntlm_challenge: Option<[u8; 8]>,
+    ntlm: Option<ntlmssp::Authenticate>,
 }
 
 impl Exchange {
@@ -120,6 +132,9 @@ impl Exchange {
             frames: Vec::new(),
             ts: Timestamp::ZERO,
             complete: false,
+            digest: Vec::new(),
+            ntlm_challenge: None,
+            ntlm: None,
         })
     }
 
@@ -133,9 +148,19 @@ impl Exchange {
 
     /// A server challenge (the base64 text after `+ ` or `334 `).
     pub fn server_challenge(&mut self, b64: &[u8]) {
-        if self.mech == Mechanism::CramMd5 && self.challenge.is_none() {
-            self.challenge = decode_base64(b64);
-            self.challenge_b64 = Some(b64.trim_ascii().to_vec());
+        match self.mech {
+            Mechanism::CramMd5 | Mechanism::DigestMd5 if self.challenge.is_none() => {
+                self.challenge = decode_base64(b64);
+                self.challenge_b64 = Some(b64.trim_ascii().to_vec());
+            }
+            Mechanism::Ntlm => {
+                if let Some(ntlmssp::Message::Challenge { challenge }) =
+                    decode_base64(b64).and_then(|d| ntlmssp::find(&d))
+                {
+                    self.ntlm_challenge = Some(challenge);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -180,6 +205,38 @@ impl Exchange {
                 }
                 None => Step::Invalid,
             },
+            Mechanism::DigestMd5 => {
+                let directives = parse_directives(&data);
+                let field = |k: &str| {
+                    directives
+                        .iter()
+                        .find(|(n, _)| n == k)
+                        .map(|(_, v)| v.clone())
+                };
+                match (field("username"), field("response")) {
+                    (Some(user), Some(response)) => {
+                        self.user = Some(user);
+                        self.secret = Some(response);
+                        self.digest = directives;
+                        Step::Complete
+                    }
+                    // The empty answer to the server's rspauth, or garbage.
+                    _ if data.is_empty() => Step::Continue,
+                    _ => Step::Invalid,
+                }
+            }
+            Mechanism::Ntlm => match ntlmssp::find(&data) {
+                Some(ntlmssp::Message::Authenticate(a)) => {
+                    if a.is_anonymous() {
+                        Step::Invalid
+                    } else {
+                        self.ntlm = Some(a);
+                        Step::Complete
+                    }
+                }
+                Some(_) => Step::Continue,
+                None => Step::Invalid,
+            },
             Mechanism::XOAuth2 => match parse_xoauth2(&data) {
                 Some((user, token)) => {
                     self.user = Some(user.to_vec());
@@ -212,15 +269,35 @@ impl Exchange {
         if !self.complete {
             return None;
         }
-        let mut c = Credential::new(
-            protocol,
-            format!("{} {}", command, self.mech.name()),
-            self.mech.kind(),
-            self.ts,
-        );
+        let mechanism = format!("{} {}", command, self.mech.name());
+        if let Some(a) = &self.ntlm {
+            let mut c = a.credential(protocol, &mechanism, self.ntlm_challenge, self.ts)?;
+            c.add_frames(self.frames.iter().copied());
+            return Some(c);
+        }
+        let mut c = Credential::new(protocol, mechanism, self.mech.kind(), self.ts);
         c.username = self.user.clone();
         c.secret = self.secret.clone();
         c.add_frames(self.frames.iter().copied());
+        if self.mech == Mechanism::DigestMd5 {
+            let field = |k: &str| self.digest.iter().find(|(n, _)| n == k).map(|(_, v)| v);
+            c.challenge = field("nonce").cloned();
+            for key in ["realm", "cnonce", "nc", "qop", "digest-uri", "authzid"] {
+                if let Some(v) = field(key) {
+                    c.details.push((
+                        match key {
+                            "realm" => "realm",
+                            "cnonce" => "cnonce",
+                            "nc" => "nc",
+                            "qop" => "qop",
+                            "digest-uri" => "digest_uri",
+                            _ => "authzid",
+                        },
+                        String::from_utf8_lossy(v).into_owned(),
+                    ));
+                }
+            }
+        }
         if self.mech == Mechanism::CramMd5 {
             c.challenge = self.challenge.clone();
             if let (Some(ch), Some(resp)) = (&self.challenge_b64, &self.response_b64) {
@@ -236,6 +313,51 @@ impl Exchange {
         }
         Some(c)
     }
+}
+
+/// The `name=value` / `name="quoted value"` list of DIGEST-MD5 (RFC 2831 section 7.1)
+/// and HTTP Digest: names lowercased, quotes and `\` escapes removed.
+pub fn parse_directives(data: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < data.len() && out.len() < 64 {
+        while i < data.len() && (data[i] == b',' || data[i].is_ascii_whitespace()) {
+            i += 1;
+        }
+        let start = i;
+        while i < data.len() && data[i] != b'=' && data[i] != b',' {
+            i += 1;
+        }
+        let name = String::from_utf8_lossy(data[start..i].trim_ascii()).to_ascii_lowercase();
+        let mut value = Vec::new();
+        if i < data.len() && data[i] == b'=' {
+            i += 1;
+            while i < data.len() && data[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            if i < data.len() && data[i] == b'"' {
+                i += 1;
+                while i < data.len() && data[i] != b'"' {
+                    if data[i] == b'\\' && i + 1 < data.len() {
+                        i += 1;
+                    }
+                    value.push(data[i]);
+                    i += 1;
+                }
+                i += 1;
+            } else {
+                let vstart = i;
+                while i < data.len() && data[i] != b',' {
+                    i += 1;
+                }
+                value.extend_from_slice(data[vstart..i].trim_ascii());
+            }
+        }
+        if !name.is_empty() {
+            out.push((name, value));
+        }
+    }
+    out
 }
 
 /// `authzid NUL authcid NUL passwd` (RFC 4616).
@@ -361,6 +483,89 @@ mod tests {
             h.hash,
             "$cram_md5$PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+$dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw"
         );
+    }
+
+    #[test]
+    fn digest_md5_rfc2831_example_verifies_against_the_password() {
+        use md5::{Digest, Md5};
+        let server = b"realm=\"elwood.innosoft.com\",nonce=\"OA6MG9tEQGm2hh\",qop=\"auth\",algorithm=md5-sess,charset=utf-8";
+        let client = b"charset=utf-8,username=\"chris\",realm=\"elwood.innosoft.com\",nonce=\"OA6MG9tEQGm2hh\",nc=00000001,cnonce=\"OA6MHXh6VqTrRk\",digest-uri=\"imap/elwood.innosoft.com\",response=d388dad90d4bbd760a152321f2143af7,qop=auth";
+        let mut x = Exchange::start(b"DIGEST-MD5").unwrap();
+        x.server_challenge(&b64(server));
+        assert_eq!(
+            x.client_response(&b64(client), &[4], Timestamp::ZERO),
+            Step::Complete
+        );
+        // The empty answer to rspauth changes nothing.
+        assert_eq!(
+            x.client_response(b"", &[6], Timestamp::ZERO),
+            Step::Complete
+        );
+        let c = x.credential("imap", "AUTHENTICATE").unwrap();
+        assert_eq!(c.kind, Kind::ChallengeResponse);
+        assert_eq!(c.username.as_deref(), Some(&b"chris"[..]));
+        let response = String::from_utf8(c.secret.clone().unwrap()).unwrap();
+        let detail = |k: &str| {
+            c.details
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.clone())
+                .unwrap()
+        };
+        let nonce = String::from_utf8(c.challenge.clone().unwrap()).unwrap();
+        // Recompute RFC 2831's response from the reported fields and the password.
+        let h = |d: &[u8]| Md5::digest(d).to_vec();
+        let hex_h = |d: &[u8]| crate::finding::hex(&h(d));
+        let a1 = [
+            h(format!("chris:{}:secret", detail("realm")).as_bytes()),
+            format!(":{nonce}:{}", detail("cnonce")).into_bytes(),
+        ]
+        .concat();
+        let a2 = format!("AUTHENTICATE:{}", detail("digest_uri"));
+        let kd = format!(
+            "{}:{nonce}:{}:{}:{}:{}",
+            hex_h(&a1),
+            detail("nc"),
+            detail("cnonce"),
+            detail("qop"),
+            hex_h(a2.as_bytes())
+        );
+        assert_eq!(hex_h(kd.as_bytes()), response);
+        assert_eq!(response, "d388dad90d4bbd760a152321f2143af7");
+    }
+
+    #[test]
+    fn ntlm_through_sasl() {
+        use crate::dissect::ntlmssp::build;
+        let mut x = Exchange::start(b"NTLM").unwrap();
+        let nt: Vec<u8> = (0..48).collect();
+        assert_eq!(
+            x.client_response(
+                &b64(b"NTLMSSP\0\x01\0\0\0\x07\x82\x08\xa2"),
+                &[1],
+                Timestamp::ZERO
+            ),
+            Step::Continue
+        );
+        x.server_challenge(&b64(&build::challenge([0x11; 8])));
+        let auth = build::authenticate("bob", "CORP", "PC", &[0; 24], &nt);
+        assert_eq!(
+            x.client_response(&b64(&auth), &[3], Timestamp::ZERO),
+            Step::Complete
+        );
+        let c = x.credential("smtp", "AUTH").unwrap();
+        assert!(c.mechanism.starts_with("AUTH NTLM"), "{}", c.mechanism);
+        assert_eq!(c.domain.as_deref(), Some(&b"CORP"[..]));
+        assert_eq!(c.hashcat.unwrap().mode, 5600);
+        assert_eq!(c.frames, vec![1, 3]);
+    }
+
+    #[test]
+    fn directives_with_quotes_escapes_and_spaces() {
+        let d = parse_directives(b"Username=\"a\\\"b\", realm = \"r,1\" ,nc=00000001");
+        assert_eq!(d[0], ("username".to_string(), b"a\"b".to_vec()));
+        assert_eq!(d[1], ("realm".to_string(), b"r,1".to_vec()));
+        assert_eq!(d[2], ("nc".to_string(), b"00000001".to_vec()));
     }
 
     #[test]

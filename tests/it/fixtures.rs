@@ -1245,6 +1245,298 @@ fn tcp_overlap_conflict() -> Vec<u8> {
     pcap(&on(Link::Ethernet, c))
 }
 
+// ---- IMAP and SMTP ------------------------------------------------------------------
+
+fn imap_expect(
+    client: &'static str,
+    mechanism: &'static str,
+    user: &'static str,
+    secret: &'static str,
+    outcome: &'static str,
+) -> Expect {
+    Expect {
+        protocol: "imap",
+        mechanism,
+        kind: "cleartext",
+        client,
+        server: "10.9.1.1:143",
+        username: Some(user),
+        secret,
+        outcome,
+        ..Expect::default()
+    }
+}
+
+/// IMAP LOGIN with atoms, quoted strings with escapes, synchronising literals (password
+/// with spaces, quotes and braces) and non-synchronising literals (LITERAL+).
+fn imap_login() -> Vec<u8> {
+    let mut a = TcpConversation::new(sa("10.9.1.2:41430"), sa("10.9.1.1:143"))
+        .starting_at(at(1_700_009_000));
+    a.handshake()
+        .server(b"* OK [CAPABILITY IMAP4rev1 LITERAL+ AUTH=PLAIN] Dovecot ready.\r\n")
+        .client(b"a1 LOGIN samir pfres\r\n")
+        .server(b"a1 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n")
+        .client(b"a2 LOGIN \"jo \\\"the\\\" user\" \"back\\\\slash pw\"\r\n")
+        .server(b"a2 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n")
+        .client(b"a3 LOGIN {5}\r\n")
+        .server(b"+ OK\r\n")
+        .client(b"alice {14}\r\n")
+        .server(b"+ OK\r\n")
+        .client(b"pa\"ss w0rd {x}\r\n")
+        .server(b"a3 OK [CAPABILITY IMAP4rev1] Logged in\r\n")
+        .close();
+    let mut b = TcpConversation::new(sa("10.9.1.3:41431"), sa("10.9.1.1:143"))
+        .starting_at(at(1_700_009_010));
+    b.handshake()
+        .server(b"* OK [CAPABILITY IMAP4rev1 LITERAL+] ready\r\n")
+        .client(b"b1 LOGIN {3+}\r\nbob {8+}\r\nlit+ pw!\r\n")
+        .server(b"b1 OK Logged in\r\n")
+        .close();
+    pcap(&merge(vec![on(Link::Ethernet, a), on(Link::Ethernet, b)]))
+}
+
+fn imap_login_expected() -> Vec<Expect> {
+    vec![
+        imap_expect("10.9.1.2:41430", "LOGIN", "samir", "pfres", "failure"),
+        imap_expect(
+            "10.9.1.2:41430",
+            "LOGIN",
+            "jo \"the\" user",
+            "back\\slash pw",
+            "failure",
+        ),
+        imap_expect(
+            "10.9.1.2:41430",
+            "LOGIN",
+            "alice",
+            "pa\"ss w0rd {x}",
+            "success",
+        ),
+        imap_expect("10.9.1.3:41431", "LOGIN", "bob", "lit+ pw!", "success"),
+    ]
+}
+
+/// IMAP AUTHENTICATE: PLAIN with an initial response and an authzid, CRAM-MD5 (RFC 2195
+/// example), and a cancelled LOGIN exchange.
+fn imap_authenticate() -> Vec<u8> {
+    let mut a = TcpConversation::new(sa("10.9.1.4:41432"), sa("10.9.1.1:143"))
+        .starting_at(at(1_700_009_020));
+    a.handshake()
+        .server(b"* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN AUTH=CRAM-MD5] ready\r\n")
+        .client(b"c1 AUTHENTICATE PLAIN YWRtaW4AZWxlbmEAczNjcmV0\r\n")
+        .server(b"c1 OK Logged in\r\n")
+        .close();
+    let mut b = TcpConversation::new(sa("10.9.1.5:41433"), sa("10.9.1.1:143"))
+        .starting_at(at(1_700_009_030));
+    b.handshake()
+        .server(b"* OK ready\r\n")
+        .client(b"d1 AUTHENTICATE LOGIN\r\n")
+        .server(b"+ VXNlcm5hbWU6\r\n")
+        .client(b"bWFsbG9yeQ==\r\n")
+        .server(b"+ UGFzc3dvcmQ6\r\n")
+        .client(b"*\r\n")
+        .server(b"d1 BAD Authentication cancelled\r\n")
+        .client(b"d2 AUTHENTICATE CRAM-MD5\r\n")
+        .server(b"+ PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n")
+        .client(b"dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\n")
+        .server(b"d2 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n")
+        .close();
+    pcap(&merge(vec![on(Link::Ethernet, a), on(Link::Ethernet, b)]))
+}
+
+fn imap_authenticate_expected() -> Vec<Expect> {
+    vec![
+        imap_expect(
+            "10.9.1.4:41432",
+            "AUTHENTICATE PLAIN",
+            "elena",
+            "s3cret",
+            "success",
+        ),
+        Expect {
+            kind: "challenge-response",
+            challenge: Some("<1896.697170952@postoffice.reston.mci.net>"),
+            hashcat: Some((
+                10200,
+                "$cram_md5$PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+$dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw",
+            )),
+            ..imap_expect(
+                "10.9.1.5:41433",
+                "AUTHENTICATE CRAM-MD5",
+                "tim",
+                "b913a602c7eda7a495b4e6e7334d3890",
+                "failure",
+            )
+        },
+    ]
+}
+
+/// IMAP and SMTP sessions that switch to TLS: nothing to report.
+fn mail_starttls() -> Vec<u8> {
+    let mut a = TcpConversation::new(sa("10.9.1.6:41434"), sa("10.9.1.1:143"))
+        .starting_at(at(1_700_009_040));
+    a.handshake()
+        .server(b"* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready\r\n")
+        .client(b"s1 STARTTLS\r\n")
+        .server(b"s1 OK Begin TLS negotiation now.\r\n")
+        .client(b"\x16\x03\x01\x00\x2a\x01\x00\x00\x26\x03\x03")
+        .client(b"a1 LOGIN hidden inside-tls\r\n")
+        .close();
+    let mut b = TcpConversation::new(sa("10.9.1.7:41435"), sa("10.9.1.1:25"))
+        .starting_at(at(1_700_009_050));
+    b.handshake()
+        .server(b"220 mx.example.org ESMTP\r\n")
+        .client(b"EHLO c\r\n")
+        .server(b"250-mx.example.org\r\n250-STARTTLS\r\n250 AUTH PLAIN LOGIN\r\n")
+        .client(b"STARTTLS\r\n")
+        .server(b"220 2.0.0 Ready to start TLS\r\n")
+        .client(b"AUTH PLAIN AGNhcmwAZjFyc3Q=\r\n")
+        .server(b"235 ok\r\n")
+        .close();
+    pcap(&merge(vec![on(Link::Ethernet, a), on(Link::Ethernet, b)]))
+}
+
+fn smtp_expect(
+    client: &'static str,
+    server: &'static str,
+    mechanism: &'static str,
+    user: &'static str,
+    secret: &'static str,
+    outcome: &'static str,
+) -> Expect {
+    Expect {
+        protocol: "smtp",
+        mechanism,
+        kind: "cleartext",
+        client,
+        server,
+        username: Some(user),
+        secret,
+        outcome,
+        ..Expect::default()
+    }
+}
+
+/// SMTP AUTH: LOGIN on submission where the server offers AUTH without STARTTLS; PLAIN
+/// with an authzid (failing) and PLAIN after a 334 continuation on a server that offers
+/// STARTTLS the client does not use; NTLM with its challenge; message content that
+/// looks like a command.
+fn smtp_auth() -> Vec<u8> {
+    use base64::Engine;
+    use plainsight::dissect::ntlmssp::build;
+    use plainsight::dissect::sasl::BASE64;
+    let mut a = TcpConversation::new(sa("10.9.2.2:41500"), sa("10.9.2.1:587"))
+        .starting_at(at(1_700_009_100));
+    a.handshake()
+        .server(b"220 submit.example.org ESMTP\r\n")
+        .client(b"EHLO laptop\r\n")
+        .server(
+            b"250-submit.example.org\r\n250-PIPELINING\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n",
+        )
+        .client(b"AUTH LOGIN\r\n")
+        .server(b"334 VXNlcm5hbWU6\r\n")
+        .client(b"bWFsbG9yeQ==\r\n")
+        .server(b"334 UGFzc3dvcmQ6\r\n")
+        .client(b"bDBnaW4tcHc=\r\n")
+        .server(b"235 2.7.0 Authentication successful\r\n")
+        .client(b"MAIL FROM:<m@example.org>\r\nRCPT TO:<x@example.org>\r\nDATA\r\n")
+        .server(b"250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n")
+        .client(b"Subject: note\r\n\r\nAUTH PLAIN AGZha2UAZmFrZQ==\r\n.\r\n")
+        .server(b"250 2.0.0 Ok: queued\r\n")
+        .close();
+    let mut b = TcpConversation::new(sa("10.9.2.3:41501"), sa("10.9.2.1:25"))
+        .starting_at(at(1_700_009_110));
+    b.handshake()
+        .server(b"220 mx.example.org ESMTP\r\n")
+        .client(b"EHLO relay\r\n")
+        .server(b"250-mx.example.org\r\n250-STARTTLS\r\n250 AUTH PLAIN LOGIN\r\n")
+        .client(b"AUTH PLAIN cmVsYXkAY2FybAB3cjBuZw==\r\n")
+        .server(b"535 5.7.8 Error: authentication failed\r\n")
+        .client(b"AUTH PLAIN\r\n")
+        .server(b"334 \r\n")
+        .client(b"AGNhcmwAZjFyc3Q=\r\n")
+        .server(b"235 2.7.0 Authentication successful\r\n")
+        .close();
+    let nt: Vec<u8> = (0u8..64).collect();
+    let negotiate = b"NTLMSSP\0\x01\0\0\0\x07\x82\x08\xa2";
+    let challenge = build::challenge([0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88]);
+    let auth = build::authenticate("dana", "CORP", "LAPTOP7", &[0; 24], &nt);
+    let line = |m: &[u8]| [BASE64.encode(m).into_bytes(), b"\r\n".to_vec()].concat();
+    let mut c = TcpConversation::new(sa("10.9.2.4:41502"), sa("10.9.2.1:587"))
+        .starting_at(at(1_700_009_120));
+    c.handshake()
+        .server(b"220 exch.example.org Microsoft ESMTP MAIL Service ready\r\n")
+        .client(b"EHLO ws\r\n")
+        .server(b"250-exch.example.org\r\n250-AUTH NTLM\r\n250 OK\r\n")
+        .client(&[b"AUTH NTLM ".to_vec(), line(negotiate)].concat())
+        .server(&[b"334 ".to_vec(), line(&challenge)].concat())
+        .client(&line(&auth))
+        .server(b"235 2.7.0 Authentication successful\r\n")
+        .close();
+    pcap(&merge(vec![
+        on(Link::Ethernet, a),
+        on(Link::Ethernet, b),
+        on(Link::Ethernet, c),
+    ]))
+}
+
+fn smtp_auth_expected() -> Vec<Expect> {
+    let nt: Vec<u8> = (0u8..64).collect();
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let secret: &'static str = Box::leak(hex(&nt).into_boxed_str());
+    let hash: &'static str = Box::leak(
+        format!(
+            "dana::CORP:1122334455667788:{}:{}",
+            hex(&nt[..16]),
+            hex(&nt[16..])
+        )
+        .into_boxed_str(),
+    );
+    vec![
+        Expect {
+            flags: &["auth_offered_in_clear"],
+            ..smtp_expect(
+                "10.9.2.2:41500",
+                "10.9.2.1:587",
+                "AUTH LOGIN",
+                "mallory",
+                "l0gin-pw",
+                "success",
+            )
+        },
+        smtp_expect(
+            "10.9.2.3:41501",
+            "10.9.2.1:25",
+            "AUTH PLAIN",
+            "carl",
+            "wr0ng",
+            "failure",
+        ),
+        smtp_expect(
+            "10.9.2.3:41501",
+            "10.9.2.1:25",
+            "AUTH PLAIN",
+            "carl",
+            "f1rst",
+            "success",
+        ),
+        Expect {
+            kind: "challenge-response",
+            domain: Some("CORP"),
+            challenge: Some("1122334455667788"),
+            hashcat: Some((5600, hash)),
+            ..smtp_expect(
+                "10.9.2.4:41502",
+                "10.9.2.1:587",
+                "AUTH NTLM (NetNTLMv2)",
+                "dana",
+                secret,
+                "success",
+            )
+        },
+    ]
+}
+
 pub const FIXTURES: &[Fixture] = &[
     Fixture {
         name: "demo.pcap",
@@ -1471,6 +1763,30 @@ pub const FIXTURES: &[Fixture] = &[
                 "unknown",
             )]
         },
+        exit: 1,
+    },
+    Fixture {
+        name: "imap-login.pcap",
+        bytes: imap_login,
+        expected: imap_login_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "imap-authenticate.pcap",
+        bytes: imap_authenticate,
+        expected: imap_authenticate_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "mail-starttls.pcap",
+        bytes: mail_starttls,
+        expected: Vec::new,
+        exit: 0,
+    },
+    Fixture {
+        name: "smtp-auth.pcap",
+        bytes: smtp_auth,
+        expected: smtp_auth_expected,
         exit: 1,
     },
     Fixture {

@@ -60,7 +60,13 @@ pub struct Expect {
     pub challenge: Option<&'static str>,
     pub hashcat: Option<(u64, &'static str)>,
     pub secret_hex: Option<&'static str>,
+    /// Session flags that must be `true` (the others must be absent).
+    pub flags: &'static [&'static str],
+    pub domain: Option<&'static str>,
 }
+
+/// Every flag a finding can carry (`"<flag>": true`).
+const KNOWN_FLAGS: &[&str] = &["auth_offered_in_clear"];
 
 fn endpoint(v: &Value) -> String {
     let ip = v["ip"].as_str().unwrap_or_default();
@@ -152,6 +158,23 @@ impl Expect {
                 "hashcat.hash",
                 f["hashcat"]["hash"].as_str().unwrap_or("").into(),
                 hash.into(),
+            );
+        }
+        for flag in KNOWN_FLAGS {
+            check(
+                flag,
+                f.get(*flag)
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false)
+                    .to_string(),
+                self.flags.contains(flag).to_string(),
+            );
+        }
+        if let Some(domain) = self.domain {
+            check(
+                "domain",
+                f["domain"].as_str().unwrap_or("").into(),
+                domain.into(),
             );
         }
         check(

@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::support::{repo, scan};
 
 /// Protocols whose captures are checked (the manifest's `protocol` of a capture).
-const COVERED: &[&str] = &["ftp", "pop3", "telnet"];
+const COVERED: &[&str] = &["ftp", "pop3", "telnet", "imap", "smtp"];
 
 fn third_party() -> Option<PathBuf> {
     let dir = repo().join("../shared/fixtures/third-party");
