@@ -1,7 +1,9 @@
 #!/bin/sh
 # Installs what plainsight needs on Debian/Ubuntu: the build dependencies, and with
 # --test also the real servers and clients its end-to-end tests drive (vsftpd, dovecot,
-# inetutils-telnetd, curl, lftp, tcpdump, ...). Safe to run again.
+# exim, inetutils-telnetd, curl, lftp, tcpdump, ...). The tests start their own daemons
+# from their own configuration; a system-wide one that the packages may start is not used.
+# Safe to run again.
 set -eu
 
 SUDO=""
@@ -12,8 +14,9 @@ fi
 packages="libpcap-dev pkg-config"
 if [ "${1:-}" = "--test" ]; then
     packages="$packages tcpdump tshark iproute2 ethtool procps psmisc
-        vsftpd dovecot-pop3d dovecot-imapd inetutils-telnetd inetutils-inetd
-        inetutils-telnet curl lftp fetchmail expect"
+        vsftpd dovecot-pop3d dovecot-imapd exim4-daemon-light inetutils-telnetd
+        inetutils-inetd inetutils-telnet curl lftp fetchmail expect openssl
+        slapd ldap-utils snmpd snmp lighttpd lighttpd-mod-openssl"
 fi
 
 missing=""

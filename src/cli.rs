@@ -1,6 +1,7 @@
-//! Command-line definition and its validation into a [`ScanConfig`].
+//! Command-line definition (clap) and its validation.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -23,6 +24,38 @@ pub struct Cli {
 pub enum Command {
     /// Scan capture files (pcap, pcapng), directories of them, or standard input (`-`).
     Scan(ScanArgs),
+    /// Watch a network interface, as tcpdump does, and report logins as they happen.
+    Live(LiveArgs),
+    /// Check or list the rules (data-driven detectors and port maps).
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Validate rule folders (and the shipped rules); report the first mistake with its
+    /// file, line and column.
+    Check {
+        /// Folders (or files) of rules to check.
+        #[arg(value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        #[arg(long)]
+        no_default_rules: bool,
+    },
+    /// List every rule that would be loaded, with where it comes from.
+    List(RuleArgs),
+}
+
+/// Which rules a scan uses.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RuleArgs {
+    /// Add the rules of this folder (every `.toml` file in it; repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+
+    /// Leave out the rules shipped with plainsight.
+    #[arg(long)]
+    pub no_default_rules: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -35,13 +68,9 @@ pub enum Format {
     Jsonl,
 }
 
+/// Where findings go and how they look.
 #[derive(Debug, clap::Args)]
-pub struct ScanArgs {
-    /// Capture files, directories (scanned for capture files, recursively) or `-` for
-    /// standard input.
-    #[arg(required = true, value_name = "CAPTURE")]
-    pub inputs: Vec<PathBuf>,
-
+pub struct OutputArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Auto)]
     pub format: Format,
@@ -50,7 +79,8 @@ pub struct ScanArgs {
     #[arg(long)]
     pub reveal: bool,
 
-    /// Write findings to FILE (created with mode 0600) instead of standard output.
+    /// Write findings to FILE (mode 0600) instead of standard output. `scan` replaces the
+    /// file; `live` appends to it and reopens it on SIGHUP (log rotation).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -58,8 +88,109 @@ pub struct ScanArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// Worker threads (flows are spread over them by a hash of their addresses); 0 means
+    /// one per core.
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// Capture files, directories (scanned for capture files, recursively) or `-` for
+    /// standard input.
+    #[arg(required = true, value_name = "CAPTURE")]
+    pub inputs: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub out: OutputArgs,
+
+    #[command(flatten)]
+    pub rules: RuleArgs,
+
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LiveArgs {
+    /// The interface to capture on (`any` for all of them on Linux).
+    #[arg(
+        short,
+        long,
+        value_name = "IFACE",
+        required_unless_present = "list_interfaces"
+    )]
+    pub interface: Option<String>,
+
+    /// A BPF capture filter in tcpdump's syntax, e.g. `tcp port 21 or port 110`.
+    #[arg(value_name = "FILTER", trailing_var_arg = true)]
+    pub filter: Vec<String>,
+
+    /// List the interfaces that can be captured on, and exit.
+    #[arg(long)]
+    pub list_interfaces: bool,
+
+    /// Do not put the interface into promiscuous mode.
+    #[arg(long)]
+    pub no_promisc: bool,
+
+    /// Bytes captured of each packet.
+    #[arg(short, long, value_name = "BYTES", default_value_t = 262_144)]
+    pub snaplen: i32,
+
+    /// Kernel capture buffer size (e.g. 64M); raise it when the summary shows drops.
+    #[arg(short = 'B', long, value_name = "BYTES", value_parser = parse_bytes)]
+    pub buffer_size: Option<usize>,
+
+    /// Stop after COUNT packets.
+    #[arg(short, long, value_name = "COUNT")]
+    pub count: Option<u64>,
+
+    /// Stop after this long (e.g. 90s, 30m, 8h).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+
+    /// After opening the interface, switch to this user (default: nobody, when run as
+    /// root), as tcpdump -Z does. `-Z root` keeps root.
+    #[arg(short = 'Z', long = "user", value_name = "USER")]
+    pub user: Option<String>,
+
+    /// Print capture statistics to standard error every SECONDS.
+    #[arg(long, value_name = "SECONDS")]
+    pub stats_interval: Option<u64>,
+
+    /// Keep the packets of every flow that produced a finding in this pcap file.
+    #[arg(long, value_name = "FILE")]
+    pub write_evidence: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub out: OutputArgs,
+
+    #[command(flatten)]
+    pub rules: RuleArgs,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// A duration: a number of seconds, or a number with s, m, h or d.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let (digits, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration (e.g. 90s, 30m, 8h)"))?;
+    let unit = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("{text:?}: unknown unit (use s, m, h or d)")),
+    };
+    Ok(Duration::from_secs(n.saturating_mul(unit)))
 }
 
 /// A byte count with an optional K, M or G suffix (powers of 1024).
@@ -164,6 +295,7 @@ impl LimitArgs {
         if let Some(n) = self.max_line {
             l.dissector = DissectorConfig {
                 max_line: n.max(16),
+                ..DissectorConfig::default()
             };
         }
         if let Some(n) = self.max_fragment_bytes {
@@ -185,6 +317,15 @@ impl LimitArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_duration("8h"), Ok(Duration::from_secs(28_800)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("3w").is_err());
+    }
 
     #[test]
     fn byte_counts() {

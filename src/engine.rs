@@ -2,7 +2,6 @@
 //! reassembles TCP, chooses the protocol of each flow and feeds its dissector, and keeps
 //! memory bounded with caps, eviction and idle expiry.
 
-use std::collections::HashSet;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -12,9 +11,10 @@ use crate::decode::{
 };
 use crate::dissect::detect::{Detector, Registry, Verdict};
 use crate::dissect::{Chunk, DatagramDissector, Dissector, DissectorConfig};
-use crate::finding::{Credential, Endpoint, Finding};
+use crate::finding::{CapturedPacket, Credential, Endpoint, Finding};
 use crate::flow::reassembly::{Delivery, HalfStream, Origin, ReassemblyStats, Segment};
 use crate::flow::{Direction, Flow, FlowId, FlowKey, FlowTable, Orientation, Transport};
+use crate::rules::{RuleSet, StreamRules};
 use crate::timestamp::Timestamp;
 
 /// Caps that keep memory bounded whatever the traffic.
@@ -42,6 +42,11 @@ pub struct Limits {
     pub defrag: DefragLimits,
     /// What dissectors are configured with (line length cap...).
     pub dissector: DissectorConfig,
+    /// Keep the packets of flows under inspection, to attach them to findings and write
+    /// evidence files (`--write-evidence`, the classroom view).
+    pub keep_packets: bool,
+    /// Bytes of packets kept per flow.
+    pub evidence_per_flow: usize,
 }
 
 /// The memory budget of the default limits.
@@ -70,6 +75,8 @@ impl Limits {
                 ..DefragLimits::default()
             },
             dissector: DissectorConfig::default(),
+            keep_packets: false,
+            evidence_per_flow: 1 << 20,
         }
     }
 }
@@ -188,11 +195,55 @@ struct TcpState {
     found: bool,
     /// What the application layer held after the last packet.
     app_memory: usize,
+    /// The flow's packets, when the engine keeps them (bounded).
+    evidence: Vec<CapturedPacket>,
+    evidence_bytes: usize,
+    /// Rule detectors running over the flow, once its protocol is known.
+    rules: Option<Box<StreamRules>>,
+    /// Rule findings of a flow with a dissector, held to its end so they can be checked
+    /// against what the dissector reported.
+    rule_findings: Vec<Credential>,
+    /// Hashes of the secrets the dissector reported on this flow.
+    dissector_secrets: Vec<u64>,
+    /// A dissector was chosen for this flow.
+    dissected: bool,
+}
+
+impl TcpState {
+    /// Bytes still have to be reassembled: a dissector or a rule wants them.
+    fn inspected_further(&self) -> bool {
+        !matches!(self.app, App::Ignored) || self.rules.as_ref().is_some_and(|r| !r.done())
+    }
+}
+
+/// A secret's hash, to match rule findings against dissector findings.
+fn secret_hash(c: &Credential) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0x5ec).hash_one(&c.secret)
+}
+
+/// Whether a dissector already reported a rule finding's secret: as is, or URL-decoded
+/// (rules see query strings raw, the HTTP dissector decodes them).
+fn already_reported(dissector: &[u64], c: &Credential) -> bool {
+    if dissector.contains(&secret_hash(c)) {
+        return true;
+    }
+    let decoded = Credential {
+        secret: c
+            .secret
+            .as_deref()
+            .map(|s| crate::dissect::http::percent_decode(s, true)),
+        ..c.clone()
+    };
+    dissector.contains(&secret_hash(&decoded))
 }
 
 /// Where delivered bytes go, and what they need.
 struct DeliverEnv<'a> {
     registry: &'a Registry,
+    rule_set: &'a RuleSet,
+    /// Rule findings.
+    rule_out: &'a mut Vec<Credential>,
     config: &'a DissectorConfig,
     server_port: u16,
     client_port: u16,
@@ -202,8 +253,42 @@ struct DeliverEnv<'a> {
     inspected: [u64; 2],
 }
 
-fn deliver(app: &mut App, env: &mut DeliverEnv<'_>, dir: Direction, d: Delivery<'_>) {
+/// Starts the rules of a flow whose protocol just became known, and shows them the bytes
+/// detection kept.
+fn start_rules(
+    rules: &mut Option<Box<StreamRules>>,
+    env: &mut DeliverEnv<'_>,
+    protocol: Option<&str>,
+    det: &Detector,
+    reversed: bool,
+) {
+    if env.rule_set.is_empty() {
+        return;
+    }
+    *rules = StreamRules::for_flow(env.rule_set, env.server_port, protocol).map(Box::new);
+    if let Some(r) = rules.as_mut() {
+        let (set, out) = (env.rule_set, &mut *env.rule_out);
+        det.for_each(reversed, |dir, item| match item {
+            Ok(c) => r.data(set, dir, c.data, c.frame, c.ts, out),
+            Err(_) => r.gap(set, dir, out),
+        });
+    }
+}
+
+fn deliver(
+    app: &mut App,
+    rules: &mut Option<Box<StreamRules>>,
+    env: &mut DeliverEnv<'_>,
+    dir: Direction,
+    d: Delivery<'_>,
+) {
     let dir = if env.reversed { dir.opposite() } else { dir };
+    if let Some(r) = rules.as_mut() {
+        match d {
+            Delivery::Data(data, o) => r.data(env.rule_set, dir, data, o.frame, o.ts, env.rule_out),
+            Delivery::Gap(_) => r.gap(env.rule_set, dir, env.rule_out),
+        }
+    }
     if let Delivery::Data(data, _) = d {
         env.inspected[dir.index()] += data.len() as u64;
     }
@@ -248,9 +333,21 @@ fn deliver(app: &mut App, env: &mut DeliverEnv<'_>, dir: Direction, d: Delivery<
             );
             match verdict {
                 Verdict::Wait => {}
-                Verdict::Nothing => *app = App::Ignored,
+                Verdict::Nothing => {
+                    start_rules(rules, env, None, det, false);
+                    if let (Some(r), Some((data, o))) = (rules.as_mut(), rest) {
+                        r.data(env.rule_set, dir, data, o.frame, o.ts, env.rule_out);
+                    }
+                    *app = App::Ignored;
+                }
                 Verdict::Chosen { spec, reversed } => {
-                    let mut dis = (env.registry.spec(spec).new)(env.config);
+                    let spec = env.registry.spec(spec);
+                    start_rules(rules, env, Some(spec.name), det, reversed);
+                    if let (Some(r), Some((data, o))) = (rules.as_mut(), rest) {
+                        let dir = if reversed { dir.opposite() } else { dir };
+                        r.data(env.rule_set, dir, data, o.frame, o.ts, env.rule_out);
+                    }
+                    let mut dis = (spec.new)(env.config);
                     det.replay(&mut *dis, reversed, env.out);
                     if let Some((data, o)) = rest {
                         let dir = if reversed { dir.opposite() } else { dir };
@@ -286,12 +383,14 @@ struct Core {
     registry: Arc<Registry>,
     flows: FlowTable<TcpState>,
     udp: FlowTable<UdpState>,
-    /// Hashes of the repeatable credentials already reported.
-    reported: HashSet<u64, foldhash::fast::RandomState>,
     stats: Stats,
     source: Arc<str>,
     scratch: Vec<Credential>,
+    /// Rule findings of the packet being processed.
+    rule_scratch: Vec<Credential>,
     findings: Vec<Finding>,
+    /// Packets of flows that produced findings, for evidence files.
+    evidence: Vec<CapturedPacket>,
     now: Timestamp,
     last_expiry: Timestamp,
     memory: Memory,
@@ -299,12 +398,10 @@ struct Core {
 
 /// A UDP conversation's protocol, chosen from its first datagram.
 enum UdpState {
-    Active(Box<dyn DatagramDissector>),
+    /// The protocol's name and its dissector.
+    Active(&'static str, Box<dyn DatagramDissector>),
     Ignored,
 }
-
-/// Repeatable credentials remembered for deduplication before the memory is reset.
-const MAX_REPORTED: usize = 1 << 20;
 
 /// Bytes held above the flow table, over all flows.
 #[derive(Debug, Default)]
@@ -324,11 +421,11 @@ fn app_layer_limits(
     memory: &mut Memory,
     scratch: &mut Vec<Credential>,
 ) {
-    let now = st.app.buffered();
+    let now = st.app.buffered() + st.evidence_bytes + st.rules.as_ref().map_or(0, |r| r.buffered());
     memory.app = (memory.app + now).saturating_sub(st.app_memory);
     st.app_memory = now;
     let stop = match &st.app {
-        App::Ignored => false,
+        App::Ignored => st.rules.as_ref().is_some_and(|r| r.done()),
         App::Active(dis) if dis.done() => true,
         _ if !st.found && st.inspected.iter().any(|&n| n > limits.max_inspect) => {
             stats.inspect_capped += 1;
@@ -354,33 +451,55 @@ fn drop_app(st: &mut TcpState, memory: &mut Memory, stats: &mut Stats) {
         stats.lines_too_long += dis.lines_too_long();
     }
     st.app = App::Ignored;
+    st.rules = None;
     memory.app = memory.app.saturating_sub(st.app_memory);
     st.app_memory = 0;
     let pending = st.streams[0].pending_bytes() + st.streams[1].pending_bytes();
     memory.buffered = memory.buffered.saturating_sub(pending);
     st.streams = [HalfStream::new(), HalfStream::new()];
+    if !st.found {
+        // No finding: its packets are no evidence of anything.
+        st.evidence = Vec::new();
+        st.evidence_bytes = 0;
+    }
 }
 
-/// The scanning engine for one capture source.
-pub struct Engine {
-    decoder: Decoder,
+/// The kept packets a credential's frames name.
+fn evidence_of(kept: &[CapturedPacket], frames: &[u64]) -> Vec<CapturedPacket> {
+    kept.iter()
+        .filter(|p| frames.binary_search(&p.frame).is_ok())
+        .cloned()
+        .collect()
+}
+
+/// Where a decoded packet came from: its frame number and time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Meta {
+    pub frame: u64,
+    pub ts: Timestamp,
+}
+
+/// The flow stage: flow tables, reassembly, protocol detection and dissectors. It takes
+/// decoded packets (so a reader thread can decode and shard by flow while several of
+/// these run in parallel, one per worker).
+pub struct FlowEngine {
     core: Core,
 }
 
-impl Engine {
-    pub fn new(registry: Arc<Registry>, limits: Limits, source: Arc<str>) -> Engine {
-        Engine {
-            decoder: Decoder::new(limits.defrag),
+impl FlowEngine {
+    pub fn new(registry: Arc<Registry>, limits: Limits, source: Arc<str>) -> FlowEngine {
+        FlowEngine {
             core: Core {
                 limits,
                 registry,
                 flows: FlowTable::new(limits.max_flows),
                 udp: FlowTable::new((limits.max_flows / 4).max(16)),
-                reported: HashSet::default(),
                 stats: Stats::default(),
                 source,
                 scratch: Vec::new(),
+                rule_scratch: Vec::new(),
                 findings: Vec::new(),
+                evidence: Vec::new(),
                 now: Timestamp::ZERO,
                 last_expiry: Timestamp::ZERO,
                 memory: Memory::default(),
@@ -388,11 +507,43 @@ impl Engine {
         }
     }
 
+    /// A decoded packet; `raw` is the captured packet, kept as evidence when the limits
+    /// ask for it.
+    pub fn decoded(&mut self, d: &Decoded<'_>, meta: Meta, raw: Option<&Packet<'_>>) {
+        let core = &mut self.core;
+        if meta.ts > core.now {
+            core.now = meta.ts;
+        }
+        match d.transport {
+            L4::Tcp(seg) => {
+                core.stats.tcp_segments += 1;
+                core.tcp(d, &seg, meta, raw);
+            }
+            L4::Udp(dg) => {
+                core.stats.udp_datagrams += 1;
+                core.udp(d, &dg, meta, raw);
+            }
+        }
+        if core.now.secs_since(core.last_expiry) >= 1 {
+            core.last_expiry = core.now;
+            core.expire();
+        }
+    }
+
+    /// A packet that yields no segment, counted.
+    pub fn skipped(&mut self, skip: Skip) {
+        let stats = &mut self.core.stats;
+        match skip {
+            Skip::NotTcpUdp => stats.other_packets += 1,
+            Skip::Malformed => stats.malformed += 1,
+            Skip::Fragment => {}
+            Skip::UnsupportedLinkType => stats.unsupported_linktype += 1,
+        }
+    }
+
     /// Counters so far.
     pub fn stats(&self) -> Stats {
-        let mut s = self.core.stats;
-        s.defrag = self.decoder.defrag_stats();
-        s
+        self.core.stats
     }
 
     /// Findings completed since the last call.
@@ -405,34 +556,10 @@ impl Engine {
         self.core.flows.len()
     }
 
-    /// Processes one captured packet.
-    pub fn packet(&mut self, pkt: &Packet<'_>) {
-        let core = &mut self.core;
-        core.stats.packets += 1;
-        core.stats.bytes += pkt.data.len() as u64;
-        if pkt.ts > core.now {
-            core.now = pkt.ts;
-        }
-        match self.decoder.decode(pkt) {
-            Ok(d) => match d.transport {
-                L4::Tcp(seg) => {
-                    core.stats.tcp_segments += 1;
-                    core.tcp(&d, &seg, pkt);
-                }
-                L4::Udp(dg) => {
-                    core.stats.udp_datagrams += 1;
-                    core.udp(&d, &dg, pkt);
-                }
-            },
-            Err(Skip::NotTcpUdp) => core.stats.other_packets += 1,
-            Err(Skip::Malformed) => core.stats.malformed += 1,
-            Err(Skip::Fragment) => {}
-            Err(Skip::UnsupportedLinkType) => core.stats.unsupported_linktype += 1,
-        }
-        if core.now.secs_since(core.last_expiry) >= 1 {
-            core.last_expiry = core.now;
-            core.expire();
-        }
+    /// Packets of flows that produced findings (when packets are kept), since the last
+    /// call: each flow's packets once the flow ends.
+    pub fn drain_evidence(&mut self) -> std::vec::Drain<'_, CapturedPacket> {
+        self.core.evidence.drain(..)
     }
 
     /// End of input: every flow is flushed through its dissector and closed.
@@ -447,9 +574,75 @@ impl Engine {
     }
 }
 
+/// The whole engine on one thread: decoder and flow stage.
+pub struct Engine {
+    decoder: Decoder,
+    flows: FlowEngine,
+    packets: u64,
+    bytes: u64,
+    keep_packets: bool,
+}
+
+impl Engine {
+    pub fn new(registry: Arc<Registry>, limits: Limits, source: Arc<str>) -> Engine {
+        Engine {
+            decoder: Decoder::new(limits.defrag),
+            flows: FlowEngine::new(registry, limits, source),
+            packets: 0,
+            bytes: 0,
+            keep_packets: limits.keep_packets,
+        }
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> Stats {
+        let mut s = self.flows.stats();
+        s.packets = self.packets;
+        s.bytes = self.bytes;
+        s.defrag = self.decoder.defrag_stats();
+        s
+    }
+
+    /// Findings completed since the last call.
+    pub fn drain_findings(&mut self) -> std::vec::Drain<'_, Finding> {
+        self.flows.drain_findings()
+    }
+
+    /// Flows currently tracked.
+    pub fn flows(&self) -> usize {
+        self.flows.flows()
+    }
+
+    /// Packets of flows that produced findings, since the last call.
+    pub fn drain_evidence(&mut self) -> std::vec::Drain<'_, CapturedPacket> {
+        self.flows.drain_evidence()
+    }
+
+    /// Processes one captured packet.
+    pub fn packet(&mut self, pkt: &Packet<'_>) {
+        self.packets += 1;
+        self.bytes += pkt.data.len() as u64;
+        let meta = Meta {
+            frame: pkt.frame,
+            ts: pkt.ts,
+        };
+        match self.decoder.decode(pkt) {
+            Ok(d) => self
+                .flows
+                .decoded(&d, meta, self.keep_packets.then_some(pkt)),
+            Err(skip) => self.flows.skipped(skip),
+        }
+    }
+
+    /// End of input: every flow is flushed through its dissector and closed.
+    pub fn finish(&mut self) {
+        self.flows.finish();
+    }
+}
+
 impl Core {
     /// A UDP datagram: its conversation's dissector, chosen from the first datagram.
-    fn udp(&mut self, d: &Decoded<'_>, dg: &UdpDatagram<'_>, pkt: &Packet<'_>) {
+    fn udp(&mut self, d: &Decoded<'_>, dg: &UdpDatagram<'_>, pkt: Meta, raw: Option<&Packet<'_>>) {
         let src = (d.src, dg.src_port);
         let dst = (d.dst, dg.dst_port);
         let key = FlowKey::new(Transport::Udp, src, dst);
@@ -472,7 +665,7 @@ impl Core {
                     (dst, src)
                 };
                 let state = match r.choose_udp(s.1, dg.payload) {
-                    Some(spec) => UdpState::Active((spec.new)(&self.limits.dissector)),
+                    Some(spec) => UdpState::Active(spec.name, (spec.new)(&self.limits.dissector)),
                     None => UdpState::Ignored,
                 };
                 self.stats.udp_flows += 1;
@@ -493,27 +686,51 @@ impl Core {
             return;
         };
         let dir = flow.direction_from(src);
-        if let UdpState::Active(dis) = &mut flow.state {
-            let chunk = Chunk {
-                data: dg.payload,
-                frame: pkt.frame,
-                ts: pkt.ts,
-            };
-            dis.datagram(dir, chunk, &mut self.scratch);
+        let chunk = Chunk {
+            data: dg.payload,
+            frame: pkt.frame,
+            ts: pkt.ts,
+        };
+        let protocol = match &mut flow.state {
+            UdpState::Active(name, dis) => {
+                dis.datagram(dir, chunk, &mut self.scratch);
+                Some(*name)
+            }
+            UdpState::Ignored => None,
+        };
+        let rules = self.registry.rules();
+        if !rules.is_empty() {
+            StreamRules::datagram(
+                rules,
+                flow.server.port,
+                protocol,
+                dir,
+                chunk,
+                &mut self.scratch,
+            );
         }
         if !self.scratch.is_empty() {
             let (client, server) = (flow.client, flow.server);
-            self.push_findings(client, server);
+            // A datagram carries its credential whole: this packet is the evidence.
+            let kept: Vec<CapturedPacket> =
+                raw.map(CapturedPacket::from_packet).into_iter().collect();
+            let packets = self
+                .scratch
+                .iter()
+                .map(|c| evidence_of(&kept, &c.frames))
+                .collect();
+            self.evidence.extend(kept);
+            self.push_findings(client, server, packets);
         }
     }
 
     fn close_udp(&mut self, flow: &mut Flow<UdpState>) {
-        if let UdpState::Active(dis) = &mut flow.state {
+        if let UdpState::Active(_, dis) = &mut flow.state {
             dis.close(&mut self.scratch);
         }
         flow.state = UdpState::Ignored;
         let (client, server) = (flow.client, flow.server);
-        self.push_findings(client, server);
+        self.push_findings(client, server, Vec::new());
     }
 
     fn expire(&mut self) {
@@ -598,6 +815,12 @@ impl Core {
                 inspected: [0; 2],
                 found: false,
                 app_memory: 0,
+                evidence: Vec::new(),
+                evidence_bytes: 0,
+                rules: None,
+                rule_findings: Vec::new(),
+                dissector_secrets: Vec::new(),
+                dissected: false,
             },
         })
     }
@@ -615,7 +838,7 @@ impl Core {
         f.closed || (used && mine.isn() != Some(seq))
     }
 
-    fn tcp(&mut self, d: &Decoded<'_>, seg: &TcpSegment<'_>, pkt: &Packet<'_>) {
+    fn tcp(&mut self, d: &Decoded<'_>, seg: &TcpSegment<'_>, pkt: Meta, raw: Option<&Packet<'_>>) {
         let src = (d.src, seg.src_port);
         let dst = (d.dst, seg.dst_port);
         let key = FlowKey::new(Transport::Tcp, src, dst);
@@ -651,6 +874,13 @@ impl Core {
         }
         let dir = flow.direction_from(src);
         let st = &mut flow.state;
+        if let Some(raw) = raw
+            && (st.found || !matches!(st.app, App::Ignored))
+            && st.evidence_bytes + raw.data.len() <= self.limits.evidence_per_flow
+        {
+            st.evidence_bytes += raw.data.len();
+            st.evidence.push(CapturedPacket::from_packet(raw));
+        }
         if seg.flags.syn {
             st.streams[dir.index()].syn(seg.seq);
         }
@@ -658,7 +888,7 @@ impl Core {
             st.fin[dir.index()] = true;
         }
         let mut reversed = false;
-        if !matches!(st.app, App::Ignored) {
+        if st.inspected_further() {
             if !seg.payload.is_empty() && d.tcp_checksum_ok() == Some(false) {
                 self.stats.bad_tcp_checksums += 1;
             }
@@ -669,6 +899,8 @@ impl Core {
             let before = st.streams[0].pending_bytes() + st.streams[1].pending_bytes();
             let mut env = DeliverEnv {
                 registry: &self.registry,
+                rule_set: self.registry.rules(),
+                rule_out: &mut self.rule_scratch,
                 config: &self.limits.dissector,
                 server_port: flow.server.port,
                 client_port: flow.client.port,
@@ -677,7 +909,12 @@ impl Core {
                 inspected: st.inspected,
             };
             let stats = &mut self.stats.reassembly;
-            let TcpState { streams, app, .. } = st;
+            let TcpState {
+                streams,
+                app,
+                rules,
+                ..
+            } = st;
             let [to_server, to_client] = streams;
             let (mine, other) = match dir {
                 Direction::ToServer => (to_server, to_client),
@@ -692,11 +929,11 @@ impl Core {
             };
             let cap = self.limits.max_flow_buffer;
             mine.segment(segment, cap, stats, &mut |dl| {
-                deliver(app, &mut env, dir, dl)
+                deliver(app, rules, &mut env, dir, dl)
             });
             if seg.flags.ack {
                 other.acknowledged(seg.ack, stats, &mut |dl| {
-                    deliver(app, &mut env, dir.opposite(), dl)
+                    deliver(app, rules, &mut env, dir.opposite(), dl)
                 });
             }
             let after = mine.pending_bytes() + other.pending_bytes();
@@ -704,14 +941,30 @@ impl Core {
             *total = (*total + after).saturating_sub(before);
             if *total > self.limits.max_total_buffer && after > 0 {
                 self.stats.total_buffer_capped += 1;
-                mine.flush(stats, &mut |dl| deliver(app, &mut env, dir, dl));
-                other.flush(stats, &mut |dl| deliver(app, &mut env, dir.opposite(), dl));
+                mine.flush(stats, &mut |dl| deliver(app, rules, &mut env, dir, dl));
+                other.flush(stats, &mut |dl| {
+                    deliver(app, rules, &mut env, dir.opposite(), dl)
+                });
                 *total = total.saturating_sub(after);
             }
             reversed = env.reversed;
             st.inspected = env.inspected;
+            if matches!(st.app, App::Active(_)) {
+                st.dissected = true;
+            }
             if !self.scratch.is_empty() {
                 st.found = true;
+                st.dissector_secrets
+                    .extend(self.scratch.iter().map(secret_hash));
+            }
+            if !self.rule_scratch.is_empty() {
+                if st.dissected {
+                    // Held to the end of the flow, to be checked against the dissector.
+                    st.rule_findings.append(&mut self.rule_scratch);
+                } else {
+                    st.found = true;
+                    self.scratch.append(&mut self.rule_scratch);
+                }
             }
             app_layer_limits(
                 st,
@@ -748,36 +1001,30 @@ impl Core {
             return;
         };
         let (client, server) = (flow.client, flow.server);
-        self.push_findings(client, server);
+        let packets: Vec<Vec<CapturedPacket>> = self
+            .scratch
+            .iter()
+            .map(|c| evidence_of(&flow.state.evidence, &c.frames))
+            .collect();
+        self.push_findings(client, server, packets);
     }
 
-    fn push_findings(&mut self, client: Endpoint, server: Endpoint) {
+    /// Findings of the credentials in `scratch`, each with its packets (when kept).
+    fn push_findings(
+        &mut self,
+        client: Endpoint,
+        server: Endpoint,
+        packets: Vec<Vec<CapturedPacket>>,
+    ) {
+        let mut packets = packets.into_iter();
         for c in self.scratch.drain(..) {
-            if c.repeats {
-                use std::hash::BuildHasher;
-                let key = foldhash::fast::FixedState::with_seed(0x7e9e).hash_one((
-                    &c.protocol,
-                    &c.mechanism,
-                    client.ip,
-                    server,
-                    &c.username,
-                    &c.secret,
-                    c.outcome,
-                ));
-                if self.reported.len() >= MAX_REPORTED {
-                    self.reported.clear();
-                }
-                if !self.reported.insert(key) {
-                    self.stats.repeats += 1;
-                    continue;
-                }
-            }
             self.stats.findings += 1;
             self.findings.push(Finding {
                 credential: c,
                 client,
                 server,
                 source: self.source.clone(),
+                packets: packets.next().unwrap_or_default(),
             });
         }
     }
@@ -790,9 +1037,11 @@ impl Core {
         }
         flow.closed = true;
         let st = &mut flow.state;
-        if !matches!(st.app, App::Ignored) {
+        if st.inspected_further() {
             let mut env = DeliverEnv {
                 registry: &self.registry,
+                rule_set: self.registry.rules(),
+                rule_out: &mut self.rule_scratch,
                 config: &self.limits.dissector,
                 server_port: flow.server.port,
                 client_port: flow.client.port,
@@ -840,27 +1089,58 @@ impl Core {
                     Some(bytes) => Delivery::Data(bytes, item.origin),
                     None => Delivery::Gap(item.gap),
                 };
-                deliver(&mut st.app, &mut env, dir, dl);
+                deliver(&mut st.app, &mut st.rules, &mut env, dir, dl);
             }
             match &mut st.app {
                 App::Detecting(det) => {
                     let verdict = det.decide(env.registry, env.server_port, env.client_port, true);
-                    if let Verdict::Chosen { spec, reversed } = verdict {
-                        let mut dis = (env.registry.spec(spec).new)(env.config);
-                        det.replay(&mut *dis, reversed, env.out);
-                        dis.close(env.out);
-                        env.reversed = reversed;
+                    match verdict {
+                        Verdict::Chosen { spec, reversed } => {
+                            let spec = env.registry.spec(spec);
+                            start_rules(&mut st.rules, &mut env, Some(spec.name), det, reversed);
+                            let mut dis = (spec.new)(env.config);
+                            det.replay(&mut *dis, reversed, env.out);
+                            dis.close(env.out);
+                            env.reversed = reversed;
+                            st.dissected = true;
+                        }
+                        _ => start_rules(&mut st.rules, &mut env, None, det, false),
                     }
                 }
                 App::Active(dis) => dis.close(env.out),
                 App::New { .. } | App::Ignored => {}
             }
+            if let Some(r) = st.rules.as_mut() {
+                r.close(env.rule_set, env.rule_out);
+            }
             if env.reversed {
                 std::mem::swap(&mut flow.client, &mut flow.server);
             }
         }
-        drop_app(&mut flow.state, &mut self.memory, &mut self.stats);
+        // Rule findings the dissector did not already report.
+        let st = &mut flow.state;
+        st.dissector_secrets
+            .extend(self.scratch.iter().map(secret_hash));
+        let held = std::mem::take(&mut st.rule_findings);
+        for c in held.into_iter().chain(self.rule_scratch.drain(..)) {
+            if !already_reported(&st.dissector_secrets, &c) {
+                self.scratch.push(c);
+            }
+        }
         let (client, server) = (flow.client, flow.server);
-        self.push_findings(client, server);
+        let packets: Vec<Vec<CapturedPacket>> = self
+            .scratch
+            .iter()
+            .map(|c| evidence_of(&flow.state.evidence, &c.frames))
+            .collect();
+        if !self.scratch.is_empty() {
+            flow.state.found = true;
+        }
+        self.push_findings(client, server, packets);
+        drop_app(&mut flow.state, &mut self.memory, &mut self.stats);
+        if flow.state.found && !flow.state.evidence.is_empty() {
+            self.evidence.append(&mut flow.state.evidence);
+            flow.state.evidence_bytes = 0;
+        }
     }
 }

@@ -108,6 +108,8 @@ pub struct Credential {
     /// Facts about the session written as `"<name>": true` (e.g. `auth_offered_in_clear`:
     /// the server offered password mechanisms without offering TLS first).
     pub flags: Vec<&'static str>,
+    /// The rule that found it (findings of data-driven detectors).
+    pub rule: Option<String>,
     /// The client presents this credential again and again (HTTP Basic on every
     /// request, an SNMP community on every query): repeats are reported once.
     pub repeats: bool,
@@ -136,6 +138,7 @@ impl Credential {
             domain: None,
             details: Vec::new(),
             flags: Vec::new(),
+            rule: None,
             repeats: false,
         }
     }
@@ -156,6 +159,30 @@ pub struct Finding {
     pub server: Endpoint,
     /// The capture file it came from (`-` for standard input).
     pub source: Arc<str>,
+    /// The packets that carried it (its `frames`), when the engine keeps packets.
+    pub packets: Vec<CapturedPacket>,
+}
+
+/// A packet kept as evidence: for the classroom view, and evidence capture files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CapturedPacket {
+    pub frame: u64,
+    pub ts: Timestamp,
+    pub linktype: crate::capture::LinkType,
+    pub data: Vec<u8>,
+    pub orig_len: u32,
+}
+
+impl CapturedPacket {
+    pub fn from_packet(p: &crate::capture::Packet<'_>) -> CapturedPacket {
+        CapturedPacket {
+            frame: p.frame,
+            ts: p.ts,
+            linktype: p.linktype,
+            data: p.data.to_vec(),
+            orig_len: p.orig_len,
+        }
+    }
 }
 
 /// Serialises a finding as the documented JSON object, hiding secrets unless `reveal`.
@@ -280,6 +307,9 @@ impl Serialize for FindingJson<'_> {
         for flag in &c.flags {
             m.serialize_entry(flag, &true)?;
         }
+        if let Some(rule) = &c.rule {
+            m.serialize_entry("rule", rule)?;
+        }
         if !c.details.is_empty() {
             m.serialize_entry("details", &DetailsJson(&c.details))?;
         }
@@ -314,6 +344,7 @@ mod tests {
                 port: 21,
             },
             source: Arc::from("capture.pcap"),
+            packets: Vec::new(),
         }
     }
 

@@ -5,10 +5,11 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::capture::{CaptureError, FileSource, PacketSource, is_capture_file};
+use crate::capture::{CaptureError, FileSource, is_capture_file};
 use crate::dissect::detect::Registry;
-use crate::engine::{Engine, Limits, Stats};
-use crate::output::Sink;
+use crate::engine::{Limits, Stats};
+use crate::output::{Reporter, Sink};
+use crate::pipeline;
 
 /// One input to scan.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,15 +115,18 @@ pub struct ScanResult {
     pub output_error: Option<io::Error>,
 }
 
-/// Scans `inputs` one after the other; flows do not continue from one input to the next.
+/// Scans `inputs` one after the other with `threads` workers; flows do not continue from
+/// one input to the next. Repeated credentials are written once over all inputs.
 pub fn scan(
     inputs: &[Input],
     registry: Arc<Registry>,
     limits: Limits,
+    threads: usize,
     sink: &mut dyn Sink,
     mut on_error: impl FnMut(&InputError),
 ) -> ScanResult {
     let mut result = ScanResult::default();
+    let mut reporter = Reporter::new(sink, false, true);
     for input in inputs {
         let name = input.name();
         let reader: Box<dyn Read + Send> = match input {
@@ -147,64 +151,47 @@ pub fn scan(
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| name.clone()),
         });
-        let mut engine = Engine::new(registry.clone(), limits, source_name);
-        let outcome = match FileSource::new(reader) {
-            Ok(mut src) => run_source(&mut src, &mut engine, sink),
-            Err(e) => Ok(Err(e)),
-        };
-        match outcome {
-            Ok(read_result) => {
-                engine.finish();
-                if let Err(e) = write_all(&mut engine, sink) {
-                    result.output_error = Some(e);
-                }
-                if let Err(e) = read_result {
-                    let err = InputError {
-                        input: name,
-                        error: e,
-                    };
-                    on_error(&err);
-                    if err.is_warning() {
-                        result.warnings.push(err);
-                    } else {
-                        result.errors.push(err);
-                    }
-                }
+        let mut source = match FileSource::new(reader) {
+            Ok(s) => s,
+            Err(e) => {
+                let err = InputError {
+                    input: name,
+                    error: e,
+                };
+                on_error(&err);
+                result.errors.push(err);
+                continue;
             }
-            Err(e) => result.output_error = Some(e),
+        };
+        let run = pipeline::run(
+            &mut source,
+            threads,
+            registry.clone(),
+            limits,
+            source_name,
+            &mut reporter,
+        );
+        reporter.end_of_input();
+        result.stats.add(&run.stats);
+        if let Some(e) = run.error {
+            let err = InputError {
+                input: name,
+                error: e,
+            };
+            on_error(&err);
+            if err.is_warning() {
+                result.warnings.push(err);
+            } else {
+                result.errors.push(err);
+            }
         }
-        result.stats.add(&engine.stats());
-        if result.output_error.is_some() {
+        if reporter.error.is_some() {
             break;
         }
     }
+    reporter.flush();
+    result.stats.findings = reporter.written;
+    result.stats.repeats = reporter.repeats;
+    result.output_error = reporter.error.take();
     result
-}
-
-fn write_all(engine: &mut Engine, sink: &mut dyn Sink) -> io::Result<()> {
-    for f in engine.drain_findings() {
-        sink.finding(&f)?;
-    }
-    sink.flush()
-}
-
-/// Feeds every packet of a source to the engine, writing findings as they complete.
-/// The outer error is the sink's; the inner one the source's.
-fn run_source(
-    src: &mut dyn PacketSource,
-    engine: &mut Engine,
-    sink: &mut dyn Sink,
-) -> io::Result<Result<(), CaptureError>> {
-    loop {
-        match src.next_packet() {
-            Ok(Some(pkt)) => {
-                engine.packet(&pkt);
-                for f in engine.drain_findings() {
-                    sink.finding(&f)?;
-                }
-            }
-            Ok(None) => return Ok(Ok(())),
-            Err(e) => return Ok(Err(e)),
-        }
-    }
 }

@@ -8,7 +8,10 @@ use plainsight::flow::Direction;
 use plainsight::timestamp::Timestamp;
 
 fuzz_target!(|data: &[u8]| {
-    let config = DissectorConfig { max_line: 512 };
+    let config = DissectorConfig {
+        max_line: 512,
+        ..DissectorConfig::default()
+    };
     let mut d = (telnet::SPEC.new)(&config);
     let mut out = Vec::new();
     let mut rest = data;

@@ -168,7 +168,21 @@ enum Next {
 }
 
 impl PacketSource for FileSource {
-    fn next_packet(&mut self) -> Result<Option<Packet<'_>>, CaptureError> {
+    fn poll(&mut self) -> Result<super::Next<'_>, CaptureError> {
+        Ok(match self.next_packet()? {
+            Some(p) => super::Next::Packet(p),
+            None => super::Next::End,
+        })
+    }
+
+    fn bytes_read(&self) -> u64 {
+        self.consumed + self.pending_consume as u64
+    }
+}
+
+impl FileSource {
+    /// The next packet, `None` at the end of the file.
+    pub fn next_packet(&mut self) -> Result<Option<Packet<'_>>, CaptureError> {
         if self.pending_consume > 0 {
             let n = std::mem::take(&mut self.pending_consume);
             self.consume(n);
@@ -336,9 +350,5 @@ impl PacketSource for FileSource {
                 }
             }
         }
-    }
-
-    fn bytes_read(&self) -> u64 {
-        self.consumed + self.pending_consume as u64
     }
 }

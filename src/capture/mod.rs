@@ -2,9 +2,11 @@
 //! interfaces), behind one small trait.
 
 mod file;
+pub mod live;
 pub mod writer;
 
 pub use file::{FileSource, is_capture_file};
+pub use live::{LiveOptions, LiveSource};
 pub use writer::{PcapNgWriter, PcapWriter};
 
 use crate::timestamp::Timestamp;
@@ -76,13 +78,40 @@ pub enum CaptureError {
     },
 }
 
+/// What a source has next.
+#[derive(Debug)]
+pub enum Next<'a> {
+    Packet(Packet<'a>),
+    /// No packet for now (a live capture's read timeout): a moment to flush output and
+    /// look at the clock.
+    Idle,
+    /// The source ended (end of file, or a live capture was told to stop).
+    End,
+}
+
+/// Counters a live capture gets from the kernel.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KernelStats {
+    /// Packets the filter accepted.
+    pub received: u64,
+    /// Dropped because the capture buffer was full (plainsight too slow).
+    pub dropped: u64,
+    /// Dropped by the interface or its driver.
+    pub if_dropped: u64,
+}
+
 /// A source of packets. Implementations stream: a packet borrows the source's buffer and
 /// is valid until the next call.
 pub trait PacketSource {
-    /// The next packet, `Ok(None)` at the end, or the error that ended the source. Oddities
-    /// that do not stop reading (an unknown pcapng interface) are counted, not returned.
-    fn next_packet(&mut self) -> Result<Option<Packet<'_>>, CaptureError>;
+    /// The next packet, `Idle`, `End`, or the error that ended the source. Oddities that
+    /// do not stop reading (an unknown pcapng interface) are counted, not returned.
+    fn poll(&mut self) -> Result<Next<'_>, CaptureError>;
 
     /// Bytes of the source consumed so far (for progress and throughput).
     fn bytes_read(&self) -> u64;
+
+    /// The kernel's counters, for a live capture.
+    fn kernel_stats(&mut self) -> Option<KernelStats> {
+        None
+    }
 }

@@ -179,7 +179,7 @@ fn write_block<W: Write>(out: &mut W, block_type: u32, body: &[u8]) -> io::Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::{FileSource, PacketSource};
+    use crate::capture::FileSource;
 
     #[test]
     fn pcap_round_trips_in_both_byte_orders_and_precisions() {

@@ -41,7 +41,7 @@ pub struct TcpSegment<'a> {
     /// length cut the packet short.
     pub wire_len: u32,
     /// The whole TCP header and payload, for checksum verification.
-    segment: &'a [u8],
+    pub segment: &'a [u8],
 }
 
 /// A UDP datagram, borrowed from the packet.

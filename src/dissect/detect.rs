@@ -19,6 +19,7 @@ use super::{Chunk, DatagramSpec, Dissector, Probe, ProtocolSpec};
 use crate::finding::Credential;
 use crate::flow::Direction;
 use crate::flow::reassembly::Origin;
+use crate::rules::{KnownProtocols, RuleSet, RuleTransport};
 
 /// Bytes kept per direction while the protocol is unknown.
 pub const PREFIX_LIMIT: usize = 4096;
@@ -32,6 +33,8 @@ pub struct Registry {
     by_port: HashMap<u16, u64>,
     udp: Vec<DatagramSpec>,
     udp_by_port: HashMap<u16, u64>,
+    /// Data-driven detectors (the `rules/` folder and the user's).
+    rules: RuleSet,
 }
 
 /// Unknown protocol name given to [`Registry::add_port`].
@@ -59,7 +62,47 @@ impl Registry {
             by_port,
             udp,
             udp_by_port,
+            rules: RuleSet::empty(),
         }
+    }
+
+    /// The names of the built-in dissectors, for validating port maps.
+    pub fn known(&self) -> KnownProtocols {
+        KnownProtocols {
+            tcp: self.specs.iter().map(|s| s.name).collect(),
+            udp: self.udp.iter().map(|s| s.name).collect(),
+        }
+    }
+
+    /// Adds rules: their port maps now hint protocols, their detectors run on streams.
+    pub fn set_rules(&mut self, rules: RuleSet) -> Result<(), UnknownProtocol> {
+        for p in &rules.ports {
+            for &port in &p.ports {
+                match p.transport {
+                    RuleTransport::Tcp => self.add_port(&p.protocol, port)?,
+                    RuleTransport::Udp => self.add_udp_port(&p.protocol, port)?,
+                }
+            }
+        }
+        self.rules = rules;
+        Ok(())
+    }
+
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// The built-in dissectors and the shipped rules.
+    pub fn with_shipped_rules() -> Result<Registry, crate::rules::RuleError> {
+        let mut r = Registry::builtin();
+        let rules = RuleSet::load(&[], true, &r.known())?;
+        r.set_rules(rules).map_err(|e| crate::rules::RuleError {
+            file: "rules".into(),
+            line: 0,
+            column: 0,
+            message: e.to_string(),
+        })?;
+        Ok(r)
     }
 
     /// The built-in protocols with their well-known ports.
@@ -306,6 +349,15 @@ impl Detector {
 
     /// Hands the kept bytes, in their original order, to the chosen dissector.
     pub fn replay(&self, dissector: &mut dyn Dissector, reversed: bool, out: &mut Vec<Credential>) {
+        self.for_each(reversed, |dir, item| match item {
+            Ok(chunk) => dissector.data(dir, chunk, out),
+            Err(len) => dissector.gap(dir, len, out),
+        });
+    }
+
+    /// Every kept run of bytes (`Ok`) and gap (`Err(len)`), in order, with directions
+    /// turned around when `reversed`.
+    pub fn for_each(&self, reversed: bool, mut f: impl FnMut(Direction, Result<Chunk<'_>, u64>)) {
         for r in &self.replay {
             match *r {
                 Replay::Data {
@@ -314,22 +366,19 @@ impl Detector {
                     end,
                     origin,
                 } => {
+                    let data = &self.buf[dir.index()][start..end];
                     let dir = if reversed { dir.opposite() } else { dir };
-                    let data =
-                        &self.buf[if reversed { dir.opposite() } else { dir }.index()][start..end];
-                    dissector.data(
+                    f(
                         dir,
-                        Chunk {
+                        Ok(Chunk {
                             data,
                             frame: origin.frame,
                             ts: origin.ts,
-                        },
-                        out,
+                        }),
                     );
                 }
                 Replay::Gap { dir, len } => {
-                    let dir = if reversed { dir.opposite() } else { dir };
-                    dissector.gap(dir, len, out);
+                    f(if reversed { dir.opposite() } else { dir }, Err(len));
                 }
             }
         }

@@ -5,15 +5,19 @@
 //! Protocol choice is by content AND port: every protocol has a probe, a pure function over
 //! the first bytes of each direction, and a list of well-known ports (see [`detect`]).
 
+pub mod ber;
 pub mod detect;
 pub mod ftp;
+pub mod http;
 pub mod imap;
 pub mod keystrokes;
+pub mod ldap;
 pub mod lines;
 pub mod ntlmssp;
 pub mod pop3;
 pub mod sasl;
 pub mod smtp;
+pub mod snmp;
 pub mod telnet;
 
 use crate::finding::Credential;
@@ -84,12 +88,20 @@ pub struct ProtocolSpec {
 pub struct DissectorConfig {
     /// Longest line a text protocol buffers; longer lines are skipped (and counted).
     pub max_line: usize,
+    /// HTTP form and query-string fields that hold a user name (lowercase; matched whole
+    /// or as the last part of `a[b]` / `a.b` names).
+    pub form_user_fields: &'static [&'static str],
+    /// HTTP form and query-string fields that hold a password (a form needs one to be a
+    /// login).
+    pub form_password_fields: &'static [&'static str],
 }
 
 impl Default for DissectorConfig {
     fn default() -> Self {
         DissectorConfig {
             max_line: lines::DEFAULT_MAX_LINE,
+            form_user_fields: http::DEFAULT_FORM_USER_FIELDS,
+            form_password_fields: http::DEFAULT_FORM_PASSWORD_FIELDS,
         }
     }
 }
@@ -137,12 +149,20 @@ impl std::fmt::Debug for DatagramSpec {
 
 /// Every built-in UDP protocol, in the order probes are tried.
 pub fn builtin_udp() -> Vec<DatagramSpec> {
-    vec![]
+    vec![snmp::SPEC]
 }
 
 /// Every built-in TCP protocol, in the order probes are tried.
 pub fn builtin_tcp() -> Vec<ProtocolSpec> {
-    vec![ftp::SPEC, pop3::SPEC, imap::SPEC, smtp::SPEC, telnet::SPEC]
+    vec![
+        ftp::SPEC,
+        pop3::SPEC,
+        imap::SPEC,
+        smtp::SPEC,
+        telnet::SPEC,
+        ldap::SPEC,
+        http::SPEC,
+    ]
 }
 
 #[cfg(test)]

@@ -1,8 +1,11 @@
 //! Sinks: where findings go (JSON Lines, human-readable text), and the end-of-scan summary.
 
+pub mod file;
+mod report;
 mod summary;
 
-pub use summary::write_summary;
+pub use report::Reporter;
+pub use summary::{human_bytes, write_summary};
 
 use std::io::{self, Write};
 

@@ -235,6 +235,25 @@ for _ in $(seq 100); do
 done
 grep -q "listening on" "$TMP/tcpdump.err" || die "tcpdump did not start: $(cat "$TMP/tcpdump.err")"
 
+# With PLAINSIGHT_LIVE (the binary), plainsight also watches the veth live, as a user
+# would run it: findings to a file (mode 0600, opened before it drops root to nobody),
+# the packets of every flow with a finding to an evidence capture. It is stopped with
+# SIGINT after the clients, like tcpdump.
+LIVE=""
+if [ -n "${PLAINSIGHT_LIVE:-}" ]; then
+    ip netns exec "$NS_S" "$PLAINSIGHT_LIVE" live -i vsrv --format jsonl --reveal \
+        -o "$TMP/live.jsonl" --write-evidence "$TMP/live-evidence.pcap" -Z nobody \
+        --stats-interval 5 >"$TMP/live.out" 2>"$TMP/live.err" &
+    LIVE=$!
+    PIDS+=($LIVE)
+    for _ in $(seq 100); do
+        grep -q "capturing on vsrv" "$TMP/live.err" 2>/dev/null && break
+        sleep 0.05
+    done
+    grep -q "capturing on vsrv as user nobody" "$TMP/live.err" ||
+        die "plainsight live did not start: $(cat "$TMP/live.err")"
+fi
+
 # Runs a client, requiring its exit status to be one of the listed ones.
 client() {
     local what=$1 ok=$2 rc=0
@@ -364,6 +383,16 @@ cp "$TMP/client.out" "$TMP/telnet.transcript"
 sleep 0.5
 kill -INT "$TCPDUMP"
 wait "$TCPDUMP" || true
+if [ -n "$LIVE" ]; then
+    kill -INT "$LIVE"
+    live_status=0
+    wait "$LIVE" || live_status=$?
+    log "plainsight live: exit status $live_status; $(tr '\n' ' ' < "$TMP/live.err")"
+    cp "$TMP/live.jsonl" "$OUT.live.jsonl"
+    cp "$TMP/live.err" "$OUT.live.err"
+    cp "$TMP/live-evidence.pcap" "$OUT.live-evidence.pcap"
+    echo "live status $live_status"
+fi
 stats=$(tr '\n' ' ' < "$TMP/tcpdump.err")
 log "tcpdump: ${stats#*listening on vsrv*bytes }"
 # Every packet the kernel passed to tcpdump must be in the file.

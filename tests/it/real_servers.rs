@@ -302,6 +302,7 @@ fn real_servers_every_login_reported_once() {
         .arg(repo().join("tests/e2e/real-servers.sh"))
         .arg(&pcap)
         .env("E2E_USER", user)
+        .env("PLAINSIGHT_LIVE", crate::support::bin())
         .output()
         .expect("run tests/e2e/real-servers.sh");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -371,6 +372,38 @@ fn real_servers_every_login_reported_once() {
             );
         }
     }
+
+    // The same logins, seen live by `plainsight live` on the veth and stopped by SIGINT:
+    // each one exactly once, nothing else, and exit status 1 (credentials found).
+    assert!(
+        stdout.contains("live status 1"),
+        "plainsight live exit status: {stdout}\n{stderr}"
+    );
+    let live_path = dir.join("real-servers.pcap.live.jsonl");
+    let live_text = std::fs::read_to_string(&live_path).expect("live findings");
+    let live: Vec<Value> = live_text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad live line {l:?}: {e}")))
+        .collect();
+    let live_normalised: Vec<Value> = live.iter().map(without_client_port).collect();
+    assert_findings("plainsight live", &live_normalised, &expected);
+    let mode = std::fs::metadata(&live_path)
+        .expect("live file")
+        .permissions();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
+        0o600
+    );
+    let live_err =
+        std::fs::read_to_string(dir.join("real-servers.pcap.live.err")).unwrap_or_default();
+    assert!(
+        live_err.contains("dropped by the kernel"),
+        "live summary: {live_err}"
+    );
+    // The evidence capture holds the flows with findings: scanning it finds them again.
+    let (again, _, _) = scan(&[dir.join("real-servers.pcap.live-evidence.pcap").as_path()]);
+    let again: Vec<Value> = again.iter().map(without_client_port).collect();
+    assert_findings("live evidence capture", &again, &expected);
 
     let _ = std::fs::remove_dir_all(&dir);
     eprintln!(

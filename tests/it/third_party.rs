@@ -9,8 +9,20 @@ use serde_json::Value;
 
 use crate::support::{repo, scan};
 
-/// Protocols whose captures are checked (the manifest's `protocol` of a capture).
-const COVERED: &[&str] = &["ftp", "pop3", "telnet", "imap", "smtp"];
+/// Protocols whose captures are checked (the manifest's `protocol` of a capture), and whose
+/// expected findings are (`ldap-ntlm`: LDAP with an NTLM mechanism).
+const COVERED: &[&str] = &[
+    "ftp",
+    "pop3",
+    "telnet",
+    "imap",
+    "smtp",
+    "ldap",
+    "ldap-ntlm",
+    "snmp",
+    "http",
+    "http-ntlm",
+];
 
 fn third_party() -> Option<PathBuf> {
     let dir = repo().join("../shared/fixtures/third-party");

@@ -1,0 +1,182 @@
+//! The last stage before the sink: repeats are dropped and findings counted.
+
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::io;
+
+use super::Sink;
+use crate::finding::{Finding, Outcome};
+
+/// Distinct repeatable credentials held before they are written early.
+const MAX_HELD: usize = 1 << 16;
+
+/// Repeatable credentials remembered before the memory is reset.
+const MAX_REMEMBERED: usize = 1 << 20;
+
+/// Writes findings to a sink, once per repeatable credential: a credential the client
+/// presents over and over (HTTP Basic on every request, an SNMP community on every query,
+/// over any number of connections) is reported once per (protocol, mechanism, client
+/// address, server, user, secret) and verdict. A repeat whose verdict was not seen
+/// (`unknown`) adds nothing once a verdict is known, and is only reported when no
+/// occurrence got one.
+///
+/// Scanning files, repeatable findings are held until the end of each input and the
+/// earliest occurrence of each verdict is written, so the output does not depend on how
+/// flows were spread over threads. Live, findings are written at once: an `unknown`
+/// repeat seen before the first verdict is reported too.
+pub struct Reporter<'a> {
+    sink: &'a mut dyn Sink,
+    /// Live: the outcomes already written per credential.
+    seen: HashMap<u64, u8, foldhash::fast::RandomState>,
+    /// Flush after every finding (live capture: a log shipper sees it at once).
+    flush_each: bool,
+    /// Hold repeatable findings to the end of the input (file scans).
+    hold: bool,
+    /// Per credential, the earliest finding of each outcome.
+    held: HashMap<u64, [Option<Finding>; 3], foldhash::fast::RandomState>,
+    pub written: u64,
+    pub repeats: u64,
+    pub error: Option<io::Error>,
+}
+
+/// What decides which of two occurrences of a repeated credential is reported.
+fn order_key(f: &Finding) -> (crate::timestamp::Timestamp, u64) {
+    (
+        f.credential.timestamp,
+        f.credential.frames.first().copied().unwrap_or(0),
+    )
+}
+
+fn outcome_index(o: Outcome) -> usize {
+    match o {
+        Outcome::Success => 0,
+        Outcome::Failure => 1,
+        Outcome::Unknown => 2,
+    }
+}
+
+impl<'a> Reporter<'a> {
+    pub fn new(sink: &'a mut dyn Sink, flush_each: bool, hold: bool) -> Reporter<'a> {
+        Reporter {
+            sink,
+            seen: HashMap::default(),
+            flush_each,
+            hold,
+            held: HashMap::default(),
+            written: 0,
+            repeats: 0,
+            error: None,
+        }
+    }
+
+    /// Writes a finding (unless it repeats one already written); false once the output
+    /// has failed.
+    pub fn report(&mut self, f: Finding) -> bool {
+        if self.error.is_some() {
+            return false;
+        }
+        let c = &f.credential;
+        if !c.repeats {
+            return self.write(&f);
+        }
+        let key = foldhash::fast::FixedState::with_seed(0x7e9e).hash_one((
+            &c.protocol,
+            &c.mechanism,
+            f.client.ip,
+            f.server,
+            &c.username,
+            &c.secret,
+        ));
+        let slot = outcome_index(c.outcome);
+        if self.hold {
+            if !self.held.contains_key(&key) && self.held.len() >= MAX_HELD {
+                // Bounded memory beats a deterministic choice here.
+                self.end_of_input();
+            }
+            let kept = self.held.entry(key).or_default();
+            if kept[slot].is_some() {
+                self.repeats += 1;
+            }
+            match &kept[slot] {
+                Some(k) if order_key(k) <= order_key(&f) => {}
+                _ => kept[slot] = Some(f),
+            }
+            return true;
+        }
+        if self.seen.len() >= MAX_REMEMBERED {
+            self.seen.clear();
+        }
+        let mask = self.seen.entry(key).or_insert(0);
+        let repeat = *mask & (1 << slot) != 0 || (slot == 2 && *mask != 0);
+        if repeat {
+            self.repeats += 1;
+            return true;
+        }
+        *mask |= 1 << slot;
+        self.write(&f)
+    }
+
+    /// The end of an input: held repeatable findings are written, earliest first.
+    pub fn end_of_input(&mut self) -> bool {
+        let mut out: Vec<Finding> = Vec::new();
+        for (_, kept) in self.held.drain() {
+            let [success, failure, unknown] = kept;
+            let verdicts = success.is_some() || failure.is_some();
+            let total = [&success, &failure, &unknown]
+                .iter()
+                .filter(|k| k.is_some())
+                .count();
+            let keep: Vec<Finding> = if verdicts {
+                success.into_iter().chain(failure).collect()
+            } else {
+                unknown.into_iter().collect()
+            };
+            self.repeats += (total - keep.len()) as u64;
+            out.extend(keep);
+        }
+        out.sort_by_key(order_key);
+        for f in &out {
+            if !self.write(f) {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn write(&mut self, f: &Finding) -> bool {
+        if self.error.is_some() {
+            return false;
+        }
+        let result = self.sink.finding(f).and_then(|()| {
+            if self.flush_each {
+                self.sink.flush()
+            } else {
+                Ok(())
+            }
+        });
+        match result {
+            Ok(()) => {
+                self.written += 1;
+                true
+            }
+            Err(e) => {
+                self.error = Some(e);
+                false
+            }
+        }
+    }
+
+    pub fn flush(&mut self) {
+        if self.error.is_none()
+            && let Err(e) = self.sink.flush()
+        {
+            self.error = Some(e);
+        }
+    }
+}
+
+impl crate::pipeline::Output for Reporter<'_> {
+    fn finding(&mut self, f: Finding) -> bool {
+        self.report(f)
+    }
+}

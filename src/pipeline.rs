@@ -1,0 +1,484 @@
+//! Running the engine over a packet source, on one thread or on several.
+//!
+//! With one thread the decoder and the flow stage run inline. With N threads a reader
+//! thread decodes every packet (IP fragments are reassembled there, before the flow is
+//! known) and hands it to one of N workers chosen by a symmetric hash of the flow, so
+//! both directions of a connection meet in the same worker and its findings stay in
+//! order. Packets travel in batches whose buffers are recycled: no allocation per packet.
+//! Findings go back to the calling thread, which writes them.
+
+use std::net::IpAddr;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::capture::{CaptureError, KernelStats, LinkType, Next, Packet, PacketSource};
+use crate::decode::{Decoded, Decoder, Skip, TcpFlags, TcpSegment, Transport as L4, UdpDatagram};
+use crate::dissect::detect::Registry;
+use crate::engine::{Engine, FlowEngine, Limits, Meta, Stats};
+use crate::finding::{CapturedPacket, Finding};
+use crate::flow::{FlowKey, Transport};
+
+/// Packets per batch, and bytes a batch may hold before it is sent.
+const BATCH_PACKETS: usize = 512;
+const BATCH_BYTES: usize = 1 << 20;
+/// Batches in flight per worker.
+const QUEUE: usize = 4;
+
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Tcp {
+        src_port: u16,
+        dst_port: u16,
+        seq: u32,
+        ack: u32,
+        flags: TcpFlags,
+        window: u16,
+        wire_len: u32,
+        /// Where the payload starts within the segment bytes.
+        payload_at: u32,
+    },
+    Udp {
+        src_port: u16,
+        dst_port: u16,
+    },
+}
+
+/// A decoded packet in a batch; its bytes (TCP header and payload, or UDP payload) are
+/// `start..end` of the batch's buffer.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    meta: Meta,
+    src: IpAddr,
+    dst: IpAddr,
+    complete: bool,
+    kind: Kind,
+    start: u32,
+    end: u32,
+    /// The whole captured packet, when packets are kept as evidence.
+    raw: Option<Raw>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Raw {
+    start: u32,
+    end: u32,
+    linktype: LinkType,
+    orig_len: u32,
+}
+
+#[derive(Debug, Default)]
+struct Batch {
+    entries: Vec<Entry>,
+    bytes: Vec<u8>,
+}
+
+impl Batch {
+    fn push(&mut self, d: &Decoded<'_>, meta: Meta, packet: Option<&Packet<'_>>) {
+        let raw = packet.map(|p| {
+            let start = self.bytes.len() as u32;
+            self.bytes.extend_from_slice(p.data);
+            Raw {
+                start,
+                end: self.bytes.len() as u32,
+                linktype: p.linktype,
+                orig_len: p.orig_len,
+            }
+        });
+        let start = self.bytes.len() as u32;
+        let kind = match d.transport {
+            L4::Tcp(t) => {
+                self.bytes.extend_from_slice(t.segment);
+                let payload_at = (t.segment.len() - t.payload.len()) as u32;
+                Kind::Tcp {
+                    src_port: t.src_port,
+                    dst_port: t.dst_port,
+                    seq: t.seq,
+                    ack: t.ack,
+                    flags: t.flags,
+                    window: t.window,
+                    wire_len: t.wire_len,
+                    payload_at,
+                }
+            }
+            L4::Udp(u) => {
+                self.bytes.extend_from_slice(u.payload);
+                Kind::Udp {
+                    src_port: u.src_port,
+                    dst_port: u.dst_port,
+                }
+            }
+        };
+        self.entries.push(Entry {
+            meta,
+            src: d.src,
+            dst: d.dst,
+            complete: d.complete,
+            kind,
+            start,
+            end: self.bytes.len() as u32,
+            raw,
+        });
+    }
+
+    fn full(&self) -> bool {
+        self.entries.len() >= BATCH_PACKETS || self.bytes.len() >= BATCH_BYTES
+    }
+
+    fn clear(&mut self) {
+        self.entries.clear();
+        self.bytes.clear();
+    }
+
+    /// Hands every packet of the batch to a flow stage.
+    fn replay(&self, flows: &mut FlowEngine) {
+        for e in &self.entries {
+            let bytes = self
+                .bytes
+                .get(e.start as usize..e.end as usize)
+                .unwrap_or_default();
+            let transport = match e.kind {
+                Kind::Tcp {
+                    src_port,
+                    dst_port,
+                    seq,
+                    ack,
+                    flags,
+                    window,
+                    wire_len,
+                    payload_at,
+                } => L4::Tcp(TcpSegment {
+                    src_port,
+                    dst_port,
+                    seq,
+                    ack,
+                    flags,
+                    window,
+                    payload: bytes.get(payload_at as usize..).unwrap_or_default(),
+                    wire_len,
+                    segment: bytes,
+                }),
+                Kind::Udp { src_port, dst_port } => L4::Udp(UdpDatagram {
+                    src_port,
+                    dst_port,
+                    payload: bytes,
+                }),
+            };
+            let d = Decoded {
+                src: e.src,
+                dst: e.dst,
+                transport,
+                complete: e.complete,
+            };
+            let raw = e.raw.map(|r| Packet {
+                frame: e.meta.frame,
+                ts: e.meta.ts,
+                linktype: r.linktype,
+                data: self
+                    .bytes
+                    .get(r.start as usize..r.end as usize)
+                    .unwrap_or_default(),
+                orig_len: r.orig_len,
+            });
+            flows.decoded(&d, e.meta, raw.as_ref());
+        }
+    }
+}
+
+/// Which worker a decoded packet's flow belongs to.
+fn shard(d: &Decoded<'_>, workers: usize) -> usize {
+    let key = match d.transport {
+        L4::Tcp(t) => FlowKey::new(Transport::Tcp, (d.src, t.src_port), (d.dst, t.dst_port)),
+        L4::Udp(u) => FlowKey::new(Transport::Udp, (d.src, u.src_port), (d.dst, u.dst_port)),
+    };
+    (key.symmetric_hash() % workers as u64) as usize
+}
+
+/// Counts a packet that yields nothing for the flow stage.
+fn count_skip(stats: &mut Stats, skip: Skip) {
+    match skip {
+        Skip::NotTcpUdp => stats.other_packets += 1,
+        Skip::Malformed => stats.malformed += 1,
+        Skip::Fragment => {}
+        Skip::UnsupportedLinkType => stats.unsupported_linktype += 1,
+    }
+}
+
+/// What a run over one source gives back.
+pub struct RunResult {
+    pub stats: Stats,
+    /// Why the source stopped early, if it did.
+    pub error: Option<CaptureError>,
+    /// The kernel's counters at the end, for a live capture.
+    pub kernel: Option<KernelStats>,
+}
+
+/// Counters while a run goes on.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Progress {
+    pub packets: u64,
+    pub bytes: u64,
+    pub kernel: Option<KernelStats>,
+}
+
+/// Where a run's findings go, on the calling thread.
+pub trait Output {
+    /// A finding, as soon as it is complete; false when the output is gone (the run stops).
+    fn finding(&mut self, f: Finding) -> bool;
+
+    /// Called about every [`TICK`] while the run goes on (live captures and idle
+    /// sources), for periodic work: flushing, statistics, reopening a rotated file.
+    fn tick(&mut self, _progress: &Progress) {}
+
+    /// Packets of a flow that produced findings, when the limits keep packets.
+    fn evidence(&mut self, _packets: Vec<CapturedPacket>) {}
+}
+
+/// What workers send back to the output thread.
+enum Message {
+    Findings(Vec<Finding>),
+    Evidence(Vec<CapturedPacket>),
+}
+
+/// How often [`Output::tick`] is called, and the longest a packet waits in a batch.
+pub const TICK: Duration = Duration::from_millis(200);
+const BATCH_AGE: Duration = Duration::from_millis(50);
+
+/// Runs the engine over `source` with `threads` workers.
+pub fn run(
+    source: &mut (dyn PacketSource + Send),
+    threads: usize,
+    registry: Arc<Registry>,
+    limits: Limits,
+    name: Arc<str>,
+    output: &mut dyn Output,
+) -> RunResult {
+    if threads <= 1 {
+        return run_inline(source, registry, limits, name, output);
+    }
+    let workers = threads;
+    // Each worker tracks its share of the flows.
+    let mut worker_limits = limits;
+    worker_limits.max_flows = limits.max_flows.div_ceil(workers);
+    worker_limits.max_total_buffer = limits.max_total_buffer / workers;
+    worker_limits.max_app_memory = limits.max_app_memory / workers;
+    let (found_tx, found_rx) = mpsc::channel::<Message>();
+    let progress = Arc::new(Mutex::new(Progress::default()));
+    std::thread::scope(|scope| {
+        let mut to_workers: Vec<SyncSender<Batch>> = Vec::new();
+        let mut recycled: Vec<Receiver<Batch>> = Vec::new();
+        let mut handles = Vec::new();
+        for _ in 0..workers {
+            let (tx, rx) = mpsc::sync_channel::<Batch>(QUEUE);
+            let (back_tx, back_rx) = mpsc::sync_channel::<Batch>(QUEUE + 2);
+            to_workers.push(tx);
+            recycled.push(back_rx);
+            let found_tx = found_tx.clone();
+            let registry = registry.clone();
+            let name = name.clone();
+            handles.push(scope.spawn(move || {
+                let mut flows = FlowEngine::new(registry, worker_limits, name);
+                let send = |flows: &mut FlowEngine| -> bool {
+                    let found: Vec<Finding> = flows.drain_findings().collect();
+                    if !found.is_empty() && found_tx.send(Message::Findings(found)).is_err() {
+                        return false;
+                    }
+                    let kept: Vec<CapturedPacket> = flows.drain_evidence().collect();
+                    kept.is_empty() || found_tx.send(Message::Evidence(kept)).is_ok()
+                };
+                for mut batch in rx {
+                    batch.replay(&mut flows);
+                    if !send(&mut flows) {
+                        break;
+                    }
+                    batch.clear();
+                    let _ = back_tx.try_send(batch);
+                }
+                flows.finish();
+                send(&mut flows);
+                flows.stats()
+            }));
+        }
+        drop(found_tx);
+        let shared = progress.clone();
+        let reader = scope.spawn(move || {
+            let mut decoder = Decoder::new(limits.defrag);
+            let mut stats = Stats::default();
+            let mut batches: Vec<Batch> = (0..workers).map(|_| Batch::default()).collect();
+            let mut error = None;
+            let mut last_flush = Instant::now();
+            let mut last_progress = Instant::now();
+            let send = |w: usize, batches: &mut Vec<Batch>, recycled: &Vec<Receiver<Batch>>| {
+                let fresh = recycled[w].try_recv().unwrap_or_default();
+                let full = std::mem::replace(&mut batches[w], fresh);
+                to_workers[w].send(full).is_ok()
+            };
+            'read: loop {
+                let idle = match source.poll() {
+                    Ok(Next::Packet(pkt)) => {
+                        stats.packets += 1;
+                        stats.bytes += pkt.data.len() as u64;
+                        let meta = Meta {
+                            frame: pkt.frame,
+                            ts: pkt.ts,
+                        };
+                        match decoder.decode(&pkt) {
+                            Ok(d) => {
+                                let w = shard(&d, workers);
+                                batches[w].push(&d, meta, limits.keep_packets.then_some(&pkt));
+                                if batches[w].full() && !send(w, &mut batches, &recycled) {
+                                    break 'read;
+                                }
+                            }
+                            Err(skip) => count_skip(&mut stats, skip),
+                        }
+                        false
+                    }
+                    Ok(Next::Idle) => true,
+                    Ok(Next::End) => break,
+                    Err(e) => {
+                        error = Some(e);
+                        break;
+                    }
+                };
+                // Packets do not wait long in a batch: live findings come out promptly.
+                if (idle || stats.packets.is_multiple_of(64)) && last_flush.elapsed() >= BATCH_AGE {
+                    last_flush = Instant::now();
+                    for w in 0..workers {
+                        if !batches[w].entries.is_empty() && !send(w, &mut batches, &recycled) {
+                            break 'read;
+                        }
+                    }
+                }
+                if (idle || stats.packets.is_multiple_of(1024)) && last_progress.elapsed() >= TICK {
+                    last_progress = Instant::now();
+                    if let Ok(mut p) = shared.lock() {
+                        p.packets = stats.packets;
+                        p.bytes = stats.bytes;
+                        p.kernel = source.kernel_stats();
+                    }
+                }
+            }
+            for (w, batch) in batches.into_iter().enumerate() {
+                if !batch.entries.is_empty() {
+                    match to_workers[w].try_send(batch) {
+                        Ok(()) => {}
+                        Err(TrySendError::Full(b)) => {
+                            let _ = to_workers[w].send(b);
+                        }
+                        Err(TrySendError::Disconnected(_)) => {}
+                    }
+                }
+            }
+            drop(to_workers);
+            stats.defrag = decoder.defrag_stats();
+            (stats, error, source.kernel_stats())
+        });
+        let mut output_open = true;
+        let mut last_tick = Instant::now();
+        loop {
+            match found_rx.recv_timeout(TICK) {
+                Ok(Message::Findings(found)) => {
+                    for f in found {
+                        if output_open && !output.finding(f) {
+                            output_open = false;
+                        }
+                    }
+                }
+                Ok(Message::Evidence(packets)) => output.evidence(packets),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+            if last_tick.elapsed() >= TICK {
+                last_tick = Instant::now();
+                let p = progress.lock().map(|p| *p).unwrap_or_default();
+                output.tick(&p);
+            }
+        }
+        let (mut stats, error, kernel) = reader.join().unwrap_or_else(|_| {
+            (
+                Stats::default(),
+                Some(CaptureError::Io(std::io::Error::other(
+                    "reader thread failed",
+                ))),
+                None,
+            )
+        });
+        for h in handles {
+            if let Ok(s) = h.join() {
+                let (packets, bytes, defrag) = (stats.packets, stats.bytes, stats.defrag);
+                stats.add(&s);
+                stats.packets = packets;
+                stats.bytes = bytes;
+                stats.defrag = defrag;
+            }
+        }
+        RunResult {
+            stats,
+            error,
+            kernel,
+        }
+    })
+}
+
+fn run_inline(
+    source: &mut (dyn PacketSource + Send),
+    registry: Arc<Registry>,
+    limits: Limits,
+    name: Arc<str>,
+    output: &mut dyn Output,
+) -> RunResult {
+    let mut engine = Engine::new(registry, limits, name);
+    let mut error = None;
+    let mut open = true;
+    let mut last_tick = Instant::now();
+    let mut n: u64 = 0;
+    loop {
+        let idle = match source.poll() {
+            Ok(Next::Packet(pkt)) => {
+                engine.packet(&pkt);
+                n += 1;
+                false
+            }
+            Ok(Next::Idle) => true,
+            Ok(Next::End) => break,
+            Err(e) => {
+                error = Some(e);
+                break;
+            }
+        };
+        for f in engine.drain_findings() {
+            open = open && output.finding(f);
+        }
+        let kept: Vec<CapturedPacket> = engine.drain_evidence().collect();
+        if !kept.is_empty() {
+            output.evidence(kept);
+        }
+        if !open {
+            break;
+        }
+        if (idle || n.is_multiple_of(1024)) && last_tick.elapsed() >= TICK {
+            last_tick = Instant::now();
+            let s = engine.stats();
+            let progress = Progress {
+                packets: s.packets,
+                bytes: s.bytes,
+                kernel: source.kernel_stats(),
+            };
+            output.tick(&progress);
+        }
+    }
+    engine.finish();
+    for f in engine.drain_findings() {
+        open = open && output.finding(f);
+    }
+    let kept: Vec<CapturedPacket> = engine.drain_evidence().collect();
+    if !kept.is_empty() {
+        output.evidence(kept);
+    }
+    RunResult {
+        stats: engine.stats(),
+        error,
+        kernel: source.kernel_stats(),
+    }
+}

@@ -1,0 +1,416 @@
+//! Running detectors over the ordered bytes of a stream.
+//!
+//! Each direction keeps the first `window` bytes of its stream (the largest window of
+//! the detectors that apply). After each new run of bytes, one pass of the combined
+//! regex set over the new bytes (and the [`LOOKBACK`] bytes before them, so a match cut
+//! across segments is found) says which detectors match; only those run their own regex
+//! for the groups. A match that reaches the end of what has arrived may still grow, so it
+//! waits for more bytes or the end of the stream. Cost is linear in the bytes scanned,
+//! whatever the number of rules.
+
+use std::collections::HashSet;
+
+use super::{Detector, RuleSet, RuleTransport};
+use crate::dissect::Chunk;
+use crate::finding::{Credential, Outcome};
+use crate::flow::Direction;
+use crate::timestamp::Timestamp;
+
+/// How far before new bytes a match may start (a match may span segments, but not more
+/// than this).
+pub const LOOKBACK: usize = 4096;
+/// Bytes looked at to decide whether a direction is text.
+const TEXT_SAMPLE: usize = 256;
+
+#[derive(Debug, Default)]
+struct Side {
+    buf: Vec<u8>,
+    /// (offset in `buf`, frame, time) of each run of bytes.
+    runs: Vec<(usize, u64, Timestamp)>,
+    /// Matches already reported, by (detector, start offset).
+    reported: HashSet<(usize, usize)>,
+    /// Offset up to which the set has been run.
+    scanned: usize,
+    done: bool,
+    text_checked: bool,
+}
+
+/// The detectors that apply to one flow, and what they have seen of it.
+#[derive(Debug)]
+pub struct StreamRules {
+    /// Detector indices per direction.
+    active: [Vec<usize>; 2],
+    window: [usize; 2],
+    binary: [bool; 2],
+    sides: [Side; 2],
+}
+
+/// Mostly printable: a text protocol, where detectors look by default.
+fn looks_like_text(sample: &[u8]) -> bool {
+    let printable = sample
+        .iter()
+        .filter(|&&b| {
+            (0x20..0x7f).contains(&b) || b == b'\r' || b == b'\n' || b == b'\t' || b >= 0x80
+        })
+        .count();
+    printable * 10 >= sample.len() * 9
+}
+
+impl StreamRules {
+    /// The rules for a TCP flow on `server_port` whose protocol is `protocol` (`None`:
+    /// unknown), or `None` when no detector applies.
+    pub fn for_flow(
+        rules: &RuleSet,
+        server_port: u16,
+        protocol: Option<&str>,
+    ) -> Option<StreamRules> {
+        let mut active: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
+        let mut window = [0usize; 2];
+        let mut binary = [false; 2];
+        for (i, d) in rules.detectors.iter().enumerate() {
+            if !d.applies(RuleTransport::Tcp, server_port, protocol) {
+                continue;
+            }
+            for dir in [Direction::ToServer, Direction::ToClient] {
+                if d.direction.matches(dir) {
+                    active[dir.index()].push(i);
+                    window[dir.index()] = window[dir.index()].max(d.window);
+                    binary[dir.index()] |= d.binary;
+                }
+            }
+        }
+        if active.iter().all(Vec::is_empty) {
+            return None;
+        }
+        let mut sides = [Side::default(), Side::default()];
+        for (side, a) in sides.iter_mut().zip(&active) {
+            side.done = a.is_empty();
+        }
+        Some(StreamRules {
+            active,
+            window,
+            binary,
+            sides,
+        })
+    }
+
+    /// Whether both directions are past their windows (or have no detector).
+    pub fn done(&self) -> bool {
+        self.sides.iter().all(|s| s.done)
+    }
+
+    /// Bytes held.
+    pub fn buffered(&self) -> usize {
+        self.sides
+            .iter()
+            .map(|s| s.buf.capacity() + s.runs.capacity() * 32)
+            .sum()
+    }
+
+    /// Ordered bytes of one direction.
+    pub fn data(
+        &mut self,
+        rules: &RuleSet,
+        dir: Direction,
+        data: &[u8],
+        frame: u64,
+        ts: Timestamp,
+        out: &mut Vec<Credential>,
+    ) {
+        let i = dir.index();
+        let window = self.window[i];
+        let side = &mut self.sides[i];
+        if side.done || data.is_empty() {
+            return;
+        }
+        let take = data.len().min(window.saturating_sub(side.buf.len()));
+        side.runs.push((side.buf.len(), frame, ts));
+        side.buf.extend_from_slice(&data[..take]);
+        if !side.text_checked && (side.buf.len() >= TEXT_SAMPLE || take < data.len()) {
+            side.text_checked = true;
+            if !self.binary[i] && !looks_like_text(&side.buf[..side.buf.len().min(TEXT_SAMPLE)]) {
+                side.done = true;
+                side.buf = Vec::new();
+                return;
+            }
+        }
+        let full = side.buf.len() >= window;
+        scan(rules, &self.active[i], side, full, out);
+        if full {
+            side.done = true;
+            side.buf = Vec::new();
+            side.runs = Vec::new();
+        }
+    }
+
+    /// A gap: what follows is not contiguous with what came before, so the direction
+    /// starts over (matches never span a gap).
+    pub fn gap(&mut self, rules: &RuleSet, dir: Direction, out: &mut Vec<Credential>) {
+        let i = dir.index();
+        let side = &mut self.sides[i];
+        if side.done {
+            return;
+        }
+        scan(rules, &self.active[i], side, true, out);
+        side.buf.clear();
+        side.runs.clear();
+        side.reported.clear();
+        side.scanned = 0;
+    }
+
+    /// The end of the stream: matches that reached its last byte are complete now.
+    pub fn close(&mut self, rules: &RuleSet, out: &mut Vec<Credential>) {
+        for i in 0..2 {
+            let side = &mut self.sides[i];
+            if !side.done {
+                scan(rules, &self.active[i], side, true, out);
+                side.done = true;
+                side.buf = Vec::new();
+            }
+        }
+    }
+
+    /// One datagram, matched on its own (UDP).
+    pub fn datagram(
+        rules: &RuleSet,
+        server_port: u16,
+        protocol: Option<&str>,
+        dir: Direction,
+        datagram: Chunk<'_>,
+        out: &mut Vec<Credential>,
+    ) {
+        let Chunk {
+            data: payload,
+            frame,
+            ts,
+        } = datagram;
+        let (set, index) = rules.set(RuleTransport::Udp);
+        if index.is_empty() {
+            return;
+        }
+        for hit in set.matches(payload).iter() {
+            let d = &rules.detectors[index[hit]];
+            if !d.applies(RuleTransport::Udp, server_port, protocol) || !d.direction.matches(dir) {
+                continue;
+            }
+            let mut at = 0;
+            while let Some(caps) = d.regex.captures_at(payload, at) {
+                let Some(whole) = caps.get(0) else { break };
+                if let Some(c) = credential(d, &caps, &[(0, frame, ts)]) {
+                    out.push(c);
+                }
+                at = if whole.end() > whole.start() {
+                    whole.end()
+                } else {
+                    whole.start() + 1
+                };
+                if at > payload.len() {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Runs the detectors of one direction over its new bytes. With `complete`, a match may
+/// end at the last byte (the stream ended or its window is full).
+fn scan(
+    rules: &RuleSet,
+    active: &[usize],
+    side: &mut Side,
+    complete: bool,
+    out: &mut Vec<Credential>,
+) {
+    let (set, index) = rules.set(RuleTransport::Tcp);
+    let start = side.scanned.saturating_sub(LOOKBACK);
+    let buf = &side.buf;
+    if start >= buf.len() {
+        return;
+    }
+    let hits = set.matches_at(buf, start);
+    for (slot, &d_index) in index.iter().enumerate() {
+        if !hits.matched(slot) || !active.contains(&d_index) {
+            continue;
+        }
+        let d = &rules.detectors[d_index];
+        let mut at = start;
+        while at <= buf.len() {
+            let Some(caps) = d.regex.captures_at(buf, at) else {
+                break;
+            };
+            let Some(whole) = caps.get(0) else { break };
+            if whole.end() == buf.len() && !complete {
+                break; // it may still grow
+            }
+            if side.reported.insert((d_index, whole.start()))
+                && let Some(c) = credential(d, &caps, &side.runs)
+            {
+                out.push(c);
+            }
+            at = if whole.end() > whole.start() {
+                whole.end()
+            } else {
+                whole.start() + 1
+            };
+        }
+    }
+    side.scanned = buf.len();
+}
+
+/// The finding of a match: its groups, the frames of the bytes it spans.
+fn credential(
+    d: &Detector,
+    caps: &regex::bytes::Captures<'_>,
+    runs: &[(usize, u64, Timestamp)],
+) -> Option<Credential> {
+    let whole = caps.get(0)?;
+    let user = caps.name("user").map(|m| m.as_bytes().to_vec());
+    let secret = caps.name("secret").map(|m| m.as_bytes().to_vec());
+    if secret.as_ref().is_none_or(Vec::is_empty) && user.as_ref().is_none_or(Vec::is_empty) {
+        return None;
+    }
+    // Runs that overlap the match, and the one that holds its end.
+    let mut frames = Vec::new();
+    let mut ts = Timestamp::ZERO;
+    for (k, &(offset, frame, t)) in runs.iter().enumerate() {
+        let end = runs.get(k + 1).map_or(usize::MAX, |r| r.0);
+        if offset < whole.end() && end > whole.start() {
+            frames.push(frame);
+            ts = t;
+        }
+    }
+    let mut c = Credential::new("rule", d.name.clone(), d.kind.into(), ts);
+    c.protocol = d.protocol.clone().into();
+    c.username = user;
+    c.secret = secret;
+    c.outcome = Outcome::Unknown;
+    c.rule = Some(d.name.clone());
+    c.repeats = d.repeats;
+    if let Some(ctx) = caps.name("context") {
+        c.details.push((
+            "context",
+            String::from_utf8_lossy(ctx.as_bytes()).into_owned(),
+        ));
+    }
+    c.add_frames(frames);
+    Some(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{KnownProtocols, RuleSet, parse_file};
+
+    fn rules(text: &str) -> RuleSet {
+        let (d, p) = parse_file("t.toml", text, &KnownProtocols::default()).unwrap();
+        RuleSet::new(d, p).unwrap()
+    }
+
+    const ACME: &str = r#"
+[[detector]]
+name = "acme-login"
+description = "ACME login"
+protocol = "acme"
+transport = "tcp"
+direction = "client"
+pattern = '(?m)^LOGIN (?P<user>\S+) (?P<secret>\S+)\r?$'
+kind = "cleartext"
+"#;
+
+    fn feed(r: &RuleSet, parts: &[&[u8]]) -> Vec<Credential> {
+        let mut s = StreamRules::for_flow(r, 7777, None).unwrap();
+        let mut out = Vec::new();
+        for (i, p) in parts.iter().enumerate() {
+            s.data(
+                r,
+                Direction::ToServer,
+                p,
+                i as u64 + 1,
+                Timestamp::ZERO,
+                &mut out,
+            );
+        }
+        s.close(r, &mut out);
+        out
+    }
+
+    #[test]
+    fn a_match_split_across_three_segments() {
+        let r = rules(ACME);
+        let out = feed(&r, &[b"HELLO\r\nLOG", b"IN alice s3cr", b"et\r\nQUIT\r\n"]);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].username.as_deref(), Some(&b"alice"[..]));
+        assert_eq!(out[0].secret.as_deref(), Some(&b"s3cret"[..]));
+        assert_eq!(out[0].frames, vec![1, 2, 3]);
+        assert_eq!(out[0].rule.as_deref(), Some("acme-login"));
+        assert_eq!(out[0].protocol, "acme");
+    }
+
+    #[test]
+    fn every_split_gives_the_same_single_finding() {
+        let r = rules(ACME);
+        let input: &[u8] = b"x\r\nLOGIN bob pw1\r\nLOGIN carol pw2\r\n";
+        for cut in 0..input.len() {
+            let out = feed(&r, &[&input[..cut], &input[cut..]]);
+            let got: Vec<_> = out.iter().map(|c| c.secret.clone().unwrap()).collect();
+            assert_eq!(got, vec![b"pw1".to_vec(), b"pw2".to_vec()], "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn a_match_at_the_very_end_waits_for_the_close() {
+        let r = rules(ACME);
+        let mut s = StreamRules::for_flow(&r, 1, None).unwrap();
+        let mut out = Vec::new();
+        s.data(
+            &r,
+            Direction::ToServer,
+            b"LOGIN dan p",
+            1,
+            Timestamp::ZERO,
+            &mut out,
+        );
+        assert!(out.is_empty());
+        s.data(
+            &r,
+            Direction::ToServer,
+            b"ass",
+            2,
+            Timestamp::ZERO,
+            &mut out,
+        );
+        assert!(out.is_empty());
+        s.close(&r, &mut out);
+        assert_eq!(out[0].secret.as_deref(), Some(&b"pass"[..]));
+    }
+
+    #[test]
+    fn binary_streams_and_other_directions_are_skipped() {
+        let r = rules(ACME);
+        let mut s = StreamRules::for_flow(&r, 1, None).unwrap();
+        let mut out = Vec::new();
+        let mut tls = vec![0x16, 0x03, 0x01, 0x02, 0x00];
+        tls.extend((0..400).map(|i| (i * 7) as u8));
+        tls.extend_from_slice(b"\r\nLOGIN eve x\r\n");
+        s.data(&r, Direction::ToServer, &tls, 1, Timestamp::ZERO, &mut out);
+        s.data(
+            &r,
+            Direction::ToClient,
+            b"LOGIN srv y\r\n",
+            2,
+            Timestamp::ZERO,
+            &mut out,
+        );
+        s.close(&r, &mut out);
+        assert!(out.is_empty(), "{out:?}");
+        assert!(s.done());
+    }
+
+    #[test]
+    fn the_window_bounds_how_far_rules_look() {
+        let r = rules(&ACME.replace("kind = \"cleartext\"", "kind = \"cleartext\"\nwindow = 64"));
+        let mut long = vec![b'a'; 100];
+        long.extend_from_slice(b"\nLOGIN late pw\r\n");
+        assert!(feed(&r, &[&long]).is_empty());
+    }
+}

@@ -1,0 +1,194 @@
+#!/bin/bash
+# End-to-end HTTP traffic for plainsight: a real web server, a real client, a real capture.
+#
+#   tests/e2e/real-http.sh OUT.pcap
+#
+# Must run as root. Creates one network namespace and uses only its loopback interface
+# (127.0.0.1): nothing outside the namespace is touched or reached. In it, lighttpd
+# serves, from a configuration written to a temporary directory:
+#
+#   port 80    /basic/  (mod_auth, Basic) and /digest/ (mod_auth, Digest MD5, qop=auth),
+#              users from a plain password file;
+#   port 8081  /cgi-bin/login.sh, a CGI form login: 302 to /welcome.html for the right
+#              password, 403 otherwise (a port no protocol is expected on: HTTP is found
+#              by its content);
+#   port 443   the same as port 80 over TLS (a self-signed certificate made here with
+#              openssl);
+#
+# and tcpdump captures the loopback interface. curl then makes, one connection after
+# another, in this order:
+#
+#   1 Basic             $HTTP_USER / $PASS    GET :80/basic/          -> 200 (success)
+#   2 Basic             $HTTP_USER / $WRONG   GET :80/basic/          -> 401 (failure)
+#   3 POST form         $HTTP_USER / $PASS    POST :8081/cgi-bin/login.sh -> 302 (success)
+#   4 POST form         $HTTP_USER / $WRONG   POST :8081/cgi-bin/login.sh -> 403 (failure)
+#   5 Digest (--digest) $HTTP_USER / $PASS    GET :80/digest/ (401, then 200: success)
+#   6 Basic over TLS    $HTTP_USER / $PASS    GET https://:443/basic/ -> 200, no finding
+#
+# For each it prints "truth <n> <status>" on standard output (the status curl saw), and
+# for 5 "truth digest <value>": the Authorization header curl sent (from curl -v), from
+# which the test recomputes the response. Everything the script started is stopped and
+# the namespace and the temporary directory are removed on any exit (E2E_KEEP=1 keeps the
+# directory for debugging).
+set -euo pipefail
+
+HTTP_USER='alice'
+PASS='Corr3ct-Horse!9'
+WRONG='http-Wr0ng'
+REALM='plainsight e2e'
+
+OUT=${1:?usage: real-http.sh OUT.pcap}
+
+export PATH="$PATH:/usr/sbin:/sbin:/usr/bin:/bin"
+
+die() { echo "real-http.sh: $*" >&2; exit 1; }
+log() { echo "real-http.sh: $*" >&2; }
+
+[ "$(id -u)" -eq 0 ] || die "must run as root"
+for p in ip tcpdump lighttpd curl openssl ss; do
+    command -v "$p" >/dev/null 2>&1 || die "missing program: $p"
+done
+for m in mod_auth mod_authn_file mod_cgi mod_openssl; do
+    [ -f "/usr/lib/lighttpd/$m.so" ] || die "missing lighttpd module $m (lighttpd-mod-openssl?)"
+done
+
+NS=plainsight-http-$$
+TMP=$(mktemp -d /tmp/plainsight-e2e-http.XXXXXX)
+chmod 755 "$TMP"
+PIDS=()
+
+cleanup() {
+    local rc=$?
+    set +e
+    if [ "$rc" -ne 0 ]; then
+        for f in "$TMP"/lighttpd.out "$TMP"/error.log "$TMP"/tcpdump.err "$TMP"/curl.err; do
+            [ -s "$f" ] && { echo "--- ${f#"$TMP"/}" >&2; tail -n 20 "$f" >&2; }
+        done
+    fi
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+    if ip netns pids "$NS" >/dev/null 2>&1; then
+        for pid in $(ip netns pids "$NS"); do kill "$pid" 2>/dev/null; done
+        sleep 0.2
+        for pid in $(ip netns pids "$NS"); do kill -KILL "$pid" 2>/dev/null; done
+    fi
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+    ip netns del "$NS" 2>/dev/null
+    if [ "${E2E_KEEP:-0}" = 1 ]; then
+        log "kept $TMP"
+    else
+        rm -rf "$TMP"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+in_ns() { ip netns exec "$NS" "$@"; }
+
+wait_listen() {
+    local i
+    for i in $(seq 100); do
+        if in_ns ss -Hltn "sport = :$1" | grep -q .; then return 0; fi
+        sleep 0.05
+    done
+    die "nothing listens on port $1 (see $TMP/error.log)"
+}
+
+# ---- network: a namespace with only its loopback ------------------------------------
+ip netns add "$NS"
+in_ns ip link set lo up
+
+# ---- lighttpd -----------------------------------------------------------------------
+mkdir -p "$TMP/www/basic" "$TMP/www/digest" "$TMP/www/cgi-bin"
+echo "<html>basic area</html>" > "$TMP/www/basic/index.html"
+echo "<html>digest area</html>" > "$TMP/www/digest/index.html"
+echo "<html>welcome</html>" > "$TMP/www/welcome.html"
+# The form's password as curl --data-urlencode sends it ("!" is %21).
+PASS_FORM=$(printf '%s' "$PASS" | sed 's/!/%21/g')
+cat > "$TMP/www/cgi-bin/login.sh" <<EOF
+#!/bin/sh
+body=\$(head -c "\${CONTENT_LENGTH:-0}")
+case "&\$body&" in
+    *"&username=$HTTP_USER&password=$PASS_FORM&"*)
+        printf 'Status: 302 Found\r\nLocation: /welcome.html\r\nContent-Length: 0\r\n\r\n' ;;
+    *)
+        printf 'Status: 403 Forbidden\r\nContent-Type: text/plain\r\n\r\nwrong password\n' ;;
+esac
+EOF
+echo "$HTTP_USER:$PASS" > "$TMP/users"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+    -keyout "$TMP/key.pem" -out "$TMP/cert.pem" >/dev/null 2>&1 || die "openssl failed"
+cat > "$TMP/lighttpd.conf" <<EOF
+server.document-root = "$TMP/www"
+server.bind = "127.0.0.1"
+server.port = 80
+server.errorlog = "$TMP/error.log"
+server.modules = ( "mod_auth", "mod_authn_file", "mod_cgi", "mod_openssl" )
+index-file.names = ( "index.html" )
+mimetype.assign = ( ".html" => "text/html" )
+auth.backend = "plain"
+auth.backend.plain.userfile = "$TMP/users"
+auth.require = (
+    "/basic/" => ( "method" => "basic", "realm" => "$REALM", "require" => "valid-user" ),
+    "/digest/" => ( "method" => "digest", "realm" => "$REALM", "require" => "valid-user",
+                    "algorithm" => "MD5" ),
+)
+cgi.assign = ( ".sh" => "/bin/sh" )
+\$SERVER["socket"] == "127.0.0.1:8081" { }
+\$SERVER["socket"] == "127.0.0.1:443" {
+    ssl.engine = "enable"
+    ssl.pemfile = "$TMP/cert.pem"
+    ssl.privkey = "$TMP/key.pem"
+}
+EOF
+lighttpd -tt -f "$TMP/lighttpd.conf" >"$TMP/lighttpd.out" 2>&1 || die "bad lighttpd configuration"
+ip netns exec "$NS" lighttpd -D -f "$TMP/lighttpd.conf" >>"$TMP/lighttpd.out" 2>&1 &
+PIDS+=($!)
+wait_listen 80
+wait_listen 8081
+wait_listen 443
+
+# ---- capture ------------------------------------------------------------------------
+# -Z root: tcpdump would otherwise open the file as user tcpdump, who cannot write here.
+# --immediate-mode: packets are handed over at once, none lost when tcpdump stops.
+ip netns exec "$NS" tcpdump -i lo -s 0 -U --immediate-mode -n -Z root -w "$TMP/capture.pcap" \
+    tcp >"$TMP/tcpdump.out" 2>"$TMP/tcpdump.err" &
+TCPDUMP=$!
+PIDS+=($TCPDUMP)
+for _ in $(seq 100); do
+    grep -q "listening on" "$TMP/tcpdump.err" 2>/dev/null && break
+    sleep 0.05
+done
+grep -q "listening on" "$TMP/tcpdump.err" || die "tcpdump did not start: $(cat "$TMP/tcpdump.err")"
+
+# ---- clients ------------------------------------------------------------------------
+# Runs curl in the namespace and prints "truth <n> <status>".
+request() {
+    local n=$1 status
+    shift
+    status=$(in_ns curl -sS -o /dev/null -w '%{http_code}' --max-time 20 "$@" 2>>"$TMP/curl.err") ||
+        die "curl $n failed: $(cat "$TMP/curl.err")"
+    echo "truth $n $status"
+}
+
+request 1 -u "$HTTP_USER:$PASS" http://127.0.0.1/basic/
+request 2 -u "$HTTP_USER:$WRONG" http://127.0.0.1/basic/
+request 3 --data-urlencode "username=$HTTP_USER" --data-urlencode "password=$PASS" \
+    http://127.0.0.1:8081/cgi-bin/login.sh
+request 4 --data-urlencode "username=$HTTP_USER" --data-urlencode "password=$WRONG" \
+    http://127.0.0.1:8081/cgi-bin/login.sh
+request 5 -v --digest -u "$HTTP_USER:$PASS" http://127.0.0.1/digest/
+sed -n 's/^> Authorization: Digest \(.*\)$/truth digest \1/p' "$TMP/curl.err" | tr -d '\r'
+request 6 -k -u "$HTTP_USER:$PASS" https://127.0.0.1/basic/
+
+# ---- stop the capture ---------------------------------------------------------------
+sleep 0.5
+kill -INT "$TCPDUMP"
+wait "$TCPDUMP" || true
+stats=$(tr '\n' ' ' < "$TMP/tcpdump.err")
+log "tcpdump: ${stats#*listening on lo*bytes }"
+# (On loopback the filter counts each packet twice, once per direction of the device: the
+# kernel's drop count is what tells a complete capture.)
+dropped=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel$/\1/p' "$TMP/tcpdump.err")
+[ "$dropped" = 0 ] || die "incomplete capture: ${dropped:-?} packets dropped by the kernel"
+cp "$TMP/capture.pcap" "$OUT"

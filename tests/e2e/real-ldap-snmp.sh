@@ -1,0 +1,182 @@
+#!/bin/bash
+# End-to-end LDAP and SNMP traffic for plainsight: real servers, real clients, a real
+# capture, on the loopback interface only.
+#
+#   tests/e2e/real-ldap-snmp.sh OUT.pcap
+#
+# Must run as root (tcpdump on lo). From configuration files written to a temporary
+# directory it starts OpenLDAP's slapd (a throwaway mdb database filled with slapadd,
+# listening on ldap://127.0.0.1:<free port>/ only) and net-snmp's snmpd (listening on
+# udp:127.0.0.1:<free port> only, with a read-only community), and tcpdump on lo for
+# those two ports. Then, one after another:
+#
+#   LDAP  1 ldapwhoami -x -D $LDAP_DN -w $LDAP_PASS     -> success (resultCode 0)
+#         2 ldapwhoami -x -D $LDAP_DN -w $LDAP_WRONG    -> failure (resultCode 49)
+#         3 ldapwhoami -x (anonymous bind)              -> no credential
+#   SNMP  4 snmpget -v2c -c $COMMUNITY sysDescr.0       -> answered (success)
+#         5 snmpget -v2c -c $WRONG_COMMUNITY sysDescr.0 -> no response: snmpd drops a
+#           wrong community silently (unknown)
+#
+# It prints "ports ldap=<port> snmp=<port>" on standard output. Every process it started
+# is stopped and the temporary directory removed on any exit (E2E_KEEP=1 keeps the
+# directory for debugging).
+set -euo pipefail
+
+LDAP_DN='cn=alice,dc=example,dc=org'
+LDAP_PASS='Ld4p!Secret'
+LDAP_WRONG='ldap-Wr0ng'
+COMMUNITY='c0mmun1ty-RO'
+WRONG_COMMUNITY='wr0ng-community'
+
+OUT=${1:?usage: real-ldap-snmp.sh OUT.pcap}
+
+export PATH="$PATH:/usr/sbin:/sbin:/usr/bin:/bin"
+
+die() { echo "real-ldap-snmp.sh: $*" >&2; exit 1; }
+log() { echo "real-ldap-snmp.sh: $*" >&2; }
+
+[ "$(id -u)" -eq 0 ] || die "must run as root"
+for p in tcpdump slapd slapadd ldapwhoami snmpd snmpget ss; do
+    command -v "$p" >/dev/null 2>&1 || die "missing program: $p"
+done
+
+TMP=$(mktemp -d /tmp/plainsight-ldap-snmp.XXXXXX)
+PIDS=()
+
+cleanup() {
+    local rc=$?
+    set +e
+    if [ "$rc" -ne 0 ]; then
+        for f in "$TMP"/slapd.log "$TMP"/snmpd.log "$TMP"/tcpdump.err "$TMP"/slapadd.log; do
+            [ -s "$f" ] && { echo "--- ${f#"$TMP"/}" >&2; tail -n 20 "$f" >&2; }
+        done
+    fi
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null
+    done
+    for pid in "${PIDS[@]}"; do
+        for _ in $(seq 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -9 "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    if [ "${E2E_KEEP:-0}" = 1 ]; then
+        log "kept $TMP"
+    else
+        rm -rf "$TMP"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A port nothing listens on (TCP or UDP, as asked).
+free_port() {
+    local proto=$1 port
+    for _ in $(seq 100); do
+        port=$((20000 + RANDOM % 30000))
+        if [ "$proto" = tcp ]; then
+            [ -z "$(ss -Htan "sport = :$port")" ] && { echo "$port"; return; }
+        else
+            [ -z "$(ss -Huan "sport = :$port")" ] && { echo "$port"; return; }
+        fi
+    done
+    die "no free $proto port"
+}
+
+# Waits until a command succeeds (at most about 10 s).
+wait_for() {
+    for _ in $(seq 100); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+LDAP_PORT=$(free_port tcp)
+SNMP_PORT=$(free_port udp)
+
+# ---- slapd -------------------------------------------------------------------------
+mkdir -p "$TMP/ldap-db"
+cat >"$TMP/slapd.conf" <<EOF
+include /etc/ldap/schema/core.schema
+pidfile $TMP/slapd.pid
+argsfile $TMP/slapd.args
+modulepath /usr/lib/ldap
+moduleload back_mdb
+database mdb
+maxsize 10485760
+suffix "dc=example,dc=org"
+rootdn "cn=admin,dc=example,dc=org"
+rootpw not-used-$$
+directory $TMP/ldap-db
+access to attrs=userPassword by anonymous auth by * none
+access to * by * read
+EOF
+cat >"$TMP/base.ldif" <<EOF
+dn: dc=example,dc=org
+objectClass: dcObject
+objectClass: organization
+dc: example
+o: Example
+
+dn: $LDAP_DN
+objectClass: person
+cn: alice
+sn: Example
+userPassword: $LDAP_PASS
+EOF
+slapadd -f "$TMP/slapd.conf" -l "$TMP/base.ldif" >"$TMP/slapadd.log" 2>&1 || die "slapadd failed"
+
+# ---- snmpd -------------------------------------------------------------------------
+mkdir -p "$TMP/snmp"
+# net-snmp keeps state (the clients too): here, not in /var/lib/snmp.
+export SNMP_PERSISTENT_DIR="$TMP/snmp"
+cat >"$TMP/snmpd.conf" <<EOF
+rocommunity $COMMUNITY 127.0.0.1
+sysDescr plainsight end-to-end test agent
+EOF
+
+# ---- servers, then the capture -----------------------------------------------------
+slapd -f "$TMP/slapd.conf" -h "ldap://127.0.0.1:$LDAP_PORT/" -d 0 >"$TMP/slapd.log" 2>&1 &
+PIDS+=($!)
+snmpd -f -C -c "$TMP/snmpd.conf" -Lf "$TMP/snmpd.log" \
+    -p "$TMP/snmpd.pid" "udp:127.0.0.1:$SNMP_PORT" &
+PIDS+=($!)
+# Ready when listening (a login to check would be a credential before the capture).
+tcp_listening() { [ -n "$(ss -Htln "sport = :$LDAP_PORT")" ]; }
+udp_bound() { [ -n "$(ss -Huan "sport = :$SNMP_PORT")" ]; }
+wait_for tcp_listening || die "slapd is not listening"
+wait_for udp_bound || die "snmpd is not listening"
+
+tcpdump -i lo --immediate-mode -U -s 0 -w "$OUT" \
+    "tcp port $LDAP_PORT or udp port $SNMP_PORT" 2>"$TMP/tcpdump.err" &
+TCPDUMP=$!
+PIDS+=("$TCPDUMP")
+wait_for grep -q "listening on" "$TMP/tcpdump.err" || die "tcpdump did not start"
+
+L="ldap://127.0.0.1:$LDAP_PORT/"
+# 1 success
+ldapwhoami -x -H "$L" -D "$LDAP_DN" -w "$LDAP_PASS" >&2 || die "ldapwhoami (right password) failed"
+# 2 wrong password: ldapwhoami exits 49
+rc=0
+ldapwhoami -x -H "$L" -D "$LDAP_DN" -w "$LDAP_WRONG" >&2 2>/dev/null || rc=$?
+[ "$rc" -eq 49 ] || die "ldapwhoami (wrong password) exited $rc, not 49"
+# 3 anonymous
+ldapwhoami -x -H "$L" >&2 || die "ldapwhoami (anonymous) failed"
+# 4 the right community
+snmpget -v2c -c "$COMMUNITY" -t 2 -r 0 -On "127.0.0.1:$SNMP_PORT" 1.3.6.1.2.1.1.1.0 >&2 \
+    || die "snmpget (right community) failed"
+# 5 a wrong community: no answer
+if snmpget -v2c -c "$WRONG_COMMUNITY" -t 1 -r 0 -On "127.0.0.1:$SNMP_PORT" \
+    1.3.6.1.2.1.1.1.0 >/dev/null 2>&1; then
+    die "snmpget with a wrong community was answered"
+fi
+
+sleep 0.5
+kill -INT "$TCPDUMP"
+wait "$TCPDUMP" 2>/dev/null || true
+[ -s "$OUT" ] || die "empty capture"
+echo "ports ldap=$LDAP_PORT snmp=$SNMP_PORT"

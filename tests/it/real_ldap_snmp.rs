@@ -1,0 +1,212 @@
+//! Real LDAP and SNMP servers and clients: `tests/e2e/real-ldap-snmp.sh` runs OpenLDAP's
+//! slapd and net-snmp's snmpd on 127.0.0.1, binds with `ldapwhoami` (right password,
+//! wrong password, anonymous), queries with `snmpget -v2c` (right community, wrong
+//! community: snmpd drops it silently), and captures lo with tcpdump. plainsight must
+//! report each credential exactly once, with the right user, secret and outcome, and
+//! nothing for the anonymous bind.
+//!
+//! The expected findings are written from what the script does (its header lists the same
+//! exchanges), not from plainsight's output; only the servers' ports (free ports the script
+//! picked) come from the run, and the clients' ephemeral ports are normalised to 0.
+//!
+//! Needs root and the packages of `./scripts/setup-debian.sh --test` (slapd, ldap-utils,
+//! snmpd, snmp, tcpdump); otherwise the test says why on standard error and passes.
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Instant;
+
+use serde_json::Value;
+
+use crate::support::{Expect, assert_findings, repo, scan};
+
+// The same values as in tests/e2e/real-ldap-snmp.sh.
+const LDAP_DN: &str = "cn=alice,dc=example,dc=org";
+const LDAP_PASS: &str = "Ld4p!Secret";
+const LDAP_WRONG: &str = "ldap-Wr0ng";
+const COMMUNITY: &str = "c0mmun1ty-RO";
+const WRONG_COMMUNITY: &str = "wr0ng-community";
+
+const REQUIRED: &[&str] = &[
+    "bash",
+    "tcpdump",
+    "slapd",
+    "slapadd",
+    "ldapwhoami",
+    "snmpd",
+    "snmpget",
+    "ss",
+];
+
+fn find_program(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from))
+        .map(|dir| dir.join(name))
+        .find(|p| {
+            p.metadata()
+                .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+                .unwrap_or(false)
+        })
+}
+
+fn is_root() -> bool {
+    std::fs::metadata("/proc/self")
+        .map(|m| m.uid() == 0)
+        .unwrap_or(false)
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+fn without_client_port(f: &Value) -> Value {
+    let mut f = f.clone();
+    f["client"]["port"] = Value::from(0);
+    f
+}
+
+fn expected(ldap_port: u16, snmp_port: u16) -> Vec<Expect> {
+    let client = "127.0.0.1:0";
+    let ldap = Expect {
+        protocol: "ldap",
+        mechanism: "simple bind",
+        kind: "cleartext",
+        client,
+        server: leak(format!("127.0.0.1:{ldap_port}")),
+        username: Some(LDAP_DN),
+        ..Expect::default()
+    };
+    let snmp = Expect {
+        protocol: "snmp",
+        mechanism: "community",
+        kind: "cleartext",
+        client,
+        server: leak(format!("127.0.0.1:{snmp_port}")),
+        username: None,
+        ..Expect::default()
+    };
+    vec![
+        // 1 ldapwhoami, right password.
+        Expect {
+            secret: LDAP_PASS,
+            outcome: "success",
+            ..ldap.clone()
+        },
+        // 2 ldapwhoami, wrong password: invalidCredentials.
+        Expect {
+            secret: LDAP_WRONG,
+            outcome: "failure",
+            ..ldap
+        },
+        // 3 the anonymous bind: nothing. 4 snmpget, right community: answered.
+        Expect {
+            secret: COMMUNITY,
+            outcome: "success",
+            ..snmp.clone()
+        },
+        // 5 snmpget, wrong community: never answered.
+        Expect {
+            secret: WRONG_COMMUNITY,
+            outcome: "unknown",
+            ..snmp
+        },
+    ]
+}
+
+#[test]
+fn real_ldap_and_snmp_every_credential_reported_once() {
+    if !is_root() {
+        eprintln!("real_ldap_snmp: SKIPPED: needs root (tcpdump on lo, daemons)");
+        return;
+    }
+    let missing: Vec<&str> = REQUIRED
+        .iter()
+        .copied()
+        .filter(|p| find_program(p).is_none())
+        .collect();
+    if !missing.is_empty() {
+        eprintln!(
+            "real_ldap_snmp: SKIPPED: missing {} (install with ./scripts/setup-debian.sh --test)",
+            missing.join(", ")
+        );
+        return;
+    }
+
+    let started = Instant::now();
+    let dir =
+        std::env::temp_dir().join(format!("plainsight-real-ldap-snmp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary directory");
+    let pcap = dir.join("real-ldap-snmp.pcap");
+    let out = Command::new(find_program("bash").expect("bash"))
+        .arg(repo().join("tests/e2e/real-ldap-snmp.sh"))
+        .arg(&pcap)
+        .output()
+        .expect("run tests/e2e/real-ldap-snmp.sh");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if !out.status.success() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    assert!(
+        out.status.success(),
+        "real-ldap-snmp.sh failed ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
+
+    // "ports ldap=<port> snmp=<port>"
+    let ports = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("ports "))
+        .unwrap_or_else(|| panic!("no ports line from the script: {stdout}"));
+    let port = |name: &str| -> u16 {
+        ports
+            .split(' ')
+            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} port in {ports:?}"))
+    };
+    let (ldap_port, snmp_port) = (port("ldap"), port("snmp"));
+
+    eprintln!("real_ldap_snmp: capture {}", pcap.display());
+    let (findings, code, scan_stderr) = scan(&[pcap.as_path()]);
+    assert_eq!(code, 1, "plainsight exit status\n{scan_stderr}");
+    for f in &findings {
+        assert_eq!(f["client"]["ip"], "127.0.0.1", "{f:#}");
+        assert_ne!(f["client"]["port"], f["server"]["port"], "{f:#}");
+    }
+    let normalised: Vec<Value> = findings.iter().map(without_client_port).collect();
+    let want = expected(ldap_port, snmp_port);
+    assert_findings("real ldap/snmp", &normalised, &want);
+
+    // The exchanges happened one after another, each on its own connection.
+    let mut sorted: Vec<&Value> = findings.iter().collect();
+    sorted.sort_by_key(|f| f["timestamp"].as_str().unwrap_or("").to_string());
+    for (i, (f, e)) in sorted.iter().zip(&want).enumerate() {
+        if let Some(why) = e.mismatch(&without_client_port(f)) {
+            panic!(
+                "finding #{} in time order is not the expected one: {why}\n{f:#}",
+                i + 1
+            );
+        }
+    }
+    let mut clients: Vec<u64> = findings
+        .iter()
+        .filter_map(|f| f["client"]["port"].as_u64())
+        .collect();
+    clients.sort_unstable();
+    clients.dedup();
+    assert_eq!(
+        clients.len(),
+        findings.len(),
+        "one client port per exchange"
+    );
+
+    let _ = std::fs::remove_dir_all(&dir);
+    eprintln!(
+        "real_ldap_snmp: {} findings as expected, {:.1}s in all",
+        findings.len(),
+        started.elapsed().as_secs_f64()
+    );
+}
