@@ -163,6 +163,9 @@ pub fn scan(
                 continue;
             }
         };
+        // A stream on standard input may never end (tcpdump -w -): its findings go out
+        // as they come. Files are written in capture order at their end.
+        reporter.set_hold(!matches!(input, Input::Stdin));
         let run = pipeline::run(
             &mut source,
             threads,

@@ -20,10 +20,12 @@ const MAX_REMEMBERED: usize = 1 << 20;
 /// (`unknown`) adds nothing once a verdict is known, and is only reported when no
 /// occurrence got one.
 ///
-/// Scanning files, repeatable findings are held until the end of each input and the
-/// earliest occurrence of each verdict is written, so the output does not depend on how
-/// flows were spread over threads. Live, findings are written at once: an `unknown`
-/// repeat seen before the first verdict is reported too.
+/// Scanning files, findings are held until the end of each input and written in capture
+/// order (by the time, then the frame, that completed each credential), and of repeats the
+/// earliest occurrence of each verdict: the output does not depend on how flows were
+/// spread over threads. (Past [`MAX_HELD`] findings an input's are written early.) Live,
+/// findings are written at once: an `unknown` repeat seen before the first verdict is
+/// reported too.
 pub struct Reporter<'a> {
     sink: &'a mut dyn Sink,
     /// Live: the outcomes already written per credential.
@@ -34,6 +36,8 @@ pub struct Reporter<'a> {
     hold: bool,
     /// Per credential, the earliest finding of each outcome.
     held: HashMap<u64, [Option<Finding>; 3], foldhash::fast::RandomState>,
+    /// Files: the other findings of the input so far.
+    pending: Vec<Finding>,
     pub written: u64,
     pub repeats: u64,
     pub error: Option<io::Error>,
@@ -63,10 +67,20 @@ impl<'a> Reporter<'a> {
             flush_each,
             hold,
             held: HashMap::default(),
+            pending: Vec::new(),
             written: 0,
             repeats: 0,
             error: None,
         }
+    }
+
+    /// Whether findings wait for the end of the input (files) or go out at once (a
+    /// stream on standard input, a live capture).
+    pub fn set_hold(&mut self, hold: bool) {
+        if !hold {
+            self.end_of_input();
+        }
+        self.hold = hold;
     }
 
     /// Writes a finding (unless it repeats one already written); false once the output
@@ -77,6 +91,15 @@ impl<'a> Reporter<'a> {
         }
         let c = &f.credential;
         if !c.repeats {
+            if self.hold {
+                // Files: every finding waits for the end of the input, to come out in
+                // capture order whatever the threads did.
+                if self.pending.len() >= MAX_HELD {
+                    self.end_of_input();
+                }
+                self.pending.push(f);
+                return self.error.is_none();
+            }
             return self.write(&f);
         }
         let key = foldhash::fast::FixedState::with_seed(0x7e9e).hash_one((
@@ -118,7 +141,7 @@ impl<'a> Reporter<'a> {
 
     /// The end of an input: held repeatable findings are written, earliest first.
     pub fn end_of_input(&mut self) -> bool {
-        let mut out: Vec<Finding> = Vec::new();
+        let mut out: Vec<Finding> = std::mem::take(&mut self.pending);
         for (_, kept) in self.held.drain() {
             let [success, failure, unknown] = kept;
             let verdicts = success.is_some() || failure.is_some();
