@@ -272,6 +272,41 @@ pub struct LimitArgs {
     /// [default: 30].
     #[arg(long, value_name = "SECONDS")]
     pub fragment_timeout: Option<u64>,
+
+    /// More HTML form field names that hold a user name, besides the built-in list
+    /// (comma-separated, case-insensitive; repeatable).
+    #[arg(
+        long,
+        value_name = "NAMES",
+        value_delimiter = ',',
+        help_heading = "Detection"
+    )]
+    pub form_user_fields: Vec<String>,
+
+    /// More HTML form field names that hold a password, besides the built-in list
+    /// (comma-separated, case-insensitive; repeatable).
+    #[arg(
+        long,
+        value_name = "NAMES",
+        value_delimiter = ',',
+        help_heading = "Detection"
+    )]
+    pub form_password_fields: Vec<String>,
+}
+
+/// The built-in field names followed by the user's, for the life of the process.
+fn field_list(builtin: &'static [&'static str], extra: &[String]) -> &'static [&'static str] {
+    if extra.iter().all(|s| s.trim().is_empty()) {
+        return builtin;
+    }
+    let mut all: Vec<&'static str> = builtin.to_vec();
+    for name in extra {
+        let name = name.trim().to_ascii_lowercase();
+        if !name.is_empty() && !all.iter().any(|b| b.eq_ignore_ascii_case(&name)) {
+            all.push(Box::leak(name.into_boxed_str()));
+        }
+    }
+    Box::leak(all.into_boxed_slice())
 }
 
 impl LimitArgs {
@@ -292,12 +327,16 @@ impl LimitArgs {
         if let Some(n) = self.max_inspect {
             l.max_inspect = n as u64;
         }
-        if let Some(n) = self.max_line {
-            l.dissector = DissectorConfig {
-                max_line: n.max(16),
-                ..DissectorConfig::default()
-            };
-        }
+        let builtin = DissectorConfig::default();
+        l.dissector = DissectorConfig {
+            max_line: self.max_line.map_or(builtin.max_line, |n| n.max(16)),
+            form_user_fields: field_list(builtin.form_user_fields, &self.form_user_fields),
+            form_password_fields: field_list(
+                builtin.form_password_fields,
+                &self.form_password_fields,
+            ),
+            ..builtin
+        };
         if let Some(n) = self.max_fragment_bytes {
             l.defrag.max_bytes = n;
         }

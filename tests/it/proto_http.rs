@@ -793,3 +793,59 @@ fn http_digest_response_is_the_one_of_the_password() {
         "6629fae49393a05397450978507c4ef1"
     );
 }
+
+#[test]
+fn form_field_names_can_be_added_on_the_command_line() {
+    // A login form whose fields no built-in name matches: nothing by default; found once
+    // the user names its fields (case-insensitively), outcome from the 302.
+    let mut c = conversation("10.0.10.9:50100", "10.0.10.80:80", 1_700_300_000);
+    c.client(&post(
+        "/cgi-bin/auth",
+        "router.example",
+        "Content-Length: 27\r\n",
+        b"Acct=admin&Pin_Code=8675309",
+    ));
+    c.server(b"HTTP/1.1 302 Found\r\nLocation: /status\r\nContent-Length: 0\r\n\r\n");
+    c.close();
+    let dir = std::env::temp_dir().join(format!("plainsight-formfields-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("router-form.pcap");
+    std::fs::write(&path, pcap(&on(c))).expect("write capture");
+
+    let (plain, code, _) = scan(&[&path]);
+    assert_eq!(code, 0);
+    assert!(plain.is_empty(), "unknown field names gave {plain:?}");
+
+    let out = crate::support::run(&[
+        "scan",
+        "--format",
+        "jsonl",
+        "--reveal",
+        "--form-user-fields",
+        "acct,login_id",
+        "--form-password-fields",
+        "PIN_CODE",
+        path.to_str().expect("utf-8 path"),
+    ]);
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let found: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_findings(
+        "named form fields",
+        &found,
+        &[Expect {
+            protocol: "http",
+            mechanism: "POST form",
+            kind: "cleartext",
+            client: "10.0.10.9:50100",
+            server: "10.0.10.80:80",
+            username: Some("admin"),
+            secret: "8675309",
+            outcome: "success",
+            ..Expect::default()
+        }],
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
