@@ -3,13 +3,17 @@
 //! ```text
 //! cargo run --release --example gen -- syn-flood 1000000 > /tmp/syn.pcap
 //! cargo run --release --example gen -- holes 100000 > /tmp/holes.pcap
+//! cargo run --release --example gen -- mixed 1000000000 --seed 1 --truth /tmp/truth.jsonl > /tmp/mixed.pcap
 //! ```
 //!
 //! - `syn-flood N`: N SYNs, each from a distinct (address, port), to port 21;
 //! - `holes N`: N connections to port 21, each sending 8 segments of 1400 bytes beyond a
-//!   hole that never fills (the worst case for out-of-order buffering).
+//!   hole that never fills (the worst case for out-of-order buffering);
+//! - `mixed BYTES [--seed N] [--concurrent N] [--logins-per-gb N] [--truth FILE]`: the
+//!   throughput benchmark's input, mixed enterprise-like traffic with planted logins
+//!   (see `plainsight::synth::mixed`); the planted logins go to FILE, one JSON per line.
 
-use std::io::BufWriter;
+use std::io::{BufWriter, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use plainsight::capture::PcapWriter;
@@ -24,6 +28,9 @@ fn client(i: u64) -> SocketAddr {
 
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("mixed") {
+        return mixed(&args[2..]);
+    }
     let (Some(kind), Some(n)) = (args.get(1), args.get(2).and_then(|n| n.parse::<u64>().ok()))
     else {
         eprintln!("usage: gen syn-flood|holes COUNT > out.pcap");
@@ -81,4 +88,56 @@ fn main() -> std::io::Result<()> {
         }
     }
     w.flush()
+}
+
+fn mixed(args: &[String]) -> std::io::Result<()> {
+    use plainsight::synth::mixed::{Config, write_pcap};
+    let usage = || -> ! {
+        eprintln!(
+            "usage: gen mixed BYTES [--seed N] [--concurrent N] [--logins-per-gb N] [--truth FILE] > out.pcap"
+        );
+        std::process::exit(2)
+    };
+    let mut config = Config::default();
+    let mut truth_path = None;
+    let mut it = args.iter();
+    config.bytes = it
+        .next()
+        .and_then(|b| b.parse().ok())
+        .unwrap_or_else(|| usage());
+    while let Some(flag) = it.next() {
+        let value = it.next().unwrap_or_else(|| usage());
+        let number = || value.parse::<u64>().unwrap_or_else(|_| usage());
+        match flag.as_str() {
+            "--seed" => config.seed = number(),
+            "--concurrent" => config.concurrent = number() as usize,
+            "--logins-per-gb" => config.logins_per_gb = number(),
+            "--truth" => truth_path = Some(value.clone()),
+            _ => usage(),
+        }
+    }
+    let mut truth = match &truth_path {
+        Some(p) => Some(std::io::BufWriter::new(std::fs::File::create(p)?)),
+        None => None,
+    };
+    let out = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+    let mut failed = None;
+    let written = write_pcap(&config, out, |p| {
+        if let Some(t) = truth.as_mut()
+            && let Err(e) = writeln!(t, "{}", p.to_json())
+        {
+            failed = Some(e);
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if let Some(mut t) = truth {
+        t.flush()?;
+    }
+    eprintln!(
+        "mixed: {} packets, {} bytes of packets, {} flows",
+        written.packets, written.bytes, written.flows
+    );
+    Ok(())
 }

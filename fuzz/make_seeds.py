@@ -86,3 +86,102 @@ write("reassembly", "wrap-fin", bytes([254]) + rec(0x40, 0, 10) + rec(0x80, 8, 2
 # defrag: records of id, offset (8-byte units, 2 bytes), length, flags (bit 0 more, bit 1 garbage).
 write("defrag", "three", bytes([1, 0, 2, 24, 1, 1, 0, 0, 16, 1, 1, 0, 5, 8, 0]))
 write("defrag", "overlap", bytes([2, 0, 0, 40, 1, 2, 0, 2, 40, 3, 2, 0, 4, 16, 0]))
+
+# dissect_tcp / dissect_udp: the protocol's name, a NUL, then the conversation records.
+def named(name, records):
+    return name.encode() + b"\0" + conversation(records)
+
+
+write("dissect_tcp", "imap", named("imap", [
+    (S, b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n"), (C, b"a1 LOGIN bob {6}\r\n"),
+    (S, b"+ go\r\n"), (C, b"s3cr3t\r\n"), (S, b"a1 NO [AUTHENTICATIONFAILED] no\r\n"),
+    (C, b"a2 AUTHENTICATE PLAIN\r\n"), (S, b"+ \r\n"), (C, b"AGJvYgBwdw==\r\n"), (S, b"a2 OK\r\n")]))
+write("dissect_tcp", "smtp", named("smtp", [
+    (S, b"220 mx ESMTP\r\n"), (C, b"EHLO c\r\n"), (S, b"250-mx\r\n250 AUTH PLAIN LOGIN CRAM-MD5\r\n"),
+    (C, b"AUTH LOGIN Ym9i\r\n"), (S, b"334 UGFzc3dvcmQ6\r\n"), (C, b"cHc=\r\n"), (S, b"535 no\r\n"),
+    (C, b"AUTH CRAM-MD5\r\n"), (S, b"334 PDEyMzRAbXg+\r\n"),
+    (C, b"Ym9iIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\n"), (S, b"235 ok\r\n"),
+    (C, b"DATA\r\n"), (S, b"354 go\r\n"), (C, b"AUTH PLAIN x\r\n.\r\n"), (S, b"250 ok\r\n")]))
+write("dissect_tcp", "http", named("http", [
+    (C, b"GET /a HTTP/1.1\r\nHost: h\r\nAuthorization: Basic Ym9iOnB3\r\n\r\n"),
+    (S, b"HTTP/1.1 401 No\r\nWWW-Authenticate: Digest realm=\"r\", nonce=\"n\"\r\nContent-Length: 0\r\n\r\n"),
+    (C, b"POST /login HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n9\r\nuser=bob&\r\n7\r\npass=pw\r\n0\r\n\r\n"),
+    (S, b"HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n")]))
+write("dissect_tcp", "ldap", named("ldap", [
+    (C, bytes.fromhex("301502010160100201030403626f628006736563726574") ),
+    (S, bytes.fromhex("300c02010161070a010004000400"))]))
+write("dissect_udp", "snmp", b"snmp\0" + conversation([
+    (C, bytes.fromhex("302602010104067075626c6963a01902044d0c5ad0020100020100300b300906052b060102010500")),
+    (S, bytes.fromhex("302602010104067075626c6963a21902044d0c5ad0020100020100300b300906052b060102010500"))]))
+write("rules", "api-key", bytes([0x1f, 0x90]) + conversation([
+    (C, b"GET /v1/items?api_key=AKIAIOSFODNN7EXAMPLE&token=abcdef0123456789 HTTP/1.1\r\n"
+        b"X-Api-Key: 0123456789abcdef0123\r\n\r\n"),
+    (S, b"HTTP/1.1 200 OK\r\n\r\n")]))
+write("rules", "unknown-password", bytes([0x27, 0x0f]) + conversation([
+    (C, b"login user=alice password=hunter2\r\n"), (S, b"OK\r\n")]))
+
+
+# Seeds for every dissector from the project's fixtures: the payloads of each fixture's
+# TCP segments (or UDP datagrams) in capture order, as dissect_tcp / dissect_udp records
+# named after the protocol.
+def payloads(path):
+    """(transport, from_client, payload) of an Ethernet capture's TCP/UDP packets."""
+    out, client = [], None
+    for linktype, f in packets(path):
+        if linktype != 1 or len(f) < 14:
+            continue
+        et, off = struct.unpack(">H", f[12:14])[0], 14
+        while et in (0x8100, 0x88A8) and len(f) >= off + 4:
+            et, off = struct.unpack(">H", f[off + 2:off + 4])[0], off + 4
+        if et == 0x0800 and len(f) >= off + 20:
+            ihl, proto = (f[off] & 15) * 4, f[off + 9]
+            total = struct.unpack(">H", f[off + 2:off + 4])[0]
+            src, dst, l4 = f[off + 12:off + 16], f[off + 16:off + 20], f[off + ihl:off + total]
+        elif et == 0x86DD and len(f) >= off + 40:
+            proto, plen = f[off + 6], struct.unpack(">H", f[off + 4:off + 6])[0]
+            src, dst, l4 = f[off + 8:off + 24], f[off + 24:off + 40], f[off + 40:off + 40 + plen]
+        else:
+            continue
+        if proto == 6 and len(l4) >= 20:
+            sp, dp = struct.unpack(">HH", l4[:4])
+            flags, data = l4[13], l4[(l4[12] >> 4) * 4:]
+            if client is None and flags & 0x12 == 0x02:
+                client = (src, sp)
+            if client is None:
+                client = (src, sp) if sp > dp else (dst, dp)
+            if data:
+                out.append(("tcp", (src, sp) == client, data))
+        elif proto == 17 and len(l4) >= 8:
+            sp, dp = struct.unpack(">HH", l4[:4])
+            if client is None:
+                client = (src, sp) if sp > dp else (dst, dp)
+            out.append(("udp", (src, sp) == client, l4[8:]))
+    return out
+
+
+PREFIXES = {
+    "ftp": "ftp", "pop3": "pop3", "imap": "imap", "smtp": "smtp", "mail": "smtp",
+    "telnet": "telnet", "http": "http", "ldap": "ldap", "snmp": "snmp", "redis": "redis",
+    "postgresql": "postgresql", "mysql": "mysql", "mssql": "mssql", "mqtt": "mqtt",
+    "irc": "irc", "nntp": "nntp", "socks": "socks", "rlogin": "rlogin", "vnc": "vnc",
+    "radius": "radius", "sip": "sip", "smb1": "smb", "smb2": "smb", "kerberos": "kerberos",
+}
+for name in sorted(os.listdir(FIX)):
+    if not name.endswith(".pcap"):
+        continue
+    proto = next((p for k, p in PREFIXES.items() if name.startswith(k)), None)
+    if proto is None:
+        continue
+    ps = payloads(os.path.join(FIX, name))
+    for transport in ("tcp", "udp"):
+        records = [(not c, d) for t, c, d in ps if t == transport]
+        if not records:
+            continue
+        if transport == "tcp":
+            data = named(proto, records)
+        else:
+            data = proto.encode() + b"\0" + b"".join(
+                bytes([(min(len(d), 127) << 1) | (1 if s else 0)]) + d[:127] for s, d in records)
+        if len(data) < 64 * 1024:
+            write("dissect_" + transport, name.rsplit(".", 1)[0], data)

@@ -16,7 +16,11 @@ if [ "${1:-}" = "--test" ]; then
     packages="$packages tcpdump tshark iproute2 ethtool procps psmisc
         vsftpd dovecot-pop3d dovecot-imapd exim4-daemon-light inetutils-telnetd
         inetutils-inetd inetutils-telnet curl lftp fetchmail expect openssl
-        slapd ldap-utils snmpd snmp lighttpd lighttpd-mod-openssl"
+        slapd ldap-utils snmpd snmp lighttpd lighttpd-mod-openssl
+        freeradius freeradius-utils kamailio sipsak
+        redis-server redis-tools postgresql mariadb-server mariadb-client
+        samba smbclient krb5-kdc krb5-admin-server krb5-user util-linux
+        mosquitto mosquitto-clients ngircd sic microsocks socat"
 fi
 
 missing=""

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::dissect::DissectorConfig;
 use crate::engine::Limits;
+pub use crate::output::ColorWhen;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -29,6 +30,20 @@ pub enum Command {
     /// Check or list the rules (data-driven detectors and port maps).
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Print a shell completion script, e.g. `plainsight completions bash >
+    /// /etc/bash_completion.d/plainsight`.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `plainsight man | man -l -`; `--dir DIR` writes
+    /// one page per command into DIR.
+    Man {
+        /// Write plainsight.1 and one page per subcommand into this folder.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -66,6 +81,21 @@ pub enum Format {
     Text,
     /// One JSON object per line (see docs/findings.md).
     Jsonl,
+    /// The classroom view: the packets that carried each credential as `tcpdump -x`
+    /// shows them, the credential's bytes marked, and what to use instead. Secrets are
+    /// blanked in the dump unless --reveal.
+    Explain,
+}
+
+/// What the end-of-scan summary looks like.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SummaryFormat {
+    /// Lines for people.
+    Text,
+    /// One JSON document (see docs/summary.md).
+    Json,
+    /// No summary.
+    None,
 }
 
 /// Where findings go and how they look.
@@ -84,9 +114,36 @@ pub struct OutputArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Do not print the summary on standard error.
+    /// Do not print the summary, nor the progress bar, on standard error.
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Colour the text and explain views and the summary: auto (on a terminal, unless
+    /// NO_COLOR is set), always, never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+
+    /// The summary at the end: text, json (one JSON document, see docs/summary.md), none.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = SummaryFormat::Text)]
+    pub summary: SummaryFormat,
+
+    /// Write the summary to FILE (mode 0600) instead of standard error.
+    #[arg(long, value_name = "FILE")]
+    pub summary_file: Option<PathBuf>,
+
+    /// Merge repeats of a credential (same protocol, server, user and secret) into one
+    /// finding with count, first_seen and last_seen. The default for text and explain;
+    /// JSON Lines default to one finding per login.
+    #[arg(long, overrides_with = "no_dedup")]
+    pub dedup: bool,
+
+    /// One finding per login, also in the text and explain views.
+    #[arg(long, overrides_with = "dedup")]
+    pub no_dedup: bool,
+
+    /// No progress bar, even when standard error is a terminal.
+    #[arg(long)]
+    pub no_progress: bool,
 
     /// Worker threads (flows are spread over them by a hash of their addresses); 0 means
     /// one per core.
@@ -335,7 +392,6 @@ impl LimitArgs {
                 builtin.form_password_fields,
                 &self.form_password_fields,
             ),
-            ..builtin
         };
         if let Some(n) = self.max_fragment_bytes {
             l.defrag.max_bytes = n;

@@ -47,7 +47,20 @@ pub struct Limits {
     pub keep_packets: bool,
     /// Bytes of packets kept per flow.
     pub evidence_per_flow: usize,
+    /// Bytes of packets kept over all flows; past it packets are no longer kept (counted
+    /// in `evidence_capped`), inspection goes on.
+    pub max_evidence: usize,
+    /// Keep only what findings can name (the classroom view): packets with payload, and
+    /// of the server's only small ones (prompts, challenges, verdicts), not bulk data.
+    pub lean_evidence: bool,
 }
+
+/// UDP datagrams remembered (when packets are kept), and the largest one.
+const RECENT_UDP: usize = 256;
+const RECENT_UDP_PACKET: usize = 2048;
+
+/// With `lean_evidence`, the largest packet from the server kept.
+const LEAN_SERVER_PACKET: usize = 1024;
 
 /// The memory budget of the default limits.
 pub const DEFAULT_MEMORY: usize = 256 << 20;
@@ -77,6 +90,8 @@ impl Limits {
             dissector: DissectorConfig::default(),
             keep_packets: false,
             evidence_per_flow: 1 << 20,
+            max_evidence: bytes / 16,
+            lean_evidence: false,
         }
     }
 }
@@ -117,6 +132,13 @@ pub struct Stats {
     pub app_memory_capped: u64,
     /// Lines longer than the line cap, skipped by text dissectors.
     pub lines_too_long: u64,
+    /// Packets not kept as evidence because all flows together held `max_evidence`.
+    pub evidence_capped: u64,
+    /// Flows (TCP) and conversations (UDP) handed to each protocol's dissector.
+    pub sessions: ProtocolCounts,
+    /// Capture time of the earliest and the latest TCP/UDP packet (zero: none).
+    pub first_ts: Timestamp,
+    pub last_ts: Timestamp,
     pub reassembly: ReassemblyStats,
     pub defrag: DefragStats,
     pub findings: u64,
@@ -141,6 +163,14 @@ impl Stats {
         self.total_buffer_capped += o.total_buffer_capped;
         self.app_memory_capped += o.app_memory_capped;
         self.lines_too_long += o.lines_too_long;
+        self.evidence_capped += o.evidence_capped;
+        self.sessions.merge(&o.sessions);
+        if o.first_ts != Timestamp::ZERO
+            && (self.first_ts == Timestamp::ZERO || o.first_ts < self.first_ts)
+        {
+            self.first_ts = o.first_ts;
+        }
+        self.last_ts = self.last_ts.max(o.last_ts);
         let (a, b) = (&mut self.reassembly, &o.reassembly);
         a.retransmitted += b.retransmitted;
         a.conflicts += b.conflicts;
@@ -156,6 +186,63 @@ impl Stats {
         a.invalid += b.invalid;
         a.conflicts += b.conflicts;
         self.findings += o.findings;
+    }
+}
+
+/// A count per protocol name, small and `Copy` like the rest of [`Stats`]. Holds
+/// [`ProtocolCounts::CAPACITY`] names; counts of further names go to `other`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProtocolCounts {
+    names: [&'static str; ProtocolCounts::CAPACITY],
+    counts: [u64; ProtocolCounts::CAPACITY],
+    len: usize,
+    /// Counts of names past the capacity.
+    pub other: u64,
+}
+
+impl Default for ProtocolCounts {
+    fn default() -> Self {
+        ProtocolCounts {
+            names: [""; ProtocolCounts::CAPACITY],
+            counts: [0; ProtocolCounts::CAPACITY],
+            len: 0,
+            other: 0,
+        }
+    }
+}
+
+impl ProtocolCounts {
+    pub const CAPACITY: usize = 48;
+
+    pub fn add(&mut self, name: &'static str, n: u64) {
+        if let Some(i) = self.names[..self.len].iter().position(|&x| x == name) {
+            self.counts[i] += n;
+        } else if self.len < Self::CAPACITY {
+            self.names[self.len] = name;
+            self.counts[self.len] = n;
+            self.len += 1;
+        } else {
+            self.other += n;
+        }
+    }
+
+    pub fn get(&self, name: &str) -> u64 {
+        self.iter().find(|&(x, _)| x == name).map_or(0, |(_, n)| n)
+    }
+
+    /// Every name counted, in the order first seen.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
+        self.names[..self.len]
+            .iter()
+            .copied()
+            .zip(self.counts[..self.len].iter().copied())
+    }
+
+    pub fn merge(&mut self, o: &ProtocolCounts) {
+        for (name, n) in o.iter() {
+            self.add(name, n);
+        }
+        self.other += o.other;
     }
 }
 
@@ -207,6 +294,9 @@ struct TcpState {
     dissector_secrets: Vec<u64>,
     /// A dissector was chosen for this flow.
     dissected: bool,
+    /// Per direction, whether the rules still look at the bytes (kept beside the boxed
+    /// rules, which are not touched for packets that deliver nothing).
+    rules_want: [bool; 2],
 }
 
 impl TcpState {
@@ -251,6 +341,8 @@ struct DeliverEnv<'a> {
     /// Detection decided the flow is the other way round.
     reversed: bool,
     inspected: [u64; 2],
+    /// The protocol detection chose for the flow, when it just did.
+    chosen: Option<&'static str>,
 }
 
 /// Starts the rules of a flow whose protocol just became known, and shows them the bytes
@@ -342,6 +434,7 @@ fn deliver(
                 }
                 Verdict::Chosen { spec, reversed } => {
                     let spec = env.registry.spec(spec);
+                    env.chosen = Some(spec.name);
                     start_rules(rules, env, Some(spec.name), det, reversed);
                     if let (Some(r), Some((data, o))) = (rules.as_mut(), rest) {
                         let dir = if reversed { dir.opposite() } else { dir };
@@ -389,6 +482,9 @@ struct Core {
     /// Rule findings of the packet being processed.
     rule_scratch: Vec<Credential>,
     findings: Vec<Finding>,
+    /// The last UDP datagrams (when packets are kept): a credential completed by a
+    /// later datagram (the response) or at the conversation's end names earlier ones.
+    recent_udp: std::collections::VecDeque<CapturedPacket>,
     /// Packets of flows that produced findings, for evidence files.
     evidence: Vec<CapturedPacket>,
     now: Timestamp,
@@ -410,6 +506,8 @@ struct Memory {
     buffered: usize,
     /// Detection prefixes and dissector buffers.
     app: usize,
+    /// Packets kept as evidence by flows still open.
+    evidence: usize,
 }
 
 /// Stops inspecting a flow whose dissector is done, has read too much of one direction
@@ -421,7 +519,8 @@ fn app_layer_limits(
     memory: &mut Memory,
     scratch: &mut Vec<Credential>,
 ) {
-    let now = st.app.buffered() + st.evidence_bytes + st.rules.as_ref().map_or(0, |r| r.buffered());
+    // Kept packets have their own budget (`max_evidence`): they never stop inspection.
+    let now = st.app.buffered() + st.rules.as_ref().map_or(0, |r| r.buffered());
     memory.app = (memory.app + now).saturating_sub(st.app_memory);
     st.app_memory = now;
     let stop = match &st.app {
@@ -459,6 +558,7 @@ fn drop_app(st: &mut TcpState, memory: &mut Memory, stats: &mut Stats) {
     st.streams = [HalfStream::new(), HalfStream::new()];
     if !st.found {
         // No finding: its packets are no evidence of anything.
+        memory.evidence = memory.evidence.saturating_sub(st.evidence_bytes);
         st.evidence = Vec::new();
         st.evidence_bytes = 0;
     }
@@ -499,6 +599,7 @@ impl FlowEngine {
                 scratch: Vec::new(),
                 rule_scratch: Vec::new(),
                 findings: Vec::new(),
+                recent_udp: std::collections::VecDeque::new(),
                 evidence: Vec::new(),
                 now: Timestamp::ZERO,
                 last_expiry: Timestamp::ZERO,
@@ -514,6 +615,11 @@ impl FlowEngine {
         if meta.ts > core.now {
             core.now = meta.ts;
         }
+        let stats = &mut core.stats;
+        if stats.first_ts == Timestamp::ZERO || meta.ts < stats.first_ts {
+            stats.first_ts = meta.ts;
+        }
+        stats.last_ts = stats.last_ts.max(meta.ts);
         match d.transport {
             L4::Tcp(seg) => {
                 core.stats.tcp_segments += 1;
@@ -618,6 +724,11 @@ impl Engine {
         self.flows.drain_evidence()
     }
 
+    /// Whether [`Engine::drain_evidence`] has packets to give.
+    pub fn has_evidence(&self) -> bool {
+        !self.flows.core.evidence.is_empty()
+    }
+
     /// Processes one captured packet.
     pub fn packet(&mut self, pkt: &Packet<'_>) {
         self.packets += 1;
@@ -665,7 +776,10 @@ impl Core {
                     (dst, src)
                 };
                 let state = match r.choose_udp(s.1, dg.payload) {
-                    Some(spec) => UdpState::Active(spec.name, (spec.new)(&self.limits.dissector)),
+                    Some(spec) => {
+                        self.stats.sessions.add(spec.name, 1);
+                        UdpState::Active(spec.name, (spec.new)(&self.limits.dissector))
+                    }
                     None => UdpState::Ignored,
                 };
                 self.stats.udp_flows += 1;
@@ -711,16 +825,32 @@ impl Core {
         }
         if !self.scratch.is_empty() {
             let (client, server) = (flow.client, flow.server);
-            // A datagram carries its credential whole: this packet is the evidence.
+            // A datagram carries its credential whole: this packet is the evidence (and
+            // the request a response completed, among the recent ones).
             let kept: Vec<CapturedPacket> =
                 raw.map(CapturedPacket::from_packet).into_iter().collect();
+            let recent = self.recent_udp.make_contiguous();
             let packets = self
                 .scratch
                 .iter()
-                .map(|c| evidence_of(&kept, &c.frames))
+                .map(|c| {
+                    let mut p = evidence_of(recent, &c.frames);
+                    p.extend(evidence_of(&kept, &c.frames));
+                    p.sort_by_key(|p| p.frame);
+                    p.dedup_by_key(|p| p.frame);
+                    p
+                })
                 .collect();
             self.evidence.extend(kept);
             self.push_findings(client, server, packets);
+        }
+        if let Some(raw) = raw
+            && raw.data.len() <= RECENT_UDP_PACKET
+        {
+            if self.recent_udp.len() >= RECENT_UDP {
+                self.recent_udp.pop_front();
+            }
+            self.recent_udp.push_back(CapturedPacket::from_packet(raw));
         }
     }
 
@@ -730,7 +860,13 @@ impl Core {
         }
         flow.state = UdpState::Ignored;
         let (client, server) = (flow.client, flow.server);
-        self.push_findings(client, server, Vec::new());
+        let recent = self.recent_udp.make_contiguous();
+        let packets = self
+            .scratch
+            .iter()
+            .map(|c| evidence_of(recent, &c.frames))
+            .collect();
+        self.push_findings(client, server, packets);
     }
 
     fn expire(&mut self) {
@@ -821,6 +957,7 @@ impl Core {
                 rule_findings: Vec::new(),
                 dissector_secrets: Vec::new(),
                 dissected: false,
+                rules_want: [false; 2],
             },
         })
     }
@@ -876,10 +1013,18 @@ impl Core {
         let st = &mut flow.state;
         if let Some(raw) = raw
             && (st.found || !matches!(st.app, App::Ignored))
+            && (!self.limits.lean_evidence
+                || (!seg.payload.is_empty()
+                    && (dir == Direction::ToServer || raw.data.len() <= LEAN_SERVER_PACKET)))
             && st.evidence_bytes + raw.data.len() <= self.limits.evidence_per_flow
         {
-            st.evidence_bytes += raw.data.len();
-            st.evidence.push(CapturedPacket::from_packet(raw));
+            if self.memory.evidence + raw.data.len() <= self.limits.max_evidence {
+                self.memory.evidence += raw.data.len();
+                st.evidence_bytes += raw.data.len();
+                st.evidence.push(CapturedPacket::from_packet(raw));
+            } else {
+                self.stats.evidence_capped += 1;
+            }
         }
         if seg.flags.syn {
             st.streams[dir.index()].syn(seg.seq);
@@ -889,7 +1034,10 @@ impl Core {
         }
         let mut reversed = false;
         if st.inspected_further() {
-            if !seg.payload.is_empty() && d.tcp_checksum_ok() == Some(false) {
+            if !seg.payload.is_empty()
+                && !st.streams[dir.index()].passes_over(seg.seq, seg.wire_len)
+                && d.tcp_checksum_ok() == Some(false)
+            {
                 self.stats.bad_tcp_checksums += 1;
             }
             let origin = Origin {
@@ -907,12 +1055,15 @@ impl Core {
                 out: &mut self.scratch,
                 reversed: false,
                 inspected: st.inspected,
+                chosen: None,
             };
             let stats = &mut self.stats.reassembly;
+            let inspected_before = st.inspected;
             let TcpState {
                 streams,
                 app,
                 rules,
+                rules_want,
                 ..
             } = st;
             let [to_server, to_client] = streams;
@@ -936,6 +1087,28 @@ impl Core {
                     deliver(app, rules, &mut env, dir.opposite(), dl)
                 });
             }
+            if env.inspected != inspected_before {
+                *rules_want = rules.as_ref().map_or([false; 2], |r| {
+                    [
+                        !r.direction_done(Direction::ToServer),
+                        !r.direction_done(Direction::ToClient),
+                    ]
+                });
+            }
+            if !env.reversed
+                && let App::Active(dis) = app
+            {
+                // Bytes the dissector only counts (message bodies) are passed over by
+                // reassembly, unless the rules still look at that direction.
+                for (d, stream) in [(dir, &mut *mine), (dir.opposite(), &mut *other)] {
+                    if !rules_want[d.index()] {
+                        let n = dis.skip(d);
+                        if n > 0 {
+                            stream.skip(n);
+                        }
+                    }
+                }
+            }
             let after = mine.pending_bytes() + other.pending_bytes();
             let total = &mut self.memory.buffered;
             *total = (*total + after).saturating_sub(before);
@@ -949,6 +1122,9 @@ impl Core {
             }
             reversed = env.reversed;
             st.inspected = env.inspected;
+            if let Some(name) = env.chosen {
+                self.stats.sessions.add(name, 1);
+            }
             if matches!(st.app, App::Active(_)) {
                 st.dissected = true;
             }
@@ -1048,6 +1224,7 @@ impl Core {
                 out: &mut self.scratch,
                 reversed: false,
                 inspected: st.inspected,
+                chosen: None,
             };
             // Each direction's remaining deliveries, merged by frame.
             let mut lists: [Vec<Flushed>; 2] = [Vec::new(), Vec::new()];
@@ -1097,6 +1274,7 @@ impl Core {
                     match verdict {
                         Verdict::Chosen { spec, reversed } => {
                             let spec = env.registry.spec(spec);
+                            env.chosen = Some(spec.name);
                             start_rules(&mut st.rules, &mut env, Some(spec.name), det, reversed);
                             let mut dis = (spec.new)(env.config);
                             det.replay(&mut *dis, reversed, env.out);
@@ -1115,6 +1293,9 @@ impl Core {
             }
             if env.reversed {
                 std::mem::swap(&mut flow.client, &mut flow.server);
+            }
+            if let Some(name) = env.chosen {
+                self.stats.sessions.add(name, 1);
             }
         }
         // Rule findings the dissector did not already report.
@@ -1139,6 +1320,10 @@ impl Core {
         self.push_findings(client, server, packets);
         drop_app(&mut flow.state, &mut self.memory, &mut self.stats);
         if flow.state.found && !flow.state.evidence.is_empty() {
+            self.memory.evidence = self
+                .memory
+                .evidence
+                .saturating_sub(flow.state.evidence_bytes);
             self.evidence.append(&mut flow.state.evidence);
             flow.state.evidence_bytes = 0;
         }

@@ -218,6 +218,8 @@ pub struct RunResult {
 pub struct Progress {
     pub packets: u64,
     pub bytes: u64,
+    /// Bytes of the source read so far (headers included): how far into a file the run is.
+    pub read: u64,
     pub kernel: Option<KernelStats>,
 }
 
@@ -355,6 +357,7 @@ pub fn run(
                     if let Ok(mut p) = shared.lock() {
                         p.packets = stats.packets;
                         p.bytes = stats.bytes;
+                        p.read = source.bytes_read();
                         p.kernel = source.kernel_stats();
                     }
                 }
@@ -450,9 +453,8 @@ fn run_inline(
         for f in engine.drain_findings() {
             open = open && output.finding(f);
         }
-        let kept: Vec<CapturedPacket> = engine.drain_evidence().collect();
-        if !kept.is_empty() {
-            output.evidence(kept);
+        if engine.has_evidence() {
+            output.evidence(engine.drain_evidence().collect());
         }
         if !open {
             break;
@@ -463,6 +465,7 @@ fn run_inline(
             let progress = Progress {
                 packets: s.packets,
                 bytes: s.bytes,
+                read: source.bytes_read(),
                 kernel: source.kernel_stats(),
             };
             output.tick(&progress);

@@ -5,11 +5,47 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::capture::{CaptureError, FileSource, is_capture_file};
+use crate::capture::{CaptureError, FileSource, PacketSource, is_capture_file};
 use crate::dissect::detect::Registry;
 use crate::engine::{Limits, Stats};
+use crate::finding::Finding;
+use crate::output::progress::Progress;
 use crate::output::{Reporter, Sink};
 use crate::pipeline;
+
+/// The reporter, and the progress bar moved along as the run goes.
+struct ScanOutput<'r, 'a> {
+    reporter: &'r mut Reporter<'a>,
+    progress: Option<&'r Progress>,
+    /// Bytes of the inputs already read.
+    done_before: u64,
+    name: &'r str,
+    /// Standard input: findings go out as they come, flushed every tick.
+    streaming: bool,
+}
+
+impl pipeline::Output for ScanOutput<'_, '_> {
+    fn finding(&mut self, f: Finding) -> bool {
+        match self.progress {
+            // A stream's findings are written at once: the bar steps aside.
+            Some(p) => p.suspend(|| self.reporter.report(f)),
+            None => self.reporter.report(f),
+        }
+    }
+
+    fn tick(&mut self, progress: &pipeline::Progress) {
+        if self.streaming {
+            self.reporter.flush();
+        }
+        if let Some(p) = self.progress {
+            p.update(
+                self.done_before + progress.read,
+                self.reporter.received,
+                self.name,
+            );
+        }
+    }
+}
 
 /// One input to scan.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -115,24 +151,42 @@ pub struct ScanResult {
     pub output_error: Option<io::Error>,
 }
 
+/// Bytes of the input files (for the progress bar; standard input counts nothing).
+pub fn total_bytes(inputs: &[Input]) -> u64 {
+    inputs
+        .iter()
+        .map(|i| match i {
+            Input::File(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
+            Input::Stdin => 0,
+        })
+        .sum()
+}
+
 /// Scans `inputs` one after the other with `threads` workers; flows do not continue from
 /// one input to the next. Repeated credentials are written once over all inputs.
+/// `progress`: a bar to move along (file scans on a terminal).
 pub fn scan(
     inputs: &[Input],
     registry: Arc<Registry>,
     limits: Limits,
     threads: usize,
     sink: &mut dyn Sink,
+    progress: Option<&Progress>,
     mut on_error: impl FnMut(&InputError),
 ) -> ScanResult {
+    let mut on_error = |e: &InputError| match progress {
+        Some(p) => p.suspend(|| on_error(e)),
+        None => on_error(e),
+    };
     let mut result = ScanResult::default();
     let mut reporter = Reporter::new(sink, false, true);
+    let mut done_before = 0;
     for input in inputs {
         let name = input.name();
-        let reader: Box<dyn Read + Send> = match input {
-            Input::Stdin => Box::new(io::stdin()),
+        let opened = match input {
+            Input::Stdin => FileSource::new(io::stdin()),
             Input::File(p) => match File::open(p) {
-                Ok(f) => Box::new(f),
+                Ok(f) => FileSource::open(f),
                 Err(e) => {
                     let err = InputError {
                         input: name,
@@ -151,7 +205,7 @@ pub fn scan(
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| name.clone()),
         });
-        let mut source = match FileSource::new(reader) {
+        let mut source = match opened {
             Ok(s) => s,
             Err(e) => {
                 let err = InputError {
@@ -166,15 +220,32 @@ pub fn scan(
         // A stream on standard input may never end (tcpdump -w -): its findings go out
         // as they come. Files are written in capture order at their end.
         reporter.set_hold(!matches!(input, Input::Stdin));
+        let mut output = ScanOutput {
+            reporter: &mut reporter,
+            progress,
+            done_before,
+
+            name: &name,
+            streaming: matches!(input, Input::Stdin),
+        };
         let run = pipeline::run(
             &mut source,
             threads,
             registry.clone(),
             limits,
             source_name,
-            &mut reporter,
+            &mut output,
         );
-        reporter.end_of_input();
+        done_before += PacketSource::bytes_read(&source);
+        match progress {
+            Some(p) => {
+                p.update(done_before, reporter.received, &name);
+                p.suspend(|| reporter.end_of_input());
+            }
+            None => {
+                reporter.end_of_input();
+            }
+        }
         result.stats.add(&run.stats);
         if let Some(e) = run.error {
             let err = InputError {
@@ -192,7 +263,10 @@ pub fn scan(
             break;
         }
     }
-    reporter.flush();
+    match progress {
+        Some(p) => p.suspend(|| reporter.finish()),
+        None => reporter.finish(),
+    }
     result.stats.findings = reporter.written;
     result.stats.repeats = reporter.repeats;
     result.output_error = reporter.error.take();

@@ -80,7 +80,24 @@ impl FileSource {
                 offset: 0,
                 what: format!("bad file header: {e}"),
             })?;
-        Ok(FileSource {
+        Ok(FileSource::with_reader(reader, ng))
+    }
+
+    /// Opens a capture file: memory-mapped when it is a regular file (unless the
+    /// environment variable `PLAINSIGHT_NO_MMAP` is set), read as a stream otherwise.
+    pub fn open(file: std::fs::File) -> Result<FileSource, CaptureError> {
+        if std::env::var_os("PLAINSIGHT_NO_MMAP").is_none()
+            && let Ok(copy) = file.try_clone()
+            && let Some(mapped) = super::mapped::MappedReader::open(copy)
+        {
+            let ng = mapped.data().starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]);
+            return Ok(FileSource::with_reader(Box::new(mapped), ng));
+        }
+        FileSource::new(file)
+    }
+
+    pub(crate) fn with_reader(reader: Box<dyn PcapReaderIterator + Send>, ng: bool) -> FileSource {
+        FileSource {
             reader,
             pending_consume: 0,
             frame: 0,
@@ -92,7 +109,7 @@ impl FileSource {
             capacity: BUFFER_SIZE,
             consumed: 0,
             unknown_interface: 0,
-        })
+        }
     }
 
     fn consume(&mut self, n: usize) {

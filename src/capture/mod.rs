@@ -3,6 +3,8 @@
 
 mod file;
 pub mod live;
+#[allow(unsafe_code)]
+mod mapped;
 pub mod writer;
 
 pub use file::{FileSource, is_capture_file};

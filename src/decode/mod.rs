@@ -7,6 +7,7 @@
 use std::net::IpAddr;
 
 pub mod defrag;
+mod fast;
 
 use etherparse::{
     EtherType, IpNumber, Ipv6ExtensionsSlice, LaxNetSlice, LaxSlicedPacket, TcpSlice,
@@ -323,6 +324,14 @@ impl From<Skip> for Stop<'_> {
 /// Decodes one frame down to TCP or UDP without keeping state: tunnels are opened
 /// (`depth` counts those already opened), fragments are handed back.
 fn decode_frame<'a>(packet: &Packet<'a>, depth: u8) -> Result<Decoded<'a>, Stop<'a>> {
+    match fast::decode(packet) {
+        Some(d) => Ok(d),
+        None => decode_frame_general(packet, depth),
+    }
+}
+
+/// [`decode_frame`] for any packet, through `etherparse`.
+fn decode_frame_general<'a>(packet: &Packet<'a>, depth: u8) -> Result<Decoded<'a>, Stop<'a>> {
     let sliced = slice_link(packet)?;
     let (src, dst, ip_payload) = match &sliced.net {
         Some(LaxNetSlice::Ipv4(v4)) => {

@@ -1809,6 +1809,32 @@ impl Dissector for Http {
         self.client.overlong + self.server.overlong
     }
 
+    fn skip(&mut self, dir: Direction) -> u64 {
+        if self.done {
+            return 0;
+        }
+        // Inside a body that is not a login form, all but its last byte is only counted
+        // (the last one ends the message as usual).
+        let Phase::Body(body) = &mut self.side(dir).phase else {
+            return 0;
+        };
+        if body.form.is_some() {
+            return 0;
+        }
+        match &mut body.framing {
+            Framing::Length(n) if *n > 1 => std::mem::replace(n, 1) - 1,
+            Framing::Chunked(c) => match c.state {
+                ChunkState::Data(n) if n > 1 => {
+                    c.state = ChunkState::Data(1);
+                    n - 1
+                }
+                _ => 0,
+            },
+            Framing::UntilClose => u64::MAX / 4,
+            _ => 0,
+        }
+    }
+
     fn buffered(&self) -> usize {
         let pending: usize = self
             .pending
@@ -1879,6 +1905,67 @@ mod tests {
             .iter()
             .find(|(n, _)| *n == k)
             .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn bodies_are_handed_over_to_be_skipped_but_forms_are_not() {
+        let mut d = Http::new(&config());
+        let mut out = Vec::new();
+        let req = format!(
+            "GET /a HTTP/1.1\r\nHost: h\r\nAuthorization: Basic {}\r\n\r\n",
+            b64(b"bob:pw1")
+        );
+        feed_all(&mut d, &[(C, req.as_bytes())], &mut out);
+        assert_eq!(d.skip(C), 0);
+        feed_all(
+            &mut d,
+            &[(S, b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\nabc")],
+            &mut out,
+        );
+        // 4997 body bytes are left: all but the last are handed over.
+        assert_eq!(d.skip(S), 4996);
+        assert_eq!(d.skip(S), 0);
+        // A chunked body: the data of each chunk, not its framing.
+        let req2 = format!(
+            "GET /b HTTP/1.1\r\nHost: h\r\nAuthorization: Basic {}\r\n\r\n",
+            b64(b"bob:pw2")
+        );
+        feed_all(
+            &mut d,
+            &[
+                (S, b"z"),
+                (C, req2.as_bytes()),
+                (
+                    S,
+                    b"HTTP/1.1 401 No\r\nTransfer-Encoding: chunked\r\n\r\n400\r\nxy",
+                ),
+            ],
+            &mut out,
+        );
+        assert_eq!(d.skip(S), 0x400 - 3);
+        feed_all(&mut d, &[(S, b"w\r\n0\r\n\r\n")], &mut out);
+        // A login form is read whole.
+        let form = b"POST /login HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 36\r\n\r\nuser=carol";
+        feed_all(&mut d, &[(C, form)], &mut out);
+        assert_eq!(d.skip(C), 0);
+        feed_all(
+            &mut d,
+            &[
+                (C, b"&password=pw3&x=1234567890"),
+                (S, b"HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n"),
+            ],
+            &mut out,
+        );
+        d.close(&mut out);
+        let got: Vec<(&[u8], Outcome)> = out.iter().map(|c| (secret(c), c.outcome)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (&b"pw1"[..], Outcome::Success),
+                (&b"pw2"[..], Outcome::Failure),
+                (&b"pw3"[..], Outcome::Success)
+            ]
+        );
     }
 
     #[test]

@@ -174,10 +174,11 @@ impl Reader {
                 }
                 continue;
             }
-            if self.buf.last() == Some(&b'\r') {
+            // The line's own CR (not the last byte of a literal before it).
+            if self.buf.len() > self.text_start && self.buf.last() == Some(&b'\r') {
                 self.buf.pop();
             }
-            let text = &self.buf[self.text_start..];
+            let text = self.buf.get(self.text_start..).unwrap_or_default();
             if let Some((at, n)) = literal_announced(text) {
                 let end = self.text_start + at;
                 self.parts.push(Part::Text(self.text_start, end));
@@ -530,6 +531,20 @@ mod tests {
 
     fn secret(c: &Credential) -> &[u8] {
         c.secret.as_deref().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_literal_ending_in_cr_before_a_bare_line_feed() {
+        // Found by fuzzing: the literal's last byte (a CR) was taken for the line's own.
+        let out = run(&[
+            (C, b"a1 LOGIN bob {3}\r\n"),
+            (S, b"+ go\r\n"),
+            (C, b"pw\r\n"),
+            (S, b"a1 OK in\r\n"),
+        ]);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(secret(&out[0]), b"pw\r");
+        assert_eq!(out[0].outcome, Outcome::Success);
     }
 
     #[test]

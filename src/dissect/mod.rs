@@ -7,18 +7,34 @@
 
 pub mod ber;
 pub mod detect;
+pub mod framing;
 pub mod ftp;
 pub mod http;
 pub mod imap;
+pub mod irc;
+pub mod kerberos;
 pub mod keystrokes;
 pub mod ldap;
 pub mod lines;
+pub mod mqtt;
+pub mod mysql;
+pub mod nntp;
 pub mod ntlmssp;
 pub mod pop3;
+pub mod postgresql;
+pub mod prefixed;
+pub mod radius;
+pub mod redis;
+pub mod rlogin;
 pub mod sasl;
+pub mod sip;
+pub mod smb;
 pub mod smtp;
 pub mod snmp;
+pub mod socks;
+pub mod tds;
 pub mod telnet;
+pub mod vnc;
 
 use crate::finding::Credential;
 use crate::flow::Direction;
@@ -58,6 +74,16 @@ pub trait Dissector: Send {
     /// Bytes the dissector holds (partial lines, prompts, pending exchanges), so the
     /// engine can bound memory over all flows.
     fn buffered(&self) -> usize;
+
+    /// How many of the next bytes of `dir` the dissector would only count (the inside of
+    /// a message body it does not read). Returning `n` hands them over: the dissector
+    /// counts them as read at once, and the engine passes them over without copying or
+    /// delivering them (a hole among them is then no gap). The byte after them is
+    /// delivered as usual.
+    fn skip(&mut self, dir: Direction) -> u64 {
+        let _ = dir;
+        0
+    }
 }
 
 /// A probe's opinion of the first bytes of a flow.
@@ -149,7 +175,7 @@ impl std::fmt::Debug for DatagramSpec {
 
 /// Every built-in UDP protocol, in the order probes are tried.
 pub fn builtin_udp() -> Vec<DatagramSpec> {
-    vec![snmp::SPEC]
+    vec![snmp::SPEC, kerberos::UDP_SPEC, radius::SPEC, sip::UDP_SPEC]
 }
 
 /// Every built-in TCP protocol, in the order probes are tried.
@@ -162,6 +188,19 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
         telnet::SPEC,
         ldap::SPEC,
         http::SPEC,
+        redis::SPEC,
+        postgresql::SPEC,
+        mysql::SPEC,
+        tds::SPEC,
+        sip::SPEC,
+        smb::SPEC,
+        kerberos::SPEC,
+        mqtt::SPEC,
+        irc::SPEC,
+        nntp::SPEC,
+        socks::SPEC,
+        rlogin::SPEC,
+        vnc::SPEC,
     ]
 }
 
@@ -289,6 +328,111 @@ mod split_tests {
                 (S, b"Password: "),
                 (C, b"toor\r\n"),
                 (S, b"\r\nLast login: today\r\n# "),
+            ],
+        );
+    }
+
+    #[test]
+    fn mqtt_any_split() {
+        use mqtt::build::{ConnectSpec, auth, connack, connect, prop_bytes};
+        let c = connect(&ConnectSpec {
+            level: 5,
+            client_id: b"split",
+            username: Some(b"u"),
+            password: Some(b"p\xffw"),
+            will: Some((b"t", b"w")),
+            properties: vec![prop_bytes(0x15, b"PLAIN"), prop_bytes(0x16, b"\0a\0b")],
+        });
+        check(
+            &mqtt::SPEC,
+            &[
+                (C, &c),
+                (S, &auth(0x18, &[prop_bytes(0x15, b"PLAIN")])),
+                (S, &connack(5, 0x86, &[prop_bytes(0x1f, b"no")])),
+            ],
+        );
+    }
+
+    #[test]
+    fn irc_any_split() {
+        check(
+            &irc::SPEC,
+            &[
+                (C, b"CAP LS\r\nPASS pw\r\nNICK tim\r\nUSER t 0 * :T\r\n"),
+                (S, b":srv 001 tim :Welcome\r\n"),
+                (C, b"OPER tim bad\r\nPRIVMSG NickServ :IDENTIFY ns-pw\r\n"),
+                (
+                    S,
+                    b":srv 491 tim :No\r\n:NickServ!s@h NOTICE tim :Password accepted\r\n",
+                ),
+                (C, b"JOIN #a key\r\n"),
+                (S, b":srv 475 tim #a :bad key\r\n"),
+            ],
+        );
+    }
+
+    #[test]
+    fn nntp_any_split() {
+        check(
+            &nntp::SPEC,
+            &[
+                (S, b"200 news ready\r\n"),
+                (C, b"AUTHINFO USER u\r\n"),
+                (S, b"381 more\r\n"),
+                (C, b"AUTHINFO PASS p w\r\n"),
+                (S, b"481 no\r\n"),
+                (C, b"AUTHINFO SASL PLAIN\r\n"),
+                (S, b"383 =\r\n"),
+                (C, b"AHRpbQB0YW5zdGFhZg==\r\n"),
+                (S, b"281 ok\r\n"),
+            ],
+        );
+    }
+
+    #[test]
+    fn socks_any_split() {
+        check(
+            &socks::SPEC,
+            &[
+                (C, b"\x05\x02\x00\x02"),
+                (S, b"\x05\x02"),
+                (C, b"\x01\x03bob\x05alice"),
+                (S, b"\x01\x00"),
+                (C, b"\x05\x01\x00\x03\x0bexample.org\x00\x50"),
+                (S, b"\x05\x00\x00\x01\x00\x00\x00\x00\x00\x00"),
+            ],
+        );
+    }
+
+    #[test]
+    fn rlogin_any_split() {
+        check(
+            &rlogin::SPEC,
+            &[
+                (C, b"\0alice\0root\0xterm/38400\0"),
+                (S, b"\0\x80Password: "),
+                (C, b"\xff\xffss\0\x18\0\x50\0\0\0\0wrong\r"),
+                (S, b"\r\nLogin incorrect\r\nlogin: "),
+                (C, b"root\r"),
+                (S, b"root\r\nPassword: "),
+                (C, b"r00x\x7ft\r"),
+                (S, b"\r\nLast login: today\r\n# "),
+            ],
+        );
+    }
+
+    #[test]
+    fn vnc_any_split() {
+        check(
+            &vnc::SPEC,
+            &[
+                (S, b"RFB 003.008\n"),
+                (C, b"RFB 003.008\n"),
+                (S, b"\x02\x02\x13"),
+                (C, b"\x02"),
+                (S, b"0123456789abcdef"),
+                (C, b"fedcba9876543210"),
+                (S, b"\0\0\0\x01\0\0\0\x06failed"),
             ],
         );
     }

@@ -39,11 +39,28 @@ pub enum Transport {
 }
 
 /// The 4-tuple (plus transport), the same for both directions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FlowKey {
     transport: Transport,
     lo: (IpAddr, u16),
     hi: (IpAddr, u16),
+}
+
+/// Hashed as two words (addresses folded into one, ports and transport into the other):
+/// the flow table looks a key up for every packet.
+impl std::hash::Hash for FlowKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        fn bits(ip: IpAddr) -> u128 {
+            match ip {
+                IpAddr::V4(a) => u128::from(u32::from(a)),
+                IpAddr::V6(a) => u128::from(a),
+            }
+        }
+        state.write_u128(bits(self.lo.0) ^ bits(self.hi.0).rotate_left(64));
+        state.write_u64(
+            (u64::from(self.lo.1) << 32) | (u64::from(self.hi.1) << 8) | self.transport as u64,
+        );
+    }
 }
 
 impl FlowKey {
@@ -113,9 +130,10 @@ pub struct FlowId(u32);
 
 const NIL: u32 = u32::MAX;
 
-#[derive(Debug)]
-struct Slot<T> {
-    flow: Option<Flow<T>>,
+/// A flow's neighbours in the activity order, kept apart from the (large) flows so the
+/// list updates touch little memory.
+#[derive(Clone, Copy, Debug)]
+struct Links {
     prev: u32,
     next: u32,
 }
@@ -124,7 +142,8 @@ struct Slot<T> {
 #[derive(Debug)]
 pub struct FlowTable<T> {
     map: HashMap<FlowKey, u32, foldhash::fast::RandomState>,
-    slots: Vec<Slot<T>>,
+    slots: Vec<Option<Flow<T>>>,
+    links: Vec<Links>,
     free: Vec<u32>,
     /// Most recently active.
     head: u32,
@@ -139,6 +158,7 @@ impl<T> FlowTable<T> {
         FlowTable {
             map: HashMap::default(),
             slots: Vec::new(),
+            links: Vec::new(),
             free: Vec::new(),
             head: NIL,
             tail: NIL,
@@ -163,59 +183,55 @@ impl<T> FlowTable<T> {
     }
 
     pub fn get(&self, id: FlowId) -> Option<&Flow<T>> {
-        self.slots.get(id.0 as usize)?.flow.as_ref()
+        self.slots.get(id.0 as usize)?.as_ref()
     }
 
     pub fn get_mut(&mut self, id: FlowId) -> Option<&mut Flow<T>> {
-        self.slots.get_mut(id.0 as usize)?.flow.as_mut()
+        self.slots.get_mut(id.0 as usize)?.as_mut()
     }
 
     fn unlink(&mut self, i: u32) {
-        let (prev, next) = {
-            let s = &self.slots[i as usize];
-            (s.prev, s.next)
-        };
+        let Links { prev, next } = self.links[i as usize];
         if prev != NIL {
-            self.slots[prev as usize].next = next;
+            self.links[prev as usize].next = next;
         } else {
             self.head = next;
         }
         if next != NIL {
-            self.slots[next as usize].prev = prev;
+            self.links[next as usize].prev = prev;
         } else {
             self.tail = prev;
         }
-        let s = &mut self.slots[i as usize];
-        s.prev = NIL;
-        s.next = NIL;
+        self.links[i as usize] = Links {
+            prev: NIL,
+            next: NIL,
+        };
     }
 
     fn link_front(&mut self, i: u32) {
         let old = self.head;
-        {
-            let s = &mut self.slots[i as usize];
-            s.prev = NIL;
-            s.next = old;
-        }
+        self.links[i as usize] = Links {
+            prev: NIL,
+            next: old,
+        };
         if old != NIL {
-            self.slots[old as usize].prev = i;
+            self.links[old as usize].prev = i;
         } else {
             self.tail = i;
         }
         self.head = i;
     }
 
-    /// Marks a flow as the most recently active.
+    /// Marks a flow as active at `now`. The activity order has a resolution of one
+    /// second: a flow already moved to the front during this second of capture time stays
+    /// where it is (most packets of a busy flow then cost no list update).
     pub fn touch(&mut self, id: FlowId, now: Timestamp) {
-        if let Some(f) = self
-            .slots
-            .get_mut(id.0 as usize)
-            .and_then(|s| s.flow.as_mut())
-        {
+        if let Some(f) = self.slots.get_mut(id.0 as usize).and_then(Option::as_mut) {
+            let moved = now.secs > f.last_seen.secs;
             if now > f.last_seen {
                 f.last_seen = now;
             }
-            if self.head != id.0 {
+            if moved && self.head != id.0 {
                 self.unlink(id.0);
                 self.link_front(id.0);
             }
@@ -228,12 +244,12 @@ impl<T> FlowTable<T> {
         let key = flow.key;
         let i = match self.free.pop() {
             Some(i) => {
-                self.slots[i as usize].flow = Some(flow);
+                self.slots[i as usize] = Some(flow);
                 i
             }
             None => {
-                self.slots.push(Slot {
-                    flow: Some(flow),
+                self.slots.push(Some(flow));
+                self.links.push(Links {
                     prev: NIL,
                     next: NIL,
                 });
@@ -246,7 +262,7 @@ impl<T> FlowTable<T> {
     }
 
     pub fn remove(&mut self, id: FlowId) -> Option<Flow<T>> {
-        let flow = self.slots.get_mut(id.0 as usize)?.flow.take()?;
+        let flow = self.slots.get_mut(id.0 as usize)?.take()?;
         self.unlink(id.0);
         self.map.remove(&flow.key);
         self.free.push(id.0);
@@ -258,7 +274,7 @@ impl<T> FlowTable<T> {
         if self.tail == NIL {
             return None;
         }
-        let f = self.slots[self.tail as usize].flow.as_ref()?;
+        let f = self.slots[self.tail as usize].as_ref()?;
         Some((FlowId(self.tail), f))
     }
 

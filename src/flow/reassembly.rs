@@ -97,6 +97,9 @@ pub struct HalfStream {
     delivered: u64,
     /// The last bytes delivered (up to [`RECENT`]), ending at `offset`.
     recent: Vec<u8>,
+    /// Stream offset up to which bytes are passed over, not delivered (the consumer said
+    /// it does not need them).
+    skip_until: u64,
 }
 
 /// Signed distance from `from` to `to` in sequence space.
@@ -136,6 +139,31 @@ impl HalfStream {
     /// Whether any byte or SYN was seen in this direction.
     pub fn started(&self) -> bool {
         self.next_seq.is_some()
+    }
+
+    /// The consumer does not need the next `n` bytes: they are passed over unseen, and a
+    /// hole among them is no gap (the segment after it is in order).
+    pub fn skip(&mut self, n: u64) {
+        self.skip_until = self.skip_until.max(self.offset.saturating_add(n));
+    }
+
+    /// Whether a segment's bytes all lie among those to pass over (they will not be read).
+    pub fn passes_over(&self, seq: u32, len: u32) -> bool {
+        let Some(next) = self.next_seq else {
+            return false;
+        };
+        let start = self.offset as i64 + seq_delta(seq, next);
+        start >= self.offset as i64 && start + i64::from(len) <= self.skip_until as i64
+    }
+
+    /// Moves the next expected byte forward over a hole that lies within the bytes to
+    /// pass over; whether the stream is now at `start`.
+    fn pass_over_hole(&mut self, start: u64) -> bool {
+        if start > self.offset && start <= self.skip_until {
+            self.recent.clear();
+            self.advance(start - self.offset);
+        }
+        start <= self.offset
     }
 
     /// A SYN from this side: the stream starts after it. A SYN with a new ISN before any
@@ -198,14 +226,22 @@ impl HalfStream {
         if end <= self.offset as i64 {
             return;
         }
+        if start >= 0 && start as u64 > self.offset {
+            self.pass_over_hole(start as u64);
+        }
         if start <= self.offset as i64 {
             let skip = (self.offset as i64 - start) as u64;
             self.deliver(payload, wire_len, skip, origin, stats, out);
             self.drain(stats, out);
         } else {
             self.buffer(start as u64, payload, wire_len, origin, stats);
-            if self.pending_bytes() > cap {
+            // Over the cap: give up on holes, first to last, until the bytes fit.
+            while self.pending_bytes() > cap {
+                let before = self.pending_bytes();
                 self.skip_first_hole(stats, out);
+                if self.pending_bytes() >= before {
+                    break;
+                }
             }
         }
     }
@@ -236,6 +272,17 @@ impl HalfStream {
         stats: &mut ReassemblyStats,
         out: &mut impl FnMut(Delivery<'_>),
     ) {
+        let mut skip = skip;
+        if self.skip_until > self.offset {
+            // Bytes the consumer does not need: passed over.
+            let pass = (self.skip_until - self.offset).min(wire_len - skip);
+            self.recent.clear();
+            self.advance(pass);
+            skip += pass;
+            if skip >= wire_len {
+                return;
+            }
+        }
         let captured = payload.len() as u64;
         if skip < captured {
             let data = &payload[skip as usize..];
@@ -287,11 +334,12 @@ impl HalfStream {
                 return;
             };
             let start = *entry.key();
-            if start > self.offset {
+            if start > self.offset && start > self.skip_until {
                 return;
             }
             let p = entry.remove();
             buf.bytes -= p.data.len();
+            self.pass_over_hole(start);
             let end = start + p.wire_len;
             if end <= self.offset {
                 continue;
@@ -511,6 +559,37 @@ mod tests {
     }
 
     #[test]
+    fn skipped_bytes_are_passed_over_and_their_holes_are_no_gaps() {
+        let mut h = H::new(0);
+        h.seg(1, b"HEAD|", 1);
+        // The consumer does not need the next 12 bytes ("body-of-12b|" would be them).
+        h.s.skip(12);
+        h.seg(6, b"body", 2);
+        // bytes 10..14 never arrive (a hole inside the skipped bytes)...
+        h.seg(14, b"-12bNEXT", 3);
+        h.seg(22, b"!", 4);
+        assert_eq!(h.bytes(), b"HEAD|NEXT!");
+        assert!(h.evs.iter().all(|e| !matches!(e, Ev::G(_))), "{:?}", h.evs);
+        assert_eq!(h.evs[1], Ev::D(b"NEXT".to_vec(), 3));
+        assert_eq!(h.st.gaps, 0);
+        // Skipping works for data that waited out of order too, and a hole past the
+        // skipped bytes is still a gap.
+        let mut h = H::new(0);
+        h.seg(1, b"ab", 1);
+        h.s.skip(4);
+        h.seg(9, b"XY", 2); // after the skipped bytes and a hole: buffered
+        h.seg(5, b"ef", 3); // inside the skipped bytes, beyond a hole
+        assert_eq!(h.bytes(), b"ab");
+        h.seg(7, b"gh", 4); // the skipped bytes end after 'f': "gh" is data
+        assert_eq!(h.bytes(), b"abghXY");
+        h.seg(11, b"Z", 5);
+        h.seg(13, b"W", 6);
+        h.flush();
+        assert_eq!(h.bytes(), b"abghXYZW");
+        assert_eq!(h.evs.iter().filter(|e| matches!(e, Ev::G(1))).count(), 1);
+    }
+
+    #[test]
     fn in_order() {
         let mut h = H::new(1000);
         h.seg(1001, b"USER a\r\n", 1);
@@ -686,6 +765,38 @@ mod tests {
         );
         assert_eq!(evs[0], Ev::G(100));
         assert_eq!(s.pending_bytes(), 0);
+    }
+
+    #[test]
+    fn buffer_cap_holds_with_many_holes() {
+        // Found by fuzzing: one skipped hole was not always enough to get under the cap.
+        let mut h = H::new(0);
+        let cap = 100;
+        let mut st = ReassemblyStats::default();
+        let mut events = 0;
+        // Five segments of 20 bytes, a hole before each: they fill the cap exactly. Then
+        // one of 90 bytes further on: several holes must go.
+        for k in 0..6u32 {
+            let len = if k < 5 { 20 } else { 90 };
+            h.s.segment(
+                sg(
+                    1 + 10 + k * 30,
+                    &vec![b'a' + k as u8; len],
+                    len as u32,
+                    false,
+                    u64::from(k),
+                ),
+                cap,
+                &mut st,
+                &mut |_| events += 1,
+            );
+            assert!(
+                h.s.pending_bytes() <= cap,
+                "{} after {k}",
+                h.s.pending_bytes()
+            );
+        }
+        assert!(events > 0);
     }
 
     #[test]

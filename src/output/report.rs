@@ -13,6 +13,10 @@ const MAX_HELD: usize = 1 << 16;
 /// Repeatable credentials remembered before the memory is reset.
 const MAX_REMEMBERED: usize = 1 << 20;
 
+/// Bytes of kept packets (the explain view) held before an input's findings are written
+/// early.
+const MAX_HELD_PACKET_BYTES: usize = 64 << 20;
+
 /// Writes findings to a sink, once per repeatable credential: a credential the client
 /// presents over and over (HTTP Basic on every request, an SNMP community on every query,
 /// over any number of connections) is reported once per (protocol, mechanism, client
@@ -38,6 +42,10 @@ pub struct Reporter<'a> {
     held: HashMap<u64, [Option<Finding>; 3], foldhash::fast::RandomState>,
     /// Files: the other findings of the input so far.
     pending: Vec<Finding>,
+    /// Bytes of the packets attached to held findings.
+    held_packet_bytes: usize,
+    /// Findings received that are not known repeats (for progress: held ones count).
+    pub received: u64,
     pub written: u64,
     pub repeats: u64,
     pub error: Option<io::Error>,
@@ -49,6 +57,26 @@ fn order_key(f: &Finding) -> (crate::timestamp::Timestamp, u64) {
         f.credential.timestamp,
         f.credential.frames.first().copied().unwrap_or(0),
     )
+}
+
+fn packet_bytes(f: &Finding) -> usize {
+    f.packets.iter().map(|p| p.data.len()).sum()
+}
+
+/// Orders findings that share a time and first frame by what they say, so the output
+/// does not depend on the order they arrived in (threads) or were held in (hash maps).
+fn tie_break(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    let key = |f: &Finding| {
+        let c = &f.credential;
+        (
+            c.frames.clone(),
+            (f.client.ip, f.client.port, f.server.ip, f.server.port),
+            (c.protocol.clone(), c.mechanism.clone()),
+            (c.username.clone(), c.secret.clone()),
+            outcome_index(c.outcome),
+        )
+    };
+    key(a).cmp(&key(b))
 }
 
 fn outcome_index(o: Outcome) -> usize {
@@ -68,6 +96,8 @@ impl<'a> Reporter<'a> {
             hold,
             held: HashMap::default(),
             pending: Vec::new(),
+            held_packet_bytes: 0,
+            received: 0,
             written: 0,
             repeats: 0,
             error: None,
@@ -91,12 +121,15 @@ impl<'a> Reporter<'a> {
         }
         let c = &f.credential;
         if !c.repeats {
+            self.received += 1;
             if self.hold {
                 // Files: every finding waits for the end of the input, to come out in
                 // capture order whatever the threads did.
-                if self.pending.len() >= MAX_HELD {
+                if self.pending.len() >= MAX_HELD || self.held_packet_bytes > MAX_HELD_PACKET_BYTES
+                {
                     self.end_of_input();
                 }
+                self.held_packet_bytes += packet_bytes(&f);
                 self.pending.push(f);
                 return self.error.is_none();
             }
@@ -112,17 +145,28 @@ impl<'a> Reporter<'a> {
         ));
         let slot = outcome_index(c.outcome);
         if self.hold {
-            if !self.held.contains_key(&key) && self.held.len() >= MAX_HELD {
+            if (!self.held.contains_key(&key) && self.held.len() >= MAX_HELD)
+                || self.held_packet_bytes > MAX_HELD_PACKET_BYTES
+            {
                 // Bounded memory beats a deterministic choice here.
                 self.end_of_input();
             }
             let kept = self.held.entry(key).or_default();
             if kept[slot].is_some() {
                 self.repeats += 1;
+            } else {
+                self.received += 1;
             }
             match &kept[slot] {
                 Some(k) if order_key(k) <= order_key(&f) => {}
-                _ => kept[slot] = Some(f),
+                _ => {
+                    if let Some(old) = &kept[slot] {
+                        self.held_packet_bytes =
+                            self.held_packet_bytes.saturating_sub(packet_bytes(old));
+                    }
+                    self.held_packet_bytes += packet_bytes(&f);
+                    kept[slot] = Some(f);
+                }
             }
             return true;
         }
@@ -136,11 +180,13 @@ impl<'a> Reporter<'a> {
             return true;
         }
         *mask |= 1 << slot;
+        self.received += 1;
         self.write(&f)
     }
 
     /// The end of an input: held repeatable findings are written, earliest first.
     pub fn end_of_input(&mut self) -> bool {
+        self.held_packet_bytes = 0;
         let mut out: Vec<Finding> = std::mem::take(&mut self.pending);
         for (_, kept) in self.held.drain() {
             let [success, failure, unknown] = kept;
@@ -157,13 +203,21 @@ impl<'a> Reporter<'a> {
             self.repeats += (total - keep.len()) as u64;
             out.extend(keep);
         }
-        out.sort_by_key(order_key);
+        out.sort_by(|a, b| {
+            order_key(a)
+                .cmp(&order_key(b))
+                .then_with(|| tie_break(a, b))
+        });
         for f in &out {
             if !self.write(f) {
                 return false;
             }
         }
-        true
+        // The explain view renders what it holds (a batch of findings can share packets).
+        if !out.is_empty() {
+            self.flush();
+        }
+        self.error.is_none()
     }
 
     fn write(&mut self, f: &Finding) -> bool {
@@ -192,6 +246,16 @@ impl<'a> Reporter<'a> {
     pub fn flush(&mut self) {
         if self.error.is_none()
             && let Err(e) = self.sink.flush()
+        {
+            self.error = Some(e);
+        }
+    }
+
+    /// The end of the scan or capture: what later stages hold (`--dedup`) is written.
+    pub fn finish(&mut self) {
+        self.end_of_input();
+        if self.error.is_none()
+            && let Err(e) = self.sink.finish()
         {
             self.error = Some(e);
         }

@@ -262,6 +262,7 @@ pub fn parse_file(
         }
         let pattern = d.pattern.get_ref();
         let regex = RegexBuilder::new(pattern)
+            .unicode(false)
             .size_limit(REGEX_SIZE_LIMIT)
             .build()
             .map_err(|e| {
@@ -448,6 +449,7 @@ impl RuleSet {
         let udp_index = pick(RuleTransport::Udp);
         let build = |index: &[usize]| {
             RegexSetBuilder::new(index.iter().map(|&i| detectors[i].pattern.as_str()))
+                .unicode(false)
                 .size_limit(REGEX_SIZE_LIMIT * 4)
                 .build()
                 .map_err(|e| RuleError {

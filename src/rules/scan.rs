@@ -99,6 +99,11 @@ impl StreamRules {
         self.sides.iter().all(|s| s.done)
     }
 
+    /// Whether one direction is past its window (or has no detector).
+    pub fn direction_done(&self, dir: Direction) -> bool {
+        self.sides[dir.index()].done
+    }
+
     /// Bytes held.
     pub fn buffered(&self) -> usize {
         self.sides

@@ -27,8 +27,14 @@ pub fn run(args: &[&str]) -> Output {
 
 /// Scans `paths` with `--format jsonl --reveal` and returns the findings and exit code.
 pub fn scan(paths: &[&Path]) -> (Vec<Value>, i32, String) {
+    scan_with(&[], paths)
+}
+
+/// [`scan`] with more options.
+pub fn scan_with(options: &[&str], paths: &[&Path]) -> (Vec<Value>, i32, String) {
     let mut cmd = Command::new(bin());
     cmd.args(["scan", "--format", "jsonl", "--reveal"]);
+    cmd.args(options);
     cmd.args(paths);
     let out = cmd.output().expect("run plainsight");
     let stdout = String::from_utf8(out.stdout).expect("utf-8 output");

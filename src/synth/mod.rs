@@ -516,3 +516,5 @@ pub fn fragment_ipv6(ip: &[u8], chunk: usize, id: u32, extension_headers: bool) 
     }
     out
 }
+
+pub mod mixed;

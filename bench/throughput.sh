@@ -1,0 +1,156 @@
+#!/bin/sh
+# Throughput benchmark (see BENCHMARKS.md). Generates the mixed capture with the project's
+# own generator (deterministic: same size and seed, same bytes; ground truth beside it),
+# then runs, ROUNDS times each and in turns, on the same file with a warm page cache:
+#   - the libpcap floor (bench/floor.c: pcap_next_ex and header parsing, nothing else),
+#   - plainsight with 1 and 2 threads (every dissector and the shipped rules on),
+#   - plainsight with 100 extra rules (the cost of rules),
+#   - dsniff -n -p and tshark -q -z credentials when they are installed,
+# and prints one Markdown table of medians: MB/s, packets/s, peak RSS, recall.
+# With SCALING=1 it adds plainsight's 100 MB / 1 GB / 10 GB rows (one round each; the
+# 10 GB capture is generated into DIR and deleted afterwards).
+#
+# Usage: bench/throughput.sh [BYTES [ROUNDS]]     (default 1000000000 5)
+# Env:   DIR=/tmp/plainsight-bench  SEED=1  SCALING=0  PEERS=1
+# Needs: a Rust toolchain, python3, /usr/bin/time (Debian package "time"); cc and
+#        libpcap-dev for the floor; dsniff and tshark for the peers.
+set -eu
+cd "$(dirname "$0")/.."
+BYTES=${1:-1000000000}
+ROUNDS=${2:-5}
+DIR=${DIR:-/tmp/plainsight-bench}
+SEED=${SEED:-1}
+SCALING=${SCALING:-0}
+PEERS=${PEERS:-1}
+mkdir -p "$DIR"
+cargo build --release --quiet --example gen
+cargo build --release --quiet
+BIN=./target/release/plainsight
+GEN=./target/release/examples/gen
+
+capture() { # size -> path of a capture of that size (generated once)
+    f="$DIR/mixed-$1-s$SEED.pcap"
+    if [ ! -s "$f" ] || [ ! -s "$f.truth" ]; then
+        $GEN mixed "$1" --seed "$SEED" --truth "$f.truth" >"$f" 2>"$f.gen"
+    fi
+    echo "$f"
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# run NAME ROUNDS CMD...: times CMD (stdout to $DIR/NAME.out), keeps per-round seconds and RSS.
+run() {
+    name=$1
+    n=$2
+    shift 2
+    : >"$DIR/$name.secs"
+    : >"$DIR/$name.rss"
+    i=0
+    while [ "$i" -lt "$n" ]; do
+        /usr/bin/time -f "%e %M" -o "$DIR/$name.time" "$@" >"$DIR/$name.out" 2>"$DIR/$name.err" || true
+        read -r secs rss <"$DIR/$name.time"
+        echo "$secs" >>"$DIR/$name.secs"
+        echo "$rss" >>"$DIR/$name.rss"
+        i=$((i + 1))
+    done
+}
+
+row() { # name label file recall
+    secs=$(median <"$DIR/$1.secs")
+    rss=$(median <"$DIR/$1.rss")
+    size=$(stat -c %s "$3")
+    packets=$(grep -o '^mixed: [0-9]*' "$3.gen" | cut -d' ' -f2)
+    awk -v l="$2" -v s="$secs" -v b="$size" -v p="$packets" -v r="$rss" -v rc="$4" 'BEGIN {
+        if (s <= 0) s = 0.001;
+        printf "| %s | %.0f | %.0f | %.1f MiB | %s | %.2f s |\n", l, b / s / 1e6, p / s, r / 1024, rc, s }'
+}
+
+FILE=$(capture "$BYTES")
+TRUTH="$FILE.truth"
+cat "$FILE" >/dev/null # warm the page cache
+echo "input: $FILE ($(stat -c %s "$FILE") bytes, $(wc -l <"$TRUTH") planted logins, $(cat "$FILE.gen"))"
+echo "machine: $(nproc) cores, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+
+# 100 extra rules, none of which matches the capture: what rules cost.
+RULES="$DIR/rules-100"
+mkdir -p "$RULES"
+i=0
+: >"$RULES/extra.toml"
+while [ "$i" -lt 100 ]; do
+    cat >>"$RULES/extra.toml" <<EOF
+[[detector]]
+name = "bench-$i"
+description = "benchmark rule $i"
+protocol = "bench$i"
+transport = "tcp"
+direction = "client"
+on = ["unknown", "http"]
+pattern = '(?i)x-bench-$i-token:[ \\t]*(?P<secret>[a-z0-9]{12,})'
+kind = "token"
+
+EOF
+    i=$((i + 1))
+done
+
+FLOOR=""
+if cc -O2 -o "$DIR/floor" bench/floor.c -lpcap 2>/dev/null; then
+    FLOOR="$DIR/floor"
+fi
+HAVE_DSNIFF=""
+HAVE_TSHARK=""
+if [ "$PEERS" = 1 ]; then
+    command -v dsniff >/dev/null 2>&1 && HAVE_DSNIFF=1
+    command -v tshark >/dev/null 2>&1 && HAVE_TSHARK=1
+fi
+
+# Rounds in turns, so that a slow moment of the machine does not fall on one tool.
+r=0
+while [ "$r" -lt "$ROUNDS" ]; do
+    [ -n "$FLOOR" ] && run floor 1 "$FLOOR" "$FILE" && cat "$DIR/floor.secs" >>"$DIR/floor.all" && cat "$DIR/floor.rss" >>"$DIR/floor.allrss"
+    run p1 1 $BIN scan --threads 1 --format jsonl --reveal "$FILE"
+    cat "$DIR/p1.secs" >>"$DIR/p1.all"; cat "$DIR/p1.rss" >>"$DIR/p1.allrss"
+    run p2 1 $BIN scan --threads 2 --format jsonl --reveal "$FILE"
+    cat "$DIR/p2.secs" >>"$DIR/p2.all"; cat "$DIR/p2.rss" >>"$DIR/p2.allrss"
+    run prules 1 $BIN scan --threads 1 --rules "$RULES" --format jsonl --reveal "$FILE"
+    cat "$DIR/prules.secs" >>"$DIR/prules.all"; cat "$DIR/prules.rss" >>"$DIR/prules.allrss"
+    if [ -n "$HAVE_DSNIFF" ]; then
+        run dsniff 1 dsniff -n -p "$FILE"
+        cat "$DIR/dsniff.secs" >>"$DIR/dsniff.all"; cat "$DIR/dsniff.rss" >>"$DIR/dsniff.allrss"
+    fi
+    if [ -n "$HAVE_TSHARK" ] && [ "$r" -lt 2 ]; then
+        # tshark is slow and large: two rounds are enough.
+        run tshark 1 tshark -n -q -z credentials -r "$FILE"
+        cat "$DIR/tshark.secs" >>"$DIR/tshark.all"; cat "$DIR/tshark.rss" >>"$DIR/tshark.allrss"
+    fi
+    r=$((r + 1))
+done
+for t in floor p1 p2 prules dsniff tshark; do
+    [ -f "$DIR/$t.all" ] || continue
+    mv "$DIR/$t.all" "$DIR/$t.secs"
+    mv "$DIR/$t.allrss" "$DIR/$t.rss"
+done
+
+echo "| tool | MB/s | packets/s | peak RSS | logins found | time (median) |"
+echo "|---|---|---|---|---|---|"
+[ -n "$FLOOR" ] && row floor "libpcap floor (C, pcap_next_ex + header parse)" "$FILE" "—"
+row p1 "plainsight --threads 1" "$FILE" "$(python3 bench/recall.py "$TRUTH" plainsight "$DIR/p1.out" 2>/dev/null)"
+row p2 "plainsight --threads 2" "$FILE" "$(python3 bench/recall.py "$TRUTH" plainsight "$DIR/p2.out" 2>/dev/null)"
+row prules "plainsight --threads 1, 100 extra rules" "$FILE" "$(python3 bench/recall.py "$TRUTH" plainsight "$DIR/prules.out" 2>/dev/null)"
+[ -n "$HAVE_DSNIFF" ] && row dsniff "dsniff -n -p" "$FILE" "$(python3 bench/recall.py "$TRUTH" dsniff "$DIR/dsniff.out")"
+[ -n "$HAVE_TSHARK" ] && row tshark "tshark -q -z credentials (user names only)" "$FILE" "$(python3 bench/recall.py "$TRUTH" tshark "$DIR/tshark.out")"
+
+if [ "$SCALING" = 1 ]; then
+    echo
+    echo "| input | MB/s | packets/s | peak RSS | logins found | time |"
+    echo "|---|---|---|---|---|---|"
+    for size in 100000000 1000000000 10000000000; do
+        f=$(capture "$size")
+        cat "$f" >/dev/null
+        run scale 1 $BIN scan --threads 1 --format jsonl --reveal "$f"
+        row scale "$((size / 1000000)) MB" "$f" "$(python3 bench/recall.py "$f.truth" plainsight "$DIR/scale.out" 2>/dev/null)"
+        if [ "$size" = 10000000000 ]; then
+            rm -f "$f" "$f.truth" "$f.gen"
+        fi
+    done
+fi

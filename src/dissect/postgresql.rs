@@ -1,0 +1,801 @@
+//! PostgreSQL frontend/backend protocol 3.0 (PostgreSQL documentation, chapter
+//! "Frontend/Backend Protocol"): the password a client sends when the server asks for it.
+//!
+//! - The user name (and database) come from the `StartupMessage`.
+//! - `AuthenticationCleartextPassword` (pg_hba.conf method `password`) answered with a
+//!   `PasswordMessage`: the password itself, mechanism `cleartext password`.
+//! - `AuthenticationMD5Password` (method `md5`) with its 4-byte salt, answered with
+//!   `"md5" + md5(md5(password + user) + salt)`: mechanism `md5`, kind challenge-response,
+//!   the secret as sent, the salt (hex) as challenge and a hashcat mode 11100 line
+//!   `$postgres$<user>*<salt hex>*<32 hex digits>`.
+//! - SASL (SCRAM-SHA-256, what PostgreSQL 14+ uses by default), GSSAPI and SSPI: nothing,
+//!   no password crosses the wire.
+//! - `SSLRequest` answered `S` and `GSSENCRequest` answered `G`: the rest is encrypted, the
+//!   inspection ends; answered `N` the client goes on in the clear with a `StartupMessage`.
+//!   A client that starts with TLS right away (PostgreSQL 17's direct SSL) is not
+//!   PostgreSQL to the probe.
+//!
+//! Outcome from the server's next message: `AuthenticationOk` success; an `ErrorResponse`
+//! with an SQLSTATE of class 28 (28P01 invalid_password, 28000
+//! invalid_authorization_specification) failure, with its message in `details`; another
+//! error unknown. Once the login is judged nothing more is read.
+//!
+//! Protocol 2.0 (servers before 7.4) is not decoded.
+
+use super::framing::{Framer, Measure};
+use super::ftp::looks_like_tls;
+use super::{Chunk, Dissector, Probe, ProtocolSpec};
+use crate::finding::{Credential, Hashcat, Kind, Outcome, hex};
+use crate::flow::Direction;
+use crate::timestamp::Timestamp;
+
+pub const SPEC: ProtocolSpec = ProtocolSpec {
+    name: "postgresql",
+    tcp_ports: &[5432],
+    probe,
+    new: |_config| Box::new(Postgresql::default()),
+};
+
+/// Protocol version 3.0 in a `StartupMessage`.
+pub const PROTOCOL_3: u32 = 3 << 16;
+/// The request codes of the messages sent instead of a `StartupMessage`.
+pub const SSL_REQUEST: u32 = 80_877_103;
+pub const GSSENC_REQUEST: u32 = 80_877_104;
+pub const CANCEL_REQUEST: u32 = 80_877_102;
+
+/// Authentication request codes (`R` messages).
+pub const AUTH_OK: u32 = 0;
+pub const AUTH_CLEARTEXT: u32 = 3;
+pub const AUTH_MD5: u32 = 5;
+pub const AUTH_SASL: u32 = 10;
+
+/// The longest message buffered whole (startup, authentication and error messages are a
+/// few hundred bytes); longer ones are skipped.
+pub const MAX_MESSAGE: usize = 16 << 10;
+/// The longest length field taken for a plausible message by the probe.
+const PLAUSIBLE_LEN: u32 = 1 << 24;
+/// Longest error message copied into `details`.
+const MAX_DIAGNOSTIC: usize = 256;
+
+/// Message types a frontend sends after the startup phase.
+const FRONTEND_TYPES: &[u8] = b"BCcDEdfFHPpQSX";
+/// ... and a backend sends.
+const BACKEND_TYPES: &[u8] = b"123cCDdEGHIKnNRsSTtvVWZA";
+
+fn be32(b: &[u8], at: usize) -> Option<u32> {
+    let s = b.get(at..at + 4)?;
+    Some(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+/// An untyped message of the startup phase (`StartupMessage`, `SSLRequest`,
+/// `GSSENCRequest`, `CancelRequest`): its length, or why not.
+fn measure_untyped(b: &[u8]) -> Measure {
+    let (Some(len), Some(code)) = (be32(b, 0), be32(b, 4)) else {
+        return Measure::More;
+    };
+    let len = len as usize;
+    let ok = match code {
+        SSL_REQUEST | GSSENC_REQUEST => len == 8,
+        CANCEL_REQUEST => len == 16,
+        c if c >> 16 == 3 || c >> 16 == 2 => (9..=10_000).contains(&len),
+        _ => false,
+    };
+    if ok {
+        Measure::Total(len)
+    } else {
+        Measure::Invalid
+    }
+}
+
+/// A typed message: one type byte and a length that counts itself.
+fn measure_typed(b: &[u8], types: &[u8]) -> Measure {
+    let Some(&t) = b.first() else {
+        return Measure::More;
+    };
+    if !types.contains(&t) {
+        return Measure::Invalid;
+    }
+    match be32(b, 1) {
+        None => Measure::More,
+        Some(len) if (4..PLAUSIBLE_LEN).contains(&len) => Measure::Total(len as usize + 1),
+        Some(_) => Measure::Invalid,
+    }
+}
+
+/// What the first bytes of one side say.
+fn side(m: Measure) -> Probe {
+    match m {
+        Measure::More => Probe::Maybe,
+        Measure::Total(_) => Probe::Yes,
+        Measure::Invalid => Probe::No,
+    }
+}
+
+/// PostgreSQL when the client's first bytes are a `StartupMessage` (protocol 3) or an
+/// `SSLRequest`/`GSSENCRequest`/`CancelRequest`: eight bytes of a length and a magic code.
+/// A typed frontend message (a capture that starts later) or, the client silent, a typed
+/// backend message is only Maybe: the port decides.
+pub fn probe(to_server: &[u8], to_client: &[u8]) -> Probe {
+    if looks_like_tls(to_server) {
+        return Probe::No;
+    }
+    if !to_server.is_empty() {
+        let untyped = match measure_untyped(to_server) {
+            Measure::Total(_) => {
+                let code = be32(to_server, 4).unwrap_or(0);
+                if code >> 16 == 2 {
+                    return Probe::Maybe;
+                }
+                return Probe::Yes;
+            }
+            m => side(m),
+        };
+        if untyped == Probe::Maybe {
+            return Probe::Maybe;
+        }
+        return match side(measure_typed(to_server, FRONTEND_TYPES)) {
+            Probe::No => Probe::No,
+            _ => Probe::Maybe,
+        };
+    }
+    if to_client.is_empty() {
+        return Probe::Maybe;
+    }
+    match side(measure_typed(to_client, BACKEND_TYPES)) {
+        Probe::No => Probe::No,
+        _ => Probe::Maybe,
+    }
+}
+
+/// The key/value parameters of a `StartupMessage` (after length and protocol).
+pub fn startup_parameters(msg: &[u8]) -> Vec<(&[u8], &[u8])> {
+    let mut params = Vec::new();
+    let mut parts = msg.get(8..).unwrap_or_default().split(|&b| b == 0);
+    while let Some(key) = parts.next() {
+        if key.is_empty() {
+            break;
+        }
+        let Some(value) = parts.next() else { break };
+        params.push((key, value));
+    }
+    params
+}
+
+/// The fields of an `ErrorResponse` body: (field type, value).
+pub fn error_fields(body: &[u8]) -> Vec<(u8, &[u8])> {
+    let mut fields = Vec::new();
+    let mut rest = body;
+    while let Some((&t, tail)) = rest.split_first() {
+        if t == 0 {
+            break;
+        }
+        let end = tail.iter().position(|&b| b == 0).unwrap_or(tail.len());
+        fields.push((t, &tail[..end]));
+        rest = tail.get(end + 1..).unwrap_or_default();
+    }
+    fields
+}
+
+/// What the server last asked the client for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Asked {
+    Nothing,
+    Cleartext,
+    Md5([u8; 4]),
+    /// SASL, GSSAPI, SSPI: no password on the wire.
+    Other,
+}
+
+#[derive(Debug)]
+struct Session {
+    /// The client has not sent its `StartupMessage` yet (its messages are untyped).
+    startup: bool,
+    /// An `SSLRequest`/`GSSENCRequest` waits for its one-byte answer.
+    encryption_asked: bool,
+    user: Option<(Vec<u8>, Vec<u64>)>,
+    database: Option<Vec<u8>>,
+    asked: Asked,
+    /// A password waiting for the server's verdict.
+    pending: Option<Credential>,
+    done: bool,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session {
+            startup: true,
+            encryption_asked: false,
+            user: None,
+            database: None,
+            asked: Asked::Nothing,
+            pending: None,
+            done: false,
+        }
+    }
+}
+
+impl Session {
+    fn client(&mut self, msg: &[u8], frames: &[u64], ts: Timestamp) {
+        if self.startup {
+            let code = be32(msg, 4).unwrap_or(0);
+            match code {
+                SSL_REQUEST | GSSENC_REQUEST => self.encryption_asked = true,
+                CANCEL_REQUEST => self.done = true,
+                _ => {
+                    self.startup = false;
+                    for (key, value) in startup_parameters(msg) {
+                        match key {
+                            b"user" => self.user = Some((value.to_vec(), frames.to_vec())),
+                            b"database" => self.database = Some(value.to_vec()),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            return;
+        }
+        if msg.first() != Some(&b'p') {
+            return;
+        }
+        let body = msg.get(5..).unwrap_or_default();
+        let password = body.strip_suffix(&[0]).unwrap_or(body);
+        let mut c = match self.asked {
+            Asked::Cleartext => {
+                Credential::new("postgresql", "cleartext password", Kind::Cleartext, ts)
+            }
+            Asked::Md5(salt) => {
+                let mut c = Credential::new("postgresql", "md5", Kind::ChallengeResponse, ts);
+                c.challenge = Some(hex(&salt).into_bytes());
+                let digest = password.strip_prefix(b"md5").unwrap_or_default();
+                let user = self.user.as_ref().map(|u| &u.0[..]).unwrap_or_default();
+                if digest.len() == 32
+                    && digest.iter().all(u8::is_ascii_hexdigit)
+                    && user.len() <= 32
+                    && !user.contains(&b'*')
+                    && let Ok(user) = std::str::from_utf8(user)
+                {
+                    c.hashcat = Some(Hashcat {
+                        mode: 11100,
+                        hash: format!(
+                            "$postgres${user}*{}*{}",
+                            hex(&salt),
+                            String::from_utf8_lossy(digest).to_ascii_lowercase()
+                        ),
+                    });
+                }
+                c
+            }
+            Asked::Nothing | Asked::Other => return,
+        };
+        self.asked = Asked::Nothing;
+        c.secret = Some(password.to_vec());
+        if let Some((user, user_frames)) = &self.user {
+            c.username = Some(user.clone());
+            c.add_frames(user_frames.iter().copied());
+        }
+        if let Some(db) = &self.database {
+            c.details
+                .push(("database", String::from_utf8_lossy(db).into_owned()));
+        }
+        c.add_frames(frames.iter().copied());
+        self.pending = Some(c);
+    }
+
+    fn server(&mut self, msg: &[u8], out: &mut Vec<Credential>) {
+        if self.encryption_asked && msg.len() == 1 {
+            self.encryption_asked = false;
+            if msg != b"N" {
+                // 'S' or 'G': TLS or GSSAPI encryption from here on.
+                self.done = true;
+            }
+            return;
+        }
+        self.encryption_asked = false;
+        let body = msg.get(5..).unwrap_or_default();
+        match msg.first() {
+            Some(b'R') => match be32(body, 0) {
+                Some(AUTH_OK) => {
+                    if let Some(mut c) = self.pending.take() {
+                        c.outcome = Outcome::Success;
+                        out.push(c);
+                    }
+                    self.done = true;
+                }
+                Some(AUTH_CLEARTEXT) => self.asked = Asked::Cleartext,
+                Some(AUTH_MD5) => {
+                    self.asked = match body.get(4..8) {
+                        Some(&[a, b, c, d]) => Asked::Md5([a, b, c, d]),
+                        _ => Asked::Other,
+                    }
+                }
+                Some(_) => self.asked = Asked::Other,
+                None => {}
+            },
+            Some(b'E') => {
+                if let Some(mut c) = self.pending.take() {
+                    let fields = error_fields(body);
+                    let code = fields.iter().find(|(t, _)| *t == b'C').map(|f| f.1);
+                    c.outcome = if code.is_some_and(|c| c.starts_with(b"28")) {
+                        Outcome::Failure
+                    } else {
+                        Outcome::Unknown
+                    };
+                    if let Some((_, m)) = fields.iter().find(|(t, _)| *t == b'M') {
+                        let m = &m[..m.len().min(MAX_DIAGNOSTIC)];
+                        c.details
+                            .push(("diagnostic", String::from_utf8_lossy(m).into_owned()));
+                    }
+                    out.push(c);
+                }
+                // The server closes the connection after an error in the startup phase.
+                self.done = true;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The PostgreSQL dissector of one connection.
+#[derive(Debug)]
+pub struct Postgresql {
+    framers: [Framer; 2],
+    session: Session,
+}
+
+impl Default for Postgresql {
+    fn default() -> Self {
+        Postgresql {
+            framers: [Framer::new(MAX_MESSAGE), Framer::new(MAX_MESSAGE)],
+            session: Session::default(),
+        }
+    }
+}
+
+impl Dissector for Postgresql {
+    fn data(&mut self, dir: Direction, chunk: Chunk<'_>, out: &mut Vec<Credential>) {
+        let s = &mut self.session;
+        if s.done {
+            return;
+        }
+        let framer = &mut self.framers[dir.index()];
+        if framer.at_boundary() && looks_like_tls(chunk.data) {
+            // Encryption whose answer the capture missed, or direct TLS.
+            s.done = true;
+            return;
+        }
+        framer.push(chunk);
+        while !s.done {
+            let msg = match dir {
+                Direction::ToServer => framer.next(|b| {
+                    if s.startup {
+                        match measure_untyped(b) {
+                            // A capture that starts after the startup phase.
+                            Measure::Invalid => {
+                                s.startup = false;
+                                measure_typed(b, FRONTEND_TYPES)
+                            }
+                            m => m,
+                        }
+                    } else {
+                        measure_typed(b, FRONTEND_TYPES)
+                    }
+                }),
+                Direction::ToClient => framer.next(|b| match b.first() {
+                    Some(b'S' | b'N' | b'G') if s.encryption_asked => Measure::Total(1),
+                    _ => measure_typed(b, BACKEND_TYPES),
+                }),
+            };
+            let Some(msg) = msg else { break };
+            match dir {
+                Direction::ToServer => s.client(msg.bytes, &msg.frames, msg.ts),
+                Direction::ToClient => s.server(msg.bytes, out),
+            }
+        }
+    }
+
+    fn gap(&mut self, dir: Direction, len: u64, _out: &mut Vec<Credential>) {
+        self.framers[dir.index()].gap(len);
+    }
+
+    fn close(&mut self, out: &mut Vec<Credential>) {
+        if let Some(c) = self.session.pending.take() {
+            out.push(c);
+        }
+    }
+
+    fn done(&self) -> bool {
+        self.session.done
+    }
+
+    fn buffered(&self) -> usize {
+        self.framers.iter().map(Framer::buffered).sum::<usize>()
+            + self
+                .session
+                .user
+                .as_ref()
+                .map_or(0, |u| u.0.len() + u.1.len() * 8)
+            + self.session.database.as_ref().map_or(0, Vec::len)
+            + usize::from(self.session.pending.is_some()) * 256
+    }
+}
+
+/// Encoders of PostgreSQL messages, for tests and fixtures.
+pub mod build {
+    use super::*;
+
+    /// A typed message.
+    pub fn message(t: u8, body: &[u8]) -> Vec<u8> {
+        let mut m = vec![t];
+        m.extend_from_slice(&(body.len() as u32 + 4).to_be_bytes());
+        m.extend_from_slice(body);
+        m
+    }
+
+    /// A protocol 3.0 `StartupMessage` with these parameters.
+    pub fn startup(params: &[(&str, &str)]) -> Vec<u8> {
+        let mut body = PROTOCOL_3.to_be_bytes().to_vec();
+        for (k, v) in params {
+            body.extend_from_slice(k.as_bytes());
+            body.push(0);
+            body.extend_from_slice(v.as_bytes());
+            body.push(0);
+        }
+        body.push(0);
+        let mut m = (body.len() as u32 + 4).to_be_bytes().to_vec();
+        m.extend_from_slice(&body);
+        m
+    }
+
+    /// `SSLRequest` (or `GSSENCRequest`).
+    pub fn encryption_request(code: u32) -> Vec<u8> {
+        [8u32.to_be_bytes(), code.to_be_bytes()].concat()
+    }
+
+    /// An authentication request with its extra data (the MD5 salt, SASL mechanisms).
+    pub fn auth(code: u32, extra: &[u8]) -> Vec<u8> {
+        message(b'R', &[&code.to_be_bytes()[..], extra].concat())
+    }
+
+    /// A `PasswordMessage` (NUL-terminated).
+    pub fn password(p: &[u8]) -> Vec<u8> {
+        message(b'p', &[p, &[0]].concat())
+    }
+
+    /// An `ErrorResponse` with severity, SQLSTATE and message.
+    pub fn error(code: &str, text: &str) -> Vec<u8> {
+        let mut body = Vec::new();
+        for (t, v) in [(b'S', "FATAL"), (b'V', "FATAL"), (b'C', code), (b'M', text)] {
+            body.push(t);
+            body.extend_from_slice(v.as_bytes());
+            body.push(0);
+        }
+        body.push(0);
+        message(b'E', &body)
+    }
+
+    /// What a server sends after `AuthenticationOk`: parameters, key data, ready.
+    pub fn ready() -> Vec<u8> {
+        [
+            message(b'S', b"server_version\x0016.2\x00"),
+            message(b'K', &[0, 0, 0x30, 0x39, 1, 2, 3, 4]),
+            message(b'Z', b"I"),
+        ]
+        .concat()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::build::*;
+    use super::*;
+    use crate::dissect::DissectorConfig;
+    use Direction::{ToClient as S, ToServer as C};
+
+    fn run(script: &[(Direction, &[u8])]) -> (Vec<Credential>, bool) {
+        let mut d = Postgresql::default();
+        let mut out = Vec::new();
+        for (i, (dir, data)) in script.iter().enumerate() {
+            d.data(
+                *dir,
+                Chunk {
+                    data,
+                    frame: i as u64 + 1,
+                    ts: Timestamp::ZERO,
+                },
+                &mut out,
+            );
+        }
+        let done = d.done();
+        d.close(&mut out);
+        (out, done)
+    }
+
+    const SALT: [u8; 4] = [0xad, 0x44, 0xff, 0x54];
+
+    #[test]
+    fn cleartext_password_success() {
+        let (out, done) = run(&[
+            (C, &startup(&[("user", "ju-Test"), ("database", "Test")])),
+            (S, &auth(AUTH_CLEARTEXT, b"")),
+            (C, &password(b"TestTest!2")),
+            (S, &[auth(AUTH_OK, b""), ready()].concat()),
+            (C, &message(b'Q', b"select 1\0")),
+        ]);
+        assert!(done);
+        assert_eq!(out.len(), 1);
+        let c = &out[0];
+        assert_eq!(c.mechanism, "cleartext password");
+        assert_eq!(c.kind, Kind::Cleartext);
+        assert_eq!(c.username.as_deref(), Some(&b"ju-Test"[..]));
+        assert_eq!(c.secret.as_deref(), Some(&b"TestTest!2"[..]));
+        assert_eq!(c.outcome, Outcome::Success);
+        assert_eq!(c.frames, vec![1, 3]);
+        assert_eq!(c.details, vec![("database", "Test".to_string())]);
+    }
+
+    #[test]
+    fn md5_failure_with_hashcat_line() {
+        let digest = b"md5ceffc01dcde7541829deef6b5e9c9142";
+        let (out, _) = run(&[
+            (C, &startup(&[("user", "oryx"), ("database", "mailstore")])),
+            (S, &auth(AUTH_MD5, &SALT)),
+            (C, &password(digest)),
+            (
+                S,
+                &error("28P01", "password authentication failed for user \"oryx\""),
+            ),
+        ]);
+        assert_eq!(out.len(), 1);
+        let c = &out[0];
+        assert_eq!(c.mechanism, "md5");
+        assert_eq!(c.kind, Kind::ChallengeResponse);
+        assert_eq!(c.secret.as_deref(), Some(&digest[..]));
+        assert_eq!(c.challenge.as_deref(), Some(&b"ad44ff54"[..]));
+        let h = c.hashcat.as_ref().unwrap();
+        assert_eq!(h.mode, 11100);
+        assert_eq!(
+            h.hash,
+            "$postgres$oryx*ad44ff54*ceffc01dcde7541829deef6b5e9c9142"
+        );
+        assert_eq!(c.outcome, Outcome::Failure);
+        assert_eq!(
+            c.details[1],
+            (
+                "diagnostic",
+                "password authentication failed for user \"oryx\"".to_string()
+            )
+        );
+    }
+
+    #[test]
+    fn other_errors_are_unknown_and_no_reply_is_unknown() {
+        let (out, _) = run(&[
+            (C, &startup(&[("user", "u")])),
+            (S, &auth(AUTH_CLEARTEXT, b"")),
+            (C, &password(b"pw")),
+            (S, &error("53300", "too many connections")),
+        ]);
+        assert_eq!(out[0].outcome, Outcome::Unknown);
+        let (out, _) = run(&[
+            (C, &startup(&[("user", "u")])),
+            (S, &auth(AUTH_CLEARTEXT, b"")),
+            (C, &password(b"pw")),
+        ]);
+        assert_eq!(out[0].outcome, Outcome::Unknown);
+        assert_eq!(out[0].secret.as_deref(), Some(&b"pw"[..]));
+    }
+
+    #[test]
+    fn scram_gss_and_trust_give_nothing() {
+        let (out, done) = run(&[
+            (C, &startup(&[("user", "zeek")])),
+            (S, &auth(AUTH_SASL, b"SCRAM-SHA-256\0\0")),
+            (
+                C,
+                &message(
+                    b'p',
+                    b"SCRAM-SHA-256\0\0\0\0\x20n,,n=,r=U8xI9WY8YscRAsVw74yx2Lt4",
+                ),
+            ),
+            (S, &auth(11, b"r=U8x,s=+Cte,i=4096")),
+            (C, &message(b'p', b"c=biws,r=U8x,p=GH3b")),
+            (S, &auth(12, b"v=abc")),
+            (S, &auth(AUTH_OK, b"")),
+        ]);
+        assert!(out.is_empty(), "{out:?}");
+        assert!(done);
+        let (out, _) = run(&[
+            (C, &startup(&[("user", "user"), ("database", "dbdb")])),
+            (S, &[auth(AUTH_OK, b""), ready()].concat()),
+        ]);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn ssl_request_accepted_stops_refused_goes_on() {
+        let (out, done) = run(&[
+            (C, &encryption_request(SSL_REQUEST)),
+            (S, b"S"),
+            (C, b"\x16\x03\x01\x00\x05hello"),
+        ]);
+        assert!(out.is_empty());
+        assert!(done);
+        let (_, done) = run(&[(C, &encryption_request(GSSENC_REQUEST)), (S, b"G")]);
+        assert!(done);
+        let (out, done) = run(&[
+            (C, &encryption_request(GSSENC_REQUEST)),
+            (S, b"N"),
+            (C, &encryption_request(SSL_REQUEST)),
+            (S, b"N"),
+            (C, &startup(&[("user", "ju")])),
+            (S, &auth(AUTH_CLEARTEXT, b"")),
+            (C, &password(b"in clear")),
+            (S, &auth(AUTH_OK, b"")),
+        ]);
+        assert!(done);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].secret.as_deref(), Some(&b"in clear"[..]));
+        assert_eq!(out[0].outcome, Outcome::Success);
+        // The answer missed by the capture: TLS bytes end it.
+        let (_, done) = run(&[
+            (C, &encryption_request(SSL_REQUEST)),
+            (C, b"\x16\x03\x01\x00\x05hello"),
+        ]);
+        assert!(done);
+    }
+
+    #[test]
+    fn long_user_names_have_no_hashcat_line() {
+        let user = "u".repeat(40);
+        let (out, _) = run(&[
+            (C, &startup(&[("user", &user)])),
+            (S, &auth(AUTH_MD5, &SALT)),
+            (C, &password(b"md5ceffc01dcde7541829deef6b5e9c9142")),
+        ]);
+        assert_eq!(out.len(), 1);
+        assert!(out[0].hashcat.is_none());
+    }
+
+    #[test]
+    fn capture_starting_after_startup() {
+        let (out, _) = run(&[
+            (S, &auth(AUTH_CLEARTEXT, b"")),
+            (C, &password(b"no-user")),
+            (S, &auth(AUTH_OK, b"")),
+        ]);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].username, None);
+        assert_eq!(out[0].outcome, Outcome::Success);
+    }
+
+    #[test]
+    fn probe_recognises_postgresql() {
+        let st = startup(&[("user", "x")]);
+        assert_eq!(probe(&st, b""), Probe::Yes);
+        assert_eq!(probe(&st[..8], b""), Probe::Yes);
+        assert_eq!(probe(&st[..5], b""), Probe::Maybe);
+        assert_eq!(probe(&encryption_request(SSL_REQUEST), b""), Probe::Yes);
+        assert_eq!(probe(&encryption_request(SSL_REQUEST), b"N"), Probe::Yes);
+        assert_eq!(probe(&message(b'Q', b"select 1\0"), b""), Probe::Maybe);
+        assert_eq!(probe(b"", &auth(AUTH_MD5, &SALT)), Probe::Maybe);
+        assert_eq!(probe(b"", b""), Probe::Maybe);
+        for other in [
+            &b"GET / HTTP/1.1\r\n"[..],
+            b"POST /login HTTP/1.1\r\n",
+            b"SSH-2.0-OpenSSH_9.2\r\n",
+            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+            b"USER bob\r\n",
+            b"*2\r\n$4\r\nAUTH\r\n",
+            b"\x12\x01\x00\x2f\x00\x00\x01\x00",
+        ] {
+            assert_eq!(probe(other, b""), Probe::No, "{other:?}");
+        }
+        for banner in [&b"220 ftp ready\r\n"[..], b"+OK POP3\r\n", b"* OK IMAP\r\n"] {
+            assert_eq!(probe(b"", banner), Probe::No, "{banner:?}");
+        }
+    }
+
+    #[test]
+    fn never_panics_on_garbage() {
+        let mut seed = 0x9e37_79b9u32;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed
+        };
+        let valid = [
+            startup(&[("user", "a"), ("database", "b")]),
+            auth(AUTH_MD5, &SALT),
+            password(b"md5ceffc01dcde7541829deef6b5e9c9142"),
+            error("28P01", "no"),
+            encryption_request(SSL_REQUEST),
+        ];
+        for round in 0..2000 {
+            let mut d = Postgresql::default();
+            let mut out = Vec::new();
+            for i in 0..5 {
+                let mut bytes = valid[(round + i) % valid.len()].clone();
+                for _ in 0..(next() % 4) {
+                    let at = next() as usize % bytes.len();
+                    bytes[at] = next() as u8;
+                }
+                let cut = next() as usize % (bytes.len() + 1);
+                bytes.truncate(cut);
+                let _ = probe(&bytes, &bytes);
+                let _ = startup_parameters(&bytes);
+                let _ = error_fields(&bytes);
+                let dir = if next() % 2 == 0 { C } else { S };
+                d.data(
+                    dir,
+                    Chunk {
+                        data: &bytes,
+                        frame: 1,
+                        ts: Timestamp::ZERO,
+                    },
+                    &mut out,
+                );
+                if next() % 7 == 0 {
+                    d.gap(dir, u64::from(next() % 100), &mut out);
+                }
+            }
+            d.close(&mut out);
+            assert!(d.buffered() < 4 * MAX_MESSAGE);
+        }
+    }
+
+    /// Every chunk of a session cut at every offset gives the same findings
+    /// (`split_tests` in `dissect/mod.rs`).
+    #[test]
+    fn any_split() {
+        type Seen = (Option<Vec<u8>>, Option<Vec<u8>>, Outcome, String);
+        fn go(script: &[(Direction, Vec<u8>)]) -> Vec<Seen> {
+            let mut out = Vec::new();
+            // Each connection is a dissector of its own; an empty chunk separates them.
+            let mut d = (SPEC.new)(&DissectorConfig::default());
+            for (dir, data) in script {
+                if data.is_empty() {
+                    d.close(&mut out);
+                    d = (SPEC.new)(&DissectorConfig::default());
+                    continue;
+                }
+                d.data(
+                    *dir,
+                    Chunk {
+                        data,
+                        frame: 1,
+                        ts: Timestamp::ZERO,
+                    },
+                    &mut out,
+                );
+            }
+            d.close(&mut out);
+            out.into_iter()
+                .map(|c| (c.username, c.secret, c.outcome, c.mechanism.into_owned()))
+                .collect()
+        }
+        let whole: Vec<(Direction, Vec<u8>)> = vec![
+            (C, encryption_request(SSL_REQUEST)),
+            (S, b"N".to_vec()),
+            (C, startup(&[("user", "alice"), ("database", "db")])),
+            (S, auth(AUTH_MD5, &SALT)),
+            (C, password(b"md5ceffc01dcde7541829deef6b5e9c9142")),
+            (S, error("28P01", "bad")),
+            (C, Vec::new()),
+            (C, startup(&[("user", "bob")])),
+            (S, auth(AUTH_CLEARTEXT, b"")),
+            (C, password(b"s3cret")),
+            (S, [auth(AUTH_OK, b""), ready()].concat()),
+        ];
+        let want = go(&whole);
+        assert_eq!(want.len(), 2, "{want:?}");
+        for (i, (dir, data)) in whole.iter().enumerate() {
+            for cut in 1..data.len() {
+                let mut split = whole.clone();
+                split[i] = (*dir, data[..cut].to_vec());
+                split.insert(i + 1, (*dir, data[cut..].to_vec()));
+                assert_eq!(go(&split), want, "chunk {i} cut at {cut}");
+            }
+        }
+    }
+}

@@ -1,0 +1,1118 @@
+//! Microsoft SQL Server's Tabular Data Stream ([MS-TDS]), protocol `mssql`: the user name
+//! and password of a `LOGIN7` message sent in the clear, and NTLM inside TDS.
+//!
+//! - `PRELOGIN` (packet type 0x12) and the server's answer negotiate encryption
+//!   (2.2.6.5): only when one side answers `ENCRYPT_NOT_SUP` (the server, or the client
+//!   with a server at `ENCRYPT_OFF`) does `LOGIN7` cross the wire in the clear. With
+//!   `ENCRYPT_OFF` on both sides the `LOGIN7` packet still goes inside TLS (only the rest of
+//!   the session is left unencrypted), and with `ENCRYPT_ON`/`ENCRYPT_REQ` everything is:
+//!   the inspection ends there. So it does on TLS handshake bytes in `PRELOGIN` packets
+//!   (whose negotiation the capture missed) and on TLS first (TDS 8.0 strict encryption).
+//! - `LOGIN7` (packet type 0x10, 2.2.6.4): the user name (UTF-16LE) and the password,
+//!   which is only obfuscated: every byte nibble-swapped and XORed with 0xA5. plainsight
+//!   reverses that and reports the password as UTF-8, mechanism `LOGIN7`, kind cleartext,
+//!   with a `note` saying so; the client's host name, application, server name and
+//!   database go in `details`.
+//! - Integrated authentication (SSPI): the server's CHALLENGE comes in an SSPI token
+//!   (0xED) of its answer to `LOGIN7`, the client's AUTHENTICATE in an SSPI message
+//!   (packet type 0x11): NetNTLMv2/v1 with a hashcat 5600/5500 line, mechanism
+//!   `SSPI NTLM (NetNTLMv2)`. Kerberos gives nothing.
+//!
+//! Outcome from the server's tabular result (packet type 0x04): a `LOGINACK` token (0xAD)
+//! success, an `ERROR` token (0xAA, e.g. 18456 "Login failed for user") without one failure,
+//! with the error's number and text in `details`. Once the login is judged nothing more is
+//! read.
+//!
+//! TDS 4.2/5.0 (Sybase) logins are not decoded.
+
+use super::framing::{Framer, Measure};
+use super::ftp::looks_like_tls;
+use super::ntlmssp;
+use super::{Chunk, Dissector, Probe, ProtocolSpec};
+use crate::finding::{Credential, Kind, Outcome};
+use crate::flow::Direction;
+use crate::timestamp::Timestamp;
+
+pub const SPEC: ProtocolSpec = ProtocolSpec {
+    name: "mssql",
+    tcp_ports: &[1433],
+    probe,
+    new: |_config| Box::new(Tds::default()),
+};
+
+/// Packet types.
+pub const SQL_BATCH: u8 = 0x01;
+pub const RPC: u8 = 0x03;
+pub const TABULAR_RESULT: u8 = 0x04;
+pub const ATTENTION: u8 = 0x06;
+pub const BULK_LOAD: u8 = 0x07;
+pub const TRANSACTION_MANAGER: u8 = 0x0e;
+pub const LOGIN7: u8 = 0x10;
+pub const SSPI: u8 = 0x11;
+pub const PRELOGIN: u8 = 0x12;
+
+/// Status bit: the last packet of a message.
+pub const END_OF_MESSAGE: u8 = 0x01;
+
+/// `PRELOGIN` options.
+pub const OPTION_VERSION: u8 = 0x00;
+pub const OPTION_ENCRYPTION: u8 = 0x01;
+pub const OPTION_TERMINATOR: u8 = 0xff;
+
+/// `ENCRYPTION` values.
+pub const ENCRYPT_OFF: u8 = 0x00;
+pub const ENCRYPT_ON: u8 = 0x01;
+pub const ENCRYPT_NOT_SUP: u8 = 0x02;
+pub const ENCRYPT_REQ: u8 = 0x03;
+
+/// Tokens of a tabular result.
+pub const TOKEN_ERROR: u8 = 0xaa;
+pub const TOKEN_INFO: u8 = 0xab;
+pub const TOKEN_LOGINACK: u8 = 0xad;
+pub const TOKEN_FEATUREEXTACK: u8 = 0xae;
+pub const TOKEN_ENVCHANGE: u8 = 0xe3;
+pub const TOKEN_SSPI: u8 = 0xed;
+pub const TOKEN_FEDAUTHINFO: u8 = 0xee;
+
+/// `OptionFlags2` bit: integrated security (SSPI).
+pub const INTEGRATED_SECURITY: u8 = 0x80;
+
+/// Longest packet (a negotiated packet size is at most 32 KiB).
+const MAX_PACKET: usize = 32 << 10;
+/// Longest message assembled from packets (a login and its answer are a few KiB).
+const MAX_ASSEMBLED: usize = 64 << 10;
+/// Longest error message copied into `details`.
+const MAX_DIAGNOSTIC: usize = 256;
+
+fn be16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn le16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn le32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// The length of the TDS packet at the start of `b`.
+fn measure(b: &[u8]) -> Measure {
+    match be16(b, 2) {
+        None => Measure::More,
+        Some(len) if len >= 8 => Measure::Total(usize::from(len)),
+        Some(_) => Measure::Invalid,
+    }
+}
+
+/// UTF-16LE to UTF-8 (lossy).
+pub fn utf16le(b: &[u8]) -> String {
+    let units: Vec<u16> = b
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    String::from_utf16_lossy(&units)
+}
+
+/// Reverses the `LOGIN7` password obfuscation: XOR 0xA5, then swap the nibbles.
+pub fn deobfuscate(b: &[u8]) -> Vec<u8> {
+    b.iter().map(|&x| (x ^ 0xa5).rotate_left(4)).collect()
+}
+
+/// Applies the `LOGIN7` password obfuscation: swap the nibbles, then XOR 0xA5.
+pub fn obfuscate(b: &[u8]) -> Vec<u8> {
+    b.iter().map(|&x| x.rotate_left(4) ^ 0xa5).collect()
+}
+
+/// The options of a `PRELOGIN` message (its payload): (token, data).
+pub fn prelogin_options(p: &[u8]) -> Option<Vec<(u8, &[u8])>> {
+    let mut options = Vec::new();
+    let mut at = 0;
+    loop {
+        let &token = p.get(at)?;
+        if token == OPTION_TERMINATOR {
+            return Some(options);
+        }
+        let offset = usize::from(be16(p, at + 1)?);
+        let len = usize::from(be16(p, at + 3)?);
+        options.push((token, p.get(offset..offset + len)?));
+        at += 5;
+        if options.len() > 32 {
+            return None;
+        }
+    }
+}
+
+/// The `ENCRYPTION` option of a `PRELOGIN` payload.
+pub fn prelogin_encryption(p: &[u8]) -> Option<u8> {
+    prelogin_options(p)?
+        .into_iter()
+        .find(|(t, _)| *t == OPTION_ENCRYPTION)
+        .and_then(|(_, d)| d.first().copied())
+}
+
+/// The fields of a `LOGIN7` message that plainsight reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Login7 {
+    pub tds_version: u32,
+    pub integrated_security: bool,
+    pub hostname: String,
+    pub user: String,
+    /// The password, de-obfuscated, as UTF-8.
+    pub password: String,
+    pub app: String,
+    pub server: String,
+    pub database: String,
+    pub sspi: Vec<u8>,
+}
+
+/// Parses a `LOGIN7` message (the payload of its packets).
+pub fn parse_login7(p: &[u8]) -> Option<Login7> {
+    let length = le32(p, 0)? as usize;
+    if length < 36 + 58 || length > p.len() {
+        return None;
+    }
+    let p = &p[..length];
+    let field = |at: usize| -> Option<&[u8]> {
+        let offset = usize::from(le16(p, at)?);
+        let chars = usize::from(le16(p, at + 2)?);
+        if chars == 0 {
+            return Some(&[]);
+        }
+        p.get(offset..offset + 2 * chars)
+    };
+    let text = |at: usize| field(at).map(utf16le);
+    let sspi = {
+        let offset = usize::from(le16(p, 78)?);
+        let len = usize::from(le16(p, 80)?);
+        p.get(offset..offset + len).unwrap_or_default().to_vec()
+    };
+    Some(Login7 {
+        tds_version: le32(p, 4)?,
+        integrated_security: p.get(25)? & INTEGRATED_SECURITY != 0,
+        hostname: text(36)?,
+        user: text(40)?,
+        password: utf16le(&deobfuscate(field(44)?)),
+        app: text(48)?,
+        server: text(52)?,
+        database: text(68)?,
+        sspi,
+    })
+}
+
+/// What a tabular result says about a login.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoginAnswer {
+    pub loginack: bool,
+    /// The first ERROR token: number and message.
+    pub error: Option<(u32, String)>,
+    /// The data of an SSPI token.
+    pub sspi: Option<Vec<u8>>,
+}
+
+/// Walks the tokens of a tabular result up to the first one it cannot size.
+pub fn login_answer(p: &[u8]) -> LoginAnswer {
+    let mut a = LoginAnswer::default();
+    let mut at = 0;
+    while let Some(&token) = p.get(at) {
+        let (len, data_at) = match token {
+            TOKEN_ERROR | TOKEN_INFO | TOKEN_LOGINACK | TOKEN_ENVCHANGE | TOKEN_SSPI => {
+                match le16(p, at + 1) {
+                    Some(l) => (usize::from(l), at + 3),
+                    None => break,
+                }
+            }
+            TOKEN_FEDAUTHINFO => match le32(p, at + 1) {
+                Some(l) => (l as usize, at + 5),
+                None => break,
+            },
+            TOKEN_FEATUREEXTACK => {
+                // (FeatureId, u32 length, data)* up to 0xFF.
+                let mut i = at + 1;
+                loop {
+                    match p.get(i) {
+                        Some(0xff) => break,
+                        Some(_) => match le32(p, i + 1) {
+                            Some(l) => i = i.saturating_add(5).saturating_add(l as usize),
+                            None => return a,
+                        },
+                        None => return a,
+                    }
+                }
+                (0, i + 1)
+            }
+            _ => break,
+        };
+        let Some(data) = p.get(data_at..data_at.saturating_add(len)) else {
+            break;
+        };
+        match token {
+            TOKEN_LOGINACK => a.loginack = true,
+            TOKEN_ERROR if a.error.is_none() => {
+                let number = le32(data, 0).unwrap_or(0);
+                let chars = usize::from(le16(data, 6).unwrap_or(0));
+                let text = data.get(8..8 + 2 * chars).unwrap_or_default();
+                a.error = Some((number, utf16le(text)));
+            }
+            TOKEN_SSPI => a.sspi = Some(data.to_vec()),
+            _ => {}
+        }
+        at = data_at + len;
+    }
+    a
+}
+
+/// TDS versions a `LOGIN7` may carry (7.0 to 7.4).
+const TDS_VERSIONS: &[u32] = &[
+    0x7000_0000,
+    0x7100_0000,
+    0x7100_0001,
+    0x7209_0002,
+    0x730a_0003,
+    0x730b_0003,
+    0x7400_0004,
+];
+
+/// Whether `b` starts with a plausible TDS packet header of one of `types`.
+fn header(b: &[u8], types: &[u8]) -> Probe {
+    let Some(&t) = b.first() else {
+        return Probe::Maybe;
+    };
+    if !types.contains(&t) {
+        return Probe::No;
+    }
+    let Some(h) = b.get(..8) else {
+        return Probe::Maybe;
+    };
+    let len = u16::from_be_bytes([h[2], h[3]]);
+    // Status bits beyond EOM, ignore, reset connection (0x1F); a length; the window is 0.
+    if h[1] & !0x1f != 0 || !(8..=32768).contains(&len) || h[7] != 0 {
+        return Probe::No;
+    }
+    Probe::Maybe
+}
+
+/// TDS when the client's first message is a `PRELOGIN` whose option list holds together
+/// (VERSION first, offsets inside the packet) or a `LOGIN7` of a known TDS version. Other
+/// client packets (a capture that starts later) and, the client silent, a tabular result
+/// are only Maybe.
+pub fn probe(to_server: &[u8], to_client: &[u8]) -> Probe {
+    if looks_like_tls(to_server) {
+        return Probe::No;
+    }
+    if to_server.is_empty() {
+        return if to_client.is_empty() {
+            Probe::Maybe
+        } else {
+            header(to_client, &[TABULAR_RESULT])
+        };
+    }
+    let h = header(
+        to_server,
+        &[
+            PRELOGIN,
+            LOGIN7,
+            SQL_BATCH,
+            RPC,
+            ATTENTION,
+            BULK_LOAD,
+            TRANSACTION_MANAGER,
+            SSPI,
+        ],
+    );
+    if h != Probe::Maybe || to_server.len() < 8 {
+        return h;
+    }
+    let len = usize::from(be16(to_server, 2).unwrap_or(0));
+    let payload = &to_server[8..to_server.len().min(len)];
+    match to_server[0] {
+        PRELOGIN => {
+            if payload.first().is_some_and(|&t| t != OPTION_VERSION) {
+                return Probe::No;
+            }
+            if to_server.len() < len {
+                return Probe::Maybe;
+            }
+            match prelogin_options(payload) {
+                Some(opts) if opts.first().is_some_and(|(_, d)| d.len() == 6) => Probe::Yes,
+                _ => Probe::No,
+            }
+        }
+        LOGIN7 => match le32(payload, 4) {
+            Some(v) if TDS_VERSIONS.contains(&v) => Probe::Yes,
+            Some(_) => Probe::No,
+            None => Probe::Maybe,
+        },
+        _ => Probe::Maybe,
+    }
+}
+
+/// Reassembles one direction's packets into messages.
+#[derive(Debug, Default)]
+struct Assembler {
+    kind: u8,
+    payload: Vec<u8>,
+    frames: Vec<u64>,
+    /// The message outgrew the cap: dropped up to its last packet.
+    overflow: bool,
+}
+
+impl Assembler {
+    fn buffered(&self) -> usize {
+        self.payload.capacity() + self.frames.capacity() * 8
+    }
+
+    /// Adds a packet; the whole message when this was its last packet.
+    fn packet(&mut self, p: &[u8], frames: &[u64]) -> Option<(u8, Vec<u8>, Vec<u64>)> {
+        let (&kind, _) = p.split_first()?;
+        let status = p.get(1).copied().unwrap_or(END_OF_MESSAGE);
+        if self.payload.is_empty() && self.frames.is_empty() {
+            self.kind = kind;
+        }
+        let data = p.get(8..).unwrap_or_default();
+        if self.overflow || self.payload.len() + data.len() > MAX_ASSEMBLED {
+            self.overflow = true;
+            self.payload = Vec::new();
+        } else {
+            self.payload.extend_from_slice(data);
+        }
+        for &f in frames {
+            if self.frames.last() != Some(&f) && self.frames.len() < 32 {
+                self.frames.push(f);
+            }
+        }
+        if status & END_OF_MESSAGE == 0 {
+            return None;
+        }
+        let overflow = std::mem::take(&mut self.overflow);
+        let payload = std::mem::take(&mut self.payload);
+        let frames = std::mem::take(&mut self.frames);
+        (!overflow).then_some((self.kind, payload, frames))
+    }
+}
+
+#[derive(Debug, Default)]
+struct Session {
+    /// The client's PRELOGIN asked for this encryption.
+    client_encryption: Option<u8>,
+    /// A PRELOGIN waits for its answer.
+    prelogin_pending: bool,
+    /// The credential of a LOGIN7 waiting for the verdict.
+    pending: Option<Credential>,
+    /// A LOGIN7 (or SSPI message) waits for its answer.
+    login_sent: bool,
+    ntlm_challenge: Option<[u8; 8]>,
+    done: bool,
+}
+
+impl Session {
+    fn client(
+        &mut self,
+        kind: u8,
+        p: &[u8],
+        frames: &[u64],
+        ts: Timestamp,
+        out: &mut Vec<Credential>,
+    ) {
+        match kind {
+            PRELOGIN => {
+                if looks_like_tls(p) {
+                    // The TLS handshake, inside PRELOGIN packets: LOGIN7 will be encrypted.
+                    self.done = true;
+                    return;
+                }
+                self.client_encryption = prelogin_encryption(p);
+                self.prelogin_pending = true;
+            }
+            LOGIN7 => {
+                let Some(l) = parse_login7(p) else { return };
+                if let Some(old) = self.pending.take() {
+                    out.push(old);
+                }
+                self.login_sent = true;
+                if l.integrated_security || (l.user.is_empty() && l.password.is_empty()) {
+                    if matches!(ntlmssp::find(&l.sspi), Some(ntlmssp::Message::Negotiate)) {
+                        self.ntlm_challenge = None;
+                    }
+                    return;
+                }
+                let mut c = Credential::new("mssql", "LOGIN7", Kind::Cleartext, ts);
+                c.username = Some(l.user.into_bytes());
+                c.secret = Some(l.password.into_bytes());
+                c.add_frames(frames.iter().copied());
+                for (key, value) in [
+                    ("hostname", l.hostname),
+                    ("application", l.app),
+                    ("server_name", l.server),
+                    ("database", l.database),
+                ] {
+                    if !value.is_empty() {
+                        c.details.push((key, value));
+                    }
+                }
+                c.details.push((
+                    "note",
+                    "LOGIN7 password obfuscation (nibble swap, XOR 0xA5) reversed".to_string(),
+                ));
+                self.pending = Some(c);
+            }
+            SSPI => {
+                if let Some(ntlmssp::Message::Authenticate(a)) = ntlmssp::find(p)
+                    && let Some(mut c) = a.credential("mssql", "SSPI NTLM", self.ntlm_challenge, ts)
+                {
+                    c.add_frames(frames.iter().copied());
+                    if let Some(old) = self.pending.replace(c) {
+                        out.push(old);
+                    }
+                    self.login_sent = true;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn server(&mut self, kind: u8, p: &[u8], out: &mut Vec<Credential>) {
+        if kind != TABULAR_RESULT {
+            return;
+        }
+        if self.prelogin_pending {
+            self.prelogin_pending = false;
+            if let Some(server) = prelogin_encryption(p) {
+                let server = server & 0x0f;
+                let client = self.client_encryption.map(|c| c & 0x0f);
+                let clear = server == ENCRYPT_NOT_SUP
+                    || (client == Some(ENCRYPT_NOT_SUP) && server == ENCRYPT_OFF);
+                if !clear {
+                    self.done = true;
+                }
+                return;
+            }
+        }
+        if !self.login_sent {
+            return;
+        }
+        let a = login_answer(p);
+        if let Some(Some(ntlmssp::Message::Challenge { challenge })) =
+            a.sspi.as_deref().map(ntlmssp::find)
+        {
+            self.ntlm_challenge = Some(challenge);
+        }
+        let outcome = if a.loginack {
+            Outcome::Success
+        } else if a.error.is_some() {
+            Outcome::Failure
+        } else {
+            return; // an SSPI round trip, or nothing about the login
+        };
+        if let Some(mut c) = self.pending.take() {
+            c.outcome = outcome;
+            if let (Outcome::Failure, Some((number, text))) = (outcome, &a.error) {
+                let text: String = text.chars().take(MAX_DIAGNOSTIC).collect();
+                c.details.push(("diagnostic", format!("{number} {text}")));
+            }
+            out.push(c);
+        }
+        self.done = true;
+    }
+}
+
+/// The TDS dissector of one connection.
+#[derive(Debug)]
+pub struct Tds {
+    framers: [Framer; 2],
+    messages: [Assembler; 2],
+    session: Session,
+}
+
+impl Default for Tds {
+    fn default() -> Self {
+        Tds {
+            framers: [Framer::new(MAX_PACKET), Framer::new(MAX_PACKET)],
+            messages: [Assembler::default(), Assembler::default()],
+            session: Session::default(),
+        }
+    }
+}
+
+impl Dissector for Tds {
+    fn data(&mut self, dir: Direction, chunk: Chunk<'_>, out: &mut Vec<Credential>) {
+        let s = &mut self.session;
+        if s.done {
+            return;
+        }
+        let framer = &mut self.framers[dir.index()];
+        let a = &mut self.messages[dir.index()];
+        if framer.at_boundary() && a.payload.is_empty() && looks_like_tls(chunk.data) {
+            // TLS first (TDS 8.0), or after a negotiation the capture missed.
+            s.done = true;
+            return;
+        }
+        framer.push(chunk);
+        while !s.done {
+            let Some(packet) = framer.next(measure) else {
+                break;
+            };
+            let ts = packet.ts;
+            let Some((kind, payload, frames)) = a.packet(packet.bytes, &packet.frames) else {
+                continue;
+            };
+            match dir {
+                Direction::ToServer => s.client(kind, &payload, &frames, ts, out),
+                Direction::ToClient => s.server(kind, &payload, out),
+            }
+        }
+    }
+
+    fn gap(&mut self, dir: Direction, len: u64, _out: &mut Vec<Credential>) {
+        self.framers[dir.index()].gap(len);
+        let a = &mut self.messages[dir.index()];
+        // The message being assembled has a hole.
+        a.overflow = !a.payload.is_empty() || !a.frames.is_empty();
+        a.payload = Vec::new();
+    }
+
+    fn close(&mut self, out: &mut Vec<Credential>) {
+        if let Some(c) = self.session.pending.take() {
+            out.push(c);
+        }
+    }
+
+    fn done(&self) -> bool {
+        self.session.done
+    }
+
+    fn buffered(&self) -> usize {
+        self.framers.iter().map(Framer::buffered).sum::<usize>()
+            + self.messages.iter().map(Assembler::buffered).sum::<usize>()
+            + usize::from(self.session.pending.is_some()) * 512
+    }
+}
+
+/// Encoders of TDS messages, for tests and fixtures.
+pub mod build {
+    use super::*;
+
+    fn utf16(s: &str) -> Vec<u8> {
+        s.encode_utf16().flat_map(u16::to_le_bytes).collect()
+    }
+
+    /// One packet of a message (`last`: the end-of-message status bit).
+    pub fn packet(kind: u8, id: u8, last: bool, payload: &[u8]) -> Vec<u8> {
+        let mut p = vec![kind, u8::from(last)];
+        p.extend_from_slice(&(payload.len() as u16 + 8).to_be_bytes());
+        p.extend_from_slice(&[0, 0, id, 0]);
+        p.extend_from_slice(payload);
+        p
+    }
+
+    /// A `PRELOGIN` payload: VERSION, ENCRYPTION, INSTOPT, THREADID, MARS.
+    pub fn prelogin(encryption: u8) -> Vec<u8> {
+        let data: [&[u8]; 5] = [
+            &[15, 0, 0x07, 0xd0, 0, 0],
+            &[encryption],
+            &[0],
+            &[0, 0, 0x12, 0x34],
+            &[0],
+        ];
+        let mut header = Vec::new();
+        let mut body = Vec::new();
+        let mut offset = 5 * data.len() + 1;
+        for (token, d) in data.iter().enumerate() {
+            header.push(token as u8);
+            header.extend_from_slice(&(offset as u16).to_be_bytes());
+            header.extend_from_slice(&(d.len() as u16).to_be_bytes());
+            body.extend_from_slice(d);
+            offset += d.len();
+        }
+        header.push(OPTION_TERMINATOR);
+        [header, body].concat()
+    }
+
+    /// A `LOGIN7` payload (TDS 7.4) with these strings.
+    pub fn login7(
+        host: &str,
+        user: &str,
+        password: &str,
+        app: &str,
+        server: &str,
+        database: &str,
+    ) -> Vec<u8> {
+        login7_with(host, user, password, app, server, database, 0, &[])
+    }
+
+    /// A `LOGIN7` payload with `OptionFlags2` and SSPI data.
+    #[allow(clippy::too_many_arguments)]
+    pub fn login7_with(
+        host: &str,
+        user: &str,
+        password: &str,
+        app: &str,
+        server: &str,
+        database: &str,
+        flags2: u8,
+        sspi: &[u8],
+    ) -> Vec<u8> {
+        let mut fixed = Vec::new();
+        fixed.extend_from_slice(&0u32.to_le_bytes()); // length, set below
+        fixed.extend_from_slice(&0x7400_0004u32.to_le_bytes());
+        fixed.extend_from_slice(&4096u32.to_le_bytes());
+        fixed.extend_from_slice(&0x0700_0000u32.to_le_bytes());
+        fixed.extend_from_slice(&4242u32.to_le_bytes());
+        fixed.extend_from_slice(&0u32.to_le_bytes());
+        fixed.extend_from_slice(&[0xe0, 0x03 | flags2, 0, 0]);
+        fixed.extend_from_slice(&0u32.to_le_bytes());
+        fixed.extend_from_slice(&0x0409u32.to_le_bytes());
+        let strings: Vec<Vec<u8>> = [host, user, "", app, server, "", "plainsight", "", database]
+            .iter()
+            .map(|s| utf16(s))
+            .collect();
+        let mut data = Vec::new();
+        let mut offsets = Vec::new();
+        let base = 94;
+        for (i, s) in strings.iter().enumerate() {
+            let bytes = if i == 2 {
+                obfuscate(&utf16(password))
+            } else {
+                s.clone()
+            };
+            let chars = if i == 2 {
+                password.encode_utf16().count()
+            } else {
+                s.len() / 2
+            };
+            offsets.extend_from_slice(&((base + data.len()) as u16).to_le_bytes());
+            offsets.extend_from_slice(&(chars as u16).to_le_bytes());
+            data.extend_from_slice(&bytes);
+        }
+        offsets.extend_from_slice(&[0x00, 0x50, 0x8b, 0xe3, 0xb7, 0x8f]); // ClientID
+        offsets.extend_from_slice(&((base + data.len()) as u16).to_le_bytes());
+        offsets.extend_from_slice(&(sspi.len() as u16).to_le_bytes());
+        data.extend_from_slice(sspi);
+        for _ in 0..2 {
+            offsets.extend_from_slice(&((base + data.len()) as u16).to_le_bytes());
+            offsets.extend_from_slice(&0u16.to_le_bytes());
+        }
+        offsets.extend_from_slice(&0u32.to_le_bytes()); // cbSSPILong
+        let mut p = [fixed, offsets, data].concat();
+        let len = p.len() as u32;
+        p[..4].copy_from_slice(&len.to_le_bytes());
+        p
+    }
+
+    /// A `LOGINACK` token and a DONE token.
+    pub fn loginack() -> Vec<u8> {
+        let name = utf16("Microsoft SQL Server");
+        let mut body = vec![1];
+        body.extend_from_slice(&0x7400_0004u32.to_be_bytes());
+        body.push((name.len() / 2) as u8);
+        body.extend_from_slice(&name);
+        body.extend_from_slice(&[16, 0, 0x10, 0x5e]);
+        let mut t = vec![TOKEN_LOGINACK];
+        t.extend_from_slice(&(body.len() as u16).to_le_bytes());
+        t.extend_from_slice(&body);
+        [envchange(), t, done()].concat()
+    }
+
+    /// An ENVCHANGE token (database).
+    pub fn envchange() -> Vec<u8> {
+        let new = utf16("master");
+        let mut body = vec![1, (new.len() / 2) as u8];
+        body.extend_from_slice(&new);
+        body.push(0);
+        let mut t = vec![TOKEN_ENVCHANGE];
+        t.extend_from_slice(&(body.len() as u16).to_le_bytes());
+        t.extend_from_slice(&body);
+        t
+    }
+
+    /// An ERROR token and a DONE token.
+    pub fn error(number: u32, text: &str) -> Vec<u8> {
+        let msg = utf16(text);
+        let mut body = number.to_le_bytes().to_vec();
+        body.extend_from_slice(&[1, 14]);
+        body.extend_from_slice(&((msg.len() / 2) as u16).to_le_bytes());
+        body.extend_from_slice(&msg);
+        body.extend_from_slice(&[0, 0]);
+        body.extend_from_slice(&1u32.to_le_bytes());
+        let mut t = vec![TOKEN_ERROR];
+        t.extend_from_slice(&(body.len() as u16).to_le_bytes());
+        t.extend_from_slice(&body);
+        [t, done()].concat()
+    }
+
+    /// An SSPI token.
+    pub fn sspi_token(data: &[u8]) -> Vec<u8> {
+        let mut t = vec![TOKEN_SSPI];
+        t.extend_from_slice(&(data.len() as u16).to_le_bytes());
+        t.extend_from_slice(data);
+        t
+    }
+
+    fn done() -> Vec<u8> {
+        let mut t = vec![0xfd, 0, 0, 0, 0];
+        t.extend_from_slice(&[0; 8]);
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::build::*;
+    use super::*;
+    use crate::dissect::DissectorConfig;
+    use Direction::{ToClient as S, ToServer as C};
+
+    fn run(script: &[(Direction, &[u8])]) -> (Vec<Credential>, bool) {
+        let mut d = Tds::default();
+        let mut out = Vec::new();
+        for (i, (dir, data)) in script.iter().enumerate() {
+            d.data(
+                *dir,
+                Chunk {
+                    data,
+                    frame: i as u64 + 1,
+                    ts: Timestamp::ZERO,
+                },
+                &mut out,
+            );
+        }
+        let done = d.done();
+        d.close(&mut out);
+        (out, done)
+    }
+
+    fn login(user: &str, password: &str) -> Vec<u8> {
+        packet(
+            LOGIN7,
+            1,
+            true,
+            &login7(
+                "WS-042",
+                user,
+                password,
+                "sqlcmd",
+                "db.example.org",
+                "sales",
+            ),
+        )
+    }
+
+    #[test]
+    fn obfuscation_round_trip() {
+        // MS-TDS 2.2.6.4: 'a' (0x61) is sent as 0xB3.
+        assert_eq!(obfuscate(b"a"), vec![0xb3]);
+        assert_eq!(deobfuscate(&[0xb3, 0xa5]), b"a\0");
+        let all: Vec<u8> = (0..=255).collect();
+        assert_eq!(deobfuscate(&obfuscate(&all)), all);
+    }
+
+    #[test]
+    fn cleartext_login_success() {
+        let (out, done) = run(&[
+            (C, &packet(PRELOGIN, 1, true, &prelogin(ENCRYPT_NOT_SUP))),
+            (
+                S,
+                &packet(TABULAR_RESULT, 1, true, &prelogin(ENCRYPT_NOT_SUP)),
+            ),
+            (C, &login("sa", "Pässw0rd!")),
+            (S, &packet(TABULAR_RESULT, 1, true, &loginack())),
+        ]);
+        assert!(done);
+        assert_eq!(out.len(), 1);
+        let c = &out[0];
+        assert_eq!(c.protocol, "mssql");
+        assert_eq!(c.mechanism, "LOGIN7");
+        assert_eq!(c.kind, Kind::Cleartext);
+        assert_eq!(c.username.as_deref(), Some(&b"sa"[..]));
+        assert_eq!(c.secret.as_deref(), Some("Pässw0rd!".as_bytes()));
+        assert_eq!(c.outcome, Outcome::Success);
+        assert_eq!(c.frames, vec![3]);
+        let d: Vec<&str> = c.details.iter().map(|(k, _)| *k).collect();
+        assert_eq!(
+            d,
+            ["hostname", "application", "server_name", "database", "note"]
+        );
+        assert_eq!(c.details[0].1, "WS-042");
+    }
+
+    #[test]
+    fn login_failure_keeps_the_error() {
+        let (out, _) = run(&[
+            (C, &login("sa", "wrong")),
+            (
+                S,
+                &packet(
+                    TABULAR_RESULT,
+                    1,
+                    true,
+                    &error(18456, "Login failed for user 'sa'."),
+                ),
+            ),
+        ]);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].outcome, Outcome::Failure);
+        assert_eq!(
+            out[0].details.last().unwrap(),
+            &(
+                "diagnostic",
+                "18456 Login failed for user 'sa'.".to_string()
+            )
+        );
+    }
+
+    #[test]
+    fn encryption_negotiated_stops() {
+        for (client, server) in [
+            (ENCRYPT_OFF, ENCRYPT_OFF),
+            (ENCRYPT_ON, ENCRYPT_ON),
+            (ENCRYPT_OFF, ENCRYPT_REQ),
+            (ENCRYPT_NOT_SUP, ENCRYPT_REQ),
+        ] {
+            let (out, done) = run(&[
+                (C, &packet(PRELOGIN, 1, true, &prelogin(client))),
+                (S, &packet(TABULAR_RESULT, 1, true, &prelogin(server))),
+                (C, &login("sa", "hidden")),
+                (S, &packet(TABULAR_RESULT, 1, true, &loginack())),
+            ]);
+            assert!(out.is_empty(), "{client} {server}");
+            assert!(done);
+        }
+        // Client NOT_SUP, server OFF: no encryption at all.
+        let (out, _) = run(&[
+            (C, &packet(PRELOGIN, 1, true, &prelogin(ENCRYPT_NOT_SUP))),
+            (S, &packet(TABULAR_RESULT, 1, true, &prelogin(ENCRYPT_OFF))),
+            (C, &login("sa", "visible")),
+        ]);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].outcome, Outcome::Unknown);
+        // The answer missed, the TLS handshake inside PRELOGIN packets.
+        let (_, done) = run(&[
+            (C, &packet(PRELOGIN, 1, true, &prelogin(ENCRYPT_OFF))),
+            (C, &packet(PRELOGIN, 2, true, b"\x16\x03\x01\x00\x05hello")),
+        ]);
+        assert!(done);
+        // TDS 8.0: TLS first.
+        let (_, done) = run(&[(C, b"\x16\x03\x01\x00\x05hello")]);
+        assert!(done);
+    }
+
+    #[test]
+    fn login_in_several_packets() {
+        let l = login7("h", "bob", "multi-packet", "app", "srv", "db");
+        let (a, b) = l.split_at(40);
+        let (out, _) = run(&[
+            (C, &packet(LOGIN7, 1, false, a)),
+            (C, &packet(LOGIN7, 2, true, b)),
+            (S, &packet(TABULAR_RESULT, 1, true, &loginack())),
+        ]);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].secret.as_deref(), Some(&b"multi-packet"[..]));
+        assert_eq!(out[0].frames, vec![1, 2]);
+    }
+
+    #[test]
+    fn sspi_ntlm() {
+        let ch = [1, 2, 3, 4, 5, 6, 7, 8];
+        let mut negotiate = b"NTLMSSP\0".to_vec();
+        negotiate.extend_from_slice(&1u32.to_le_bytes());
+        negotiate.extend_from_slice(&0xa088_0205u32.to_le_bytes());
+        negotiate.extend_from_slice(&[0; 16]);
+        let nt: Vec<u8> = (0u8..48).collect();
+        let auth = ntlmssp::build::authenticate("alice", "CORP", "WS01", &[0; 24], &nt);
+        let (out, _) = run(&[
+            (
+                C,
+                &packet(
+                    LOGIN7,
+                    1,
+                    true,
+                    &login7_with(
+                        "h",
+                        "",
+                        "",
+                        "app",
+                        "srv",
+                        "",
+                        INTEGRATED_SECURITY,
+                        &negotiate,
+                    ),
+                ),
+            ),
+            (
+                S,
+                &packet(
+                    TABULAR_RESULT,
+                    1,
+                    true,
+                    &sspi_token(&ntlmssp::build::challenge(ch)),
+                ),
+            ),
+            (C, &packet(SSPI, 1, true, &auth)),
+            (S, &packet(TABULAR_RESULT, 1, true, &loginack())),
+        ]);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].mechanism, "SSPI NTLM (NetNTLMv2)");
+        assert_eq!(out[0].challenge.as_deref(), Some(&b"0102030405060708"[..]));
+        assert_eq!(out[0].hashcat.as_ref().unwrap().mode, 5600);
+        assert_eq!(out[0].outcome, Outcome::Success);
+    }
+
+    #[test]
+    fn parse_login7_fields() {
+        let l = parse_login7(&login7("WS", "user", "pw", "app", "srv", "db")).unwrap();
+        assert_eq!(l.tds_version, 0x7400_0004);
+        assert_eq!(l.hostname, "WS");
+        assert_eq!(l.user, "user");
+        assert_eq!(l.password, "pw");
+        assert_eq!(l.app, "app");
+        assert_eq!(l.server, "srv");
+        assert_eq!(l.database, "db");
+        assert!(!l.integrated_security);
+        let mut short = login7("WS", "user", "pw", "app", "srv", "db");
+        short.truncate(60);
+        assert_eq!(parse_login7(&short), None);
+    }
+
+    #[test]
+    fn probe_recognises_tds() {
+        let pre = packet(PRELOGIN, 1, true, &prelogin(ENCRYPT_OFF));
+        assert_eq!(probe(&pre, b""), Probe::Yes);
+        assert_eq!(probe(&pre[..12], b""), Probe::Maybe);
+        assert_eq!(probe(&pre[..3], b""), Probe::Maybe);
+        assert_eq!(probe(&login("sa", "x"), b""), Probe::Yes);
+        assert_eq!(
+            probe(&packet(SQL_BATCH, 1, true, b"s\0e\0"), b""),
+            Probe::Maybe
+        );
+        assert_eq!(
+            probe(b"", &packet(TABULAR_RESULT, 1, true, &loginack())),
+            Probe::Maybe
+        );
+        for other in [
+            &b"GET / HTTP/1.1\r\n"[..],
+            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+            b"USER bob\r\n",
+            b"*2\r\n$4\r\nAUTH\r\n",
+            b"\x00\x00\x00\x08\x04\xd2\x16\x2f",
+            b"\x12\x01\x00\x2f\x00\x00\x01\x00\x05\x00",
+        ] {
+            assert_eq!(probe(other, b""), Probe::No, "{other:?}");
+        }
+        assert_eq!(probe(b"", b"220 ftp ready\r\n"), Probe::No);
+    }
+
+    #[test]
+    fn never_panics_on_garbage() {
+        let mut seed = 0x1357_9bdfu32;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed
+        };
+        let valid = [
+            packet(PRELOGIN, 1, true, &prelogin(ENCRYPT_NOT_SUP)),
+            packet(TABULAR_RESULT, 1, true, &prelogin(ENCRYPT_NOT_SUP)),
+            login("sa", "pw"),
+            packet(TABULAR_RESULT, 1, true, &loginack()),
+            packet(TABULAR_RESULT, 1, true, &error(18456, "no")),
+        ];
+        for round in 0..2000 {
+            let mut d = Tds::default();
+            let mut out = Vec::new();
+            for i in 0..5 {
+                let mut bytes = valid[(round + i) % valid.len()].clone();
+                for _ in 0..(next() % 4) {
+                    let at = next() as usize % bytes.len();
+                    bytes[at] = next() as u8;
+                }
+                let cut = next() as usize % (bytes.len() + 1);
+                bytes.truncate(cut);
+                let _ = probe(&bytes, &bytes);
+                let _ = parse_login7(&bytes);
+                let _ = login_answer(&bytes);
+                let _ = prelogin_options(&bytes);
+                let dir = if next() % 2 == 0 { C } else { S };
+                d.data(
+                    dir,
+                    Chunk {
+                        data: &bytes,
+                        frame: 1,
+                        ts: Timestamp::ZERO,
+                    },
+                    &mut out,
+                );
+                if next() % 7 == 0 {
+                    d.gap(dir, u64::from(next() % 100), &mut out);
+                }
+            }
+            d.close(&mut out);
+            assert!(d.buffered() < 4 * MAX_ASSEMBLED);
+        }
+    }
+
+    /// Every chunk of a session cut at every offset gives the same findings
+    /// (`split_tests` in `dissect/mod.rs`).
+    #[test]
+    fn any_split() {
+        type Seen = (Option<Vec<u8>>, Option<Vec<u8>>, Outcome, String);
+        fn go(script: &[(Direction, Vec<u8>)]) -> Vec<Seen> {
+            let mut out = Vec::new();
+            // Each connection is a dissector of its own; an empty chunk separates them.
+            let mut d = (SPEC.new)(&DissectorConfig::default());
+            for (dir, data) in script {
+                if data.is_empty() {
+                    d.close(&mut out);
+                    d = (SPEC.new)(&DissectorConfig::default());
+                    continue;
+                }
+                d.data(
+                    *dir,
+                    Chunk {
+                        data,
+                        frame: 1,
+                        ts: Timestamp::ZERO,
+                    },
+                    &mut out,
+                );
+            }
+            d.close(&mut out);
+            out.into_iter()
+                .map(|c| (c.username, c.secret, c.outcome, c.mechanism.into_owned()))
+                .collect()
+        }
+        let l = login7("h", "bob", "two-packets", "app", "srv", "db");
+        let whole: Vec<(Direction, Vec<u8>)> = vec![
+            (C, packet(PRELOGIN, 1, true, &prelogin(ENCRYPT_NOT_SUP))),
+            (
+                S,
+                packet(TABULAR_RESULT, 1, true, &prelogin(ENCRYPT_NOT_SUP)),
+            ),
+            (C, login("sa", "wrong")),
+            (
+                S,
+                packet(TABULAR_RESULT, 1, true, &error(18456, "Login failed")),
+            ),
+            (C, Vec::new()),
+            (
+                C,
+                [
+                    packet(LOGIN7, 1, false, &l[..50]),
+                    packet(LOGIN7, 2, true, &l[50..]),
+                ]
+                .concat(),
+            ),
+            (S, packet(TABULAR_RESULT, 1, true, &loginack())),
+        ];
+        let want = go(&whole);
+        assert_eq!(want.len(), 2, "{want:?}");
+        for (i, (dir, data)) in whole.iter().enumerate() {
+            for cut in 1..data.len() {
+                let mut split = whole.clone();
+                split[i] = (*dir, data[..cut].to_vec());
+                split.insert(i + 1, (*dir, data[cut..].to_vec()));
+                assert_eq!(go(&split), want, "chunk {i} cut at {cut}");
+            }
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! What each protocol exposed and what to use instead: two sentences for the classroom
+//! view, keyed by protocol, with a generic fallback for protocols not listed (a user
+//! rule's label, a dissector added later).
+
+use crate::finding::Kind;
+
+/// The lesson of one protocol.
+pub struct Advice {
+    pub protocol: &'static str,
+    /// The protocol's name as people write it.
+    pub name: &'static str,
+    /// What a cleartext login exposed.
+    pub cleartext: &'static str,
+    /// What a challenge-response login exposed (when the protocol has one).
+    pub challenge: Option<&'static str>,
+    /// What to use instead.
+    pub instead: &'static str,
+}
+
+const CRACK: &str = "it did not send the password itself, but a challenge and a response computed from it: anyone who recorded them can try passwords offline, as fast as their hardware allows, without the server ever noticing";
+
+/// One entry per protocol plainsight reports, and those being added.
+pub const TABLE: &[Advice] = &[
+    Advice {
+        protocol: "ftp",
+        name: "FTP",
+        cleartext: "it sent the user name and the password as plain-text USER and PASS commands, readable by anyone who can see the traffic (and the files that followed too)",
+        challenge: None,
+        instead: "SFTP (file transfer over SSH), or FTPS (FTP over TLS) with the server refusing any login before AUTH TLS",
+    },
+    Advice {
+        protocol: "telnet",
+        name: "Telnet",
+        cleartext: "it sent every keystroke as it was typed, the password included, and everything the session showed afterwards, with nothing encrypted",
+        challenge: None,
+        instead: "SSH, with keys rather than passwords where possible",
+    },
+    Advice {
+        protocol: "rlogin",
+        name: "rlogin",
+        cleartext: "it sent the user names in the connection's first bytes and the password keystroke by keystroke, with nothing encrypted (and trusted .rhosts files, worse still)",
+        challenge: None,
+        instead: "SSH, with keys rather than passwords or host trust",
+    },
+    Advice {
+        protocol: "pop3",
+        name: "POP3",
+        cleartext: "it sent the mailbox password in the clear (USER/PASS as text; AUTH PLAIN and LOGIN are only base64, an encoding anyone can undo)",
+        challenge: Some(CRACK),
+        instead: "POP3S on port 995 (or STLS before logging in), with the server refusing plain-text logins without TLS",
+    },
+    Advice {
+        protocol: "imap",
+        name: "IMAP",
+        cleartext: "it sent the mailbox password in the clear (LOGIN as text; AUTHENTICATE PLAIN and LOGIN are only base64, an encoding anyone can undo)",
+        challenge: Some(CRACK),
+        instead: "IMAPS on port 993 (or STARTTLS before logging in), with LOGINDISABLED advertised until TLS is up",
+    },
+    Advice {
+        protocol: "smtp",
+        name: "SMTP",
+        cleartext: "it sent the mail account's password with AUTH PLAIN or LOGIN, which are only base64, an encoding anyone can undo",
+        challenge: Some(CRACK),
+        instead: "submission over implicit TLS on port 465 (or STARTTLS required before AUTH on 587)",
+    },
+    Advice {
+        protocol: "http",
+        name: "HTTP",
+        cleartext: "it sent the credential in the request itself (a Basic header is only base64, a form or a URL is plain text), readable by anyone on the path and by every proxy in between",
+        challenge: Some(CRACK),
+        instead: "HTTPS everywhere (TLS, with HSTS so browsers never fall back to plain HTTP)",
+    },
+    Advice {
+        protocol: "ldap",
+        name: "LDAP",
+        cleartext: "a simple bind sent the DN and the password as they are (BER is a way of writing bytes down, not encryption), and directory passwords usually open every other system too",
+        challenge: Some(CRACK),
+        instead: "LDAPS on port 636 (or StartTLS before binding), with the directory requiring TLS for simple binds (or SASL with Kerberos)",
+    },
+    Advice {
+        protocol: "snmp",
+        name: "SNMP v1/v2c",
+        cleartext: "the community string is a password sent in clear with every request, and it often grants write access to the device's configuration",
+        challenge: None,
+        instead: "SNMPv3 with authPriv (SHA authentication and AES encryption)",
+    },
+    Advice {
+        protocol: "redis",
+        name: "Redis",
+        cleartext: "AUTH sent the password (and the ACL user name) as a plain command, and every command and value after it is readable too",
+        challenge: None,
+        instead: "Redis with TLS (tls-port) and ACL users, never exposed beyond the hosts that need it",
+    },
+    Advice {
+        protocol: "postgresql",
+        name: "PostgreSQL",
+        cleartext: "the password message carried the password in clear (password authentication), or an MD5 digest that is as good as the password for logging in and cracks offline",
+        challenge: Some(CRACK),
+        instead: "hostssl entries with scram-sha-256 authentication (sslmode=verify-full on the clients)",
+    },
+    Advice {
+        protocol: "mysql",
+        name: "MySQL",
+        cleartext: "the login sent the password, or a hash exchange recorded in full, without TLS to protect it",
+        challenge: Some(CRACK),
+        instead: "TLS required for every account (require_secure_transport=ON) with caching_sha2_password",
+    },
+    Advice {
+        protocol: "mssql",
+        name: "Microsoft SQL Server (TDS)",
+        cleartext: "the login packet carried the password only scrambled by a fixed byte swap and XOR, which anyone can undo",
+        challenge: Some(CRACK),
+        instead: "forced encryption on the server (TLS for every connection, Encrypt=Strict on the clients), or Windows (Kerberos) authentication",
+    },
+    Advice {
+        protocol: "mqtt",
+        name: "MQTT",
+        cleartext: "CONNECT carried the user name and the password in clear, and every message after it is readable too",
+        challenge: None,
+        instead: "MQTT over TLS on port 8883, with client certificates where devices allow",
+    },
+    Advice {
+        protocol: "irc",
+        name: "IRC",
+        cleartext: "the server or services password (PASS, NickServ IDENTIFY, SASL PLAIN) crossed the network in clear",
+        challenge: None,
+        instead: "IRC over TLS (port 6697) with SASL, or a client certificate (SASL EXTERNAL)",
+    },
+    Advice {
+        protocol: "nntp",
+        name: "NNTP",
+        cleartext: "AUTHINFO USER and PASS sent the news account's password as plain text",
+        challenge: None,
+        instead: "NNTPS on port 563 (or STARTTLS before AUTHINFO)",
+    },
+    Advice {
+        protocol: "socks",
+        name: "SOCKS",
+        cleartext: "SOCKS5 user/password authentication (RFC 1929) sent both in clear to the proxy",
+        challenge: None,
+        instead: "an SSH tunnel or a proxy reached over TLS or a VPN",
+    },
+    Advice {
+        protocol: "vnc",
+        name: "VNC",
+        cleartext: "the password crossed the network in a form anyone can read back",
+        challenge: Some(
+            "VNC authentication is a DES challenge-response with at most 8 characters of password: a recorded exchange cracks offline in minutes",
+        ),
+        instead: "VNC only through an SSH tunnel or a VPN, or VeNCrypt with TLS and real user accounts",
+    },
+    Advice {
+        protocol: "radius",
+        name: "RADIUS",
+        cleartext: "User-Password is only hidden with MD5 and the shared secret: whoever knows or cracks the shared secret reads every password",
+        challenge: Some(CRACK),
+        instead: "RADIUS over TLS (RadSec) and EAP methods inside TLS (EAP-TLS, PEAP, EAP-TTLS)",
+    },
+    Advice {
+        protocol: "sip",
+        name: "SIP",
+        cleartext: "the SIP credential crossed the network in clear, with the calls it sets up",
+        challenge: Some(
+            "SIP Digest sends a response computed from the password: a recorded exchange cracks offline, and the calls themselves are unencrypted too",
+        ),
+        instead: "SIP over TLS (SIPS, port 5061) with SRTP for the media",
+    },
+    Advice {
+        protocol: "smb",
+        name: "SMB",
+        cleartext: "the session setup carried the password in a form anyone can read back",
+        challenge: Some(
+            "NTLM sends a response computed from the password: a recorded exchange cracks offline, and NTLM can be relayed to other servers as it happens",
+        ),
+        instead: "Kerberos authentication with SMB signing required and SMB 3 encryption, NTLMv1 and LM disabled",
+    },
+    Advice {
+        protocol: "kerberos",
+        name: "Kerberos",
+        cleartext: "the exchange carried key material in a form anyone can read back",
+        challenge: Some(
+            "the pre-authentication timestamp or ticket is encrypted with a key derived from the password: a recorded one cracks offline (AS-REP roasting, Kerberoasting)",
+        ),
+        instead: "AES-only encryption types, FAST armoring, and long random passwords (managed service accounts) for service accounts",
+    },
+];
+
+/// The entry of `protocol`, if there is one.
+pub fn lookup(protocol: &str) -> Option<&'static Advice> {
+    TABLE.iter().find(|a| a.protocol == protocol)
+}
+
+/// The two sentences for a finding: what was exposed, and what to use instead.
+pub fn sentences(protocol: &str, kind: Kind) -> (String, String) {
+    let generic_name = protocol.to_uppercase();
+    let (name, exposed, instead) = match lookup(protocol) {
+        Some(a) => {
+            let exposed = match kind {
+                Kind::ChallengeResponse => a.challenge.unwrap_or(CRACK),
+                Kind::Token => {
+                    "it sent a bearer token or key that works for whoever holds it, until it expires or is revoked"
+                }
+                Kind::Cleartext => a.cleartext,
+            };
+            (a.name, exposed, a.instead)
+        }
+        None => {
+            let exposed = match kind {
+                Kind::ChallengeResponse => CRACK,
+                Kind::Token => {
+                    "it sent a bearer token or key that works for whoever holds it, until it expires or is revoked"
+                }
+                Kind::Cleartext => {
+                    "it sent this credential unencrypted, readable by anyone who can see the traffic"
+                }
+            };
+            (
+                generic_name.as_str(),
+                exposed,
+                "the protocol's TLS form (or a tunnel: SSH, a VPN), and a new secret, since this one must be taken as known",
+            )
+        }
+    };
+    (
+        format!("What {name} exposed: {exposed}."),
+        format!("Use instead: {instead}."),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_protocol_in_the_schema_has_advice() {
+        for p in "ftp telnet pop3 imap smtp http ldap snmp redis postgresql mysql mssql mqtt irc nntp socks rlogin vnc sip smb kerberos radius".split(' ') {
+            assert!(lookup(p).is_some(), "{p}");
+        }
+    }
+
+    #[test]
+    fn unknown_protocols_get_generic_advice() {
+        let (a, b) = sentences("acme", Kind::Cleartext);
+        assert!(a.starts_with("What ACME exposed:"), "{a}");
+        assert!(b.starts_with("Use instead:"), "{b}");
+    }
+}

@@ -1,0 +1,252 @@
+#!/bin/bash
+# End-to-end database logins for plainsight: real servers, real clients, a real capture,
+# on the loopback interface only.
+#
+#   tests/e2e/real-db.sh OUT.pcap
+#
+# Must run as root (tcpdump on lo). From configuration written to a temporary directory it
+# starts redis-server (requirepass and an ACL user, 127.0.0.1:<free port>, no
+# persistence), PostgreSQL (a throwaway cluster made by initdb, run as the postgres user,
+# listening on 127.0.0.1:<free port>, ssl off; pg_hba.conf: md5 for $PG_MD5_USER, password
+# for $PG_PW_USER, scram-sha-256 for $PG_SCRAM_USER; the roles are made over the Unix
+# socket, which is not captured) and MariaDB (a throwaway datadir made by
+# mariadb-install-db, 127.0.0.1:<free port>, its user made over the Unix socket), and
+# tcpdump on lo for those three ports. Then, one after another:
+#
+#   Redis       1 redis-cli -a $REDIS_PASS PING             -> AUTH pass, +OK (success)
+#               2 redis-cli -a $REDIS_WRONG PING            -> AUTH pass, -WRONGPASS (failure)
+#               3 redis-cli --user $REDIS_USER --pass ...   -> AUTH user pass, +OK (success)
+#               4 redis-cli HELLO 3 AUTH $REDIS_USER $REDIS_USER_WRONG
+#                                                           -> HELLO AUTH, -WRONGPASS (failure)
+#               5 inline `AUTH "$REDIS_PASS"` over /dev/tcp -> AUTH pass, +OK (success)
+#   PostgreSQL  6 psql as $PG_MD5_USER, right password      -> md5, AuthenticationOk
+#               7 psql as $PG_MD5_USER, wrong password      -> md5, 28P01 (failure)
+#               8 psql as $PG_PW_USER, sslmode=prefer: SSLRequest answered N, then
+#                 cleartext password                        -> AuthenticationOk (success)
+#               9 psql as $PG_PW_USER, wrong password       -> 28P01 (failure)
+#              10 psql as $PG_SCRAM_USER (SCRAM-SHA-256)    -> no credential
+#   MariaDB    11 mariadb -u $MY_USER, right password       -> mysql_native_password, OK
+#              12 mariadb -u $MY_USER, wrong password       -> mysql_native_password, ERR 1045
+#              13 mariadb --default-auth=mysql_clear_password: the client sends the password
+#                 in clear, the server switches to mysql_native_password (new scramble),
+#                 the client answers, OK               -> mysql_clear_password (success)
+#                                                         and mysql_native_password (success)
+#
+# It prints "ports redis=<port> postgresql=<port> mysql=<port>" on standard output. Every
+# process it started is stopped and the temporary directory removed on any exit
+# (E2E_KEEP=1 keeps the directory for debugging).
+set -euo pipefail
+
+REDIS_PASS='R3dis-Req!pass'
+REDIS_WRONG='redis-Wr0ng'
+REDIS_USER='app'
+REDIS_USER_PASS='App-ACL-pw'
+REDIS_USER_WRONG='app-Wr0ng'
+PG_MD5_USER='md5user'
+PG_MD5_PASS='Md5-Pg!pass'
+PG_PW_USER='pwuser'
+PG_PW_PASS='Clear-Pg!pass'
+PG_SCRAM_USER='scramuser'
+PG_SCRAM_PASS='Scram-Pg!pass'
+PG_WRONG='pg-Wr0ng'
+MY_USER='webapp'
+MY_PASS='My-W3b!pass'
+MY_WRONG='my-Wr0ng'
+
+OUT=${1:?usage: real-db.sh OUT.pcap}
+
+export PATH="$PATH:/usr/sbin:/sbin:/usr/bin:/bin"
+
+die() { echo "real-db.sh: $*" >&2; exit 1; }
+log() { echo "real-db.sh: $*" >&2; }
+
+[ "$(id -u)" -eq 0 ] || die "must run as root"
+for p in tcpdump redis-server redis-cli psql mariadbd mariadb mariadb-install-db setpriv ss; do
+    command -v "$p" >/dev/null 2>&1 || die "missing program: $p"
+done
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+[ -x "$PGBIN/initdb" ] && [ -x "$PGBIN/postgres" ] || die "missing PostgreSQL server (initdb, postgres)"
+id postgres >/dev/null 2>&1 || die "missing user: postgres"
+CLIENT_PLUGINS=$(dirname "$(ls /usr/lib/*/libmariadb3/plugin/mysql_clear_password.so 2>/dev/null | head -n 1)")
+[ -f "$CLIENT_PLUGINS/mysql_clear_password.so" ] || die "missing MariaDB client plugin mysql_clear_password"
+
+TMP=$(mktemp -d /tmp/plainsight-db.XXXXXX)
+chmod 755 "$TMP"
+PIDS=()
+
+cleanup() {
+    local rc=$?
+    set +e
+    if [ "$rc" -ne 0 ]; then
+        for f in "$TMP"/redis.log "$TMP"/initdb.log "$TMP"/postgres.log "$TMP"/mariadb-install.log \
+            "$TMP"/mariadb.log "$TMP"/tcpdump.err; do
+            [ -s "$f" ] && { echo "--- ${f#"$TMP"/}" >&2; tail -n 20 "$f" >&2; }
+        done
+    fi
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null
+    done
+    for pid in "${PIDS[@]}"; do
+        for _ in $(seq 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -9 "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    if [ "${E2E_KEEP:-0}" = 1 ]; then
+        log "kept $TMP"
+    else
+        rm -rf "$TMP"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A TCP port nothing listens on.
+free_port() {
+    local port
+    for _ in $(seq 100); do
+        port=$((20000 + RANDOM % 30000))
+        [ -z "$(ss -Htan "sport = :$port")" ] && { echo "$port"; return; }
+    done
+    die "no free tcp port"
+}
+
+# Waits until a command succeeds (at most about 20 s).
+wait_for() {
+    for _ in $(seq 200); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+listening() { [ -n "$(ss -Htln "sport = :$1")" ]; }
+
+REDIS_PORT=$(free_port)
+PG_PORT=$(free_port)
+MY_PORT=$(free_port)
+while [ "$PG_PORT" = "$REDIS_PORT" ]; do PG_PORT=$(free_port); done
+while [ "$MY_PORT" = "$REDIS_PORT" ] || [ "$MY_PORT" = "$PG_PORT" ]; do MY_PORT=$(free_port); done
+
+# ---- redis-server ------------------------------------------------------------------
+cat >"$TMP/redis.conf" <<EOF
+port $REDIS_PORT
+bind 127.0.0.1
+protected-mode yes
+daemonize no
+save ""
+appendonly no
+dir $TMP
+requirepass $REDIS_PASS
+user $REDIS_USER on >$REDIS_USER_PASS ~* &* +@all
+EOF
+redis-server "$TMP/redis.conf" >"$TMP/redis.log" 2>&1 &
+PIDS+=($!)
+
+# ---- PostgreSQL --------------------------------------------------------------------
+mkdir -p "$TMP/pgdata" "$TMP/pgsock"
+chown postgres: "$TMP/pgdata" "$TMP/pgsock"
+as_postgres() { setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"; }
+as_postgres "$PGBIN/initdb" -D "$TMP/pgdata" -U postgres -A trust --no-sync >"$TMP/initdb.log" 2>&1 \
+    || die "initdb failed"
+cat >"$TMP/pgdata/pg_hba.conf" <<EOF
+local all all                  trust
+host  all $PG_MD5_USER   127.0.0.1/32 md5
+host  all $PG_PW_USER    127.0.0.1/32 password
+host  all $PG_SCRAM_USER 127.0.0.1/32 scram-sha-256
+EOF
+# setpriv execs the server: $! is its PID (a shell function here would put a subshell
+# in between, which the cleanup would stop instead).
+setpriv --reuid=postgres --regid=postgres --init-groups -- "$PGBIN/postgres" -D "$TMP/pgdata" -h 127.0.0.1 -p "$PG_PORT" -k "$TMP/pgsock" \
+    -c ssl=off -c fsync=off -c logging_collector=off >"$TMP/postgres.log" 2>&1 &
+PIDS+=($!)
+
+# ---- MariaDB -----------------------------------------------------------------------
+mariadb-install-db --no-defaults --datadir="$TMP/mysql" --user=root --skip-test-db \
+    --auth-root-authentication-method=socket >"$TMP/mariadb-install.log" 2>&1 \
+    || die "mariadb-install-db failed"
+mariadbd --no-defaults --datadir="$TMP/mysql" --user=root --bind-address=127.0.0.1 \
+    --port="$MY_PORT" --socket="$TMP/mysql.sock" --pid-file="$TMP/mariadb.pid" \
+    --skip-log-bin --innodb-buffer-pool-size=16M --log-error="$TMP/mariadb.log" \
+    >>"$TMP/mariadb.log" 2>&1 &
+PIDS+=($!)
+
+# Ready when listening (a login to check would be a credential before the capture).
+wait_for listening "$REDIS_PORT" || die "redis-server is not listening"
+wait_for listening "$PG_PORT" || die "postgres is not listening"
+wait_for listening "$MY_PORT" || die "mariadbd is not listening"
+
+# Roles and users, over the Unix sockets.
+psql -X -q -h "$TMP/pgsock" -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 >&2 <<EOF
+SET password_encryption = 'md5';
+CREATE ROLE $PG_MD5_USER LOGIN PASSWORD '$PG_MD5_PASS';
+SET password_encryption = 'scram-sha-256';
+CREATE ROLE $PG_PW_USER LOGIN PASSWORD '$PG_PW_PASS';
+CREATE ROLE $PG_SCRAM_USER LOGIN PASSWORD '$PG_SCRAM_PASS';
+EOF
+mariadb --no-defaults -S "$TMP/mysql.sock" -u root >&2 <<EOF
+CREATE USER '$MY_USER'@'%' IDENTIFIED VIA mysql_native_password USING PASSWORD('$MY_PASS');
+EOF
+
+tcpdump -i lo --immediate-mode -U -s 0 -w "$OUT" \
+    "tcp port $REDIS_PORT or tcp port $PG_PORT or tcp port $MY_PORT" 2>"$TMP/tcpdump.err" &
+TCPDUMP=$!
+PIDS+=("$TCPDUMP")
+wait_for grep -q "listening on" "$TMP/tcpdump.err" || die "tcpdump did not start"
+
+# ---- Redis -------------------------------------------------------------------------
+R=(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" --no-auth-warning)
+# 1 the requirepass password
+[ "$("${R[@]}" -a "$REDIS_PASS" PING)" = PONG ] || die "redis-cli -a (right password) failed"
+# 2 a wrong one: the AUTH fails, the PING is refused
+"${R[@]}" -a "$REDIS_WRONG" PING 2>&1 | grep -q NOAUTH || die "redis-cli -a (wrong password) was not refused"
+# 3 the ACL user
+[ "$("${R[@]}" --user "$REDIS_USER" --pass "$REDIS_USER_PASS" PING)" = PONG ] \
+    || die "redis-cli --user failed"
+# 4 HELLO with a wrong password
+"${R[@]}" HELLO 3 AUTH "$REDIS_USER" "$REDIS_USER_WRONG" 2>&1 | grep -q WRONGPASS \
+    || die "HELLO AUTH (wrong password) was not refused"
+# 5 an inline command, as typed into telnet
+exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT"
+printf 'AUTH "%s"\r\nQUIT\r\n' "$REDIS_PASS" >&3
+reply=$(timeout 5 cat <&3 || true)
+exec 3<&-
+[ "$reply" = $'+OK\r\n+OK\r' ] || [ "$reply" = $'+OK\r\n+OK\r\n' ] || die "inline AUTH: unexpected reply ${reply@Q}"
+
+# ---- PostgreSQL --------------------------------------------------------------------
+pg() { # user password sslmode
+    PGPASSWORD=$2 PGCONNECT_TIMEOUT=10 psql -X -q \
+        "host=127.0.0.1 port=$PG_PORT user=$1 dbname=postgres sslmode=$3 gssencmode=disable" \
+        -c 'SELECT 1' >/dev/null 2>"$TMP/psql.err"
+}
+# 6, 7 md5
+pg "$PG_MD5_USER" "$PG_MD5_PASS" disable || die "psql ($PG_MD5_USER) failed: $(cat "$TMP/psql.err")"
+if pg "$PG_MD5_USER" "$PG_WRONG" disable; then die "psql ($PG_MD5_USER, wrong password) got in"; fi
+# 8, 9 password (cleartext), after an SSLRequest the server refuses
+pg "$PG_PW_USER" "$PG_PW_PASS" prefer || die "psql ($PG_PW_USER) failed: $(cat "$TMP/psql.err")"
+if pg "$PG_PW_USER" "$PG_WRONG" prefer; then die "psql ($PG_PW_USER, wrong password) got in"; fi
+# 10 SCRAM-SHA-256
+pg "$PG_SCRAM_USER" "$PG_SCRAM_PASS" disable || die "psql ($PG_SCRAM_USER) failed: $(cat "$TMP/psql.err")"
+
+# ---- MariaDB -----------------------------------------------------------------------
+my() { # password [options]
+    local pw=$1
+    shift
+    mariadb --no-defaults --skip-ssl -h 127.0.0.1 -P "$MY_PORT" -u "$MY_USER" -p"$pw" "$@" \
+        -e 'SELECT 1' >/dev/null 2>"$TMP/mariadb.err"
+}
+# 11, 12 mysql_native_password
+my "$MY_PASS" || die "mariadb (right password) failed: $(cat "$TMP/mariadb.err")"
+if my "$MY_WRONG"; then die "mariadb (wrong password) got in"; fi
+# 13 the client's clear password plugin, switched to mysql_native_password by the server
+my "$MY_PASS" --plugin-dir="$CLIENT_PLUGINS" --default-auth=mysql_clear_password \
+    || die "mariadb --default-auth=mysql_clear_password failed: $(cat "$TMP/mariadb.err")"
+
+sleep 0.5
+kill -INT "$TCPDUMP"
+wait "$TCPDUMP" 2>/dev/null || true
+[ -s "$OUT" ] || die "empty capture"
+echo "ports redis=$REDIS_PORT postgresql=$PG_PORT mysql=$MY_PORT"

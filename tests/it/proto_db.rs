@@ -1,0 +1,1156 @@
+//! Database captures of the project (Redis, PostgreSQL, MySQL/MariaDB, MSSQL TDS): how each
+//! is generated, and what plainsight must find in it (the same conventions as
+//! `fixtures.rs`). The challenge-responses are computed here from known passwords. To
+//! regenerate after changing a generator:
+//!
+//! ```text
+//! PLAINSIGHT_REGENERATE_FIXTURES=1 cargo test --test it db_fixtures_are_what
+//! ```
+
+use std::net::SocketAddr;
+
+use hmac::{Hmac, KeyInit, Mac};
+use md4::Md4;
+use md5::{Digest, Md5};
+use sha1::Sha1;
+
+use plainsight::capture::PcapWriter;
+use plainsight::dissect::mysql::build as my;
+use plainsight::dissect::ntlmssp;
+use plainsight::dissect::postgresql::{self as pg, build as pgb};
+use plainsight::dissect::redis::build as resp;
+use plainsight::dissect::tds::{self, build as tdsb};
+use plainsight::synth::{Link, SynthPacket, TcpConversation};
+use plainsight::timestamp::Timestamp;
+
+use crate::fixtures::Fixture;
+use crate::support::{Expect, assert_findings, fixture, scan};
+
+fn sa(s: &str) -> SocketAddr {
+    s.parse().expect("socket address")
+}
+
+fn at(secs: i64) -> Timestamp {
+    Timestamp::new(secs, 0)
+}
+
+fn leak(s: &str) -> &'static str {
+    Box::leak(s.to_string().into_boxed_str())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+/// A little-endian microsecond Ethernet pcap of `packets`, in time order.
+fn pcap(mut packets: Vec<SynthPacket>) -> Vec<u8> {
+    packets.sort_by_key(|p| p.ts);
+    let mut w = PcapWriter::new(Vec::new(), Link::Ethernet.linktype(), 65535, false, false)
+        .expect("header");
+    for p in &packets {
+        let f = Link::Ethernet.frame(&p.ip);
+        w.write(p.ts, &f, f.len() as u32).expect("record");
+    }
+    w.into_inner()
+}
+
+fn conversations(cs: Vec<TcpConversation>) -> Vec<SynthPacket> {
+    cs.into_iter()
+        .flat_map(TcpConversation::into_packets)
+        .collect()
+}
+
+/// A conversation without pure ACKs: after the handshake (frames 1-3) every `client` /
+/// `server` call is one frame.
+fn conv(client: &str, server: &str, secs: i64) -> TcpConversation {
+    TcpConversation::new(sa(client), sa(server))
+        .without_acks()
+        .starting_at(at(secs))
+}
+
+fn expect(protocol: &'static str, mechanism: &'static str, kind: &'static str) -> Expect {
+    Expect {
+        protocol,
+        mechanism,
+        kind,
+        ..Expect::default()
+    }
+}
+
+// ---- the challenge-responses, computed from the password -----------------------------
+
+/// PostgreSQL's md5 response: "md5" + md5(md5(password + user) + salt), in hex.
+fn postgres_md5(user: &str, password: &str, salt: [u8; 4]) -> String {
+    let inner = hex(&Md5::digest(format!("{password}{user}")));
+    let outer = Md5::digest([inner.as_bytes(), &salt].concat());
+    format!("md5{}", hex(&outer))
+}
+
+/// mysql_native_password: SHA1(password) XOR SHA1(scramble + SHA1(SHA1(password))).
+fn mysql_native_response(password: &str, scramble: &[u8]) -> [u8; 20] {
+    let stage1 = Sha1::digest(password.as_bytes());
+    let stage2 = Sha1::digest(stage1);
+    let mask = Sha1::digest([scramble, &stage2[..]].concat());
+    let mut r = [0u8; 20];
+    for (i, b) in r.iter_mut().enumerate() {
+        *b = stage1[i] ^ mask[i];
+    }
+    r
+}
+
+type HmacMd5 = Hmac<Md5>;
+
+fn hmac_md5(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    let mut m = HmacMd5::new_from_slice(key).expect("any key length");
+    for p in parts {
+        m.update(p);
+    }
+    m.finalize().into_bytes().to_vec()
+}
+
+fn utf16(s: &str) -> Vec<u8> {
+    s.encode_utf16().flat_map(u16::to_le_bytes).collect()
+}
+
+/// An NTLMv2 AUTHENTICATE computed for a password (MS-NLMP 3.3.2), the hashcat 5600 line
+/// and the NT response (hex) that must come out of it.
+fn ntlmv2(
+    user: &str,
+    domain: &str,
+    password: &str,
+    challenge: [u8; 8],
+) -> (Vec<u8>, String, String) {
+    let blob: Vec<u8> = [
+        &[1u8, 1, 0, 0, 0, 0, 0, 0][..],
+        &[0x10, 0x32, 0x54, 0x76, 0x98, 0xba, 0xdc, 0x01],
+        &[0x77; 8],
+        &[0; 4],
+        &[0; 4],
+    ]
+    .concat();
+    let nt_hash = Md4::digest(utf16(password));
+    let ntowf = hmac_md5(&nt_hash, &[&utf16(&(user.to_uppercase() + domain))]);
+    let proof = hmac_md5(&ntowf, &[&challenge, &blob]);
+    let nt = [proof.clone(), blob.clone()].concat();
+    (
+        ntlmssp::build::authenticate(user, domain, "SQLCLIENT7", &[0; 24], &nt),
+        format!(
+            "{user}::{domain}:{}:{}:{}",
+            hex(&challenge),
+            hex(&proof),
+            hex(&blob)
+        ),
+        hex(&nt),
+    )
+}
+
+// ---- Redis ------------------------------------------------------------------------------
+
+const WRONGPASS: &[u8] = b"-WRONGPASS invalid username-password pair or user is disabled.\r\n";
+
+/// `AUTH password` (requirepass) wrong then right; `AUTH user password` (an ACL user) wrong
+/// then right, on another connection.
+fn redis_auth() -> Vec<u8> {
+    let mut a = conv("10.40.0.5:50000", "10.40.0.1:6379", 1_700_300_000);
+    a.handshake()
+        .client(&resp::command(&[b"AUTH", b"wrong-pass"]))
+        .server(WRONGPASS)
+        .client(&resp::command(&[b"AUTH", b"s3cret-Redis"]))
+        .server(b"+OK\r\n")
+        .client(&resp::command(&[b"PING"]))
+        .server(b"+PONG\r\n")
+        .close();
+    let mut b = conv("10.40.0.6:50001", "10.40.0.1:6379", 1_700_300_010);
+    b.handshake()
+        .client(&resp::command(&[b"AUTH", b"alice", b"not-alices"]))
+        .server(WRONGPASS)
+        .client(&resp::command(&[b"AUTH", b"alice", b"Al1ce-ACL!"]))
+        .server(b"+OK\r\n")
+        .close();
+    pcap(conversations(vec![a, b]))
+}
+
+fn redis_auth_expected() -> Vec<Expect> {
+    let a = Expect {
+        client: "10.40.0.5:50000",
+        server: "10.40.0.1:6379",
+        ..expect("redis", "AUTH", "cleartext")
+    };
+    let b = Expect {
+        client: "10.40.0.6:50001",
+        server: "10.40.0.1:6379",
+        username: Some("alice"),
+        ..a.clone()
+    };
+    vec![
+        Expect {
+            secret: "wrong-pass",
+            outcome: "failure",
+            frame: Some(4),
+            ..a.clone()
+        },
+        Expect {
+            secret: "s3cret-Redis",
+            outcome: "success",
+            frame: Some(6),
+            ..a
+        },
+        Expect {
+            secret: "not-alices",
+            outcome: "failure",
+            frame: Some(12 + 4),
+            ..b.clone()
+        },
+        Expect {
+            secret: "Al1ce-ACL!",
+            outcome: "success",
+            frame: Some(12 + 6),
+            ..b
+        },
+    ]
+}
+
+/// `HELLO 3 AUTH user password SETNAME name`: refused, then accepted (the RESP3 map).
+fn redis_hello() -> Vec<u8> {
+    let mut c = conv("10.40.1.5:50100", "10.40.1.1:6379", 1_700_300_100);
+    c.handshake()
+        .client(&resp::command(&[
+            b"HELLO",
+            b"3",
+            b"AUTH",
+            b"bob",
+            b"guessed",
+            b"SETNAME",
+            b"worker-1",
+        ]))
+        .server(WRONGPASS)
+        .client(&resp::command(&[
+            b"HELLO",
+            b"3",
+            b"AUTH",
+            b"bob",
+            b"B0b-hello",
+            b"SETNAME",
+            b"worker-1",
+        ]))
+        .server(&resp::hello3_reply())
+        .close();
+    pcap(c.into_packets())
+}
+
+fn redis_hello_expected() -> Vec<Expect> {
+    let e = Expect {
+        client: "10.40.1.5:50100",
+        server: "10.40.1.1:6379",
+        username: Some("bob"),
+        ..expect("redis", "HELLO AUTH", "cleartext")
+    };
+    vec![
+        Expect {
+            secret: "guessed",
+            outcome: "failure",
+            ..e.clone()
+        },
+        Expect {
+            secret: "B0b-hello",
+            outcome: "success",
+            ..e
+        },
+    ]
+}
+
+/// Redis on port 7001 (found by content): a SET of 3000 bytes over two segments, then AUTH
+/// and GET pipelined in the same segment, the three replies in one segment; an AUTH never
+/// answered (the client resets). An inline `AUTH "..."` typed on 6379.
+fn redis_pipelined() -> Vec<u8> {
+    let set = resp::command(&[b"SET", b"session:42", &[b'v'; 3000]]);
+    let (first, rest) = set.split_at(1000);
+    let mut second = rest.to_vec();
+    second.extend_from_slice(&resp::command(&[b"AUTH", b"carol", b"C4rol-pipe"]));
+    second.extend_from_slice(&resp::command(&[b"GET", b"session:42"]));
+    let mut replies = b"+OK\r\n+OK\r\n".to_vec();
+    replies.extend_from_slice(&resp::bulk(&[b'v'; 3000]));
+    let mut a = conv("10.40.2.5:50200", "10.40.2.1:7001", 1_700_300_200);
+    a.handshake()
+        .client(first)
+        .client(&second)
+        .server(&replies)
+        .client(&resp::command(&[b"AUTH", b"carol", b"n0-answer"]))
+        .reset();
+    let mut b = conv("10.40.2.6:50201", "10.40.2.1:6379", 1_700_300_210);
+    b.handshake()
+        .client(b"AUTH \"inline pass\"\r\n")
+        .server(b"+OK\r\n")
+        .client(b"QUIT\r\n")
+        .server(b"+OK\r\n")
+        .close();
+    pcap(conversations(vec![a, b]))
+}
+
+fn redis_pipelined_expected() -> Vec<Expect> {
+    let a = Expect {
+        client: "10.40.2.5:50200",
+        server: "10.40.2.1:7001",
+        username: Some("carol"),
+        ..expect("redis", "AUTH", "cleartext")
+    };
+    vec![
+        Expect {
+            secret: "C4rol-pipe",
+            outcome: "success",
+            frame: Some(5),
+            ..a.clone()
+        },
+        Expect {
+            secret: "n0-answer",
+            outcome: "unknown",
+            frame: Some(7),
+            ..a
+        },
+        Expect {
+            client: "10.40.2.6:50201",
+            server: "10.40.2.1:6379",
+            secret: "inline pass",
+            outcome: "success",
+            ..expect("redis", "AUTH", "cleartext")
+        },
+    ]
+}
+
+// ---- PostgreSQL -------------------------------------------------------------------------
+
+const PG_SALT_OK: [u8; 4] = [0x5a, 0x1f, 0x77, 0xc3];
+const PG_SALT_BAD: [u8; 4] = [0x0b, 0xad, 0xf0, 0x0d];
+
+/// `password` authentication after an SSLRequest refused (`N`): a wrong password (28P01),
+/// then the right one on a new connection (AuthenticationOk).
+fn postgresql_cleartext() -> Vec<u8> {
+    let startup = pgb::startup(&[
+        ("user", "app_user"),
+        ("database", "inventory"),
+        ("application_name", "psql"),
+    ]);
+    let mut a = conv("10.50.0.5:51000", "10.50.0.1:5432", 1_700_400_000);
+    a.handshake()
+        .client(&pgb::encryption_request(pg::SSL_REQUEST))
+        .server(b"N")
+        .client(&startup)
+        .server(&pgb::auth(pg::AUTH_CLEARTEXT, b""))
+        .client(&pgb::password(b"wrong-Pw"))
+        .server(&pgb::error(
+            "28P01",
+            "password authentication failed for user \"app_user\"",
+        ))
+        .close();
+    let mut b = conv("10.50.0.6:51001", "10.50.0.1:5432", 1_700_400_010);
+    b.handshake()
+        .client(&startup)
+        .server(&pgb::auth(pg::AUTH_CLEARTEXT, b""))
+        .client(&pgb::password(b"Corr3ct-Pw"))
+        .server(&[pgb::auth(pg::AUTH_OK, b""), pgb::ready()].concat())
+        .client(&pgb::message(b'Q', b"SELECT 1\0"))
+        .close();
+    pcap(conversations(vec![a, b]))
+}
+
+fn postgresql_cleartext_expected() -> Vec<Expect> {
+    let e = Expect {
+        username: Some("app_user"),
+        ..expect("postgresql", "cleartext password", "cleartext")
+    };
+    vec![
+        Expect {
+            client: "10.50.0.5:51000",
+            server: "10.50.0.1:5432",
+            secret: "wrong-Pw",
+            outcome: "failure",
+            frame: Some(8),
+            ..e.clone()
+        },
+        Expect {
+            client: "10.50.0.6:51001",
+            server: "10.50.0.1:5432",
+            secret: "Corr3ct-Pw",
+            outcome: "success",
+            frame: Some(12 + 6),
+            ..e
+        },
+    ]
+}
+
+/// `md5` authentication computed for known passwords: success on 5432, a wrong password on
+/// 6432 (a pgbouncer, found by content).
+fn postgresql_md5() -> Vec<u8> {
+    let mut a = conv("10.50.1.5:51100", "10.50.1.1:5432", 1_700_400_100);
+    a.handshake()
+        .client(&pgb::startup(&[
+            ("user", "reporter"),
+            ("database", "sales"),
+        ]))
+        .server(&pgb::auth(pg::AUTH_MD5, &PG_SALT_OK))
+        .client(&pgb::password(
+            postgres_md5("reporter", "Md5-R3porter", PG_SALT_OK).as_bytes(),
+        ))
+        .server(&[pgb::auth(pg::AUTH_OK, b""), pgb::ready()].concat())
+        .close();
+    let mut b = conv("10.50.1.6:51101", "10.50.1.2:6432", 1_700_400_110);
+    b.handshake()
+        .client(&pgb::startup(&[
+            ("user", "postgres"),
+            ("database", "postgres"),
+        ]))
+        .server(&pgb::auth(pg::AUTH_MD5, &PG_SALT_BAD))
+        .client(&pgb::password(
+            postgres_md5("postgres", "postgres", PG_SALT_BAD).as_bytes(),
+        ))
+        .server(&pgb::error(
+            "28P01",
+            "password authentication failed for user \"postgres\"",
+        ))
+        .close();
+    pcap(conversations(vec![a, b]))
+}
+
+fn postgresql_md5_expected() -> Vec<Expect> {
+    let ok = postgres_md5("reporter", "Md5-R3porter", PG_SALT_OK);
+    let bad = postgres_md5("postgres", "postgres", PG_SALT_BAD);
+    vec![
+        Expect {
+            client: "10.50.1.5:51100",
+            server: "10.50.1.1:5432",
+            username: Some("reporter"),
+            secret: leak(&ok),
+            outcome: "success",
+            frame: Some(6),
+            challenge: Some(leak(&hex(&PG_SALT_OK))),
+            hashcat: Some((
+                11100,
+                leak(&format!(
+                    "$postgres$reporter*{}*{}",
+                    hex(&PG_SALT_OK),
+                    &ok[3..]
+                )),
+            )),
+            ..expect("postgresql", "md5", "challenge-response")
+        },
+        Expect {
+            client: "10.50.1.6:51101",
+            server: "10.50.1.2:6432",
+            username: Some("postgres"),
+            secret: leak(&bad),
+            outcome: "failure",
+            frame: Some(10 + 6),
+            challenge: Some(leak(&hex(&PG_SALT_BAD))),
+            hashcat: Some((
+                11100,
+                leak(&format!(
+                    "$postgres$postgres*{}*{}",
+                    hex(&PG_SALT_BAD),
+                    &bad[3..]
+                )),
+            )),
+            ..expect("postgresql", "md5", "challenge-response")
+        },
+    ]
+}
+
+/// What gives nothing: SCRAM-SHA-256 (PostgreSQL 14+'s default), an SSLRequest accepted
+/// (`S`) with TLS after it and bytes that would read as a password in the clear, a
+/// GSSENCRequest accepted (`G`), and trust authentication (no password asked).
+fn postgresql_safe() -> Vec<u8> {
+    let mut a = conv("10.50.2.5:51200", "10.50.2.1:5432", 1_700_400_200);
+    a.handshake()
+        .client(&pgb::startup(&[("user", "scram_user")]))
+        .server(&pgb::auth(pg::AUTH_SASL, b"SCRAM-SHA-256\0\0"))
+        .client(&pgb::message(
+            b'p',
+            b"SCRAM-SHA-256\0\0\0\0\x20n,,n=,r=rOprNGfwEbeRWgbNEkqO",
+        ))
+        .server(&pgb::auth(
+            11,
+            b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
+        ))
+        .client(&pgb::message(
+            b'p',
+            b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
+        ))
+        .server(&[
+            pgb::auth(12, b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="),
+            pgb::auth(pg::AUTH_OK, b""),
+            pgb::ready(),
+        ]
+        .concat())
+        .close();
+    let mut b = conv("10.50.2.6:51201", "10.50.2.1:5432", 1_700_400_210);
+    b.handshake()
+        .client(&pgb::encryption_request(pg::SSL_REQUEST))
+        .server(b"S")
+        .client(b"\x16\x03\x01\x00\x2a\x01\x00\x00\x26\x03\x03")
+        .server(b"\x16\x03\x03\x00\x31\x02\x00\x00\x2d\x03\x03")
+        .client(&pgb::startup(&[("user", "hidden")]))
+        .server(&pgb::auth(pg::AUTH_CLEARTEXT, b""))
+        .client(&pgb::password(b"inside-tls"))
+        .close();
+    let mut c = conv("10.50.2.7:51202", "10.50.2.1:5432", 1_700_400_220);
+    c.handshake()
+        .client(&pgb::encryption_request(pg::GSSENC_REQUEST))
+        .server(b"G")
+        .client(&[0x60, 0x82, 0x02, 0x10, 0x06, 0x09])
+        .close();
+    let mut d = conv("10.50.2.8:51203", "10.50.2.1:5432", 1_700_400_230);
+    d.handshake()
+        .client(&pgb::startup(&[("user", "trusted"), ("database", "dbdb")]))
+        .server(&[pgb::auth(pg::AUTH_OK, b""), pgb::ready()].concat())
+        .close();
+    pcap(conversations(vec![a, b, c, d]))
+}
+
+// ---- MySQL / MariaDB --------------------------------------------------------------------
+
+const MY_SCRAMBLE_A: [u8; 20] = *b"g7#Lq;2p]W!x9Tz@4k_R";
+const MY_SCRAMBLE_B: [u8; 20] = *b"+/0aZk3%Jt^v8w&Q1m(s";
+const MY_SCRAMBLE_C: [u8; 20] = *b"7e$Pn*X2)cV5y=B1h[Dq";
+const MARIADB: &str = "5.5.5-10.11.6-MariaDB-0+deb12u1";
+
+/// mysql_native_password computed for known passwords: a MariaDB login with a database
+/// that succeeds, a wrong root password on 3307 (found by content) refused with 1045.
+fn mysql_native() -> Vec<u8> {
+    let mut a = conv("10.60.0.5:52000", "10.60.0.1:3306", 1_700_500_000);
+    a.handshake()
+        .server(&my::greeting(
+            MARIADB,
+            &MY_SCRAMBLE_A,
+            "mysql_native_password",
+        ))
+        .client(&my::response(
+            "webapp",
+            &mysql_native_response("W3bApp!pw", &MY_SCRAMBLE_A),
+            Some("shop"),
+            "mysql_native_password",
+        ))
+        .server(&my::ok(2))
+        .client(&my::packet(0, b"\x03SELECT @@version"))
+        .close();
+    let mut b = conv("10.60.0.6:52001", "10.60.0.2:3307", 1_700_500_010);
+    b.handshake()
+        .server(&my::greeting(
+            "5.7.44-log",
+            &MY_SCRAMBLE_B,
+            "mysql_native_password",
+        ))
+        .client(&my::response(
+            "root",
+            &mysql_native_response("toor", &MY_SCRAMBLE_B),
+            None,
+            "mysql_native_password",
+        ))
+        .server(&my::err(
+            2,
+            1045,
+            "Access denied for user 'root'@'10.60.0.6' (using password: YES)",
+        ))
+        .close();
+    pcap(conversations(vec![a, b]))
+}
+
+fn native_expect(user: &'static str, password: &str, scramble: &[u8; 20]) -> Expect {
+    let response = hex(&mysql_native_response(password, scramble));
+    Expect {
+        username: Some(user),
+        secret: leak(&response),
+        challenge: Some(leak(&hex(scramble))),
+        hashcat: Some((
+            11200,
+            leak(&format!("$mysqlna${}*{response}", hex(scramble))),
+        )),
+        ..expect("mysql", "mysql_native_password", "challenge-response")
+    }
+}
+
+fn mysql_native_expected() -> Vec<Expect> {
+    vec![
+        Expect {
+            client: "10.60.0.5:52000",
+            server: "10.60.0.1:3306",
+            outcome: "success",
+            frame: Some(5),
+            ..native_expect("webapp", "W3bApp!pw", &MY_SCRAMBLE_A)
+        },
+        Expect {
+            client: "10.60.0.6:52001",
+            server: "10.60.0.2:3307",
+            outcome: "failure",
+            frame: Some(10 + 5),
+            ..native_expect("root", "toor", &MY_SCRAMBLE_B)
+        },
+    ]
+}
+
+/// Passwords in the clear: a MariaDB client whose native response the server answers with
+/// an AuthSwitchRequest to mysql_clear_password (a PAM account), then the password (OK);
+/// a caching_sha2_password client that answers the server's request for full
+/// authentication with the password itself on a connection without TLS (ERR 1045).
+fn mysql_clear_password() -> Vec<u8> {
+    let mut a = conv("10.60.1.5:52100", "10.60.1.1:3306", 1_700_500_100);
+    a.handshake()
+        .server(&my::greeting(
+            MARIADB,
+            &MY_SCRAMBLE_C,
+            "mysql_native_password",
+        ))
+        .client(&my::response(
+            "pam_dave",
+            &mysql_native_response("D4ve-PAM-pw", &MY_SCRAMBLE_C),
+            None,
+            "mysql_native_password",
+        ))
+        .server(&my::auth_switch(2, "mysql_clear_password", b""))
+        .client(&my::packet(3, b"D4ve-PAM-pw\0"))
+        .server(&my::ok(4))
+        .close();
+    let mut b = conv("10.60.1.6:52101", "10.60.1.2:3306", 1_700_500_110);
+    b.handshake()
+        .server(&my::greeting(
+            "8.0.36",
+            &MY_SCRAMBLE_A,
+            "caching_sha2_password",
+        ))
+        .client(&my::response(
+            "erin",
+            &[0x3c; 32],
+            None,
+            "caching_sha2_password",
+        ))
+        .server(&my::packet(2, &[1, 4]))
+        .client(&my::packet(3, b"Sha2-in-clear\0"))
+        .server(&my::err(4, 1045, "Access denied for user 'erin'"))
+        .close();
+    pcap(conversations(vec![a, b]))
+}
+
+fn mysql_clear_password_expected() -> Vec<Expect> {
+    let a = ("10.60.1.5:52100", "10.60.1.1:3306");
+    vec![
+        Expect {
+            client: a.0,
+            server: a.1,
+            outcome: "success",
+            frame: Some(5),
+            ..native_expect("pam_dave", "D4ve-PAM-pw", &MY_SCRAMBLE_C)
+        },
+        Expect {
+            client: a.0,
+            server: a.1,
+            username: Some("pam_dave"),
+            secret: "D4ve-PAM-pw",
+            outcome: "success",
+            frame: Some(7),
+            ..expect("mysql", "mysql_clear_password", "cleartext")
+        },
+        Expect {
+            client: "10.60.1.6:52101",
+            server: "10.60.1.2:3306",
+            username: Some("erin"),
+            secret: "Sha2-in-clear",
+            outcome: "failure",
+            frame: Some(11 + 7),
+            ..expect("mysql", "caching_sha2_password", "cleartext")
+        },
+    ]
+}
+
+/// What gives nothing: an SSLRequest and TLS; caching_sha2_password fast authentication;
+/// full authentication with the RSA public key; a login without a password.
+fn mysql_safe() -> Vec<u8> {
+    let mut a = conv("10.60.2.5:52200", "10.60.2.1:3306", 1_700_500_200);
+    a.handshake()
+        .server(&my::greeting(
+            "8.0.36",
+            &MY_SCRAMBLE_A,
+            "caching_sha2_password",
+        ))
+        .client(&my::ssl_request())
+        .client(b"\x16\x03\x01\x00\x2a\x01\x00\x00\x26\x03\x03")
+        .server(b"\x16\x03\x03\x00\x31\x02\x00\x00\x2d\x03\x03")
+        .client(&my::packet(3, b"Sha2-inside-tls\0"))
+        .close();
+    let mut b = conv("10.60.2.6:52201", "10.60.2.1:3306", 1_700_500_210);
+    b.handshake()
+        .server(&my::greeting(
+            "8.0.36",
+            &MY_SCRAMBLE_B,
+            "caching_sha2_password",
+        ))
+        .client(&my::response(
+            "fast",
+            &[0x11; 32],
+            None,
+            "caching_sha2_password",
+        ))
+        .server(&[my::packet(2, &[1, 3]), my::ok(3)].concat())
+        .close();
+    let mut c = conv("10.60.2.7:52202", "10.60.2.1:3306", 1_700_500_220);
+    c.handshake()
+        .server(&my::greeting("8.0.36", &MY_SCRAMBLE_C, "caching_sha2_password"))
+        .client(&my::response("rsa", &[0x22; 32], None, "caching_sha2_password"))
+        .server(&my::packet(2, &[1, 4]))
+        .client(&my::packet(3, &[2]))
+        .server(&my::packet(
+            4,
+            b"\x01-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----\n",
+        ))
+        .client(&my::packet(5, &[0xa7; 256]))
+        .server(&my::ok(6))
+        .close();
+    let mut d = conv("10.60.2.8:52203", "10.60.2.1:3306", 1_700_500_230);
+    d.handshake()
+        .server(&my::greeting(
+            MARIADB,
+            &MY_SCRAMBLE_A,
+            "mysql_native_password",
+        ))
+        .client(&my::response("nopass", b"", None, "mysql_native_password"))
+        .server(&my::err(2, 1045, "Access denied (using password: NO)"))
+        .close();
+    pcap(conversations(vec![a, b, c, d]))
+}
+
+// ---- MSSQL (TDS) ------------------------------------------------------------------------
+
+const TDS_CHALLENGE: [u8; 8] = [0x9a, 0x4c, 0x21, 0xde, 0x03, 0x88, 0x5f, 0x61];
+
+fn login7(user: &str, password: &str) -> Vec<u8> {
+    tdsb::login7(
+        "WS-FIN-07",
+        user,
+        password,
+        "SQLCMD",
+        "sql01.corp.example",
+        "finance",
+    )
+}
+
+/// LOGIN7 in the clear: after a PRELOGIN where both sides say ENCRYPT_NOT_SUP, `sa` with
+/// a wrong password (ERROR 18456); a login without PRELOGIN that succeeds (LOGINACK), with
+/// a non-ASCII password; one on port 14330 (found by content) in two TDS packets over two
+/// segments, never answered; integrated authentication with NTLMv2 computed for a known
+/// password (SSPI), accepted.
+fn mssql_login7() -> Vec<u8> {
+    let mut a = conv("10.70.0.5:53000", "10.70.0.1:1433", 1_700_600_000);
+    a.handshake()
+        .client(&tdsb::packet(
+            tds::PRELOGIN,
+            1,
+            true,
+            &tdsb::prelogin(tds::ENCRYPT_NOT_SUP),
+        ))
+        .server(&tdsb::packet(
+            tds::TABULAR_RESULT,
+            1,
+            true,
+            &tdsb::prelogin(tds::ENCRYPT_NOT_SUP),
+        ))
+        .client(&tdsb::packet(
+            tds::LOGIN7,
+            1,
+            true,
+            &login7("sa", "Password1"),
+        ))
+        .server(&tdsb::packet(
+            tds::TABULAR_RESULT,
+            1,
+            true,
+            &tdsb::error(18456, "Login failed for user 'sa'."),
+        ))
+        .close();
+    let mut b = conv("10.70.0.6:53001", "10.70.0.1:1433", 1_700_600_010);
+    b.handshake()
+        .client(&tdsb::packet(
+            tds::LOGIN7,
+            1,
+            true,
+            &login7("report_user", "Rép0rt-Pässwörd"),
+        ))
+        .server(&tdsb::packet(
+            tds::TABULAR_RESULT,
+            1,
+            true,
+            &tdsb::loginack(),
+        ))
+        .close();
+    let l = tdsb::login7("lab-pc", "labuser", "spl1t-login", "Python", "lab", "lab");
+    let mut c = conv("10.70.0.7:53002", "10.70.0.2:14330", 1_700_600_020);
+    c.handshake()
+        .client(&tdsb::packet(tds::LOGIN7, 1, false, &l[..100]))
+        .client(&tdsb::packet(tds::LOGIN7, 2, true, &l[100..]))
+        .reset();
+    let (auth, _, _) = mssql_ntlm();
+    let mut negotiate = b"NTLMSSP\0".to_vec();
+    negotiate.extend_from_slice(&1u32.to_le_bytes());
+    negotiate.extend_from_slice(&0xa088_0205u32.to_le_bytes());
+    negotiate.extend_from_slice(&[0; 16]);
+    let mut d = conv("10.70.0.8:53003", "10.70.0.1:1433", 1_700_600_030);
+    d.handshake()
+        .client(&tdsb::packet(
+            tds::LOGIN7,
+            1,
+            true,
+            &tdsb::login7_with(
+                "WS-FIN-08",
+                "",
+                "",
+                "SSMS",
+                "sql01",
+                "",
+                tds::INTEGRATED_SECURITY,
+                &negotiate,
+            ),
+        ))
+        .server(&tdsb::packet(
+            tds::TABULAR_RESULT,
+            1,
+            true,
+            &tdsb::sspi_token(&ntlmssp::build::challenge(TDS_CHALLENGE)),
+        ))
+        .client(&tdsb::packet(tds::SSPI, 1, true, &auth))
+        .server(&tdsb::packet(
+            tds::TABULAR_RESULT,
+            1,
+            true,
+            &tdsb::loginack(),
+        ))
+        .close();
+    pcap(conversations(vec![a, b, c, d]))
+}
+
+fn mssql_ntlm() -> (Vec<u8>, String, String) {
+    ntlmv2("frank", "CORP", "Fr4nk-Domain!", TDS_CHALLENGE)
+}
+
+fn mssql_login7_expected() -> Vec<Expect> {
+    let (_, hashcat, nt) = mssql_ntlm();
+    let e = expect("mssql", "LOGIN7", "cleartext");
+    vec![
+        Expect {
+            client: "10.70.0.5:53000",
+            server: "10.70.0.1:1433",
+            username: Some("sa"),
+            secret: "Password1",
+            outcome: "failure",
+            frame: Some(6),
+            ..e.clone()
+        },
+        Expect {
+            client: "10.70.0.6:53001",
+            server: "10.70.0.1:1433",
+            username: Some("report_user"),
+            secret: "Rép0rt-Pässwörd",
+            outcome: "success",
+            frame: Some(10 + 4),
+            ..e.clone()
+        },
+        Expect {
+            client: "10.70.0.7:53002",
+            server: "10.70.0.2:14330",
+            username: Some("labuser"),
+            secret: "spl1t-login",
+            outcome: "unknown",
+            frame: Some(18 + 4),
+            ..e
+        },
+        Expect {
+            client: "10.70.0.8:53003",
+            server: "10.70.0.1:1433",
+            username: Some("frank"),
+            domain: Some("CORP"),
+            secret: leak(&nt),
+            outcome: "success",
+            challenge: Some(leak(&hex(&TDS_CHALLENGE))),
+            hashcat: Some((5600, leak(&hashcat))),
+            ..expect("mssql", "SSPI NTLM (NetNTLMv2)", "challenge-response")
+        },
+    ]
+}
+
+/// What gives nothing: ENCRYPT_OFF on both sides (the LOGIN7 still goes inside TLS: the
+/// handshake in PRELOGIN packets, then TLS records), ENCRYPT_ON/ENCRYPT_REQ, and TDS 8.0
+/// (TLS first).
+fn mssql_encrypted() -> Vec<u8> {
+    let tls_hello = b"\x16\x03\x01\x00\x2a\x01\x00\x00\x26\x03\x03";
+    let mut a = conv("10.70.1.5:53100", "10.70.1.1:1433", 1_700_600_100);
+    a.handshake()
+        .client(&tdsb::packet(
+            tds::PRELOGIN,
+            1,
+            true,
+            &tdsb::prelogin(tds::ENCRYPT_OFF),
+        ))
+        .server(&tdsb::packet(
+            tds::TABULAR_RESULT,
+            1,
+            true,
+            &tdsb::prelogin(tds::ENCRYPT_OFF),
+        ))
+        .client(&tdsb::packet(tds::PRELOGIN, 1, true, tls_hello))
+        .server(&tdsb::packet(
+            tds::PRELOGIN,
+            1,
+            true,
+            b"\x16\x03\x03\x00\x31\x02\x00\x00\x2d",
+        ))
+        .client(b"\x17\x03\x03\x01\x00encrypted-login7")
+        .server(&tdsb::packet(
+            tds::TABULAR_RESULT,
+            1,
+            true,
+            &tdsb::loginack(),
+        ))
+        .close();
+    let mut b = conv("10.70.1.6:53101", "10.70.1.1:1433", 1_700_600_110);
+    b.handshake()
+        .client(&tdsb::packet(
+            tds::PRELOGIN,
+            1,
+            true,
+            &tdsb::prelogin(tds::ENCRYPT_ON),
+        ))
+        .server(&tdsb::packet(
+            tds::TABULAR_RESULT,
+            1,
+            true,
+            &tdsb::prelogin(tds::ENCRYPT_REQ),
+        ))
+        .client(&tdsb::packet(
+            tds::LOGIN7,
+            1,
+            true,
+            &login7("sa", "not-in-clear"),
+        ))
+        .close();
+    let mut c = conv("10.70.1.7:53102", "10.70.1.1:1433", 1_700_600_120);
+    c.handshake()
+        .client(tls_hello)
+        .server(b"\x16\x03\x03\x00\x31\x02\x00\x00\x2d\x03\x03")
+        .close();
+    pcap(conversations(vec![a, b, c]))
+}
+
+fn none() -> Vec<Expect> {
+    Vec::new()
+}
+
+pub const FIXTURES: &[Fixture] = &[
+    Fixture {
+        name: "redis-auth.pcap",
+        bytes: redis_auth,
+        expected: redis_auth_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "redis-hello.pcap",
+        bytes: redis_hello,
+        expected: redis_hello_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "redis-pipelined.pcap",
+        bytes: redis_pipelined,
+        expected: redis_pipelined_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "postgresql-cleartext.pcap",
+        bytes: postgresql_cleartext,
+        expected: postgresql_cleartext_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "postgresql-md5.pcap",
+        bytes: postgresql_md5,
+        expected: postgresql_md5_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "postgresql-safe.pcap",
+        bytes: postgresql_safe,
+        expected: none,
+        exit: 0,
+    },
+    Fixture {
+        name: "mysql-native.pcap",
+        bytes: mysql_native,
+        expected: mysql_native_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "mysql-clear-password.pcap",
+        bytes: mysql_clear_password,
+        expected: mysql_clear_password_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "mysql-safe.pcap",
+        bytes: mysql_safe,
+        expected: none,
+        exit: 0,
+    },
+    Fixture {
+        name: "mssql-login7.pcap",
+        bytes: mssql_login7,
+        expected: mssql_login7_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "mssql-encrypted.pcap",
+        bytes: mssql_encrypted,
+        expected: none,
+        exit: 0,
+    },
+];
+
+#[test]
+fn db_fixtures_are_what_the_generator_makes() {
+    let regenerate = std::env::var_os("PLAINSIGHT_REGENERATE_FIXTURES").is_some();
+    for f in FIXTURES {
+        let want = (f.bytes)();
+        let path = fixture(f.name);
+        if regenerate {
+            std::fs::write(&path, &want).expect("write fixture");
+        }
+        let have = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            have == want,
+            "{} differs from its generator: regenerate the fixtures",
+            f.name
+        );
+    }
+}
+
+#[test]
+fn db_fixtures_give_exactly_their_findings() {
+    for f in FIXTURES {
+        let path = fixture(f.name);
+        let (findings, code, stderr) = scan(&[&path]);
+        assert_findings(f.name, &findings, &(f.expected)());
+        assert_eq!(code, f.exit, "{}: exit status (stderr: {stderr})", f.name);
+    }
+}
+
+/// The challenge-responses recomputed from the known passwords with the fields of the
+/// findings (user name, challenge, response, hashcat line), the dissector's output only.
+#[test]
+fn db_challenge_responses_recompute_from_the_password() {
+    let (findings, _, _) = scan(&[&fixture("postgresql-md5.pcap")]);
+    assert_eq!(findings.len(), 2);
+    for f in &findings {
+        let user = f["username"].as_str().expect("user");
+        let password = match user {
+            "reporter" => "Md5-R3porter",
+            "postgres" => "postgres",
+            other => panic!("unexpected user {other}"),
+        };
+        let salt: [u8; 4] = unhex(f["challenge"].as_str().expect("salt"))
+            .try_into()
+            .expect("4-byte salt");
+        let inner = hex(&Md5::digest(format!("{password}{user}")));
+        let outer = hex(&Md5::digest([inner.as_bytes(), &salt].concat()));
+        assert_eq!(f["secret"], format!("md5{outer}"), "{f}");
+        // hashcat -m 11100: $postgres$<user>*<salt>*<md5 hex without "md5">.
+        let line = f["hashcat"]["hash"].as_str().expect("hashcat");
+        let fields: Vec<&str> = line
+            .strip_prefix("$postgres$")
+            .expect("signature")
+            .split('*')
+            .collect();
+        assert_eq!(fields, [user, &hex(&salt), &outer]);
+    }
+
+    let (findings, _, _) = scan(&[
+        &fixture("mysql-native.pcap"),
+        &fixture("mysql-clear-password.pcap"),
+    ]);
+    let native: Vec<_> = findings
+        .iter()
+        .filter(|f| f["mechanism"] == "mysql_native_password")
+        .collect();
+    assert_eq!(native.len(), 3);
+    for f in native {
+        let password = match f["username"].as_str().expect("user") {
+            "webapp" => "W3bApp!pw",
+            "root" => "toor",
+            "pam_dave" => "D4ve-PAM-pw",
+            other => panic!("unexpected user {other}"),
+        };
+        let scramble = unhex(f["challenge"].as_str().expect("scramble"));
+        assert_eq!(scramble.len(), 20);
+        let stage1 = Sha1::digest(password.as_bytes());
+        let mask = Sha1::digest([&scramble[..], &Sha1::digest(stage1)[..]].concat());
+        let response: Vec<u8> = stage1.iter().zip(mask.iter()).map(|(a, b)| a ^ b).collect();
+        assert_eq!(f["secret"], hex(&response), "{f}");
+        // hashcat -m 11200: $mysqlna$<scramble hex>*<response hex>.
+        assert_eq!(
+            f["hashcat"]["hash"],
+            format!("$mysqlna${}*{}", hex(&scramble), hex(&response))
+        );
+    }
+}
+
+#[test]
+fn db_details_say_what_the_reader_needs() {
+    let (findings, _, _) = scan(&[&fixture("postgresql-cleartext.pcap")]);
+    for f in &findings {
+        assert_eq!(f["details"]["database"], "inventory", "{f}");
+    }
+    let failed = findings
+        .iter()
+        .find(|f| f["outcome"] == "failure")
+        .expect("failure");
+    assert_eq!(
+        failed["details"]["diagnostic"],
+        "password authentication failed for user \"app_user\""
+    );
+    let (findings, _, _) = scan(&[&fixture("mssql-login7.pcap")]);
+    let sa = findings.iter().find(|f| f["username"] == "sa").expect("sa");
+    assert_eq!(sa["details"]["hostname"], "WS-FIN-07");
+    assert_eq!(sa["details"]["application"], "SQLCMD");
+    assert_eq!(sa["details"]["server_name"], "sql01.corp.example");
+    assert_eq!(sa["details"]["database"], "finance");
+    assert!(
+        sa["details"]["note"]
+            .as_str()
+            .unwrap_or("")
+            .contains("XOR 0xA5"),
+        "{sa}"
+    );
+    assert_eq!(
+        sa["details"]["diagnostic"],
+        "18456 Login failed for user 'sa'."
+    );
+    let (findings, _, _) = scan(&[&fixture("mysql-clear-password.pcap")]);
+    let sha2 = findings
+        .iter()
+        .find(|f| f["mechanism"] == "caching_sha2_password")
+        .expect("caching_sha2");
+    assert!(
+        sha2["details"]["note"]
+            .as_str()
+            .unwrap_or("")
+            .contains("without TLS")
+    );
+    let (findings, _, _) = scan(&[&fixture("redis-auth.pcap")]);
+    // `AUTH password` has no user name: the key is absent, as for SNMP communities.
+    assert_eq!(
+        findings
+            .iter()
+            .filter(|f| f.get("username").is_none())
+            .count(),
+        2
+    );
+}
