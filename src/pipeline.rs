@@ -485,3 +485,161 @@ fn run_inline(
         kernel: source.kernel_stats(),
     }
 }
+
+/// Runs one engine per source over a capture file that every source reads in full (a
+/// file opened once per worker): each worker decodes every packet and keeps the flows of
+/// its share, by the same hash as [`run`]. Nothing is copied or handed between threads
+/// but findings, so on a file this scales where the reader-and-workers pipeline of
+/// [`run`] (which a stream or a live capture needs) spends its time copying packets.
+/// Packet counters, skipped packets, IP fragment counters and read errors are those of
+/// the first source.
+pub fn run_replicated(
+    first: &mut (dyn PacketSource + Send),
+    others: Vec<Box<dyn PacketSource + Send>>,
+    registry: Arc<Registry>,
+    limits: Limits,
+    name: Arc<str>,
+    output: &mut dyn Output,
+) -> RunResult {
+    let workers = others.len() + 1;
+    let mut worker_limits = limits;
+    worker_limits.max_flows = limits.max_flows.div_ceil(workers);
+    worker_limits.max_total_buffer = limits.max_total_buffer / workers;
+    worker_limits.max_app_memory = limits.max_app_memory / workers;
+    let (found_tx, found_rx) = mpsc::channel::<Message>();
+    let progress = Arc::new(Mutex::new(Progress::default()));
+    let mut sources: Vec<&mut (dyn PacketSource + Send)> = vec![first];
+    let mut others = others;
+    sources.extend(
+        others
+            .iter_mut()
+            .map(|s| &mut **s as &mut (dyn PacketSource + Send)),
+    );
+    std::thread::scope(|scope| {
+        let mut handles = Vec::new();
+        for (me, source) in sources.into_iter().enumerate() {
+            let found_tx = found_tx.clone();
+            let registry = registry.clone();
+            let name = name.clone();
+            let shared = progress.clone();
+            handles.push(scope.spawn(move || {
+                let primary = me == 0;
+                let mut decoder = Decoder::new(limits.defrag);
+                let mut flows = FlowEngine::new(registry, worker_limits, name);
+                let mut stats = Stats::default();
+                let mut error = None;
+                let mut last_progress = Instant::now();
+                let send = |flows: &mut FlowEngine| -> bool {
+                    let found: Vec<Finding> = flows.drain_findings().collect();
+                    if !found.is_empty() && found_tx.send(Message::Findings(found)).is_err() {
+                        return false;
+                    }
+                    let kept: Vec<CapturedPacket> = flows.drain_evidence().collect();
+                    kept.is_empty() || found_tx.send(Message::Evidence(kept)).is_ok()
+                };
+                let mut n: u64 = 0;
+                loop {
+                    match source.poll() {
+                        Ok(Next::Packet(pkt)) => {
+                            n += 1;
+                            if primary {
+                                stats.packets += 1;
+                                stats.bytes += pkt.data.len() as u64;
+                            }
+                            let meta = Meta {
+                                frame: pkt.frame,
+                                ts: pkt.ts,
+                            };
+                            match decoder.decode(&pkt) {
+                                Ok(d) => {
+                                    if shard(&d, workers) == me {
+                                        let raw = limits.keep_packets.then_some(&pkt);
+                                        flows.decoded(&d, meta, raw);
+                                    }
+                                }
+                                Err(skip) if primary => count_skip(&mut stats, skip),
+                                Err(_) => {}
+                            }
+                        }
+                        Ok(Next::Idle) => {}
+                        Ok(Next::End) => break,
+                        Err(e) => {
+                            error = Some(e);
+                            break;
+                        }
+                    }
+                    if n.is_multiple_of(256) && !send(&mut flows) {
+                        break;
+                    }
+                    if primary && n.is_multiple_of(1024) && last_progress.elapsed() >= TICK {
+                        last_progress = Instant::now();
+                        if let Ok(mut p) = shared.lock() {
+                            p.packets = stats.packets;
+                            p.bytes = stats.bytes;
+                            p.read = source.bytes_read();
+                        }
+                    }
+                }
+                flows.finish();
+                send(&mut flows);
+                let mut s = flows.stats();
+                if primary {
+                    s.packets = stats.packets;
+                    s.bytes = stats.bytes;
+                    s.other_packets += stats.other_packets;
+                    s.malformed += stats.malformed;
+                    s.unsupported_linktype += stats.unsupported_linktype;
+                    s.defrag = decoder.defrag_stats();
+                    if let Ok(mut p) = shared.lock() {
+                        p.read = source.bytes_read();
+                    }
+                }
+                (s, error)
+            }));
+        }
+        drop(found_tx);
+        let mut output_open = true;
+        let mut last_tick = Instant::now();
+        loop {
+            match found_rx.recv_timeout(TICK) {
+                Ok(Message::Findings(found)) => {
+                    for f in found {
+                        if output_open && !output.finding(f) {
+                            output_open = false;
+                        }
+                    }
+                }
+                Ok(Message::Evidence(packets)) => output.evidence(packets),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+            if last_tick.elapsed() >= TICK {
+                last_tick = Instant::now();
+                let p = progress.lock().map(|p| *p).unwrap_or_default();
+                output.tick(&p);
+            }
+        }
+        let mut stats = Stats::default();
+        let mut error = None;
+        for (i, h) in handles.into_iter().enumerate() {
+            match h.join() {
+                Ok((s, e)) => {
+                    stats.add(&s);
+                    if i == 0 {
+                        error = e;
+                    }
+                }
+                Err(_) => {
+                    error = Some(CaptureError::Io(std::io::Error::other(
+                        "a worker thread failed",
+                    )));
+                }
+            }
+        }
+        RunResult {
+            stats,
+            error,
+            kernel: None,
+        }
+    })
+}

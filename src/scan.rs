@@ -224,18 +224,39 @@ pub fn scan(
             reporter: &mut reporter,
             progress,
             done_before,
-
             name: &name,
             streaming: matches!(input, Input::Stdin),
         };
-        let run = pipeline::run(
-            &mut source,
-            threads,
-            registry.clone(),
-            limits,
-            source_name,
-            &mut output,
-        );
+        // A file is read by every worker (no packet is copied between threads); a stream
+        // goes through one reader that hands packets to the workers.
+        let replicas: Option<Vec<Box<dyn PacketSource + Send>>> = match input {
+            Input::File(p) if threads > 1 => (1..threads)
+                .map(|_| {
+                    let f = File::open(p).ok()?;
+                    let s = FileSource::open(f).ok()?;
+                    Some(Box::new(s) as Box<dyn PacketSource + Send>)
+                })
+                .collect(),
+            _ => None,
+        };
+        let run = match replicas {
+            Some(others) => pipeline::run_replicated(
+                &mut source,
+                others,
+                registry.clone(),
+                limits,
+                source_name,
+                &mut output,
+            ),
+            None => pipeline::run(
+                &mut source,
+                threads,
+                registry.clone(),
+                limits,
+                source_name,
+                &mut output,
+            ),
+        };
         done_before += PacketSource::bytes_read(&source);
         match progress {
             Some(p) => {

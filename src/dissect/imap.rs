@@ -171,6 +171,10 @@ impl Reader {
                 if literal_announced(line.strip_suffix(b"\r").unwrap_or(line)).is_none() {
                     self.skipping = false;
                     self.reset();
+                    // The next message starts in this chunk.
+                    if !rest.is_empty() {
+                        self.frames.push(chunk.frame);
+                    }
                 }
                 continue;
             }
@@ -545,6 +549,27 @@ mod tests {
         assert_eq!(out.len(), 1, "{out:?}");
         assert_eq!(secret(&out[0]), b"pw\r");
         assert_eq!(out[0].outcome, Outcome::Success);
+    }
+
+    #[test]
+    fn a_login_in_the_chunk_that_ends_a_skipped_message_keeps_its_frame() {
+        // Found by fuzzing: after a gap, the message that began in the same chunk as the
+        // end of the skipped one came out with no frames.
+        let mut d = (SPEC.new)(&DissectorConfig::default());
+        let mut out = Vec::new();
+        let chunk = |data: &'static [u8], frame| Chunk {
+            data,
+            frame,
+            ts: Timestamp::ZERO,
+        };
+        d.data(C, chunk(b"a0 NOOP and so", 1), &mut out);
+        d.gap(C, 10, &mut out);
+        d.data(C, chunk(b"on\r\na1 LOGIN samir pfres\r\n", 2), &mut out);
+        d.data(S, chunk(b"a1 OK in\r\n", 3), &mut out);
+        d.close(&mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].username.as_deref(), Some(&b"samir"[..]));
+        assert_eq!(out[0].frames, vec![2]);
     }
 
     #[test]

@@ -127,6 +127,10 @@ impl HalfStream {
         self.buffered.as_ref().map_or(0, |b| b.bytes)
     }
 
+    fn buffered_segments(&self) -> usize {
+        self.buffered.as_ref().map_or(0, |b| b.segs.len())
+    }
+
     fn has_pending(&self) -> bool {
         self.buffered.as_ref().is_some_and(|b| !b.segs.is_empty())
     }
@@ -236,10 +240,13 @@ impl HalfStream {
         } else {
             self.buffer(start as u64, payload, wire_len, origin, stats);
             // Over the cap: give up on holes, first to last, until the bytes fit.
+            // Progress is the offset moving or a segment leaving the buffer: a segment
+            // cut to zero captured bytes by the snap length holds no bytes but still
+            // stands before the holes behind it.
             while self.pending_bytes() > cap {
-                let before = self.pending_bytes();
+                let before = (self.offset, self.buffered_segments());
                 self.skip_first_hole(stats, out);
-                if self.pending_bytes() >= before {
+                if (self.offset, self.buffered_segments()) == before {
                     break;
                 }
             }
@@ -797,6 +804,36 @@ mod tests {
             );
         }
         assert!(events > 0);
+    }
+
+    #[test]
+    fn buffer_cap_holds_behind_segments_cut_to_nothing() {
+        // Found by fuzzing: segments whose bytes the snap length cut away entirely stand
+        // first in the buffer; skipping them frees no bytes, yet the cap must still hold.
+        let mut h = H::new(0);
+        let cap = 100;
+        let mut st = ReassemblyStats::default();
+        for k in 0..3u32 {
+            h.s.segment(
+                sg(1 + 10 + k * 20, &[], 8, false, u64::from(k)),
+                cap,
+                &mut st,
+                &mut |_| {},
+            );
+        }
+        for k in 0..2u32 {
+            h.s.segment(
+                sg(1 + 200 + k * 100, &[b'x'; 80], 80, false, 10 + u64::from(k)),
+                cap,
+                &mut st,
+                &mut |_| {},
+            );
+            assert!(
+                h.s.pending_bytes() <= cap,
+                "{} after {k}",
+                h.s.pending_bytes()
+            );
+        }
     }
 
     #[test]
