@@ -17,7 +17,10 @@ cargo build --release --quiet
 for f in syn holes; do
     size=$(du -m "$DIR/$f.pcap" | cut -f1)
     /usr/bin/time -f "%M %e" -o "$DIR/$f.time" ./target/release/plainsight scan "$DIR/$f.pcap" >/dev/null 2>"$DIR/$f.err" || true
-    read -r rss secs <"$DIR/$f.time"
+    # The figures are on GNU time's last line (a non-zero exit status adds one before).
+    read -r rss secs <<EOF
+$(tail -n 1 "$DIR/$f.time")
+EOF
     echo "$f: ${size} MB capture, peak RSS $((rss / 1024)) MiB, ${secs}s"
     tail -n 2 "$DIR/$f.err" | sed "s/^/    /"
 done

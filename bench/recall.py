@@ -69,10 +69,16 @@ def dsniff(truth, path):
         if len(parts) >= 6:
             by_client.setdefault(parts[3], []).append("\n".join(lines[1:]))
     found = 0
+    missed = {}
     for t in truth:
         c = f'{t["client"]["ip"]}.{t["client"]["port"]}'
         if any(t["secret"] in body for body in by_client.get(c, [])):
             found += 1
+        else:
+            k = (t["protocol"], "IPv6" if ":" in t["client"]["ip"] else "IPv4")
+            missed[k] = missed.get(k, 0) + 1
+    for (proto, ip), n in sorted(missed.items()):
+        print(f"missed: {proto} over {ip}: {n}", file=sys.stderr)
     return f"{found}/{len(truth)}"
 
 

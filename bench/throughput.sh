@@ -48,7 +48,11 @@ run() {
     i=0
     while [ "$i" -lt "$n" ]; do
         /usr/bin/time -f "%e %M" -o "$DIR/$name.time" "$@" >"$DIR/$name.out" 2>"$DIR/$name.err" || true
-        read -r secs rss <"$DIR/$name.time"
+        # GNU time puts "Command exited with non-zero status N" first (plainsight exits 1
+        # when it found credentials): the figures are on the last line.
+        read -r secs rss <<EOF
+$(tail -n 1 "$DIR/$name.time")
+EOF
         echo "$secs" >>"$DIR/$name.secs"
         echo "$rss" >>"$DIR/$name.rss"
         i=$((i + 1))
@@ -105,6 +109,7 @@ if [ "$PEERS" = 1 ]; then
 fi
 
 # Rounds in turns, so that a slow moment of the machine does not fall on one tool.
+rm -f "$DIR"/*.all "$DIR"/*.allrss
 r=0
 while [ "$r" -lt "$ROUNDS" ]; do
     [ -n "$FLOOR" ] && run floor 1 "$FLOOR" "$FILE" && cat "$DIR/floor.secs" >>"$DIR/floor.all" && cat "$DIR/floor.rss" >>"$DIR/floor.allrss"

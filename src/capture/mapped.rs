@@ -12,7 +12,7 @@
 //!
 //! Safety: a mapped file that another process truncates while it is mapped makes reads of
 //! the pages past its new end fault (SIGBUS). Only regular files are mapped, and only
-//! where the user did not ask otherwise (`--no-mmap`); a capture still being written by
+//! where the user did not ask otherwise (`PLAINSIGHT_NO_MMAP=1`); a capture still being written by
 //! tcpdump only grows, which is harmless (the scan stops at the length it had when it
 //! was opened). Nothing else can make the mapped bytes change under the parser in a way
 //! Rust's aliasing rules care about: the map is read-only and private to this reader,

@@ -15,8 +15,22 @@
 //! The same community is presented on every request: findings are marked `repeats` and
 //! the engine reports each (client, server, community, outcome) once.
 //!
-//! SNMPv3 messages are recognised (the conversation is SNMP) but report nothing: USM
-//! carries no cleartext secret.
+//! SNMPv3 (RFC 3412, 3414) with the User-based Security Model: a message sent with
+//! authentication carries no secret, but an HMAC of the whole message under a key derived
+//! from the user's password and the engine ID — crackable offline (mechanism `USM`, kind
+//! challenge-response). `secret` is the HMAC (msgAuthenticationParameters, hex),
+//! `challenge` the message with those bytes zeroed (what the HMAC covers, hex),
+//! `details.engine_id` the authoritative engine ID; the hashcat line is
+//! `$SNMPv3$<type>$<msgID>$<message>$<engine ID>$<HMAC>` (type 0 for a 12-byte HMAC,
+//! HMAC-MD5-96 or HMAC-SHA-96, mode 25000; 3-6 for HMAC-SHA-224/256/384/512, modes 26700,
+//! 26800, 26900, 27300). The outcome comes from the reply with the same msgID (RFC 3412
+//! section 7.1): a Report counting usmStatsWrongDigests or usmStatsUnknownUserNames is a
+//! failure; a Response, or a Report of usmStatsNotInTimeWindows or
+//! usmStatsDecryptionErrors (checked after the HMAC, RFC 3414 section 3.2) is a success;
+//! other Reports and no reply are unknown. A conversation reports each user once per
+//! outcome: an `snmpwalk` is thousands of authenticated requests with one password.
+//! Unauthenticated messages (discovery, noAuthNoPriv) carry only a user name and give
+//! nothing.
 //!
 //! The probe is strict: the whole datagram must be one SNMP message (version 0 or 1, a
 //! community, a PDU whose fields and variable bindings parse, nothing after it), or a v3
@@ -26,7 +40,7 @@ use std::collections::VecDeque;
 
 use super::ber::{self, Class};
 use super::{Chunk, DatagramDissector, DatagramSpec, Probe};
-use crate::finding::{Credential, Kind, Outcome};
+use crate::finding::{Credential, Hashcat, Kind, Outcome, hex};
 use crate::flow::Direction;
 
 pub const SPEC: DatagramSpec = DatagramSpec {
@@ -109,8 +123,170 @@ pub struct Message<'a> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Parsed<'a> {
     Community(Message<'a>),
-    /// An SNMPv3 message: nothing to report.
-    V3,
+    V3(V3Message<'a>),
+}
+
+/// msgFlags bits (RFC 3412 section 6.4).
+const FLAG_AUTH: u8 = 0x01;
+const FLAG_PRIV: u8 = 0x02;
+/// msgSecurityModel of USM.
+const USM: i64 = 3;
+
+/// An SNMPv3 message: its header, and what could be read of the rest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct V3Message<'a> {
+    pub msg_id: i64,
+    pub flags: u8,
+    /// UsmSecurityParameters, when the security model is USM and they parse.
+    pub usm: Option<Usm<'a>>,
+    /// The PDU, when the scoped PDU is in clear and parses.
+    pub pdu: Option<PduType>,
+    /// A Report's first variable name (which usmStats counter it reports).
+    pub report_oid: Option<&'a [u8]>,
+}
+
+/// UsmSecurityParameters (RFC 3414 section 2.4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Usm<'a> {
+    pub engine_id: &'a [u8],
+    pub user: &'a [u8],
+    pub auth_params: &'a [u8],
+    /// Where `auth_params` starts in the datagram (the HMAC covers the datagram with
+    /// these bytes zeroed).
+    pub auth_offset: usize,
+}
+
+/// usmStats counters (1.3.6.1.6.3.15.1.1.N.0) named by a Report.
+fn usm_stat(oid: &[u8]) -> Option<u8> {
+    match oid {
+        [0x2b, 6, 1, 6, 3, 15, 1, 1, n, 0] => Some(*n),
+        _ => None,
+    }
+}
+
+/// Where `inner` starts within `outer`, when it lies inside it.
+fn offset_in(outer: &[u8], inner: &[u8]) -> Option<usize> {
+    let start = (inner.as_ptr() as usize).checked_sub(outer.as_ptr() as usize)?;
+    (start + inner.len() <= outer.len()).then_some(start)
+}
+
+/// The rest of an SNMPv3 message after msgVersion.
+fn parse_v3<'a>(data: &'a [u8], mut r: ber::Reader<'a>) -> Option<V3Message<'a>> {
+    // msgGlobalData HeaderData ::= SEQUENCE { msgID, msgMaxSize, msgFlags, msgSecurityModel }
+    let global = r.next_tagged(Class::Universal, true, ber::SEQUENCE)?;
+    let mut g = global.children();
+    let msg_id = g.integer()?;
+    g.integer()?;
+    let flags = g.octet_string()?;
+    let model = g.integer()?;
+    if !g.is_empty() {
+        return None;
+    }
+    let flags = flags.first().copied().unwrap_or(0);
+    let mut m = V3Message {
+        msg_id,
+        flags,
+        usm: None,
+        pdu: None,
+        report_oid: None,
+    };
+    let Some(params) = r.octet_string() else {
+        return Some(m);
+    };
+    if model == USM
+        && let Ok((seq, _)) = ber::read(params)
+        && seq.is(Class::Universal, true, ber::SEQUENCE)
+    {
+        let mut u = seq.children();
+        let usm = (|| {
+            let engine_id = u.octet_string()?;
+            u.integer()?;
+            u.integer()?;
+            let user = u.octet_string()?;
+            let auth_params = u.octet_string()?;
+            u.octet_string()?;
+            Some(Usm {
+                engine_id,
+                user,
+                auth_params,
+                auth_offset: offset_in(data, auth_params)?,
+            })
+        })();
+        m.usm = usm;
+    }
+    if flags & FLAG_PRIV == 0
+        && let Some(scoped) = r.next_tagged(Class::Universal, true, ber::SEQUENCE)
+    {
+        // ScopedPDU ::= SEQUENCE { contextEngineID, contextName, data }
+        let mut s = scoped.children();
+        if s.octet_string().is_some()
+            && s.octet_string().is_some()
+            && let Some(pdu) = s.next()
+            && pdu.class == Class::Context
+            && pdu.constructed
+        {
+            m.pdu = PduType::from_tag(pdu.tag);
+            if m.pdu == Some(PduType::Report) {
+                let mut p = pdu.children();
+                let _ = (p.integer(), p.integer(), p.integer());
+                m.report_oid = p
+                    .next_tagged(Class::Universal, true, ber::SEQUENCE)
+                    .and_then(|list| list.children().next())
+                    .and_then(|vb| vb.children().next_tagged(Class::Universal, false, ber::OID))
+                    .map(|oid| oid.value);
+            }
+        }
+    }
+    Some(m)
+}
+
+/// What the HMAC of an authenticated message says about the hash, by its length:
+/// (hashcat hash type, hashcat mode, name).
+fn usm_auth(len: usize) -> Option<(u8, u32, &'static str)> {
+    Some(match len {
+        12 => (0, 25000, "HMAC-MD5-96 or HMAC-SHA-96"),
+        16 => (3, 26700, "HMAC-SHA-224-128"),
+        24 => (4, 26800, "HMAC-SHA-256-192"),
+        32 => (5, 26900, "HMAC-SHA-384-256"),
+        48 => (6, 27300, "HMAC-SHA-512-384"),
+        _ => return None,
+    })
+}
+
+/// The credential an authenticated USM message carries, without outcome.
+fn usm_credential(data: &[u8], m: &V3Message<'_>, chunk: &Chunk<'_>) -> Option<Credential> {
+    let usm = m.usm.as_ref()?;
+    if m.flags & FLAG_AUTH == 0 || usm.user.is_empty() {
+        return None;
+    }
+    let (hash_type, mode, name) = usm_auth(usm.auth_params.len())?;
+    let mut zeroed = data.to_vec();
+    zeroed
+        .get_mut(usm.auth_offset..usm.auth_offset + usm.auth_params.len())?
+        .fill(0);
+    let (message, engine, digest) = (hex(&zeroed), hex(usm.engine_id), hex(usm.auth_params));
+    let mut c = Credential::new("snmp", "USM", Kind::ChallengeResponse, chunk.ts);
+    c.username = Some(usm.user.to_vec());
+    c.hashcat = Some(Hashcat {
+        mode,
+        hash: format!(
+            "$SNMPv3${hash_type}${}${message}${engine}${digest}",
+            m.msg_id
+        ),
+    });
+    c.secret = Some(digest.into_bytes());
+    c.challenge = Some(message.into_bytes());
+    c.add_frames([chunk.frame]);
+    c.details.push(("version", "v3".to_string()));
+    c.details.push(("engine_id", engine));
+    c.details.push(("auth", name.to_string()));
+    let level = if m.flags & FLAG_PRIV != 0 {
+        "authPriv"
+    } else {
+        "authNoPriv"
+    };
+    c.details.push(("level", level.to_string()));
+    Some(c)
 }
 
 /// error-status authorizationError (RFC 3416).
@@ -150,16 +326,7 @@ pub fn parse(data: &[u8]) -> Option<Parsed<'_>> {
     let version = match r.integer()? {
         0 => Version::V1,
         1 => Version::V2c,
-        3 => {
-            // msgGlobalData HeaderData ::= SEQUENCE { msgID, msgMaxSize, msgFlags, msgSecurityModel }
-            let global = r.next_tagged(Class::Universal, true, ber::SEQUENCE)?;
-            let mut g = global.children();
-            g.integer()?;
-            g.integer()?;
-            g.octet_string()?;
-            g.integer()?;
-            return g.is_empty().then_some(Parsed::V3);
-        }
+        3 => return parse_v3(data, r).map(Parsed::V3),
         _ => return None,
     };
     let community = r.octet_string()?;
@@ -249,6 +416,17 @@ pub struct Snmp {
     pending: VecDeque<Pending>,
     pending_bytes: usize,
     answered: Vec<Vec<u8>>,
+    /// Authenticated SNMPv3 messages waiting for their reply.
+    v3_pending: VecDeque<Pending>,
+    /// SNMPv3 credentials whose outcome stayed unknown, one per user: reported at the end
+    /// unless a later message of the same user got a verdict.
+    v3_undecided: Vec<Credential>,
+    /// (user, outcome) reported in this conversation.
+    v3_reported: Vec<(Vec<u8>, Outcome)>,
+}
+
+fn user_of(c: &Credential) -> &[u8] {
+    c.username.as_deref().unwrap_or_default()
 }
 
 fn secret_len(c: &Credential) -> usize {
@@ -279,12 +457,104 @@ impl Snmp {
             self.give_up(p, out);
         }
     }
+
+    fn has_verdict(&self, user: &[u8]) -> bool {
+        self.v3_reported
+            .iter()
+            .any(|(u, o)| u == user && *o != Outcome::Unknown)
+    }
+
+    /// An SNMPv3 credential whose outcome is known (or a trap's, which never will be).
+    fn report_v3(&mut self, c: Credential, out: &mut Vec<Credential>) {
+        if c.outcome == Outcome::Unknown {
+            if !self.has_verdict(user_of(&c))
+                && !self.v3_undecided.iter().any(|u| user_of(u) == user_of(&c))
+                && self.v3_undecided.len() < MAX_ANSWERED
+            {
+                self.v3_undecided.push(c);
+            }
+            return;
+        }
+        let seen = self
+            .v3_reported
+            .iter()
+            .any(|(u, o)| u == user_of(&c) && *o == c.outcome);
+        if seen {
+            return;
+        }
+        if self.v3_reported.len() < MAX_ANSWERED {
+            self.v3_reported.push((user_of(&c).to_vec(), c.outcome));
+        }
+        self.v3_undecided.retain(|u| user_of(u) != user_of(&c));
+        out.push(c);
+    }
+
+    fn v3(
+        &mut self,
+        dir: Direction,
+        m: &V3Message<'_>,
+        chunk: &Chunk<'_>,
+        out: &mut Vec<Credential>,
+    ) {
+        match dir {
+            Direction::ToServer => {
+                let Some(c) = usm_credential(chunk.data, m, chunk) else {
+                    return;
+                };
+                if self.has_verdict(user_of(&c)) {
+                    return; // one more request of a user whose password is known to work (or not)
+                }
+                if m.pdu.is_some_and(PduType::is_trap) {
+                    return self.report_v3(c, out); // no reply to wait for
+                }
+                if self.v3_pending.iter().any(|p| p.request_id == m.msg_id) {
+                    return; // a retransmission
+                }
+                if self.v3_pending.len() >= MAX_PENDING
+                    && let Some(p) = self.v3_pending.pop_front()
+                {
+                    self.report_v3(p.credential, out);
+                }
+                self.v3_pending.push_back(Pending {
+                    request_id: m.msg_id,
+                    credential: c,
+                });
+            }
+            Direction::ToClient => {
+                let Some(i) = self
+                    .v3_pending
+                    .iter()
+                    .position(|p| p.request_id == m.msg_id)
+                else {
+                    return;
+                };
+                let Some(mut p) = self.v3_pending.remove(i) else {
+                    return;
+                };
+                p.credential.outcome = match (m.pdu, m.report_oid.and_then(usm_stat)) {
+                    // usmStatsUnknownUserNames, usmStatsWrongDigests.
+                    (Some(PduType::Report), Some(3 | 5)) => Outcome::Failure,
+                    // usmStatsNotInTimeWindows, usmStatsDecryptionErrors: the HMAC was
+                    // checked first, and was right.
+                    (Some(PduType::Report), Some(2 | 6)) => Outcome::Success,
+                    (Some(PduType::Report), _) => Outcome::Unknown,
+                    (Some(PduType::Response), _) => Outcome::Success,
+                    // An encrypted reply: the agent authenticated and decrypted the request.
+                    (None, _) if m.flags & FLAG_PRIV != 0 => Outcome::Success,
+                    _ => Outcome::Unknown,
+                };
+                self.report_v3(p.credential, out);
+            }
+        }
+    }
 }
 
 impl DatagramDissector for Snmp {
     fn datagram(&mut self, dir: Direction, chunk: Chunk<'_>, out: &mut Vec<Credential>) {
-        let Some(Parsed::Community(m)) = parse(chunk.data) else {
-            return;
+        let m = match parse(chunk.data) {
+            Some(Parsed::Community(m)) => m,
+            Some(Parsed::V3(m)) => return self.v3(dir, &m, &chunk, out),
+            None => return,
         };
         match dir {
             Direction::ToServer if m.pdu.is_request() || m.pdu.is_trap() => {
@@ -348,12 +618,37 @@ impl DatagramDissector for Snmp {
         while !self.pending.is_empty() {
             self.pop_front(out);
         }
+        while let Some(p) = self.v3_pending.pop_front() {
+            self.report_v3(p.credential, out);
+        }
+        for c in std::mem::take(&mut self.v3_undecided) {
+            if !self.has_verdict(user_of(&c)) {
+                out.push(c);
+            }
+        }
     }
 
     fn buffered(&self) -> usize {
+        let v3 = |c: &Credential| {
+            std::mem::size_of::<Credential>()
+                + c.challenge.as_ref().map_or(0, Vec::len)
+                + c.hashcat.as_ref().map_or(0, |h| h.hash.len())
+                + secret_len(c)
+        };
         self.pending_bytes
             + self.pending.len() * std::mem::size_of::<Pending>()
             + self.answered.iter().map(Vec::len).sum::<usize>()
+            + self
+                .v3_pending
+                .iter()
+                .map(|p| v3(&p.credential))
+                .sum::<usize>()
+            + self.v3_undecided.iter().map(v3).sum::<usize>()
+            + self
+                .v3_reported
+                .iter()
+                .map(|(u, _)| u.len() + 8)
+                .sum::<usize>()
     }
 }
 
@@ -592,15 +887,186 @@ mod tests {
         assert_eq!(g.version, Version::V2c);
     }
 
+    /// RFC 3414 appendix A.2.1: the MD5 key of a password, localised to an engine.
+    fn localized_md5_key(password: &[u8], engine_id: &[u8]) -> Vec<u8> {
+        use md5::Digest;
+        let stretched: Vec<u8> = password.iter().copied().cycle().take(1 << 20).collect();
+        let mut h = md5::Md5::new();
+        h.update(stretched);
+        let ku = h.finalize();
+        let mut h = md5::Md5::new();
+        h.update(ku);
+        h.update(engine_id);
+        h.update(ku);
+        h.finalize().to_vec()
+    }
+
+    fn hmac_md5_96(key: &[u8], data: &[u8]) -> Vec<u8> {
+        use hmac::{Hmac, KeyInit, Mac};
+        let mut m = Hmac::<md5::Md5>::new_from_slice(key).unwrap();
+        m.update(data);
+        m.finalize().into_bytes()[..12].to_vec()
+    }
+
+    fn unhex(s: &[u8]) -> Vec<u8> {
+        hex(std::str::from_utf8(s).unwrap())
+    }
+
     #[test]
-    fn snmpv3_recognised_not_reported() {
-        // The authenticated get-next of john-snmpv3-authnopriv-md5.pcap (its manifest).
+    fn snmpv3_usm_hmac_is_reported_crackable() {
+        // The authenticated get-next of john-snmpv3-authnopriv-md5.pcap (user john, MD5
+        // password "iloveyou" per its README), and the agent's response to it.
         let msg = hex(
             "3072020103301102041c2cd26c020300ffe3040105020103042b3029040b80001f880300000000000002014902012904046a6f686e040cbaeea1064ab1109d40102a780400302d040b80001f88030000000000000400a11c020416a1e2aa020100020100300e300c06082b060102010101000500",
         );
-        assert_eq!(parse(&msg), Some(Parsed::V3));
+        let Some(Parsed::V3(m)) = parse(&msg) else {
+            panic!("not v3")
+        };
+        assert_eq!(m.msg_id, 0x1c2cd26c);
+        assert_eq!(m.flags & (FLAG_AUTH | FLAG_PRIV), FLAG_AUTH);
+        assert_eq!(m.pdu, Some(PduType::GetNext));
+        let usm = m.usm.as_ref().unwrap();
+        assert_eq!(usm.user, b"john");
+        assert_eq!(usm.engine_id, &hex("80001f8803000000000000")[..]);
         assert_eq!(probe(&msg), Probe::Yes);
-        assert!(run(&[(C, &msg), (S, &msg)]).is_empty());
+        // The reply: the same message with a Response PDU (tag 0xa2) is enough here.
+        let mut reply = msg.clone();
+        let at = reply.len() - 0x1e;
+        assert_eq!(reply[at], 0xa1);
+        reply[at] = 0xa2;
+        let out = run(&[(C, &msg), (S, &reply), (C, &msg)]);
+        assert_eq!(out.len(), 1, "{out:?}");
+        let c = &out[0];
+        assert_eq!((c.protocol.as_ref(), c.mechanism.as_ref()), ("snmp", "USM"));
+        assert_eq!(c.kind, Kind::ChallengeResponse);
+        assert_eq!(c.outcome, Outcome::Success);
+        assert_eq!(c.username.as_deref(), Some(&b"john"[..]));
+        assert_eq!(c.secret.as_deref(), Some(&b"baeea1064ab1109d40102a78"[..]));
+        assert_eq!(c.frames, vec![1]);
+        // What the HMAC covers is the message with the HMAC zeroed: the password checks.
+        let zeroed = unhex(c.challenge.as_deref().unwrap());
+        assert_eq!(zeroed.len(), msg.len());
+        let key = localized_md5_key(b"iloveyou", usm.engine_id);
+        assert_eq!(hmac_md5_96(&key, &zeroed), usm.auth_params);
+        assert_ne!(
+            hmac_md5_96(&localized_md5_key(b"iloveyoU", usm.engine_id), &zeroed),
+            usm.auth_params
+        );
+        let h = c.hashcat.as_ref().unwrap();
+        assert_eq!(h.mode, 25000);
+        assert_eq!(
+            h.hash,
+            format!(
+                "$SNMPv3$0$472699500${}$80001f8803000000000000$baeea1064ab1109d40102a78",
+                crate::finding::hex(&zeroed)
+            )
+        );
+    }
+
+    /// An SNMPv3 USM message: `flags`, `user`, an HMAC of `auth_len` bytes (0x11 each), a
+    /// clear scoped PDU of type `pdu` whose first variable is `oid`.
+    fn v3(msg_id: i64, flags: u8, user: &[u8], auth_len: usize, pdu: u8, oid: &[u8]) -> Vec<u8> {
+        use crate::dissect::ber::build::{int, octets, seq, tlv};
+        let usm = seq(&[
+            &octets(&[0x80, 0, 0x1f, 0x88, 3, 1]),
+            &int(1),
+            &int(100),
+            &octets(user),
+            &octets(&vec![0x11; auth_len]),
+            &octets(b""),
+        ]);
+        let body = [int(7), int(0), int(0), varbinds(&[oid])].concat();
+        let scoped = seq(&[&octets(b""), &octets(b""), &tlv(0xa0 | pdu, &body)]);
+        seq(&[
+            &int(3),
+            &seq(&[&int(msg_id), &int(65507), &octets(&[flags]), &int(3)]),
+            &octets(&usm),
+            &scoped,
+        ])
+    }
+
+    const WRONG_DIGESTS: &[u8] = &[0x2b, 6, 1, 6, 3, 15, 1, 1, 5, 0];
+    const UNKNOWN_ENGINE: &[u8] = &[0x2b, 6, 1, 6, 3, 15, 1, 1, 4, 0];
+    const NOT_IN_TIME: &[u8] = &[0x2b, 6, 1, 6, 3, 15, 1, 1, 2, 0];
+
+    #[test]
+    fn snmpv3_outcomes_and_one_finding_per_user_and_outcome() {
+        let out = run(&[
+            // Discovery: no authentication, no user: nothing.
+            (C, &v3(1, 0x04, b"", 0, 0, SYS_DESCR)),
+            (S, &v3(1, 0x00, b"", 0, 8, UNKNOWN_ENGINE)),
+            // A wrong password, twice (two attempts, one failure reported).
+            (C, &v3(2, 0x05, b"alice", 12, 0, SYS_DESCR)),
+            (S, &v3(2, 0x00, b"alice", 0, 8, WRONG_DIGESTS)),
+            (C, &v3(3, 0x05, b"alice", 12, 0, SYS_DESCR)),
+            (S, &v3(3, 0x00, b"alice", 0, 8, WRONG_DIGESTS)),
+            // The right one: out of the time window first (the HMAC was right).
+            (C, &v3(4, 0x05, b"bob", 24, 1, SYS_DESCR)),
+            (S, &v3(4, 0x00, b"bob", 0, 8, NOT_IN_TIME)),
+            // A walk: many answered requests, nothing more.
+            (C, &v3(5, 0x05, b"bob", 24, 1, SYS_DESCR)),
+            (S, &v3(5, 0x01, b"bob", 24, 2, SYS_DESCR)),
+            (C, &v3(6, 0x05, b"bob", 24, 1, SYS_DESCR)),
+            (S, &v3(6, 0x01, b"bob", 24, 2, SYS_DESCR)),
+            // An unknown engine ID answer, then no answer at all: unknown, once.
+            (C, &v3(7, 0x05, b"carol", 12, 0, SYS_DESCR)),
+            (S, &v3(7, 0x00, b"carol", 0, 8, UNKNOWN_ENGINE)),
+            (C, &v3(8, 0x05, b"carol", 12, 0, SYS_DESCR)),
+            // An HMAC of a length no protocol has: nothing.
+            (C, &v3(9, 0x05, b"dave", 13, 0, SYS_DESCR)),
+        ]);
+        let got: Vec<(&[u8], Outcome, u32)> = out
+            .iter()
+            .map(|c| (user_of(c), c.outcome, c.hashcat.as_ref().unwrap().mode))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (&b"alice"[..], Outcome::Failure, 25000),
+                (&b"bob"[..], Outcome::Success, 26800),
+                (&b"carol"[..], Outcome::Unknown, 25000),
+            ]
+        );
+        assert_eq!(
+            out[1].details.iter().find(|d| d.0 == "auth").unwrap().1,
+            "HMAC-SHA-256-192"
+        );
+        assert!(
+            out[1]
+                .hashcat
+                .as_ref()
+                .unwrap()
+                .hash
+                .starts_with("$SNMPv3$4$4$")
+        );
+    }
+
+    #[test]
+    fn snmpv3_encrypted_request_answered_is_a_success() {
+        use crate::dissect::ber::build::{int, octets, seq};
+        let usm = seq(&[
+            &octets(&[0x80, 0, 0x1f, 0x88, 3, 1]),
+            &int(1),
+            &int(100),
+            &octets(b"pippo"),
+            &octets(&[0x22; 12]),
+            &octets(&[0, 0, 0, 1, 3, 0xd5, 0x32, 0x1a]),
+        ]);
+        let enc = |id: i64| {
+            seq(&[
+                &int(3),
+                &seq(&[&int(id), &int(65507), &octets(&[0x07]), &int(3)]),
+                &octets(&usm),
+                &octets(&[0x5a; 40]),
+            ])
+        };
+        let out = run(&[(C, &enc(10)), (S, &enc(10))]);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].outcome, Outcome::Success);
+        assert_eq!(
+            out[0].details.iter().find(|d| d.0 == "level").unwrap().1,
+            "authPriv"
+        );
     }
 
     fn hex(s: &str) -> Vec<u8> {

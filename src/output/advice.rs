@@ -79,10 +79,12 @@ pub const TABLE: &[Advice] = &[
     },
     Advice {
         protocol: "snmp",
-        name: "SNMP v1/v2c",
+        name: "SNMP",
         cleartext: "the community string is a password sent in clear with every request, and it often grants write access to the device's configuration",
-        challenge: None,
-        instead: "SNMPv3 with authPriv (SHA authentication and AES encryption)",
+        challenge: Some(
+            "SNMPv3 did not send the pass phrase, but every authenticated message carries an HMAC of itself under a key made from it: anyone who captured one message can try pass phrases offline (hashcat), as fast as their hardware allows",
+        ),
+        instead: "SNMPv3 with authPriv, SHA-2 authentication, AES and long random pass phrases (offline guessing is the attack left), reachable only from the management network",
     },
     Advice {
         protocol: "redis",

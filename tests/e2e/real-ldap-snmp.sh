@@ -16,6 +16,11 @@
 #   SNMP  4 snmpget -v2c -c $COMMUNITY sysDescr.0       -> answered (success)
 #         5 snmpget -v2c -c $WRONG_COMMUNITY sysDescr.0 -> no response: snmpd drops a
 #           wrong community silently (unknown)
+#         6 snmpget -v3 -l authNoPriv -u $V3_USER -a SHA -A $V3_PASS    -> success
+#         7 snmpget -v3 -l authNoPriv -u $V3_USER -a SHA -A $V3_WRONG   -> failure
+#           (a Report of usmStatsWrongDigests)
+#         8 snmpget -v3 -l authPriv -u $V3_USER2 -a SHA-256 -A $V3_PASS2 -x AES
+#           -X $V3_PRIV                                                  -> success
 #
 # It prints "ports ldap=<port> snmp=<port>" on standard output. Every process it started
 # is stopped and the temporary directory removed on any exit (E2E_KEEP=1 keeps the
@@ -27,6 +32,12 @@ LDAP_PASS='Ld4p!Secret'
 LDAP_WRONG='ldap-Wr0ng'
 COMMUNITY='c0mmun1ty-RO'
 WRONG_COMMUNITY='wr0ng-community'
+V3_USER='v3alice'
+V3_PASS='Usm-Auth-Pass1'
+V3_WRONG='usm-Wr0ng-pass'
+V3_USER2='v3bob'
+V3_PASS2='Usm-Sha256-Pass2'
+V3_PRIV='Usm-Priv-Pass2'
 
 OUT=${1:?usage: real-ldap-snmp.sh OUT.pcap}
 
@@ -137,6 +148,10 @@ export SNMP_PERSISTENT_DIR="$TMP/snmp"
 cat >"$TMP/snmpd.conf" <<EOF
 rocommunity $COMMUNITY 127.0.0.1
 sysDescr plainsight end-to-end test agent
+createUser $V3_USER SHA "$V3_PASS"
+createUser $V3_USER2 SHA-256 "$V3_PASS2" AES "$V3_PRIV"
+rouser $V3_USER authNoPriv
+rouser $V3_USER2 authPriv
 EOF
 
 # ---- servers, then the capture -----------------------------------------------------
@@ -174,6 +189,18 @@ if snmpget -v2c -c "$WRONG_COMMUNITY" -t 1 -r 0 -On "127.0.0.1:$SNMP_PORT" \
     1.3.6.1.2.1.1.1.0 >/dev/null 2>&1; then
     die "snmpget with a wrong community was answered"
 fi
+# 6 SNMPv3, HMAC-SHA-96, the right pass phrase
+snmpget -v3 -l authNoPriv -u "$V3_USER" -a SHA -A "$V3_PASS" -t 2 -r 0 -On \
+    "127.0.0.1:$SNMP_PORT" 1.3.6.1.2.1.1.1.0 >&2 || die "snmpget -v3 (right pass phrase) failed"
+# 7 a wrong pass phrase: the agent reports usmStatsWrongDigests
+if snmpget -v3 -l authNoPriv -u "$V3_USER" -a SHA -A "$V3_WRONG" -t 1 -r 0 -On \
+    "127.0.0.1:$SNMP_PORT" 1.3.6.1.2.1.1.1.0 >/dev/null 2>&1; then
+    die "snmpget -v3 with a wrong pass phrase was answered"
+fi
+# 8 HMAC-SHA-256-192 and AES privacy
+snmpget -v3 -l authPriv -u "$V3_USER2" -a SHA-256 -A "$V3_PASS2" -x AES -X "$V3_PRIV" -t 2 -r 0 \
+    -On "127.0.0.1:$SNMP_PORT" 1.3.6.1.2.1.1.1.0 >&2 || die "snmpget -v3 authPriv failed"
+
 
 sleep 0.5
 kill -INT "$TCPDUMP"

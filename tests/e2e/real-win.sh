@@ -88,6 +88,8 @@ cleanup() {
         kill -9 "$pid" 2>/dev/null
         wait "$pid" 2>/dev/null
     done
+    # smbd's RPC workers (rpcd_*) may outlive it: they all carry this run's config file.
+    pkill -f -- "--configfile=$TMP/smb.conf" 2>/dev/null
     umount /etc/passwd /etc/group 2>/dev/null
     if [ "${E2E_KEEP:-0}" = 1 ]; then
         log "kept $TMP"

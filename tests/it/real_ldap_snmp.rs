@@ -1,7 +1,9 @@
 //! Real LDAP and SNMP servers and clients: `tests/e2e/real-ldap-snmp.sh` runs OpenLDAP's
 //! slapd and net-snmp's snmpd on 127.0.0.1, binds with `ldapwhoami` (right password,
 //! wrong password, anonymous), queries with `snmpget -v2c` (right community, wrong
-//! community: snmpd drops it silently), and captures lo with tcpdump. plainsight must
+//! community: snmpd drops it silently) and `snmpget -v3` (USM HMAC-SHA-96 with the right
+//! and a wrong pass phrase, HMAC-SHA-256-192 with AES privacy; each HMAC is recomputed
+//! here from the pass phrase), and captures lo with tcpdump. plainsight must
 //! report each credential exactly once, with the right user, secret and outcome, and
 //! nothing for the anonymous bind.
 //!
@@ -27,6 +29,55 @@ const LDAP_PASS: &str = "Ld4p!Secret";
 const LDAP_WRONG: &str = "ldap-Wr0ng";
 const COMMUNITY: &str = "c0mmun1ty-RO";
 const WRONG_COMMUNITY: &str = "wr0ng-community";
+const V3_USER: &str = "v3alice";
+const V3_PASS: &str = "Usm-Auth-Pass1";
+const V3_WRONG: &str = "usm-Wr0ng-pass";
+const V3_USER2: &str = "v3bob";
+const V3_PASS2: &str = "Usm-Sha256-Pass2";
+
+/// RFC 3414 appendix A.2 (RFC 7860 for SHA-2): a pass phrase stretched to 1 MiB and
+/// hashed, then localised to the engine: H(Ku || engineID || Ku).
+fn localized_key<D: sha2::Digest>(pass: &[u8], engine_id: &[u8]) -> Vec<u8> {
+    let stretched: Vec<u8> = pass.iter().copied().cycle().take(1 << 20).collect();
+    let ku = D::digest(&stretched);
+    let mut h = D::new();
+    h.update(&ku);
+    h.update(engine_id);
+    h.update(&ku);
+    h.finalize().to_vec()
+}
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+/// The HMAC of an SNMPv3 finding (`secret`) recomputed from the pass phrase over what it
+/// covers (`challenge`), with the hash its length names.
+fn usm_hmac_matches(f: &Value, pass: &str) -> bool {
+    use hmac::{Hmac, KeyInit, Mac};
+    let engine = unhex(f["details"]["engine_id"].as_str().unwrap_or(""));
+    let message = unhex(f["challenge"].as_str().unwrap_or(""));
+    let digest = unhex(f["secret"].as_str().unwrap_or(""));
+    let mac = match digest.len() {
+        12 => {
+            let key = localized_key::<sha1::Sha1>(pass.as_bytes(), &engine);
+            let mut m = Hmac::<sha1::Sha1>::new_from_slice(&key).expect("key");
+            m.update(&message);
+            m.finalize().into_bytes()[..12].to_vec()
+        }
+        24 => {
+            let key = localized_key::<sha2::Sha256>(pass.as_bytes(), &engine);
+            let mut m = Hmac::<sha2::Sha256>::new_from_slice(&key).expect("key");
+            m.update(&message);
+            m.finalize().into_bytes()[..24].to_vec()
+        }
+        _ => return false,
+    };
+    mac == digest
+}
 
 const REQUIRED: &[&str] = &[
     "bash",
@@ -176,6 +227,43 @@ fn real_ldap_and_snmp_every_credential_reported_once() {
         assert_eq!(f["client"]["ip"], "127.0.0.1", "{f:#}");
         assert_ne!(f["client"]["port"], f["server"]["port"], "{f:#}");
     }
+    // SNMPv3: each authenticated snmpget once, its HMAC made by the pass phrase used.
+    let usm: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["mechanism"] == "USM")
+        .collect();
+    let got: Vec<(&str, &str, u64)> = usm
+        .iter()
+        .map(|f| {
+            (
+                f["username"].as_str().unwrap_or(""),
+                f["outcome"].as_str().unwrap_or(""),
+                f["hashcat"]["mode"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (V3_USER, "success", 25000),
+            (V3_USER, "failure", 25000),
+            (V3_USER2, "success", 26800),
+        ],
+        "{usm:#?}"
+    );
+    for (f, pass) in usm.iter().zip([V3_PASS, V3_WRONG, V3_PASS2]) {
+        assert_eq!(f["kind"], "challenge-response", "{f:#}");
+        assert!(
+            usm_hmac_matches(f, pass),
+            "HMAC not made by {pass:?}: {f:#}"
+        );
+        assert!(!usm_hmac_matches(f, "not-the-pass"), "{f:#}");
+    }
+    let findings: Vec<Value> = findings
+        .iter()
+        .filter(|f| f["mechanism"] != "USM")
+        .cloned()
+        .collect();
     let normalised: Vec<Value> = findings.iter().map(without_client_port).collect();
     let want = expected(ldap_port, snmp_port);
     assert_findings("real ldap/snmp", &normalised, &want);
