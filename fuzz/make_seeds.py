@@ -114,6 +114,13 @@ write("dissect_tcp", "ldap", named("ldap", [
 write("dissect_udp", "snmp", b"snmp\0" + conversation([
     (C, bytes.fromhex("302602010104067075626c6963a01902044d0c5ad0020100020100300b300906052b060102010500")),
     (S, bytes.fromhex("302602010104067075626c6963a21902044d0c5ad0020100020100300b300906052b060102010500"))]))
+# SNMPv3 USM: the authenticated get-next of john-samples' SNMPv3 capture, and a reply.
+USM_GET = bytes.fromhex(
+    "3072020103301102041c2cd26c020300ffe3040105020103042b3029040b80001f880300000000000002014902"
+    "012904046a6f686e040cbaeea1064ab1109d40102a780400302d040b80001f88030000000000000400a11c0204"
+    "16a1e2aa020100020100300e300c06082b060102010101000500")
+USM_REPLY = USM_GET[:len(USM_GET) - 0x1e] + b"\xa2" + USM_GET[len(USM_GET) - 0x1e + 1:]
+write("dissect_udp", "snmpv3-usm-get-response", b"snmp\0" + conversation([(C, USM_GET), (S, USM_REPLY)]))
 write("rules", "api-key", bytes([0x1f, 0x90]) + conversation([
     (C, b"GET /v1/items?api_key=AKIAIOSFODNN7EXAMPLE&token=abcdef0123456789 HTTP/1.1\r\n"
         b"X-Api-Key: 0123456789abcdef0123\r\n\r\n"),

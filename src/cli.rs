@@ -349,6 +349,13 @@ pub struct LimitArgs {
         help_heading = "Detection"
     )]
     pub form_password_fields: Vec<String>,
+
+    /// A RADIUS shared secret (repeatable): PAP passwords of clients using it are shown in
+    /// clear, once a server's reply proves the secret is theirs (its Response
+    /// Authenticator). Other users of the machine may see command lines: prefer a short-
+    /// lived session or a secret already rotated.
+    #[arg(long, value_name = "SECRET", help_heading = "Detection")]
+    pub radius_secret: Vec<String>,
 }
 
 /// The built-in field names followed by the user's, for the life of the process.
@@ -392,6 +399,17 @@ impl LimitArgs {
                 builtin.form_password_fields,
                 &self.form_password_fields,
             ),
+            radius_secrets: if self.radius_secret.is_empty() {
+                &[]
+            } else {
+                Box::leak(
+                    self.radius_secret
+                        .iter()
+                        .map(|s| &*Box::leak(s.as_bytes().to_vec().into_boxed_slice()))
+                        .collect::<Vec<&'static [u8]>>()
+                        .into_boxed_slice(),
+                )
+            },
         };
         if let Some(n) = self.max_fragment_bytes {
             l.defrag.max_bytes = n;

@@ -120,6 +120,9 @@ pub struct DissectorConfig {
     /// HTTP form and query-string fields that hold a password (a form needs one to be a
     /// login).
     pub form_password_fields: &'static [&'static str],
+    /// RADIUS shared secrets: a PAP password is shown in clear when the reply proves one
+    /// of them is the client's.
+    pub radius_secrets: &'static [&'static [u8]],
 }
 
 impl Default for DissectorConfig {
@@ -128,6 +131,7 @@ impl Default for DissectorConfig {
             max_line: lines::DEFAULT_MAX_LINE,
             form_user_fields: http::DEFAULT_FORM_USER_FIELDS,
             form_password_fields: http::DEFAULT_FORM_PASSWORD_FIELDS,
+            radius_secrets: &[],
         }
     }
 }

@@ -54,7 +54,12 @@ pub const SPEC: DatagramSpec = DatagramSpec {
     name: "radius",
     udp_ports: &[1812, 1645, 1813, 1646],
     probe,
-    new: |_config| Box::new(Radius::default()),
+    new: |config| {
+        Box::new(Radius {
+            secrets: config.radius_secrets,
+            ..Radius::default()
+        })
+    },
 };
 
 /// Packet codes (RFC 2865 section 3, RFC 2866, RFC 5176).
@@ -245,6 +250,39 @@ pub fn pap_reveal(hidden: &[u8], authenticator: &[u8], shared_secret: &[u8]) -> 
     out
 }
 
+/// The Response Authenticator a reply to the request with `request_authenticator` has
+/// when it was made with `shared_secret` (RFC 2865 section 3): MD5(Code, Identifier,
+/// Length, Request Authenticator, attributes, shared secret).
+fn response_authenticator(
+    reply: &Packet<'_>,
+    request_authenticator: &[u8; 16],
+    shared_secret: &[u8],
+) -> [u8; 16] {
+    let len = (20 + reply.attributes.len()) as u16;
+    md5::Md5::new()
+        .chain_update([reply.code, reply.identifier])
+        .chain_update(len.to_be_bytes())
+        .chain_update(request_authenticator)
+        .chain_update(reply.attributes)
+        .chain_update(shared_secret)
+        .finalize()
+        .into()
+}
+
+/// A PAP credential whose shared secret is known (the reply proved it): the password.
+fn reveal(c: &mut Credential, hidden: &[u8], authenticator: &[u8; 16], secret: &[u8]) {
+    c.kind = Kind::Cleartext;
+    c.secret = Some(pap_reveal(hidden, authenticator, secret));
+    c.challenge = None;
+    c.details.retain(|(k, _)| *k != "note");
+    c.details.push((
+        "note",
+        "User-Password decoded with a shared secret given by --radius-secret, which the \
+         reply's Response Authenticator confirms"
+            .to_string(),
+    ));
+}
+
 /// EAP codes and the MD5-Challenge type (RFC 3748).
 const EAP_REQUEST: u8 = 1;
 const EAP_RESPONSE: u8 = 2;
@@ -422,6 +460,8 @@ struct Pending {
     identifier: u8,
     authenticator: [u8; 16],
     credential: Credential,
+    /// A PAP request's hidden User-Password, for the shared secrets the user gave.
+    pap_hidden: Option<Vec<u8>>,
 }
 
 /// Requests waiting at once; beyond, the oldest is given up (reported as unknown).
@@ -436,6 +476,8 @@ const MAX_STATE: usize = 253;
 /// The RADIUS dissector of one UDP conversation.
 #[derive(Debug, Default)]
 pub struct Radius {
+    /// Shared secrets to try on PAP passwords (`--radius-secret`).
+    secrets: &'static [&'static [u8]],
     pending: VecDeque<Pending>,
     pending_bytes: usize,
     challenges: VecDeque<EapChallenge>,
@@ -632,11 +674,16 @@ impl DatagramDissector for Radius {
                     self.give_up_oldest(out);
                 }
                 self.pending_bytes += credential_size(&c);
+                let pap_hidden = match access_auth(&p) {
+                    Some(Auth::Pap { hidden }) if !self.secrets.is_empty() => Some(hidden.to_vec()),
+                    _ => None,
+                };
                 self.pending.push_back(Pending {
                     dir,
                     identifier: p.identifier,
                     authenticator: p.authenticator,
                     credential: c,
+                    pap_hidden,
                 });
             }
             code::ACCESS_ACCEPT | code::ACCESS_REJECT | code::ACCESS_CHALLENGE => {
@@ -661,6 +708,13 @@ impl DatagramDissector for Radius {
                 }
                 self.answered
                     .push_back((q.dir, q.identifier, q.authenticator));
+                if let Some(hidden) = &q.pap_hidden
+                    && let Some(secret) = self.secrets.iter().find(|s| {
+                        response_authenticator(&p, &q.authenticator, s) == p.authenticator
+                    })
+                {
+                    reveal(&mut q.credential, hidden, &q.authenticator, secret);
+                }
                 q.credential.outcome = match p.code {
                     code::ACCESS_ACCEPT => Outcome::Success,
                     code::ACCESS_REJECT => Outcome::Failure,

@@ -1087,6 +1087,46 @@ fn radius_pap_reveals_the_password_with_the_shared_secret() {
 }
 
 #[test]
+fn radius_pap_in_clear_with_a_shared_secret_the_reply_proves() {
+    let path = fixture("radius-pap-chap.pcap");
+    let secret = std::str::from_utf8(SHARED).expect("utf-8");
+    let (all, _, stderr) = crate::support::scan_with(
+        &["--radius-secret", "not-this-one", "--radius-secret", secret],
+        &[path.as_path()],
+    );
+    let pap: Vec<(&str, &str, &str, &str)> = all
+        .iter()
+        .filter(|f| f["mechanism"] == "PAP")
+        .map(|f| {
+            (
+                f["username"].as_str().unwrap_or(""),
+                f["kind"].as_str().unwrap_or(""),
+                f["secret"].as_str().unwrap_or(""),
+                f["outcome"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    // alice's requests were answered, carol's with an Access-Challenge: the Response
+    // Authenticators prove the secret and the passwords are shown. dave's was not: it
+    // stays hidden.
+    assert_eq!(pap.len(), 4, "{stderr}");
+    assert_eq!(pap[0], ("alice", "cleartext", ALICE_WRONG, "failure"));
+    assert_eq!(pap[1], ("alice", "cleartext", ALICE_PASS, "success"));
+    assert_eq!(pap[2], ("carol", "cleartext", CAROL_PASS, "unknown"));
+    assert_eq!((pap[3].0, pap[3].1), ("dave", "challenge-response"));
+    // A wrong secret alone reveals nothing.
+    let (wrong, _, _) =
+        crate::support::scan_with(&["--radius-secret", "not-this-one"], &[path.as_path()]);
+    assert!(
+        wrong
+            .iter()
+            .filter(|f| f["mechanism"] == "PAP")
+            .all(|f| f["kind"] == "challenge-response"),
+        "{wrong:?}"
+    );
+}
+
+#[test]
 fn radius_chap_and_eap_md5_lines_crack_with_the_password() {
     let mut all = findings("radius-pap-chap.pcap");
     all.extend(findings("radius-mschap-eap.pcap"));

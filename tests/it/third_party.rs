@@ -404,7 +404,7 @@ fn third_party_captures_give_their_expected_findings() {
                 Some(i) => {
                     left.remove(i);
                 }
-                None if optional => {}
+                None if optional => eprintln!("{path}: optional entry not found: {e}"),
                 None => {
                     let why: Vec<String> =
                         left.iter().filter_map(|f| matches(e, f).err()).collect();
