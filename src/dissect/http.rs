@@ -10,6 +10,7 @@
 //! | `NTLM (NetNTLMv2)`, `Negotiate NTLM (NetNTLMv1)`, `Proxy NTLM (...)` | NTLMSSP AUTHENTICATE in `Authorization: NTLM`/`Negotiate` (hashcat 5600/5500 with the CHALLENGE of the `WWW-Authenticate` / `Proxy-Authenticate` on the same connection) | challenge-response |
 //! | `URL userinfo` | `http://user:password@host/` request targets (proxies), percent-decoded | cleartext |
 //! | `POST form` | `application/x-www-form-urlencoded` POST bodies (Content-Length or chunked) with a password-like field, and a user-like one if present | cleartext |
+//! | `POST JSON` | JSON POST bodies (`application/json`, `text/json`, `application/*+json`): the first object, depth first (up to 4 levels), with a password-like member holding a string or number, and a user-like member of it or of an enclosing object (REST and single-page-application logins, GraphQL `variables`) | cleartext |
 //! | `GET query string` (`<METHOD> query string` for other methods) | a query string with both a user-like and a password-like field | cleartext |
 //!
 //! Field names are matched case-insensitively against [`DissectorConfig`]'s lists, as a
@@ -471,6 +472,62 @@ pub fn form_login(
         return None;
     }
     Some(FormLogin { user, password })
+}
+
+/// Objects looked into below the top of a JSON body (`{"auth": {"user": ..}}`).
+const JSON_DEPTH: usize = 4;
+
+/// Looks for a password-like member (and a user-like one) in a JSON body: the first
+/// object, depth first, with a password-like member whose value is a non-empty string (or
+/// a number); its user is a user-like member of the same object, else of an enclosing
+/// one (`{"user": "bob", "credentials": {"password": ..}}`).
+pub fn json_login(
+    data: &[u8],
+    user_fields: &[&str],
+    password_fields: &[&str],
+) -> Option<FormLogin> {
+    fn scalar(v: &serde_json::Value) -> Option<Vec<u8>> {
+        match v {
+            serde_json::Value::String(s) if !s.is_empty() => Some(s.as_bytes().to_vec()),
+            serde_json::Value::Number(n) => Some(n.to_string().into_bytes()),
+            _ => None,
+        }
+    }
+    fn search(
+        v: &serde_json::Value,
+        depth: usize,
+        outer_user: Option<(Vec<u8>, Vec<u8>)>,
+        user_fields: &[&str],
+        password_fields: &[&str],
+    ) -> Option<FormLogin> {
+        let serde_json::Value::Object(map) = v else {
+            return None;
+        };
+        let mut user = None;
+        let mut password = None;
+        for (k, v) in map {
+            let Some(value) = scalar(v) else {
+                continue;
+            };
+            if password.is_none() && field_matches(k.as_bytes(), password_fields) {
+                password = Some((k.as_bytes().to_vec(), value));
+            } else if user.is_none() && field_matches(k.as_bytes(), user_fields) {
+                user = Some((k.as_bytes().to_vec(), value));
+            }
+        }
+        let user = user.or(outer_user);
+        if let Some(password) = password {
+            return Some(FormLogin { user, password });
+        }
+        if depth >= JSON_DEPTH {
+            return None;
+        }
+        map.values()
+            .filter(|v| v.is_object())
+            .find_map(|v| search(v, depth + 1, user.clone(), user_fields, password_fields))
+    }
+    let value: serde_json::Value = serde_json::from_slice(data).ok()?;
+    search(&value, 0, None, user_fields, password_fields)
 }
 
 /// The user and password of an absolute URL's userinfo (`http://user:pw@host/`),
@@ -1025,7 +1082,34 @@ struct Request {
     /// A transfer coding other than chunked last, or a bad Content-Length: the body's end
     /// cannot be known.
     unframed: bool,
-    form: bool,
+    body_type: BodyType,
+}
+
+/// What a request body is, from its Content-Type: the kinds a login is read from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum BodyType {
+    #[default]
+    Other,
+    /// `application/x-www-form-urlencoded`.
+    Form,
+    /// `application/json`, `text/json`, `application/<anything>+json`.
+    Json,
+}
+
+impl BodyType {
+    fn of(media: &[u8]) -> BodyType {
+        let media = media.trim_ascii().to_ascii_lowercase();
+        if media == b"application/x-www-form-urlencoded" {
+            BodyType::Form
+        } else if media == b"application/json"
+            || media == b"text/json"
+            || (media.starts_with(b"application/") && media.ends_with(b"+json"))
+        {
+            BodyType::Json
+        } else {
+            BodyType::Other
+        }
+    }
 }
 
 impl Request {
@@ -1449,9 +1533,7 @@ impl Http {
             }
         } else if name.eq_ignore_ascii_case(b"content-type") {
             let media = value.split(|&b| b == b';').next().unwrap_or_default();
-            req.form = media
-                .trim_ascii()
-                .eq_ignore_ascii_case(b"application/x-www-form-urlencoded");
+            req.body_type = BodyType::of(media);
         } else if name.eq_ignore_ascii_case(b"host") {
             req.host = Some(value[..value.len().min(256)].to_vec());
         }
@@ -1560,7 +1642,7 @@ impl Http {
             self.lose(Direction::ToServer, out);
             return;
         };
-        let form = req.form
+        let form = req.body_type != BodyType::Other
             && req.method == b"POST"
             && match framing {
                 Framing::Length(n) => n <= MAX_FORM_BODY as u64,
@@ -1590,10 +1672,20 @@ impl Http {
             return;
         };
         let body = form.data.strip_suffix(b"\r\n").unwrap_or(&form.data);
-        let Some(login) = form_login(body, self.user_fields, self.password_fields, false) else {
+        let (login, mechanism) = match req.body_type {
+            BodyType::Json => (
+                json_login(body, self.user_fields, self.password_fields),
+                "POST JSON",
+            ),
+            _ => (
+                form_login(body, self.user_fields, self.password_fields, false),
+                "POST form",
+            ),
+        };
+        let Some(login) = login else {
             return;
         };
-        let mut c = Credential::new("http", "POST form", Kind::Cleartext, form.ts);
+        let mut c = Credential::new("http", mechanism, Kind::Cleartext, form.ts);
         c.add_frames(form.frames.iter().copied());
         let c = form_credential(c, login, req.url());
         let waiting = self.pending.iter_mut().find_map(|p| match p {
@@ -2471,6 +2563,72 @@ mod tests {
     }
 
     #[test]
+    fn json_logins() {
+        let login = |body: &str| {
+            json_login(
+                body.as_bytes(),
+                DEFAULT_FORM_USER_FIELDS,
+                DEFAULT_FORM_PASSWORD_FIELDS,
+            )
+            .map(|l| {
+                (
+                    l.user.map(|(k, v)| (lossy(&k), lossy(&v))),
+                    (lossy(&l.password.0), lossy(&l.password.1)),
+                )
+            })
+        };
+        let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+        assert_eq!(
+            login(r#"{"user":"admin","password":"admin"}"#),
+            Some((Some(pair("user", "admin")), pair("password", "admin")))
+        );
+        // Nested, the user in the enclosing object, escapes decoded, numbers kept.
+        assert_eq!(
+            login(r#"{"username":"bob","auth":{"type":"pw","password":"p\"w\u00e9"}}"#),
+            Some((
+                Some(pair("username", "bob")),
+                pair("password", "p\"w\u{e9}")
+            ))
+        );
+        assert_eq!(
+            login(r#"{"operationName":"Login","variables":{"email":"a@b.c","password":1234}}"#),
+            Some((Some(pair("email", "a@b.c")), pair("password", "1234")))
+        );
+        // No password-like member with a value, not an object, not JSON: nothing.
+        assert_eq!(login(r#"{"user":"admin","password":""}"#), None);
+        assert_eq!(login(r#"{"user":"admin","password":null}"#), None);
+        assert_eq!(login(r#"["password","x"]"#), None);
+        assert_eq!(login("password=x"), None);
+        assert_eq!(
+            login(r#"{"a":{"b":{"c":{"d":{"e":{"password":"deep"}}}}}}"#),
+            None
+        );
+    }
+
+    #[test]
+    fn json_post_login_with_outcome() {
+        let body = r#"{"user":"admin","password":"Gr4fana!"}"#;
+        let post = format!(
+            "POST /login HTTP/1.1\r\nHost: grafana:3000\r\nContent-Type: application/json;charset=UTF-8\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        let out = run(&[
+            (C, post.as_bytes()),
+            (S, b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n"),
+            (C, post.as_bytes()),
+            (S, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+        ]);
+        assert_eq!(out.len(), 2, "{out:#?}");
+        assert_eq!(out[0].mechanism, "POST JSON");
+        assert_eq!(user(&out[0]), Some(&b"admin"[..]));
+        assert_eq!(secret(&out[0]), b"Gr4fana!");
+        assert_eq!(out[0].outcome, Outcome::Failure);
+        assert_eq!(out[1].outcome, Outcome::Success);
+        assert_eq!(detail(&out[0], "url"), Some("http://grafana:3000/login"));
+        assert_eq!(detail(&out[0], "fields"), Some("user,password"));
+    }
+
+    #[test]
     fn forms_without_password_field_give_nothing() {
         let body = "author=Chris+Sanders&email=chris%40example.org&comment=hi&user_token=abc";
         let post = format!(
@@ -2480,10 +2638,10 @@ mod tests {
         let out = run(&[(C, post.as_bytes()), (S, b"HTTP/1.1 302 Found\r\n\r\n")]);
         assert!(out.is_empty(), "{out:#?}");
         // Not a form content type: not read.
-        let json = "{\"password\":\"x\"}";
+        let body = "password=x";
         let post = format!(
-            "POST /api HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{json}",
-            json.len()
+            "POST /api HTTP/1.1\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
         );
         assert!(run(&[(C, post.as_bytes())]).is_empty());
         // A query string needs both fields.

@@ -24,6 +24,9 @@
 #   4 POST form         $HTTP_USER / $WRONG   POST :8081/cgi-bin/login.sh -> 403 (failure)
 #   5 Digest (--digest) $HTTP_USER / $PASS    GET :80/digest/ (401, then 200: success)
 #   6 Basic over TLS    $HTTP_USER / $PASS    GET https://:443/basic/ -> 200, no finding
+#   7 POST JSON         $HTTP_USER / $PASS    POST :8081/cgi-bin/api-login.sh
+#                       {"user": .., "password": ..} -> 200 (success)
+#   8 POST JSON         $HTTP_USER / $WRONG   the same -> 401 (failure)
 #
 # For each it prints "truth <n> <status>" on standard output (the status curl saw), and
 # for 5 "truth digest <value>": the Authorization header curl sent (from curl -v), from
@@ -115,6 +118,18 @@ case "&\$body&" in
         printf 'Status: 403 Forbidden\r\nContent-Type: text/plain\r\n\r\nwrong password\n' ;;
 esac
 EOF
+# A JSON API login (single-page applications, REST): 200 for the right password, 401
+# otherwise.
+cat > "$TMP/www/cgi-bin/api-login.sh" <<EOF
+#!/bin/sh
+body=\$(head -c "\${CONTENT_LENGTH:-0}")
+case "\$body" in
+    *'"user": "$HTTP_USER", "password": "$PASS"'*)
+        printf 'Status: 200 OK\r\nContent-Type: application/json\r\n\r\n{"token": "t"}\n' ;;
+    *)
+        printf 'Status: 401 Unauthorized\r\nContent-Type: application/json\r\n\r\n{"error": "bad"}\n' ;;
+esac
+EOF
 echo "$HTTP_USER:$PASS" > "$TMP/users"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
     -keyout "$TMP/key.pem" -out "$TMP/cert.pem" >/dev/null 2>&1 || die "openssl failed"
@@ -180,6 +195,12 @@ request 4 --data-urlencode "username=$HTTP_USER" --data-urlencode "password=$WRO
 request 5 -v --digest -u "$HTTP_USER:$PASS" http://127.0.0.1/digest/
 sed -n 's/^> Authorization: Digest \(.*\)$/truth digest \1/p' "$TMP/curl.err" | tr -d '\r'
 request 6 -k -u "$HTTP_USER:$PASS" https://127.0.0.1/basic/
+request 7 -H 'Content-Type: application/json' \
+    --data-raw "{\"user\": \"$HTTP_USER\", \"password\": \"$PASS\"}" \
+    http://127.0.0.1:8081/cgi-bin/api-login.sh
+request 8 -H 'Content-Type: application/json' \
+    --data-raw "{\"user\": \"$HTTP_USER\", \"password\": \"$WRONG\"}" \
+    http://127.0.0.1:8081/cgi-bin/api-login.sh
 
 # ---- stop the capture ---------------------------------------------------------------
 sleep 0.5

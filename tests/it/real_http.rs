@@ -132,7 +132,9 @@ fn real_http_every_login_reported_once() {
         .collect();
     assert_eq!(
         statuses,
-        ["1 200", "2 401", "3 302", "4 403", "5 200", "6 200"],
+        [
+            "1 200", "2 401", "3 302", "4 403", "5 200", "6 200", "7 200", "8 401"
+        ],
         "{stdout}"
     );
 
@@ -217,6 +219,20 @@ fn real_http_every_login_reported_once() {
                     "$sip$***{USER}*{REALM}*GET**{uri}**{nonce}*{cnonce}*{nc}*auth*MD5*{response}"
                 )),
             )),
+            ..web.clone()
+        },
+        Expect {
+            mechanism: "POST JSON",
+            server: "127.0.0.1:8081",
+            secret: PASS,
+            outcome: "success",
+            ..web.clone()
+        },
+        Expect {
+            mechanism: "POST JSON",
+            server: "127.0.0.1:8081",
+            secret: WRONG,
+            outcome: "failure",
             ..web
         },
     ];
