@@ -108,6 +108,11 @@ write("dissect_tcp", "http", named("http", [
     (C, b"POST /login HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded\r\n"
         b"Transfer-Encoding: chunked\r\n\r\n9\r\nuser=bob&\r\n7\r\npass=pw\r\n0\r\n\r\n"),
     (S, b"HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n")]))
+JSON_BODY = b'{"user":"admin","auth":{"password":"x1"},"variables":{"email":"a@b","password":7}}'
+write("dissect_tcp", "http-json-login", named("http", [
+    (C, b"POST /api/login HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+        % len(JSON_BODY) + JSON_BODY),
+    (S, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")]))
 write("dissect_tcp", "ldap", named("ldap", [
     (C, bytes.fromhex("301502010160100201030403626f628006736563726574") ),
     (S, bytes.fromhex("300c02010161070a010004000400"))]))
