@@ -20,7 +20,8 @@ if [ "${1:-}" = "--test" ]; then
         freeradius freeradius-utils kamailio sipsak
         redis-server redis-tools postgresql mariadb-server mariadb-client
         samba smbclient krb5-kdc krb5-admin-server krb5-user util-linux
-        mosquitto mosquitto-clients ngircd sic microsocks socat"
+        mosquitto mosquitto-clients ngircd sic microsocks socat
+        libauthen-tacacsplus-perl python3"
 fi
 
 missing=""

@@ -356,6 +356,26 @@ pub struct LimitArgs {
     /// lived session or a secret already rotated.
     #[arg(long, value_name = "SECRET", help_heading = "Detection")]
     pub radius_secret: Vec<String>,
+
+    /// A TACACS+ key (repeatable): sessions it decrypts show their logins in clear.
+    /// Without it, each encrypted connection gives a record to crack the key from
+    /// (hashcat 16100).
+    #[arg(long, value_name = "KEY", help_heading = "Detection")]
+    pub tacacs_key: Vec<String>,
+}
+
+/// Secrets given on the command line, for the life of the process.
+fn secret_list(given: &[String]) -> &'static [&'static [u8]] {
+    if given.is_empty() {
+        return &[];
+    }
+    Box::leak(
+        given
+            .iter()
+            .map(|s| &*Box::leak(s.as_bytes().to_vec().into_boxed_slice()))
+            .collect::<Vec<&'static [u8]>>()
+            .into_boxed_slice(),
+    )
 }
 
 /// The built-in field names followed by the user's, for the life of the process.
@@ -399,17 +419,8 @@ impl LimitArgs {
                 builtin.form_password_fields,
                 &self.form_password_fields,
             ),
-            radius_secrets: if self.radius_secret.is_empty() {
-                &[]
-            } else {
-                Box::leak(
-                    self.radius_secret
-                        .iter()
-                        .map(|s| &*Box::leak(s.as_bytes().to_vec().into_boxed_slice()))
-                        .collect::<Vec<&'static [u8]>>()
-                        .into_boxed_slice(),
-                )
-            },
+            radius_secrets: secret_list(&self.radius_secret),
+            tacacs_keys: secret_list(&self.tacacs_key),
         };
         if let Some(n) = self.max_fragment_bytes {
             l.defrag.max_bytes = n;

@@ -32,6 +32,7 @@ pub mod smb;
 pub mod smtp;
 pub mod snmp;
 pub mod socks;
+pub mod tacacs;
 pub mod tds;
 pub mod telnet;
 pub mod vnc;
@@ -123,6 +124,8 @@ pub struct DissectorConfig {
     /// RADIUS shared secrets: a PAP password is shown in clear when the reply proves one
     /// of them is the client's.
     pub radius_secrets: &'static [&'static [u8]],
+    /// TACACS+ keys: sessions whose START one of them decrypts are read.
+    pub tacacs_keys: &'static [&'static [u8]],
 }
 
 impl Default for DissectorConfig {
@@ -132,6 +135,7 @@ impl Default for DissectorConfig {
             form_user_fields: http::DEFAULT_FORM_USER_FIELDS,
             form_password_fields: http::DEFAULT_FORM_PASSWORD_FIELDS,
             radius_secrets: &[],
+            tacacs_keys: &[],
         }
     }
 }
@@ -205,6 +209,7 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
         socks::SPEC,
         rlogin::SPEC,
         vnc::SPEC,
+        tacacs::SPEC,
     ]
 }
 

@@ -152,6 +152,15 @@ pub const TABLE: &[Advice] = &[
         instead: "VNC only through an SSH tunnel or a VPN, or VeNCrypt with TLS and real user accounts",
     },
     Advice {
+        protocol: "tacacs",
+        name: "TACACS+",
+        cleartext: "the device login crossed the network readable: the session was sent unencrypted, or with a shared key known here",
+        challenge: Some(
+            "TACACS+ hides its bodies with MD5 and the shared key only: whoever cracks the key from one recorded reply reads every administrator login between these hosts",
+        ),
+        instead: "TACACS+ over TLS 1.3 where the devices support it, or at least a long random key per device and the management network kept apart",
+    },
+    Advice {
         protocol: "radius",
         name: "RADIUS",
         cleartext: "User-Password is only hidden with MD5 and the shared secret: whoever knows or cracks the shared secret reads every password",
@@ -235,7 +244,7 @@ mod tests {
 
     #[test]
     fn every_protocol_in_the_schema_has_advice() {
-        for p in "ftp telnet pop3 imap smtp http ldap snmp redis postgresql mysql mssql mqtt irc nntp socks rlogin vnc sip smb kerberos radius".split(' ') {
+        for p in "ftp telnet pop3 imap smtp http ldap snmp redis postgresql mysql mssql mqtt irc nntp socks rlogin vnc sip smb kerberos radius tacacs".split(' ') {
             assert!(lookup(p).is_some(), "{p}");
         }
     }

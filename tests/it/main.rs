@@ -18,6 +18,7 @@ mod real_iot;
 mod real_ldap_snmp;
 mod real_mail;
 mod real_servers;
+mod real_tacacs;
 mod real_win;
 mod rules;
 mod support;
