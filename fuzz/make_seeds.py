@@ -113,6 +113,20 @@ write("dissect_tcp", "http-json-login", named("http", [
     (C, b"POST /api/login HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
         % len(JSON_BODY) + JSON_BODY),
     (S, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")]))
+# TACACS+ without encryption (the flag set): a PAP login, then an ASCII one with prompts.
+def tac(seq, body, ver=0xc0):
+    return bytes([ver, 1, seq, 1]) + bytes.fromhex("5fde8e68") + len(body).to_bytes(4, "big") + body
+def tac_start(t, user, data):
+    return bytes([1, 1, t, 1, len(user), 4, 9, len(data)]) + user + b"tty0" + b"192.0.2.9" + data
+def tac_reply(status, msg=b""):
+    return bytes([status, 0]) + len(msg).to_bytes(2, "big") + bytes(2) + msg
+def tac_cont(msg):
+    return len(msg).to_bytes(2, "big") + bytes(2) + b"\0" + msg
+write("dissect_tcp", "tacacs-unencrypted", named("tacacs", [
+    (C, tac(1, tac_start(2, b"netadmin", b"En4ble!"), 0xc1)), (S, tac(2, tac_reply(1), 0xc1)),
+    (C, tac(1, tac_start(1, b"", b""))), (S, tac(2, tac_reply(4, b"Username: "))),
+    (C, tac(3, tac_cont(b"alice"))), (S, tac(4, tac_reply(5, b"Password: "))),
+    (C, tac(5, tac_cont(b"pw"))), (S, tac(6, tac_reply(2)))]))
 write("dissect_tcp", "ldap", named("ldap", [
     (C, bytes.fromhex("301502010160100201030403626f628006736563726574") ),
     (S, bytes.fromhex("300c02010161070a010004000400"))]))
