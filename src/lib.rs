@@ -5,8 +5,8 @@
 //! TCP reassembly) -> [`dissect`] (protocol detection and dissectors) -> [`finding`]
 //! (the one finding type) -> [`output`] (sinks). [`engine`] wires the stages together and
 //! [`scan`] runs it over capture files.
-// No unsafe code, but for the memory map of capture files (`capture::mapped`, where the
-// measurement that justifies it is written).
+// No unsafe code, but for the memory map of capture files and the cache prefetch of the
+// next record (`capture::mapped`, where the measurements that justify them are written).
 #![deny(unsafe_code)]
 
 pub mod capture;
