@@ -21,7 +21,7 @@ if [ "${1:-}" = "--test" ]; then
         redis-server redis-tools postgresql mariadb-server mariadb-client
         samba smbclient krb5-kdc krb5-admin-server krb5-user util-linux
         mosquitto mosquitto-clients ngircd sic microsocks socat
-        libauthen-tacacsplus-perl python3"
+        libauthen-tacacsplus-perl python3 prosody sendxmpp"
 fi
 
 missing=""

@@ -36,6 +36,7 @@ pub mod tacacs;
 pub mod tds;
 pub mod telnet;
 pub mod vnc;
+pub mod xmpp;
 
 use crate::finding::Credential;
 use crate::flow::Direction;
@@ -210,6 +211,7 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
         rlogin::SPEC,
         vnc::SPEC,
         tacacs::SPEC,
+        xmpp::SPEC,
     ]
 }
 

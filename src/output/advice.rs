@@ -152,6 +152,13 @@ pub const TABLE: &[Advice] = &[
         instead: "VNC only through an SSH tunnel or a VPN, or VeNCrypt with TLS and real user accounts",
     },
     Advice {
+        protocol: "xmpp",
+        name: "XMPP",
+        cleartext: "the chat login (SASL PLAIN is only base64, legacy iq:auth the password itself) crossed the network readable, and the whole conversation after it too",
+        challenge: Some(CRACK),
+        instead: "XMPP with STARTTLS required on every client connection (c2s_require_encryption) and SCRAM-SHA-1 or better",
+    },
+    Advice {
         protocol: "tacacs",
         name: "TACACS+",
         cleartext: "the device login crossed the network readable: the session was sent unencrypted, or with a shared key known here",
@@ -244,7 +251,7 @@ mod tests {
 
     #[test]
     fn every_protocol_in_the_schema_has_advice() {
-        for p in "ftp telnet pop3 imap smtp http ldap snmp redis postgresql mysql mssql mqtt irc nntp socks rlogin vnc sip smb kerberos radius tacacs".split(' ') {
+        for p in "ftp telnet pop3 imap smtp http ldap snmp redis postgresql mysql mssql mqtt irc nntp socks rlogin vnc sip smb kerberos radius tacacs xmpp".split(' ') {
             assert!(lookup(p).is_some(), "{p}");
         }
     }

@@ -20,6 +20,7 @@ mod real_mail;
 mod real_servers;
 mod real_tacacs;
 mod real_win;
+mod real_xmpp;
 mod rules;
 mod support;
 mod third_party;

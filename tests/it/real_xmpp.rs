@@ -1,0 +1,97 @@
+//! A real XMPP server and client: `tests/e2e/real-xmpp.sh` runs Prosody on 127.0.0.1 (no
+//! TLS, plaintext SASL allowed, a port other than 5222) and logs in with sendxmpp
+//! (Net::XMPP) with the right and a wrong password, captured on lo. plainsight must report
+//! both SASL PLAIN logins with user, password and outcome. Needs root, tcpdump, prosody
+//! and sendxmpp (`./scripts/setup-debian.sh --test`); otherwise the test says why and
+//! passes.
+
+use std::os::unix::fs::MetadataExt;
+use std::process::Command;
+
+use crate::support::{repo, scan};
+
+// The same values as in tests/e2e/real-xmpp.sh.
+const USER: &str = "juliet";
+const PASS: &str = "R0me0-pw!";
+const WRONG: &str = "xmpp-Wr0ng";
+
+fn installed(program: &str) -> bool {
+    ["/usr/bin", "/usr/sbin", "/bin", "/sbin"]
+        .iter()
+        .any(|d| std::path::Path::new(d).join(program).is_file())
+}
+
+#[test]
+fn real_xmpp_sasl_plain_logins() {
+    let root = std::fs::metadata("/proc/self")
+        .map(|m| m.uid() == 0)
+        .unwrap_or(false);
+    if !root {
+        eprintln!("real_xmpp: SKIPPED: needs root (tcpdump on lo)");
+        return;
+    }
+    let missing: Vec<&str> = ["tcpdump", "prosody", "prosodyctl", "sendxmpp", "runuser"]
+        .into_iter()
+        .filter(|p| !installed(p))
+        .collect();
+    if !missing.is_empty() {
+        eprintln!(
+            "real_xmpp: SKIPPED: missing {} (./scripts/setup-debian.sh --test)",
+            missing.join(", ")
+        );
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("plainsight-real-xmpp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary directory");
+    let pcap = dir.join("real-xmpp.pcap");
+    let out = Command::new("bash")
+        .arg(repo().join("tests/e2e/real-xmpp.sh"))
+        .arg(&pcap)
+        .output()
+        .expect("run tests/e2e/real-xmpp.sh");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "real-xmpp.sh failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let port: u64 = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("port "))
+        .and_then(|p| p.parse().ok())
+        .expect("port line");
+    let truths: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("truth "))
+        .collect();
+    // sendxmpp's exit status: 0 sent (logged in), non-zero refused.
+    assert_eq!(truths.len(), 2, "{stdout}");
+    assert_eq!(truths[0], "1 0", "{stdout}");
+    assert_ne!(truths[1], "2 0", "{stdout}");
+
+    let (findings, code, stderr) = scan(&[pcap.as_path()]);
+    assert_eq!(code, 1, "{stderr}");
+    let got: Vec<(&str, &str, &str, &str, &str, u64)> = findings
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or("");
+            (
+                s("protocol"),
+                s("mechanism"),
+                s("username"),
+                s("secret"),
+                s("outcome"),
+                f["server"]["port"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("xmpp", "SASL PLAIN", USER, PASS, "success", port),
+            ("xmpp", "SASL PLAIN", USER, WRONG, "failure", port),
+        ],
+        "{findings:#?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
