@@ -127,6 +127,17 @@ write("dissect_tcp", "tacacs-unencrypted", named("tacacs", [
     (C, tac(1, tac_start(1, b"", b""))), (S, tac(2, tac_reply(4, b"Username: "))),
     (C, tac(3, tac_cont(b"alice"))), (S, tac(4, tac_reply(5, b"Password: "))),
     (C, tac(5, tac_cont(b"pw"))), (S, tac(6, tac_reply(2)))]))
+write("dissect_tcp", "xmpp-sasl-iq", named("xmpp", [
+    (C, b"<?xml version='1.0'?><stream:stream to='example.org' xmlns='jabber:client' "
+        b"xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>"),
+    (S, b"<stream:stream id='c2s_1' xmlns='jabber:client'><stream:features><mechanisms "
+        b"xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms>"
+        b"</stream:features>"),
+    (C, b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AGp1bGlldAB3cm9uZw==</auth>"),
+    (S, b"<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/></failure>"),
+    (C, b"<iq type='set' id='a2'><query xmlns='jabber:iq:auth'><username>bill</username>"
+        b"<password>p&amp;w</password></query></iq>"),
+    (S, b"<iq type='result' id='a2'/>")]))
 write("dissect_tcp", "ldap", named("ldap", [
     (C, bytes.fromhex("301502010160100201030403626f628006736563726574") ),
     (S, bytes.fromhex("300c02010161070a010004000400"))]))
