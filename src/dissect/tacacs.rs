@@ -316,8 +316,9 @@ impl Tacacs {
         let keys_given = !self.keys.is_empty();
         let readable = self.session(h.session).map(|s| s.clear.is_some());
         if readable != Some(true) {
-            // The key is unknown: the REPLY is the record to crack it from.
-            if !self.key_reported && h.seq.is_multiple_of(2) {
+            // The key is unknown: the REPLY is the record to crack it from (a reply sent
+            // without encryption, to a session whose start the capture missed, is none).
+            if !self.key_reported && h.seq.is_multiple_of(2) && h.flags & FLAG_UNENCRYPTED == 0 {
                 self.key_reported = true;
                 out.push(key_record(&h, body, keys_given));
             }
@@ -415,16 +416,13 @@ fn key_record(h: &Header, body: &[u8], keys_given: bool) -> Credential {
 
 impl Dissector for Tacacs {
     fn data(&mut self, dir: Direction, chunk: Chunk<'_>, out: &mut Vec<Credential>) {
-        let framer = &mut self.framers[dir.index()];
-        framer.push(chunk);
-        let mut msgs = Vec::new();
-        while let Some(m) = framer.next(measure) {
-            msgs.push((m.bytes.to_vec(), m.frames, m.ts));
-            if msgs.len() >= 64 {
-                break;
-            }
-        }
-        for (bytes, frames, ts) in msgs {
+        self.framers[dir.index()].push(chunk);
+        // Messages are taken one at a time (the framer lends its buffer), every one the
+        // chunk completed.
+        while let Some((bytes, frames, ts)) = self.framers[dir.index()]
+            .next(measure)
+            .map(|m| (m.bytes.to_vec(), m.frames, m.ts))
+        {
             let Some(h) = header(&bytes) else { continue };
             let body = &bytes[HEADER..];
             match dir {
@@ -676,6 +674,32 @@ mod tests {
                 Some(PASS)
             );
         }
+    }
+
+    #[test]
+    fn many_messages_in_one_chunk_are_all_read() {
+        // 100 accounting packets, then a PAP START, in a single segment.
+        let mut to_server = Vec::new();
+        for i in 0..100u8 {
+            let mut p = packet(1, [1, 0, 0, i], None, &[0; 9]);
+            p[1] = 3; // accounting: not read
+            to_server.extend(p);
+        }
+        to_server.extend(packet(1, SID, None, &start(PAP, b"u", b"pw")));
+        let out = run(
+            &[],
+            &[(C, to_server), (S, packet(2, SID, None, &reply(PASS, b"")))],
+        );
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].outcome, Outcome::Success);
+    }
+
+    #[test]
+    fn an_unencrypted_reply_of_an_unseen_session_is_no_key_record() {
+        let out = run(&[], &[(S, packet(2, SID, None, &reply(PASS, b"")))]);
+        assert!(out.is_empty(), "{out:?}");
+        let out = run(&[], &[(S, packet(2, SID, Some(KEY), &reply(PASS, b"")))]);
+        assert_eq!(out.len(), 1, "{out:?}");
     }
 
     #[test]

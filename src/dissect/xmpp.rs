@@ -16,7 +16,8 @@
 //!
 //! Elements are found by a small scanner over each direction's bytes (start tags with
 //! quoted attributes, their text up to the matching end tag, the five predefined entities
-//! and character references in text); a stanza longer than [`MAX_BUFFER`] is skipped.
+//! and character references in text); an element longer than [`MAX_BUFFER`] is dropped
+//! and reading goes on at the next tag.
 
 use super::sasl::{Exchange, Step};
 use super::{Chunk, Dissector, Probe, ProtocolSpec};
@@ -252,8 +253,6 @@ struct Side {
     buf: Vec<u8>,
     frames: Vec<u64>,
     ts: Timestamp,
-    /// Skipping an element too long to keep.
-    lost: bool,
 }
 
 /// The XMPP dissector of one connection.
@@ -401,20 +400,22 @@ impl Dissector for Xmpp {
             return;
         }
         let side = &mut self.sides[dir.index()];
-        if side.lost {
-            return;
-        }
         if side.buf.len() + chunk.data.len() > MAX_BUFFER {
-            side.lost = true;
-            side.buf = Vec::new();
-            return;
+            // An element too long to keep (a large roster, a file in a message): dropped,
+            // and reading goes on at the next tag. Elements of interest are short, and a
+            // `<` inside text is always escaped, so no tag is made up from the middle.
+            side.buf.clear();
+            side.frames.clear();
+            if chunk.data.len() > MAX_BUFFER {
+                return;
+            }
         }
         side.buf.extend_from_slice(chunk.data);
         if side.frames.last() != Some(&chunk.frame) {
             side.frames.push(chunk.frame);
         }
         side.ts = chunk.ts;
-        let buf = std::mem::take(&mut side.buf);
+        let mut buf = std::mem::take(&mut side.buf);
         let frames = std::mem::take(&mut side.frames);
         let ts = side.ts;
         let mut at = 0;
@@ -431,13 +432,16 @@ impl Dissector for Xmpp {
                 }
             }
         }
+        // What is left is the start of an element: kept, with the frames it came in
+        // (all of them when nothing was used, else the last one).
+        buf.drain(..at);
         let side = &mut self.sides[dir.index()];
-        side.buf = buf[at..].to_vec();
-        side.frames = if side.buf.is_empty() {
-            Vec::new()
-        } else {
-            vec![chunk.frame]
+        side.frames = match (buf.is_empty(), at) {
+            (true, _) => Vec::new(),
+            (false, 0) => frames,
+            (false, _) => vec![chunk.frame],
         };
+        side.buf = buf;
     }
 
     fn gap(&mut self, dir: Direction, _len: u64, _out: &mut Vec<Credential>) {
@@ -445,7 +449,6 @@ impl Dissector for Xmpp {
         let side = &mut self.sides[dir.index()];
         side.buf.clear();
         side.frames.clear();
-        side.lost = false;
     }
 
     fn close(&mut self, out: &mut Vec<Credential>) {
@@ -596,6 +599,40 @@ mod tests {
             probe(b"<?xml version='1.0'?><soap:Envelope/>", b""),
             Probe::Maybe
         );
+    }
+
+    #[test]
+    fn a_stanza_too_long_to_keep_is_passed_over() {
+        // A roster far over the buffer, in pieces, then a login on the same stream.
+        let mut big = b"<iq type='result' id='roster'><query xmlns='jabber:iq:roster'>".to_vec();
+        while big.len() < 3 * MAX_BUFFER {
+            big.extend_from_slice(b"<item jid='someone@example.org' name='A &lt;friend&gt;'/>");
+        }
+        big.extend_from_slice(b"</query></iq>");
+        let mut script: Vec<(Direction, &[u8])> = vec![(C, OPEN)];
+        script.extend(big.chunks(1400).map(|c| (C, c)));
+        script.push((
+            C,
+            b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AGp1bGlldAB3cm9uZw==</auth>",
+        ));
+        script.push((S, b"<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>"));
+        let out = run(&script);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].secret.as_deref(), Some(&b"wrong"[..]));
+        assert_eq!(out[0].outcome, Outcome::Success);
+    }
+
+    #[test]
+    fn an_element_in_pieces_keeps_all_its_frames() {
+        let out = run(&[
+            (C, OPEN),
+            (C, b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mech"),
+            (C, b"anism='PLAIN'>AGp1bG"),
+            (C, b"lldAB3cm9uZw==</auth>"),
+            (S, b"<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>"),
+        ]);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].frames, vec![2, 3, 4]);
     }
 
     #[test]
