@@ -26,7 +26,7 @@ use plainsight::synth::{Link, SynthPacket, TcpConversation, fragment_ipv4, udp_p
 use plainsight::timestamp::Timestamp;
 
 use crate::fixtures::Fixture;
-use crate::support::{Expect, assert_findings, fixture, scan};
+use crate::support::{Expect, assert_findings, fixture, leak, scan};
 
 fn sa(s: &str) -> SocketAddr {
     s.parse().expect("socket address")
@@ -34,10 +34,6 @@ fn sa(s: &str) -> SocketAddr {
 
 fn ms_at(secs: i64, millis: u64) -> Timestamp {
     Timestamp::new(secs, millis * 1_000_000)
-}
-
-fn leak(s: String) -> &'static str {
-    Box::leak(s.into_boxed_str())
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -24,7 +24,7 @@ use plainsight::synth::{Link, SynthPacket, TcpConversation};
 use plainsight::timestamp::Timestamp;
 
 use crate::fixtures::Fixture;
-use crate::support::{Expect, assert_findings, fixture, scan};
+use crate::support::{Expect, assert_findings, fixture, leak, scan};
 
 fn sa(s: &str) -> SocketAddr {
     s.parse().expect("socket address")
@@ -32,10 +32,6 @@ fn sa(s: &str) -> SocketAddr {
 
 fn at(secs: i64) -> Timestamp {
     Timestamp::new(secs, 0)
-}
-
-fn leak(s: &str) -> &'static str {
-    Box::leak(s.to_string().into_boxed_str())
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -429,10 +425,10 @@ fn postgresql_md5_expected() -> Vec<Expect> {
             secret: leak(&ok),
             outcome: "success",
             frame: Some(6),
-            challenge: Some(leak(&hex(&PG_SALT_OK))),
+            challenge: Some(leak(hex(&PG_SALT_OK))),
             hashcat: Some((
                 11100,
-                leak(&format!(
+                leak(format!(
                     "$postgres$reporter*{}*{}",
                     hex(&PG_SALT_OK),
                     &ok[3..]
@@ -447,10 +443,10 @@ fn postgresql_md5_expected() -> Vec<Expect> {
             secret: leak(&bad),
             outcome: "failure",
             frame: Some(10 + 6),
-            challenge: Some(leak(&hex(&PG_SALT_BAD))),
+            challenge: Some(leak(hex(&PG_SALT_BAD))),
             hashcat: Some((
                 11100,
-                leak(&format!(
+                leak(format!(
                     "$postgres$postgres*{}*{}",
                     hex(&PG_SALT_BAD),
                     &bad[3..]
@@ -565,10 +561,10 @@ fn native_expect(user: &'static str, password: &str, scramble: &[u8; 20]) -> Exp
     Expect {
         username: Some(user),
         secret: leak(&response),
-        challenge: Some(leak(&hex(scramble))),
+        challenge: Some(leak(hex(scramble))),
         hashcat: Some((
             11200,
-            leak(&format!("$mysqlna${}*{response}", hex(scramble))),
+            leak(format!("$mysqlna${}*{response}", hex(scramble))),
         )),
         ..expect("mysql", "mysql_native_password", "challenge-response")
     }
@@ -872,7 +868,7 @@ fn mssql_login7_expected() -> Vec<Expect> {
             domain: Some("CORP"),
             secret: leak(&nt),
             outcome: "success",
-            challenge: Some(leak(&hex(&TDS_CHALLENGE))),
+            challenge: Some(leak(hex(&TDS_CHALLENGE))),
             hashcat: Some((5600, leak(&hashcat))),
             ..expect("mssql", "SSPI NTLM (NetNTLMv2)", "challenge-response")
         },

@@ -22,7 +22,7 @@ use plainsight::synth::{Link, SynthPacket, TcpConversation};
 use plainsight::timestamp::Timestamp;
 use serde_json::Value;
 
-use crate::support::{Expect, assert_findings, fixture, scan};
+use crate::support::{Expect, assert_findings, fixture, leak, scan};
 
 struct HttpFixture {
     name: &'static str,
@@ -69,10 +69,6 @@ fn sa(s: &str) -> SocketAddr {
 
 fn at(secs: i64) -> Timestamp {
     Timestamp::new(secs, 0)
-}
-
-fn leak(s: String) -> &'static str {
-    Box::leak(s.into_boxed_str())
 }
 
 fn hex(b: &[u8]) -> String {

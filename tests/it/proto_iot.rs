@@ -22,7 +22,7 @@ use plainsight::synth::{Link, SynthPacket, TcpConversation};
 use plainsight::timestamp::Timestamp;
 
 use crate::fixtures::Fixture;
-use crate::support::{Expect, assert_findings, fixture, repo, scan};
+use crate::support::{Expect, assert_findings, fixture, leak, repo, scan};
 
 fn sa(s: &str) -> SocketAddr {
     s.parse().expect("socket address")
@@ -64,10 +64,6 @@ fn none() -> Vec<Expect> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn leak(s: String) -> &'static str {
-    Box::leak(s.into_boxed_str())
 }
 
 // ---- MQTT ----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ use plainsight::synth::{Link, SynthPacket, TcpConversation, udp_packet};
 use plainsight::timestamp::Timestamp;
 
 use crate::fixtures::Fixture;
-use crate::support::{Expect, assert_findings, fixture, scan};
+use crate::support::{Expect, assert_findings, fixture, leak, scan};
 
 fn sa(s: &str) -> SocketAddr {
     s.parse().expect("socket address")
@@ -75,10 +75,6 @@ fn ldap_simple(client: &str, server: &str) -> Expect {
         server: leak(server),
         ..Expect::default()
     }
-}
-
-fn leak(s: &str) -> &'static str {
-    Box::leak(s.to_string().into_boxed_str())
 }
 
 /// Simple binds: a wrong password (49, Active Directory's diagnostic), the right one, a
@@ -406,7 +402,7 @@ fn ldap_ntlm_expected() -> Vec<Expect> {
             username: Some("alice"),
             secret: leak(&a.nt_response_hex),
             outcome: "success",
-            challenge: Some(leak(&hex(&SICILY_CHALLENGE))),
+            challenge: Some(leak(hex(&SICILY_CHALLENGE))),
             hashcat: Some((5600, leak(&a.hashcat))),
             ..Expect::default()
         },
@@ -419,7 +415,7 @@ fn ldap_ntlm_expected() -> Vec<Expect> {
             username: Some("bob"),
             secret: leak(&b.nt_response_hex),
             outcome: "failure",
-            challenge: Some(leak(&hex(&SPNEGO_CHALLENGE))),
+            challenge: Some(leak(hex(&SPNEGO_CHALLENGE))),
             hashcat: Some((5600, leak(&b.hashcat))),
             ..Expect::default()
         },

@@ -23,7 +23,7 @@ use plainsight::synth::{Link, SynthPacket, TcpConversation, udp_packet};
 use plainsight::timestamp::Timestamp;
 
 use crate::fixtures::Fixture;
-use crate::support::{Expect, assert_findings, fixture, scan};
+use crate::support::{Expect, assert_findings, fixture, leak, scan};
 
 #[path = "krb_crypto.rs"]
 pub mod krb_crypto;
@@ -39,10 +39,6 @@ fn sa(s: &str) -> SocketAddr {
 
 fn at(secs: i64) -> Timestamp {
     Timestamp::new(secs, 0)
-}
-
-fn leak(s: String) -> &'static str {
-    Box::leak(s.into_boxed_str())
 }
 
 /// A little-endian microsecond Ethernet pcap of `packets`, in time order.

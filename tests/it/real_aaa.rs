@@ -15,8 +15,6 @@
 //! a message when they are missing); otherwise the test says why on standard error and
 //! passes.
 
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
@@ -25,7 +23,7 @@ use md4::Md4;
 use md5::{Digest, Md5};
 use serde_json::Value;
 
-use crate::support::{Expect, assert_findings, repo, scan};
+use crate::support::{Expect, assert_findings, find_program, is_root, leak, repo, scan};
 
 // The same values as in tests/e2e/real-aaa.sh.
 const RAD_USER: &str = "alice";
@@ -47,28 +45,6 @@ const REQUIRED: &[&str] = &[
     "ss",
 ];
 const REQUIRED_SIP: &[&str] = &["kamailio", "sipsak"];
-
-fn find_program(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from))
-        .map(|dir| dir.join(name))
-        .find(|p| {
-            p.metadata()
-                .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-                .unwrap_or(false)
-        })
-}
-
-fn is_root() -> bool {
-    std::fs::metadata("/proc/self")
-        .map(|m| m.uid() == 0)
-        .unwrap_or(false)
-}
-
-fn leak(s: String) -> &'static str {
-    Box::leak(s.into_boxed_str())
-}
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

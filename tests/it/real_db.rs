@@ -16,8 +16,7 @@
 //! redis-tools, postgresql, mariadb-server, mariadb-client, tcpdump); otherwise the test
 //! says why on standard error and passes.
 
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::PathBuf;
+use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 use std::time::Instant;
 
@@ -25,7 +24,9 @@ use md5::{Digest, Md5};
 use serde_json::Value;
 use sha1::Sha1;
 
-use crate::support::{Expect, assert_findings, repo, scan};
+use crate::support::{
+    Expect, assert_findings, find_program, is_root, leak, repo, scan, without_client_port,
+};
 
 // The same values as in tests/e2e/real-db.sh.
 const REDIS_PASS: &str = "R3dis-Req!pass";
@@ -55,14 +56,6 @@ const REQUIRED: &[&str] = &[
     "ss",
 ];
 
-fn find_program(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from))
-        .map(|dir| dir.join(name))
-        .find(|p| is_executable(p))
-}
-
 fn is_executable(p: &std::path::Path) -> bool {
     p.metadata()
         .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
@@ -79,16 +72,6 @@ fn postgres_server() -> bool {
         .unwrap_or(false)
 }
 
-fn is_root() -> bool {
-    std::fs::metadata("/proc/self")
-        .map(|m| m.uid() == 0)
-        .unwrap_or(false)
-}
-
-fn leak(s: String) -> &'static str {
-    Box::leak(s.into_boxed_str())
-}
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -98,12 +81,6 @@ fn unhex(s: &str) -> Vec<u8> {
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
         .collect()
-}
-
-fn without_client_port(f: &Value) -> Value {
-    let mut f = f.clone();
-    f["client"]["port"] = Value::from(0);
-    f
 }
 
 /// The findings of the script's exchanges, in time order. Challenge-responses are checked

@@ -13,15 +13,16 @@
 //! lighttpd-mod-openssl, curl, tcpdump, openssl); otherwise the test says why on standard
 //! error and passes.
 
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
 use md5::{Digest, Md5};
 use serde_json::Value;
 
-use crate::support::{Expect, assert_findings, repo, scan};
+use crate::support::{
+    Expect, assert_findings, find_program, is_root, leak, repo, scan, without_client_port,
+};
 
 // The same values as in tests/e2e/real-http.sh.
 const USER: &str = "alice";
@@ -31,28 +32,6 @@ const REALM: &str = "plainsight e2e";
 
 const REQUIRED: &[&str] = &["ip", "tcpdump", "lighttpd", "curl", "openssl", "ss", "bash"];
 const LIGHTTPD_MODULES: &[&str] = &["mod_auth", "mod_authn_file", "mod_cgi", "mod_openssl"];
-
-fn find_program(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from))
-        .map(|dir| dir.join(name))
-        .find(|p| {
-            p.metadata()
-                .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-                .unwrap_or(false)
-        })
-}
-
-fn is_root() -> bool {
-    std::fs::metadata("/proc/self")
-        .map(|m| m.uid() == 0)
-        .unwrap_or(false)
-}
-
-fn leak(s: String) -> &'static str {
-    Box::leak(s.into_boxed_str())
-}
 
 fn md5_hex(s: &str) -> String {
     Md5::digest(s.as_bytes())
@@ -67,12 +46,6 @@ fn digest_params(v: &str) -> Vec<(String, String)> {
         .filter_map(|p| p.split_once('='))
         .map(|(k, v)| (k.trim().to_string(), v.trim().trim_matches('"').to_string()))
         .collect()
-}
-
-fn without_client_port(f: &Value) -> Value {
-    let mut f = f.clone();
-    f["client"]["port"] = Value::from(0);
-    f
 }
 
 #[test]

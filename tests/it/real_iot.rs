@@ -15,14 +15,14 @@
 //! mosquitto-clients, ngircd, sic, microsocks, socat, curl, tcpdump); otherwise the test
 //! says why on standard error and passes.
 
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::support::{Expect, assert_findings, repo, scan};
+use crate::support::{
+    Expect, assert_findings, find_program, is_root, leak, repo, scan, without_client_port,
+};
 
 // The same values as in tests/e2e/real-iot.sh.
 const MQTT_USER: &str = "sensor";
@@ -52,34 +52,6 @@ const REQUIRED: &[&str] = &[
     "curl",
     "ss",
 ];
-
-fn find_program(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from))
-        .map(|dir| dir.join(name))
-        .find(|p| {
-            p.metadata()
-                .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-                .unwrap_or(false)
-        })
-}
-
-fn is_root() -> bool {
-    std::fs::metadata("/proc/self")
-        .map(|m| m.uid() == 0)
-        .unwrap_or(false)
-}
-
-fn leak(s: String) -> &'static str {
-    Box::leak(s.into_boxed_str())
-}
-
-fn without_client_port(f: &Value) -> Value {
-    let mut f = f.clone();
-    f["client"]["port"] = Value::from(0);
-    f
-}
 
 fn expected(mqtt: u16, irc: u16, socks: u16) -> Vec<Expect> {
     let client = "127.0.0.1:0";

@@ -14,14 +14,14 @@
 //! Needs root and the packages of `./scripts/setup-debian.sh --test` (slapd, ldap-utils,
 //! snmpd, snmp, tcpdump); otherwise the test says why on standard error and passes.
 
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::support::{Expect, assert_findings, repo, scan};
+use crate::support::{
+    Expect, assert_findings, find_program, is_root, leak, repo, scan, without_client_port,
+};
 
 // The same values as in tests/e2e/real-ldap-snmp.sh.
 const LDAP_DN: &str = "cn=alice,dc=example,dc=org";
@@ -89,34 +89,6 @@ const REQUIRED: &[&str] = &[
     "snmpget",
     "ss",
 ];
-
-fn find_program(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from))
-        .map(|dir| dir.join(name))
-        .find(|p| {
-            p.metadata()
-                .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-                .unwrap_or(false)
-        })
-}
-
-fn is_root() -> bool {
-    std::fs::metadata("/proc/self")
-        .map(|m| m.uid() == 0)
-        .unwrap_or(false)
-}
-
-fn leak(s: String) -> &'static str {
-    Box::leak(s.into_boxed_str())
-}
-
-fn without_client_port(f: &Value) -> Value {
-    let mut f = f.clone();
-    f["client"]["port"] = Value::from(0);
-    f
-}
 
 fn expected(ldap_port: u16, snmp_port: u16) -> Vec<Expect> {
     let client = "127.0.0.1:0";

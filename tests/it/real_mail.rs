@@ -12,14 +12,16 @@
 //! Needs root and the packages of `./scripts/setup-debian.sh --test`; otherwise the test
 //! says why on standard error and passes.
 
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::support::{Expect, assert_findings, repo, scan};
+use crate::support::{
+    Expect, assert_findings, find_program, is_root, repo, scan, without_client_port,
+};
 
 // The same values as in tests/e2e/real-mail.sh.
 const MAIL_USER: &str = "alice@example.test";
@@ -46,25 +48,9 @@ const REQUIRED: &[&str] = &[
 /// dovecot's IMAP server (package dovecot-imapd).
 const DOVECOT_IMAP: &str = "/usr/lib/dovecot/imap";
 
-/// Where `name` is: in `PATH`, or in the usual directories (root's programs are in sbin,
-/// which a test's `PATH` may lack).
-fn find_program(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from))
-        .map(|dir| dir.join(name))
-        .find(|p| is_executable(p))
-}
-
 fn is_executable(p: &Path) -> bool {
     p.metadata()
         .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        .unwrap_or(false)
-}
-
-fn is_root() -> bool {
-    std::fs::metadata("/proc/self")
-        .map(|m| m.uid() == 0)
         .unwrap_or(false)
 }
 
@@ -194,13 +180,6 @@ fn expected_logins() -> Vec<Login> {
             },
         ),
     ]
-}
-
-/// The finding with its (ephemeral) client port replaced by 0.
-fn without_client_port(f: &Value) -> Value {
-    let mut f = f.clone();
-    f["client"]["port"] = Value::from(0);
-    f
 }
 
 fn client_port(f: &Value) -> u64 {

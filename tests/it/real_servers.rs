@@ -12,15 +12,15 @@
 //! Needs root and the packages of `./scripts/setup-debian.sh --test`; otherwise the test
 //! says why on standard error and passes.
 
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
 use md5::{Digest, Md5};
 use serde_json::Value;
 
-use crate::support::{Expect, assert_findings, repo, scan};
+use crate::support::{
+    Expect, assert_findings, find_program, is_root, leak, repo, scan, without_client_port,
+};
 
 // The same values as in tests/e2e/real-servers.sh.
 const PASS: &str = "Corr3ct!Horse";
@@ -50,30 +50,6 @@ const REQUIRED: &[&str] = &[
     "ss",
     "bash",
 ];
-
-/// Where `name` is: in `PATH`, or in the usual directories (root's programs are in sbin,
-/// which a test's `PATH` may lack).
-fn find_program(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from))
-        .map(|dir| dir.join(name))
-        .find(|p| {
-            p.metadata()
-                .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-                .unwrap_or(false)
-        })
-}
-
-fn is_root() -> bool {
-    std::fs::metadata("/proc/self")
-        .map(|m| m.uid() == 0)
-        .unwrap_or(false)
-}
-
-fn leak(s: String) -> &'static str {
-    Box::leak(s.into_boxed_str())
-}
 
 /// RFC 1939: the APOP digest is MD5(timestamp + secret), lowercase hex.
 fn apop_digest(timestamp: &str, secret: &str) -> String {
@@ -251,13 +227,6 @@ fn expected_logins(user: &'static str, apop: &[(String, &'static str)]) -> Vec<L
             },
         ),
     ]
-}
-
-/// The finding with its (ephemeral) client port replaced by 0.
-fn without_client_port(f: &Value) -> Value {
-    let mut f = f.clone();
-    f["client"]["port"] = Value::from(0);
-    f
 }
 
 fn client_port(f: &Value) -> u64 {

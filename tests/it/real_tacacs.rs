@@ -10,13 +10,12 @@
 //! tcpdump and libauthen-tacacsplus-perl (`./scripts/setup-debian.sh --test`); otherwise
 //! the test says why and passes.
 
-use std::os::unix::fs::MetadataExt;
 use std::process::Command;
 
 use md5::{Digest, Md5};
 use serde_json::Value;
 
-use crate::support::{repo, scan, scan_with};
+use crate::support::{is_root, repo, scan, scan_with};
 
 // The same values as in tests/e2e/real-tacacs.sh.
 const KEY: &str = "k3y-Shared-tac";
@@ -52,10 +51,7 @@ fn decrypt(session: &[u8], version: u8, seq: u8, body: &[u8]) -> Vec<u8> {
 
 #[test]
 fn real_tacacs_client_logins_with_and_without_the_key() {
-    let root = std::fs::metadata("/proc/self")
-        .map(|m| m.uid() == 0)
-        .unwrap_or(false);
-    if !root {
+    if !is_root() {
         eprintln!("real_tacacs: SKIPPED: needs root (tcpdump on lo)");
         return;
     }

@@ -17,8 +17,6 @@
 //! krb5-kdc, krb5-admin-server, krb5-user, tcpdump); otherwise the test says why on
 //! standard error and passes.
 
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
@@ -29,7 +27,7 @@ use crate::proto_win::krb_crypto::{
     nt_hash, rc4_hmac_decrypt,
 };
 use crate::proto_win::{netntlmv2_verifies, unhex};
-use crate::support::{Expect, assert_findings, repo, scan};
+use crate::support::{Expect, assert_findings, find_program, is_root, repo, scan};
 
 // The same values as in tests/e2e/real-win.sh.
 const REALM: &str = "PLAINSIGHT.TEST";
@@ -57,24 +55,6 @@ const REQUIRED: &[&str] = &[
     "kinit",
     "kvno",
 ];
-
-fn find_program(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from))
-        .map(|dir| dir.join(name))
-        .find(|p| {
-            p.metadata()
-                .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-                .unwrap_or(false)
-        })
-}
-
-fn is_root() -> bool {
-    std::fs::metadata("/proc/self")
-        .map(|m| m.uid() == 0)
-        .unwrap_or(false)
-}
 
 /// Whether a Kerberos finding's cipher (its `secret`, and the one its hashcat line
 /// carries) is the password's: it decrypts, and to what it should.

@@ -5,34 +5,24 @@
 //! and sendxmpp (`./scripts/setup-debian.sh --test`); otherwise the test says why and
 //! passes.
 
-use std::os::unix::fs::MetadataExt;
 use std::process::Command;
 
-use crate::support::{repo, scan};
+use crate::support::{find_program, is_root, repo, scan};
 
 // The same values as in tests/e2e/real-xmpp.sh.
 const USER: &str = "juliet";
 const PASS: &str = "R0me0-pw!";
 const WRONG: &str = "xmpp-Wr0ng";
 
-fn installed(program: &str) -> bool {
-    ["/usr/bin", "/usr/sbin", "/bin", "/sbin"]
-        .iter()
-        .any(|d| std::path::Path::new(d).join(program).is_file())
-}
-
 #[test]
 fn real_xmpp_sasl_plain_logins() {
-    let root = std::fs::metadata("/proc/self")
-        .map(|m| m.uid() == 0)
-        .unwrap_or(false);
-    if !root {
+    if !is_root() {
         eprintln!("real_xmpp: SKIPPED: needs root (tcpdump on lo)");
         return;
     }
     let missing: Vec<&str> = ["tcpdump", "prosody", "prosodyctl", "sendxmpp", "runuser"]
         .into_iter()
-        .filter(|p| !installed(p))
+        .filter(|p| find_program(p).is_none())
         .collect();
     if !missing.is_empty() {
         eprintln!(

@@ -17,6 +17,40 @@ pub fn fixture(name: &str) -> PathBuf {
     repo().join("fixtures").join(name)
 }
 
+/// An executable of that name on the PATH or in the system directories.
+pub fn find_program(name: &str) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from))
+        .map(|dir| dir.join(name))
+        .find(|p| {
+            p.metadata()
+                .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+                .unwrap_or(false)
+        })
+}
+
+/// Whether the tests run as root (the real-server suites need it).
+pub fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self")
+        .map(|m| m.uid() == 0)
+        .unwrap_or(false)
+}
+
+/// A string for the life of the test run (expectations hold `&'static str`).
+pub fn leak(s: impl Into<String>) -> &'static str {
+    Box::leak(s.into().into_boxed_str())
+}
+
+/// A finding with its client's (ephemeral) port set to 0, to compare with expectations.
+pub fn without_client_port(f: &Value) -> Value {
+    let mut f = f.clone();
+    f["client"]["port"] = Value::from(0);
+    f
+}
+
 /// Runs `plainsight` with `args`.
 pub fn run(args: &[&str]) -> Output {
     Command::new(bin())
