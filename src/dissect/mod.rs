@@ -215,6 +215,80 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
     ]
 }
 
+/// Shared by the dissectors' "never panics on garbage" tests: mutated, cut copies of valid
+/// messages fed both ways with gaps.
+#[cfg(test)]
+pub(crate) mod garbage {
+    use super::{Chunk, Dissector};
+    use crate::flow::Direction;
+    use crate::timestamp::Timestamp;
+
+    /// A xorshift generator: the same inputs on every run.
+    pub struct Rng(u32);
+
+    impl Rng {
+        pub fn next(&mut self) -> u32 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 17;
+            self.0 ^= self.0 << 5;
+            self.0
+        }
+    }
+
+    /// `rounds` connections (a new dissector each), `per_round` messages each, taken from
+    /// `valid` in turn: up to three bytes overwritten, cut at a random length, sent one way
+    /// or the other, and one time in seven followed by a gap of `gap` bytes. `parse` sees
+    /// every mutated message (for the module's parsers), `check` each dissector once
+    /// closed.
+    #[allow(clippy::too_many_arguments)]
+    pub fn feed<D: Dissector>(
+        seed: u32,
+        rounds: usize,
+        per_round: usize,
+        valid: &[Vec<u8>],
+        mut new: impl FnMut() -> D,
+        mut parse: impl FnMut(&[u8]),
+        gap: impl Fn(&mut Rng) -> u64,
+        mut check: impl FnMut(&D),
+    ) {
+        let mut rng = Rng(seed);
+        for round in 0..rounds {
+            let mut d = new();
+            let mut out = Vec::new();
+            for i in 0..per_round {
+                let mut bytes = valid[(round + i) % valid.len()].clone();
+                for _ in 0..(rng.next() % 4) {
+                    let at = rng.next() as usize % bytes.len();
+                    bytes[at] = rng.next() as u8;
+                }
+                let cut = rng.next() as usize % (bytes.len() + 1);
+                bytes.truncate(cut);
+                parse(&bytes);
+                let dir = if rng.next() % 2 == 0 {
+                    Direction::ToServer
+                } else {
+                    Direction::ToClient
+                };
+                d.data(
+                    dir,
+                    Chunk {
+                        data: &bytes,
+                        frame: 1,
+                        ts: Timestamp::ZERO,
+                    },
+                    &mut out,
+                );
+                if rng.next() % 7 == 0 {
+                    let n = gap(&mut rng);
+                    d.gap(dir, n, &mut out);
+                }
+            }
+            d.close(&mut out);
+            check(&d);
+        }
+    }
+}
+
 #[cfg(test)]
 mod split_tests {
     //! Every dissector must give the same findings however its input is cut into

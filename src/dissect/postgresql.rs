@@ -697,13 +697,6 @@ mod tests {
 
     #[test]
     fn never_panics_on_garbage() {
-        let mut seed = 0x9e37_79b9u32;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 17;
-            seed ^= seed << 5;
-            seed
-        };
         let valid = [
             startup(&[("user", "a"), ("database", "b")]),
             auth(AUTH_MD5, &SALT),
@@ -711,37 +704,20 @@ mod tests {
             error("28P01", "no"),
             encryption_request(SSL_REQUEST),
         ];
-        for round in 0..2000 {
-            let mut d = Postgresql::default();
-            let mut out = Vec::new();
-            for i in 0..5 {
-                let mut bytes = valid[(round + i) % valid.len()].clone();
-                for _ in 0..(next() % 4) {
-                    let at = next() as usize % bytes.len();
-                    bytes[at] = next() as u8;
-                }
-                let cut = next() as usize % (bytes.len() + 1);
-                bytes.truncate(cut);
-                let _ = probe(&bytes, &bytes);
-                let _ = startup_parameters(&bytes);
-                let _ = error_fields(&bytes);
-                let dir = if next() % 2 == 0 { C } else { S };
-                d.data(
-                    dir,
-                    Chunk {
-                        data: &bytes,
-                        frame: 1,
-                        ts: Timestamp::ZERO,
-                    },
-                    &mut out,
-                );
-                if next() % 7 == 0 {
-                    d.gap(dir, u64::from(next() % 100), &mut out);
-                }
-            }
-            d.close(&mut out);
-            assert!(d.buffered() < 4 * MAX_MESSAGE);
-        }
+        super::super::garbage::feed(
+            0x9e37_79b9,
+            2000,
+            5,
+            &valid,
+            Postgresql::default,
+            |b| {
+                let _ = probe(b, b);
+                let _ = startup_parameters(b);
+                let _ = error_fields(b);
+            },
+            |r| u64::from(r.next() % 100),
+            |d| assert!(d.buffered() < 4 * MAX_MESSAGE),
+        );
     }
 
     /// Every chunk of a session cut at every offset gives the same findings

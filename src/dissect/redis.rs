@@ -1278,13 +1278,6 @@ mod tests {
 
     #[test]
     fn never_panics_on_garbage() {
-        let mut seed = 0x0bad_cafeu32;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 17;
-            seed ^= seed << 5;
-            seed
-        };
         let valid = [
             command(&[b"AUTH", b"u", b"p"]),
             hello3_reply(),
@@ -1292,35 +1285,19 @@ mod tests {
             WRONGPASS.to_vec(),
             command(&[b"HELLO", b"3", b"AUTH", b"a", b"b"]),
         ];
-        for round in 0..3000 {
-            let mut d = Redis::new(DEFAULT_MAX_LINE);
-            let mut out = Vec::new();
-            for i in 0..5 {
-                let mut bytes = valid[(round + i) % valid.len()].clone();
-                for _ in 0..(next() % 4) {
-                    let at = next() as usize % bytes.len();
-                    bytes[at] = next() as u8;
-                }
-                let cut = next() as usize % (bytes.len() + 1);
-                bytes.truncate(cut);
-                let _ = probe(&bytes, &bytes);
-                let _ = split_inline(&bytes);
-                let dir = if next() % 2 == 0 { C } else { S };
-                d.data(
-                    dir,
-                    Chunk {
-                        data: &bytes,
-                        frame: 1,
-                        ts: Timestamp::ZERO,
-                    },
-                    &mut out,
-                );
-                if next() % 7 == 0 {
-                    d.gap(dir, 5, &mut out);
-                }
-            }
-            d.close(&mut out);
-        }
+        super::super::garbage::feed(
+            0x0bad_cafe,
+            3000,
+            5,
+            &valid,
+            || Redis::new(DEFAULT_MAX_LINE),
+            |b| {
+                let _ = probe(b, b);
+                let _ = split_inline(b);
+            },
+            |_| 5,
+            |_| {},
+        );
     }
 
     /// Every chunk of a session cut at every offset gives the same findings

@@ -1003,13 +1003,6 @@ mod tests {
 
     #[test]
     fn never_panics_on_garbage() {
-        let mut seed = 0x1357_9bdfu32;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 17;
-            seed ^= seed << 5;
-            seed
-        };
         let valid = [
             packet(PRELOGIN, 1, true, &prelogin(ENCRYPT_NOT_SUP)),
             packet(TABULAR_RESULT, 1, true, &prelogin(ENCRYPT_NOT_SUP)),
@@ -1017,38 +1010,21 @@ mod tests {
             packet(TABULAR_RESULT, 1, true, &loginack()),
             packet(TABULAR_RESULT, 1, true, &error(18456, "no")),
         ];
-        for round in 0..2000 {
-            let mut d = Tds::default();
-            let mut out = Vec::new();
-            for i in 0..5 {
-                let mut bytes = valid[(round + i) % valid.len()].clone();
-                for _ in 0..(next() % 4) {
-                    let at = next() as usize % bytes.len();
-                    bytes[at] = next() as u8;
-                }
-                let cut = next() as usize % (bytes.len() + 1);
-                bytes.truncate(cut);
-                let _ = probe(&bytes, &bytes);
-                let _ = parse_login7(&bytes);
-                let _ = login_answer(&bytes);
-                let _ = prelogin_options(&bytes);
-                let dir = if next() % 2 == 0 { C } else { S };
-                d.data(
-                    dir,
-                    Chunk {
-                        data: &bytes,
-                        frame: 1,
-                        ts: Timestamp::ZERO,
-                    },
-                    &mut out,
-                );
-                if next() % 7 == 0 {
-                    d.gap(dir, u64::from(next() % 100), &mut out);
-                }
-            }
-            d.close(&mut out);
-            assert!(d.buffered() < 4 * MAX_ASSEMBLED);
-        }
+        super::super::garbage::feed(
+            0x1357_9bdf,
+            2000,
+            5,
+            &valid,
+            Tds::default,
+            |b| {
+                let _ = probe(b, b);
+                let _ = parse_login7(b);
+                let _ = login_answer(b);
+                let _ = prelogin_options(b);
+            },
+            |r| u64::from(r.next() % 100),
+            |d| assert!(d.buffered() < 4 * MAX_ASSEMBLED),
+        );
     }
 
     /// Every chunk of a session cut at every offset gives the same findings
