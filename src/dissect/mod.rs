@@ -264,7 +264,7 @@ pub(crate) mod garbage {
                 let cut = rng.next() as usize % (bytes.len() + 1);
                 bytes.truncate(cut);
                 parse(&bytes);
-                let dir = if rng.next() % 2 == 0 {
+                let dir = if rng.next().is_multiple_of(2) {
                     Direction::ToServer
                 } else {
                     Direction::ToClient
@@ -278,7 +278,7 @@ pub(crate) mod garbage {
                     },
                     &mut out,
                 );
-                if rng.next() % 7 == 0 {
+                if rng.next().is_multiple_of(7) {
                     let n = gap(&mut rng);
                     d.gap(dir, n, &mut out);
                 }
