@@ -498,12 +498,14 @@ impl Snmp {
     ) {
         match dir {
             Direction::ToServer => {
+                // One more request of a user whose pass phrase is known to work (or not):
+                // nothing to build (an snmpwalk is thousands of them).
+                if m.usm.as_ref().is_some_and(|u| self.has_verdict(u.user)) {
+                    return;
+                }
                 let Some(c) = usm_credential(chunk.data, m, chunk) else {
                     return;
                 };
-                if self.has_verdict(user_of(&c)) {
-                    return; // one more request of a user whose password is known to work (or not)
-                }
                 if m.pdu.is_some_and(PduType::is_trap) {
                     return self.report_v3(c, out); // no reply to wait for
                 }
