@@ -35,8 +35,14 @@ const EXIT_INPUT_ERROR: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Scan(args) => run_scan(&args),
-        Command::Live(args) => run_live(&args),
+        Command::Scan(args) => {
+            plainsight::output::strength::prepare();
+            run_scan(&args)
+        }
+        Command::Live(args) => {
+            plainsight::output::strength::prepare();
+            run_live(&args)
+        }
         Command::Rules(cmd) => run_rules(&cmd),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "plainsight", &mut io::stdout());

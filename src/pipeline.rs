@@ -7,6 +7,10 @@
 //! order. Packets travel in batches whose buffers are recycled: no allocation per packet.
 //! Findings go back to the calling thread, which writes them.
 
+mod chunked;
+
+pub use chunked::run_chunked;
+
 use std::net::IpAddr;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
@@ -186,7 +190,7 @@ impl Batch {
 }
 
 /// Which worker a decoded packet's flow belongs to.
-fn shard(d: &Decoded<'_>, workers: usize) -> usize {
+pub(crate) fn shard(d: &Decoded<'_>, workers: usize) -> usize {
     let key = match d.transport {
         L4::Tcp(t) => FlowKey::new(Transport::Tcp, (d.src, t.src_port), (d.dst, t.dst_port)),
         L4::Udp(u) => FlowKey::new(Transport::Udp, (d.src, u.src_port), (d.dst, u.dst_port)),
@@ -195,7 +199,7 @@ fn shard(d: &Decoded<'_>, workers: usize) -> usize {
 }
 
 /// Counts a packet that yields nothing for the flow stage.
-fn count_skip(stats: &mut Stats, skip: Skip) {
+pub(crate) fn count_skip(stats: &mut Stats, skip: Skip) {
     match skip {
         Skip::NotTcpUdp => stats.other_packets += 1,
         Skip::Malformed => stats.malformed += 1,
@@ -237,7 +241,7 @@ pub trait Output {
 }
 
 /// What workers send back to the output thread.
-enum Message {
+pub(crate) enum Message {
     Findings(Vec<Finding>),
     Evidence(Vec<CapturedPacket>),
 }

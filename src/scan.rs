@@ -5,7 +5,7 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::capture::{CaptureError, FileSource, PacketSource, is_capture_file};
+use crate::capture::{CaptureError, ChunkedFile, FileSource, PacketSource, is_capture_file};
 use crate::dissect::detect::Registry;
 use crate::engine::{Limits, Stats};
 use crate::finding::Finding;
@@ -165,6 +165,39 @@ pub fn total_bytes(inputs: &[Input]) -> u64 {
 /// Scans `inputs` one after the other with `threads` workers; flows do not continue from
 /// one input to the next. Repeated credentials are written once over all inputs.
 /// `progress`: a bar to move along (file scans on a terminal).
+/// The end of one input: its findings go out (files hold them to write them in capture
+/// order), the progress bar moves on.
+fn end_of_input(progress: Option<&Progress>, reporter: &mut Reporter<'_>, done: u64, name: &str) {
+    match progress {
+        Some(p) => {
+            p.update(done, reporter.received, name);
+            p.suspend(|| reporter.end_of_input());
+        }
+        None => {
+            reporter.end_of_input();
+        }
+    }
+}
+
+/// Adds a run's counters to the scan's, and the error that ended it.
+fn record_run(
+    result: &mut ScanResult,
+    run: pipeline::RunResult,
+    input: String,
+    on_error: &mut impl FnMut(&InputError),
+) {
+    result.stats.add(&run.stats);
+    if let Some(e) = run.error {
+        let err = InputError { input, error: e };
+        on_error(&err);
+        if err.is_warning() {
+            result.warnings.push(err);
+        } else {
+            result.errors.push(err);
+        }
+    }
+}
+
 pub fn scan(
     inputs: &[Input],
     registry: Arc<Registry>,
@@ -227,8 +260,33 @@ pub fn scan(
             name: &name,
             streaming: matches!(input, Input::Stdin),
         };
-        // A file is read by every worker (no packet is copied between threads); a stream
+        // A classic pcap file is cut into chunks that the workers read in turns; another
+        // file is read by every worker (no packet is copied between threads); a stream
         // goes through one reader that hands packets to the workers.
+        let chunked = match input {
+            Input::File(p) if threads > 1 => File::open(p)
+                .ok()
+                .and_then(|f| ChunkedFile::open(&f))
+                .filter(|c| !c.is_empty()),
+            _ => None,
+        };
+        if let Some(file) = chunked {
+            let run = pipeline::run_chunked(
+                &file,
+                threads,
+                registry.clone(),
+                limits,
+                source_name,
+                &mut output,
+            );
+            done_before += file.len();
+            end_of_input(progress, &mut reporter, done_before, &name);
+            record_run(&mut result, run, name, &mut on_error);
+            if reporter.error.is_some() {
+                break;
+            }
+            continue;
+        }
         let replicas: Option<Vec<Box<dyn PacketSource + Send>>> = match input {
             Input::File(p) if threads > 1 => (1..threads)
                 .map(|_| {
@@ -258,28 +316,8 @@ pub fn scan(
             ),
         };
         done_before += PacketSource::bytes_read(&source);
-        match progress {
-            Some(p) => {
-                p.update(done_before, reporter.received, &name);
-                p.suspend(|| reporter.end_of_input());
-            }
-            None => {
-                reporter.end_of_input();
-            }
-        }
-        result.stats.add(&run.stats);
-        if let Some(e) = run.error {
-            let err = InputError {
-                input: name,
-                error: e,
-            };
-            on_error(&err);
-            if err.is_warning() {
-                result.warnings.push(err);
-            } else {
-                result.errors.push(err);
-            }
-        }
+        end_of_input(progress, &mut reporter, done_before, &name);
+        record_run(&mut result, run, name, &mut on_error);
         if reporter.error.is_some() {
             break;
         }

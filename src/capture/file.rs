@@ -14,9 +14,9 @@ use crate::timestamp::Timestamp;
 /// Initial read buffer. Large enough to amortise reads; grows for jumbo records.
 const BUFFER_SIZE: usize = 1 << 20;
 /// No legitimate block is larger.
-const MAX_RECORD: usize = 16 << 20;
+pub(crate) const MAX_RECORD: usize = 16 << 20;
 /// The largest packet a classic pcap record may hold, as libpcap checks it.
-const MAX_PACKET: u32 = 262_144;
+pub(crate) const MAX_PACKET: u32 = 262_144;
 
 #[derive(Clone, Copy, Debug)]
 struct Interface {

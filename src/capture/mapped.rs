@@ -85,6 +85,12 @@ fn prefetch(next: &[u8]) {
     let _ = next;
 }
 
+/// Asks the cache for the first two lines of `bytes` (a packet about to be read).
+#[inline(always)]
+pub fn prefetch_head(bytes: &[u8]) {
+    prefetch(bytes);
+}
+
 /// Maps `len` bytes of `file` from `offset`.
 fn map(file: &File, offset: u64, len: usize) -> std::io::Result<Option<Mmap>> {
     if len == 0 {
@@ -101,6 +107,26 @@ fn map(file: &File, offset: u64, len: usize) -> std::io::Result<Option<Mmap>> {
     };
     let _ = m.advise(memmap2::Advice::Sequential);
     Ok(Some(m))
+}
+
+/// Maps `len` bytes of `file` from `offset` (a multiple of the page size), loaded only
+/// where read (see [`populate`]).
+pub(crate) fn map_range(file: &File, offset: u64, len: usize) -> std::io::Result<Mmap> {
+    // SAFETY: as for `map`: read-only, only read as bytes; see the module documentation.
+    unsafe { MmapOptions::new().offset(offset).len(len).map(file) }
+}
+
+/// Loads `len` bytes of `map` from `at` at once (one call rather than a page fault every
+/// few pages). `at` is rounded down to a page.
+pub(crate) fn populate(map: &Mmap, at: usize, len: usize) {
+    let start = at - at % 4096;
+    let len = (len + (at - start)).min(map.len() - start);
+    if map
+        .advise_range(memmap2::Advice::PopulateRead, start, len)
+        .is_err()
+    {
+        let _ = map.advise_range(memmap2::Advice::WillNeed, start, len);
+    }
 }
 
 impl MappedReader {

@@ -1,14 +1,17 @@
 //! Capture sources: where packets come from (capture files, standard input, live
 //! interfaces), behind one small trait.
 
+mod chunk;
 mod file;
 pub mod live;
 #[allow(unsafe_code)]
 mod mapped;
 pub mod writer;
 
+pub use chunk::{CHUNK, Chunk, ChunkSource, ChunkedFile};
 pub use file::{FileSource, is_capture_file};
 pub use live::{LiveOptions, LiveSource};
+pub use mapped::prefetch_head;
 pub use writer::{PcapNgWriter, PcapWriter};
 
 use crate::timestamp::Timestamp;

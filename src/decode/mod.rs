@@ -463,6 +463,15 @@ fn fragment_of<'a>(
     }
 }
 
+/// Decodes a packet as [`Decoder::decode`] does, without IP fragment reassembly: a
+/// fragment is `Skip::Fragment`.
+pub fn decode_stateless<'a>(packet: &Packet<'a>) -> Result<Decoded<'a>, Skip> {
+    decode_frame(packet, 0).map_err(|stop| match stop {
+        Stop::Skip(s) => s,
+        Stop::Fragment(_) => Skip::Fragment,
+    })
+}
+
 impl Decoder {
     pub fn new(limits: DefragLimits) -> Decoder {
         Decoder {

@@ -1,0 +1,829 @@
+//! Several workers over one classic pcap file, each reading a share of it.
+//!
+//! The file is cut into chunks ([`crate::capture::ChunkedFile`]); chunk `k` is *read* by
+//! worker `k % W`: it walks the chunk's records, decodes each packet just far enough to
+//! know its flow, and sorts the packets into one list per worker (the flow's owner, by the
+//! same symmetric hash as the other runners). Each worker then *processes* the lists of
+//! its flows chunk after chunk, in file order: its own list of the chunks it read, and the
+//! lists the other workers read for it. A flow's packets are thus processed by one worker
+//! in capture order, while the walk over the records, which every worker of
+//! [`super::run_replicated`] repeated over the whole file, is shared.
+//!
+//! Chunk boundaries: the reader of chunk `k` guesses where its first record starts and
+//! reads from there at once; before its lists are used it receives from the reader of
+//! chunk `k - 1` where that chunk truly ended (and how many packets came before) and, if
+//! the guess was wrong, reads the chunk again from the true start. Every chunk's lists are
+//! therefore those a single reader going through the file would have made.
+//!
+//! IP fragments cannot be sorted before they are reassembled: they go into every worker's
+//! list, and each worker's decoder reassembles them and keeps the datagrams of its flows.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::Instant;
+
+use super::{Message, Output, Progress, RunResult, TICK, count_skip, shard};
+use crate::capture::{CaptureError, Chunk, ChunkedFile, LinkType, Packet, prefetch_head};
+use crate::decode::{Decoder, Skip, decode_stateless};
+use crate::dissect::detect::Registry;
+use crate::engine::{FlowEngine, Limits, Meta, Stats};
+use crate::finding::{CapturedPacket, Finding};
+use crate::timestamp::Timestamp;
+
+/// Chunks a worker reads ahead of the one it processes (bounds the memory in flight).
+const AHEAD: u64 = 2;
+
+/// Packets ahead of the one processed whose headers are prefetched.
+const PREFETCH: usize = 4;
+
+/// One packet of a chunk, for the worker that owns its flow.
+#[derive(Clone, Copy)]
+struct Entry {
+    /// Where the packet's bytes are in the chunk's map.
+    at: u32,
+    len: u32,
+    orig_len: u32,
+    /// Packets of the chunk before this one (its frame number is the chunk's base plus
+    /// this plus one).
+    index: u32,
+    ts: Timestamp,
+    /// An IP fragment: in every worker's list; the reassembled datagram is kept only by
+    /// the owner of its flow.
+    fragment: bool,
+}
+
+/// What one worker gets of a chunk.
+struct Part {
+    chunk: Option<Chunk>,
+    /// Frame number of the chunk's first packet, minus one.
+    base: u64,
+    entries: Vec<Entry>,
+    /// The file's reading ends with this chunk: its end, or the error that ended it.
+    last: bool,
+    error: Option<CaptureError>,
+}
+
+impl Part {
+    fn stop() -> Part {
+        Part {
+            chunk: None,
+            base: 0,
+            entries: Vec::new(),
+            last: true,
+            error: None,
+        }
+    }
+}
+
+/// From the reader of chunk `k` to the reader of chunk `k + 1`: where chunk `k` ended.
+#[derive(Clone, Copy)]
+enum Boundary {
+    /// The next record starts at this file offset, after `frames` packets.
+    At { offset: u64, frames: u64 },
+    /// Reading ended (end of file, an error, or the run stopped).
+    Stop,
+}
+
+/// Counters the output thread shows while the run goes on.
+#[derive(Default)]
+struct Shared {
+    packets: AtomicU64,
+    bytes: AtomicU64,
+    read: AtomicU64,
+}
+
+/// A chunk read and sorted.
+struct Sorted {
+    parts: Vec<Part>,
+    boundary: Boundary,
+    stats: Stats,
+}
+
+/// Reads chunk `k` from file offset `start` (after `frames` packets) and sorts its
+/// packets into one list per worker.
+fn sort_chunk(
+    file: &ChunkedFile,
+    chunk: &Chunk,
+    start: u64,
+    frames: u64,
+    workers: usize,
+) -> Sorted {
+    let mut stats = Stats::default();
+    let mut lists: Vec<Vec<Entry>> = vec![Vec::new(); workers];
+    let mut source = file.source(chunk, start);
+    let map_start = chunk.bytes().as_ptr() as usize;
+    let mut index: u32 = 0;
+    let mut error = None;
+    let linktype = file.linktype();
+    loop {
+        match source.next_packet(frames) {
+            Ok(Some(pkt)) => {
+                stats.packets += 1;
+                stats.bytes += pkt.data.len() as u64;
+                let entry = |fragment| Entry {
+                    at: (pkt.data.as_ptr() as usize - map_start) as u32,
+                    len: pkt.data.len() as u32,
+                    orig_len: pkt.orig_len,
+                    index,
+                    ts: pkt.ts,
+                    fragment,
+                };
+                debug_assert_eq!(pkt.linktype, linktype);
+                match decode_stateless(&pkt) {
+                    Ok(d) => lists[shard(&d, workers)].push(entry(false)),
+                    Err(Skip::Fragment) => {
+                        let e = entry(true);
+                        for l in &mut lists {
+                            l.push(e);
+                        }
+                    }
+                    Err(skip) => count_skip(&mut stats, skip),
+                }
+                index += 1;
+            }
+            Ok(None) => break,
+            Err(e) => {
+                error = Some(e);
+                break;
+            }
+        }
+    }
+    let end = source.position();
+    let last = error.is_some() || end >= file.len() || chunk.index + 1 >= file.chunks();
+    let boundary = if last {
+        Boundary::Stop
+    } else {
+        Boundary::At {
+            offset: end,
+            frames: frames + u64::from(index),
+        }
+    };
+    let mut parts: Vec<Part> = lists
+        .into_iter()
+        .map(|entries| Part {
+            chunk: Some(chunk.clone()),
+            base: frames,
+            entries,
+            last,
+            error: None,
+        })
+        .collect();
+    // The error is reported once, by the first worker.
+    parts[0].error = error;
+    Sorted {
+        parts,
+        boundary,
+        stats,
+    }
+}
+
+/// Runs `threads` workers over a classic pcap file cut into chunks.
+pub fn run_chunked(
+    file: &ChunkedFile,
+    threads: usize,
+    registry: Arc<Registry>,
+    limits: Limits,
+    name: Arc<str>,
+    output: &mut dyn Output,
+) -> RunResult {
+    let workers = threads.max(1);
+    let mut worker_limits = limits;
+    worker_limits.max_flows = limits.max_flows.div_ceil(workers);
+    worker_limits.max_total_buffer = limits.max_total_buffer / workers;
+    worker_limits.max_app_memory = limits.max_app_memory / workers;
+    let chunks = file.chunks();
+    let linktype = file.linktype();
+    // parts[from][to]: the lists worker `from` sorted for worker `to`, chunk by chunk.
+    let mut part_tx: Vec<Vec<Option<Sender<Part>>>> = Vec::new();
+    let mut part_rx: Vec<Vec<Option<Receiver<Part>>>> = (0..workers)
+        .map(|_| (0..workers).map(|_| None).collect())
+        .collect();
+    for from in 0..workers {
+        let mut row = Vec::new();
+        for rx_row in part_rx.iter_mut() {
+            let (tx, rx) = mpsc::channel::<Part>();
+            row.push(Some(tx));
+            rx_row[from] = Some(rx);
+        }
+        part_tx.push(row);
+    }
+    // boundaries: from the reader of chunk k to the reader of chunk k + 1.
+    let mut bound_tx: Vec<Option<Sender<Boundary>>> = Vec::new();
+    let mut bound_rx: Vec<Option<Receiver<Boundary>>> = (0..workers).map(|_| None).collect();
+    for from in 0..workers {
+        let (tx, rx) = mpsc::channel::<Boundary>();
+        bound_tx.push(Some(tx));
+        bound_rx[(from + 1) % workers] = Some(rx);
+    }
+    let (found_tx, found_rx) = mpsc::channel::<Message>();
+    let shared = Arc::new(Shared::default());
+    std::thread::scope(|scope| {
+        let mut handles = Vec::new();
+        for me in 0..workers {
+            let found_tx = found_tx.clone();
+            let registry = registry.clone();
+            let name = name.clone();
+            let shared = shared.clone();
+            let to_others: Vec<Option<Sender<Part>>> =
+                part_tx[me].iter_mut().map(Option::take).collect();
+            let from_others: Vec<Option<Receiver<Part>>> =
+                part_rx[me].iter_mut().map(Option::take).collect();
+            let bound_out = bound_tx[me].take();
+            let bound_in = bound_rx[me].take();
+            handles.push(scope.spawn(move || {
+                let mut worker = Worker {
+                    me,
+                    workers,
+                    file,
+                    chunks,
+                    linktype,
+                    keep_packets: limits.keep_packets,
+                    decoder: Decoder::new(limits.defrag),
+                    flows: FlowEngine::new(registry, worker_limits, name),
+                    stats: Stats::default(),
+                    error: None,
+                    mine: VecDeque::new(),
+                    next_sort: me as u64,
+                    stopped: false,
+                    to_others,
+                    bound_out,
+                    bound_in,
+                    found_tx,
+                    shared,
+                };
+                worker.run(&from_others);
+                worker.finish()
+            }));
+        }
+        drop(found_tx);
+        let mut output_open = true;
+        let mut last_tick = Instant::now();
+        loop {
+            match found_rx.recv_timeout(TICK) {
+                Ok(Message::Findings(found)) => {
+                    for f in found {
+                        if output_open && !output.finding(f) {
+                            output_open = false;
+                        }
+                    }
+                }
+                Ok(Message::Evidence(packets)) => output.evidence(packets),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+            if last_tick.elapsed() >= TICK {
+                last_tick = Instant::now();
+                output.tick(&Progress {
+                    packets: shared.packets.load(Ordering::Relaxed),
+                    bytes: shared.bytes.load(Ordering::Relaxed),
+                    read: shared.read.load(Ordering::Relaxed),
+                    kernel: None,
+                });
+            }
+        }
+        let mut stats = Stats::default();
+        let mut error = None;
+        for h in handles {
+            match h.join() {
+                Ok((s, e)) => {
+                    stats.add(&s);
+                    if e.is_some() {
+                        error = e;
+                    }
+                }
+                Err(_) => {
+                    error = Some(CaptureError::Io(std::io::Error::other(
+                        "a worker thread failed",
+                    )));
+                }
+            }
+        }
+        RunResult {
+            stats,
+            error,
+            kernel: None,
+        }
+    })
+}
+
+/// One worker: the chunks it reads and sorts, and the flows it owns.
+struct Worker<'f> {
+    me: usize,
+    workers: usize,
+    file: &'f ChunkedFile,
+    chunks: u64,
+    linktype: LinkType,
+    keep_packets: bool,
+    decoder: Decoder,
+    flows: FlowEngine,
+    stats: Stats,
+    error: Option<CaptureError>,
+    /// Its own lists of the chunks it sorted, not processed yet.
+    mine: VecDeque<Part>,
+    /// The next chunk it sorts.
+    next_sort: u64,
+    /// Reading has ended: no more chunks to sort.
+    stopped: bool,
+    to_others: Vec<Option<Sender<Part>>>,
+    bound_out: Option<Sender<Boundary>>,
+    bound_in: Option<Receiver<Boundary>>,
+    found_tx: Sender<Message>,
+    shared: Arc<Shared>,
+}
+
+impl Worker<'_> {
+    fn run(&mut self, from_others: &[Option<Receiver<Part>>]) {
+        for k in 0..self.chunks {
+            // Sort the chunks this worker reads, up to a few ahead of the one processed.
+            while !self.stopped
+                && self.next_sort < self.chunks
+                && self.next_sort <= k + AHEAD * self.workers as u64
+            {
+                let c = self.next_sort;
+                self.sort(c);
+                self.next_sort += self.workers as u64;
+            }
+            let from = (k % self.workers as u64) as usize;
+            let part = if from == self.me {
+                self.mine.pop_front()
+            } else {
+                from_others[from].as_ref().and_then(|rx| rx.recv().ok())
+            };
+            let Some(part) = part else { break };
+            let last = part.last;
+            if !self.process(part) {
+                break;
+            }
+            if last {
+                break;
+            }
+        }
+        // Whoever waits for a boundary from this worker learns that reading ended.
+        self.bound_out = None;
+        self.to_others.clear();
+    }
+
+    /// Reads and sorts chunk `k`, hands each other worker its list and the next reader
+    /// the chunk's end.
+    fn sort(&mut self, k: u64) {
+        let chunk = match self.file.map(k) {
+            Ok(c) => c,
+            Err(e) => {
+                self.stop_reading(Some(CaptureError::Io(e)));
+                return;
+            }
+        };
+        // Chunk 0 needs no boundary; the others start reading at a guess while the
+        // previous chunk is still being read elsewhere.
+        let guess = self.file.guess_start(&chunk);
+        let speculative = if k == 0 {
+            None
+        } else {
+            guess.map(|g| (g, sort_chunk(self.file, &chunk, g, 0, self.workers)))
+        };
+        let (start, frames) = if k == 0 {
+            (guess.unwrap_or(24), 0)
+        } else {
+            match self.bound_in.as_ref().and_then(|rx| rx.recv().ok()) {
+                Some(Boundary::At { offset, frames }) => (offset, frames),
+                Some(Boundary::Stop) | None => {
+                    self.stop_reading(None);
+                    return;
+                }
+            }
+        };
+        let sorted = match speculative {
+            Some((g, mut s)) if g == start => {
+                // The guess was right: only the frame numbers were unknown.
+                for p in &mut s.parts {
+                    p.base = frames;
+                }
+                if let Boundary::At { frames: f, .. } = &mut s.boundary {
+                    *f += frames;
+                }
+                if let Some(e) = &mut s.parts[0].error {
+                    shift_frames(e, frames);
+                }
+                s
+            }
+            _ if start >= chunk.end() => {
+                // A record longer than the chunk: nothing starts in it.
+                Sorted {
+                    parts: (0..self.workers)
+                        .map(|_| Part {
+                            chunk: None,
+                            base: frames,
+                            entries: Vec::new(),
+                            last: false,
+                            error: None,
+                        })
+                        .collect(),
+                    boundary: Boundary::At {
+                        offset: start,
+                        frames,
+                    },
+                    stats: Stats::default(),
+                }
+            }
+            _ => sort_chunk(self.file, &chunk, start, frames, self.workers),
+        };
+        self.stats.add(&sorted.stats);
+        self.shared
+            .packets
+            .fetch_add(sorted.stats.packets, Ordering::Relaxed);
+        self.shared
+            .bytes
+            .fetch_add(sorted.stats.bytes, Ordering::Relaxed);
+        if let Some(tx) = &self.bound_out {
+            let _ = tx.send(sorted.boundary);
+        }
+        if matches!(sorted.boundary, Boundary::Stop) {
+            self.stopped = true;
+        }
+        for (to, part) in sorted.parts.into_iter().enumerate() {
+            if to == self.me {
+                self.mine.push_back(part);
+            } else if let Some(Some(tx)) = self.to_others.get(to) {
+                let _ = tx.send(part);
+            }
+        }
+    }
+
+    /// Reading ends before chunk `self.next_sort`: every worker gets a last, empty list.
+    fn stop_reading(&mut self, error: Option<CaptureError>) {
+        let mut error = error;
+        self.stopped = true;
+        if let Some(tx) = &self.bound_out {
+            let _ = tx.send(Boundary::Stop);
+        }
+        for to in 0..self.workers {
+            let mut part = Part::stop();
+            if to == 0 {
+                part.error = error.take();
+            }
+            if to == self.me {
+                self.mine.push_back(part);
+            } else if let Some(Some(tx)) = self.to_others.get(to) {
+                let _ = tx.send(part);
+            }
+        }
+    }
+
+    /// Processes one list; false when the output is gone.
+    fn process(&mut self, part: Part) -> bool {
+        if let Some(e) = part.error {
+            self.error = Some(e);
+        }
+        let Some(chunk) = part.chunk else {
+            return true;
+        };
+        let bytes = chunk.bytes();
+        let primary = self.me == 0;
+        for (n, e) in part.entries.iter().enumerate() {
+            // The packets' addresses are known ahead: their headers are asked for a few
+            // packets before they are read (they were last read on another core).
+            if let Some(ahead) = part.entries.get(n + PREFETCH)
+                && let Some(b) = bytes.get(ahead.at as usize..)
+            {
+                prefetch_head(b);
+            }
+            let Some(data) = bytes.get(e.at as usize..(e.at + e.len) as usize) else {
+                continue;
+            };
+            let pkt = Packet {
+                frame: part.base + u64::from(e.index) + 1,
+                ts: e.ts,
+                linktype: self.linktype,
+                data,
+                orig_len: e.orig_len,
+            };
+            let meta = Meta {
+                frame: pkt.frame,
+                ts: pkt.ts,
+            };
+            match self.decoder.decode(&pkt) {
+                Ok(d) => {
+                    if !e.fragment || shard(&d, self.workers) == self.me {
+                        let raw = self.keep_packets.then_some(&pkt);
+                        self.flows.decoded(&d, meta, raw);
+                    }
+                }
+                Err(skip) if e.fragment && primary => count_skip(&mut self.stats, skip),
+                Err(_) => {}
+            }
+            if n % 256 == 255 && !self.send() {
+                return false;
+            }
+        }
+        if primary {
+            self.shared
+                .read
+                .fetch_max(chunk.end().min(self.file.len()), Ordering::Relaxed);
+        }
+        self.send()
+    }
+
+    /// Hands the findings and kept packets so far to the output thread.
+    fn send(&mut self) -> bool {
+        let found: Vec<Finding> = self.flows.drain_findings().collect();
+        if !found.is_empty() && self.found_tx.send(Message::Findings(found)).is_err() {
+            return false;
+        }
+        let kept: Vec<CapturedPacket> = self.flows.drain_evidence().collect();
+        kept.is_empty() || self.found_tx.send(Message::Evidence(kept)).is_ok()
+    }
+
+    fn finish(mut self) -> (Stats, Option<CaptureError>) {
+        self.flows.finish();
+        self.send();
+        let mut s = self.flows.stats();
+        s.packets += self.stats.packets;
+        s.bytes += self.stats.bytes;
+        s.other_packets += self.stats.other_packets;
+        s.malformed += self.stats.malformed;
+        s.unsupported_linktype += self.stats.unsupported_linktype;
+        if self.me == 0 {
+            s.defrag = self.decoder.defrag_stats();
+        }
+        (s, self.error)
+    }
+}
+
+/// Makes the frame number of an error read with an unknown base absolute.
+fn shift_frames(e: &mut CaptureError, frames: u64) {
+    match e {
+        CaptureError::Truncated { frame } | CaptureError::Corrupt { frame, .. } => *frame += frames,
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs::File;
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::capture::FileSource;
+
+    /// Findings as comparable lines, and the counters.
+    #[derive(Default)]
+    struct Collect(Vec<String>);
+
+    impl Output for Collect {
+        fn finding(&mut self, f: Finding) -> bool {
+            self.0.push(format!(
+                "{:?} {:?} {:?} {:?}",
+                f.credential, f.client, f.server, f.packets
+            ));
+            true
+        }
+    }
+
+    fn limits() -> Limits {
+        Limits {
+            keep_packets: true,
+            ..Limits::default()
+        }
+    }
+
+    /// One thread reading the file from start to end.
+    fn inline(path: &Path) -> (Vec<String>, Stats, Option<String>) {
+        let mut source = FileSource::open(File::open(path).unwrap()).unwrap();
+        let mut out = Collect::default();
+        let r = super::super::run(
+            &mut source,
+            1,
+            Arc::new(Registry::builtin()),
+            limits(),
+            Arc::from("x"),
+            &mut out,
+        );
+        let mut found = out.0;
+        found.sort();
+        (found, r.stats, r.error.map(|e| e.to_string()))
+    }
+
+    fn chunked(
+        path: &Path,
+        chunk: u64,
+        region: u64,
+        threads: usize,
+    ) -> (Vec<String>, Stats, Option<String>) {
+        let file = ChunkedFile::with_sizes(&File::open(path).unwrap(), chunk, region).unwrap();
+        let mut out = Collect::default();
+        let r = run_chunked(
+            &file,
+            threads,
+            Arc::new(Registry::builtin()),
+            limits(),
+            Arc::from("x"),
+            &mut out,
+        );
+        let mut found = out.0;
+        found.sort();
+        (found, r.stats, r.error.map(|e| e.to_string()))
+    }
+
+    /// Same findings (with their packets and frame numbers), same counters, same error.
+    fn check(path: &Path) {
+        let (found, stats, error) = inline(path);
+        for (chunk, region, threads) in [(4096, 4096, 2), (4096, 3 * 4096, 3), (8192, 1 << 20, 2)] {
+            let (f, s, e) = chunked(path, chunk, region, threads);
+            let what = format!(
+                "{} chunk {chunk} region {region} threads {threads}",
+                path.display()
+            );
+            assert_eq!(e, error, "{what}");
+            assert_eq!(f, found, "{what}");
+            assert_eq!(s.packets, stats.packets, "{what}");
+            assert_eq!(s.bytes, stats.bytes, "{what}");
+            assert_eq!(s.tcp_segments, stats.tcp_segments, "{what}");
+            assert_eq!(s.udp_datagrams, stats.udp_datagrams, "{what}");
+            assert_eq!(s.other_packets, stats.other_packets, "{what}");
+            assert_eq!(s.malformed, stats.malformed, "{what}");
+            assert_eq!(s.findings, stats.findings, "{what}");
+        }
+    }
+
+    fn classic_fixtures() -> Vec<PathBuf> {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "pcap"))
+            .filter(|p| ChunkedFile::open(&File::open(p).unwrap()).is_some())
+            .collect();
+        files.sort();
+        files
+    }
+
+    fn tmp(name: &str, bytes: &[u8]) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("plainsight-chunked-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    #[test]
+    fn every_fixture_reads_the_same_in_small_chunks() {
+        let files = classic_fixtures();
+        assert!(files.len() > 20, "{} classic fixtures", files.len());
+        for path in files {
+            check(&path);
+        }
+    }
+
+    #[test]
+    fn generated_traffic_with_flows_across_many_chunks_reads_the_same() {
+        // Interleaved flows, retransmissions and reordering, planted logins of every
+        // protocol: every flow crosses many chunks read by different threads.
+        let config = crate::synth::mixed::Config {
+            bytes: 3_000_000,
+            seed: 7,
+            concurrent: 300,
+            logins_per_gb: 30_000,
+            ..Default::default()
+        };
+        let mut bytes = Vec::new();
+        let mut planted = 0;
+        crate::synth::mixed::write_pcap(&config, &mut bytes, |_| planted += 1).unwrap();
+        let path = tmp("mixed", &bytes);
+        let (found, _, _) = inline(&path);
+        assert!(
+            found.len() >= planted && planted >= 40,
+            "{} of {planted}",
+            found.len()
+        );
+        check(&path);
+    }
+
+    #[test]
+    fn third_party_captures_read_the_same_in_small_chunks() {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/third-party");
+        let Ok(dirs) = std::fs::read_dir(&dir) else {
+            return;
+        };
+        for d in dirs.filter_map(|e| e.ok()).filter(|e| e.path().is_dir()) {
+            for f in std::fs::read_dir(d.path()).unwrap().filter_map(|e| e.ok()) {
+                let path = f.path();
+                if File::open(&path)
+                    .ok()
+                    .and_then(|f| ChunkedFile::open(&f))
+                    .is_some()
+                {
+                    check(&path);
+                }
+            }
+        }
+    }
+
+    /// Record boundaries (start, end) of a classic little-endian pcap.
+    fn records(bytes: &[u8]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut at = 24;
+        while at + 16 <= bytes.len() {
+            let caplen = u32::from_le_bytes(bytes[at + 8..at + 12].try_into().unwrap()) as usize;
+            out.push((at, (at + 16 + caplen).min(bytes.len())));
+            at += 16 + caplen;
+        }
+        out
+    }
+
+    /// A big fixture with many findings (the most records).
+    fn biggest() -> Vec<u8> {
+        classic_fixtures()
+            .into_iter()
+            .map(|p| std::fs::read(p).unwrap())
+            .filter(|b| b[..4] == [0xd4, 0xc3, 0xb2, 0xa1])
+            .max_by_key(|b| records(b).len())
+            .unwrap()
+    }
+
+    #[test]
+    fn damaged_files_end_where_one_reader_ends() {
+        let good = biggest();
+        let recs = records(&good);
+        let mut cases: Vec<(String, Vec<u8>)> = Vec::new();
+        for cut in [
+            good.len() - 7,
+            good.len() / 2,
+            good.len() / 3 + 5,
+            4096 + 3,
+            8192,
+        ] {
+            cases.push((format!("cut-{cut}"), good[..cut.min(good.len())].to_vec()));
+        }
+        for &i in &[recs.len() / 2, recs.len() / 4, 3] {
+            let mut v = good.clone();
+            let at = recs[i].0;
+            v[at + 8..at + 12].copy_from_slice(&0x7fff_ffffu32.to_le_bytes());
+            cases.push((format!("corrupt-{i}"), v));
+        }
+        for (name, bytes) in cases {
+            check(&tmp(&name, &bytes));
+        }
+    }
+
+    /// A UDP packet (Ethernet, IPv4) from 10.0.0.1:9 to 10.0.0.2:9 carrying `payload`.
+    fn udp_frame(payload: &[u8]) -> Vec<u8> {
+        let mut f = vec![0u8; 12];
+        f.extend_from_slice(&[0x08, 0x00]);
+        let total = (20 + 8 + payload.len()) as u16;
+        f.extend_from_slice(&[0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17, 0, 0]);
+        f[16..18].copy_from_slice(&total.to_be_bytes());
+        f.extend_from_slice(&[10, 0, 0, 1, 10, 0, 0, 2]);
+        f.extend_from_slice(&[0, 9, 0, 9]);
+        f.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+        f.extend_from_slice(&[0, 0]);
+        f.extend_from_slice(payload);
+        f
+    }
+
+    fn record(ts: u32, frame: &[u8]) -> Vec<u8> {
+        let mut r = Vec::new();
+        r.extend_from_slice(&ts.to_le_bytes());
+        r.extend_from_slice(&0u32.to_le_bytes());
+        r.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+        r.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+        r.extend_from_slice(frame);
+        r
+    }
+
+    #[test]
+    fn payloads_that_look_like_records_do_not_fool_the_cut() {
+        // The records of a real capture, each followed by a datagram whose payload is a run
+        // of well-formed record headers: a cut landing in such a payload finds a chain of
+        // plausible records there, which the true boundary then overrules.
+        let good = biggest();
+        let ts = u32::from_le_bytes(good[24..28].try_into().unwrap());
+        let mut fake = Vec::new();
+        for _ in 0..40 {
+            fake.extend_from_slice(&record(ts, &[0x41; 20]));
+        }
+        let decoy = record(ts, &udp_frame(&fake));
+        let mut bytes = good[..24].to_vec();
+        for (start, end) in records(&good) {
+            bytes.extend_from_slice(&good[start..end]);
+            bytes.extend_from_slice(&decoy);
+        }
+        let path = tmp("decoys", &bytes);
+        // The decoys are long enough that some cut lands in one.
+        let file = ChunkedFile::with_sizes(&File::open(&path).unwrap(), 4096, 4096).unwrap();
+        let mut fooled = 0;
+        let mut k = 1;
+        while k < file.chunks() {
+            let chunk = file.map(k).unwrap();
+            let guess = file.guess_start(&chunk);
+            let starts: Vec<u64> = records(&bytes).iter().map(|r| r.0 as u64).collect();
+            if guess.is_some_and(|g| !starts.contains(&g)) {
+                fooled += 1;
+            }
+            k += 1;
+        }
+        assert!(fooled > 0, "no cut landed in a decoy");
+        check(&path);
+    }
+}
