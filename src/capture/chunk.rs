@@ -36,7 +36,7 @@ pub const CHUNK: u64 = 2 << 20;
 /// and unmapped once all are done with it; unmapping memory that another thread of the
 /// process has read interrupts that thread to flush its TLB, so maps are few and large:
 /// with a map per chunk, those interruptions slowed both workers by half.
-const REGION: u64 = 32 << 20;
+const REGION: u64 = 16 << 20;
 /// Past its end, a chunk's map reaches this far, for the record that crosses the cut
 /// (a record is at most this long; longer ones are refused as corrupt).
 const SLACK: u64 = MAX_RECORD as u64 + 16;
