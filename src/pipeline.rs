@@ -246,6 +246,36 @@ pub(crate) enum Message {
     Evidence(Vec<CapturedPacket>),
 }
 
+/// Gives `output` what the workers send until every one of them is done (after the output
+/// has gone, what still comes is dropped), and calls its tick about every [`TICK`] with
+/// `progress()`.
+pub(crate) fn serve_output(
+    found_rx: &Receiver<Message>,
+    output: &mut dyn Output,
+    progress: impl Fn() -> Progress,
+) {
+    let mut output_open = true;
+    let mut last_tick = Instant::now();
+    loop {
+        match found_rx.recv_timeout(TICK) {
+            Ok(Message::Findings(found)) => {
+                for f in found {
+                    if output_open && !output.finding(f) {
+                        output_open = false;
+                    }
+                }
+            }
+            Ok(Message::Evidence(packets)) => output.evidence(packets),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        if last_tick.elapsed() >= TICK {
+            last_tick = Instant::now();
+            output.tick(&progress());
+        }
+    }
+}
+
 /// How often [`Output::tick`] is called, and the longest a packet waits in a batch.
 pub const TICK: Duration = Duration::from_millis(200);
 const BATCH_AGE: Duration = Duration::from_millis(50);
@@ -381,27 +411,9 @@ pub fn run(
             stats.defrag = decoder.defrag_stats();
             (stats, error, source.kernel_stats())
         });
-        let mut output_open = true;
-        let mut last_tick = Instant::now();
-        loop {
-            match found_rx.recv_timeout(TICK) {
-                Ok(Message::Findings(found)) => {
-                    for f in found {
-                        if output_open && !output.finding(f) {
-                            output_open = false;
-                        }
-                    }
-                }
-                Ok(Message::Evidence(packets)) => output.evidence(packets),
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => break,
-            }
-            if last_tick.elapsed() >= TICK {
-                last_tick = Instant::now();
-                let p = progress.lock().map(|p| *p).unwrap_or_default();
-                output.tick(&p);
-            }
-        }
+        serve_output(&found_rx, output, || {
+            progress.lock().map(|p| *p).unwrap_or_default()
+        });
         let (mut stats, error, kernel) = reader.join().unwrap_or_else(|_| {
             (
                 Stats::default(),
@@ -602,27 +614,9 @@ pub fn run_replicated(
             }));
         }
         drop(found_tx);
-        let mut output_open = true;
-        let mut last_tick = Instant::now();
-        loop {
-            match found_rx.recv_timeout(TICK) {
-                Ok(Message::Findings(found)) => {
-                    for f in found {
-                        if output_open && !output.finding(f) {
-                            output_open = false;
-                        }
-                    }
-                }
-                Ok(Message::Evidence(packets)) => output.evidence(packets),
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => break,
-            }
-            if last_tick.elapsed() >= TICK {
-                last_tick = Instant::now();
-                let p = progress.lock().map(|p| *p).unwrap_or_default();
-                output.tick(&p);
-            }
-        }
+        serve_output(&found_rx, output, || {
+            progress.lock().map(|p| *p).unwrap_or_default()
+        });
         let mut stats = Stats::default();
         let mut error = None;
         for (i, h) in handles.into_iter().enumerate() {

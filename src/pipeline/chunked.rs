@@ -21,10 +21,9 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::time::Instant;
+use std::sync::mpsc::{self, Receiver, Sender};
 
-use super::{Message, Output, Progress, RunResult, TICK, count_skip, shard};
+use super::{Message, Output, Progress, RunResult, count_skip, serve_output, shard};
 use crate::capture::{CaptureError, Chunk, ChunkedFile, LinkType, Packet, prefetch_head};
 use crate::decode::{Decoder, Skip, decode_stateless};
 use crate::dissect::detect::Registry;
@@ -258,31 +257,12 @@ pub fn run_chunked(
             }));
         }
         drop(found_tx);
-        let mut output_open = true;
-        let mut last_tick = Instant::now();
-        loop {
-            match found_rx.recv_timeout(TICK) {
-                Ok(Message::Findings(found)) => {
-                    for f in found {
-                        if output_open && !output.finding(f) {
-                            output_open = false;
-                        }
-                    }
-                }
-                Ok(Message::Evidence(packets)) => output.evidence(packets),
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => break,
-            }
-            if last_tick.elapsed() >= TICK {
-                last_tick = Instant::now();
-                output.tick(&Progress {
-                    packets: shared.packets.load(Ordering::Relaxed),
-                    bytes: shared.bytes.load(Ordering::Relaxed),
-                    read: shared.read.load(Ordering::Relaxed),
-                    kernel: None,
-                });
-            }
-        }
+        serve_output(&found_rx, output, || Progress {
+            packets: shared.packets.load(Ordering::Relaxed),
+            bytes: shared.bytes.load(Ordering::Relaxed),
+            read: shared.read.load(Ordering::Relaxed),
+            kernel: None,
+        });
         let mut stats = Stats::default();
         let mut error = None;
         for h in handles {
