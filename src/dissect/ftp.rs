@@ -279,21 +279,7 @@ mod tests {
     use crate::timestamp::Timestamp;
 
     fn run(script: &[(Direction, &[u8])]) -> Vec<Credential> {
-        let mut d = Ftp::default();
-        let mut out = Vec::new();
-        for (i, (dir, data)) in script.iter().enumerate() {
-            d.data(
-                *dir,
-                Chunk {
-                    data,
-                    frame: i as u64 + 1,
-                    ts: Timestamp::ZERO,
-                },
-                &mut out,
-            );
-        }
-        d.close(&mut out);
-        out
+        crate::dissect::script::play(&mut Ftp::default(), script).0
     }
 
     use Direction::{ToClient as S, ToServer as C};

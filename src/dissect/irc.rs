@@ -644,21 +644,11 @@ mod tests {
     use base64::Engine as _;
 
     fn run(script: &[(Direction, &[u8])]) -> Vec<Credential> {
-        let mut d = (SPEC.new)(&super::super::DissectorConfig::default());
-        let mut out = Vec::new();
-        for (i, (dir, data)) in script.iter().enumerate() {
-            d.data(
-                *dir,
-                Chunk {
-                    data,
-                    frame: i as u64 + 1,
-                    ts: Timestamp::ZERO,
-                },
-                &mut out,
-            );
-        }
-        d.close(&mut out);
-        out
+        crate::dissect::script::play(
+            &mut *(SPEC.new)(&super::super::DissectorConfig::default()),
+            script,
+        )
+        .0
     }
 
     fn seen(out: &[Credential]) -> Vec<(String, Option<String>, String, Outcome)> {

@@ -1022,21 +1022,7 @@ mod tests {
     }
 
     fn run_tcp(script: &[(Direction, Vec<u8>)]) -> Vec<Credential> {
-        let mut d = KerberosTcp::default();
-        let mut out = Vec::new();
-        for (i, (dir, data)) in script.iter().enumerate() {
-            d.data(
-                *dir,
-                Chunk {
-                    data,
-                    frame: i as u64 + 1,
-                    ts: Timestamp::ZERO,
-                },
-                &mut out,
-            );
-        }
-        d.close(&mut out);
-        out
+        crate::dissect::script::play(&mut KerberosTcp::default(), script).0
     }
 
     fn rc4_pa(password: &str) -> Vec<u8> {

@@ -215,6 +215,37 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
     ]
 }
 
+/// Shared by the dissectors' tests: a conversation played through a dissector.
+#[cfg(test)]
+pub(crate) mod script {
+    use super::{Chunk, Credential, Dissector};
+    use crate::flow::Direction;
+    use crate::timestamp::Timestamp;
+
+    /// Feeds `script` to `d`, one chunk per element (frames numbered from 1), then closes
+    /// it: what it reported, and whether it was done before the close.
+    pub fn play<D: Dissector + ?Sized, B: AsRef<[u8]>>(
+        d: &mut D,
+        script: &[(Direction, B)],
+    ) -> (Vec<Credential>, bool) {
+        let mut out = Vec::new();
+        for (i, (dir, data)) in script.iter().enumerate() {
+            d.data(
+                *dir,
+                Chunk {
+                    data: data.as_ref(),
+                    frame: i as u64 + 1,
+                    ts: Timestamp::ZERO,
+                },
+                &mut out,
+            );
+        }
+        let done = d.done();
+        d.close(&mut out);
+        (out, done)
+    }
+}
+
 /// Shared by the dissectors' "never panics on garbage" tests: mutated, cut copies of valid
 /// messages fed both ways with gaps.
 #[cfg(test)]

@@ -862,21 +862,7 @@ mod tests {
     use Direction::{ToClient as S, ToServer as C};
 
     fn run(script: &[(Direction, &[u8])]) -> Vec<Credential> {
-        let mut d = Mqtt::default();
-        let mut out = Vec::new();
-        for (i, (dir, data)) in script.iter().enumerate() {
-            d.data(
-                *dir,
-                Chunk {
-                    data,
-                    frame: i as u64 + 1,
-                    ts: Timestamp::ZERO,
-                },
-                &mut out,
-            );
-        }
-        d.close(&mut out);
-        out
+        crate::dissect::script::play(&mut Mqtt::default(), script).0
     }
 
     fn detail<'a>(c: &'a Credential, k: &str) -> Option<&'a str> {

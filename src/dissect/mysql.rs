@@ -720,22 +720,7 @@ mod tests {
     use Direction::{ToClient as S, ToServer as C};
 
     fn run(script: &[(Direction, &[u8])]) -> (Vec<Credential>, bool) {
-        let mut d = Mysql::default();
-        let mut out = Vec::new();
-        for (i, (dir, data)) in script.iter().enumerate() {
-            d.data(
-                *dir,
-                Chunk {
-                    data,
-                    frame: i as u64 + 1,
-                    ts: Timestamp::ZERO,
-                },
-                &mut out,
-            );
-        }
-        let done = d.done();
-        d.close(&mut out);
-        (out, done)
+        crate::dissect::script::play(&mut Mysql::default(), script)
     }
 
     const SCRAMBLE: [u8; 20] = *b">~$4uth,>612IWZ>fhWX";

@@ -492,22 +492,7 @@ mod tests {
     use Direction::{ToClient as S, ToServer as C};
 
     fn run(script: &[(Direction, &[u8])]) -> (Vec<Credential>, bool) {
-        let mut d = Postgresql::default();
-        let mut out = Vec::new();
-        for (i, (dir, data)) in script.iter().enumerate() {
-            d.data(
-                *dir,
-                Chunk {
-                    data,
-                    frame: i as u64 + 1,
-                    ts: Timestamp::ZERO,
-                },
-                &mut out,
-            );
-        }
-        let done = d.done();
-        d.close(&mut out);
-        (out, done)
+        crate::dissect::script::play(&mut Postgresql::default(), script)
     }
 
     const SALT: [u8; 4] = [0xad, 0x44, 0xff, 0x54];

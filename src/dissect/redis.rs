@@ -1018,21 +1018,7 @@ mod tests {
     use Direction::{ToClient as S, ToServer as C};
 
     fn run(script: &[(Direction, &[u8])]) -> Vec<Credential> {
-        let mut d = Redis::new(DEFAULT_MAX_LINE);
-        let mut out = Vec::new();
-        for (i, (dir, data)) in script.iter().enumerate() {
-            d.data(
-                *dir,
-                Chunk {
-                    data,
-                    frame: i as u64 + 1,
-                    ts: Timestamp::ZERO,
-                },
-                &mut out,
-            );
-        }
-        d.close(&mut out);
-        out
+        crate::dissect::script::play(&mut Redis::new(DEFAULT_MAX_LINE), script).0
     }
 
     fn chunk(data: &[u8]) -> Chunk<'_> {

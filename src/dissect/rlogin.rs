@@ -311,25 +311,10 @@ impl Dissector for Rlogin {
 mod tests {
     use super::*;
     use crate::finding::Outcome;
-    use crate::timestamp::Timestamp;
     use Direction::{ToClient as S, ToServer as C};
 
     fn run(script: &[(Direction, &[u8])]) -> Vec<Credential> {
-        let mut d = Rlogin::new(&DissectorConfig::default());
-        let mut out = Vec::new();
-        for (i, (dir, data)) in script.iter().enumerate() {
-            d.data(
-                *dir,
-                Chunk {
-                    data,
-                    frame: i as u64 + 1,
-                    ts: Timestamp::ZERO,
-                },
-                &mut out,
-            );
-        }
-        d.close(&mut out);
-        out
+        crate::dissect::script::play(&mut Rlogin::new(&DissectorConfig::default()), script).0
     }
 
     fn keys(s: &'static [u8]) -> Vec<(Direction, &'static [u8])> {

@@ -1166,21 +1166,7 @@ mod tests {
     }
 
     fn run(script: &[(Direction, Vec<u8>)]) -> Vec<Credential> {
-        let mut d = Smb::default();
-        let mut out = Vec::new();
-        for (i, (dir, data)) in script.iter().enumerate() {
-            d.data(
-                *dir,
-                Chunk {
-                    data,
-                    frame: i as u64 + 1,
-                    ts: Timestamp::ZERO,
-                },
-                &mut out,
-            );
-        }
-        d.close(&mut out);
-        out
+        crate::dissect::script::play(&mut Smb::default(), script).0
     }
 
     const CH1: [u8; 8] = [0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88];

@@ -327,25 +327,10 @@ mod tests {
     use super::*;
     use crate::dissect::DissectorConfig;
     use crate::finding::Kind;
-    use crate::timestamp::Timestamp;
     use Direction::{ToClient as S, ToServer as C};
 
     fn run(script: &[(Direction, &[u8])]) -> Vec<Credential> {
-        let mut d = (SPEC.new)(&DissectorConfig::default());
-        let mut out = Vec::new();
-        for (i, (dir, data)) in script.iter().enumerate() {
-            d.data(
-                *dir,
-                Chunk {
-                    data,
-                    frame: i as u64 + 1,
-                    ts: Timestamp::ZERO,
-                },
-                &mut out,
-            );
-        }
-        d.close(&mut out);
-        out
+        crate::dissect::script::play(&mut *(SPEC.new)(&DissectorConfig::default()), script).0
     }
 
     #[test]

@@ -552,21 +552,7 @@ mod tests {
     const SID: [u8; 4] = [0x5f, 0xde, 0x8e, 0x68];
 
     fn run(keys: &'static [&'static [u8]], script: &[(Direction, Vec<u8>)]) -> Vec<Credential> {
-        let mut d = Tacacs::new(keys);
-        let mut out = Vec::new();
-        for (i, (dir, data)) in script.iter().enumerate() {
-            d.data(
-                *dir,
-                Chunk {
-                    data,
-                    frame: i as u64 + 1,
-                    ts: Timestamp::ZERO,
-                },
-                &mut out,
-            );
-        }
-        d.close(&mut out);
-        out
+        crate::dissect::script::play(&mut Tacacs::new(keys), script).0
     }
 
     fn pap_session(key: Option<&[u8]>, password: &[u8], status: u8) -> Vec<(Direction, Vec<u8>)> {

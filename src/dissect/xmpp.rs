@@ -489,21 +489,7 @@ mod tests {
     use Direction::{ToClient as S, ToServer as C};
 
     fn run(script: &[(Direction, &[u8])]) -> Vec<Credential> {
-        let mut d = Xmpp::default();
-        let mut out = Vec::new();
-        for (i, (dir, data)) in script.iter().enumerate() {
-            d.data(
-                *dir,
-                Chunk {
-                    data,
-                    frame: i as u64 + 1,
-                    ts: Timestamp::ZERO,
-                },
-                &mut out,
-            );
-        }
-        d.close(&mut out);
-        out
+        crate::dissect::script::play(&mut Xmpp::default(), script).0
     }
 
     const OPEN: &[u8] = b"<?xml version='1.0'?><stream:stream to='example.org' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>";
