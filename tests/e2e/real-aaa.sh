@@ -42,8 +42,7 @@ SIP=${AAA_SIP:-1}
 
 export PATH="$PATH:/usr/sbin:/sbin:/usr/bin:/bin"
 
-die() { echo "real-aaa.sh: $*" >&2; exit 1; }
-log() { echo "real-aaa.sh: $*" >&2; }
+. "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root"
 need="tcpdump freeradius radtest radclient radeapclient ss"
@@ -99,14 +98,6 @@ free_port() {
 }
 
 # Waits until a command succeeds (at most about 10 s).
-wait_for() {
-    for _ in $(seq 100); do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
 RAD_PORT=$(free_port udp 20000 50000)
 # sipsak 0.9.8 writes only four digits of a port into its URIs: a four-digit port.
 SIP_PORT=$(free_port both 5100 9999)

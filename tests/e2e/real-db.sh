@@ -57,8 +57,7 @@ OUT=${1:?usage: real-db.sh OUT.pcap}
 
 export PATH="$PATH:/usr/sbin:/sbin:/usr/bin:/bin"
 
-die() { echo "real-db.sh: $*" >&2; exit 1; }
-log() { echo "real-db.sh: $*" >&2; }
+. "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root"
 for p in tcpdump redis-server redis-cli psql mariadbd mariadb mariadb-install-db setpriv ss; do

@@ -44,8 +44,7 @@ OUT=${1:?usage: real-http.sh OUT.pcap}
 
 export PATH="$PATH:/usr/sbin:/sbin:/usr/bin:/bin"
 
-die() { echo "real-http.sh: $*" >&2; exit 1; }
-log() { echo "real-http.sh: $*" >&2; }
+. "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root"
 for p in ip tcpdump lighttpd curl openssl ss; do

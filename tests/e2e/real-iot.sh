@@ -53,8 +53,7 @@ OUT=${1:?usage: real-iot.sh OUT.pcap}
 
 export PATH="$PATH:/usr/sbin:/sbin:/usr/bin:/bin"
 
-die() { echo "real-iot.sh: $*" >&2; exit 1; }
-log() { echo "real-iot.sh: $*" >&2; }
+. "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root"
 for p in tcpdump mosquitto mosquitto_passwd mosquitto_pub ngircd sic microsocks socat curl ss; do
@@ -96,24 +95,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # A TCP port nothing listens on.
-free_port() {
-    local port
-    for _ in $(seq 100); do
-        port=$((20000 + RANDOM % 30000))
-        [ -z "$(ss -Htan "sport = :$port")" ] && { echo "$port"; return; }
-    done
-    die "no free port"
-}
-
 # Waits until a command succeeds (at most about 10 s).
-wait_for() {
-    for _ in $(seq 100); do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
 listening() { [ -n "$(ss -Htln "sport = :$1")" ]; }
 
 MQTT_PORT=$(free_port)

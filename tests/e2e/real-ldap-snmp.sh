@@ -43,8 +43,7 @@ OUT=${1:?usage: real-ldap-snmp.sh OUT.pcap}
 
 export PATH="$PATH:/usr/sbin:/sbin:/usr/bin:/bin"
 
-die() { echo "real-ldap-snmp.sh: $*" >&2; exit 1; }
-log() { echo "real-ldap-snmp.sh: $*" >&2; }
+. "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root"
 for p in tcpdump slapd slapadd ldapwhoami snmpd snmpget ss; do
@@ -98,14 +97,6 @@ free_port() {
 }
 
 # Waits until a command succeeds (at most about 10 s).
-wait_for() {
-    for _ in $(seq 100); do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
 LDAP_PORT=$(free_port tcp)
 SNMP_PORT=$(free_port udp)
 

@@ -65,8 +65,7 @@ CLI_IP=10.214.0.2
 
 export PATH="$PATH:/usr/sbin:/sbin:/usr/bin:/bin"
 
-die() { echo "real-mail.sh: $*" >&2; exit 1; }
-log() { echo "real-mail.sh: $*" >&2; }
+. "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root"
 for p in ip tcpdump dovecot exim curl fetchmail openssl ss md5sum; do

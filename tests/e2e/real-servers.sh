@@ -49,8 +49,7 @@ CLI_IP=10.213.0.2
 
 export PATH="$PATH:/usr/sbin:/sbin:/usr/bin:/bin"
 
-die() { echo "real-servers.sh: $*" >&2; exit 1; }
-log() { echo "real-servers.sh: $*" >&2; }
+. "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root"
 for p in ip tcpdump vsftpd dovecot inetutils-inetd telnetd telnet curl lftp fetchmail expect \

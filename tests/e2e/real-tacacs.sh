@@ -27,7 +27,7 @@ OUT=${1:?usage: real-tacacs.sh OUT.pcap}
 HERE=$(cd "$(dirname "$0")" && pwd)
 export PATH="$PATH:/usr/sbin:/sbin:/usr/bin:/bin"
 
-die() { echo "real-tacacs.sh: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root"
 for p in tcpdump python3 perl ss; do
@@ -51,20 +51,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-wait_for() {
-    for _ in $(seq 100); do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
-PORT=""
-for _ in $(seq 100); do
-    p=$((20000 + RANDOM % 30000))
-    [ -z "$(ss -Htan "sport = :$p")" ] && { PORT=$p; break; }
-done
-[ -n "$PORT" ] || die "no free port"
+PORT=$(free_port)
 
 python3 "$HERE/tacacs-server.py" "$PORT" "$KEY" "$TAC_USER" "$TAC_PASS" "$TMP/ready" \
     2>"$TMP/server.err" &

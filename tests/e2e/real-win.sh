@@ -45,8 +45,7 @@ OUT=${1:?usage: real-win.sh OUT.pcap}
 
 export PATH="$PATH:/usr/sbin:/sbin:/usr/bin:/bin"
 
-die() { echo "real-win.sh: $*" >&2; exit 1; }
-log() { echo "real-win.sh: $*" >&2; }
+. "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root"
 for p in unshare mount ip tcpdump smbd smbclient pdbedit krb5kdc kdb5_util kadmin.local \
@@ -102,14 +101,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Waits until a command succeeds (at most about 10 s).
-wait_for() {
-    for _ in $(seq 100); do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
 # ---- accounts: alice for smbd, in this namespace's /etc/passwd only ------------------
 cp /etc/passwd "$TMP/passwd"
 cp /etc/group "$TMP/group"

@@ -25,7 +25,7 @@ DOMAIN='example.test'
 OUT=${1:?usage: real-xmpp.sh OUT.pcap}
 export PATH="$PATH:/usr/sbin:/sbin:/usr/bin:/bin"
 
-die() { echo "real-xmpp.sh: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root"
 for p in tcpdump prosody prosodyctl sendxmpp ss runuser; do
@@ -49,20 +49,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-wait_for() {
-    for _ in $(seq 100); do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
-PORT=""
-for _ in $(seq 100); do
-    p=$((20000 + RANDOM % 30000))
-    [ -z "$(ss -Htan "sport = :$p")" ] && { PORT=$p; break; }
-done
-[ -n "$PORT" ] || die "no free port"
+PORT=$(free_port)
 
 mkdir -p "$TMP/data" "$TMP/certs"
 cat >"$TMP/prosody.cfg.lua" <<CFG

@@ -1,0 +1,26 @@
+# Sourced by the end-to-end scripts: messages, waiting for a daemon, a free port.
+# shellcheck shell=bash
+
+ME=${0##*/}
+
+die() { echo "$ME: $*" >&2; exit 1; }
+log() { echo "$ME: $*" >&2; }
+
+# Runs the command until it succeeds, for up to ten seconds.
+wait_for() {
+    for _ in $(seq 100); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# A TCP port between 20000 and 49999 that nothing listens on here.
+free_port() {
+    local port
+    for _ in $(seq 100); do
+        port=$((20000 + RANDOM % 30000))
+        [ -z "$(ss -Htan "sport = :$port")" ] && { echo "$port"; return; }
+    done
+    die "no free port"
+}
