@@ -65,9 +65,10 @@ pub struct MappedReader {
 /// cache while the current packet is processed. A scan touches one or two cache lines of
 /// each ~1 KB record and skips the rest, a pattern the hardware prefetcher does not follow:
 /// without this, the first read of every record header waited on memory (the single
-/// hottest instruction of a scan in the profile). Measured in BENCHMARKS.md.
+/// hottest instruction of a scan in the profile). Measured in BENCHMARKS.md. The chunked
+/// reader of several threads uses it too, for the packets of a list a few entries ahead.
 #[inline(always)]
-fn prefetch(next: &[u8]) {
+pub fn prefetch_head(next: &[u8]) {
     #[cfg(target_arch = "x86_64")]
     for at in [0usize, 64] {
         if let Some(b) = next.get(at) {
@@ -83,12 +84,6 @@ fn prefetch(next: &[u8]) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = next;
-}
-
-/// Asks the cache for the first two lines of `bytes` (a packet about to be read).
-#[inline(always)]
-pub fn prefetch_head(bytes: &[u8]) {
-    prefetch(bytes);
 }
 
 /// Maps `len` bytes of `file` from `offset`.
@@ -116,16 +111,15 @@ pub(crate) fn map_range(file: &File, offset: u64, len: usize) -> std::io::Result
     unsafe { MmapOptions::new().offset(offset).len(len).map(file) }
 }
 
-/// Loads `len` bytes of `map` from `at` at once (one call rather than a page fault every
-/// few pages). `at` is rounded down to a page.
+/// Loads `len` bytes of `map` from `at` (a multiple of the page size) at once: one call
+/// rather than a page fault every few pages.
 pub(crate) fn populate(map: &Mmap, at: usize, len: usize) {
-    let start = at - at % 4096;
-    let len = (len + (at - start)).min(map.len() - start);
+    let len = len.min(map.len().saturating_sub(at));
     if map
-        .advise_range(memmap2::Advice::PopulateRead, start, len)
+        .advise_range(memmap2::Advice::PopulateRead, at, len)
         .is_err()
     {
-        let _ = map.advise_range(memmap2::Advice::WillNeed, start, len);
+        let _ = map.advise_range(memmap2::Advice::WillNeed, at, len);
     }
 }
 
@@ -210,7 +204,7 @@ impl PcapReaderIterator for MappedReader {
         };
         match parsed {
             Ok((rem, block)) => {
-                prefetch(rem);
+                prefetch_head(rem);
                 Ok((data.len() - rem.len(), block))
             }
             Err(nom::Err::Error(e)) | Err(nom::Err::Failure(e)) => Err(e),

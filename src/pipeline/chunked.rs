@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 
 use super::{Message, Output, Progress, RunResult, count_skip, serve_output, shard};
-use crate::capture::{CaptureError, Chunk, ChunkedFile, LinkType, Packet, prefetch_head};
+use crate::capture::{CaptureError, Chunk, ChunkedFile, Packet, prefetch_head};
 use crate::decode::{Decoder, Skip, decode_stateless};
 use crate::dissect::detect::Registry;
 use crate::engine::{FlowEngine, Limits, Meta, Stats};
@@ -65,12 +65,13 @@ struct Part {
 }
 
 impl Part {
-    fn stop() -> Part {
+    /// A part with no packets (a chunk nothing starts in, or the end of reading).
+    fn empty(base: u64, last: bool) -> Part {
         Part {
             chunk: None,
-            base: 0,
+            base,
             entries: Vec::new(),
-            last: true,
+            last,
             error: None,
         }
     }
@@ -115,7 +116,6 @@ fn sort_chunk(
     let map_start = chunk.bytes().as_ptr() as usize;
     let mut index: u32 = 0;
     let mut error = None;
-    let linktype = file.linktype();
     loop {
         match source.next_packet(frames) {
             Ok(Some(pkt)) => {
@@ -129,7 +129,6 @@ fn sort_chunk(
                     ts: pkt.ts,
                     fragment,
                 };
-                debug_assert_eq!(pkt.linktype, linktype);
                 match decode_stateless(&pkt) {
                     Ok(d) => lists[shard(&d, workers)].push(entry(false)),
                     Err(Skip::Fragment) => {
@@ -192,8 +191,6 @@ pub fn run_chunked(
     worker_limits.max_flows = limits.max_flows.div_ceil(workers);
     worker_limits.max_total_buffer = limits.max_total_buffer / workers;
     worker_limits.max_app_memory = limits.max_app_memory / workers;
-    let chunks = file.chunks();
-    let linktype = file.linktype();
     // parts[from][to]: the lists worker `from` sorted for worker `to`, chunk by chunk.
     let mut part_tx: Vec<Vec<Option<Sender<Part>>>> = Vec::new();
     let mut part_rx: Vec<Vec<Option<Receiver<Part>>>> = (0..workers)
@@ -236,8 +233,6 @@ pub fn run_chunked(
                     me,
                     workers,
                     file,
-                    chunks,
-                    linktype,
                     keep_packets: limits.keep_packets,
                     decoder: Decoder::new(limits.defrag),
                     flows: FlowEngine::new(registry, worker_limits, name),
@@ -293,8 +288,6 @@ struct Worker<'f> {
     me: usize,
     workers: usize,
     file: &'f ChunkedFile,
-    chunks: u64,
-    linktype: LinkType,
     keep_packets: bool,
     decoder: Decoder,
     flows: FlowEngine,
@@ -315,10 +308,11 @@ struct Worker<'f> {
 
 impl Worker<'_> {
     fn run(&mut self, from_others: &[Option<Receiver<Part>>]) {
-        for k in 0..self.chunks {
+        let chunks = self.file.chunks();
+        for k in 0..chunks {
             // Sort the chunks this worker reads, up to a few ahead of the one processed.
             while !self.stopped
-                && self.next_sort < self.chunks
+                && self.next_sort < chunks
                 && self.next_sort <= k + AHEAD * self.workers as u64
             {
                 let c = self.next_sort;
@@ -392,13 +386,7 @@ impl Worker<'_> {
                 // A record longer than the chunk: nothing starts in it.
                 Sorted {
                     parts: (0..self.workers)
-                        .map(|_| Part {
-                            chunk: None,
-                            base: frames,
-                            entries: Vec::new(),
-                            last: false,
-                            error: None,
-                        })
+                        .map(|_| Part::empty(frames, false))
                         .collect(),
                     boundary: Boundary::At {
                         offset: start,
@@ -439,7 +427,7 @@ impl Worker<'_> {
             let _ = tx.send(Boundary::Stop);
         }
         for to in 0..self.workers {
-            let mut part = Part::stop();
+            let mut part = Part::empty(0, true);
             if to == 0 {
                 part.error = error.take();
             }
@@ -469,13 +457,14 @@ impl Worker<'_> {
             {
                 prefetch_head(b);
             }
-            let Some(data) = bytes.get(e.at as usize..(e.at + e.len) as usize) else {
+            let at = e.at as usize;
+            let Some(data) = bytes.get(at..at + e.len as usize) else {
                 continue;
             };
             let pkt = Packet {
                 frame: part.base + u64::from(e.index) + 1,
                 ts: e.ts,
-                linktype: self.linktype,
+                linktype: self.file.linktype(),
                 data,
                 orig_len: e.orig_len,
             };
