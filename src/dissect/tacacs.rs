@@ -694,29 +694,12 @@ mod tests {
         assert_eq!(probe(&p, b""), Probe::Yes);
         assert_eq!(probe(&p[..5], b""), Probe::Maybe);
         assert_eq!(probe(b"GET / HTTP/1.1\r\n", b""), Probe::No);
-        let mut d = Tacacs::new(&[]);
-        let mut out = Vec::new();
-        for n in 0..200u8 {
-            let junk: Vec<u8> = (0..n).map(|i| i.wrapping_mul(37) ^ n).collect();
-            d.data(
-                C,
-                Chunk {
-                    data: &junk,
-                    frame: 1,
-                    ts: Timestamp::ZERO,
-                },
-                &mut out,
-            );
-            d.data(
-                S,
-                Chunk {
-                    data: &junk,
-                    frame: 2,
-                    ts: Timestamp::ZERO,
-                },
-                &mut out,
-            );
-        }
-        d.close(&mut out);
+        let script: Vec<(Direction, Vec<u8>)> = (0..200u8)
+            .flat_map(|n| {
+                let junk: Vec<u8> = (0..n).map(|i| i.wrapping_mul(37) ^ n).collect();
+                [(C, junk.clone()), (S, junk)]
+            })
+            .collect();
+        crate::dissect::script::play(&mut Tacacs::new(&[]), &script);
     }
 }
