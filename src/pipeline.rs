@@ -276,6 +276,35 @@ pub(crate) fn serve_output(
     }
 }
 
+/// Waits for the workers of a file and adds up their counters; the error is the first
+/// worker's that has one (they read the same file), or a worker that failed.
+pub(crate) fn join_workers(
+    handles: Vec<std::thread::ScopedJoinHandle<'_, (Stats, Option<CaptureError>)>>,
+) -> RunResult {
+    let mut stats = Stats::default();
+    let mut error = None;
+    for h in handles {
+        match h.join() {
+            Ok((s, e)) => {
+                stats.add(&s);
+                if error.is_none() {
+                    error = e;
+                }
+            }
+            Err(_) => {
+                error = Some(CaptureError::Io(std::io::Error::other(
+                    "a worker thread failed",
+                )));
+            }
+        }
+    }
+    RunResult {
+        stats,
+        error,
+        kernel: None,
+    }
+}
+
 /// How often [`Output::tick`] is called, and the longest a packet waits in a batch.
 pub const TICK: Duration = Duration::from_millis(200);
 const BATCH_AGE: Duration = Duration::from_millis(50);
@@ -617,27 +646,6 @@ pub fn run_replicated(
         serve_output(&found_rx, output, || {
             progress.lock().map(|p| *p).unwrap_or_default()
         });
-        let mut stats = Stats::default();
-        let mut error = None;
-        for (i, h) in handles.into_iter().enumerate() {
-            match h.join() {
-                Ok((s, e)) => {
-                    stats.add(&s);
-                    if i == 0 {
-                        error = e;
-                    }
-                }
-                Err(_) => {
-                    error = Some(CaptureError::Io(std::io::Error::other(
-                        "a worker thread failed",
-                    )));
-                }
-            }
-        }
-        RunResult {
-            stats,
-            error,
-            kernel: None,
-        }
+        join_workers(handles)
     })
 }

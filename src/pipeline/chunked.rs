@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 
-use super::{Message, Output, Progress, RunResult, count_skip, serve_output, shard};
+use super::{Message, Output, Progress, RunResult, count_skip, join_workers, serve_output, shard};
 use crate::capture::{CaptureError, Chunk, ChunkedFile, Packet, prefetch_head};
 use crate::decode::{Decoder, Skip, decode_stateless};
 use crate::dissect::detect::Registry;
@@ -258,28 +258,7 @@ pub fn run_chunked(
             read: shared.read.load(Ordering::Relaxed),
             kernel: None,
         });
-        let mut stats = Stats::default();
-        let mut error = None;
-        for h in handles {
-            match h.join() {
-                Ok((s, e)) => {
-                    stats.add(&s);
-                    if e.is_some() {
-                        error = e;
-                    }
-                }
-                Err(_) => {
-                    error = Some(CaptureError::Io(std::io::Error::other(
-                        "a worker thread failed",
-                    )));
-                }
-            }
-        }
-        RunResult {
-            stats,
-            error,
-            kernel: None,
-        }
+        join_workers(handles)
     })
 }
 

@@ -103,16 +103,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# A TCP port nothing listens on.
-free_port() {
-    local port
-    for _ in $(seq 100); do
-        port=$((20000 + RANDOM % 30000))
-        [ -z "$(ss -Htan "sport = :$port")" ] && { echo "$port"; return; }
-    done
-    die "no free tcp port"
-}
-
 # Waits until a command succeeds (at most about 20 s).
 wait_for() {
     for _ in $(seq 200); do
