@@ -536,6 +536,13 @@ mod tests {
         }
     }
 
+    /// The findings sorted (threads finish in any order), the counters, the error.
+    fn outcome(out: Collect, r: RunResult) -> (Vec<String>, Stats, Option<String>) {
+        let mut found = out.0;
+        found.sort();
+        (found, r.stats, r.error.map(|e| e.to_string()))
+    }
+
     /// One thread reading the file from start to end.
     fn inline(path: &Path) -> (Vec<String>, Stats, Option<String>) {
         let mut source = FileSource::open(File::open(path).unwrap()).unwrap();
@@ -548,9 +555,7 @@ mod tests {
             Arc::from("x"),
             &mut out,
         );
-        let mut found = out.0;
-        found.sort();
-        (found, r.stats, r.error.map(|e| e.to_string()))
+        outcome(out, r)
     }
 
     fn chunked(
@@ -569,9 +574,7 @@ mod tests {
             Arc::from("x"),
             &mut out,
         );
-        let mut found = out.0;
-        found.sort();
-        (found, r.stats, r.error.map(|e| e.to_string()))
+        outcome(out, r)
     }
 
     /// Same findings (with their packets and frame numbers), same counters, same error.
