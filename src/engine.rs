@@ -630,9 +630,17 @@ impl FlowEngine {
                 core.udp(d, &dg, meta, raw);
             }
         }
-        if core.now.secs_since(core.last_expiry) >= 1 {
-            core.last_expiry = core.now;
-            core.expire();
+        core.expire_now_and_then();
+    }
+
+    /// Capture time moves on to `ts` because of a packet of a flow another worker owns:
+    /// idle flows here expire as they would have with that packet in this engine (so the
+    /// findings do not depend on how flows are shared among workers).
+    pub fn advance(&mut self, ts: Timestamp) {
+        let core = &mut self.core;
+        if ts > core.now {
+            core.now = ts;
+            core.expire_now_and_then();
         }
     }
 
@@ -867,6 +875,14 @@ impl Core {
             .map(|c| evidence_of(recent, &c.frames))
             .collect();
         self.push_findings(client, server, packets);
+    }
+
+    /// Expires idle flows at most once per second of capture time.
+    fn expire_now_and_then(&mut self) {
+        if self.now.secs_since(self.last_expiry) >= 1 {
+            self.last_expiry = self.now;
+            self.expire();
+        }
     }
 
     fn expire(&mut self) {

@@ -22,6 +22,7 @@ use crate::dissect::detect::Registry;
 use crate::engine::{Engine, FlowEngine, Limits, Meta, Stats};
 use crate::finding::{CapturedPacket, Finding};
 use crate::flow::{FlowKey, Transport};
+use crate::timestamp::Timestamp;
 
 /// Packets per batch, and bytes a batch may hold before it is sent.
 const BATCH_PACKETS: usize = 512;
@@ -61,6 +62,9 @@ struct Entry {
     end: u32,
     /// The whole captured packet, when packets are kept as evidence.
     raw: Option<Raw>,
+    /// The latest capture time of the packets read before this one, whichever worker
+    /// owns them (see [`FlowEngine::advance`]).
+    clock: Timestamp,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -75,10 +79,12 @@ struct Raw {
 struct Batch {
     entries: Vec<Entry>,
     bytes: Vec<u8>,
+    /// The latest capture time read when the batch was handed over.
+    clock: Timestamp,
 }
 
 impl Batch {
-    fn push(&mut self, d: &Decoded<'_>, meta: Meta, packet: Option<&Packet<'_>>) {
+    fn push(&mut self, d: &Decoded<'_>, meta: Meta, packet: Option<&Packet<'_>>, clock: Timestamp) {
         let raw = packet.map(|p| {
             let start = self.bytes.len() as u32;
             self.bytes.extend_from_slice(p.data);
@@ -122,6 +128,7 @@ impl Batch {
             start,
             end: self.bytes.len() as u32,
             raw,
+            clock,
         });
     }
 
@@ -137,6 +144,7 @@ impl Batch {
     /// Hands every packet of the batch to a flow stage.
     fn replay(&self, flows: &mut FlowEngine) {
         for e in &self.entries {
+            flows.advance(e.clock);
             let bytes = self
                 .bytes
                 .get(e.start as usize..e.end as usize)
@@ -186,6 +194,7 @@ impl Batch {
             });
             flows.decoded(&d, e.meta, raw.as_ref());
         }
+        flows.advance(self.clock);
     }
 }
 
@@ -373,9 +382,15 @@ pub fn run(
             let mut error = None;
             let mut last_flush = Instant::now();
             let mut last_progress = Instant::now();
-            let send = |w: usize, batches: &mut Vec<Batch>, recycled: &Vec<Receiver<Batch>>| {
+            // The latest capture time of the packets that reached the flow stage.
+            let mut clock = Timestamp::ZERO;
+            let send = |w: usize,
+                        batches: &mut Vec<Batch>,
+                        recycled: &Vec<Receiver<Batch>>,
+                        clock: Timestamp| {
                 let fresh = recycled[w].try_recv().unwrap_or_default();
-                let full = std::mem::replace(&mut batches[w], fresh);
+                let mut full = std::mem::replace(&mut batches[w], fresh);
+                full.clock = clock;
                 to_workers[w].send(full).is_ok()
             };
             'read: loop {
@@ -390,8 +405,10 @@ pub fn run(
                         match decoder.decode(&pkt) {
                             Ok(d) => {
                                 let w = shard(&d, workers);
-                                batches[w].push(&d, meta, limits.keep_packets.then_some(&pkt));
-                                if batches[w].full() && !send(w, &mut batches, &recycled) {
+                                let raw = limits.keep_packets.then_some(&pkt);
+                                batches[w].push(&d, meta, raw, clock);
+                                clock = clock.max(meta.ts);
+                                if batches[w].full() && !send(w, &mut batches, &recycled, clock) {
                                     break 'read;
                                 }
                             }
@@ -410,7 +427,9 @@ pub fn run(
                 if (idle || stats.packets.is_multiple_of(64)) && last_flush.elapsed() >= BATCH_AGE {
                     last_flush = Instant::now();
                     for w in 0..workers {
-                        if !batches[w].entries.is_empty() && !send(w, &mut batches, &recycled) {
+                        if !batches[w].entries.is_empty()
+                            && !send(w, &mut batches, &recycled, clock)
+                        {
                             break 'read;
                         }
                     }
@@ -425,7 +444,8 @@ pub fn run(
                     }
                 }
             }
-            for (w, batch) in batches.into_iter().enumerate() {
+            for (w, mut batch) in batches.into_iter().enumerate() {
+                batch.clock = clock;
                 if !batch.entries.is_empty() {
                     match to_workers[w].try_send(batch) {
                         Ok(()) => {}
@@ -600,6 +620,8 @@ pub fn run_replicated(
                                     if shard(&d, workers) == me {
                                         let raw = limits.keep_packets.then_some(&pkt);
                                         flows.decoded(&d, meta, raw);
+                                    } else {
+                                        flows.advance(meta.ts);
                                     }
                                 }
                                 Err(skip) if primary => count_skip(&mut stats, skip),

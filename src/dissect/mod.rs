@@ -258,6 +258,11 @@ pub(crate) mod garbage {
     pub struct Rng(u32);
 
     impl Rng {
+        /// A generator from `seed` (not zero).
+        pub fn new(seed: u32) -> Rng {
+            Rng(seed.max(1))
+        }
+
         pub fn next(&mut self) -> u32 {
             self.0 ^= self.0 << 13;
             self.0 ^= self.0 >> 17;

@@ -48,6 +48,10 @@ struct Entry {
     /// this plus one).
     index: u32,
     ts: Timestamp,
+    /// The latest capture time of the chunk's packets before this one that reached the
+    /// flow stage, whichever worker owns them: the worker's clock (flow expiry) moves as
+    /// one reader's would.
+    clock: Timestamp,
     /// An IP fragment: in every worker's list; the reassembled datagram is kept only by
     /// the owner of its flow.
     fragment: bool,
@@ -58,6 +62,8 @@ struct Part {
     chunk: Option<Chunk>,
     /// Frame number of the chunk's first packet, minus one.
     base: u64,
+    /// The latest capture time of all the chunk's packets that reached the flow stage.
+    clock: Timestamp,
     entries: Vec<Entry>,
     /// The file's reading ends with this chunk: its end, or the error that ended it.
     last: bool,
@@ -70,6 +76,7 @@ impl Part {
         Part {
             chunk: None,
             base,
+            clock: Timestamp::ZERO,
             entries: Vec::new(),
             last,
             error: None,
@@ -115,6 +122,7 @@ fn sort_chunk(
     let mut source = file.source(chunk, start);
     let map_start = chunk.bytes().as_ptr() as usize;
     let mut index: u32 = 0;
+    let mut clock = Timestamp::ZERO;
     let mut error = None;
     loop {
         match source.next_packet(frames) {
@@ -127,10 +135,14 @@ fn sort_chunk(
                     orig_len: pkt.orig_len,
                     index,
                     ts: pkt.ts,
+                    clock,
                     fragment,
                 };
                 match decode_stateless(&pkt) {
-                    Ok(d) => lists[shard(&d, workers)].push(entry(false)),
+                    Ok(d) => {
+                        lists[shard(&d, workers)].push(entry(false));
+                        clock = clock.max(pkt.ts);
+                    }
                     Err(Skip::Fragment) => {
                         let e = entry(true);
                         for l in &mut lists {
@@ -163,6 +175,7 @@ fn sort_chunk(
         .map(|entries| Part {
             chunk: Some(chunk.clone()),
             base: frames,
+            clock,
             entries,
             last,
             error: None,
@@ -451,11 +464,14 @@ impl Worker<'_> {
                 frame: pkt.frame,
                 ts: pkt.ts,
             };
+            self.flows.advance(e.clock);
             match self.decoder.decode(&pkt) {
                 Ok(d) => {
                     if !e.fragment || shard(&d, self.workers) == self.me {
                         let raw = self.keep_packets.then_some(&pkt);
                         self.flows.decoded(&d, meta, raw);
+                    } else {
+                        self.flows.advance(meta.ts);
                     }
                 }
                 Err(skip) if e.fragment && primary => count_skip(&mut self.stats, skip),
@@ -465,6 +481,7 @@ impl Worker<'_> {
                 return false;
             }
         }
+        self.flows.advance(part.clock);
         if primary {
             self.shared
                 .read
@@ -558,6 +575,39 @@ mod tests {
         outcome(out, r)
     }
 
+    /// The reader-and-workers runner (streams, live) and the runner whose workers each
+    /// read the whole file (pcapng), with `threads` workers.
+    fn others(path: &Path, threads: usize) -> [(Vec<String>, Stats, Option<String>); 2] {
+        let mut source = FileSource::new(File::open(path).unwrap()).unwrap();
+        let mut out = Collect::default();
+        let r = super::super::run(
+            &mut source,
+            threads,
+            Arc::new(Registry::builtin()),
+            limits(),
+            Arc::from("x"),
+            &mut out,
+        );
+        let streamed = outcome(out, r);
+        let mut first = FileSource::open(File::open(path).unwrap()).unwrap();
+        let rest: Vec<Box<dyn crate::capture::PacketSource + Send>> = (1..threads)
+            .map(|_| {
+                Box::new(FileSource::open(File::open(path).unwrap()).unwrap())
+                    as Box<dyn crate::capture::PacketSource + Send>
+            })
+            .collect();
+        let mut out = Collect::default();
+        let r = super::super::run_replicated(
+            &mut first,
+            rest,
+            Arc::new(Registry::builtin()),
+            limits(),
+            Arc::from("x"),
+            &mut out,
+        );
+        [streamed, outcome(out, r)]
+    }
+
     fn chunked(
         path: &Path,
         chunk: u64,
@@ -580,12 +630,22 @@ mod tests {
     /// Same findings (with their packets and frame numbers), same counters, same error.
     fn check(path: &Path) {
         let (found, stats, error) = inline(path);
-        for (chunk, region, threads) in [(4096, 4096, 2), (4096, 3 * 4096, 3), (8192, 1 << 20, 2)] {
-            let (f, s, e) = chunked(path, chunk, region, threads);
-            let what = format!(
-                "{} chunk {chunk} region {region} threads {threads}",
-                path.display()
+        let runs = [(4096, 4096, 2), (4096, 3 * 4096, 3), (8192, 1 << 20, 2)]
+            .into_iter()
+            .map(|(chunk, region, threads)| {
+                let what = format!(
+                    "{} chunk {chunk} region {region} threads {threads}",
+                    path.display()
+                );
+                (what, chunked(path, chunk, region, threads))
+            })
+            .chain(
+                others(path, 2)
+                    .into_iter()
+                    .zip(["streamed", "replicated"])
+                    .map(|(r, name)| (format!("{} {name}, 2 threads", path.display()), r)),
             );
+        for (what, (f, s, e)) in runs {
             assert_eq!(e, error, "{what}");
             assert_eq!(f, found, "{what}");
             assert_eq!(s.packets, stats.packets, "{what}");
@@ -715,6 +775,30 @@ mod tests {
         }
         for (name, bytes) in cases {
             check(&tmp(&name, &bytes));
+        }
+    }
+
+    #[test]
+    fn random_byte_errors_anywhere_read_the_same_in_chunks() {
+        // Record headers hit too: lengths that run past the file, impossible lengths,
+        // timestamps that break the resync's plausibility checks.
+        let config = crate::synth::mixed::Config {
+            bytes: 400_000,
+            seed: 3,
+            concurrent: 50,
+            logins_per_gb: 100_000,
+            ..Default::default()
+        };
+        let mut good = Vec::new();
+        crate::synth::mixed::write_pcap(&config, &mut good, |_| {}).unwrap();
+        let mut rng = crate::dissect::garbage::Rng::new(0x5eed_1234);
+        for round in 0..60 {
+            let mut bytes = good.clone();
+            for _ in 0..1 + rng.next() % 20 {
+                let at = 24 + rng.next() as usize % (bytes.len() - 24);
+                bytes[at] = rng.next() as u8;
+            }
+            check(&tmp(&format!("errors-{round}"), &bytes));
         }
     }
 
