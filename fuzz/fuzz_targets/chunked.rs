@@ -17,7 +17,8 @@ struct Collect(Vec<String>);
 
 impl Output for Collect {
     fn finding(&mut self, f: Finding) -> bool {
-        self.0.push(format!("{:?} {:?} {:?}", f.credential, f.client, f.server));
+        self.0
+            .push(format!("{:?} {:?} {:?}", f.credential, f.client, f.server));
         true
     }
 }
@@ -43,7 +44,14 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let mut a = Collect::default();
-    let ra = pipeline::run(&mut one, 1, registry.clone(), limits, Arc::from("f"), &mut a);
+    let ra = pipeline::run(
+        &mut one,
+        1,
+        registry.clone(),
+        limits,
+        Arc::from("f"),
+        &mut a,
+    );
     let mut b = Collect::default();
     let rb = pipeline::run_chunked(&chunked, 2, registry, limits, Arc::from("f"), &mut b);
     a.0.sort();
