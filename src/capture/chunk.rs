@@ -267,10 +267,11 @@ impl ChunkedFile {
                 parse_pcap_frame
             },
         };
-        ChunkSource {
-            start,
-            inner: FileSource::with_reader(Box::new(reader), false),
-        }
+        // The source counts the file header (which the reader gives first) as consumed.
+        let limit = (reader.limit as u64).saturating_sub(reader.pos as u64) + FILE_HEADER;
+        let mut inner = FileSource::with_reader(Box::new(reader), false);
+        inner.set_record_limit(limit);
+        ChunkSource { start, inner }
     }
 }
 
@@ -386,5 +387,70 @@ impl PcapReaderIterator for ChunkReader {
 
     fn reader_exhausted(&self) -> bool {
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::timestamp::Timestamp;
+
+    /// A packet as owned values: frame, time, original length, bytes.
+    type Owned = (u64, Timestamp, u32, Vec<u8>);
+
+    #[test]
+    fn each_chunk_reads_the_records_that_start_in_it() {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "pcap") {
+                continue;
+            }
+            let mut whole: Vec<Owned> = Vec::new();
+            let mut one = FileSource::new(File::open(&path).unwrap()).unwrap();
+            while let Ok(Some(p)) = one.next_packet() {
+                whole.push((p.frame, p.ts, p.orig_len, p.data.to_vec()));
+            }
+            let file = File::open(&path).unwrap();
+            let Some(chunked) = ChunkedFile::with_sizes(&file, 4096, 1 << 16) else {
+                continue;
+            };
+            if chunked.chunks() < 2 {
+                continue;
+            }
+            let mut read: Vec<Owned> = Vec::new();
+            let mut start = FILE_HEADER;
+            for k in 0..chunked.chunks() {
+                let chunk = chunked.map(k).unwrap();
+                if start >= chunk.end() {
+                    continue;
+                }
+                let mut source = chunked.source(&chunk, start);
+                let frames = read.len() as u64;
+                let map_offset = chunk.offset - chunk.at as u64;
+                while let Ok(Some(p)) = source.next_packet(frames) {
+                    let at = map_offset
+                        + (p.data.as_ptr() as usize - chunk.region.as_ptr() as usize) as u64;
+                    // The record header is 16 bytes before the packet.
+                    assert!(
+                        at - 16 < chunk.end(),
+                        "{path:?} chunk {k}: record at {}",
+                        at - 16
+                    );
+                    read.push((p.frame + frames, p.ts, p.orig_len, p.data.to_vec()));
+                }
+                start = source.position();
+                assert!(
+                    start >= chunk.end() || start >= chunked.len(),
+                    "{path:?} chunk {k} ends early, at {start}"
+                );
+            }
+            assert!(read == whole, "{path:?}: packets differ");
+            checked += 1;
+        }
+        assert!(checked >= 5, "{checked} fixtures");
     }
 }

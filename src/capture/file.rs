@@ -9,6 +9,7 @@ use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::{PcapBlockOwned, PcapError};
 
 use super::{CaptureError, LinkType, Packet, PacketSource};
+use crate::capture::prefetch_head;
 use crate::timestamp::Timestamp;
 
 /// Initial read buffer. Large enough to amortise reads; grows for jumbo records.
@@ -44,6 +45,35 @@ pub struct FileSource {
     consumed: u64,
     /// Packets skipped because they named an interface the file never described.
     pub unknown_interface: u64,
+    /// Classic pcap with 16-byte record headers: what reading a record directly needs.
+    fast: Option<Legacy>,
+    /// No record starts at or past this many bytes consumed (a chunk's end).
+    record_limit: u64,
+    /// Classic pcap records may be read without the parser (tests compare both ways).
+    direct: bool,
+}
+
+/// A classic pcap file's record format, for reading records without the parser.
+#[derive(Clone, Copy, Debug)]
+struct Legacy {
+    linktype: LinkType,
+    nanos: bool,
+    big_endian: bool,
+    /// The largest record length accepted (as [`FileSource::check_next_length`] checks).
+    max_caplen: u32,
+}
+
+impl Legacy {
+    /// A 4-byte field of a record header.
+    #[inline]
+    fn field(&self, b: &[u8]) -> u32 {
+        let b = [b[0], b[1], b[2], b[3]];
+        if self.big_endian {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        }
+    }
 }
 
 /// Whether the first bytes of a file are a pcap or pcapng magic number.
@@ -109,6 +139,56 @@ impl FileSource {
             capacity: BUFFER_SIZE,
             consumed: 0,
             unknown_interface: 0,
+            fast: None,
+            record_limit: u64::MAX,
+            direct: true,
+        }
+    }
+
+    /// This source with every record read by the parser.
+    #[cfg(test)]
+    pub(crate) fn parser_only(mut self) -> FileSource {
+        self.direct = false;
+        self
+    }
+
+    /// No record starts at or past `limit` bytes consumed (file header included): the
+    /// reader of a chunk ends there.
+    pub(crate) fn set_record_limit(&mut self, limit: u64) {
+        self.record_limit = limit;
+    }
+
+    /// Whether the next record is one of a classic pcap file that lies whole in the
+    /// reader's buffer, with a length [`FileSource::check_next_length`] accepts: then it
+    /// is read directly ([`FileSource::record`]), as the parser would read it, and the
+    /// record's end is returned. Anything else (the end of the buffer or of the file, a
+    /// damaged length) goes the parser's way, which knows how to report it.
+    #[inline]
+    fn record_ready(&self) -> Option<(Legacy, usize)> {
+        let fast = self.fast?;
+        if self.consumed >= self.record_limit {
+            return None;
+        }
+        let head = self.reader.data();
+        let caplen = fast.field(head.get(8..12)?);
+        let end = 16 + caplen as usize;
+        (caplen <= fast.max_caplen && head.len() >= end).then_some((fast, end))
+    }
+
+    /// The record [`FileSource::record_ready`] found, ending at `end`.
+    #[inline]
+    fn record(&mut self, fast: Legacy, end: usize) -> Packet<'_> {
+        let head = &self.reader.data()[..end];
+        prefetch_head(self.reader.data().get(end..).unwrap_or_default());
+        let frac = u64::from(fast.field(&head[4..8])) * if fast.nanos { 1 } else { 1000 };
+        self.frame += 1;
+        self.pending_consume = end;
+        Packet {
+            frame: self.frame,
+            ts: Timestamp::new(i64::from(fast.field(&head[..4])), frac),
+            linktype: fast.linktype,
+            data: &head[16..],
+            orig_len: fast.field(&head[12..16]),
         }
     }
 
@@ -204,6 +284,9 @@ impl FileSource {
             let n = std::mem::take(&mut self.pending_consume);
             self.consume(n);
         }
+        if let Some((fast, end)) = self.record_ready() {
+            return Ok(Some(self.record(fast, end)));
+        }
         loop {
             self.check_next_length()?;
             let base = self.reader.data().as_ptr() as usize;
@@ -222,6 +305,12 @@ impl FileSource {
                         };
                         self.legacy = Some((iface, h.is_nanosecond_precision()));
                         self.legacy_big_endian = h.is_bigendian();
+                        self.fast = (self.direct && !h.is_modified_format()).then_some(Legacy {
+                            linktype: iface.linktype,
+                            nanos: h.is_nanosecond_precision(),
+                            big_endian: h.is_bigendian(),
+                            max_caplen: MAX_PACKET.max(h.snaplen.min(MAX_RECORD as u32)),
+                        });
                         Next::Skip(block_len)
                     }
                     PcapBlockOwned::Legacy(b) => {

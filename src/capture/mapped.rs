@@ -325,6 +325,101 @@ mod tests {
         assert!(checked > 20, "{checked} fixtures");
     }
 
+    /// `pcap` (a little-endian classic file) with its file and record headers rewritten:
+    /// big-endian, and/or nanosecond timestamps.
+    fn rewrite(pcap: &[u8], big_endian: bool, nanos: bool) -> Vec<u8> {
+        let word = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+        let put = |out: &mut Vec<u8>, v: u32| {
+            out.extend_from_slice(&if big_endian {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            })
+        };
+        let mut out = Vec::new();
+        put(&mut out, if nanos { 0xa1b2_3c4d } else { 0xa1b2_c3d4 });
+        let versions = u32::from_le_bytes(pcap[4..8].try_into().unwrap());
+        if big_endian {
+            out.extend_from_slice(&(versions as u16).to_be_bytes());
+            out.extend_from_slice(&((versions >> 16) as u16).to_be_bytes());
+        } else {
+            out.extend_from_slice(&pcap[4..8]);
+        }
+        for at in [8, 12, 16, 20] {
+            put(&mut out, word(pcap, at));
+        }
+        let mut at = 24;
+        while at + 16 <= pcap.len() {
+            let caplen = word(pcap, at + 8) as usize;
+            let usec = word(pcap, at + 4);
+            put(&mut out, word(pcap, at));
+            put(&mut out, if nanos { usec * 1000 } else { usec });
+            put(&mut out, caplen as u32);
+            put(&mut out, word(pcap, at + 12));
+            let end = (at + 16 + caplen).min(pcap.len());
+            out.extend_from_slice(&pcap[at + 16..end]);
+            at = end;
+        }
+        out
+    }
+
+    #[test]
+    fn records_read_directly_as_the_parser_reads_them() {
+        let dir = std::env::temp_dir().join(format!("plainsight-direct-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut checked = 0;
+        for path in fixtures() {
+            let bytes = std::fs::read(&path).unwrap();
+            if !bytes.starts_with(&[0xd4, 0xc3, 0xb2, 0xa1]) {
+                continue;
+            }
+            let mut cases: Vec<(String, Vec<u8>)> = vec![
+                ("as is".into(), bytes.clone()),
+                ("big-endian".into(), rewrite(&bytes, true, false)),
+                ("nanoseconds".into(), rewrite(&bytes, false, true)),
+                ("both".into(), rewrite(&bytes, true, true)),
+            ];
+            for cut in [25, bytes.len() / 3, bytes.len() - 1] {
+                cases.push((format!("cut at {cut}"), bytes[..cut.max(24)].to_vec()));
+            }
+            // Record lengths: past the end of the file, past the classic maximum.
+            for (n, caplen) in [(40u32, 0x0001_0000u32), (41, 300_000), (42, u32::MAX)] {
+                let mut v = bytes.clone();
+                let mut at = 24;
+                for _ in 0..n % 3 {
+                    let len = u32::from_le_bytes(v[at + 8..at + 12].try_into().unwrap());
+                    at = (at + 16 + len as usize).min(v.len() - 16);
+                }
+                v[at + 8..at + 12].copy_from_slice(&caplen.to_le_bytes());
+                cases.push((format!("length {caplen} in record {}", n % 3), v));
+            }
+            for (name, v) in cases {
+                let file = dir.join("case.pcap");
+                std::fs::write(&file, &v).unwrap();
+                let parsed = walk(
+                    FileSource::new(File::open(&file).unwrap())
+                        .unwrap()
+                        .parser_only(),
+                );
+                let direct = walk(FileSource::new(File::open(&file).unwrap()).unwrap());
+                assert_eq!(direct.1, parsed.1, "{path:?} {name}: streamed");
+                assert!(direct.0 == parsed.0, "{path:?} {name}: streamed packets");
+                for window in [1 << 12, 5000, 1 << 20] {
+                    let reader = MappedReader::with_window(File::open(&file).unwrap(), window);
+                    let mapped = walk(FileSource::with_reader(Box::new(reader.unwrap()), false));
+                    assert_eq!(mapped.1, parsed.1, "{path:?} {name}: window {window}");
+                    assert!(
+                        mapped.0 == parsed.0,
+                        "{path:?} {name}: window {window} packets"
+                    );
+                }
+            }
+            checked += 1;
+        }
+        assert!(checked > 20, "{checked} fixtures");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
     #[test]
     fn damaged_files_fail_as_streamed_ones() {
         let dir = std::env::temp_dir().join(format!("plainsight-mapped-{}", std::process::id()));
