@@ -1,10 +1,13 @@
 //! The flow table: one entry per TCP connection (or UDP conversation), keyed by the
 //! canonical 4-tuple, with least-recently-active eviction and idle expiry in O(1).
 
+mod index;
 pub mod reassembly;
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::net::IpAddr;
+
+use index::Index;
 
 use crate::finding::Endpoint;
 use crate::timestamp::Timestamp;
@@ -141,7 +144,9 @@ struct Links {
 /// Flows keyed by 4-tuple, kept in order of last activity.
 #[derive(Debug)]
 pub struct FlowTable<T> {
-    map: HashMap<FlowKey, u32, foldhash::fast::RandomState>,
+    index: Index,
+    /// The index's hash, seeded per table.
+    hasher: foldhash::fast::RandomState,
     slots: Vec<Option<Flow<T>>>,
     links: Vec<Links>,
     free: Vec<u32>,
@@ -156,7 +161,8 @@ impl<T> FlowTable<T> {
     /// A table holding at most `capacity` flows.
     pub fn new(capacity: usize) -> FlowTable<T> {
         FlowTable {
-            map: HashMap::default(),
+            index: Index::new(),
+            hasher: foldhash::fast::RandomState::default(),
             slots: Vec::new(),
             links: Vec::new(),
             free: Vec::new(),
@@ -167,19 +173,24 @@ impl<T> FlowTable<T> {
     }
 
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.index.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.index.len() == 0
     }
 
     pub fn is_full(&self) -> bool {
-        self.map.len() >= self.capacity
+        self.index.len() >= self.capacity
     }
 
     pub fn lookup(&self, key: &FlowKey) -> Option<FlowId> {
-        self.map.get(key).map(|&i| FlowId(i))
+        let slots = &self.slots;
+        self.index
+            .find(self.hasher.hash_one(key), |i| {
+                slots[i as usize].as_ref().is_some_and(|f| f.key == *key)
+            })
+            .map(FlowId)
     }
 
     pub fn get(&self, id: FlowId) -> Option<&Flow<T>> {
@@ -257,14 +268,15 @@ impl<T> FlowTable<T> {
             }
         };
         self.link_front(i);
-        self.map.insert(key, i);
+        self.index.insert(self.hasher.hash_one(key), i);
         FlowId(i)
     }
 
     pub fn remove(&mut self, id: FlowId) -> Option<Flow<T>> {
         let flow = self.slots.get_mut(id.0 as usize)?.take()?;
         self.unlink(id.0);
-        self.map.remove(&flow.key);
+        let filed = self.index.remove(self.hasher.hash_one(flow.key), id.0);
+        debug_assert!(filed, "a flow missing from the index");
         self.free.push(id.0);
         Some(flow)
     }
