@@ -41,44 +41,52 @@ pub enum Transport {
     Udp,
 }
 
-/// The 4-tuple (plus transport), the same for both directions.
+/// The 4-tuple (plus transport), the same for both directions: the two endpoints in a
+/// fixed order, addresses as 128-bit numbers (an IPv4 address in the low bits, told
+/// apart from the IPv6 address with the same bits by a flag). The flow table compares and
+/// hashes a key for every packet: plain integers rather than `IpAddr`s.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FlowKey {
-    transport: Transport,
-    lo: (IpAddr, u16),
-    hi: (IpAddr, u16),
+    lo: u128,
+    hi: u128,
+    /// The lower endpoint's port in the high half, the other's in the low half.
+    ports: u32,
+    /// The transport (bit 0) and whether the addresses are IPv6 (bit 1).
+    kind: u8,
 }
 
-/// Hashed as two words (addresses folded into one, ports and transport into the other):
-/// the flow table looks a key up for every packet.
+/// Hashed as two words (addresses folded into one, ports and kind into the other).
 impl std::hash::Hash for FlowKey {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        fn bits(ip: IpAddr) -> u128 {
-            match ip {
-                IpAddr::V4(a) => u128::from(u32::from(a)),
-                IpAddr::V6(a) => u128::from(a),
-            }
-        }
-        state.write_u128(bits(self.lo.0) ^ bits(self.hi.0).rotate_left(64));
-        state.write_u64(
-            (u64::from(self.lo.1) << 32) | (u64::from(self.hi.1) << 8) | self.transport as u64,
-        );
+        state.write_u128(self.lo ^ self.hi.rotate_left(64));
+        state.write_u64((u64::from(self.ports) << 8) | u64::from(self.kind));
     }
 }
 
 impl FlowKey {
     pub fn new(transport: Transport, a: (IpAddr, u16), b: (IpAddr, u16)) -> FlowKey {
-        if a <= b {
+        fn bits(ip: IpAddr) -> (u128, u8) {
+            match ip {
+                IpAddr::V4(a) => (u128::from(u32::from(a)), 0),
+                IpAddr::V6(a) => (u128::from(a), 2),
+            }
+        }
+        let (a_bits, a_v6) = bits(a.0);
+        let (b_bits, b_v6) = bits(b.0);
+        let kind = transport as u8 | a_v6 | b_v6;
+        if (a_bits, a.1) <= (b_bits, b.1) {
             FlowKey {
-                transport,
-                lo: a,
-                hi: b,
+                lo: a_bits,
+                hi: b_bits,
+                ports: (u32::from(a.1) << 16) | u32::from(b.1),
+                kind,
             }
         } else {
             FlowKey {
-                transport,
-                lo: b,
-                hi: a,
+                lo: b_bits,
+                hi: a_bits,
+                ports: (u32::from(b.1) << 16) | u32::from(a.1),
+                kind,
             }
         }
     }
@@ -317,9 +325,12 @@ mod tests {
         let k = key(port);
         Flow {
             key: k,
-            client: Endpoint { ip: k.lo.0, port },
+            client: Endpoint {
+                ip: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
+                port,
+            },
             server: Endpoint {
-                ip: k.hi.0,
+                ip: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)),
                 port: 21,
             },
             orientation: Orientation::Handshake,
@@ -345,6 +356,23 @@ mod tests {
         assert_ne!(
             FlowKey::new(Transport::Tcp, a, b),
             FlowKey::new(Transport::Udp, a, b)
+        );
+        // The same bits in an IPv4 and an IPv6 address, the same ports: two flows.
+        let a6 = (IpAddr::V6("::102:304".parse().unwrap()), 1000);
+        let b6 = (IpAddr::V6("::506:708".parse().unwrap()), 21);
+        assert_ne!(
+            FlowKey::new(Transport::Tcp, a, b),
+            FlowKey::new(Transport::Tcp, a6, b6)
+        );
+        // Ports count: swapping them is another flow.
+        let (a2, b2) = ((a.0, 21), (b.0, 1000));
+        assert_ne!(
+            FlowKey::new(Transport::Tcp, a, b),
+            FlowKey::new(Transport::Tcp, a2, b2)
+        );
+        assert_eq!(
+            FlowKey::new(Transport::Tcp, a2, b2),
+            FlowKey::new(Transport::Tcp, b2, a2)
         );
     }
 
