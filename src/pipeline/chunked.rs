@@ -9,6 +9,10 @@
 //! in capture order, while the walk over the records, which every worker of
 //! [`super::run_replicated`] repeated over the whole file, is shared.
 //!
+//! A worker reads its next chunk a record at a time while it processes packets (and while
+//! it waits for another worker's list): the wait for each record header, a cache miss
+//! that only the previous record's length can address, then overlaps with work.
+//!
 //! Chunk boundaries: the reader of chunk `k` guesses where its first record starts and
 //! reads from there at once; before its lists are used it receives from the reader of
 //! chunk `k - 1` where that chunk truly ended (and how many packets came before) and, if
@@ -24,7 +28,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 
 use super::{Message, Output, Progress, RunResult, count_skip, join_workers, serve_output, shard};
-use crate::capture::{CaptureError, Chunk, ChunkedFile, Packet, prefetch_head};
+use crate::capture::{CaptureError, Chunk, ChunkSource, ChunkedFile, Packet, prefetch_head};
 use crate::decode::{Decoder, Skip, decode_stateless};
 use crate::dissect::detect::Registry;
 use crate::engine::{FlowEngine, Limits, Meta, Stats};
@@ -108,86 +112,136 @@ struct Sorted {
     stats: Stats,
 }
 
-/// Reads chunk `k` from file offset `start` (after `frames` packets) and sorts its
-/// packets into one list per worker.
-fn sort_chunk(
-    file: &ChunkedFile,
-    chunk: &Chunk,
-    start: u64,
+/// A chunk being read from file offset `start` (after `frames` packets) and its packets
+/// sorted into one list per worker, a record at a time: a worker walks the chunk it reads
+/// while it processes packets (one record per packet processed), so that the wait for
+/// each record header overlaps with work instead of adding up (see BENCHMARKS.md).
+struct Sorting {
+    chunk: Chunk,
     frames: u64,
-    workers: usize,
-) -> Sorted {
-    let mut stats = Stats::default();
-    let mut lists: Vec<Vec<Entry>> = vec![Vec::new(); workers];
-    let mut source = file.source(chunk, start);
-    let map_start = chunk.bytes().as_ptr() as usize;
-    let mut index: u32 = 0;
-    let mut clock = Timestamp::ZERO;
-    let mut error = None;
-    loop {
-        match source.next_packet(frames) {
+    source: ChunkSource,
+    map_start: usize,
+    lists: Vec<Vec<Entry>>,
+    stats: Stats,
+    /// Packets of the chunk read so far.
+    index: u32,
+    clock: Timestamp,
+    error: Option<CaptureError>,
+    /// Every record of the chunk is read.
+    walked: bool,
+}
+
+impl Sorting {
+    fn new(file: &ChunkedFile, chunk: &Chunk, start: u64, frames: u64, workers: usize) -> Sorting {
+        Sorting {
+            chunk: chunk.clone(),
+            frames,
+            source: file.source(chunk, start),
+            map_start: chunk.bytes().as_ptr() as usize,
+            lists: vec![Vec::new(); workers],
+            stats: Stats::default(),
+            index: 0,
+            clock: Timestamp::ZERO,
+            error: None,
+            walked: false,
+        }
+    }
+
+    /// Reads and sorts the next packet; false once the chunk is walked.
+    fn step(&mut self) -> bool {
+        if self.walked {
+            return false;
+        }
+        let workers = self.lists.len();
+        match self.source.next_packet(self.frames) {
             Ok(Some(pkt)) => {
-                stats.packets += 1;
-                stats.bytes += pkt.data.len() as u64;
+                self.stats.packets += 1;
+                self.stats.bytes += pkt.data.len() as u64;
                 let entry = |fragment| Entry {
-                    at: (pkt.data.as_ptr() as usize - map_start) as u32,
+                    at: (pkt.data.as_ptr() as usize - self.map_start) as u32,
                     len: pkt.data.len() as u32,
                     orig_len: pkt.orig_len,
-                    index,
+                    index: self.index,
                     ts: pkt.ts,
-                    clock,
+                    clock: self.clock,
                     fragment,
                 };
                 match decode_stateless(&pkt) {
                     Ok(d) => {
-                        lists[shard(&d, workers)].push(entry(false));
-                        clock = clock.max(pkt.ts);
+                        let e = entry(false);
+                        self.lists[shard(&d, workers)].push(e);
+                        self.clock = self.clock.max(pkt.ts);
                     }
                     Err(Skip::Fragment) => {
                         let e = entry(true);
-                        for l in &mut lists {
+                        for l in &mut self.lists {
                             l.push(e);
                         }
                     }
-                    Err(skip) => count_skip(&mut stats, skip),
+                    Err(skip) => count_skip(&mut self.stats, skip),
                 }
-                index += 1;
+                self.index += 1;
+                true
             }
-            Ok(None) => break,
+            Ok(None) => {
+                self.walked = true;
+                false
+            }
             Err(e) => {
-                error = Some(e);
-                break;
+                self.error = Some(e);
+                self.walked = true;
+                false
             }
         }
     }
-    let end = source.position();
-    let last = error.is_some() || end >= file.len() || chunk.index + 1 >= file.chunks();
-    let boundary = if last {
-        Boundary::Stop
-    } else {
-        Boundary::At {
-            offset: end,
-            frames: frames + u64::from(index),
+
+    /// Reads the rest of the chunk and hands over its lists and where it ended.
+    fn finish(mut self, file: &ChunkedFile) -> Sorted {
+        while self.step() {}
+        let end = self.source.position();
+        let chunk = self.chunk;
+        let last = self.error.is_some() || end >= file.len() || chunk.index + 1 >= file.chunks();
+        let boundary = if last {
+            Boundary::Stop
+        } else {
+            Boundary::At {
+                offset: end,
+                frames: self.frames + u64::from(self.index),
+            }
+        };
+        let (frames, clock) = (self.frames, self.clock);
+        let mut parts: Vec<Part> = self
+            .lists
+            .into_iter()
+            .map(|entries| Part {
+                chunk: Some(chunk.clone()),
+                base: frames,
+                clock,
+                entries,
+                last,
+                error: None,
+            })
+            .collect();
+        // The error is reported once, by the first worker.
+        parts[0].error = self.error;
+        Sorted {
+            parts,
+            boundary,
+            stats: self.stats,
         }
-    };
-    let mut parts: Vec<Part> = lists
-        .into_iter()
-        .map(|entries| Part {
-            chunk: Some(chunk.clone()),
-            base: frames,
-            clock,
-            entries,
-            last,
-            error: None,
-        })
-        .collect();
-    // The error is reported once, by the first worker.
-    parts[0].error = error;
-    Sorted {
-        parts,
-        boundary,
-        stats,
     }
+}
+
+/// A chunk this worker reads: its sorting under way, and what the reader of the chunk
+/// before it said of where it ended.
+struct Pending {
+    k: u64,
+    chunk: Chunk,
+    /// Where the chunk was guessed to start, and its sorting from there (frame numbers
+    /// counted from 0 until the true start is known); `None` without a convincing guess.
+    guess: Option<(u64, Sorting)>,
+    /// The previous chunk's end, once received (chunk 0 needs none).
+    boundary: Option<Boundary>,
 }
 
 /// Runs `threads` workers over a classic pcap file cut into chunks.
@@ -253,6 +307,7 @@ pub fn run_chunked(
                     error: None,
                     mine: VecDeque::new(),
                     next_sort: me as u64,
+                    pending: None,
                     stopped: false,
                     to_others,
                     bound_out,
@@ -289,6 +344,8 @@ struct Worker<'f> {
     mine: VecDeque<Part>,
     /// The next chunk it sorts.
     next_sort: u64,
+    /// The chunk it is sorting, a record per packet processed.
+    pending: Option<Pending>,
     /// Reading has ended: no more chunks to sort.
     stopped: bool,
     to_others: Vec<Option<Sender<Part>>>,
@@ -302,24 +359,27 @@ impl Worker<'_> {
     fn run(&mut self, from_others: &[Option<Receiver<Part>>]) {
         let chunks = self.file.chunks();
         for k in 0..chunks {
-            // Sort the chunks this worker reads, up to a few ahead of the one processed.
-            while !self.stopped
-                && self.next_sort < chunks
-                && self.next_sort <= k + AHEAD * self.workers as u64
-            {
-                let c = self.next_sort;
-                self.sort(c);
-                self.next_sort += self.workers as u64;
+            // A chunk this worker reads is sorted before it is processed; the next one is
+            // begun, up to a few chunks ahead, and read while packets are processed.
+            loop {
+                match &self.pending {
+                    Some(p) if p.k <= k => self.complete(),
+                    Some(_) => break,
+                    None if self.can_begin(k) => self.begin(),
+                    None => break,
+                }
             }
             let from = (k % self.workers as u64) as usize;
             let part = if from == self.me {
                 self.mine.pop_front()
             } else {
-                from_others[from].as_ref().and_then(|rx| rx.recv().ok())
+                from_others[from]
+                    .as_ref()
+                    .and_then(|rx| self.receive(rx, k))
             };
             let Some(part) = part else { break };
             let last = part.last;
-            if !self.process(part) {
+            if !self.process(part, k) {
                 break;
             }
             if last {
@@ -331,9 +391,62 @@ impl Worker<'_> {
         self.to_others.clear();
     }
 
-    /// Reads and sorts chunk `k`, hands each other worker its list and the next reader
-    /// the chunk's end.
-    fn sort(&mut self, k: u64) {
+    /// Whether the next chunk to read may be begun while chunk `k` is processed.
+    fn can_begin(&self, k: u64) -> bool {
+        !self.stopped
+            && self.next_sort < self.file.chunks()
+            && self.next_sort <= k + AHEAD * self.workers as u64
+    }
+
+    /// A list from another worker; while it is not there, this worker's own chunk is
+    /// read on.
+    fn receive(&mut self, rx: &Receiver<Part>, k: u64) -> Option<Part> {
+        loop {
+            match rx.try_recv() {
+                Ok(part) => return Some(part),
+                Err(mpsc::TryRecvError::Disconnected) => return None,
+                Err(mpsc::TryRecvError::Empty) => {}
+            }
+            if !self.keep_sorting(k) {
+                return rx.recv().ok();
+            }
+        }
+    }
+
+    /// One step of this worker's reading while chunk `k` is processed: a record of the
+    /// chunk under way, its completion once read (when the end of the chunk before it is
+    /// known), or the beginning of the next. False when there was nothing to do.
+    fn keep_sorting(&mut self, k: u64) -> bool {
+        let Some(p) = &mut self.pending else {
+            if self.can_begin(k) {
+                self.begin();
+                return true;
+            }
+            return false;
+        };
+        if let Some((_, s)) = &mut p.guess
+            && s.step()
+        {
+            return true;
+        }
+        if p.boundary.is_none()
+            && let Some(rx) = &self.bound_in
+        {
+            match rx.try_recv() {
+                Ok(b) => p.boundary = Some(b),
+                Err(mpsc::TryRecvError::Disconnected) => p.boundary = Some(Boundary::Stop),
+                Err(mpsc::TryRecvError::Empty) => return false,
+            }
+        }
+        self.complete();
+        true
+    }
+
+    /// Begins reading chunk `self.next_sort`: from a guess of where its first record
+    /// starts, while the previous chunk is still being read elsewhere.
+    fn begin(&mut self) {
+        let k = self.next_sort;
+        self.next_sort += self.workers as u64;
         let chunk = match self.file.map(k) {
             Ok(c) => c,
             Err(e) => {
@@ -341,28 +454,44 @@ impl Worker<'_> {
                 return;
             }
         };
-        // Chunk 0 needs no boundary; the others start reading at a guess while the
-        // previous chunk is still being read elsewhere.
         let guess = self.file.guess_start(&chunk);
-        let speculative = if k == 0 {
-            None
-        } else {
-            guess.map(|g| (g, sort_chunk(self.file, &chunk, g, 0, self.workers)))
+        // Chunk 0 needs no boundary: it starts after the file header.
+        let boundary = (k == 0).then_some(Boundary::At {
+            offset: guess.unwrap_or(24),
+            frames: 0,
+        });
+        self.pending = Some(Pending {
+            k,
+            guess: guess.map(|g| (g, Sorting::new(self.file, &chunk, g, 0, self.workers))),
+            chunk,
+            boundary,
+        });
+    }
+
+    /// Finishes the chunk under way: reads the rest of it, learns where the previous
+    /// chunk ended (waiting for it if need be) and, if the guess was wrong, reads the
+    /// chunk again from there; hands each other worker its list and the next reader the
+    /// chunk's end.
+    fn complete(&mut self) {
+        let Some(p) = self.pending.take() else {
+            return;
         };
-        let (start, frames) = if k == 0 {
-            (guess.unwrap_or(24), 0)
-        } else {
-            match self.bound_in.as_ref().and_then(|rx| rx.recv().ok()) {
-                Some(Boundary::At { offset, frames }) => (offset, frames),
-                Some(Boundary::Stop) | None => {
-                    self.stop_reading(None);
-                    return;
-                }
+        let boundary = match p.boundary {
+            Some(b) => Some(b),
+            None => self.bound_in.as_ref().and_then(|rx| rx.recv().ok()),
+        };
+        let (start, frames) = match boundary {
+            Some(Boundary::At { offset, frames }) => (offset, frames),
+            Some(Boundary::Stop) | None => {
+                self.stop_reading(None);
+                return;
             }
         };
-        let sorted = match speculative {
-            Some((g, mut s)) if g == start => {
+        let chunk = p.chunk;
+        let sorted = match p.guess {
+            Some((g, s)) if g == start => {
                 // The guess was right: only the frame numbers were unknown.
+                let mut s = s.finish(self.file);
                 for p in &mut s.parts {
                     p.base = frames;
                 }
@@ -387,7 +516,7 @@ impl Worker<'_> {
                     stats: Stats::default(),
                 }
             }
-            _ => sort_chunk(self.file, &chunk, start, frames, self.workers),
+            _ => Sorting::new(self.file, &chunk, start, frames, self.workers).finish(self.file),
         };
         self.stats.add(&sorted.stats);
         self.shared
@@ -431,8 +560,8 @@ impl Worker<'_> {
         }
     }
 
-    /// Processes one list; false when the output is gone.
-    fn process(&mut self, part: Part) -> bool {
+    /// Processes one list (of chunk `k`); false when the output is gone.
+    fn process(&mut self, part: Part, k: u64) -> bool {
         if let Some(e) = part.error {
             self.error = Some(e);
         }
@@ -465,6 +594,7 @@ impl Worker<'_> {
                 ts: pkt.ts,
             };
             self.flows.advance(e.clock);
+            self.keep_sorting(k);
             match self.decoder.decode(&pkt) {
                 Ok(d) => {
                     if !e.fragment || shard(&d, self.workers) == self.me {
