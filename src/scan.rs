@@ -216,10 +216,22 @@ pub fn scan(
     let mut done_before = 0;
     for input in inputs {
         let name = input.name();
+        // A classic pcap file is cut into chunks that the workers read in turns; another
+        // file is read by every worker (no packet is copied between threads); a stream
+        // goes through one reader that hands packets to the workers. A chunked file needs
+        // no source of its own (whose first map window would be loaded for nothing).
+        let chunked = match input {
+            Input::File(p) if threads > 1 => File::open(p)
+                .ok()
+                .and_then(|f| ChunkedFile::open(&f))
+                .filter(|c| !c.is_empty()),
+            _ => None,
+        };
         let opened = match input {
-            Input::Stdin => FileSource::new(io::stdin()),
+            _ if chunked.is_some() => Ok(None),
+            Input::Stdin => FileSource::new(io::stdin()).map(Some),
             Input::File(p) => match File::open(p) {
-                Ok(f) => FileSource::open(f),
+                Ok(f) => FileSource::open(f).map(Some),
                 Err(e) => {
                     let err = InputError {
                         input: name,
@@ -238,7 +250,7 @@ pub fn scan(
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| name.clone()),
         });
-        let mut source = match opened {
+        let source = match opened {
             Ok(s) => s,
             Err(e) => {
                 let err = InputError {
@@ -260,16 +272,6 @@ pub fn scan(
             name: &name,
             streaming: matches!(input, Input::Stdin),
         };
-        // A classic pcap file is cut into chunks that the workers read in turns; another
-        // file is read by every worker (no packet is copied between threads); a stream
-        // goes through one reader that hands packets to the workers.
-        let chunked = match input {
-            Input::File(p) if threads > 1 => File::open(p)
-                .ok()
-                .and_then(|f| ChunkedFile::open(&f))
-                .filter(|c| !c.is_empty()),
-            _ => None,
-        };
         if let Some(file) = chunked {
             let run = pipeline::run_chunked(
                 &file,
@@ -287,6 +289,9 @@ pub fn scan(
             }
             continue;
         }
+        let Some(mut source) = source else {
+            continue;
+        };
         let replicas: Option<Vec<Box<dyn PacketSource + Send>>> = match input {
             Input::File(p) if threads > 1 => (1..threads)
                 .map(|_| {
