@@ -82,6 +82,119 @@ pub enum Skip {
     Malformed,
 }
 
+/// A decoded packet whose slices are offsets into the packet's bytes: decoded by one
+/// thread, put back together over the same bytes by another ([`DecodedAt::over`]), which
+/// then need not read the packet's headers again.
+#[derive(Clone, Copy, Debug)]
+pub struct DecodedAt {
+    src: IpAddr,
+    dst: IpAddr,
+    transport: TransportAt,
+    complete: bool,
+}
+
+/// Start and length of a slice of the packet's bytes.
+type Span = (u32, u32);
+
+#[derive(Clone, Copy, Debug)]
+enum TransportAt {
+    Tcp {
+        src_port: u16,
+        dst_port: u16,
+        seq: u32,
+        ack: u32,
+        flags: TcpFlags,
+        window: u16,
+        payload: Span,
+        wire_len: u32,
+        segment: Span,
+    },
+    Udp {
+        src_port: u16,
+        dst_port: u16,
+        payload: Span,
+    },
+}
+
+impl DecodedAt {
+    /// `d`, decoded from `data`, as offsets; `None` when one of its slices is not in `data`
+    /// (a datagram reassembled from fragments).
+    pub fn new(d: &Decoded<'_>, data: &[u8]) -> Option<DecodedAt> {
+        let span = |s: &[u8]| -> Option<Span> {
+            let at = (s.as_ptr() as usize).checked_sub(data.as_ptr() as usize)?;
+            (at + s.len() <= data.len()).then_some((at as u32, s.len() as u32))
+        };
+        let transport = match d.transport {
+            Transport::Tcp(t) => TransportAt::Tcp {
+                src_port: t.src_port,
+                dst_port: t.dst_port,
+                seq: t.seq,
+                ack: t.ack,
+                flags: t.flags,
+                window: t.window,
+                payload: span(t.payload)?,
+                wire_len: t.wire_len,
+                segment: span(t.segment)?,
+            },
+            Transport::Udp(u) => TransportAt::Udp {
+                src_port: u.src_port,
+                dst_port: u.dst_port,
+                payload: span(u.payload)?,
+            },
+        };
+        Some(DecodedAt {
+            src: d.src,
+            dst: d.dst,
+            transport,
+            complete: d.complete,
+        })
+    }
+
+    /// The decoded packet over `data`, the bytes it was decoded from; `None` if they are
+    /// shorter than that.
+    pub fn over<'a>(&self, data: &'a [u8]) -> Option<Decoded<'a>> {
+        let slice = |(at, len): Span| data.get(at as usize..at as usize + len as usize);
+        let transport = match self.transport {
+            TransportAt::Tcp {
+                src_port,
+                dst_port,
+                seq,
+                ack,
+                flags,
+                window,
+                payload,
+                wire_len,
+                segment,
+            } => Transport::Tcp(TcpSegment {
+                src_port,
+                dst_port,
+                seq,
+                ack,
+                flags,
+                window,
+                payload: slice(payload)?,
+                wire_len,
+                segment: slice(segment)?,
+            }),
+            TransportAt::Udp {
+                src_port,
+                dst_port,
+                payload,
+            } => Transport::Udp(UdpDatagram {
+                src_port,
+                dst_port,
+                payload: slice(payload)?,
+            }),
+        };
+        Some(Decoded {
+            src: self.src,
+            dst: self.dst,
+            transport,
+            complete: self.complete,
+        })
+    }
+}
+
 impl Decoded<'_> {
     /// Verifies the TCP checksum; `None` when it cannot be checked (packet cut short).
     pub fn tcp_checksum_ok(&self) -> Option<bool> {
@@ -537,5 +650,55 @@ impl Decoder {
             transport: transport(proto, data)?,
             complete: true,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::capture::FileSource;
+
+    /// Every packet of every fixture: decoded, turned into offsets and put back together
+    /// over the same bytes, it is the same; over bytes cut before its payload ends it is
+    /// nothing; a datagram reassembled from fragments (not in the packet's bytes) has no
+    /// offsets.
+    #[test]
+    fn decoded_packets_survive_the_trip_through_offsets() {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let (mut checked, mut reassembled) = (0, 0);
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path
+                .extension()
+                .is_none_or(|e| e != "pcap" && e != "pcapng")
+            {
+                continue;
+            }
+            let mut source = FileSource::new(std::fs::File::open(&path).unwrap()).unwrap();
+            let mut decoder = Decoder::new(DefragLimits::default());
+            while let Ok(Some(p)) = source.next_packet() {
+                if let Ok(d) = decode_stateless(&p) {
+                    let at = DecodedAt::new(&d, p.data).expect("offsets");
+                    let back = at.over(p.data).expect("same bytes");
+                    assert_eq!(format!("{back:?}"), format!("{d:?}"), "{path:?}");
+                    let end = match d.transport {
+                        Transport::Tcp(t) => t.segment.as_ptr_range().end,
+                        Transport::Udp(u) => u.payload.as_ptr_range().end,
+                    } as usize
+                        - p.data.as_ptr() as usize;
+                    if end > 0 {
+                        assert!(at.over(&p.data[..end - 1]).is_none(), "{path:?}");
+                    }
+                    checked += 1;
+                } else if let Ok(d) = decoder.decode(&p) {
+                    assert!(DecodedAt::new(&d, p.data).is_none(), "{path:?}");
+                    reassembled += 1;
+                }
+            }
+        }
+        assert!(checked > 1000, "{checked} packets");
+        assert!(reassembled > 0, "no reassembled datagram in the fixtures");
     }
 }

@@ -29,7 +29,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 
 use super::{Message, Output, Progress, RunResult, count_skip, join_workers, serve_output, shard};
 use crate::capture::{CaptureError, Chunk, ChunkSource, ChunkedFile, Packet, prefetch_head};
-use crate::decode::{Decoder, Skip, decode_stateless};
+use crate::decode::{DecodedAt, Decoder, Skip, decode_stateless};
 use crate::dissect::detect::Registry;
 use crate::engine::{FlowEngine, Limits, Meta, Stats};
 use crate::finding::{CapturedPacket, Finding};
@@ -59,6 +59,9 @@ struct Entry {
     /// An IP fragment: in every worker's list; the reassembled datagram is kept only by
     /// the owner of its flow.
     fragment: bool,
+    /// The packet as the reader decoded it (not for fragments): the worker that owns the
+    /// flow need not read its headers again.
+    decoded: Option<DecodedAt>,
 }
 
 /// What one worker gets of a chunk.
@@ -157,7 +160,7 @@ impl Sorting {
             Ok(Some(pkt)) => {
                 self.stats.packets += 1;
                 self.stats.bytes += pkt.data.len() as u64;
-                let entry = |fragment| Entry {
+                let entry = |fragment, decoded| Entry {
                     at: (pkt.data.as_ptr() as usize - self.map_start) as u32,
                     len: pkt.data.len() as u32,
                     orig_len: pkt.orig_len,
@@ -165,15 +168,16 @@ impl Sorting {
                     ts: pkt.ts,
                     clock: self.clock,
                     fragment,
+                    decoded,
                 };
                 match decode_stateless(&pkt) {
                     Ok(d) => {
-                        let e = entry(false);
+                        let e = entry(false, DecodedAt::new(&d, pkt.data));
                         self.lists[shard(&d, workers)].push(e);
                         self.clock = self.clock.max(pkt.ts);
                     }
                     Err(Skip::Fragment) => {
-                        let e = entry(true);
+                        let e = entry(true, None);
                         for l in &mut self.lists {
                             l.push(e);
                         }
@@ -574,6 +578,7 @@ impl Worker<'_> {
             // The packets' addresses are known ahead: their headers are asked for a few
             // packets before they are read (they were last read on another core).
             if let Some(ahead) = part.entries.get(n + PREFETCH)
+                && ahead.decoded.is_none()
                 && let Some(b) = bytes.get(ahead.at as usize..)
             {
                 prefetch_head(b);
@@ -595,7 +600,11 @@ impl Worker<'_> {
             };
             self.flows.advance(e.clock);
             self.keep_sorting(k);
-            match self.decoder.decode(&pkt) {
+            let decoded = match e.decoded.and_then(|d| d.over(data)) {
+                Some(d) => Ok(d),
+                None => self.decoder.decode(&pkt),
+            };
+            match decoded {
                 Ok(d) => {
                     if !e.fragment || shard(&d, self.workers) == self.me {
                         let raw = self.keep_packets.then_some(&pkt);
