@@ -299,6 +299,7 @@ fn run_scan(args: &ScanArgs) -> anyhow::Result<u8> {
     let streaming = inputs.iter().any(|i| matches!(i, Input::Stdin));
     let dedup = wants_dedup(&args.out, format).then(|| Dedup::new(streaming));
     let mut findings = Findings::new(view, dedup);
+    findings.set_threads(threads(&args.out));
     let progress =
         (!args.out.quiet && !args.out.no_progress && !streaming && io::stderr().is_terminal())
             .then(|| Progress::new(total_bytes(&inputs)));

@@ -40,6 +40,9 @@ use strength::Strength;
 /// Receives the findings the [`Reporter`] writes.
 pub trait Sink {
     fn finding(&mut self, f: &Finding) -> io::Result<()>;
+    /// Findings about to be written one after the other (a file's, at the end of its
+    /// scan): what does not depend on their order may be worked out for all at once.
+    fn prepare(&mut self, _findings: &[Finding]) {}
     fn flush(&mut self) -> io::Result<()>;
     /// The end of the scan or capture: whatever is held is written.
     fn finish(&mut self) -> io::Result<()> {
@@ -70,6 +73,8 @@ pub struct Findings<'a> {
     dedup: Option<Dedup>,
     /// Records handed to the view (fewer than the findings with `--dedup`).
     pub written: u64,
+    /// Threads that may measure strengths at once (the scan's).
+    threads: usize,
 }
 
 impl<'a> Findings<'a> {
@@ -80,7 +85,13 @@ impl<'a> Findings<'a> {
             audit: Audit::default(),
             dedup,
             written: 0,
+            threads: 1,
         }
+    }
+
+    /// Strengths of the findings written together are measured on `threads` threads.
+    pub fn set_threads(&mut self, threads: usize) {
+        self.threads = threads.max(1);
     }
 
     /// Findings merged into another by `--dedup`.
@@ -90,6 +101,10 @@ impl<'a> Findings<'a> {
 }
 
 impl Sink for Findings<'_> {
+    fn prepare(&mut self, findings: &[Finding]) {
+        self.strength.measure_all(findings, self.threads);
+    }
+
     fn finding(&mut self, f: &Finding) -> io::Result<()> {
         let strength = self.strength.of(f);
         self.audit.add(f, strength);

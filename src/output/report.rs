@@ -208,6 +208,7 @@ impl<'a> Reporter<'a> {
                 .cmp(&order_key(b))
                 .then_with(|| tie_break(a, b))
         });
+        self.sink.prepare(&out);
         for f in &out {
             if !self.write(f) {
                 return false;

@@ -82,20 +82,61 @@ pub struct Cache {
     known: HashMap<u64, Strength, foldhash::fast::RandomState>,
 }
 
+/// What a finding's strength is measured on, and its key in the cache; `None` for the
+/// kinds that have no strength.
+fn subject(f: &Finding) -> Option<(u64, &[u8], Option<&[u8]>)> {
+    let c = &f.credential;
+    let (Some(secret), Kind::Cleartext) = (&c.secret, c.kind) else {
+        return None;
+    };
+    let key = foldhash::fast::FixedState::with_seed(0x57e).hash_one((secret, &c.username));
+    Some((key, secret, c.username.as_deref()))
+}
+
 impl Cache {
+    /// Measures the strengths of `findings` not known yet on `threads` threads at once
+    /// (the findings of a file are written together at the end of its scan: with several
+    /// threads, their strengths need not be measured one after the other there).
+    pub fn measure_all(&mut self, findings: &[Finding], threads: usize) {
+        let mut todo: Vec<(u64, &[u8], Option<&[u8]>)> = findings
+            .iter()
+            .filter_map(subject)
+            .filter(|(key, ..)| !self.known.contains_key(key))
+            .collect();
+        todo.sort_unstable_by_key(|t| t.0);
+        todo.dedup_by_key(|t| t.0);
+        if threads <= 1 || todo.len() < 2 {
+            return;
+        }
+        if self.known.len() + todo.len() > CACHE_MAX {
+            self.known.clear();
+        }
+        let per = todo.len().div_ceil(threads);
+        let measured: Vec<Vec<(u64, Strength)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = todo
+                .chunks(per)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|&(key, secret, user)| (key, measure(secret, user)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        });
+        self.known.extend(measured.into_iter().flatten());
+    }
+
     pub fn of(&mut self, f: &Finding) -> Option<Strength> {
-        let c = &f.credential;
-        let (Some(secret), Kind::Cleartext) = (&c.secret, c.kind) else {
-            return None;
-        };
-        let key = foldhash::fast::FixedState::with_seed(0x57e).hash_one((secret, &c.username));
+        let (key, secret, user) = subject(f)?;
         if let Some(s) = self.known.get(&key) {
             return Some(*s);
         }
         if self.known.len() >= CACHE_MAX {
             self.known.clear();
         }
-        let s = measure(secret, c.username.as_deref());
+        let s = measure(secret, user);
         self.known.insert(key, s);
         Some(s)
     }
@@ -104,6 +145,56 @@ impl Cache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::{Credential, Endpoint};
+    use crate::timestamp::Timestamp;
+
+    fn finding(user: &str, secret: &str, kind: Kind) -> Finding {
+        let mut c = Credential::new("ftp", "USER/PASS", kind, Timestamp::ZERO);
+        c.username = Some(user.as_bytes().to_vec());
+        c.secret = Some(secret.as_bytes().to_vec());
+        let end = Endpoint {
+            ip: "10.0.0.1".parse().unwrap(),
+            port: 21,
+        };
+        Finding {
+            credential: c,
+            client: end,
+            server: end,
+            source: "-".into(),
+            packets: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn measured_together_on_threads_as_one_by_one() {
+        let mut findings = Vec::new();
+        for i in 0..40 {
+            let secret = [
+                "password",
+                "Tr0ub4dor&3",
+                "correct horse battery",
+                "jdoe1987",
+            ][i % 4];
+            let user = ["jdoe1987", "alice", "bob"][i % 3];
+            findings.push(finding(
+                user,
+                &format!("{secret}{}", i % 7),
+                Kind::Cleartext,
+            ));
+        }
+        findings.push(finding("x", "deadbeef", Kind::Token));
+        let mut together = Cache::default();
+        together.measure_all(&findings, 3);
+        let distinct = findings.iter().filter_map(subject).map(|s| s.0);
+        let distinct: std::collections::HashSet<u64> = distinct.collect();
+        assert_eq!(together.known.len(), distinct.len());
+        let mut one_by_one = Cache::default();
+        for f in &findings {
+            assert_eq!(together.of(f), one_by_one.of(f));
+        }
+        assert_eq!(together.known.len(), distinct.len());
+        assert_eq!(together.of(&findings[40]), None);
+    }
 
     #[test]
     fn weak_and_strong() {
