@@ -82,9 +82,12 @@ pub struct Cache {
     known: HashMap<u64, Strength, foldhash::fast::RandomState>,
 }
 
+/// A secret's key in the cache, the secret, the user name.
+type Subject<'a> = (u64, &'a [u8], Option<&'a [u8]>);
+
 /// What a finding's strength is measured on, and its key in the cache; `None` for the
 /// kinds that have no strength.
-fn subject(f: &Finding) -> Option<(u64, &[u8], Option<&[u8]>)> {
+fn subject(f: &Finding) -> Option<Subject<'_>> {
     let c = &f.credential;
     let (Some(secret), Kind::Cleartext) = (&c.secret, c.kind) else {
         return None;
@@ -98,7 +101,7 @@ impl Cache {
     /// (the findings of a file are written together at the end of its scan: with several
     /// threads, their strengths need not be measured one after the other there).
     pub fn measure_all(&mut self, findings: &[Finding], threads: usize) {
-        let mut todo: Vec<(u64, &[u8], Option<&[u8]>)> = findings
+        let mut todo: Vec<Subject<'_>> = findings
             .iter()
             .filter_map(subject)
             .filter(|(key, ..)| !self.known.contains_key(key))
