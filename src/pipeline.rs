@@ -11,13 +11,12 @@ mod chunked;
 
 pub use chunked::run_chunked;
 
-use std::net::IpAddr;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::capture::{CaptureError, KernelStats, LinkType, Next, Packet, PacketSource};
-use crate::decode::{Decoded, Decoder, Skip, TcpFlags, TcpSegment, Transport as L4, UdpDatagram};
+use crate::decode::{Decoded, DecodedAt, Decoder, Skip, Transport as L4};
 use crate::dissect::detect::Registry;
 use crate::engine::{Engine, FlowEngine, Limits, Meta, Stats};
 use crate::finding::{CapturedPacket, Finding};
@@ -30,34 +29,12 @@ const BATCH_BYTES: usize = 1 << 20;
 /// Batches in flight per worker.
 const QUEUE: usize = 4;
 
-#[derive(Clone, Copy, Debug)]
-enum Kind {
-    Tcp {
-        src_port: u16,
-        dst_port: u16,
-        seq: u32,
-        ack: u32,
-        flags: TcpFlags,
-        window: u16,
-        wire_len: u32,
-        /// Where the payload starts within the segment bytes.
-        payload_at: u32,
-    },
-    Udp {
-        src_port: u16,
-        dst_port: u16,
-    },
-}
-
-/// A decoded packet in a batch; its bytes (TCP header and payload, or UDP payload) are
-/// `start..end` of the batch's buffer.
+/// A decoded packet in a batch: its transport bytes (TCP header and payload, or UDP
+/// payload) are `start..end` of the batch's buffer, and it is decoded over them.
 #[derive(Clone, Copy, Debug)]
 struct Entry {
     meta: Meta,
-    src: IpAddr,
-    dst: IpAddr,
-    complete: bool,
-    kind: Kind,
+    decoded: DecodedAt,
     start: u32,
     end: u32,
     /// The whole captured packet, when packets are kept as evidence.
@@ -95,36 +72,20 @@ impl Batch {
                 orig_len: p.orig_len,
             }
         });
-        let start = self.bytes.len() as u32;
-        let kind = match d.transport {
-            L4::Tcp(t) => {
-                self.bytes.extend_from_slice(t.segment);
-                let payload_at = (t.segment.len() - t.payload.len()) as u32;
-                Kind::Tcp {
-                    src_port: t.src_port,
-                    dst_port: t.dst_port,
-                    seq: t.seq,
-                    ack: t.ack,
-                    flags: t.flags,
-                    window: t.window,
-                    wire_len: t.wire_len,
-                    payload_at,
-                }
-            }
-            L4::Udp(u) => {
-                self.bytes.extend_from_slice(u.payload);
-                Kind::Udp {
-                    src_port: u.src_port,
-                    dst_port: u.dst_port,
-                }
-            }
+        // Only the transport bytes travel: the decoder's slices all lie in them (a TCP
+        // payload is the end of its segment).
+        let l4 = match d.transport {
+            L4::Tcp(t) => t.segment,
+            L4::Udp(u) => u.payload,
         };
+        let Some(decoded) = DecodedAt::new(d, l4) else {
+            return;
+        };
+        let start = self.bytes.len() as u32;
+        self.bytes.extend_from_slice(l4);
         self.entries.push(Entry {
             meta,
-            src: d.src,
-            dst: d.dst,
-            complete: d.complete,
-            kind,
+            decoded,
             start,
             end: self.bytes.len() as u32,
             raw,
@@ -149,38 +110,8 @@ impl Batch {
                 .bytes
                 .get(e.start as usize..e.end as usize)
                 .unwrap_or_default();
-            let transport = match e.kind {
-                Kind::Tcp {
-                    src_port,
-                    dst_port,
-                    seq,
-                    ack,
-                    flags,
-                    window,
-                    wire_len,
-                    payload_at,
-                } => L4::Tcp(TcpSegment {
-                    src_port,
-                    dst_port,
-                    seq,
-                    ack,
-                    flags,
-                    window,
-                    payload: bytes.get(payload_at as usize..).unwrap_or_default(),
-                    wire_len,
-                    segment: bytes,
-                }),
-                Kind::Udp { src_port, dst_port } => L4::Udp(UdpDatagram {
-                    src_port,
-                    dst_port,
-                    payload: bytes,
-                }),
-            };
-            let d = Decoded {
-                src: e.src,
-                dst: e.dst,
-                transport,
-                complete: e.complete,
+            let Some(d) = e.decoded.over(bytes) else {
+                continue;
             };
             let raw = e.raw.map(|r| Packet {
                 frame: e.meta.frame,
