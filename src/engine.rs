@@ -69,6 +69,18 @@ pub const DEFAULT_MEMORY: usize = 256 << 20;
 pub const FLOW_COST: usize = 512;
 
 impl Limits {
+    /// One worker's share when `workers` engines split the flows between them: the flow
+    /// table and the buffers are divided, the per-flow limits stay.
+    pub fn per_worker(self, workers: usize) -> Limits {
+        let workers = workers.max(1);
+        Limits {
+            max_flows: self.max_flows.div_ceil(workers),
+            max_total_buffer: self.max_total_buffer / workers,
+            max_app_memory: self.max_app_memory / workers,
+            ..self
+        }
+    }
+
     /// Limits that keep the engine's memory within `bytes`: half for the flow table, a
     /// quarter for out-of-order TCP data, an eighth for protocol detection and dissector
     /// buffers, a sixteenth for IP fragments.

@@ -263,10 +263,7 @@ pub fn run(
     }
     let workers = threads;
     // Each worker tracks its share of the flows.
-    let mut worker_limits = limits;
-    worker_limits.max_flows = limits.max_flows.div_ceil(workers);
-    worker_limits.max_total_buffer = limits.max_total_buffer / workers;
-    worker_limits.max_app_memory = limits.max_app_memory / workers;
+    let worker_limits = limits.per_worker(workers);
     let (found_tx, found_rx) = mpsc::channel::<Message>();
     let progress = Arc::new(Mutex::new(Progress::default()));
     std::thread::scope(|scope| {
@@ -498,10 +495,7 @@ pub fn run_replicated(
     output: &mut dyn Output,
 ) -> RunResult {
     let workers = others.len() + 1;
-    let mut worker_limits = limits;
-    worker_limits.max_flows = limits.max_flows.div_ceil(workers);
-    worker_limits.max_total_buffer = limits.max_total_buffer / workers;
-    worker_limits.max_app_memory = limits.max_app_memory / workers;
+    let worker_limits = limits.per_worker(workers);
     let (found_tx, found_rx) = mpsc::channel::<Message>();
     let progress = Arc::new(Mutex::new(Progress::default()));
     let mut sources: Vec<&mut (dyn PacketSource + Send)> = vec![first];

@@ -258,10 +258,7 @@ pub fn run_chunked(
     output: &mut dyn Output,
 ) -> RunResult {
     let workers = threads.max(1);
-    let mut worker_limits = limits;
-    worker_limits.max_flows = limits.max_flows.div_ceil(workers);
-    worker_limits.max_total_buffer = limits.max_total_buffer / workers;
-    worker_limits.max_app_memory = limits.max_app_memory / workers;
+    let worker_limits = limits.per_worker(workers);
     // parts[from][to]: the lists worker `from` sorted for worker `to`, chunk by chunk.
     let mut part_tx: Vec<Vec<Option<Sender<Part>>>> = Vec::new();
     let mut part_rx: Vec<Vec<Option<Receiver<Part>>>> = (0..workers)
