@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use libfuzzer_sys::fuzz_target;
-use plainsight::capture::{FileSource, PacketSource};
+use plainsight::capture::FileSource;
 use plainsight::dissect::detect::Registry;
 use plainsight::engine::{Engine, Limits};
 
