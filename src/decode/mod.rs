@@ -96,22 +96,16 @@ pub struct DecodedAt {
 /// Start and length of a slice of the packet's bytes.
 type Span = (u32, u32);
 
+/// The transport header's fields with its slices left empty, and where the slices are.
 #[derive(Clone, Copy, Debug)]
 enum TransportAt {
     Tcp {
-        src_port: u16,
-        dst_port: u16,
-        seq: u32,
-        ack: u32,
-        flags: TcpFlags,
-        window: u16,
+        fields: TcpSegment<'static>,
         payload: Span,
-        wire_len: u32,
         segment: Span,
     },
     Udp {
-        src_port: u16,
-        dst_port: u16,
+        fields: UdpDatagram<'static>,
         payload: Span,
     },
 }
@@ -126,19 +120,26 @@ impl DecodedAt {
         };
         let transport = match d.transport {
             Transport::Tcp(t) => TransportAt::Tcp {
-                src_port: t.src_port,
-                dst_port: t.dst_port,
-                seq: t.seq,
-                ack: t.ack,
-                flags: t.flags,
-                window: t.window,
+                fields: TcpSegment {
+                    src_port: t.src_port,
+                    dst_port: t.dst_port,
+                    seq: t.seq,
+                    ack: t.ack,
+                    flags: t.flags,
+                    window: t.window,
+                    payload: &[],
+                    wire_len: t.wire_len,
+                    segment: &[],
+                },
                 payload: span(t.payload)?,
-                wire_len: t.wire_len,
                 segment: span(t.segment)?,
             },
             Transport::Udp(u) => TransportAt::Udp {
-                src_port: u.src_port,
-                dst_port: u.dst_port,
+                fields: UdpDatagram {
+                    src_port: u.src_port,
+                    dst_port: u.dst_port,
+                    payload: &[],
+                },
                 payload: span(u.payload)?,
             },
         };
@@ -156,34 +157,17 @@ impl DecodedAt {
         let slice = |(at, len): Span| data.get(at as usize..at as usize + len as usize);
         let transport = match self.transport {
             TransportAt::Tcp {
-                src_port,
-                dst_port,
-                seq,
-                ack,
-                flags,
-                window,
+                fields,
                 payload,
-                wire_len,
                 segment,
             } => Transport::Tcp(TcpSegment {
-                src_port,
-                dst_port,
-                seq,
-                ack,
-                flags,
-                window,
                 payload: slice(payload)?,
-                wire_len,
                 segment: slice(segment)?,
+                ..fields
             }),
-            TransportAt::Udp {
-                src_port,
-                dst_port,
-                payload,
-            } => Transport::Udp(UdpDatagram {
-                src_port,
-                dst_port,
+            TransportAt::Udp { fields, payload } => Transport::Udp(UdpDatagram {
                 payload: slice(payload)?,
+                ..fields
             }),
         };
         Some(Decoded {
