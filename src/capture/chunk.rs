@@ -27,7 +27,7 @@ use pcap_parser::pcap::{
 use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::{PcapBlockOwned, PcapError};
 
-use super::file::{MAX_PACKET, MAX_RECORD};
+use super::file::{MAX_RECORD, max_caplen};
 use super::{CaptureError, FileSource};
 
 /// Bytes of file per chunk.
@@ -118,7 +118,7 @@ impl ChunkedFile {
         if header.is_modified_format() {
             return None;
         }
-        let max_caplen = MAX_PACKET.max(header.snaplen.min(MAX_RECORD as u32));
+        let max_caplen = max_caplen(header.snaplen);
         Some(ChunkedFile {
             len: meta.len(),
             big_endian: header.is_bigendian(),

@@ -19,6 +19,12 @@ pub(crate) const MAX_RECORD: usize = 16 << 20;
 /// The largest packet a classic pcap record may hold, as libpcap checks it.
 pub(crate) const MAX_PACKET: u32 = 262_144;
 
+/// The longest record a classic pcap file with this snapshot length may hold: libpcap's
+/// maximum, or a larger snapshot length up to [`MAX_RECORD`].
+pub(crate) fn max_caplen(snaplen: u32) -> u32 {
+    MAX_PACKET.max(snaplen.min(MAX_RECORD as u32))
+}
+
 #[derive(Clone, Copy, Debug)]
 struct Interface {
     linktype: LinkType,
@@ -211,7 +217,7 @@ impl FileSource {
         };
         if let Some((iface, _)) = self.legacy {
             if let Some(caplen) = field(8, self.legacy_big_endian) {
-                let max = MAX_PACKET.max(iface.snaplen.min(MAX_RECORD as u32));
+                let max = max_caplen(iface.snaplen);
                 if caplen > max {
                     return Err(self.corrupt(format!(
                         "record length {caplen} exceeds the {max}-byte maximum"
@@ -309,7 +315,7 @@ impl FileSource {
                             linktype: iface.linktype,
                             nanos: h.is_nanosecond_precision(),
                             big_endian: h.is_bigendian(),
-                            max_caplen: MAX_PACKET.max(h.snaplen.min(MAX_RECORD as u32)),
+                            max_caplen: max_caplen(h.snaplen),
                         });
                         Next::Skip(block_len)
                     }
