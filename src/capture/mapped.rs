@@ -305,15 +305,24 @@ mod tests {
         files
     }
 
+    /// The file read through maps of 4 KiB, 5000-byte and 1 MiB windows.
+    fn windowed(path: &std::path::Path) -> Vec<(usize, (Vec<Owned>, String))> {
+        [1 << 12, 5000, 1 << 20]
+            .into_iter()
+            .map(|window| {
+                let reader = MappedReader::with_window(File::open(path).unwrap(), window).unwrap();
+                let ng = reader.data().starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]);
+                (window, walk(FileSource::with_reader(Box::new(reader), ng)))
+            })
+            .collect()
+    }
+
     #[test]
     fn mapped_files_read_as_streamed_ones_whatever_the_window() {
         let mut checked = 0;
         for path in fixtures() {
             let streamed = walk(FileSource::new(File::open(&path).unwrap()).unwrap());
-            for window in [1 << 12, 5000, 1 << 20] {
-                let reader = MappedReader::with_window(File::open(&path).unwrap(), window).unwrap();
-                let ng = reader.data().starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]);
-                let mapped = walk(FileSource::with_reader(Box::new(reader), ng));
+            for (window, mapped) in windowed(&path) {
                 assert_eq!(mapped.1, streamed.1, "{path:?} window {window}");
                 assert!(
                     mapped.0 == streamed.0,
@@ -404,9 +413,7 @@ mod tests {
                 let direct = walk(FileSource::new(File::open(&file).unwrap()).unwrap());
                 assert_eq!(direct.1, parsed.1, "{path:?} {name}: streamed");
                 assert!(direct.0 == parsed.0, "{path:?} {name}: streamed packets");
-                for window in [1 << 12, 5000, 1 << 20] {
-                    let reader = MappedReader::with_window(File::open(&file).unwrap(), window);
-                    let mapped = walk(FileSource::with_reader(Box::new(reader.unwrap()), false));
+                for (window, mapped) in windowed(&file) {
                     assert_eq!(mapped.1, parsed.1, "{path:?} {name}: window {window}");
                     assert!(
                         mapped.0 == parsed.0,
