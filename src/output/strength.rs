@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
+use std::sync::{LazyLock, Mutex};
 
 use crate::finding::{Finding, Kind, display_bytes};
 
@@ -96,6 +97,50 @@ fn subject(f: &Finding) -> Option<Subject<'_>> {
     Some((key, secret, c.username.as_deref()))
 }
 
+/// Strengths measured ahead by the scan's workers while they waited for one another
+/// ([`Ahead::measure`]), by key; the sink's [`Cache`] takes them instead of measuring again.
+static MEASURED_AHEAD: LazyLock<Mutex<HashMap<u64, Strength>>> = LazyLock::new(Default::default);
+
+/// A strength measured ahead, if one was, taken out of the store (the cache keeps it).
+fn take_ahead(key: u64) -> Option<Strength> {
+    MEASURED_AHEAD.lock().ok()?.remove(&key)
+}
+
+/// A finding's secret whose strength a worker may measure ahead, when it would otherwise
+/// wait (the findings of a file are written at the end of its scan, where their strengths
+/// would be measured after all the packets).
+pub struct Ahead {
+    key: u64,
+    secret: Vec<u8>,
+    user: Option<Vec<u8>>,
+}
+
+impl Ahead {
+    /// The secret of `f` to measure, for the kinds that have a strength.
+    pub fn of(f: &Finding) -> Option<Ahead> {
+        let (key, secret, user) = subject(f)?;
+        Some(Ahead {
+            key,
+            secret: secret.to_vec(),
+            user: user.map(<[u8]>::to_vec),
+        })
+    }
+
+    /// Measures the strength, unless it is known, for the sink to take.
+    pub fn measure(self) {
+        let known = |key| MEASURED_AHEAD.lock().is_ok_and(|m| m.contains_key(&key));
+        if known(self.key) {
+            return;
+        }
+        let s = measure(&self.secret, self.user.as_deref());
+        if let Ok(mut known) = MEASURED_AHEAD.lock()
+            && known.len() < CACHE_MAX
+        {
+            known.insert(self.key, s);
+        }
+    }
+}
+
 impl Cache {
     /// Measures the strengths of `findings` not known yet on `threads` threads at once
     /// (the findings of a file are written together at the end of its scan: with several
@@ -106,13 +151,20 @@ impl Cache {
             .filter_map(subject)
             .filter(|(key, ..)| !self.known.contains_key(key))
             .collect();
+        if self.known.len() + todo.len() > CACHE_MAX {
+            self.known.clear();
+        }
+        todo.retain(|&(key, ..)| match take_ahead(key) {
+            Some(s) => {
+                self.known.insert(key, s);
+                false
+            }
+            None => true,
+        });
         todo.sort_unstable_by_key(|t| t.0);
         todo.dedup_by_key(|t| t.0);
         if threads <= 1 || todo.len() < 2 {
             return;
-        }
-        if self.known.len() + todo.len() > CACHE_MAX {
-            self.known.clear();
         }
         let per = todo.len().div_ceil(threads);
         let measured: Vec<Vec<(u64, Strength)>> = std::thread::scope(|scope| {
@@ -139,7 +191,7 @@ impl Cache {
         if self.known.len() >= CACHE_MAX {
             self.known.clear();
         }
-        let s = measure(secret, user);
+        let s = take_ahead(key).unwrap_or_else(|| measure(secret, user));
         self.known.insert(key, s);
         Some(s)
     }
@@ -166,6 +218,38 @@ mod tests {
             source: "-".into(),
             packets: Vec::new(),
         }
+    }
+
+    #[test]
+    fn strengths_measured_ahead_are_taken_not_measured_again() {
+        // The store is the process's: secrets no other test uses.
+        let ahead = finding("ahead-user", "measured-ahead-7Qx!", Kind::Cleartext);
+        let planted = finding("ahead-user", "planted-ahead-9Zk?", Kind::Cleartext);
+        let other = finding("ahead-user", "not-ahead-3Wm#", Kind::Cleartext);
+        assert!(Ahead::of(&finding("u", "deadbeef", Kind::Token)).is_none());
+        Ahead::of(&ahead).unwrap().measure();
+        let key = |f: &Finding| subject(f).unwrap().0;
+        // A value no measurement gives shows that the cache takes what is stored.
+        let fake = Strength {
+            score: 0,
+            length: 999,
+        };
+        MEASURED_AHEAD.lock().unwrap().insert(key(&planted), fake);
+        let mut cache = Cache::default();
+        assert_eq!(cache.of(&planted), Some(fake));
+        assert!(!MEASURED_AHEAD.lock().unwrap().contains_key(&key(&planted)));
+        assert!(MEASURED_AHEAD.lock().unwrap().contains_key(&key(&ahead)));
+        cache.measure_all(&[ahead.clone(), other.clone()], 2);
+        assert!(!MEASURED_AHEAD.lock().unwrap().contains_key(&key(&ahead)));
+        assert_eq!(
+            cache.of(&ahead),
+            Some(measure(b"measured-ahead-7Qx!", Some(b"ahead-user")))
+        );
+        assert_eq!(
+            cache.of(&other),
+            Some(measure(b"not-ahead-3Wm#", Some(b"ahead-user")))
+        );
+        assert_eq!(cache.known.len(), 3);
     }
 
     #[test]

@@ -23,9 +23,9 @@
 //! list, and each worker's decoder reassembles them and keeps the datagrams of its flows.
 
 use std::collections::VecDeque;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
 
 use super::{Message, Output, Progress, RunResult, count_skip, join_workers, serve_output, shard};
 use crate::capture::{CaptureError, Chunk, ChunkSource, ChunkedFile, Packet, prefetch_head};
@@ -33,10 +33,14 @@ use crate::decode::{DecodedAt, Decoder, Skip, decode_stateless};
 use crate::dissect::detect::Registry;
 use crate::engine::{FlowEngine, Limits, Meta, Stats};
 use crate::finding::{CapturedPacket, Finding};
+use crate::output::strength::Ahead;
 use crate::timestamp::Timestamp;
 
 /// Chunks a worker reads ahead of the one it processes (bounds the memory in flight).
 const AHEAD: u64 = 2;
+
+/// Secrets kept for the workers to measure their strengths while they wait.
+const AHEAD_MAX: usize = 1024;
 
 /// Packets ahead of the one processed whose headers are prefetched.
 const PREFETCH: usize = 4;
@@ -51,11 +55,14 @@ struct Entry {
     /// Packets of the chunk before this one (its frame number is the chunk's base plus
     /// this plus one).
     index: u32,
-    ts: Timestamp,
+    /// Its capture time, in nanoseconds ([`Timestamp::to_nanos`]: exact for any time a
+    /// classic pcap record holds), as `clock`; the entries are most of what goes between
+    /// cores.
+    ts: u64,
     /// The latest capture time of the chunk's packets before this one that reached the
     /// flow stage, whichever worker owns them: the worker's clock (flow expiry) moves as
     /// one reader's would.
-    clock: Timestamp,
+    clock: u64,
     /// An IP fragment: in every worker's list; the reassembled datagram is kept only by
     /// the owner of its flow.
     fragment: bool,
@@ -106,6 +113,15 @@ struct Shared {
     packets: AtomicU64,
     bytes: AtomicU64,
     read: AtomicU64,
+    /// Secrets of the findings whose strengths are not measured yet.
+    ahead: Mutex<Vec<Ahead>>,
+}
+
+impl Shared {
+    /// A secret to measure, if one is left.
+    fn next_ahead(&self) -> Option<Ahead> {
+        self.ahead.lock().ok()?.pop()
+    }
 }
 
 /// A chunk read and sorted.
@@ -165,8 +181,8 @@ impl Sorting {
                     len: pkt.data.len() as u32,
                     orig_len: pkt.orig_len,
                     index: self.index,
-                    ts: pkt.ts,
-                    clock: self.clock,
+                    ts: pkt.ts.to_nanos(),
+                    clock: self.clock.to_nanos(),
                     fragment,
                     decoded,
                 };
@@ -408,7 +424,14 @@ impl Worker<'_> {
                 Err(mpsc::TryRecvError::Disconnected) => return None,
                 Err(mpsc::TryRecvError::Empty) => {}
             }
-            if !self.keep_sorting(k) {
+            if self.keep_sorting(k) {
+                continue;
+            }
+            // Nothing to read: the wait is used to measure a strength the output would
+            // measure at the end (one at a time, under a millisecond each).
+            if let Some(secret) = self.shared.next_ahead() {
+                secret.measure();
+            } else {
                 return rx.recv().ok();
             }
         }
@@ -586,7 +609,7 @@ impl Worker<'_> {
             };
             let pkt = Packet {
                 frame: part.base + u64::from(e.index) + 1,
-                ts: e.ts,
+                ts: Timestamp::from_nanos(e.ts),
                 linktype: self.file.linktype(),
                 data,
                 orig_len: e.orig_len,
@@ -595,7 +618,7 @@ impl Worker<'_> {
                 frame: pkt.frame,
                 ts: pkt.ts,
             };
-            self.flows.advance(e.clock);
+            self.flows.advance(Timestamp::from_nanos(e.clock));
             self.keep_sorting(k);
             let decoded = match e.decoded.and_then(|d| d.over(data)) {
                 Some(d) => Ok(d),
@@ -629,6 +652,12 @@ impl Worker<'_> {
     /// Hands the findings and kept packets so far to the output thread.
     fn send(&mut self) -> bool {
         let found: Vec<Finding> = self.flows.drain_findings().collect();
+        if !found.is_empty()
+            && let Ok(mut ahead) = self.shared.ahead.lock()
+        {
+            let room = AHEAD_MAX.saturating_sub(ahead.len());
+            ahead.extend(found.iter().filter_map(Ahead::of).take(room));
+        }
         if !found.is_empty() && self.found_tx.send(Message::Findings(found)).is_err() {
             return false;
         }
@@ -639,6 +668,11 @@ impl Worker<'_> {
     fn finish(mut self) -> (Stats, Option<CaptureError>) {
         self.flows.finish();
         self.send();
+        // The strengths left: measured here by the workers together rather than after
+        // every one of them is done.
+        while let Some(secret) = self.shared.next_ahead() {
+            secret.measure();
+        }
         let mut s = self.flows.stats();
         s.packets += self.stats.packets;
         s.bytes += self.stats.bytes;
