@@ -3,7 +3,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use plainsight::capture::{LinkType, Packet};
-use plainsight::decode::{Decoder, DefragLimits};
+use plainsight::decode::{DecodedAt, Decoder, DefragLimits, decode_stateless};
 use plainsight::timestamp::Timestamp;
 
 const LINKTYPES: [LinkType; 9] = [
@@ -34,6 +34,13 @@ fuzz_target!(|data: &[u8]| {
         };
         if let Ok(d) = decoder.decode(&pkt) {
             let _ = d.tcp_checksum_ok();
+        }
+        // What one worker hands another: packed as offsets, the same packet back.
+        if let Ok(d) = decode_stateless(&pkt)
+            && let Some(at) = DecodedAt::new(&d, pkt.data)
+        {
+            let back = at.over(pkt.data).expect("the bytes it was decoded from");
+            assert_eq!(format!("{back:?}"), format!("{d:?}"));
         }
     }
 });
