@@ -106,6 +106,9 @@ fn take_ahead(key: u64) -> Option<Strength> {
     MEASURED_AHEAD.lock().ok()?.remove(&key)
 }
 
+/// Longest secret or user name measured ahead (longer ones are measured by the output).
+pub const AHEAD_BYTES: usize = 256;
+
 /// A finding's secret whose strength a worker may measure ahead, when it would otherwise
 /// wait (the findings of a file are written at the end of its scan, where their strengths
 /// would be measured after all the packets).
@@ -116,9 +119,13 @@ pub struct Ahead {
 }
 
 impl Ahead {
-    /// The secret of `f` to measure, for the kinds that have a strength.
+    /// The secret of `f` to measure, for the kinds that have a strength (and a secret and
+    /// user name of at most [`AHEAD_BYTES`] each: the queue holds copies of them).
     pub fn of(f: &Finding) -> Option<Ahead> {
         let (key, secret, user) = subject(f)?;
+        if secret.len() > AHEAD_BYTES || user.is_some_and(|u| u.len() > AHEAD_BYTES) {
+            return None;
+        }
         Some(Ahead {
             key,
             secret: secret.to_vec(),
@@ -227,6 +234,10 @@ mod tests {
         let planted = finding("ahead-user", "planted-ahead-9Zk?", Kind::Cleartext);
         let other = finding("ahead-user", "not-ahead-3Wm#", Kind::Cleartext);
         assert!(Ahead::of(&finding("u", "deadbeef", Kind::Token)).is_none());
+        let long = "x".repeat(AHEAD_BYTES + 1);
+        assert!(Ahead::of(&finding("u", &long, Kind::Cleartext)).is_none());
+        assert!(Ahead::of(&finding(&long, "pw", Kind::Cleartext)).is_none());
+        assert!(Ahead::of(&finding("u", &long[1..], Kind::Cleartext)).is_some());
         Ahead::of(&ahead).unwrap().measure();
         let key = |f: &Finding| subject(f).unwrap().0;
         // A value no measurement gives shows that the cache takes what is stored.
