@@ -28,7 +28,12 @@ impl Timestamp {
         let units_per_sec = units_per_sec.max(1);
         let secs = value / units_per_sec;
         let frac = value % units_per_sec;
-        let nanos = (u128::from(frac) * 1_000_000_000 / u128::from(units_per_sec)) as u64;
+        let nanos = match units_per_sec {
+            // The usual resolutions, without a 128-bit division per packet.
+            1_000_000 => frac * 1000,
+            1_000_000_000 => frac,
+            _ => (u128::from(frac) * 1_000_000_000 / u128::from(units_per_sec)) as u64,
+        };
         Timestamp::new(secs as i64, nanos)
     }
 
@@ -151,5 +156,24 @@ mod tests {
             }
         );
         assert_eq!(Timestamp::from_units(3, 0), Timestamp { secs: 3, nanos: 0 });
+        // The usual resolutions take a shortcut: the same as the general division.
+        for units in [1_000_000u64, 1_000_000_000] {
+            for value in [
+                0,
+                1,
+                units - 1,
+                units,
+                1_147_305_355 * units + 883_271,
+                u64::MAX,
+            ] {
+                let frac = value % units;
+                let general = (u128::from(frac) * 1_000_000_000 / u128::from(units)) as u64;
+                assert_eq!(
+                    Timestamp::from_units(value, units),
+                    Timestamp::new((value / units) as i64, general),
+                    "{value} per {units}"
+                );
+            }
+        }
     }
 }

@@ -288,8 +288,8 @@ mod tests {
                     p.orig_len,
                     p.data.to_vec(),
                 )),
-                Ok(None) => return (out, "end".into()),
-                Err(e) => return (out, e.to_string()),
+                Ok(None) => return (out, format!("end, {} unknown", src.unknown_interface)),
+                Err(e) => return (out, format!("{e}, {} unknown", src.unknown_interface)),
             }
         }
     }
@@ -420,6 +420,187 @@ mod tests {
                         "{path:?} {name}: window {window} packets"
                     );
                 }
+            }
+            checked += 1;
+        }
+        assert!(checked > 20, "{checked} fixtures");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// `pcap` (a little-endian classic file) as a pcapng section: its byte order, one
+    /// interface (nanosecond resolution when `nanos`), an Enhanced Packet Block per record;
+    /// `edit(i, block)` may change block `i` as written.
+    fn to_pcapng(
+        pcap: &[u8],
+        big: bool,
+        nanos: bool,
+        edit: &dyn Fn(usize, &mut Vec<u8>),
+    ) -> Vec<u8> {
+        let le = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+        let u32b = |v: u32| {
+            if big {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            }
+        };
+        let u16b = |v: u16| {
+            if big {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            }
+        };
+        let block = |kind: u32, body: &[u8]| {
+            let len = 12 + body.len() as u32;
+            let mut b = u32b(kind).to_vec();
+            b.extend_from_slice(&u32b(len));
+            b.extend_from_slice(body);
+            b.extend_from_slice(&u32b(len));
+            b
+        };
+        let mut shb = u32b(0x1a2b_3c4d).to_vec();
+        shb.extend_from_slice(&u16b(1));
+        shb.extend_from_slice(&u16b(0));
+        shb.extend_from_slice(&[0xff; 8]);
+        let mut out = block(0x0a0d_0d0a, &shb);
+        let mut idb = u16b(le(pcap, 20) as u16).to_vec();
+        idb.extend_from_slice(&[0, 0]);
+        idb.extend_from_slice(&u32b(le(pcap, 16)));
+        if nanos {
+            idb.extend_from_slice(&u16b(9));
+            idb.extend_from_slice(&u16b(1));
+            idb.extend_from_slice(&[9, 0, 0, 0, 0, 0, 0, 0]);
+        }
+        out.extend(block(1, &idb));
+        let (mut at, mut i) = (24, 0);
+        while at + 16 <= pcap.len() {
+            let caplen = le(pcap, at + 8) as usize;
+            let end = (at + 16 + caplen).min(pcap.len());
+            let units = u64::from(le(pcap, at)) * if nanos { 1_000_000_000 } else { 1_000_000 }
+                + u64::from(le(pcap, at + 4)) * if nanos { 1000 } else { 1 };
+            let mut epb = u32b(0).to_vec();
+            epb.extend_from_slice(&u32b((units >> 32) as u32));
+            epb.extend_from_slice(&u32b(units as u32));
+            epb.extend_from_slice(&u32b((end - at - 16) as u32));
+            epb.extend_from_slice(&u32b(le(pcap, at + 12)));
+            epb.extend_from_slice(&pcap[at + 16..end]);
+            epb.resize(epb.len().next_multiple_of(4), 0);
+            let mut b = block(6, &epb);
+            edit(i, &mut b);
+            out.extend(b);
+            at = end;
+            i += 1;
+        }
+        out
+    }
+
+    #[test]
+    fn enhanced_packets_read_directly_as_the_parser_reads_them() {
+        let dir = std::env::temp_dir().join(format!("plainsight-epb-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let same = |name: &str, v: &[u8]| {
+            let file = dir.join("case.pcapng");
+            std::fs::write(&file, v).unwrap();
+            let parsed = walk(
+                FileSource::new(File::open(&file).unwrap())
+                    .unwrap()
+                    .parser_only(),
+            );
+            let direct = walk(FileSource::new(File::open(&file).unwrap()).unwrap());
+            assert_eq!(direct.1, parsed.1, "{name}: streamed");
+            assert!(direct.0 == parsed.0, "{name}: streamed packets");
+            for (window, mapped) in windowed(&file) {
+                assert_eq!(mapped.1, parsed.1, "{name}: window {window}");
+                assert!(mapped.0 == parsed.0, "{name}: window {window} packets");
+            }
+            parsed
+        };
+        let word = |b: &mut Vec<u8>, at: usize, v: u32| {
+            let big = b[..4] == [0, 0, 0, 6];
+            b[at..at + 4].copy_from_slice(&if big {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            });
+        };
+        let mut checked = 0;
+        for path in fixtures() {
+            let bytes = std::fs::read(&path).unwrap();
+            if bytes.starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]) {
+                same(&format!("{path:?}"), &bytes);
+                continue;
+            }
+            if !bytes.starts_with(&[0xd4, 0xc3, 0xb2, 0xa1]) {
+                continue;
+            }
+            let none = |_: usize, _: &mut Vec<u8>| {};
+            let plain = to_pcapng(&bytes, false, false, &none);
+            let (packets, end) = same(&format!("{path:?} as pcapng"), &plain);
+            assert!(end.starts_with("end, 0"), "{path:?}: {end}");
+            let (records, how) = walk(FileSource::new(File::open(&path).unwrap()).unwrap());
+            // (A cut classic file's last record becomes a whole, shorter block.)
+            assert!(
+                packets == records || !how.starts_with("end"),
+                "{path:?}: pcapng and pcap packets differ"
+            );
+            let big_nanos = to_pcapng(&bytes, true, true, &none);
+            let (packets, _) = same(&format!("{path:?} big-endian, ns"), &big_nanos);
+            if how.starts_with("end") {
+                assert_eq!(packets.len(), records.len(), "{path:?}");
+            }
+            // A second section in the other byte order.
+            let mut two = plain.clone();
+            two.extend_from_slice(&big_nanos);
+            same(&format!("{path:?} two sections"), &two);
+            // Options on every third block: the parser reads those.
+            let options = |i: usize, b: &mut Vec<u8>| {
+                if i % 3 == 1 {
+                    let len = b.len();
+                    b.truncate(len - 4);
+                    b.extend_from_slice(&[1, 0, 1, 0, b'x', 0, 0, 0, 0, 0, 0, 0]);
+                    let len = b.len() as u32 + 4;
+                    word(b, 4, len);
+                    b.extend_from_slice(&len.to_le_bytes());
+                }
+            };
+            same(
+                &format!("{path:?} options"),
+                &to_pcapng(&bytes, false, false, &options),
+            );
+            let unknown = |i: usize, b: &mut Vec<u8>| {
+                if i == 2 {
+                    word(b, 8, 1);
+                }
+            };
+            let (_, end) = same(
+                &format!("{path:?} unknown interface"),
+                &to_pcapng(&bytes, false, false, &unknown),
+            );
+            if records.len() > 2 {
+                assert!(end.contains(", 1 unknown"), "{path:?}: {end}");
+            }
+            let trailer = |i: usize, b: &mut Vec<u8>| {
+                if i == 1 {
+                    let len = b.len();
+                    word(b, len - 4, len as u32 + 4);
+                }
+            };
+            same(
+                &format!("{path:?} trailer"),
+                &to_pcapng(&bytes, false, false, &trailer),
+            );
+            let caplen = |i: usize, b: &mut Vec<u8>| {
+                if i == 3 {
+                    word(b, 20, 1 << 20);
+                }
+            };
+            same(
+                &format!("{path:?} caplen"),
+                &to_pcapng(&bytes, true, false, &caplen),
+            );
+            for cut in [60, plain.len() / 2, plain.len() - 1] {
+                same(&format!("{path:?} cut at {cut}"), &plain[..cut]);
             }
             checked += 1;
         }
