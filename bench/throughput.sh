@@ -8,10 +8,12 @@
 #   - dsniff -n -p and tshark -q -z credentials when they are installed,
 # and prints one Markdown table of medians: MB/s, packets/s, peak RSS, recall.
 # With SCALING=1 it adds plainsight's 100 MB / 1 GB / 10 GB rows (one round each; the
-# 10 GB capture is generated into DIR and deleted afterwards).
+# 10 GB capture is generated into DIR and deleted afterwards). With editcap (Wireshark's)
+# installed it adds the same input as pcapng: plainsight 1 and 2 threads, dsniff (PCAPNG=0:
+# not).
 #
 # Usage: bench/throughput.sh [BYTES [ROUNDS]]     (default 1000000000 5)
-# Env:   DIR=/tmp/plainsight-bench  SEED=1  SCALING=0  PEERS=1
+# Env:   DIR=/tmp/plainsight-bench  SEED=1  SCALING=0  PEERS=1  PCAPNG=1
 # Needs: a Rust toolchain, python3, /usr/bin/time (Debian package "time"); cc and
 #        libpcap-dev for the floor; dsniff and tshark for the peers.
 set -eu
@@ -21,6 +23,7 @@ ROUNDS=${2:-5}
 DIR=${DIR:-/tmp/plainsight-bench}
 SEED=${SEED:-1}
 SCALING=${SCALING:-0}
+PCAPNG=${PCAPNG:-1}
 PEERS=${PEERS:-1}
 mkdir -p "$DIR"
 cargo build --release --quiet --example gen
@@ -61,6 +64,24 @@ EOF
         echo "$secs" >>"$DIR/$name.secs"
         echo "$rss" >>"$DIR/$name.rss"
         i=$((i + 1))
+    done
+}
+
+# turn NAME CMD...: one round of CMD, added to NAME's rounds so far.
+turn() {
+    name=$1
+    shift
+    run "$name" 1 "$@"
+    cat "$DIR/$name.secs" >>"$DIR/$name.all"
+    cat "$DIR/$name.rss" >>"$DIR/$name.allrss"
+}
+
+# settle NAME...: the rounds of each NAME become its figures.
+settle() {
+    for t in "$@"; do
+        [ -f "$DIR/$t.all" ] || continue
+        mv "$DIR/$t.all" "$DIR/$t.secs"
+        mv "$DIR/$t.allrss" "$DIR/$t.rss"
     done
 }
 
@@ -130,29 +151,18 @@ fi
 rm -f "$DIR"/*.all "$DIR"/*.allrss
 r=0
 while [ "$r" -lt "$ROUNDS" ]; do
-    [ -n "$FLOOR" ] && run floor 1 "$FLOOR" "$FILE" && cat "$DIR/floor.secs" >>"$DIR/floor.all" && cat "$DIR/floor.rss" >>"$DIR/floor.allrss"
-    run p1 1 $BIN scan --threads 1 --format jsonl --reveal "$FILE"
-    cat "$DIR/p1.secs" >>"$DIR/p1.all"; cat "$DIR/p1.rss" >>"$DIR/p1.allrss"
-    run p2 1 $BIN scan --threads 2 --format jsonl --reveal "$FILE"
-    cat "$DIR/p2.secs" >>"$DIR/p2.all"; cat "$DIR/p2.rss" >>"$DIR/p2.allrss"
-    run prules 1 $BIN scan --threads 1 --rules "$RULES" --format jsonl --reveal "$FILE"
-    cat "$DIR/prules.secs" >>"$DIR/prules.all"; cat "$DIR/prules.rss" >>"$DIR/prules.allrss"
-    if [ -n "$HAVE_DSNIFF" ]; then
-        run dsniff 1 dsniff -n -p "$FILE"
-        cat "$DIR/dsniff.secs" >>"$DIR/dsniff.all"; cat "$DIR/dsniff.rss" >>"$DIR/dsniff.allrss"
-    fi
+    [ -n "$FLOOR" ] && turn floor "$FLOOR" "$FILE"
+    turn p1 $BIN scan --threads 1 --format jsonl --reveal "$FILE"
+    turn p2 $BIN scan --threads 2 --format jsonl --reveal "$FILE"
+    turn prules $BIN scan --threads 1 --rules "$RULES" --format jsonl --reveal "$FILE"
+    [ -n "$HAVE_DSNIFF" ] && turn dsniff dsniff -n -p "$FILE"
     if [ -n "$HAVE_TSHARK" ] && [ "$r" -lt 2 ]; then
         # tshark is slow and large: two rounds are enough.
-        run tshark 1 tshark -n -q -z credentials -r "$FILE"
-        cat "$DIR/tshark.secs" >>"$DIR/tshark.all"; cat "$DIR/tshark.rss" >>"$DIR/tshark.allrss"
+        turn tshark tshark -n -q -z credentials -r "$FILE"
     fi
     r=$((r + 1))
 done
-for t in floor p1 p2 prules dsniff tshark; do
-    [ -f "$DIR/$t.all" ] || continue
-    mv "$DIR/$t.all" "$DIR/$t.secs"
-    mv "$DIR/$t.allrss" "$DIR/$t.rss"
-done
+settle floor p1 p2 prules dsniff tshark
 
 echo "| tool | MB/s | packets/s | peak RSS | logins found | time (median) |"
 echo "|---|---|---|---|---|---|"
@@ -167,6 +177,32 @@ ratio() { awk -v a="$(median <"$DIR/$1.secs")" -v b="$(median <"$DIR/$2.secs")" 
 echo
 [ -n "$HAVE_DSNIFF" ] && echo "plainsight --threads 1 vs dsniff: $(ratio p1 dsniff)x dsniff's throughput"
 echo "plainsight --threads 2 vs --threads 1: $(ratio p2 p1)x"
+
+# The same input as pcapng (what Wireshark and dumpcap write), converted with editcap.
+if [ "$PCAPNG" = 1 ] && command -v editcap >/dev/null 2>&1; then
+    NG="${FILE%.pcap}.pcapng"
+    [ -s "$NG" ] || editcap -F pcapng "$FILE" "$NG"
+    cp "$FILE.gen" "$NG.gen"
+    warm "$NG"
+    rm -f "$DIR"/*.all "$DIR"/*.allrss
+    r=0
+    while [ "$r" -lt "$ROUNDS" ]; do
+        turn ng1 $BIN scan --threads 1 --format jsonl --reveal "$NG"
+        turn ng2 $BIN scan --threads 2 --format jsonl --reveal "$NG"
+        [ -n "$HAVE_DSNIFF" ] && turn ngdsniff dsniff -n -p "$NG"
+        r=$((r + 1))
+    done
+    settle ng1 ng2 ngdsniff
+    echo
+    echo "| same input as pcapng | MB/s | packets/s | peak RSS | logins found | time (median) |"
+    echo "|---|---|---|---|---|---|"
+    row ng1 "plainsight --threads 1" "$NG" "$(python3 bench/recall.py "$TRUTH" plainsight "$DIR/ng1.out" 2>/dev/null)"
+    row ng2 "plainsight --threads 2" "$NG" "$(python3 bench/recall.py "$TRUTH" plainsight "$DIR/ng2.out" 2>/dev/null)"
+    [ -n "$HAVE_DSNIFF" ] && row ngdsniff "dsniff -n -p" "$NG" "$(python3 bench/recall.py "$TRUTH" dsniff "$DIR/ngdsniff.out")"
+    echo
+    [ -n "$HAVE_DSNIFF" ] && echo "pcapng: plainsight --threads 1 vs dsniff: $(ratio ng1 ngdsniff)x"
+    echo "pcapng: plainsight --threads 2 vs --threads 1: $(ratio ng2 ng1)x"
+fi
 
 if [ "$SCALING" = 1 ]; then
     echo
