@@ -272,7 +272,7 @@ impl FileSource {
             frame: self.frame,
             ts,
             linktype: iface.linktype,
-            data: &head[28..28 + caplen],
+            data: head.get(28..28 + caplen).unwrap_or_default(),
             orig_len: field(24),
         }
     }
