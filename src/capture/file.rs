@@ -74,15 +74,10 @@ struct Legacy {
 }
 
 impl Legacy {
-    /// A 4-byte field of a record header.
+    /// The 4-byte field at `at` of a record header (0 past its end).
     #[inline]
-    fn field(&self, b: &[u8]) -> u32 {
-        let b = [b[0], b[1], b[2], b[3]];
-        if self.big_endian {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        }
+    fn field(&self, head: &[u8], at: usize) -> u32 {
+        word(head, at, self.big_endian).unwrap_or_default()
     }
 }
 
@@ -194,7 +189,7 @@ impl FileSource {
             return None;
         }
         let head = self.reader.data();
-        let caplen = fast.field(head.get(8..12)?);
+        let caplen = word(head, 8, fast.big_endian)?;
         let end = 16 + caplen as usize;
         (caplen <= fast.max_caplen && head.len() >= end).then_some((fast, end))
     }
@@ -202,17 +197,17 @@ impl FileSource {
     /// The record [`FileSource::record_ready`] found, ending at `end`.
     #[inline]
     fn record(&mut self, fast: Legacy, end: usize) -> Packet<'_> {
-        let head = &self.reader.data()[..end];
-        prefetch_head(self.reader.data().get(end..).unwrap_or_default());
-        let frac = u64::from(fast.field(&head[4..8])) * if fast.nanos { 1 } else { 1000 };
+        let (head, rest) = self.reader.data().split_at(end);
+        prefetch_head(rest);
+        let frac = u64::from(fast.field(head, 4)) * if fast.nanos { 1 } else { 1000 };
         self.frame += 1;
         self.pending_consume = end;
         Packet {
             frame: self.frame,
-            ts: Timestamp::new(i64::from(fast.field(&head[..4])), frac),
+            ts: Timestamp::new(i64::from(fast.field(head, 0)), frac),
             linktype: fast.linktype,
-            data: &head[16..],
-            orig_len: fast.field(&head[12..16]),
+            data: head.get(16..).unwrap_or_default(),
+            orig_len: fast.field(head, 12),
         }
     }
 

@@ -66,11 +66,7 @@ pub fn measure(secret: &[u8], user: Option<&[u8]>) -> Strength {
 /// The strength of a finding's secret: cleartext kinds only (a digest or a token says
 /// nothing of a password's strength).
 pub fn of(f: &Finding) -> Option<Strength> {
-    let c = &f.credential;
-    match (&c.secret, c.kind) {
-        (Some(s), Kind::Cleartext) => Some(measure(s, c.username.as_deref())),
-        _ => None,
-    }
+    subject(f).map(|(_, secret, user)| measure(secret, user))
 }
 
 /// Most secrets remembered before the cache is reset.
