@@ -73,7 +73,8 @@ impl Batch {
             }
         });
         // Only the transport bytes travel: the decoder's slices all lie in them (a TCP
-        // payload is the end of its segment).
+        // payload is the end of its segment), so the packing cannot fail (a test in
+        // `decode` packs every fixture packet so, reassembled datagrams included).
         let l4 = match d.transport {
             L4::Tcp(t) => t.segment,
             L4::Udp(u) => u.payload,
