@@ -36,8 +36,8 @@ fuzz_target!(|data: &[u8]| {
             let _ = d.tcp_checksum_ok();
         }
         // What one worker hands another: packed as offsets, the same packet back.
-        if let Ok(d) = decode_stateless(&pkt)
-            && let Some(at) = DecodedAt::new(&d, pkt.data)
+        if let Ok(d) = decode_stateless(&pkt).get()
+            && let Some(at) = DecodedAt::new(d, pkt.data)
         {
             let back = at.over(pkt.data).expect("the bytes it was decoded from");
             assert_eq!(format!("{back:?}"), format!("{d:?}"));

@@ -126,7 +126,8 @@ impl DecodedAt {
             let at = (s.as_ptr() as usize).checked_sub(data.as_ptr() as usize)?;
             (at + s.len() <= data.len()).then_some(at)
         };
-        let (bits, src, dst) = match (d.src, d.dst) {
+        // By reference: an address is read as wide as its family (see [`Stateless`]).
+        let (bits, src, dst) = match (&d.src, &d.dst) {
             (IpAddr::V4(s), IpAddr::V4(t)) => {
                 let (mut a, mut b) = ([0; 16], [0; 16]);
                 a[..4].copy_from_slice(&s.octets());
@@ -619,12 +620,29 @@ fn fragment_of<'a>(
 }
 
 /// Decodes a packet as [`Decoder::decode`] does, without IP fragment reassembly: a
-/// fragment is `Skip::Fragment`.
-pub fn decode_stateless<'a>(packet: &Packet<'a>) -> Result<Decoded<'a>, Skip> {
-    decode_frame(packet, 0).map_err(|stop| match stop {
-        Stop::Skip(s) => s,
-        Stop::Fragment(_) => Skip::Fragment,
-    })
+/// fragment is `Skip::Fragment` ([`Stateless::get`]).
+pub fn decode_stateless<'a>(packet: &Packet<'a>) -> Stateless<'a> {
+    Stateless(decode_frame(packet, 0))
+}
+
+/// What [`decode_stateless`] returns, read through [`Stateless::get`].
+///
+/// The decoding is read where the decoder wrote it: converting it into a
+/// `Result<Decoded, Skip>` moved the decoded packet, and the move's wide loads of
+/// fields just written by narrower stores (an IPv4 address in a 16-byte slot) waited
+/// for those stores to land, on every packet the readers of several threads sort
+/// (BENCHMARKS.md).
+pub struct Stateless<'a>(Result<Decoded<'a>, Stop<'a>>);
+
+impl<'a> Stateless<'a> {
+    /// The decoded packet, or why there is none.
+    pub fn get(&self) -> Result<&Decoded<'a>, Skip> {
+        match &self.0 {
+            Ok(d) => Ok(d),
+            Err(Stop::Skip(s)) => Err(*s),
+            Err(Stop::Fragment(_)) => Err(Skip::Fragment),
+        }
+    }
 }
 
 impl Decoder {
@@ -802,8 +820,8 @@ mod tests {
                     let back = at.over(l4).expect("same bytes");
                     assert_eq!(format!("{back:?}"), format!("{d:?}"), "{path:?}");
                 }
-                if let Ok(d) = decode_stateless(&p) {
-                    let at = DecodedAt::new(&d, p.data).expect("offsets");
+                if let Ok(d) = decode_stateless(&p).get() {
+                    let at = DecodedAt::new(d, p.data).expect("offsets");
                     let back = at.over(p.data).expect("same bytes");
                     assert_eq!(format!("{back:?}"), format!("{d:?}"), "{path:?}");
                     let end = match d.transport {

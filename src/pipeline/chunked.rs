@@ -172,7 +172,11 @@ impl Sorting {
             return false;
         }
         let workers = self.lists.len();
-        match self.source.next_packet(self.frames) {
+        // The packet and its decoding are used where they were returned, by reference:
+        // moving them copies their fields with wider loads than the stores that just
+        // wrote them, and such a load waits for the stores to land (see BENCHMARKS.md).
+        let read = self.source.next_packet(self.frames);
+        match &read {
             Ok(Some(pkt)) => {
                 self.stats.packets += 1;
                 self.stats.bytes += pkt.data.len() as u64;
@@ -186,10 +190,11 @@ impl Sorting {
                     fragment,
                     decoded,
                 };
-                match decode_stateless(&pkt) {
+                let decoded = decode_stateless(pkt);
+                match decoded.get() {
                     Ok(d) => {
-                        let e = entry(false, DecodedAt::new(&d, pkt.data));
-                        self.lists[shard(&d, workers)].push(e);
+                        let e = entry(false, DecodedAt::new(d, pkt.data));
+                        self.lists[shard(d, workers)].push(e);
                         self.clock = self.clock.max(pkt.ts);
                     }
                     Err(Skip::Fragment) => {
@@ -207,8 +212,8 @@ impl Sorting {
                 self.walked = true;
                 false
             }
-            Err(e) => {
-                self.error = Some(e);
+            Err(_) => {
+                self.error = read.err();
                 self.walked = true;
                 false
             }
@@ -618,17 +623,27 @@ impl Worker<'_> {
                 frame: pkt.frame,
                 ts: pkt.ts,
             };
+            // Put back together before the reader's step below and used in place, by
+            // reference: the flow stage reads an address whole, and a load wider than
+            // the stores that just wrote it (an IPv4 address in a 16-byte slot, or a
+            // move's 16-byte copies across two fields) waits for them to land; the step
+            // gives them time (see BENCHMARKS.md).
+            let packed = e.decoded.and_then(|d| d.over(data));
             self.flows.advance(Timestamp::from_nanos(e.clock));
             self.keep_sorting(k);
-            let decoded = match e.decoded.and_then(|d| d.over(data)) {
+            let again;
+            let decoded = match &packed {
                 Some(d) => Ok(d),
-                None => self.decoder.decode(&pkt),
+                None => {
+                    again = self.decoder.decode(&pkt);
+                    again.as_ref().map_err(|skip| *skip)
+                }
             };
             match decoded {
                 Ok(d) => {
-                    if !e.fragment || shard(&d, self.workers) == self.me {
+                    if !e.fragment || shard(d, self.workers) == self.me {
                         let raw = self.keep_packets.then_some(&pkt);
-                        self.flows.decoded(&d, meta, raw);
+                        self.flows.decoded(d, meta, raw);
                     } else {
                         self.flows.advance(meta.ts);
                     }
