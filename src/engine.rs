@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::capture::Packet;
 use crate::decode::{
     Decoded, Decoder, DefragLimits, DefragStats, Skip, TcpSegment, Transport as L4, UdpDatagram,
+    decode_stateless,
 };
 use crate::dissect::detect::{Detector, Registry, Verdict};
 use crate::dissect::{Chunk, DatagramDissector, Dissector, DissectorConfig};
@@ -757,10 +758,17 @@ impl Engine {
             frame: pkt.frame,
             ts: pkt.ts,
         };
-        match self.decoder.decode(pkt) {
-            Ok(d) => self
-                .flows
-                .decoded(&d, meta, self.keep_packets.then_some(pkt)),
+        let raw = self.keep_packets.then_some(pkt);
+        // Decoded without reassembly first and used where the decoder wrote it (see
+        // `Stateless`); an IP fragment, rare, is decoded again by the reassembling
+        // decoder, to the same effect as decoding every packet with it.
+        let stateless = decode_stateless(pkt);
+        match stateless.get() {
+            Ok(d) => self.flows.decoded(d, meta, raw),
+            Err(Skip::Fragment) => match self.decoder.decode(pkt) {
+                Ok(d) => self.flows.decoded(&d, meta, raw),
+                Err(skip) => self.flows.skipped(skip),
+            },
             Err(skip) => self.flows.skipped(skip),
         }
     }

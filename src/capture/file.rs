@@ -63,6 +63,14 @@ pub struct FileSource {
     direct: bool,
 }
 
+/// The next packet as the direct reads found it: a classic record ending at the given
+/// offset, or an Enhanced Packet Block of the given length.
+#[derive(Clone, Copy)]
+enum Ready {
+    Record(Legacy, usize),
+    Block(usize, Interface),
+}
+
 /// A classic pcap file's record format, for reading records without the parser.
 #[derive(Clone, Copy, Debug)]
 struct Legacy {
@@ -182,6 +190,30 @@ impl FileSource {
     /// is read directly ([`FileSource::record`]), as the parser would read it, and the
     /// record's end is returned. Anything else (the end of the buffer or of the file, a
     /// damaged length) goes the parser's way, which knows how to report it.
+    /// A packet the direct reads can take (after the previous packet's bytes are let
+    /// go), if the next one is such a packet: what [`Self::take`] needs.
+    #[inline(always)]
+    fn ready(&mut self) -> Option<Ready> {
+        if self.pending_consume > 0 {
+            let n = std::mem::take(&mut self.pending_consume);
+            self.consume(n);
+        }
+        if let Some((fast, end)) = self.record_ready() {
+            return Some(Ready::Record(fast, end));
+        }
+        self.block_ready()
+            .map(|(len, iface)| Ready::Block(len, iface))
+    }
+
+    /// The packet [`Self::ready`] found.
+    #[inline(always)]
+    fn take(&mut self, ready: Ready) -> Packet<'_> {
+        match ready {
+            Ready::Record(fast, end) => self.record(fast, end),
+            Ready::Block(len, iface) => self.enhanced_packet(len, iface),
+        }
+    }
+
     #[inline]
     fn record_ready(&self) -> Option<(Legacy, usize)> {
         let fast = self.fast?;
@@ -339,6 +371,13 @@ enum Next {
 
 impl PacketSource for FileSource {
     fn poll(&mut self) -> Result<super::Next<'_>, CaptureError> {
+        // The records read directly are made into the returned value here, not turned
+        // from `next_packet`'s `Option` into a `Next`: that move copied the packet with
+        // loads wider than the stores that had just written it, and such loads wait
+        // for the stores to land (see BENCHMARKS.md).
+        if let Some(ready) = self.ready() {
+            return Ok(super::Next::Packet(self.take(ready)));
+        }
         Ok(match self.next_packet()? {
             Some(p) => super::Next::Packet(p),
             None => super::Next::End,
@@ -353,15 +392,8 @@ impl PacketSource for FileSource {
 impl FileSource {
     /// The next packet, `None` at the end of the file.
     pub fn next_packet(&mut self) -> Result<Option<Packet<'_>>, CaptureError> {
-        if self.pending_consume > 0 {
-            let n = std::mem::take(&mut self.pending_consume);
-            self.consume(n);
-        }
-        if let Some((fast, end)) = self.record_ready() {
-            return Ok(Some(self.record(fast, end)));
-        }
-        if let Some((len, iface)) = self.block_ready() {
-            return Ok(Some(self.enhanced_packet(len, iface)));
+        if let Some(ready) = self.ready() {
+            return Ok(Some(self.take(ready)));
         }
         loop {
             self.check_next_length()?;
