@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::capture::{CaptureError, KernelStats, LinkType, Next, Packet, PacketSource};
-use crate::decode::{Decoded, DecodedAt, Decoder, Skip, Transport as L4};
+use crate::decode::{Decoded, DecodedAt, Decoder, Skip, Transport as L4, decode_stateless};
 use crate::dissect::detect::Registry;
 use crate::engine::{Engine, FlowEngine, Limits, Meta, Stats};
 use crate::finding::{CapturedPacket, Finding};
@@ -325,7 +325,11 @@ pub fn run(
                 to_workers[w].send(full).is_ok()
             };
             'read: loop {
-                let idle = match source.poll() {
+                // The packet and its decoding used where they were written, by reference,
+                // and an IP fragment (rare) decoded again by the reassembling decoder: as
+                // in `run` and `Engine::packet` (see `Stateless`).
+                let polled = source.poll();
+                let idle = match &polled {
                     Ok(Next::Packet(pkt)) => {
                         stats.packets += 1;
                         stats.bytes += pkt.data.len() as u64;
@@ -333,11 +337,20 @@ pub fn run(
                             frame: pkt.frame,
                             ts: pkt.ts,
                         };
-                        match decoder.decode(&pkt) {
+                        let stateless = decode_stateless(pkt);
+                        let again;
+                        let decoded = match stateless.get() {
+                            Err(Skip::Fragment) => {
+                                again = decoder.decode(pkt);
+                                again.as_ref().map_err(|skip| *skip)
+                            }
+                            other => other,
+                        };
+                        match decoded {
                             Ok(d) => {
-                                let w = shard(&d, workers);
-                                let raw = limits.keep_packets.then_some(&pkt);
-                                batches[w].push(&d, meta, raw, clock);
+                                let w = shard(d, workers);
+                                let raw = limits.keep_packets.then_some(pkt);
+                                batches[w].push(d, meta, raw, clock);
                                 clock = clock.max(meta.ts);
                                 if batches[w].full() && !send(w, &mut batches, &recycled, clock) {
                                     break 'read;
@@ -349,8 +362,8 @@ pub fn run(
                     }
                     Ok(Next::Idle) => true,
                     Ok(Next::End) => break,
-                    Err(e) => {
-                        error = Some(e);
+                    Err(_) => {
+                        error = polled.err();
                         break;
                     }
                 };
