@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use libfuzzer_sys::fuzz_target;
-use plainsight::capture::FileSource;
+use plainsight::capture::{FileSource, Next, PacketSource};
 use plainsight::dissect::detect::Registry;
 use plainsight::engine::{Engine, Limits};
 
@@ -17,8 +17,21 @@ fuzz_target!(|data: &[u8]| {
         ..Limits::default()
     };
     let mut engine = Engine::new(Arc::new(Registry::builtin()), limits, Arc::from("fuzz"));
+    // The one-thread runner's way in, `poll`, reads the same packets and errors.
+    let mut polled = FileSource::new(std::io::Cursor::new(data.to_vec())).ok();
     let mut n = 0;
-    while let Ok(Some(pkt)) = src.next_packet() {
+    loop {
+        let read = src.next_packet();
+        if let Some(p) = &mut polled {
+            let same = match (&read, p.poll()) {
+                (Ok(Some(a)), Ok(Next::Packet(b))) => format!("{a:?}") == format!("{b:?}"),
+                (Ok(None), Ok(Next::End)) => true,
+                (Err(a), Err(b)) => a.to_string() == b.to_string(),
+                _ => false,
+            };
+            assert!(same, "poll and next_packet disagree at packet {n}");
+        }
+        let Ok(Some(pkt)) = read else { break };
         engine.packet(&pkt);
         engine.drain_findings().for_each(drop);
         n += 1;

@@ -185,11 +185,6 @@ impl FileSource {
         self.record_limit = limit;
     }
 
-    /// Whether the next record is one of a classic pcap file that lies whole in the
-    /// reader's buffer, with a length [`FileSource::check_next_length`] accepts: then it
-    /// is read directly ([`FileSource::record`]), as the parser would read it, and the
-    /// record's end is returned. Anything else (the end of the buffer or of the file, a
-    /// damaged length) goes the parser's way, which knows how to report it.
     /// A packet the direct reads can take (after the previous packet's bytes are let
     /// go), if the next one is such a packet: what [`Self::take`] needs.
     #[inline(always)]
@@ -214,6 +209,11 @@ impl FileSource {
         }
     }
 
+    /// Whether the next record is one of a classic pcap file that lies whole in the
+    /// reader's buffer, with a length [`FileSource::check_next_length`] accepts: then it
+    /// is read directly ([`FileSource::record`]), as the parser would read it, and the
+    /// record's end is returned. Anything else (the end of the buffer or of the file, a
+    /// damaged length) goes the parser's way, which knows how to report it.
     #[inline]
     fn record_ready(&self) -> Option<(Legacy, usize)> {
         let fast = self.fast?;

@@ -272,7 +272,7 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::capture::FileSource;
+    use crate::capture::{FileSource, Next, PacketSource};
 
     /// A packet as owned values: frame, time and link type, original length, bytes.
     type Owned = (u64, String, u32, Vec<u8>);
@@ -289,6 +289,25 @@ mod tests {
                     p.data.to_vec(),
                 )),
                 Ok(None) => return (out, format!("end, {} unknown", src.unknown_interface)),
+                Err(e) => return (out, format!("{e}, {} unknown", src.unknown_interface)),
+            }
+        }
+    }
+
+    /// [`walk`] through [`PacketSource::poll`], the one-thread runner's way in (which
+    /// makes the directly read packets itself rather than through `next_packet`).
+    fn walk_polled(mut src: FileSource) -> (Vec<Owned>, String) {
+        let mut out = Vec::new();
+        loop {
+            match src.poll() {
+                Ok(Next::Packet(p)) => out.push((
+                    p.frame,
+                    format!("{:?} {:?}", p.ts, p.linktype),
+                    p.orig_len,
+                    p.data.to_vec(),
+                )),
+                Ok(Next::End) => return (out, format!("end, {} unknown", src.unknown_interface)),
+                Ok(Next::Idle) => {}
                 Err(e) => return (out, format!("{e}, {} unknown", src.unknown_interface)),
             }
         }
@@ -383,6 +402,20 @@ mod tests {
         let direct = walk(FileSource::new(File::open(file).unwrap()).unwrap());
         assert_eq!(direct.1, parsed.1, "{name}: streamed");
         assert!(direct.0 == parsed.0, "{name}: streamed packets");
+        for (how, src) in [
+            (
+                "streamed",
+                FileSource::new(File::open(file).unwrap()).unwrap(),
+            ),
+            (
+                "mapped",
+                FileSource::open(File::open(file).unwrap()).unwrap(),
+            ),
+        ] {
+            let polled = walk_polled(src);
+            assert_eq!(polled.1, parsed.1, "{name}: polled, {how}");
+            assert!(polled.0 == parsed.0, "{name}: polled, {how}: packets");
+        }
         for (window, mapped) in windowed(file) {
             assert_eq!(mapped.1, parsed.1, "{name}: window {window}");
             assert!(mapped.0 == parsed.0, "{name}: window {window} packets");
