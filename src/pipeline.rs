@@ -548,7 +548,10 @@ pub fn run_replicated(
                 };
                 let mut n: u64 = 0;
                 loop {
-                    match source.poll() {
+                    // By reference, fragments alone through the reassembling decoder
+                    // again: as in `run_inline` (see `Stateless`).
+                    let polled = source.poll();
+                    match &polled {
                         Ok(Next::Packet(pkt)) => {
                             n += 1;
                             if primary {
@@ -559,11 +562,20 @@ pub fn run_replicated(
                                 frame: pkt.frame,
                                 ts: pkt.ts,
                             };
-                            match decoder.decode(&pkt) {
+                            let stateless = decode_stateless(pkt);
+                            let again;
+                            let decoded = match stateless.get() {
+                                Err(Skip::Fragment) => {
+                                    again = decoder.decode(pkt);
+                                    again.as_ref().map_err(|skip| *skip)
+                                }
+                                other => other,
+                            };
+                            match decoded {
                                 Ok(d) => {
-                                    if shard(&d, workers) == me {
-                                        let raw = limits.keep_packets.then_some(&pkt);
-                                        flows.decoded(&d, meta, raw);
+                                    if shard(d, workers) == me {
+                                        let raw = limits.keep_packets.then_some(pkt);
+                                        flows.decoded(d, meta, raw);
                                     } else {
                                         flows.advance(meta.ts);
                                     }
@@ -574,8 +586,8 @@ pub fn run_replicated(
                         }
                         Ok(Next::Idle) => {}
                         Ok(Next::End) => break,
-                        Err(e) => {
-                            error = Some(e);
+                        Err(_) => {
+                            error = polled.err();
                             break;
                         }
                     }
