@@ -115,9 +115,39 @@ struct Shared {
     read: AtomicU64,
     /// Secrets of the findings whose strengths are not measured yet.
     ahead: Mutex<Vec<Ahead>>,
+    /// Lists processed and emptied, for the readers to fill again: a new list grew by
+    /// copies, and its memory came fresh from the kernel (page faults, zeroing).
+    spare: Mutex<Vec<Vec<Entry>>>,
 }
 
+/// Emptied lists kept for reuse, at most, and the most entries a kept list has room for
+/// (a chunk of small packets makes long lists, dropped rather than held: at most 6 MiB).
+const SPARE_MAX: usize = 8;
+const SPARE_ENTRIES: usize = 8192;
+
 impl Shared {
+    /// `n` lists to fill, reused ones first.
+    fn lists(&self, n: usize) -> Vec<Vec<Entry>> {
+        let mut spare = self.spare.lock().map(|mut s| {
+            let keep = s.len().saturating_sub(n);
+            s.split_off(keep)
+        });
+        let mut lists = spare.as_mut().map(std::mem::take).unwrap_or_default();
+        lists.resize_with(n, Vec::new);
+        lists
+    }
+
+    /// A processed list back for reuse.
+    fn give_back(&self, mut list: Vec<Entry>) {
+        list.clear();
+        if list.capacity() <= SPARE_ENTRIES
+            && let Ok(mut spare) = self.spare.lock()
+            && spare.len() < SPARE_MAX
+        {
+            spare.push(list);
+        }
+    }
+
     /// A secret to measure, if one is left.
     fn next_ahead(&self) -> Option<Ahead> {
         self.ahead.lock().ok()?.pop()
@@ -151,13 +181,20 @@ struct Sorting {
 }
 
 impl Sorting {
-    fn new(file: &ChunkedFile, chunk: &Chunk, start: u64, frames: u64, workers: usize) -> Sorting {
+    /// `lists`: one empty list per worker, to fill.
+    fn new(
+        file: &ChunkedFile,
+        chunk: &Chunk,
+        start: u64,
+        frames: u64,
+        lists: Vec<Vec<Entry>>,
+    ) -> Sorting {
         Sorting {
             chunk: chunk.clone(),
             frames,
             source: file.source(chunk, start),
             map_start: chunk.bytes().as_ptr() as usize,
-            lists: vec![Vec::new(); workers],
+            lists,
             stats: Stats::default(),
             index: 0,
             clock: Timestamp::ZERO,
@@ -491,7 +528,10 @@ impl Worker<'_> {
         });
         self.pending = Some(Pending {
             k,
-            guess: guess.map(|g| (g, Sorting::new(self.file, &chunk, g, 0, self.workers))),
+            guess: guess.map(|g| {
+                let lists = self.shared.lists(self.workers);
+                (g, Sorting::new(self.file, &chunk, g, 0, lists))
+            }),
             chunk,
             boundary,
         });
@@ -545,7 +585,10 @@ impl Worker<'_> {
                     stats: Stats::default(),
                 }
             }
-            _ => Sorting::new(self.file, &chunk, start, frames, self.workers).finish(self.file),
+            _ => {
+                let lists = self.shared.lists(self.workers);
+                Sorting::new(self.file, &chunk, start, frames, lists).finish(self.file)
+            }
         };
         self.stats.add(&sorted.stats);
         self.shared
@@ -656,6 +699,7 @@ impl Worker<'_> {
             }
         }
         self.flows.advance(part.clock);
+        self.shared.give_back(part.entries);
         if primary {
             self.shared
                 .read
@@ -861,6 +905,42 @@ mod tests {
         let path = dir.join(name);
         std::fs::write(&path, bytes).unwrap();
         path
+    }
+
+    /// Lists come back empty with their room, long ones are not kept, and the store of
+    /// spare lists stays bounded.
+    #[test]
+    fn spare_lists_are_reused_empty_and_bounded() {
+        let shared = Shared::default();
+        let entry = Entry {
+            at: 1,
+            len: 2,
+            orig_len: 2,
+            index: 0,
+            ts: 0,
+            clock: 0,
+            fragment: false,
+            decoded: None,
+        };
+        let mut used = Vec::with_capacity(100);
+        used.extend(std::iter::repeat_n(entry, 60));
+        shared.give_back(used);
+        let lists = shared.lists(2);
+        assert_eq!(lists.len(), 2);
+        assert!(lists.iter().all(Vec::is_empty));
+        assert!(
+            lists.iter().any(|l| l.capacity() >= 100),
+            "the room is kept"
+        );
+        // Too long to keep.
+        shared.give_back(Vec::with_capacity(SPARE_ENTRIES + 1));
+        assert!(shared.lists(1)[0].capacity() <= SPARE_ENTRIES);
+        for _ in 0..SPARE_MAX + 5 {
+            shared.give_back(Vec::with_capacity(10));
+        }
+        assert_eq!(shared.spare.lock().unwrap().len(), SPARE_MAX);
+        assert_eq!(shared.lists(SPARE_MAX + 3).len(), SPARE_MAX + 3);
+        assert!(shared.spare.lock().unwrap().is_empty());
     }
 
     #[test]
