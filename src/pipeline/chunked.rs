@@ -115,8 +115,9 @@ struct Shared {
     read: AtomicU64,
     /// Secrets of the findings whose strengths are not measured yet.
     ahead: Mutex<Vec<Ahead>>,
-    /// Lists processed and emptied, for the readers to fill again: a new list grew by
-    /// copies, and its memory came fresh from the kernel (page faults, zeroing).
+    /// Lists processed and emptied, for the readers to fill again: a new list per chunk
+    /// grew by copies into fresh memory, whose first touches (faults, cache and TLB
+    /// misses) also evicted the flow table's lines (see BENCHMARKS.md).
     spare: Mutex<Vec<Vec<Entry>>>,
 }
 
