@@ -914,20 +914,21 @@ impl Core {
                 self.close_udp(&mut flow);
             }
         }
-        while let Some((id, f)) = self.flows.least_recent() {
-            let timeout = if f.closed {
-                self.limits.closed_timeout
-            } else {
-                self.limits.idle_timeout
-            };
-            if self.now.secs_since(f.last_seen) <= timeout {
-                break;
-            }
-            if !f.closed {
-                self.stats.flows_expired += 1;
-            }
-            if let Some(mut flow) = self.flows.remove(id) {
-                self.close(&mut flow);
+        // Closed flows and open ones in their own orders, each with its own timeout.
+        for (closed, timeout) in [
+            (true, self.limits.closed_timeout),
+            (false, self.limits.idle_timeout),
+        ] {
+            while let Some((id, f)) = self.flows.least_recent_in(closed) {
+                if self.now.secs_since(f.last_seen) <= timeout {
+                    break;
+                }
+                if !closed {
+                    self.stats.flows_expired += 1;
+                }
+                if let Some(mut flow) = self.flows.remove(id) {
+                    self.close(&mut flow);
+                }
             }
         }
     }

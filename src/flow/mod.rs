@@ -142,14 +142,30 @@ pub struct FlowId(u32);
 const NIL: u32 = u32::MAX;
 
 /// A flow's neighbours in the activity order, kept apart from the (large) flows so the
-/// list updates touch little memory.
+/// list updates touch little memory, and which of the two orders it is in.
 #[derive(Clone, Copy, Debug)]
 struct Links {
     prev: u32,
     next: u32,
+    /// In the order of closed flows (see [`FlowTable`]).
+    closed: bool,
 }
 
-/// Flows keyed by 4-tuple, kept in order of last activity.
+impl Links {
+    const NONE: Links = Links {
+        prev: NIL,
+        next: NIL,
+        closed: false,
+    };
+}
+
+/// Flows keyed by 4-tuple, kept in order of last activity: open flows in one order and
+/// closed ones (kept a while so late packets are ignored) in another, by the flow's
+/// `closed` when it is inserted. Each order is expired by its own timeout: in one order,
+/// a closed flow behind an open one whose idle timeout is longer outlived its own, by as
+/// long as other flows happened to share its table — and workers that share flows out
+/// differently then ended it at different times (found by fuzzing: a late retransmission
+/// was a login for two threads and ignored by one).
 #[derive(Debug)]
 pub struct FlowTable<T> {
     index: Index,
@@ -158,10 +174,10 @@ pub struct FlowTable<T> {
     slots: Vec<Option<Flow<T>>>,
     links: Vec<Links>,
     free: Vec<u32>,
-    /// Most recently active.
-    head: u32,
-    /// Least recently active.
-    tail: u32,
+    /// Most recently active, open flows and closed ones.
+    head: [u32; 2],
+    /// Least recently active, open flows and closed ones.
+    tail: [u32; 2],
     capacity: usize,
 }
 
@@ -174,8 +190,8 @@ impl<T> FlowTable<T> {
             slots: Vec::new(),
             links: Vec::new(),
             free: Vec::new(),
-            head: NIL,
-            tail: NIL,
+            head: [NIL; 2],
+            tail: [NIL; 2],
             capacity: capacity.clamp(1, NIL as usize - 1),
         }
     }
@@ -210,35 +226,35 @@ impl<T> FlowTable<T> {
     }
 
     fn unlink(&mut self, i: u32) {
-        let Links { prev, next } = self.links[i as usize];
+        let Links { prev, next, closed } = self.links[i as usize];
+        let order = usize::from(closed);
         if prev != NIL {
             self.links[prev as usize].next = next;
         } else {
-            self.head = next;
+            self.head[order] = next;
         }
         if next != NIL {
             self.links[next as usize].prev = prev;
         } else {
-            self.tail = prev;
+            self.tail[order] = prev;
         }
-        self.links[i as usize] = Links {
-            prev: NIL,
-            next: NIL,
-        };
+        self.links[i as usize] = Links::NONE;
     }
 
-    fn link_front(&mut self, i: u32) {
-        let old = self.head;
+    fn link_front(&mut self, i: u32, closed: bool) {
+        let order = usize::from(closed);
+        let old = self.head[order];
         self.links[i as usize] = Links {
             prev: NIL,
             next: old,
+            closed,
         };
         if old != NIL {
             self.links[old as usize].prev = i;
         } else {
-            self.tail = i;
+            self.tail[order] = i;
         }
-        self.head = i;
+        self.head[order] = i;
     }
 
     /// Marks a flow as active at `now`. The activity order has a resolution of one
@@ -250,9 +266,10 @@ impl<T> FlowTable<T> {
             if now > f.last_seen {
                 f.last_seen = now;
             }
-            if moved && self.head != id.0 {
+            let closed = self.links[id.0 as usize].closed;
+            if moved && self.head[usize::from(closed)] != id.0 {
                 self.unlink(id.0);
-                self.link_front(id.0);
+                self.link_front(id.0, closed);
             }
         }
     }
@@ -261,6 +278,7 @@ impl<T> FlowTable<T> {
     /// ([`FlowTable::pop_least_recent`]).
     pub fn insert(&mut self, flow: Flow<T>) -> FlowId {
         let key = flow.key;
+        let closed = flow.closed;
         let i = match self.free.pop() {
             Some(i) => {
                 self.slots[i as usize] = Some(flow);
@@ -268,14 +286,11 @@ impl<T> FlowTable<T> {
             }
             None => {
                 self.slots.push(Some(flow));
-                self.links.push(Links {
-                    prev: NIL,
-                    next: NIL,
-                });
+                self.links.push(Links::NONE);
                 (self.slots.len() - 1) as u32
             }
         };
-        self.link_front(i);
+        self.link_front(i, closed);
         self.index.insert(self.hasher.hash_one(key), i);
         FlowId(i)
     }
@@ -289,16 +304,24 @@ impl<T> FlowTable<T> {
         Some(flow)
     }
 
-    /// The least recently active flow.
-    pub fn least_recent(&self) -> Option<(FlowId, &Flow<T>)> {
-        if self.tail == NIL {
+    /// The least recently active of the closed flows (`closed`) or of the open ones.
+    pub fn least_recent_in(&self, closed: bool) -> Option<(FlowId, &Flow<T>)> {
+        let tail = self.tail[usize::from(closed)];
+        if tail == NIL {
             return None;
         }
-        let f = self.slots[self.tail as usize].as_ref()?;
-        Some((FlowId(self.tail), f))
+        let f = self.slots.get(tail as usize)?.as_ref()?;
+        Some((FlowId(tail), f))
     }
 
-    /// Removes and returns the least recently active flow.
+    /// The flow to make room with: the least recently active closed flow (its connection
+    /// is over), else the least recently active open one.
+    pub fn least_recent(&self) -> Option<(FlowId, &Flow<T>)> {
+        self.least_recent_in(true)
+            .or_else(|| self.least_recent_in(false))
+    }
+
+    /// Removes and returns the flow [`FlowTable::least_recent`] names.
     pub fn pop_least_recent(&mut self) -> Option<Flow<T>> {
         let (id, _) = self.least_recent()?;
         self.remove(id)
@@ -374,6 +397,52 @@ mod tests {
             FlowKey::new(Transport::Tcp, a2, b2),
             FlowKey::new(Transport::Tcp, b2, a2)
         );
+    }
+
+    /// Closed flows are ordered apart from open ones: each order has its own least recent
+    /// flow, touching moves a flow within its own order, and room is made with a closed
+    /// flow first.
+    #[test]
+    fn closed_flows_have_their_own_order() {
+        let mut t: FlowTable<u16> = FlowTable::new(10);
+        let a = t.insert(Flow {
+            state: 1,
+            ..flow(1, 0)
+        });
+        let b = t.insert(Flow {
+            state: 2,
+            closed: true,
+            ..flow(2, 1)
+        });
+        let c = t.insert(Flow {
+            state: 3,
+            ..flow(3, 2)
+        });
+        let d = t.insert(Flow {
+            state: 4,
+            closed: true,
+            ..flow(4, 3)
+        });
+        let state = |x: Option<(FlowId, &Flow<u16>)>| x.map(|(_, f)| f.state);
+        assert_eq!(state(t.least_recent_in(false)), Some(1));
+        assert_eq!(state(t.least_recent_in(true)), Some(2));
+        assert_eq!(
+            state(t.least_recent()),
+            Some(2),
+            "a closed flow makes room first"
+        );
+        t.touch(a, Timestamp::new(5, 0));
+        t.touch(b, Timestamp::new(6, 0));
+        assert_eq!(state(t.least_recent_in(false)), Some(3));
+        assert_eq!(state(t.least_recent_in(true)), Some(4));
+        assert_eq!(t.remove(d).map(|f| f.state), Some(4));
+        assert_eq!(state(t.least_recent_in(true)), Some(2));
+        assert_eq!(t.remove(b).map(|f| f.state), Some(2));
+        assert_eq!(state(t.least_recent_in(true)), None);
+        assert_eq!(state(t.least_recent()), Some(3));
+        assert_eq!(t.remove(c).map(|f| f.state), Some(3));
+        assert_eq!(t.pop_least_recent().map(|f| f.state), Some(1));
+        assert!(t.is_empty() && t.least_recent().is_none());
     }
 
     #[test]

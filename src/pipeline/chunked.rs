@@ -908,6 +908,72 @@ mod tests {
         path
     }
 
+    /// A closed connection behind an open one in activity order ends after the closed
+    /// timeout, whatever other flows share its worker: a retransmitted login 40 s after the
+    /// close is a new flow's (and a finding) for one thread and for every sharing of the
+    /// flows over workers. Before closed and open flows had their own orders, the open
+    /// flow ahead kept the closed one past its timeout with one thread, and a worker that
+    /// did not own the open flow ended it: the retransmission counted there only.
+    #[test]
+    fn a_closed_flow_ends_on_time_whatever_shares_its_table() {
+        use crate::capture::PcapWriter;
+        use crate::synth::{Flags, Link, SynthPacket, TcpConversation};
+        let sa = |s: &str| -> std::net::SocketAddr { s.parse().unwrap() };
+        let t0 = Timestamp::new(1_700_000_000, 0);
+        let mut packets: Vec<SynthPacket> = Vec::new();
+        // Open flows, quiet from the start (their idle timeout is far longer).
+        for port in 40_000..40_012u16 {
+            let mut open = TcpConversation::new(
+                sa(&format!("10.9.0.{}:{port}", port % 7 + 2)),
+                sa("10.9.1.1:80"),
+            )
+            .starting_at(t0);
+            open.handshake();
+            packets.extend(open.into_packets());
+        }
+        let mut ftp = TcpConversation::new(sa("10.9.0.50:41000"), sa("10.9.1.2:21"))
+            .without_acks()
+            .starting_at(Timestamp::new(t0.secs + 1, 0));
+        ftp.handshake();
+        ftp.server(b"220 ready\r\n");
+        let pass_seq = ftp.next_seq(true);
+        let reply_seq = ftp.next_seq(false);
+        ftp.close();
+        // 40 s later (closed timeout 30 s): a retransmitted password and its answer.
+        ftp.wait(40);
+        let data = Flags {
+            syn: false,
+            ack: true,
+            fin: false,
+            rst: false,
+            psh: true,
+        };
+        ftp.raw(true, pass_seq, data, b"PASS late-secret\r\n");
+        ftp.raw(false, reply_seq, data, b"230 ok\r\n");
+        packets.extend(ftp.into_packets());
+        // Another connection just before: capture time reaches the late packets' second
+        // (expiry runs as time moves on, after the packet that moved it).
+        let mut tick = TcpConversation::new(sa("10.9.0.99:42000"), sa("10.9.1.1:80"))
+            .starting_at(Timestamp::new(t0.secs + 41, 0));
+        tick.handshake();
+        packets.extend(tick.into_packets());
+        packets.sort_by_key(|p| p.ts);
+        let mut w =
+            PcapWriter::new(Vec::new(), Link::Ethernet.linktype(), 65535, false, false).unwrap();
+        for p in &packets {
+            let f = Link::Ethernet.frame(&p.ip);
+            w.write(p.ts, &f, f.len() as u32).unwrap();
+        }
+        let path = tmp("closed-behind-open.pcap", &w.into_inner());
+        let (found, _, _) = inline(&path);
+        let secret = format!("{:?}", b"late-secret".to_vec());
+        assert!(
+            found.iter().any(|f| f.contains(&secret)),
+            "the closed flow ended on time: the late login is a new flow's: {found:?}"
+        );
+        check(&path);
+    }
+
     /// Lists come back empty with their room, long ones are not kept, and the store of
     /// spare lists stays bounded.
     #[test]
