@@ -916,8 +916,7 @@ mod tests {
     /// did not own the open flow ended it: the retransmission counted there only.
     #[test]
     fn a_closed_flow_ends_on_time_whatever_shares_its_table() {
-        use crate::capture::PcapWriter;
-        use crate::synth::{Flags, Link, SynthPacket, TcpConversation};
+        use crate::synth::{Flags, SynthPacket, TcpConversation};
         let sa = |s: &str| -> std::net::SocketAddr { s.parse().unwrap() };
         let t0 = Timestamp::new(1_700_000_000, 0);
         let mut packets: Vec<SynthPacket> = Vec::new();
@@ -958,13 +957,10 @@ mod tests {
         tick.handshake();
         packets.extend(tick.into_packets());
         packets.sort_by_key(|p| p.ts);
-        let mut w =
-            PcapWriter::new(Vec::new(), Link::Ethernet.linktype(), 65535, false, false).unwrap();
-        for p in &packets {
-            let f = Link::Ethernet.frame(&p.ip);
-            w.write(p.ts, &f, f.len() as u32).unwrap();
-        }
-        let path = tmp("closed-behind-open.pcap", &w.into_inner());
+        let path = tmp(
+            "closed-behind-open.pcap",
+            &crate::synth::ethernet_pcap(&packets),
+        );
         let (found, _, _) = inline(&path);
         let secret = format!("{:?}", b"late-secret".to_vec());
         assert!(

@@ -93,6 +93,20 @@ pub struct SynthPacket {
     pub ip: Vec<u8>,
 }
 
+/// A classic pcap file (microseconds, little-endian) of `packets` in Ethernet frames, in
+/// the order given.
+pub fn ethernet_pcap(packets: &[SynthPacket]) -> Vec<u8> {
+    let mut w =
+        crate::capture::PcapWriter::new(Vec::new(), Link::Ethernet.linktype(), 65535, false, false)
+            .expect("writing to memory");
+    for p in packets {
+        let f = Link::Ethernet.frame(&p.ip);
+        w.write(p.ts, &f, f.len() as u32)
+            .expect("writing to memory");
+    }
+    w.into_inner()
+}
+
 /// TCP flags of a generated segment.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Flags {

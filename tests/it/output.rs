@@ -9,8 +9,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use plainsight::capture::PcapWriter;
-use plainsight::synth::{Link, SynthPacket, TcpConversation};
+use plainsight::synth::{SynthPacket, TcpConversation, ethernet_pcap};
 use plainsight::timestamp::Timestamp;
 
 use crate::support::{bin, fixture, repo, run, scan};
@@ -358,13 +357,7 @@ fn ftp_capture(logins: &[(&str, i64, &str, &str, bool)]) -> Vec<u8> {
         packets.extend(c.into_packets());
     }
     packets.sort_by_key(|p| p.ts);
-    let mut w =
-        PcapWriter::new(Vec::new(), Link::Ethernet.linktype(), 65535, false, false).unwrap();
-    for p in &packets {
-        let f = Link::Ethernet.frame(&p.ip);
-        w.write(p.ts, &f, f.len() as u32).unwrap();
-    }
-    w.into_inner()
+    ethernet_pcap(&packets)
 }
 
 fn temp(name: &str, bytes: &[u8]) -> PathBuf {
