@@ -763,12 +763,9 @@ impl Engine {
         // `Stateless`); an IP fragment, rare, is decoded again by the reassembling
         // decoder, to the same effect as decoding every packet with it.
         let stateless = decode_stateless(pkt);
-        match stateless.get() {
+        let mut again = None;
+        match self.decoder.reassembling(pkt, &stateless, &mut again) {
             Ok(d) => self.flows.decoded(d, meta, raw),
-            Err(Skip::Fragment) => match self.decoder.decode(pkt) {
-                Ok(d) => self.flows.decoded(&d, meta, raw),
-                Err(skip) => self.flows.skipped(skip),
-            },
             Err(skip) => self.flows.skipped(skip),
         }
     }

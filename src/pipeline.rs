@@ -338,15 +338,8 @@ pub fn run(
                             ts: pkt.ts,
                         };
                         let stateless = decode_stateless(pkt);
-                        let again;
-                        let decoded = match stateless.get() {
-                            Err(Skip::Fragment) => {
-                                again = decoder.decode(pkt);
-                                again.as_ref().map_err(|skip| *skip)
-                            }
-                            other => other,
-                        };
-                        match decoded {
+                        let mut again = None;
+                        match decoder.reassembling(pkt, &stateless, &mut again) {
                             Ok(d) => {
                                 let w = shard(d, workers);
                                 let raw = limits.keep_packets.then_some(pkt);
@@ -563,15 +556,8 @@ pub fn run_replicated(
                                 ts: pkt.ts,
                             };
                             let stateless = decode_stateless(pkt);
-                            let again;
-                            let decoded = match stateless.get() {
-                                Err(Skip::Fragment) => {
-                                    again = decoder.decode(pkt);
-                                    again.as_ref().map_err(|skip| *skip)
-                                }
-                                other => other,
-                            };
-                            match decoded {
+                            let mut again = None;
+                            match decoder.reassembling(pkt, &stateless, &mut again) {
                                 Ok(d) => {
                                     if shard(d, workers) == me {
                                         let raw = limits.keep_packets.then_some(pkt);

@@ -646,6 +646,21 @@ impl<'a> Stateless<'a> {
 }
 
 impl Decoder {
+    /// The packet `stateless` was decoded from, for the flow stage: as `stateless`
+    /// decoded it (read in place), or, for an IP fragment, as this reassembling decoder
+    /// decodes it, kept in `again` (rare: the move there costs nothing that matters).
+    pub fn reassembling<'s, 'a: 's>(
+        &'a mut self,
+        packet: &Packet<'a>,
+        stateless: &'s Stateless<'a>,
+        again: &'s mut Option<Result<Decoded<'a>, Skip>>,
+    ) -> Result<&'s Decoded<'a>, Skip> {
+        match stateless.get() {
+            Err(Skip::Fragment) => again.insert(self.decode(packet)).as_ref().map_err(|s| *s),
+            other => other,
+        }
+    }
+
     pub fn new(limits: DefragLimits) -> Decoder {
         Decoder {
             defrag: Defragmenter::new(limits),

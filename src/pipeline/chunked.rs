@@ -129,11 +129,13 @@ const SPARE_ENTRIES: usize = 8192;
 impl Shared {
     /// `n` lists to fill, reused ones first.
     fn lists(&self, n: usize) -> Vec<Vec<Entry>> {
-        let mut spare = self.spare.lock().map(|mut s| {
-            let keep = s.len().saturating_sub(n);
-            s.split_off(keep)
-        });
-        let mut lists = spare.as_mut().map(std::mem::take).unwrap_or_default();
+        let mut lists = match self.spare.lock() {
+            Ok(mut spare) => {
+                let keep = spare.len().saturating_sub(n);
+                spare.split_off(keep)
+            }
+            Err(_) => Vec::new(),
+        };
         lists.resize_with(n, Vec::new);
         lists
     }
