@@ -613,3 +613,51 @@ pub fn run_replicated(
         join_workers(handles)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::decode_stateless;
+    use crate::synth::{Flags, Link, tcp_packet};
+    use crate::timestamp::Timestamp;
+
+    fn packet(data: &[u8]) -> Packet<'_> {
+        Packet {
+            frame: 1,
+            ts: Timestamp::ZERO,
+            linktype: Link::Ethernet.linktype(),
+            data,
+            orig_len: data.len() as u32,
+        }
+    }
+
+    /// Every flow lands on one worker in range, the same for both directions, and the
+    /// workers get fair shares of many flows (the multiply-high scaling of the hash).
+    #[test]
+    fn shard_is_symmetric_in_range_and_balanced() {
+        for workers in [1usize, 2, 3, 5] {
+            let mut counts = vec![0usize; workers];
+            for i in 0..6000u32 {
+                let a = std::net::SocketAddr::from(([10, 1, (i >> 8) as u8, i as u8], 40_000));
+                let b = std::net::SocketAddr::from(([10, 2, 0, 1], 1000 + (i % 50) as u16));
+                let frame = |src, dst| {
+                    Link::Ethernet.frame(&tcp_packet(src, dst, 1, 1, Flags::default(), b"x"))
+                };
+                let (ab, ba) = (frame(a, b), frame(b, a));
+                let (p, q) = (packet(&ab), packet(&ba));
+                let (da, db) = (decode_stateless(&p), decode_stateless(&q));
+                let w = shard(da.get().unwrap(), workers);
+                assert!(w < workers);
+                assert_eq!(w, shard(db.get().unwrap(), workers), "both directions");
+                counts[w] += 1;
+            }
+            let fair = 6000 / workers;
+            for c in counts {
+                assert!(
+                    c * 10 >= fair * 8 && c * 10 <= fair * 12,
+                    "{workers}: {c} of {fair}"
+                );
+            }
+        }
+    }
+}
