@@ -11,7 +11,7 @@ mod chunked;
 
 pub use chunked::run_chunked;
 
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -187,6 +187,77 @@ pub trait Output {
 pub(crate) enum Message {
     Findings(Vec<Finding>),
     Evidence(Vec<CapturedPacket>),
+}
+
+/// Findings a worker over a file has not sent yet.
+///
+/// A file's findings are held by the output to the end of its scan, so a worker need not
+/// send each as it comes: every message wakes the output thread, which on a machine with a
+/// core per worker takes a worker's core and stalls the other workers that wait for that
+/// one's lists (see BENCHMARKS.md). Findings go together once [`OUTBOX_MAX`] wait or
+/// [`BATCH_AGE`] has passed (the progress line counts them in time); kept packets go at
+/// once, with the findings before them (the output pairs them in that order).
+pub(crate) struct Outbox {
+    found: Vec<Finding>,
+    since: Instant,
+}
+
+/// Findings held by a worker before it sends them.
+const OUTBOX_MAX: usize = 256;
+
+impl Outbox {
+    pub(crate) fn new() -> Outbox {
+        Outbox {
+            found: Vec::new(),
+            since: Instant::now(),
+        }
+    }
+
+    /// Takes the findings and kept packets `flows` has; sends what waits when it is time,
+    /// or at once with `now`. The findings taken are passed to `taken` first. False when
+    /// the output is gone.
+    pub(crate) fn send(
+        &mut self,
+        flows: &mut FlowEngine,
+        tx: &Sender<Message>,
+        now: bool,
+        taken: impl FnOnce(&[Finding]),
+    ) -> bool {
+        let kept: Vec<CapturedPacket> = flows.drain_evidence().collect();
+        self.post(flows.drain_findings(), kept, tx, now, taken)
+    }
+
+    /// [`Outbox::send`] of `found` and `kept`.
+    fn post(
+        &mut self,
+        found: impl IntoIterator<Item = Finding>,
+        kept: Vec<CapturedPacket>,
+        tx: &Sender<Message>,
+        now: bool,
+        taken: impl FnOnce(&[Finding]),
+    ) -> bool {
+        let before = self.found.len();
+        self.found.extend(found);
+        if self.found.len() > before {
+            taken(&self.found[before..]);
+        }
+        let due = now
+            || !kept.is_empty()
+            || self.found.len() >= OUTBOX_MAX
+            || (!self.found.is_empty() && self.since.elapsed() >= BATCH_AGE);
+        if !due {
+            return true;
+        }
+        self.since = Instant::now();
+        if !self.found.is_empty()
+            && tx
+                .send(Message::Findings(std::mem::take(&mut self.found)))
+                .is_err()
+        {
+            return false;
+        }
+        kept.is_empty() || tx.send(Message::Evidence(kept)).is_ok()
+    }
 }
 
 /// Gives `output` what the workers send until every one of them is done (after the output
@@ -531,14 +602,7 @@ pub fn run_replicated(
                 let mut stats = Stats::default();
                 let mut error = None;
                 let mut last_progress = Instant::now();
-                let send = |flows: &mut FlowEngine| -> bool {
-                    let found: Vec<Finding> = flows.drain_findings().collect();
-                    if !found.is_empty() && found_tx.send(Message::Findings(found)).is_err() {
-                        return false;
-                    }
-                    let kept: Vec<CapturedPacket> = flows.drain_evidence().collect();
-                    kept.is_empty() || found_tx.send(Message::Evidence(kept)).is_ok()
-                };
+                let mut outbox = Outbox::new();
                 let mut n: u64 = 0;
                 loop {
                     // By reference, fragments alone through the reassembling decoder
@@ -577,7 +641,7 @@ pub fn run_replicated(
                             break;
                         }
                     }
-                    if n.is_multiple_of(256) && !send(&mut flows) {
+                    if n.is_multiple_of(256) && !outbox.send(&mut flows, &found_tx, false, |_| {}) {
                         break;
                     }
                     if primary && n.is_multiple_of(1024) && last_progress.elapsed() >= TICK {
@@ -590,7 +654,7 @@ pub fn run_replicated(
                     }
                 }
                 flows.finish();
-                send(&mut flows);
+                outbox.send(&mut flows, &found_tx, true, |_| {});
                 let mut s = flows.stats();
                 if primary {
                     s.packets = stats.packets;
@@ -629,6 +693,101 @@ mod tests {
             data,
             orig_len: data.len() as u32,
         }
+    }
+
+    fn login(n: u16) -> Finding {
+        use crate::finding::{Credential, Endpoint, Kind};
+        let mut c = Credential::new("ftp", "USER/PASS", Kind::Cleartext, Timestamp::ZERO);
+        c.username = Some(format!("user{n}").into_bytes());
+        let end = |port| Endpoint {
+            ip: "10.0.0.1".parse().unwrap(),
+            port,
+        };
+        Finding {
+            credential: c,
+            client: end(n),
+            server: end(21),
+            source: "-".into(),
+            packets: Vec::new(),
+        }
+    }
+
+    /// What the output thread got, message by message: `F` and the findings' client
+    /// ports, or `E` and the kept packets' frames.
+    fn received(rx: &Receiver<Message>) -> Vec<String> {
+        rx.try_iter()
+            .map(|m| match m {
+                Message::Findings(f) => {
+                    format!("F{:?}", f.iter().map(|f| f.client.port).collect::<Vec<_>>())
+                }
+                Message::Evidence(p) => {
+                    format!("E{:?}", p.iter().map(|p| p.frame).collect::<Vec<_>>())
+                }
+            })
+            .collect()
+    }
+
+    /// A worker's findings wait in its outbox and go together: when `OUTBOX_MAX` wait,
+    /// when the oldest unsent waited `BATCH_AGE`, at once with kept packets (findings
+    /// first) and at the end; every finding is shown to `taken` as it comes, once.
+    #[test]
+    fn outbox_sends_findings_together_in_order() {
+        let (tx, rx) = mpsc::channel();
+        let mut outbox = Outbox::new();
+        // Not due by age unless the test says so, however slowly it runs.
+        let hold = |outbox: &mut Outbox| outbox.since = Instant::now() + Duration::from_secs(3600);
+        hold(&mut outbox);
+        let mut seen = Vec::new();
+        let mut post = |outbox: &mut Outbox, ports: std::ops::Range<u16>, kept: Vec<u64>, now| {
+            let kept = kept
+                .into_iter()
+                .map(|frame| CapturedPacket {
+                    frame,
+                    ts: Timestamp::ZERO,
+                    linktype: Link::Ethernet.linktype(),
+                    data: Vec::new(),
+                    orig_len: 0,
+                })
+                .collect();
+            assert!(outbox.post(ports.map(login), kept, &tx, now, |f| {
+                seen.extend(f.iter().map(|f| f.client.port))
+            }));
+        };
+        post(&mut outbox, 1..3, vec![], false);
+        post(&mut outbox, 3..3, vec![], false);
+        post(&mut outbox, 3..4, vec![], false);
+        assert!(received(&rx).is_empty());
+        post(&mut outbox, 4..5, vec![7, 8], false);
+        assert_eq!(received(&rx), ["F[1, 2, 3, 4]", "E[7, 8]"]);
+        hold(&mut outbox);
+        post(&mut outbox, 5..5, vec![9], false);
+        assert_eq!(received(&rx), ["E[9]"]);
+        hold(&mut outbox);
+        let max = OUTBOX_MAX as u16;
+        post(&mut outbox, 10..10 + max - 1, vec![], false);
+        assert!(received(&rx).is_empty());
+        post(&mut outbox, 10 + max - 1..10 + max, vec![], false);
+        let full = received(&rx);
+        assert_eq!(full.len(), 1);
+        assert_eq!(full[0].matches(',').count(), OUTBOX_MAX - 1);
+        hold(&mut outbox);
+        post(&mut outbox, 5..6, vec![], false);
+        assert!(received(&rx).is_empty());
+        outbox.since = Instant::now() - BATCH_AGE;
+        post(&mut outbox, 6..6, vec![], false);
+        assert_eq!(received(&rx), ["F[5]"]);
+        hold(&mut outbox);
+        post(&mut outbox, 6..7, vec![], false);
+        post(&mut outbox, 7..7, vec![], true);
+        assert_eq!(received(&rx), ["F[6]"]);
+        post(&mut outbox, 7..7, vec![], true);
+        assert!(received(&rx).is_empty());
+        let mut expected: Vec<u16> = (1..5).collect();
+        expected.extend(10..10 + max);
+        expected.extend([5, 6]);
+        assert_eq!(seen, expected);
+        drop(rx);
+        assert!(!outbox.post([login(1)], Vec::new(), &tx, true, |_| {}));
     }
 
     /// Every flow lands on one worker in range, the same for both directions, and the

@@ -27,12 +27,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
-use super::{Message, Output, Progress, RunResult, count_skip, join_workers, serve_output, shard};
+use super::{
+    Message, Outbox, Output, Progress, RunResult, count_skip, join_workers, serve_output, shard,
+};
 use crate::capture::{CaptureError, Chunk, ChunkSource, ChunkedFile, Packet, prefetch_head};
 use crate::decode::{DecodedAt, Decoder, Skip, decode_stateless};
 use crate::dissect::detect::Registry;
 use crate::engine::{FlowEngine, Limits, Meta, Stats};
-use crate::finding::{CapturedPacket, Finding};
 use crate::output::strength::Ahead;
 use crate::timestamp::Timestamp;
 
@@ -375,6 +376,7 @@ pub fn run_chunked(
                     bound_out,
                     bound_in,
                     found_tx,
+                    outbox: Outbox::new(),
                     shared,
                 };
                 worker.run(&from_others);
@@ -414,6 +416,7 @@ struct Worker<'f> {
     bound_out: Option<Sender<Boundary>>,
     bound_in: Option<Receiver<Boundary>>,
     found_tx: Sender<Message>,
+    outbox: Outbox,
     shared: Arc<Shared>,
 }
 
@@ -697,7 +700,7 @@ impl Worker<'_> {
                 Err(skip) if e.fragment && primary => count_skip(&mut self.stats, skip),
                 Err(_) => {}
             }
-            if n % 256 == 255 && !self.send() {
+            if n % 256 == 255 && !self.send(false) {
                 return false;
             }
         }
@@ -708,28 +711,26 @@ impl Worker<'_> {
                 .read
                 .fetch_max(chunk.end().min(self.file.len()), Ordering::Relaxed);
         }
-        self.send()
+        self.send(false)
     }
 
-    /// Hands the findings and kept packets so far to the output thread.
-    fn send(&mut self) -> bool {
-        let found: Vec<Finding> = self.flows.drain_findings().collect();
-        if !found.is_empty()
-            && let Ok(mut ahead) = self.shared.ahead.lock()
-        {
-            let room = AHEAD_MAX.saturating_sub(ahead.len());
-            ahead.extend(found.iter().filter_map(Ahead::of).take(room));
-        }
-        if !found.is_empty() && self.found_tx.send(Message::Findings(found)).is_err() {
-            return false;
-        }
-        let kept: Vec<CapturedPacket> = self.flows.drain_evidence().collect();
-        kept.is_empty() || self.found_tx.send(Message::Evidence(kept)).is_ok()
+    /// Hands the findings and kept packets so far to the output thread, when it is time
+    /// or at once with `now` ([`Outbox`]); their secrets are queued for their strengths at
+    /// once.
+    fn send(&mut self, now: bool) -> bool {
+        let shared = &self.shared;
+        self.outbox
+            .send(&mut self.flows, &self.found_tx, now, |found| {
+                if let Ok(mut ahead) = shared.ahead.lock() {
+                    let room = AHEAD_MAX.saturating_sub(ahead.len());
+                    ahead.extend(found.iter().filter_map(Ahead::of).take(room));
+                }
+            })
     }
 
     fn finish(mut self) -> (Stats, Option<CaptureError>) {
         self.flows.finish();
-        self.send();
+        self.send(true);
         // The strengths left: measured here by the workers together rather than after
         // every one of them is done.
         while let Some(secret) = self.shared.next_ahead() {
@@ -763,6 +764,7 @@ mod tests {
 
     use super::*;
     use crate::capture::FileSource;
+    use crate::finding::Finding;
 
     /// Findings as comparable lines, and the counters.
     #[derive(Default)]
