@@ -120,6 +120,10 @@ struct Shared {
     /// grew by copies into fresh memory, whose first touches (faults, cache and TLB
     /// misses) also evicted the flow table's lines (see BENCHMARKS.md).
     spare: Mutex<Vec<Vec<Entry>>>,
+    /// By reader: one more than the latest chunk another worker waits for from it (0:
+    /// none), so that it reads the rest of that chunk at once rather than a record per
+    /// packet it processes.
+    wanted: Vec<AtomicU64>,
 }
 
 /// Emptied lists kept for reuse, at most, and the most entries a kept list has room for
@@ -128,6 +132,13 @@ const SPARE_MAX: usize = 8;
 const SPARE_ENTRIES: usize = 8192;
 
 impl Shared {
+    fn new(workers: usize) -> Shared {
+        Shared {
+            wanted: (0..workers).map(|_| AtomicU64::new(0)).collect(),
+            ..Shared::default()
+        }
+    }
+
     /// `n` lists to fill, reused ones first.
     fn lists(&self, n: usize) -> Vec<Vec<Entry>> {
         let mut lists = match self.spare.lock() {
@@ -344,7 +355,7 @@ pub fn run_chunked(
         bound_rx[(from + 1) % workers] = Some(rx);
     }
     let (found_tx, found_rx) = mpsc::channel::<Message>();
-    let shared = Arc::new(Shared::default());
+    let shared = Arc::new(Shared::new(workers));
     std::thread::scope(|scope| {
         let mut handles = Vec::new();
         for me in 0..workers {
@@ -440,7 +451,7 @@ impl Worker<'_> {
             } else {
                 from_others[from]
                     .as_ref()
-                    .and_then(|rx| self.receive(rx, k))
+                    .and_then(|rx| self.receive(rx, k, from))
             };
             let Some(part) = part else { break };
             let last = part.last;
@@ -465,7 +476,7 @@ impl Worker<'_> {
 
     /// A list from another worker; while it is not there, this worker's own chunk is
     /// read on.
-    fn receive(&mut self, rx: &Receiver<Part>, k: u64) -> Option<Part> {
+    fn receive(&mut self, rx: &Receiver<Part>, k: u64, from: usize) -> Option<Part> {
         loop {
             match rx.try_recv() {
                 Ok(part) => return Some(part),
@@ -480,6 +491,9 @@ impl Worker<'_> {
             if let Some(secret) = self.shared.next_ahead() {
                 secret.measure();
             } else {
+                if let Some(w) = self.shared.wanted.get(from) {
+                    w.fetch_max(k + 1, Ordering::Relaxed);
+                }
                 return rx.recv().ok();
             }
         }
@@ -512,6 +526,31 @@ impl Worker<'_> {
         }
         self.complete();
         true
+    }
+
+    /// Reads the rest of the chunk under way at once when another worker waits for it
+    /// (and where the chunk before it ended is known: nothing to wait for here).
+    fn hurry(&mut self) {
+        let Some(wanted) = self.shared.wanted.get(self.me) else {
+            return;
+        };
+        let w = wanted.load(Ordering::Relaxed);
+        let Some(p) = &mut self.pending else {
+            return;
+        };
+        if w == 0 || p.k >= w {
+            return;
+        }
+        if p.boundary.is_none()
+            && let Some(rx) = &self.bound_in
+        {
+            match rx.try_recv() {
+                Ok(b) => p.boundary = Some(b),
+                Err(mpsc::TryRecvError::Disconnected) => p.boundary = Some(Boundary::Stop),
+                Err(mpsc::TryRecvError::Empty) => return,
+            }
+        }
+        self.complete();
     }
 
     /// Begins reading chunk `self.next_sort`: from a guess of where its first record
@@ -551,6 +590,7 @@ impl Worker<'_> {
         let Some(p) = self.pending.take() else {
             return;
         };
+        let done = p.k;
         let boundary = match p.boundary {
             Some(b) => Some(b),
             None => self.bound_in.as_ref().and_then(|rx| rx.recv().ok()),
@@ -608,6 +648,12 @@ impl Worker<'_> {
         }
         if matches!(sorted.boundary, Boundary::Stop) {
             self.stopped = true;
+        }
+        // Whoever waited for this chunk (or one before it) has its list now.
+        if let Some(w) = self.shared.wanted.get(self.me) {
+            let _ = w.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |w| {
+                (w <= done + 1).then_some(0)
+            });
         }
         for (to, part) in sorted.parts.into_iter().enumerate() {
             if to == self.me {
@@ -700,8 +746,11 @@ impl Worker<'_> {
                 Err(skip) if e.fragment && primary => count_skip(&mut self.stats, skip),
                 Err(_) => {}
             }
-            if n % 256 == 255 && !self.send(false) {
-                return false;
+            if n % 64 == 63 {
+                self.hurry();
+                if n % 256 == 255 && !self.send(false) {
+                    return false;
+                }
             }
         }
         self.flows.advance(part.clock);
