@@ -90,12 +90,6 @@ impl FlowKey {
             }
         }
     }
-
-    /// A hash that is the same for both directions, for sharding flows over workers.
-    pub fn symmetric_hash(&self) -> u64 {
-        use std::hash::BuildHasher;
-        foldhash::fast::FixedState::with_seed(0x5eed).hash_one(self)
-    }
 }
 
 /// How the client and server sides of a flow were decided.
@@ -371,10 +365,6 @@ mod tests {
         assert_eq!(
             FlowKey::new(Transport::Tcp, a, b),
             FlowKey::new(Transport::Tcp, b, a)
-        );
-        assert_eq!(
-            FlowKey::new(Transport::Tcp, a, b).symmetric_hash(),
-            FlowKey::new(Transport::Tcp, b, a).symmetric_hash()
         );
         assert_ne!(
             FlowKey::new(Transport::Tcp, a, b),
