@@ -12,9 +12,15 @@
 //! than the search), the chunk is read again from the true start. A guess only ever
 //! costs time, never a packet.
 //!
-//! Only classic pcap files are cut (pcapng blocks refer to interfaces described earlier
-//! in the file); each chunk is its own memory map, dropped when every thread is done with
-//! it, so the resident set stays a few chunks whatever the size of the file.
+//! A pcapng file is cut the same way: its blocks are found after a cut by their lengths
+//! (each block ends with a copy of its length), and a chunk's packets refer to interfaces
+//! described earlier in the file. The reader of a chunk is therefore given the blocks that
+//! describe the section it starts in (its Section Header Block and Interface Description
+//! Blocks, [`Section`]) and reads them first; a guess assumes the section the file starts
+//! with, and is checked against the section the previous chunk ended in as well as its
+//! end offset. Maps are regions of the file shared by the chunks in them, dropped when
+//! every thread is done with them, so the resident set stays a few regions whatever the
+//! size of the file.
 
 use std::fs::File;
 use std::sync::{Arc, Mutex, Weak};
@@ -24,6 +30,7 @@ use pcap_parser::nom;
 use pcap_parser::pcap::{
     LegacyPcapBlock, PcapHeader, parse_pcap_frame, parse_pcap_frame_be, parse_pcap_header,
 };
+use pcap_parser::pcapng::{Block, parse_block_be, parse_block_le};
 use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::{PcapBlockOwned, PcapError};
 
@@ -48,18 +55,70 @@ const RUN: usize = 8;
 const FILE_HEADER: u64 = 24;
 const RECORD_HEADER: usize = 16;
 
+/// pcapng block types: Section Header, Interface Description.
+const SHB: u32 = 0x0a0d_0d0a;
+const IDB: u32 = 1;
+/// The byte-order magic of a Section Header Block, as written.
+const BYTE_ORDER_MAGIC: u32 = 0x1a2b_3c4d;
+/// How far into a pcapng file the blocks before its first packet are looked at.
+const NG_HEAD: usize = 1 << 20;
+
 type LegacyParse = fn(&[u8]) -> nom::IResult<&[u8], LegacyPcapBlock<'_>, PcapError<&[u8]>>;
 
-/// A classic pcap file, ready to be read chunk by chunk.
+/// A pcapng section as a reader needs it to read a packet in the middle of it: the
+/// section's header and the interface descriptions that came after it (up to that
+/// packet), as the bytes of those blocks in the file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Section {
+    blocks: Vec<u8>,
+    big_endian: bool,
+}
+
+impl Section {
+    /// Follows the block at the start of `block` (`len` bytes, whole): a section header
+    /// starts a new section, an interface description is added to it.
+    fn follow(&mut self, block: &[u8], big_endian: bool) {
+        match word(block, 0, big_endian) {
+            Some(SHB) => {
+                self.blocks.clear();
+                self.blocks.extend_from_slice(block);
+                self.big_endian = word(block, 8, false) != Some(BYTE_ORDER_MAGIC);
+            }
+            Some(IDB) => self.blocks.extend_from_slice(block),
+            _ => {}
+        }
+    }
+}
+
+/// How the records of the file are written.
+enum Layout {
+    Legacy {
+        header: PcapHeader,
+        big_endian: bool,
+        /// Timestamp fraction units per second (10^6 or 10^9).
+        units: u32,
+        /// Longest record a reader accepts.
+        max_caplen: u32,
+    },
+    /// pcapng: the section the file's first packet is in (what a guess assumes).
+    Ng { first: Arc<Section> },
+}
+
+/// A 4-byte field at `at` of `bytes`, in the given byte order.
+fn word(bytes: &[u8], at: usize, big_endian: bool) -> Option<u32> {
+    let b: [u8; 4] = bytes.get(at..at.checked_add(4)?)?.try_into().ok()?;
+    Some(if big_endian {
+        u32::from_be_bytes(b)
+    } else {
+        u32::from_le_bytes(b)
+    })
+}
+
+/// A classic pcap or pcapng file, ready to be read chunk by chunk.
 pub struct ChunkedFile {
     file: File,
     len: u64,
-    header: PcapHeader,
-    big_endian: bool,
-    /// Timestamp fraction units per second (10^6 or 10^9).
-    units: u32,
-    /// Longest record a reader accepts.
-    max_caplen: u32,
+    layout: Layout,
     /// Bytes per chunk.
     chunk: u64,
     /// Bytes per region (a multiple of `chunk`).
@@ -114,21 +173,31 @@ impl ChunkedFile {
         }
         let file = file.try_clone().ok()?;
         let head = super::mapped::map_range(&file, 0, FILE_HEADER as usize).ok()?;
-        let (_, header) = parse_pcap_header(&head).ok()?;
-        if header.is_modified_format() {
-            return None;
-        }
-        let max_caplen = max_caplen(header.snaplen);
+        let layout = if head.starts_with(&SHB.to_le_bytes()) {
+            let len = usize::try_from(meta.len()).ok()?.min(NG_HEAD);
+            let head = super::mapped::map_range(&file, 0, len).ok()?;
+            Layout::Ng {
+                first: Arc::new(first_section(&head, meta.len() as usize == len)?),
+            }
+        } else {
+            let (_, header) = parse_pcap_header(&head).ok()?;
+            if header.is_modified_format() {
+                return None;
+            }
+            Layout::Legacy {
+                big_endian: header.is_bigendian(),
+                units: if header.is_nanosecond_precision() {
+                    1_000_000_000
+                } else {
+                    1_000_000
+                },
+                max_caplen: max_caplen(header.snaplen),
+                header,
+            }
+        };
         Some(ChunkedFile {
             len: meta.len(),
-            big_endian: header.is_bigendian(),
-            units: if header.is_nanosecond_precision() {
-                1_000_000_000
-            } else {
-                1_000_000
-            },
-            max_caplen,
-            header,
+            layout,
             file,
             chunk,
             region,
@@ -136,9 +205,22 @@ impl ChunkedFile {
         })
     }
 
-    /// The link type of every packet.
-    pub fn linktype(&self) -> super::LinkType {
-        super::LinkType(self.header.network.0 as u32)
+    /// The section a reader of `chunk` assumes until it knows where the previous chunk
+    /// ended: none for the first chunk (its reader reads the file's first blocks), the
+    /// section of the file's first packet for the others (empty for classic pcap).
+    pub fn guessed_section(&self, chunk: &Chunk) -> Arc<Section> {
+        match &self.layout {
+            Layout::Ng { first } if chunk.index > 0 => first.clone(),
+            _ => Arc::default(),
+        }
+    }
+
+    /// Where the first chunk's first record or block is.
+    fn first_record(&self) -> u64 {
+        match self.layout {
+            Layout::Legacy { .. } => FILE_HEADER,
+            Layout::Ng { .. } => 0,
+        }
     }
 
     /// Length of the file when it was opened.
@@ -147,7 +229,7 @@ impl ChunkedFile {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len <= FILE_HEADER
+        self.len <= self.first_record()
     }
 
     /// How many chunks the file is cut into.
@@ -190,46 +272,65 @@ impl ChunkedFile {
         })
     }
 
-    /// A record header's fields at `at` of `bytes`: (seconds, fraction, captured length,
-    /// original length).
-    fn record_header(&self, bytes: &[u8], at: usize) -> Option<(u32, u32, u32, u32)> {
-        let h = bytes.get(at..at + RECORD_HEADER)?;
-        let field = |i: usize| {
-            let b: [u8; 4] = h[i..i + 4].try_into().unwrap_or_default();
-            if self.big_endian {
-                u32::from_be_bytes(b)
-            } else {
-                u32::from_le_bytes(b)
+    /// Whether a record or block that looks right starts at `at`, and where the next one
+    /// would; `prev` is what the previous one gave (a classic record's seconds).
+    fn plausible(&self, bytes: &[u8], at: usize, prev: Option<u32>) -> Option<(usize, u32)> {
+        match &self.layout {
+            Layout::Legacy {
+                big_endian,
+                units,
+                max_caplen,
+                ..
+            } => {
+                let field = |i| word(bytes, at + i, *big_endian);
+                let (secs, frac) = (field(0)?, field(4)?);
+                let (caplen, origlen) = (field(8)?, field(12)?);
+                if frac >= *units
+                    || caplen > *max_caplen
+                    || origlen < caplen
+                    || origlen > MAX_RECORD as u32
+                    || prev.is_some_and(|p| p.abs_diff(secs) > 86_400)
+                {
+                    return None;
+                }
+                Some((at + RECORD_HEADER + caplen as usize, secs))
             }
-        };
-        Some((field(0), field(4), field(8), field(12)))
-    }
-
-    /// Whether a record that looks right starts at `at`, and where the next one would.
-    fn plausible(&self, bytes: &[u8], at: usize, prev_secs: Option<u32>) -> Option<(usize, u32)> {
-        let (secs, frac, caplen, origlen) = self.record_header(bytes, at)?;
-        if frac >= self.units
-            || caplen > self.max_caplen
-            || origlen < caplen
-            || origlen > MAX_RECORD as u32
-            || prev_secs.is_some_and(|p| p.abs_diff(secs) > 86_400)
-        {
-            return None;
+            Layout::Ng { first } => {
+                // A block of a known type whose length is repeated at its end; an
+                // Enhanced Packet Block's packet fits in it.
+                let field = |i| word(bytes, at + i, first.big_endian);
+                let (kind, len) = (field(0)?, field(4)? as usize);
+                if len < 12 || !len.is_multiple_of(4) || len > MAX_RECORD {
+                    return None;
+                }
+                let known = matches!(kind, 1..=10 | SHB | 0x0bad | 0x4000_0bad);
+                if !known || field(len - 4)? as usize != len {
+                    return None;
+                }
+                if kind == 6 && (len < 32 || field(20)? as usize > len - 32) {
+                    return None;
+                }
+                Some((at + len, 0))
+            }
         }
-        Some((at + RECORD_HEADER + caplen as usize, secs))
     }
 
-    /// Where the first record of `chunk` probably starts (a file offset): the first place
-    /// after the cut where [`RUN`] plausible record headers follow each other (or run to
-    /// the end of the file). Chunk 0 starts after the file header. `None` when nothing
-    /// convincing is found; the caller then waits for the true start.
+    /// Where the first record or block of `chunk` probably starts (a file offset): the
+    /// first place after the cut where [`RUN`] plausible ones follow each other (or run
+    /// to the end of the file); pcapng blocks start 4-byte aligned. Chunk 0 starts after
+    /// the file header (classic pcap) or at the start. `None` when nothing convincing is
+    /// found; the caller then waits for the true start.
     pub fn guess_start(&self, chunk: &Chunk) -> Option<u64> {
         if chunk.index == 0 {
-            return Some(FILE_HEADER);
+            return Some(self.first_record());
         }
         let bytes = chunk.bytes();
         let file_end = (self.len - chunk.offset) as usize;
-        'candidates: for at in 0..SEARCH.min(bytes.len()) {
+        let step = match self.layout {
+            Layout::Legacy { .. } => 1,
+            Layout::Ng { .. } => 4,
+        };
+        'candidates: for at in (0..SEARCH.min(bytes.len())).step_by(step) {
             let mut pos = at;
             let mut prev = None;
             for _ in 0..RUN {
@@ -249,36 +350,110 @@ impl ChunkedFile {
         None
     }
 
-    /// A source of the packets of the records of `chunk` that start before its end,
-    /// reading from file offset `start` (which must lie in the chunk's map). Its frame
-    /// numbers and error offsets are relative: see [`ChunkSource`].
-    pub fn source(&self, chunk: &Chunk, start: u64) -> ChunkSource {
+    /// A source of the packets of the records or blocks of `chunk` that start before its
+    /// end, reading from file offset `start` (which must lie in the chunk's map) in
+    /// `section` (pcapng; see [`ChunkedFile::guessed_section`]). Its frame numbers and
+    /// error offsets are relative: see [`ChunkSource`].
+    pub fn source(&self, chunk: &Chunk, start: u64, section: &Arc<Section>) -> ChunkSource {
+        let changed = Arc::new(Mutex::new(None));
+        let (format, given, ng) = match &self.layout {
+            Layout::Legacy {
+                header, big_endian, ..
+            } => {
+                let parse: LegacyParse = if *big_endian {
+                    parse_pcap_frame_be
+                } else {
+                    parse_pcap_frame
+                };
+                let format = Format::Legacy {
+                    header: header.clone(),
+                    given: false,
+                    parse,
+                };
+                (format, FILE_HEADER, false)
+            }
+            Layout::Ng { .. } => {
+                let format = Format::Ng {
+                    replay: section.clone(),
+                    replayed: 0,
+                    big_endian: false,
+                    changed: changed.clone(),
+                };
+                (format, section.blocks.len() as u64, true)
+            }
+        };
         let reader = ChunkReader {
             chunk: chunk.clone(),
             pos: (start - chunk.offset) as usize,
             limit: chunk.len as usize,
             at_file_end: chunk.offset + chunk.bytes().len() as u64 >= self.len,
-            header: self.header.clone(),
-            header_given: false,
-            header_pending: false,
-            parse: if self.big_endian {
-                parse_pcap_frame_be
-            } else {
-                parse_pcap_frame
-            },
+            format,
+            given_pending: false,
         };
-        // The source counts the file header (which the reader gives first) as consumed.
-        let limit = (reader.limit as u64).saturating_sub(reader.pos as u64) + FILE_HEADER;
-        let mut inner = FileSource::with_reader(Box::new(reader), false);
+        // The source counts what the reader gives first (the file header, or the blocks
+        // of the section) as consumed.
+        let limit = (reader.limit as u64).saturating_sub(reader.pos as u64) + given;
+        let mut inner = FileSource::with_reader(Box::new(reader), ng);
         inner.set_record_limit(limit);
-        ChunkSource { start, inner }
+        ChunkSource {
+            start,
+            given,
+            inner,
+            section: section.clone(),
+            changed,
+        }
+    }
+}
+
+/// The section of a pcapng file's first packet, from the blocks before it (`head`, the
+/// start of the file; `whole`: all of it). `None` when those blocks cannot be read as a
+/// reader would (they are read again before every chunk): the file is then not cut.
+fn first_section(head: &[u8], whole: bool) -> Option<Section> {
+    let mut section = Section::default();
+    let mut at = 0;
+    loop {
+        let rest = head.get(at..)?;
+        if rest.is_empty() {
+            return whole.then_some(section);
+        }
+        let big_endian = match word(rest, 0, false)? {
+            SHB => word(rest, 8, false)? != BYTE_ORDER_MAGIC,
+            _ => section.big_endian,
+        };
+        let len = word(rest, 4, big_endian)? as usize;
+        if len < 12 || !len.is_multiple_of(4) || len > rest.len() {
+            return None;
+        }
+        let block = &rest[..len];
+        match word(block, 0, big_endian)? {
+            SHB | IDB => {
+                let parse = if big_endian {
+                    parse_block_be
+                } else {
+                    parse_block_le
+                };
+                match parse(block) {
+                    Ok(([], _)) => section.follow(block, big_endian),
+                    _ => return None,
+                }
+            }
+            // The first packet (Enhanced, Simple, obsolete Packet Block).
+            2 | 3 | 6 => return Some(section),
+            _ => {}
+        }
+        at += len;
     }
 }
 
 /// The packets of one chunk, as a [`FileSource`] reads them.
 pub struct ChunkSource {
     start: u64,
+    /// Bytes the reader gives before the chunk's (counted as consumed).
+    given: u64,
     inner: FileSource,
+    /// The section the chunk was read in, and how its blocks changed it.
+    section: Arc<Section>,
+    changed: Arc<Mutex<Option<Section>>>,
 }
 
 impl ChunkSource {
@@ -300,7 +475,7 @@ impl ChunkSource {
                 what,
             } => CaptureError::Corrupt {
                 frame: frame + frames_before,
-                offset: (offset + start).saturating_sub(FILE_HEADER),
+                offset: (offset + start).saturating_sub(self.given),
                 what,
             },
             other => other,
@@ -310,12 +485,24 @@ impl ChunkSource {
     /// File offset of the first record not read yet: once the source has ended, where the
     /// next chunk's first record starts (or the end of the file).
     pub fn position(&self) -> u64 {
-        (self.start + super::PacketSource::bytes_read(&self.inner)).saturating_sub(FILE_HEADER)
+        (self.start + super::PacketSource::bytes_read(&self.inner)).saturating_sub(self.given)
+    }
+
+    /// The pcapng section the next chunk's first packet is in, as far as this chunk was
+    /// read (the one it was read in, unless it held section headers or interface
+    /// descriptions).
+    pub fn section(&self) -> Arc<Section> {
+        let changed = self.changed.lock().unwrap_or_else(|e| e.into_inner());
+        match &*changed {
+            Some(s) => Arc::new(s.clone()),
+            None => self.section.clone(),
+        }
     }
 }
 
-/// A [`PcapReaderIterator`] over a chunk's map: the file header first (so that a
-/// [`FileSource`] knows the format), then the records that start before the chunk's end.
+/// A [`PcapReaderIterator`] over a chunk's map: what a [`FileSource`] must have read
+/// first (the file header, or the blocks of the pcapng section the chunk starts in), then
+/// the records or blocks that start before the chunk's end.
 struct ChunkReader {
     chunk: Chunk,
     pos: usize,
@@ -323,30 +510,85 @@ struct ChunkReader {
     limit: usize,
     /// The map reaches the end of the file.
     at_file_end: bool,
-    header: PcapHeader,
-    header_given: bool,
-    /// The next `consume` is the file header's.
-    header_pending: bool,
-    parse: LegacyParse,
+    format: Format,
+    /// The next `consume` is for what was given first (not in the chunk).
+    given_pending: bool,
+}
+
+enum Format {
+    Legacy {
+        header: PcapHeader,
+        /// The header was given.
+        given: bool,
+        parse: LegacyParse,
+    },
+    Ng {
+        /// The section's blocks, given first, and how many of their bytes were.
+        replay: Arc<Section>,
+        replayed: usize,
+        /// The byte order of the block being read.
+        big_endian: bool,
+        /// The section as the chunk's own blocks changed it.
+        changed: Arc<Mutex<Option<Section>>>,
+    },
+}
+
+impl ChunkReader {
+    /// The chunk's bytes from the position, unless it is past the chunk's end.
+    fn ahead(&self) -> Option<&[u8]> {
+        let bytes = self.chunk.bytes();
+        (self.pos < self.limit && self.pos < bytes.len()).then(|| &bytes[self.pos..])
+    }
 }
 
 impl PcapReaderIterator for ChunkReader {
     fn next(&mut self) -> Result<(usize, PcapBlockOwned<'_>), PcapError<&[u8]>> {
-        if !self.header_given {
-            self.header_given = true;
-            self.header_pending = true;
-            return Ok((
-                FILE_HEADER as usize,
-                PcapBlockOwned::from(self.header.clone()),
-            ));
-        }
         let bytes = self.chunk.bytes();
-        if self.pos >= self.limit || self.pos >= bytes.len() {
-            return Err(PcapError::Eof);
-        }
-        let data = &bytes[self.pos..];
-        match (self.parse)(data) {
-            Ok((rem, block)) => Ok((data.len() - rem.len(), block.into())),
+        let in_chunk =
+            (self.pos < self.limit && self.pos < bytes.len()).then(|| &bytes[self.pos..]);
+        let parsed = match &mut self.format {
+            Format::Legacy { header, given, .. } if !*given => {
+                *given = true;
+                self.given_pending = true;
+                return Ok((FILE_HEADER as usize, PcapBlockOwned::from(header.clone())));
+            }
+            Format::Legacy { parse, .. } => {
+                let Some(data) = in_chunk else {
+                    return Err(PcapError::Eof);
+                };
+                parse(data).map(|(rem, b)| (data.len() - rem.len(), PcapBlockOwned::from(b)))
+            }
+            Format::Ng {
+                replay,
+                replayed,
+                big_endian,
+                ..
+            } => {
+                let replaying = *replayed < replay.blocks.len();
+                let data = if replaying {
+                    &replay.blocks[*replayed..]
+                } else {
+                    match in_chunk {
+                        Some(data) => data,
+                        None => return Err(PcapError::Eof),
+                    }
+                };
+                self.given_pending = replaying;
+                let parse = if *big_endian {
+                    parse_block_be
+                } else {
+                    parse_block_le
+                };
+                parse(data).map(|(rem, b)| {
+                    if let Block::SectionHeader(shb) = &b {
+                        *big_endian = shb.big_endian();
+                    }
+                    (data.len() - rem.len(), PcapBlockOwned::from(b))
+                })
+            }
+        };
+        match parsed {
+            Ok(block) => Ok(block),
             Err(nom::Err::Error(e)) | Err(nom::Err::Failure(e)) => Err(e),
             Err(nom::Err::Incomplete(_)) if self.at_file_end => Err(PcapError::UnexpectedEof),
             Err(nom::Err::Incomplete(_)) => Err(PcapError::BufferTooSmall),
@@ -354,9 +596,26 @@ impl PcapReaderIterator for ChunkReader {
     }
 
     fn consume(&mut self, offset: usize) {
-        // The file header is not in the map: only records move the position.
-        if std::mem::take(&mut self.header_pending) {
+        // What was given first is not in the map: it does not move the position.
+        if std::mem::take(&mut self.given_pending) {
+            if let Format::Ng { replayed, .. } = &mut self.format {
+                *replayed += offset;
+            }
             return;
+        }
+        if let Format::Ng {
+            replay,
+            big_endian,
+            changed,
+            ..
+        } = &self.format
+            && let Some(block) = self.ahead().and_then(|b| b.get(..offset))
+            && matches!(word(block, 0, *big_endian), Some(SHB | IDB))
+        {
+            let mut changed = changed.lock().unwrap_or_else(|e| e.into_inner());
+            changed
+                .get_or_insert_with(|| (**replay).clone())
+                .follow(block, *big_endian);
         }
         self.pos += offset;
     }
@@ -382,6 +641,13 @@ impl PcapReaderIterator for ChunkReader {
     }
 
     fn data(&self) -> &[u8] {
+        if let Format::Ng {
+            replay, replayed, ..
+        } = &self.format
+            && *replayed < replay.blocks.len()
+        {
+            return &replay.blocks[*replayed..];
+        }
         self.chunk.bytes().get(self.pos..).unwrap_or_default()
     }
 
@@ -392,7 +658,6 @@ impl PcapReaderIterator for ChunkReader {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
 
     use super::*;
     use crate::timestamp::Timestamp;
@@ -402,13 +667,10 @@ mod tests {
 
     #[test]
     fn each_chunk_reads_the_records_that_start_in_it() {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
         let mut checked = 0;
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_none_or(|e| e != "pcap") {
-                continue;
-            }
+        let mut ng = 0;
+        let mut wholes = std::collections::HashMap::new();
+        for path in crate::synth::fixtures_and_pcapng() {
             let mut whole: Vec<Owned> = Vec::new();
             let mut one = FileSource::new(File::open(&path).unwrap()).unwrap();
             while let Ok(Some(p)) = one.next_packet() {
@@ -422,35 +684,62 @@ mod tests {
                 continue;
             }
             let mut read: Vec<Owned> = Vec::new();
-            let mut start = FILE_HEADER;
+            let mut start = chunked.first_record();
+            let mut section = Arc::default();
+            ng += usize::from(matches!(chunked.layout, Layout::Ng { .. }));
             for k in 0..chunked.chunks() {
                 let chunk = chunked.map(k).unwrap();
                 if start >= chunk.end() {
                     continue;
                 }
-                let mut source = chunked.source(&chunk, start);
+                let mut source = chunked.source(&chunk, start, &section);
                 let frames = read.len() as u64;
                 let map_offset = chunk.offset - chunk.at as u64;
                 while let Ok(Some(p)) = source.next_packet(frames) {
                     let at = map_offset
                         + (p.data.as_ptr() as usize - chunk.region.as_ptr() as usize) as u64;
-                    // The record header is 16 bytes before the packet.
+                    // The record header is 16 bytes before the packet, an Enhanced Packet
+                    // Block's 28.
+                    let head = match chunked.layout {
+                        Layout::Legacy { .. } => 16,
+                        Layout::Ng { .. } => 28,
+                    };
                     assert!(
-                        at - 16 < chunk.end(),
+                        at - head < chunk.end(),
                         "{path:?} chunk {k}: record at {}",
-                        at - 16
+                        at - head
                     );
                     read.push((p.frame + frames, p.ts, p.orig_len, p.data.to_vec()));
                 }
                 start = source.position();
+                section = source.section();
                 assert!(
                     start >= chunk.end() || start >= chunked.len(),
                     "{path:?} chunk {k} ends early, at {start}"
                 );
             }
             assert!(read == whole, "{path:?}: packets differ");
+            wholes.insert(path.to_string_lossy().to_string(), whole);
             checked += 1;
         }
-        assert!(checked >= 5, "{checked} fixtures");
+        assert!(checked >= 5 && ng >= 10, "{checked} fixtures, {ng} pcapng");
+        // The rewrites hold the classic file's packets: the second interface's are read
+        // (at the same times), and the second section's.
+        let mut pairs = 0;
+        for (name, whole) in &wholes {
+            let Some(stem) = name.strip_suffix("-le.pcapng") else {
+                continue;
+            };
+            if let Some(idb) = wholes.get(&format!("{stem}-idb.pcapng")) {
+                assert!(idb == whole, "{stem}: second interface");
+                pairs += 1;
+            }
+            if let Some(two) = wholes.get(&format!("{stem}-two.pcapng")) {
+                assert_eq!(two.len(), 2 * whole.len(), "{stem}: two sections");
+                let second = two[whole.len()..].iter().map(|p| (p.1, p.2, &p.3));
+                assert!(second.eq(whole.iter().map(|p| (p.1, p.2, &p.3))), "{stem}");
+            }
+        }
+        assert!(pairs >= 5, "{pairs} rewrites compared");
     }
 }

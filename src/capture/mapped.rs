@@ -273,6 +273,7 @@ mod tests {
 
     use super::*;
     use crate::capture::{FileSource, Next, PacketSource};
+    use crate::synth::to_pcapng;
 
     /// A packet as owned values: frame, time and link type, original length, bytes.
     type Owned = (u64, String, u32, Vec<u8>);
@@ -462,74 +463,6 @@ mod tests {
         }
         assert!(checked > 20, "{checked} fixtures");
         std::fs::remove_dir_all(&dir).ok();
-    }
-
-    /// `pcap` (a little-endian classic file) as a pcapng section: its byte order, one
-    /// interface (nanosecond resolution when `nanos`), an Enhanced Packet Block per record;
-    /// `edit(i, block)` may change block `i` as written.
-    fn to_pcapng(
-        pcap: &[u8],
-        big: bool,
-        nanos: bool,
-        edit: &dyn Fn(usize, &mut Vec<u8>),
-    ) -> Vec<u8> {
-        let le = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
-        let u32b = |v: u32| {
-            if big {
-                v.to_be_bytes()
-            } else {
-                v.to_le_bytes()
-            }
-        };
-        let u16b = |v: u16| {
-            if big {
-                v.to_be_bytes()
-            } else {
-                v.to_le_bytes()
-            }
-        };
-        let block = |kind: u32, body: &[u8]| {
-            let len = 12 + body.len() as u32;
-            let mut b = u32b(kind).to_vec();
-            b.extend_from_slice(&u32b(len));
-            b.extend_from_slice(body);
-            b.extend_from_slice(&u32b(len));
-            b
-        };
-        let mut shb = u32b(0x1a2b_3c4d).to_vec();
-        shb.extend_from_slice(&u16b(1));
-        shb.extend_from_slice(&u16b(0));
-        shb.extend_from_slice(&[0xff; 8]);
-        let mut out = block(0x0a0d_0d0a, &shb);
-        let mut idb = u16b(le(pcap, 20) as u16).to_vec();
-        idb.extend_from_slice(&[0, 0]);
-        idb.extend_from_slice(&u32b(le(pcap, 16)));
-        if nanos {
-            idb.extend_from_slice(&u16b(9));
-            idb.extend_from_slice(&u16b(1));
-            idb.extend_from_slice(&[9, 0, 0, 0, 0, 0, 0, 0]);
-        }
-        out.extend(block(1, &idb));
-        let (mut at, mut i) = (24, 0);
-        while at + 16 <= pcap.len() {
-            let caplen = le(pcap, at + 8) as usize;
-            let end = (at + 16 + caplen).min(pcap.len());
-            let units = u64::from(le(pcap, at)) * if nanos { 1_000_000_000 } else { 1_000_000 }
-                + u64::from(le(pcap, at + 4)) * if nanos { 1000 } else { 1 };
-            let mut epb = u32b(0).to_vec();
-            epb.extend_from_slice(&u32b((units >> 32) as u32));
-            epb.extend_from_slice(&u32b(units as u32));
-            epb.extend_from_slice(&u32b((end - at - 16) as u32));
-            epb.extend_from_slice(&u32b(le(pcap, at + 12)));
-            epb.extend_from_slice(&pcap[at + 16..end]);
-            epb.resize(epb.len().next_multiple_of(4), 0);
-            let mut b = block(6, &epb);
-            edit(i, &mut b);
-            out.extend(b);
-            at = end;
-            i += 1;
-        }
-        out
     }
 
     #[test]

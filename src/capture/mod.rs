@@ -8,7 +8,7 @@ pub mod live;
 mod mapped;
 pub mod writer;
 
-pub use chunk::{CHUNK, Chunk, ChunkSource, ChunkedFile};
+pub use chunk::{CHUNK, Chunk, ChunkSource, ChunkedFile, Section};
 pub use file::{FileSource, is_capture_file};
 pub use live::{LiveOptions, LiveSource};
 pub use mapped::prefetch_head;

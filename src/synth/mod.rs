@@ -532,3 +532,147 @@ pub fn fragment_ipv6(ip: &[u8], chunk: usize, id: u32, extension_headers: bool) 
 }
 
 pub mod mixed;
+
+/// `pcap` (a little-endian classic file) as a pcapng section: its byte order, one
+/// interface (nanosecond resolution when `nanos`), an Enhanced Packet Block per record;
+/// `edit(i, block)` may change block `i` as written.
+#[cfg(test)]
+pub(crate) fn to_pcapng(
+    pcap: &[u8],
+    big: bool,
+    nanos: bool,
+    edit: &dyn Fn(usize, &mut Vec<u8>),
+) -> Vec<u8> {
+    let le = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+    let u32b = |v: u32| {
+        if big {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    };
+    let u16b = |v: u16| {
+        if big {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    };
+    let block = |kind: u32, body: &[u8]| {
+        let len = 12 + body.len() as u32;
+        let mut b = u32b(kind).to_vec();
+        b.extend_from_slice(&u32b(len));
+        b.extend_from_slice(body);
+        b.extend_from_slice(&u32b(len));
+        b
+    };
+    let mut shb = u32b(0x1a2b_3c4d).to_vec();
+    shb.extend_from_slice(&u16b(1));
+    shb.extend_from_slice(&u16b(0));
+    shb.extend_from_slice(&[0xff; 8]);
+    let mut out = block(0x0a0d_0d0a, &shb);
+    let mut idb = u16b(le(pcap, 20) as u16).to_vec();
+    idb.extend_from_slice(&[0, 0]);
+    idb.extend_from_slice(&u32b(le(pcap, 16)));
+    if nanos {
+        idb.extend_from_slice(&u16b(9));
+        idb.extend_from_slice(&u16b(1));
+        idb.extend_from_slice(&[9, 0, 0, 0, 0, 0, 0, 0]);
+    }
+    out.extend(block(1, &idb));
+    let (mut at, mut i) = (24, 0);
+    while at + 16 <= pcap.len() {
+        let caplen = le(pcap, at + 8) as usize;
+        let end = (at + 16 + caplen).min(pcap.len());
+        let units = u64::from(le(pcap, at)) * if nanos { 1_000_000_000 } else { 1_000_000 }
+            + u64::from(le(pcap, at + 4)) * if nanos { 1000 } else { 1 };
+        let mut epb = u32b(0).to_vec();
+        epb.extend_from_slice(&u32b((units >> 32) as u32));
+        epb.extend_from_slice(&u32b(units as u32));
+        epb.extend_from_slice(&u32b((end - at - 16) as u32));
+        epb.extend_from_slice(&u32b(le(pcap, at + 12)));
+        epb.extend_from_slice(&pcap[at + 16..end]);
+        epb.resize(epb.len().next_multiple_of(4), 0);
+        let mut b = block(6, &epb);
+        edit(i, &mut b);
+        out.extend(b);
+        at = end;
+        i += 1;
+    }
+    out
+}
+
+/// Every fixture, and the little-endian classic ones also as pcapng: one section; two
+/// sections of the same packets (little-endian, then big-endian with nanoseconds); one
+/// section whose second half is on a second interface described halfway (nanoseconds).
+/// The rewrites are written to a folder of the test process's own.
+#[cfg(test)]
+pub(crate) fn fixtures_and_pcapng() -> Vec<std::path::PathBuf> {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let out = std::env::temp_dir().join(format!("plainsight-ng-{}", std::process::id()));
+    std::fs::create_dir_all(&out).unwrap();
+    let mut paths = Vec::new();
+    let none = |_: usize, _: &mut Vec<u8>| {};
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("pcapng") => paths.push(path),
+            Some("pcap") => {
+                let bytes = std::fs::read(&path).unwrap();
+                if bytes[..4] == [0xd4, 0xc3, 0xb2, 0xa1] {
+                    let name = path.file_stem().unwrap().to_string_lossy().to_string();
+                    let le = to_pcapng(&bytes, false, false, &none);
+                    let mut two = le.clone();
+                    two.extend(to_pcapng(&bytes, true, true, &none));
+                    let snaplen = u32::from_le_bytes(bytes[16..20].try_into().unwrap());
+                    let linktype = u16::from_le_bytes(bytes[20..22].try_into().unwrap());
+                    let records_in = |b: &[u8]| {
+                        let mut n = 0;
+                        let mut at = 24;
+                        while at + 16 <= b.len() {
+                            at += 16
+                                + u32::from_le_bytes(b[at + 8..at + 12].try_into().unwrap())
+                                    as usize;
+                            n += 1;
+                        }
+                        n
+                    };
+                    let half = records_in(&bytes) / 2;
+                    let second = move |i: usize, block: &mut Vec<u8>| {
+                        if i < half {
+                            return;
+                        }
+                        let word = |b: &[u8], at: usize| {
+                            u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
+                        };
+                        let units =
+                            (u64::from(word(block, 12)) << 32 | u64::from(word(block, 16))) * 1000;
+                        block[8..12].copy_from_slice(&1u32.to_le_bytes());
+                        block[12..16].copy_from_slice(&((units >> 32) as u32).to_le_bytes());
+                        block[16..20].copy_from_slice(&(units as u32).to_le_bytes());
+                        if i == half {
+                            let mut idb = vec![1, 0, 0, 0, 32, 0, 0, 0];
+                            idb.extend_from_slice(&linktype.to_le_bytes());
+                            idb.extend_from_slice(&[0, 0]);
+                            idb.extend_from_slice(&snaplen.to_le_bytes());
+                            idb.extend_from_slice(&[9, 0, 1, 0, 9, 0, 0, 0, 0, 0, 0, 0]);
+                            idb.extend_from_slice(&32u32.to_le_bytes());
+                            idb.append(block);
+                            *block = idb;
+                        }
+                    };
+                    let interfaces = to_pcapng(&bytes, false, false, &second);
+                    for (suffix, v) in [("le", le), ("two", two), ("idb", interfaces)] {
+                        let p = out.join(format!("{name}-{suffix}.pcapng"));
+                        std::fs::write(&p, v).unwrap();
+                        paths.push(p);
+                    }
+                }
+                paths.push(path);
+            }
+            _ => {}
+        }
+    }
+    paths.sort();
+    paths
+}
