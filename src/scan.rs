@@ -216,10 +216,12 @@ pub fn scan(
     let mut done_before = 0;
     for input in inputs {
         let name = input.name();
-        // A classic pcap file is cut into chunks that the workers read in turns; another
-        // file is read by every worker (no packet is copied between threads); a stream
-        // goes through one reader that hands packets to the workers. A chunked file needs
-        // no source of its own (whose first map window would be loaded for nothing).
+        // A pcap or pcapng file is cut into chunks that the workers read in turns; a file
+        // that cannot be (not mapped, pcap's modified record format, pcapng whose first
+        // blocks do not read) is read by every worker (no packet is copied between
+        // threads); a stream goes through one reader that hands packets to the workers. A
+        // chunked file needs no source of its own (whose first map window would be loaded
+        // for nothing).
         let chunked = match input {
             Input::File(p) if threads > 1 => File::open(p)
                 .ok()

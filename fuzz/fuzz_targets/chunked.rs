@@ -1,5 +1,6 @@
-//! Differential: a classic pcap file read in small chunks by two workers gives exactly what
-//! one reader gives (findings with their frames, packet counters, the error that ended it).
+//! Differential: a classic pcap or pcapng file read in small chunks by two workers gives
+//! exactly what one reader gives (findings with their frames, packet counters, the error
+//! that ended it).
 #![no_main]
 
 use std::fs::File;

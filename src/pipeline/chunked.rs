@@ -1,4 +1,4 @@
-//! Several workers over one classic pcap file, each reading a share of it.
+//! Several workers over one pcap or pcapng file, each reading a share of it.
 //!
 //! The file is cut into chunks ([`crate::capture::ChunkedFile`]); chunk `k` is *read* by
 //! worker `k % W`: it walks the chunk's records, decodes each packet just far enough to
@@ -362,7 +362,7 @@ struct Pending {
     boundary: Option<Boundary>,
 }
 
-/// Runs `threads` workers over a classic pcap file cut into chunks.
+/// Runs `threads` workers over a pcap or pcapng file cut into chunks.
 pub fn run_chunked(
     file: &ChunkedFile,
     threads: usize,
