@@ -482,6 +482,12 @@ impl ChunkSource {
         })
     }
 
+    /// Packets read so far (those it skips included: a pcapng packet of an interface the
+    /// file never described has a frame number).
+    pub fn frames(&self) -> u64 {
+        self.inner.frames()
+    }
+
     /// File offset of the first record not read yet: once the source has ended, where the
     /// next chunk's first record starts (or the end of the file).
     pub fn position(&self) -> u64 {
@@ -686,6 +692,8 @@ mod tests {
             let mut read: Vec<Owned> = Vec::new();
             let mut start = chunked.first_record();
             let mut section = Arc::default();
+            // Frame numbers before the chunk (a packet skipped has one).
+            let mut before = 0;
             ng += usize::from(matches!(chunked.layout, Layout::Ng { .. }));
             for k in 0..chunked.chunks() {
                 let chunk = chunked.map(k).unwrap();
@@ -693,7 +701,7 @@ mod tests {
                     continue;
                 }
                 let mut source = chunked.source(&chunk, start, &section);
-                let frames = read.len() as u64;
+                let frames = before;
                 let map_offset = chunk.offset - chunk.at as u64;
                 while let Ok(Some(p)) = source.next_packet(frames) {
                     let at = map_offset
@@ -713,6 +721,7 @@ mod tests {
                 }
                 start = source.position();
                 section = source.section();
+                before += source.frames();
                 assert!(
                     start >= chunk.end() || start >= chunked.len(),
                     "{path:?} chunk {k} ends early, at {start}"

@@ -179,6 +179,11 @@ impl FileSource {
         self
     }
 
+    /// Frame numbers given so far (skipped packets included).
+    pub(crate) fn frames(&self) -> u64 {
+        self.frame
+    }
+
     /// No record starts at or past `limit` bytes consumed (file header included): the
     /// reader of a chunk ends there.
     pub(crate) fn set_record_limit(&mut self, limit: u64) {

@@ -155,10 +155,6 @@ struct Shared {
     /// grew by copies into fresh memory, whose first touches (faults, cache and TLB
     /// misses) also evicted the flow table's lines (see BENCHMARKS.md).
     spare: Mutex<Vec<Vec<Entry>>>,
-    /// By reader: one more than the latest chunk another worker waits for from it (0:
-    /// none), so that it reads the rest of that chunk at once rather than a record per
-    /// packet it processes.
-    wanted: Vec<AtomicU64>,
 }
 
 /// Emptied lists kept for reuse, at most, and the most entries a kept list has room for
@@ -167,13 +163,6 @@ const SPARE_MAX: usize = 8;
 const SPARE_ENTRIES: usize = 8192;
 
 impl Shared {
-    fn new(workers: usize) -> Shared {
-        Shared {
-            wanted: (0..workers).map(|_| AtomicU64::new(0)).collect(),
-            ..Shared::default()
-        }
-    }
-
     /// `n` lists to fill, reused ones first.
     fn lists(&self, n: usize) -> Vec<Vec<Entry>> {
         let mut lists = match self.spare.lock() {
@@ -224,8 +213,6 @@ struct Sorting {
     map_start: usize,
     lists: Vec<Vec<Entry>>,
     stats: Stats,
-    /// Packets of the chunk read so far.
-    index: u32,
     clock: Timestamp,
     error: Option<CaptureError>,
     /// Every record of the chunk is read.
@@ -250,7 +237,6 @@ impl Sorting {
             map_start: chunk.bytes().as_ptr() as usize,
             lists,
             stats: Stats::default(),
-            index: 0,
             clock: Timestamp::ZERO,
             error: None,
             walked: false,
@@ -275,7 +261,9 @@ impl Sorting {
                     at: (pkt.data.as_ptr() as usize - self.map_start) as u32,
                     len: pkt.data.len() as u32,
                     orig_len: pkt.orig_len,
-                    index: self.index,
+                    // The source's count: a pcapng packet of an interface the file
+                    // never described has its frame number but no packet.
+                    index: pkt.frame.saturating_sub(1) as u32,
                     ts: pkt.ts.into(),
                     clock: self.clock.into(),
                     link: u16::try_from(pkt.linktype.0).unwrap_or(u16::MAX),
@@ -297,7 +285,6 @@ impl Sorting {
                     }
                     Err(skip) => count_skip(&mut self.stats, skip),
                 }
-                self.index += 1;
                 true
             }
             Ok(None) => {
@@ -323,7 +310,7 @@ impl Sorting {
         } else {
             Boundary::At {
                 offset: end,
-                frames: self.frames + u64::from(self.index),
+                frames: self.frames + self.source.frames(),
                 section: self.source.section(),
             }
         };
@@ -396,7 +383,7 @@ pub fn run_chunked(
         bound_rx[(from + 1) % workers] = Some(rx);
     }
     let (found_tx, found_rx) = mpsc::channel::<Message>();
-    let shared = Arc::new(Shared::new(workers));
+    let shared = Arc::new(Shared::default());
     std::thread::scope(|scope| {
         let mut handles = Vec::new();
         for me in 0..workers {
@@ -492,7 +479,7 @@ impl Worker<'_> {
             } else {
                 from_others[from]
                     .as_ref()
-                    .and_then(|rx| self.receive(rx, k, from))
+                    .and_then(|rx| self.receive(rx, k))
             };
             let Some(part) = part else { break };
             let last = part.last;
@@ -517,7 +504,7 @@ impl Worker<'_> {
 
     /// A list from another worker; while it is not there, this worker's own chunk is
     /// read on.
-    fn receive(&mut self, rx: &Receiver<Part>, k: u64, from: usize) -> Option<Part> {
+    fn receive(&mut self, rx: &Receiver<Part>, k: u64) -> Option<Part> {
         loop {
             match rx.try_recv() {
                 Ok(part) => return Some(part),
@@ -532,9 +519,6 @@ impl Worker<'_> {
             if let Some(secret) = self.shared.next_ahead() {
                 secret.measure();
             } else {
-                if let Some(w) = self.shared.wanted.get(from) {
-                    w.fetch_max(k + 1, Ordering::Relaxed);
-                }
                 return rx.recv().ok();
             }
         }
@@ -567,31 +551,6 @@ impl Worker<'_> {
         }
         self.complete();
         true
-    }
-
-    /// Reads the rest of the chunk under way at once when another worker waits for it
-    /// (and where the chunk before it ended is known: nothing to wait for here).
-    fn hurry(&mut self) {
-        let Some(wanted) = self.shared.wanted.get(self.me) else {
-            return;
-        };
-        let w = wanted.load(Ordering::Relaxed);
-        let Some(p) = &mut self.pending else {
-            return;
-        };
-        if w == 0 || p.k >= w {
-            return;
-        }
-        if p.boundary.is_none()
-            && let Some(rx) = &self.bound_in
-        {
-            match rx.try_recv() {
-                Ok(b) => p.boundary = Some(b),
-                Err(mpsc::TryRecvError::Disconnected) => p.boundary = Some(Boundary::Stop),
-                Err(mpsc::TryRecvError::Empty) => return,
-            }
-        }
-        self.complete();
     }
 
     /// Begins reading chunk `self.next_sort`: from a guess of where its first record
@@ -633,7 +592,6 @@ impl Worker<'_> {
         let Some(p) = self.pending.take() else {
             return;
         };
-        let done = p.k;
         let boundary = match p.boundary {
             Some(b) => Some(b),
             None => self.bound_in.as_ref().and_then(|rx| rx.recv().ok()),
@@ -698,12 +656,6 @@ impl Worker<'_> {
         }
         if let Some(tx) = &self.bound_out {
             let _ = tx.send(sorted.boundary);
-        }
-        // Whoever waited for this chunk (or one before it) has its list now.
-        if let Some(w) = self.shared.wanted.get(self.me) {
-            let _ = w.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |w| {
-                (w <= done + 1).then_some(0)
-            });
         }
         for (to, part) in sorted.parts.into_iter().enumerate() {
             if to == self.me {
@@ -796,11 +748,8 @@ impl Worker<'_> {
                 Err(skip) if e.fragment && primary => count_skip(&mut self.stats, skip),
                 Err(_) => {}
             }
-            if n % 64 == 63 {
-                self.hurry();
-                if n % 256 == 255 && !self.send(false) {
-                    return false;
-                }
+            if n % 256 == 255 && !self.send(false) {
+                return false;
             }
         }
         self.flows.advance(part.clock);

@@ -604,7 +604,8 @@ pub(crate) fn to_pcapng(
 
 /// Every fixture, and the little-endian classic ones also as pcapng: one section; two
 /// sections of the same packets (little-endian, then big-endian with nanoseconds); one
-/// section whose second half is on a second interface described halfway (nanoseconds).
+/// section whose second half is on a second interface described halfway (nanoseconds); one
+/// section where every seventh packet names an interface the file never describes.
 /// The rewrites are written to a folder of the test process's own.
 #[cfg(test)]
 pub(crate) fn fixtures_and_pcapng() -> Vec<std::path::PathBuf> {
@@ -662,7 +663,19 @@ pub(crate) fn fixtures_and_pcapng() -> Vec<std::path::PathBuf> {
                         }
                     };
                     let interfaces = to_pcapng(&bytes, false, false, &second);
-                    for (suffix, v) in [("le", le), ("two", two), ("idb", interfaces)] {
+                    let nowhere = |i: usize, block: &mut Vec<u8>| {
+                        if i % 7 == 3 {
+                            block[8..12].copy_from_slice(&5u32.to_le_bytes());
+                        }
+                    };
+                    let unknown = to_pcapng(&bytes, false, false, &nowhere);
+                    let rewrites = [
+                        ("le", le),
+                        ("two", two),
+                        ("idb", interfaces),
+                        ("unknown", unknown),
+                    ];
+                    for (suffix, v) in rewrites {
                         let p = out.join(format!("{name}-{suffix}.pcapng"));
                         std::fs::write(&p, v).unwrap();
                         paths.push(p);
