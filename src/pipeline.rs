@@ -131,41 +131,34 @@ impl Batch {
 
 /// Which worker a decoded packet's flow belongs to.
 ///
-/// A hash of each endpoint, added: the same both ways without a [`crate::flow::FlowKey`] to
-/// order and hash whole (2% of two threads' time in the profile). Mixed with the transport
-/// and scaled to `0..workers` by its high bits (a multiply where a remainder was a 64-bit
-/// division).
+/// The two endpoints added (the same both ways, without a [`crate::flow::FlowKey`] to
+/// order and hash whole), mixed with the transport and scaled to `0..workers` by the high
+/// bits of a multiply (where a remainder was a 64-bit division). Short: the list a packet
+/// goes to waits for it.
 pub(crate) fn shard(d: &Decoded<'_>, workers: usize) -> usize {
     let (src_port, dst_port, udp) = match d.transport {
         L4::Tcp(t) => (t.src_port, t.dst_port, 0),
         L4::Udp(u) => (u.src_port, u.dst_port, 1),
     };
-    let h = endpoint_hash(&d.src, src_port).wrapping_add(endpoint_hash(&d.dst, dst_port));
-    let h = mix64(h ^ udp);
+    let mut h = endpoint(&d.src, src_port).wrapping_add(endpoint(&d.dst, dst_port)) ^ udp;
+    h ^= h >> 29;
+    h = h.wrapping_mul(0xd6e8_feb8_6659_fd93);
+    h ^= h >> 32;
     ((u128::from(h) * workers as u128) >> 64) as usize
 }
 
-/// One endpoint of a flow, hashed for [`shard`]. By reference: an address is read as
-/// wide as its family (see [`crate::decode::Stateless`]).
-fn endpoint_hash(ip: &std::net::IpAddr, port: u16) -> u64 {
+/// One endpoint of a flow as 64 bits for [`shard`]: the address (an IPv6 one folded, and
+/// apart from every IPv4 address) and the port. By reference: an address is read as wide
+/// as its family (see [`crate::decode::Stateless`]).
+fn endpoint(ip: &std::net::IpAddr, port: u16) -> u64 {
     let bits = match ip {
         std::net::IpAddr::V4(a) => u64::from(u32::from_be_bytes(a.octets())),
         std::net::IpAddr::V6(a) => {
             let v = u128::from_be_bytes(a.octets());
-            // Apart from every IPv4 address with the same bits.
-            mix64(v as u64) ^ (v >> 64) as u64 ^ 0x9e37_79b9_7f4a_7c15
+            (v as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (v >> 64) as u64 ^ (1 << 63)
         }
     };
-    mix64(bits ^ (u64::from(port) << 40))
-}
-
-/// A 64-bit finalizer (every input bit moves every output bit).
-fn mix64(mut x: u64) -> u64 {
-    x ^= x >> 32;
-    x = x.wrapping_mul(0xd6e8_feb8_6659_fd93);
-    x ^= x >> 32;
-    x = x.wrapping_mul(0xd6e8_feb8_6659_fd93);
-    x ^ (x >> 32)
+    bits.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (u64::from(port) << 48)
 }
 
 /// Counts a packet that yields nothing for the flow stage.
