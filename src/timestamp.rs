@@ -37,22 +37,6 @@ impl Timestamp {
         Timestamp::new(secs as i64, nanos)
     }
 
-    /// Nanoseconds since the epoch in 64 bits, for times from the epoch to the year 2554
-    /// (every time a classic pcap record can hold: its seconds are 32 bits, plus at most
-    /// 4,295 from an overflowing fraction); saturated outside.
-    pub fn to_nanos(self) -> u64 {
-        u64::try_from(self.secs)
-            .ok()
-            .and_then(|s| s.checked_mul(1_000_000_000))
-            .and_then(|n| n.checked_add(u64::from(self.nanos)))
-            .unwrap_or(if self.secs < 0 { 0 } else { u64::MAX })
-    }
-
-    /// From nanoseconds since the epoch ([`Timestamp::to_nanos`]).
-    pub fn from_nanos(nanos: u64) -> Timestamp {
-        Timestamp::new(0, nanos)
-    }
-
     /// Whole seconds elapsed from `earlier` to `self` (0 when `earlier` is later).
     pub fn secs_since(&self, earlier: Timestamp) -> u64 {
         if self.secs > earlier.secs {
@@ -119,20 +103,6 @@ mod tests {
             Timestamp::new(-1, 0).to_string(),
             "1969-12-31T23:59:59.000000Z"
         );
-    }
-
-    #[test]
-    fn nanoseconds_hold_every_time_a_classic_pcap_record_can() {
-        // Seconds are 32 bits; the fraction (micro- or nanoseconds) too, and may overflow.
-        for secs in [0, 1, 1_147_305_355, i64::from(u32::MAX)] {
-            for frac in [0, 1, 999_999_999, u64::from(u32::MAX) * 1000] {
-                let t = Timestamp::new(secs, frac);
-                assert_eq!(Timestamp::from_nanos(t.to_nanos()), t, "{secs} {frac}");
-            }
-        }
-        assert_eq!(Timestamp::new(-1, 0).to_nanos(), 0);
-        assert_eq!(Timestamp::new(i64::MAX, 0).to_nanos(), u64::MAX);
-        assert_eq!(Timestamp::new(20_000_000_000, 0).to_nanos(), u64::MAX);
     }
 
     #[test]

@@ -34,7 +34,7 @@ use pcap_parser::pcapng::{Block, parse_block_be, parse_block_le};
 use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::{PcapBlockOwned, PcapError};
 
-use super::file::{MAX_RECORD, max_caplen};
+use super::file::{MAX_RECORD, MAX_SECTION, max_caplen, word};
 use super::{CaptureError, FileSource};
 
 /// Bytes of file per chunk.
@@ -75,8 +75,18 @@ pub struct Section {
 }
 
 impl Section {
-    /// Follows the block at the start of `block` (`len` bytes, whole): a section header
-    /// starts a new section, an interface description is added to it.
+    /// Bytes of its blocks.
+    pub fn len(&self) -> usize {
+        self.blocks.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.blocks.is_empty()
+    }
+
+    /// Follows `block` (one whole block): a section header starts a new section, an
+    /// interface description is added to it unless the section would pass
+    /// [`MAX_SECTION`] (a reader ignores it then, see [`FileSource`]).
     fn follow(&mut self, block: &[u8], big_endian: bool) {
         match word(block, 0, big_endian) {
             Some(SHB) => {
@@ -84,7 +94,9 @@ impl Section {
                 self.blocks.extend_from_slice(block);
                 self.big_endian = word(block, 8, false) != Some(BYTE_ORDER_MAGIC);
             }
-            Some(IDB) => self.blocks.extend_from_slice(block),
+            Some(IDB) if self.blocks.len() + block.len() <= MAX_SECTION => {
+                self.blocks.extend_from_slice(block)
+            }
             _ => {}
         }
     }
@@ -102,16 +114,6 @@ enum Layout {
     },
     /// pcapng: the section the file's first packet is in (what a guess assumes).
     Ng { first: Arc<Section> },
-}
-
-/// A 4-byte field at `at` of `bytes`, in the given byte order.
-fn word(bytes: &[u8], at: usize, big_endian: bool) -> Option<u32> {
-    let b: [u8; 4] = bytes.get(at..at.checked_add(4)?)?.try_into().ok()?;
-    Some(if big_endian {
-        u32::from_be_bytes(b)
-    } else {
-        u32::from_le_bytes(b)
-    })
 }
 
 /// A classic pcap or pcapng file, ready to be read chunk by chunk.
@@ -539,19 +541,15 @@ enum Format {
     },
 }
 
-impl ChunkReader {
-    /// The chunk's bytes from the position, unless it is past the chunk's end.
-    fn ahead(&self) -> Option<&[u8]> {
-        let bytes = self.chunk.bytes();
-        (self.pos < self.limit && self.pos < bytes.len()).then(|| &bytes[self.pos..])
-    }
+/// The bytes of `chunk` from `pos`, unless `pos` is past its end (`limit`, or its map's).
+fn ahead(chunk: &Chunk, pos: usize, limit: usize) -> Option<&[u8]> {
+    let bytes = chunk.bytes();
+    (pos < limit && pos < bytes.len()).then(|| &bytes[pos..])
 }
 
 impl PcapReaderIterator for ChunkReader {
     fn next(&mut self) -> Result<(usize, PcapBlockOwned<'_>), PcapError<&[u8]>> {
-        let bytes = self.chunk.bytes();
-        let in_chunk =
-            (self.pos < self.limit && self.pos < bytes.len()).then(|| &bytes[self.pos..]);
+        let in_chunk = ahead(&self.chunk, self.pos, self.limit);
         let parsed = match &mut self.format {
             Format::Legacy { header, given, .. } if !*given => {
                 *given = true;
@@ -615,7 +613,8 @@ impl PcapReaderIterator for ChunkReader {
             changed,
             ..
         } = &self.format
-            && let Some(block) = self.ahead().and_then(|b| b.get(..offset))
+            && let Some(block) =
+                ahead(&self.chunk, self.pos, self.limit).and_then(|b| b.get(..offset))
             && matches!(word(block, 0, *big_endian), Some(SHB | IDB))
         {
             let mut changed = changed.lock().unwrap_or_else(|e| e.into_inner());

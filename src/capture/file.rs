@@ -20,6 +20,12 @@ use crate::timestamp::Timestamp;
 const BUFFER_SIZE: usize = 1 << 20;
 /// No legitimate block is larger.
 pub(crate) const MAX_RECORD: usize = 16 << 20;
+
+/// Bytes of a pcapng section's header and interface descriptions past which further
+/// interface descriptions are ignored (their packets count as of an unknown interface):
+/// real captures describe a handful of interfaces, and a reader of a chunk reads the
+/// section's blocks again first ([`super::chunk::Section`]), which must stay small.
+pub(crate) const MAX_SECTION: usize = 1 << 20;
 /// The largest packet a classic pcap record may hold, as libpcap checks it.
 pub(crate) const MAX_PACKET: u32 = 262_144;
 
@@ -51,6 +57,8 @@ pub struct FileSource {
     /// pcapng: the byte order of the current section.
     ng_big_endian: bool,
     interfaces: Vec<Interface>,
+    /// Bytes of the current section's header and the interface descriptions kept.
+    section_bytes: usize,
     capacity: usize,
     consumed: u64,
     /// Packets skipped because they named an interface the file never described.
@@ -91,8 +99,8 @@ impl Legacy {
 
 /// A 4-byte field of a header at `at`, in the given byte order.
 #[inline]
-fn word(head: &[u8], at: usize, big_endian: bool) -> Option<u32> {
-    let b: [u8; 4] = head.get(at..at + 4)?.try_into().ok()?;
+pub(super) fn word(head: &[u8], at: usize, big_endian: bool) -> Option<u32> {
+    let b: [u8; 4] = head.get(at..at.checked_add(4)?)?.try_into().ok()?;
     Some(if big_endian {
         u32::from_be_bytes(b)
     } else {
@@ -163,6 +171,7 @@ impl FileSource {
             ng,
             ng_big_endian: false,
             interfaces: Vec::new(),
+            section_bytes: 0,
             capacity: BUFFER_SIZE,
             consumed: 0,
             unknown_interface: 0,
@@ -443,9 +452,16 @@ impl FileSource {
                     }
                     PcapBlockOwned::NG(Block::SectionHeader(_)) => {
                         self.interfaces.clear();
+                        self.section_bytes = block_len;
+                        Next::Skip(block_len)
+                    }
+                    PcapBlockOwned::NG(Block::InterfaceDescription(_))
+                        if self.section_bytes + block_len > MAX_SECTION =>
+                    {
                         Next::Skip(block_len)
                     }
                     PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
+                        self.section_bytes += block_len;
                         self.interfaces.push(Interface {
                             linktype: LinkType(idb.linktype.0 as u32),
                             units_per_sec: idb.ts_resolution().unwrap_or(1_000_000),

@@ -610,7 +610,8 @@ impl Worker<'_> {
         let chunk = p.chunk;
         let sorted = match p.guess {
             Some((g, s))
-                if g == start && (Arc::ptr_eq(&s.section, &section) || s.section == section) =>
+                // (`Arc`'s equality compares the pointers first.)
+                if g == start && s.section == section =>
             {
                 // The guess was right: only the frame numbers were unknown.
                 let mut s = s.finish(self.file);
@@ -950,6 +951,85 @@ mod tests {
             .collect();
         files.sort();
         files
+    }
+
+    /// Entries carry any capture time exactly (a pcapng time need not fit 64-bit
+    /// nanoseconds: resolutions, offsets, damage).
+    #[test]
+    fn entry_times_are_exact() {
+        for secs in [
+            i64::MIN,
+            -1,
+            0,
+            1,
+            1_147_305_355,
+            i64::from(u32::MAX),
+            1 << 40,
+            i64::MAX,
+        ] {
+            for nanos in [0, 1, 999_999_999] {
+                let t = Timestamp { secs, nanos };
+                assert_eq!(Timestamp::from(Time::from(t)), t, "{secs} {nanos}");
+            }
+        }
+    }
+
+    /// A pcapng section with more interface descriptions than a section keeps (hostile:
+    /// every chunk's reader reads the section's blocks again): the ones past the cap are
+    /// ignored alike by one reader and by the chunks, whose replay stays bounded.
+    #[test]
+    fn interface_descriptions_past_the_cap_are_ignored_alike() {
+        use crate::capture::PacketSource;
+        let classic = std::fs::read(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/ftp-logins.pcap"),
+        )
+        .unwrap();
+        let idb = |i: u32| {
+            let mut b = vec![1, 0, 0, 0, 20, 0, 0, 0, 1, 0, 0, 0];
+            b.extend_from_slice(&(65535 + i % 2).to_le_bytes());
+            b.extend_from_slice(&20u32.to_le_bytes());
+            b
+        };
+        let many = |i: usize, block: &mut Vec<u8>| {
+            if i < 8 {
+                let mut idbs: Vec<u8> = (0..8_000).flat_map(idb).collect();
+                idbs.append(block);
+                *block = idbs;
+            }
+            // Interfaces kept (0, 20,000) and past the cap (60,000 on).
+            let iface = [0u32, 20_000, 60_000, 63_999][i % 4];
+            let at = block.len() - block_len(block);
+            block[at + 8..at + 12].copy_from_slice(&iface.to_le_bytes());
+        };
+        fn block_len(block: &[u8]) -> usize {
+            u32::from_le_bytes(block[block.len() - 4..].try_into().unwrap()) as usize
+        }
+        let bytes = crate::synth::to_pcapng(&classic, false, false, &many);
+        assert!(bytes.len() > crate::capture::MAX_SECTION);
+        let path = tmp("many-interfaces.pcapng", &bytes);
+        let mut one = FileSource::open(File::open(&path).unwrap()).unwrap();
+        let mut packets = 0;
+        while let Ok(crate::capture::Next::Packet(_)) = one.poll() {
+            packets += 1;
+        }
+        assert!(
+            packets > 0 && one.unknown_interface > 0,
+            "{packets} {}",
+            one.unknown_interface
+        );
+        let file = ChunkedFile::with_sizes(&File::open(&path).unwrap(), 1 << 16, 1 << 20).unwrap();
+        for k in 1..file.chunks() {
+            let chunk = file.map(k).unwrap();
+            if let Some(g) = file.guess_start(&chunk) {
+                let mut s = file.source(&chunk, g, &file.guessed_section(&chunk));
+                while let Ok(Some(_)) = s.next_packet(0) {}
+                assert!(
+                    s.section().len() <= crate::capture::MAX_SECTION,
+                    "chunk {k}"
+                );
+            }
+        }
+        check(&path);
     }
 
     #[test]
