@@ -25,12 +25,12 @@
 use std::fs::File;
 use std::sync::{Arc, Mutex, Weak};
 
+use super::mapped::parse_ng_block;
 use memmap2::Mmap;
 use pcap_parser::nom;
 use pcap_parser::pcap::{
     LegacyPcapBlock, PcapHeader, parse_pcap_frame, parse_pcap_frame_be, parse_pcap_header,
 };
-use pcap_parser::pcapng::{Block, parse_block_be, parse_block_le};
 use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::{PcapBlockOwned, PcapError};
 
@@ -428,17 +428,10 @@ fn first_section(head: &[u8], whole: bool) -> Option<Section> {
         }
         let block = &rest[..len];
         match word(block, 0, big_endian)? {
-            SHB | IDB => {
-                let parse = if big_endian {
-                    parse_block_be
-                } else {
-                    parse_block_le
-                };
-                match parse(block) {
-                    Ok(([], _)) => section.follow(block, big_endian),
-                    _ => return None,
-                }
-            }
+            SHB | IDB => match parse_ng_block(block, &mut big_endian.clone()) {
+                Ok(([], _)) => section.follow(block, big_endian),
+                _ => return None,
+            },
             // The first packet (Enhanced, Simple, obsolete Packet Block).
             2 | 3 | 6 => return Some(section),
             _ => {}
@@ -578,17 +571,8 @@ impl PcapReaderIterator for ChunkReader {
                     }
                 };
                 self.given_pending = replaying;
-                let parse = if *big_endian {
-                    parse_block_be
-                } else {
-                    parse_block_le
-                };
-                parse(data).map(|(rem, b)| {
-                    if let Block::SectionHeader(shb) = &b {
-                        *big_endian = shb.big_endian();
-                    }
-                    (data.len() - rem.len(), PcapBlockOwned::from(b))
-                })
+                parse_ng_block(data, big_endian)
+                    .map(|(rem, b)| (data.len() - rem.len(), PcapBlockOwned::from(b)))
             }
         };
         match parsed {

@@ -86,6 +86,24 @@ pub fn prefetch_head(next: &[u8]) {
     let _ = next;
 }
 
+/// The pcapng block at the start of `data`, parsed in the byte order of its section; a
+/// Section Header Block sets the byte order of the blocks after it.
+pub(super) fn parse_ng_block<'a>(
+    data: &'a [u8],
+    big_endian: &mut bool,
+) -> nom::IResult<&'a [u8], Block<'a>, PcapError<&'a [u8]>> {
+    let parse = if *big_endian {
+        parse_block_be
+    } else {
+        parse_block_le
+    };
+    let parsed = parse(data);
+    if let Ok((_, Block::SectionHeader(shb))) = &parsed {
+        *big_endian = shb.big_endian();
+    }
+    parsed
+}
+
 /// Maps `len` bytes of `file` from `offset`.
 fn map(file: &File, offset: u64, len: usize) -> std::io::Result<Option<Mmap>> {
     if len == 0 {
@@ -189,17 +207,7 @@ impl PcapReaderIterator for MappedReader {
         let parsed = match &mut self.format {
             Format::Legacy { parse, .. } => parse(data).map(|(rem, b)| (rem, b.into())),
             Format::Ng { big_endian } => {
-                let parse = if *big_endian {
-                    parse_block_be
-                } else {
-                    parse_block_le
-                };
-                parse(data).map(|(rem, b)| {
-                    if let Block::SectionHeader(shb) = &b {
-                        *big_endian = shb.big_endian();
-                    }
-                    (rem, PcapBlockOwned::from(b))
-                })
+                parse_ng_block(data, big_endian).map(|(rem, b)| (rem, PcapBlockOwned::from(b)))
             }
         };
         match parsed {
