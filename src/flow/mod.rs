@@ -395,24 +395,15 @@ mod tests {
     #[test]
     fn closed_flows_have_their_own_order() {
         let mut t: FlowTable<u16> = FlowTable::new(10);
-        let a = t.insert(Flow {
-            state: 1,
-            ..flow(1, 0)
-        });
-        let b = t.insert(Flow {
-            state: 2,
-            closed: true,
-            ..flow(2, 1)
-        });
-        let c = t.insert(Flow {
-            state: 3,
-            ..flow(3, 2)
-        });
-        let d = t.insert(Flow {
-            state: 4,
-            closed: true,
-            ..flow(4, 3)
-        });
+        // Flow `n` (its state `n`), last active at second `n - 1`.
+        let mut add = |n: u16, closed| {
+            t.insert(Flow {
+                state: n,
+                closed,
+                ..flow(n, i64::from(n) - 1)
+            })
+        };
+        let (a, b, c, d) = (add(1, false), add(2, true), add(3, false), add(4, true));
         let state = |x: Option<(FlowId, &Flow<u16>)>| x.map(|(_, f)| f.state);
         assert_eq!(state(t.least_recent_in(false)), Some(1));
         assert_eq!(state(t.least_recent_in(true)), Some(2));
