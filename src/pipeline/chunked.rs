@@ -1205,32 +1205,20 @@ mod tests {
         }
     }
 
-    /// Record boundaries (start, end) of a classic little-endian pcap.
-    fn records(bytes: &[u8]) -> Vec<(usize, usize)> {
-        let mut out = Vec::new();
-        let mut at = 24;
-        while at + 16 <= bytes.len() {
-            let caplen = u32::from_le_bytes(bytes[at + 8..at + 12].try_into().unwrap()) as usize;
-            out.push((at, (at + 16 + caplen).min(bytes.len())));
-            at += 16 + caplen;
-        }
-        out
-    }
-
     /// A big fixture with many findings (the most records).
     fn biggest() -> Vec<u8> {
         classic_fixtures()
             .into_iter()
             .map(|p| std::fs::read(p).unwrap())
             .filter(|b| b[..4] == [0xd4, 0xc3, 0xb2, 0xa1])
-            .max_by_key(|b| records(b).len())
+            .max_by_key(|b| crate::synth::records(b).len())
             .unwrap()
     }
 
     #[test]
     fn damaged_files_end_where_one_reader_ends() {
         let good = biggest();
-        let recs = records(&good);
+        let recs = crate::synth::records(&good);
         let mut cases: Vec<(String, Vec<u8>)> = Vec::new();
         for cut in [
             good.len() - 7,
@@ -1314,7 +1302,7 @@ mod tests {
         }
         let decoy = record(ts, &udp_frame(&fake));
         let mut bytes = good[..24].to_vec();
-        for (start, end) in records(&good) {
+        for (start, end) in crate::synth::records(&good) {
             bytes.extend_from_slice(&good[start..end]);
             bytes.extend_from_slice(&decoy);
         }
@@ -1326,7 +1314,10 @@ mod tests {
         while k < file.chunks() {
             let chunk = file.map(k).unwrap();
             let guess = file.guess_start(&chunk);
-            let starts: Vec<u64> = records(&bytes).iter().map(|r| r.0 as u64).collect();
+            let starts: Vec<u64> = crate::synth::records(&bytes)
+                .iter()
+                .map(|r| r.0 as u64)
+                .collect();
             if guess.is_some_and(|g| !starts.contains(&g)) {
                 fooled += 1;
             }

@@ -580,10 +580,7 @@ pub(crate) fn to_pcapng(
         idb.extend_from_slice(&[9, 0, 0, 0, 0, 0, 0, 0]);
     }
     out.extend(block(1, &idb));
-    let (mut at, mut i) = (24, 0);
-    while at + 16 <= pcap.len() {
-        let caplen = le(pcap, at + 8) as usize;
-        let end = (at + 16 + caplen).min(pcap.len());
+    for (i, (at, end)) in records(pcap).into_iter().enumerate() {
         let units = u64::from(le(pcap, at)) * if nanos { 1_000_000_000 } else { 1_000_000 }
             + u64::from(le(pcap, at + 4)) * if nanos { 1000 } else { 1 };
         let mut epb = u32b(0).to_vec();
@@ -596,8 +593,20 @@ pub(crate) fn to_pcapng(
         let mut b = block(6, &epb);
         edit(i, &mut b);
         out.extend(b);
-        at = end;
-        i += 1;
+    }
+    out
+}
+
+/// Record boundaries (start, end) of a classic little-endian pcap (the last one cut at
+/// the end of the bytes).
+#[cfg(test)]
+pub(crate) fn records(pcap: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut at = 24;
+    while at + 16 <= pcap.len() {
+        let caplen = u32::from_le_bytes(pcap[at + 8..at + 12].try_into().unwrap()) as usize;
+        out.push((at, (at + 16 + caplen).min(pcap.len())));
+        at += 16 + caplen;
     }
     out
 }
@@ -606,11 +615,14 @@ pub(crate) fn to_pcapng(
 /// sections of the same packets (little-endian, then big-endian with nanoseconds); one
 /// section whose second half is on a second interface described halfway (nanoseconds); one
 /// section where every seventh packet names an interface the file never describes.
-/// The rewrites are written to a folder of the test process's own.
+/// The rewrites are written to a folder of this call's own (tests calling it run at once,
+/// and one writing a file while another reads it would hand the reader a cut file).
 #[cfg(test)]
 pub(crate) fn fixtures_and_pcapng() -> Vec<std::path::PathBuf> {
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let out = std::env::temp_dir().join(format!("plainsight-ng-{}", std::process::id()));
+    let out = std::env::temp_dir().join(format!("plainsight-ng-{}-{call}", std::process::id()));
     std::fs::create_dir_all(&out).unwrap();
     let mut paths = Vec::new();
     let none = |_: usize, _: &mut Vec<u8>| {};
@@ -627,18 +639,7 @@ pub(crate) fn fixtures_and_pcapng() -> Vec<std::path::PathBuf> {
                     two.extend(to_pcapng(&bytes, true, true, &none));
                     let snaplen = u32::from_le_bytes(bytes[16..20].try_into().unwrap());
                     let linktype = u16::from_le_bytes(bytes[20..22].try_into().unwrap());
-                    let records_in = |b: &[u8]| {
-                        let mut n = 0;
-                        let mut at = 24;
-                        while at + 16 <= b.len() {
-                            at += 16
-                                + u32::from_le_bytes(b[at + 8..at + 12].try_into().unwrap())
-                                    as usize;
-                            n += 1;
-                        }
-                        n
-                    };
-                    let half = records_in(&bytes) / 2;
+                    let half = records(&bytes).len() / 2;
                     let second = move |i: usize, block: &mut Vec<u8>| {
                         if i < half {
                             return;
