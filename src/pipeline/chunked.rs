@@ -151,42 +151,41 @@ struct Shared {
     read: AtomicU64,
     /// Secrets of the findings whose strengths are not measured yet.
     ahead: Mutex<Vec<Ahead>>,
-    /// Lists processed and emptied, for the readers to fill again: a new list per chunk
-    /// grew by copies into fresh memory, whose first touches (faults, cache and TLB
-    /// misses) also evicted the flow table's lines (see BENCHMARKS.md).
-    spare: Mutex<Vec<Vec<Entry>>>,
 }
 
-/// Emptied lists kept for reuse, at most, and the most entries a kept list has room for
-/// (a chunk of small packets makes long lists, dropped rather than held: at most 6 MiB).
+/// Emptied lists a worker keeps for reuse, at most, and the most entries a kept list has
+/// room for (a chunk of small packets makes long lists, dropped rather than held: at most
+/// 6.5 MiB a worker).
 const SPARE_MAX: usize = 8;
 const SPARE_ENTRIES: usize = 8192;
 
-impl Shared {
+/// A worker's lists processed and emptied, for it to fill again when it reads a chunk: a
+/// new list per chunk grew by copies into fresh memory, whose first touches (faults, cache
+/// and TLB misses) also evicted the flow table's lines; and a list is refilled by the
+/// worker that emptied it, whose cache holds its lines, rather than by another core that
+/// would first have to take them over (see BENCHMARKS.md).
+#[derive(Default)]
+struct Spare(Vec<Vec<Entry>>);
+
+impl Spare {
     /// `n` lists to fill, reused ones first.
-    fn lists(&self, n: usize) -> Vec<Vec<Entry>> {
-        let mut lists = match self.spare.lock() {
-            Ok(mut spare) => {
-                let keep = spare.len().saturating_sub(n);
-                spare.split_off(keep)
-            }
-            Err(_) => Vec::new(),
-        };
+    fn lists(&mut self, n: usize) -> Vec<Vec<Entry>> {
+        let keep = self.0.len().saturating_sub(n);
+        let mut lists = self.0.split_off(keep);
         lists.resize_with(n, Vec::new);
         lists
     }
 
     /// A processed list back for reuse.
-    fn give_back(&self, mut list: Vec<Entry>) {
+    fn give_back(&mut self, mut list: Vec<Entry>) {
         list.clear();
-        if list.capacity() <= SPARE_ENTRIES
-            && let Ok(mut spare) = self.spare.lock()
-            && spare.len() < SPARE_MAX
-        {
-            spare.push(list);
+        if list.capacity() <= SPARE_ENTRIES && self.0.len() < SPARE_MAX {
+            self.0.push(list);
         }
     }
+}
 
+impl Shared {
     /// A secret to measure, if one is left.
     fn next_ahead(&self) -> Option<Ahead> {
         self.ahead.lock().ok()?.pop()
@@ -416,6 +415,7 @@ pub fn run_chunked(
                     bound_in,
                     found_tx,
                     outbox: Outbox::new(),
+                    spare: Spare::default(),
                     shared,
                 };
                 worker.run(&from_others);
@@ -456,6 +456,7 @@ struct Worker<'f> {
     bound_in: Option<Receiver<Boundary>>,
     found_tx: Sender<Message>,
     outbox: Outbox,
+    spare: Spare,
     shared: Arc<Shared>,
 }
 
@@ -576,7 +577,7 @@ impl Worker<'_> {
         self.pending = Some(Pending {
             k,
             guess: guess.map(|g| {
-                let lists = self.shared.lists(self.workers);
+                let lists = self.spare.lists(self.workers);
                 (g, Sorting::new(self.file, &chunk, g, 0, section, lists))
             }),
             chunk,
@@ -641,7 +642,7 @@ impl Worker<'_> {
                 }
             }
             _ => {
-                let lists = self.shared.lists(self.workers);
+                let lists = self.spare.lists(self.workers);
                 Sorting::new(self.file, &chunk, start, frames, section, lists).finish(self.file)
             }
         };
@@ -754,7 +755,7 @@ impl Worker<'_> {
             }
         }
         self.flows.advance(part.clock);
-        self.shared.give_back(part.entries);
+        self.spare.give_back(part.entries);
         if primary {
             self.shared
                 .read
@@ -1119,7 +1120,7 @@ mod tests {
     /// spare lists stays bounded.
     #[test]
     fn spare_lists_are_reused_empty_and_bounded() {
-        let shared = Shared::default();
+        let mut spare = Spare::default();
         let entry = Entry {
             at: 1,
             len: 2,
@@ -1133,8 +1134,8 @@ mod tests {
         };
         let mut used = Vec::with_capacity(100);
         used.extend(std::iter::repeat_n(entry, 60));
-        shared.give_back(used);
-        let lists = shared.lists(2);
+        spare.give_back(used);
+        let lists = spare.lists(2);
         assert_eq!(lists.len(), 2);
         assert!(lists.iter().all(Vec::is_empty));
         assert!(
@@ -1142,14 +1143,14 @@ mod tests {
             "the room is kept"
         );
         // Too long to keep.
-        shared.give_back(Vec::with_capacity(SPARE_ENTRIES + 1));
-        assert!(shared.lists(1)[0].capacity() <= SPARE_ENTRIES);
+        spare.give_back(Vec::with_capacity(SPARE_ENTRIES + 1));
+        assert!(spare.lists(1)[0].capacity() <= SPARE_ENTRIES);
         for _ in 0..SPARE_MAX + 5 {
-            shared.give_back(Vec::with_capacity(10));
+            spare.give_back(Vec::with_capacity(10));
         }
-        assert_eq!(shared.spare.lock().unwrap().len(), SPARE_MAX);
-        assert_eq!(shared.lists(SPARE_MAX + 3).len(), SPARE_MAX + 3);
-        assert!(shared.spare.lock().unwrap().is_empty());
+        assert_eq!(spare.0.len(), SPARE_MAX);
+        assert_eq!(spare.lists(SPARE_MAX + 3).len(), SPARE_MAX + 3);
+        assert!(spare.0.is_empty());
     }
 
     #[test]
