@@ -894,7 +894,9 @@ impl Core {
         self.push_findings(client, server, packets);
     }
 
-    /// Expires idle flows at most once per second of capture time.
+    /// Expires idle flows at most once per second of capture time (the check is made for
+    /// most packets, the expiry about once a second: only the check is inlined).
+    #[inline]
     fn expire_now_and_then(&mut self) {
         if self.now.secs_since(self.last_expiry) >= 1 {
             self.last_expiry = self.now;
@@ -902,6 +904,7 @@ impl Core {
         }
     }
 
+    #[inline(never)]
     fn expire(&mut self) {
         while let Some((id, f)) = self.udp.least_recent() {
             if self.now.secs_since(f.last_seen) <= self.limits.udp_timeout {
