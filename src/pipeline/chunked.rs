@@ -25,7 +25,7 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Barrier, Mutex};
 
 use super::{
     Message, Outbox, Output, Progress, RunResult, count_skip, join_workers, serve_output, shard,
@@ -383,6 +383,9 @@ pub fn run_chunked(
     }
     let (found_tx, found_rx) = mpsc::channel::<Message>();
     let shared = Arc::new(Shared::default());
+    // The workers begin together: one begun alone would soon wait for the others' lists,
+    // and a worker begun first can keep the thread starting the others off its core.
+    let start = Barrier::new(workers);
     std::thread::scope(|scope| {
         let mut handles = Vec::new();
         for me in 0..workers {
@@ -396,7 +399,9 @@ pub fn run_chunked(
                 part_rx[me].iter_mut().map(Option::take).collect();
             let bound_out = bound_tx[me].take();
             let bound_in = bound_rx[me].take();
+            let start = &start;
             handles.push(scope.spawn(move || {
+                start.wait();
                 let mut worker = Worker {
                     me,
                     workers,
