@@ -28,7 +28,13 @@ fuzz_target!(|data: &[u8]| {
         let more = r[4] & 1 == 1;
         let garbage = r[4] & 2 == 2;
         let payload: Vec<u8> = (0..len)
-            .map(|j| if garbage { r[4] } else { pattern(id, offset as usize + j) })
+            .map(|j| {
+                if garbage {
+                    r[4]
+                } else {
+                    pattern(id, offset as usize + j)
+                }
+            })
             .collect();
         let key = FragKey {
             src: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),

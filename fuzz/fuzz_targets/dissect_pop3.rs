@@ -17,7 +17,11 @@ fuzz_target!(|data: &[u8]| {
     let mut rest = data;
     let mut frame = 0;
     while let Some((&ctrl, tail)) = rest.split_first() {
-        let dir = if ctrl & 1 == 0 { Direction::ToServer } else { Direction::ToClient };
+        let dir = if ctrl & 1 == 0 {
+            Direction::ToServer
+        } else {
+            Direction::ToClient
+        };
         if ctrl == 0xff {
             d.gap(dir, 10, &mut out);
             rest = tail;
@@ -25,7 +29,15 @@ fuzz_target!(|data: &[u8]| {
         }
         let len = usize::from(ctrl >> 1).min(tail.len());
         frame += 1;
-        d.data(dir, Chunk { data: &tail[..len], frame, ts: Timestamp::ZERO }, &mut out);
+        d.data(
+            dir,
+            Chunk {
+                data: &tail[..len],
+                frame,
+                ts: Timestamp::ZERO,
+            },
+            &mut out,
+        );
         assert!(d.buffered() < 64 * 1024, "{}", d.buffered());
         rest = &tail[len..];
     }

@@ -31,7 +31,11 @@ fuzz_target!(|data: &[u8]| {
     let mut rest = rest;
     let mut frame = 0;
     while let Some((&ctrl, tail)) = rest.split_first() {
-        let dir = if ctrl & 1 == 0 { Direction::ToServer } else { Direction::ToClient };
+        let dir = if ctrl & 1 == 0 {
+            Direction::ToServer
+        } else {
+            Direction::ToClient
+        };
         if ctrl == 0xff {
             d.gap(dir, 10, &mut out);
             rest = tail;
@@ -39,13 +43,29 @@ fuzz_target!(|data: &[u8]| {
         }
         let len = usize::from(ctrl >> 1).min(tail.len());
         frame += 1;
-        d.data(dir, Chunk { data: &tail[..len], frame, ts: Timestamp::ZERO }, &mut out);
-        assert!(d.buffered() < 1 << 20, "{}: {} bytes held", spec.name, d.buffered());
+        d.data(
+            dir,
+            Chunk {
+                data: &tail[..len],
+                frame,
+                ts: Timestamp::ZERO,
+            },
+            &mut out,
+        );
+        assert!(
+            d.buffered() < 1 << 20,
+            "{}: {} bytes held",
+            spec.name,
+            d.buffered()
+        );
         rest = &tail[len..];
     }
     d.close(&mut out);
     for c in &out {
         assert!(!c.frames.is_empty(), "a finding without frames: {c:?}");
-        assert!(c.frames.iter().all(|&f| f >= 1 && f <= frame), "frames out of range: {c:?}");
+        assert!(
+            c.frames.iter().all(|&f| f >= 1 && f <= frame),
+            "frames out of range: {c:?}"
+        );
     }
 });

@@ -24,11 +24,28 @@ fuzz_target!(|data: &[u8]| {
     let mut out = Vec::new();
     let mut frame = 0;
     while let Some((&ctrl, tail)) = rest.split_first() {
-        let dir = if ctrl & 1 == 0 { Direction::ToServer } else { Direction::ToClient };
+        let dir = if ctrl & 1 == 0 {
+            Direction::ToServer
+        } else {
+            Direction::ToClient
+        };
         let len = usize::from(ctrl >> 1).min(tail.len());
         frame += 1;
-        d.datagram(dir, Chunk { data: &tail[..len], frame, ts: Timestamp::ZERO }, &mut out);
-        assert!(d.buffered() < 1 << 20, "{}: {} bytes held", spec.name, d.buffered());
+        d.datagram(
+            dir,
+            Chunk {
+                data: &tail[..len],
+                frame,
+                ts: Timestamp::ZERO,
+            },
+            &mut out,
+        );
+        assert!(
+            d.buffered() < 1 << 20,
+            "{}: {} bytes held",
+            spec.name,
+            d.buffered()
+        );
         rest = &tail[len..];
     }
     d.close(&mut out);

@@ -48,7 +48,13 @@ fuzz_target!(|data: &[u8]| {
                     consistent = false;
                 }
                 let payload: Vec<u8> = (0..len)
-                    .map(|j| if garbage { 0xee } else { byte_at((off as u64).wrapping_add(j as u64)) })
+                    .map(|j| {
+                        if garbage {
+                            0xee
+                        } else {
+                            byte_at((off as u64).wrapping_add(j as u64))
+                        }
+                    })
                     .collect();
                 let captured = &payload[..len.saturating_sub(usize::from(r[5] & 0x0f))];
                 let seg = Segment {
@@ -56,9 +62,14 @@ fuzz_target!(|data: &[u8]| {
                     payload: captured,
                     wire_len: len as u32,
                     fin: r[0] & 0x40 != 0,
-                    origin: Origin { frame: i as u64, ts: Timestamp::ZERO },
+                    origin: Origin {
+                        frame: i as u64,
+                        ts: Timestamp::ZERO,
+                    },
                 };
-                s.segment(seg, cap, &mut stats, &mut |d| check(d, &mut pos, consistent));
+                s.segment(seg, cap, &mut stats, &mut |d| {
+                    check(d, &mut pos, consistent)
+                });
             }
             2 => s.acknowledged(seq, &mut stats, &mut |d| check(d, &mut pos, consistent)),
             _ => s.flush(&mut stats, &mut |d| check(d, &mut pos, consistent)),

@@ -27,7 +27,11 @@ fuzz_target!(|data: &[u8]| {
     let mut rest = rest;
     let mut frame = 0;
     while let Some((&ctrl, tail)) = rest.split_first() {
-        let dir = if ctrl & 1 == 0 { Direction::ToServer } else { Direction::ToClient };
+        let dir = if ctrl & 1 == 0 {
+            Direction::ToServer
+        } else {
+            Direction::ToClient
+        };
         if ctrl == 0xff {
             s.gap(rules, dir, &mut out);
             rest = tail;
@@ -42,6 +46,9 @@ fuzz_target!(|data: &[u8]| {
     s.close(rules, &mut out);
     for c in &out {
         assert!(!c.frames.is_empty(), "a finding without frames: {c:?}");
-        assert!(c.frames.iter().all(|&f| f >= 1 && f <= frame), "frames out of range: {c:?}");
+        assert!(
+            c.frames.iter().all(|&f| f >= 1 && f <= frame),
+            "frames out of range: {c:?}"
+        );
     }
 });
