@@ -66,13 +66,19 @@ const NG_HEAD: usize = 1 << 20;
 type LegacyParse = fn(&[u8]) -> nom::IResult<&[u8], LegacyPcapBlock<'_>, PcapError<&[u8]>>;
 
 /// A pcapng section as a reader needs it to read a packet in the middle of it: the
-/// section's header and the interface descriptions that came after it (up to that
-/// packet), as the bytes of those blocks in the file.
+/// section's header (without its options) and the interface descriptions that came after
+/// it (up to that packet), as the bytes of those blocks in the file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Section {
     blocks: Vec<u8>,
+    /// Bytes of `blocks` that are the section header.
+    header: usize,
     big_endian: bool,
 }
+
+/// A Section Header Block's fields before its options: type, length, byte-order magic,
+/// version, section length.
+const SHB_FIELDS: usize = 24;
 
 impl Section {
     /// Bytes of its blocks.
@@ -85,16 +91,36 @@ impl Section {
     }
 
     /// Follows `block` (one whole block): a section header starts a new section, an
-    /// interface description is added to it unless the section would pass
+    /// interface description is added to it unless the section's descriptions would pass
     /// [`MAX_SECTION`] (a reader ignores it then, see [`FileSource`]).
+    ///
+    /// The header is kept without its options (hardware, operating system, application:
+    /// nothing a reader needs), and with the section length "not given": a block may hold
+    /// up to 16 MiB of options, and the section is read again before every chunk.
     fn follow(&mut self, block: &[u8], big_endian: bool) {
         match word(block, 0, big_endian) {
             Some(SHB) => {
-                self.blocks.clear();
-                self.blocks.extend_from_slice(block);
                 self.big_endian = word(block, 8, false) != Some(BYTE_ORDER_MAGIC);
+                self.blocks.clear();
+                match block.get(..SHB_FIELDS) {
+                    Some(fields) if block.len() > SHB_FIELDS + 4 => {
+                        let len = SHB_FIELDS as u32 + 4;
+                        let len = if self.big_endian {
+                            len.to_be_bytes()
+                        } else {
+                            len.to_le_bytes()
+                        };
+                        self.blocks.extend_from_slice(&fields[..4]);
+                        self.blocks.extend_from_slice(&len);
+                        self.blocks.extend_from_slice(&fields[8..16]);
+                        self.blocks.extend_from_slice(&[0xff; 8]);
+                        self.blocks.extend_from_slice(&len);
+                    }
+                    _ => self.blocks.extend_from_slice(block),
+                }
+                self.header = self.blocks.len();
             }
-            Some(IDB) if self.blocks.len() + block.len() <= MAX_SECTION => {
+            Some(IDB) if self.blocks.len() - self.header + block.len() <= MAX_SECTION => {
                 self.blocks.extend_from_slice(block)
             }
             _ => {}

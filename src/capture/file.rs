@@ -21,8 +21,8 @@ const BUFFER_SIZE: usize = 1 << 20;
 /// No legitimate block is larger.
 pub(crate) const MAX_RECORD: usize = 16 << 20;
 
-/// Bytes of a pcapng section's header and interface descriptions past which further
-/// interface descriptions are ignored (their packets count as of an unknown interface):
+/// Bytes of a pcapng section's interface descriptions past which further ones are
+/// ignored (their packets count as of an unknown interface):
 /// real captures describe a handful of interfaces, and a reader of a chunk reads the
 /// section's blocks again first ([`super::chunk::Section`]), which must stay small.
 pub(crate) const MAX_SECTION: usize = 1 << 20;
@@ -57,7 +57,7 @@ pub struct FileSource {
     /// pcapng: the byte order of the current section.
     ng_big_endian: bool,
     interfaces: Vec<Interface>,
-    /// Bytes of the current section's header and the interface descriptions kept.
+    /// Bytes of the current section's interface descriptions kept.
     section_bytes: usize,
     capacity: usize,
     consumed: u64,
@@ -138,6 +138,17 @@ impl FileSource {
             return Err(CaptureError::NotACapture(shown.join(" ")));
         }
         let ng = head.starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]);
+        if ng {
+            // A pcapng section header is parsed whole from that first read too: one
+            // longer than the head (options, comments) is read to its end first.
+            let big_endian = head.get(8..12) == Some(&[0x1a, 0x2b, 0x3c, 0x4d][..]);
+            let len = word(&head, 4, big_endian).map_or(0, |l| l as usize);
+            if len > head.len() && len <= BUFFER_SIZE {
+                (&mut input)
+                    .take((len - head.len()) as u64)
+                    .read_to_end(&mut head)?;
+            }
+        }
         let stream = std::io::Cursor::new(head).chain(input);
         let reader =
             pcap_parser::create_reader(BUFFER_SIZE, stream).map_err(|e| CaptureError::Corrupt {
@@ -452,7 +463,7 @@ impl FileSource {
                     }
                     PcapBlockOwned::NG(Block::SectionHeader(_)) => {
                         self.interfaces.clear();
-                        self.section_bytes = block_len;
+                        self.section_bytes = 0;
                         Next::Skip(block_len)
                     }
                     PcapBlockOwned::NG(Block::InterfaceDescription(_))

@@ -1029,13 +1029,112 @@ mod tests {
             if let Some(g) = file.guess_start(&chunk) {
                 let mut s = file.source(&chunk, g, &file.guessed_section(&chunk));
                 while let Ok(Some(_)) = s.next_packet(0) {}
+                // The header (without options) and the descriptions kept.
                 assert!(
-                    s.section().len() <= crate::capture::MAX_SECTION,
+                    s.section().len() <= 28 + crate::capture::MAX_SECTION,
                     "chunk {k}"
                 );
             }
         }
         check(&path);
+    }
+
+    /// A section header with a megabyte of options (a hostile or odd writer) is not read
+    /// again before every chunk: the chunks' readers get it without its options, and
+    /// read what one reader reads — the header counts toward neither reader's cap on
+    /// interface descriptions (400 KB of them here, which with the header would pass it).
+    #[test]
+    fn a_huge_section_header_is_not_replayed_whole() {
+        let classic =
+            std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo.pcap"))
+                .unwrap();
+        for big_endian in [false, true] {
+            let u32_bytes = |v: u32| {
+                if big_endian {
+                    v.to_be_bytes()
+                } else {
+                    v.to_le_bytes()
+                }
+            };
+            let u16_bytes = |v: u16| {
+                if big_endian {
+                    v.to_be_bytes()
+                } else {
+                    v.to_le_bytes()
+                }
+            };
+            let field = |b: &[u8], at: usize| {
+                let w: [u8; 4] = b[at..at + 4].try_into().unwrap();
+                if big_endian {
+                    u32::from_be_bytes(w)
+                } else {
+                    u32::from_le_bytes(w)
+                }
+            };
+            // 20,000 interface descriptions before the first eight packets; packets on
+            // the first interface, the 15,000th and the last.
+            let interfaces = |i: usize, block: &mut Vec<u8>| {
+                if i < 8 {
+                    let mut idbs = Vec::new();
+                    for _ in 0..2_500 {
+                        idbs.extend_from_slice(&u32_bytes(1));
+                        idbs.extend_from_slice(&u32_bytes(20));
+                        idbs.extend_from_slice(&u16_bytes(1));
+                        idbs.extend_from_slice(&[0; 2]);
+                        idbs.extend_from_slice(&u32_bytes(65_535));
+                        idbs.extend_from_slice(&u32_bytes(20));
+                    }
+                    idbs.extend_from_slice(&block[..]);
+                    *block = idbs;
+                }
+                let at = block.len() - field(block, block.len() - 4) as usize;
+                let iface = [0u32, 15_000, 19_999][i % 3];
+                block[at + 8..at + 12].copy_from_slice(&u32_bytes(iface));
+            };
+            let mut bytes = crate::synth::to_pcapng(&classic, big_endian, false, &interfaces);
+            // The first block is the section header: 850 KB of comments go before its end
+            // of options (its reader must still find the first packet in the file's first
+            // MiB for the file to be cut).
+            let shb_len = field(&bytes, 4) as usize;
+            let mut options = Vec::new();
+            for _ in 0..13 {
+                options.extend_from_slice(&u16_bytes(1));
+                options.extend_from_slice(&u16_bytes(65_532));
+                options.extend(std::iter::repeat_n(b'c', 65_532));
+            }
+            options.extend_from_slice(&[0; 4]);
+            let mut shb = bytes[..24].to_vec();
+            shb.extend_from_slice(&options);
+            let len = (shb.len() + 4) as u32;
+            let len = if big_endian {
+                len.to_be_bytes()
+            } else {
+                len.to_le_bytes()
+            };
+            shb[4..8].copy_from_slice(&len);
+            shb.extend_from_slice(&len);
+            bytes.splice(..shb_len, shb);
+            let path = tmp(&format!("huge-shb-{big_endian}.pcapng"), &bytes);
+            let file =
+                ChunkedFile::with_sizes(&File::open(&path).unwrap(), 1 << 16, 1 << 22).unwrap();
+            let mut chunks_read = 0;
+            for k in 1..file.chunks() {
+                let chunk = file.map(k).unwrap();
+                if let Some(g) = file.guess_start(&chunk) {
+                    let mut s = file.source(&chunk, g, &file.guessed_section(&chunk));
+                    while let Ok(Some(_)) = s.next_packet(0) {}
+                    // The descriptions (400 KB at most), not the header's 850 KB.
+                    assert!(
+                        s.section().len() < 500_000,
+                        "chunk {k}: {}",
+                        s.section().len()
+                    );
+                    chunks_read += 1;
+                }
+            }
+            assert!(chunks_read > 0, "no chunk after the header holds a packet");
+            check(&path);
+        }
     }
 
     #[test]
