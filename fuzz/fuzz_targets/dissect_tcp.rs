@@ -1,13 +1,12 @@
 //! Any TCP dissector on a fuzzed conversation. The input starts with the protocol's name and
-//! a NUL (an unknown name picks a dissector by its first byte), then records of a control
-//! byte (direction in bit 0, length in the rest; 0xff marks a gap) followed by that many
-//! bytes. New dissectors are covered as soon as they are in `builtin_tcp()`.
+//! a NUL (an unknown name picks a dissector by its first byte), then the conversation (see
+//! `conversation`). New dissectors are covered as soon as they are in `builtin_tcp()`.
 #![no_main]
 
+mod conversation;
+
 use libfuzzer_sys::fuzz_target;
-use plainsight::dissect::{Chunk, DissectorConfig, builtin_tcp};
-use plainsight::flow::Direction;
-use plainsight::timestamp::Timestamp;
+use plainsight::dissect::{DissectorConfig, builtin_tcp};
 
 fuzz_target!(|data: &[u8]| {
     let specs = builtin_tcp();
@@ -27,45 +26,5 @@ fuzz_target!(|data: &[u8]| {
         ..DissectorConfig::default()
     };
     let mut d = (spec.new)(&config);
-    let mut out = Vec::new();
-    let mut rest = rest;
-    let mut frame = 0;
-    while let Some((&ctrl, tail)) = rest.split_first() {
-        let dir = if ctrl & 1 == 0 {
-            Direction::ToServer
-        } else {
-            Direction::ToClient
-        };
-        if ctrl == 0xff {
-            d.gap(dir, 10, &mut out);
-            rest = tail;
-            continue;
-        }
-        let len = usize::from(ctrl >> 1).min(tail.len());
-        frame += 1;
-        d.data(
-            dir,
-            Chunk {
-                data: &tail[..len],
-                frame,
-                ts: Timestamp::ZERO,
-            },
-            &mut out,
-        );
-        assert!(
-            d.buffered() < 1 << 20,
-            "{}: {} bytes held",
-            spec.name,
-            d.buffered()
-        );
-        rest = &tail[len..];
-    }
-    d.close(&mut out);
-    for c in &out {
-        assert!(!c.frames.is_empty(), "a finding without frames: {c:?}");
-        assert!(
-            c.frames.iter().all(|&f| f >= 1 && f <= frame),
-            "frames out of range: {c:?}"
-        );
-    }
+    conversation::feed(d.as_mut(), rest, 1 << 20, spec.name);
 });

@@ -1,11 +1,10 @@
-//! The telnet dissector on a fuzzed conversation: records of a control byte (direction in bit
-//! 0, length in the rest; 0xff marks a gap) followed by that many bytes.
+//! The telnet dissector on a fuzzed conversation (see `conversation`).
 #![no_main]
 
+mod conversation;
+
 use libfuzzer_sys::fuzz_target;
-use plainsight::dissect::{Chunk, DissectorConfig, telnet};
-use plainsight::flow::Direction;
-use plainsight::timestamp::Timestamp;
+use plainsight::dissect::{DissectorConfig, telnet};
 
 fuzz_target!(|data: &[u8]| {
     let config = DissectorConfig {
@@ -13,36 +12,5 @@ fuzz_target!(|data: &[u8]| {
         ..DissectorConfig::default()
     };
     let mut d = (telnet::SPEC.new)(&config);
-    let mut out = Vec::new();
-    let mut rest = data;
-    let mut frame = 0;
-    while let Some((&ctrl, tail)) = rest.split_first() {
-        let dir = if ctrl & 1 == 0 {
-            Direction::ToServer
-        } else {
-            Direction::ToClient
-        };
-        if ctrl == 0xff {
-            d.gap(dir, 10, &mut out);
-            rest = tail;
-            continue;
-        }
-        let len = usize::from(ctrl >> 1).min(tail.len());
-        frame += 1;
-        d.data(
-            dir,
-            Chunk {
-                data: &tail[..len],
-                frame,
-                ts: Timestamp::ZERO,
-            },
-            &mut out,
-        );
-        assert!(d.buffered() < 64 * 1024, "{}", d.buffered());
-        rest = &tail[len..];
-    }
-    d.close(&mut out);
-    for c in &out {
-        assert!(!c.frames.is_empty(), "a finding without frames: {c:?}");
-    }
+    conversation::feed(d.as_mut(), data, 64 * 1024, "telnet");
 });
