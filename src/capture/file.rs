@@ -99,7 +99,7 @@ impl Legacy {
 
 /// A 4-byte field of a header at `at`, in the given byte order.
 #[inline]
-pub(super) fn word(head: &[u8], at: usize, big_endian: bool) -> Option<u32> {
+pub(crate) fn word(head: &[u8], at: usize, big_endian: bool) -> Option<u32> {
     let b: [u8; 4] = head.get(at..at.checked_add(4)?)?.try_into().ok()?;
     Some(if big_endian {
         u32::from_be_bytes(b)

@@ -9,9 +9,9 @@ mod mapped;
 pub mod writer;
 
 pub use chunk::{CHUNK, Chunk, ChunkSource, ChunkedFile, Section};
-#[cfg(test)]
-pub(crate) use file::MAX_SECTION;
 pub use file::{FileSource, is_capture_file};
+#[cfg(test)]
+pub(crate) use file::{MAX_SECTION, word};
 pub use live::{LiveOptions, LiveSource};
 pub use mapped::prefetch_head;
 pub use writer::{PcapNgWriter, PcapWriter};

@@ -1023,20 +1023,32 @@ mod tests {
             "{packets} {}",
             one.unknown_interface
         );
-        let file = ChunkedFile::with_sizes(&File::open(&path).unwrap(), 1 << 16, 1 << 20).unwrap();
+        // The header (without options) and the descriptions kept.
+        let sections = chunk_sections(&path, 1 << 20);
+        assert!(!sections.is_empty());
+        assert!(
+            sections
+                .iter()
+                .all(|&len| len <= 28 + crate::capture::MAX_SECTION),
+            "{sections:?}"
+        );
+        check(&path);
+    }
+
+    /// The length of the section each chunk's reader ends in (of the chunks after the
+    /// first whose start is guessed), the file cut into chunks of 64 KiB.
+    fn chunk_sections(path: &Path, region: u64) -> Vec<usize> {
+        let file = ChunkedFile::with_sizes(&File::open(path).unwrap(), 1 << 16, region).unwrap();
+        let mut sections = Vec::new();
         for k in 1..file.chunks() {
             let chunk = file.map(k).unwrap();
             if let Some(g) = file.guess_start(&chunk) {
                 let mut s = file.source(&chunk, g, &file.guessed_section(&chunk));
                 while let Ok(Some(_)) = s.next_packet(0) {}
-                // The header (without options) and the descriptions kept.
-                assert!(
-                    s.section().len() <= 28 + crate::capture::MAX_SECTION,
-                    "chunk {k}"
-                );
+                sections.push(s.section().len());
             }
         }
-        check(&path);
+        sections
     }
 
     /// A section header with a megabyte of options (a hostile or odd writer) is not read
@@ -1049,28 +1061,9 @@ mod tests {
             std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo.pcap"))
                 .unwrap();
         for big_endian in [false, true] {
-            let u32_bytes = |v: u32| {
-                if big_endian {
-                    v.to_be_bytes()
-                } else {
-                    v.to_le_bytes()
-                }
-            };
-            let u16_bytes = |v: u16| {
-                if big_endian {
-                    v.to_be_bytes()
-                } else {
-                    v.to_le_bytes()
-                }
-            };
-            let field = |b: &[u8], at: usize| {
-                let w: [u8; 4] = b[at..at + 4].try_into().unwrap();
-                if big_endian {
-                    u32::from_be_bytes(w)
-                } else {
-                    u32::from_le_bytes(w)
-                }
-            };
+            let u32_bytes = |v: u32| crate::synth::u32_bytes(v, big_endian);
+            let u16_bytes = |v: u16| crate::synth::u16_bytes(v, big_endian);
+            let field = |b: &[u8], at: usize| crate::capture::word(b, at, big_endian).unwrap();
             // 20,000 interface descriptions before the first eight packets; packets on
             // the first interface, the 15,000th and the last.
             let interfaces = |i: usize, block: &mut Vec<u8>| {
@@ -1105,34 +1098,18 @@ mod tests {
             options.extend_from_slice(&[0; 4]);
             let mut shb = bytes[..24].to_vec();
             shb.extend_from_slice(&options);
-            let len = (shb.len() + 4) as u32;
-            let len = if big_endian {
-                len.to_be_bytes()
-            } else {
-                len.to_le_bytes()
-            };
+            let len = u32_bytes((shb.len() + 4) as u32);
             shb[4..8].copy_from_slice(&len);
             shb.extend_from_slice(&len);
             bytes.splice(..shb_len, shb);
             let path = tmp(&format!("huge-shb-{big_endian}.pcapng"), &bytes);
-            let file =
-                ChunkedFile::with_sizes(&File::open(&path).unwrap(), 1 << 16, 1 << 22).unwrap();
-            let mut chunks_read = 0;
-            for k in 1..file.chunks() {
-                let chunk = file.map(k).unwrap();
-                if let Some(g) = file.guess_start(&chunk) {
-                    let mut s = file.source(&chunk, g, &file.guessed_section(&chunk));
-                    while let Ok(Some(_)) = s.next_packet(0) {}
-                    // The descriptions (400 KB at most), not the header's 850 KB.
-                    assert!(
-                        s.section().len() < 500_000,
-                        "chunk {k}: {}",
-                        s.section().len()
-                    );
-                    chunks_read += 1;
-                }
-            }
-            assert!(chunks_read > 0, "no chunk after the header holds a packet");
+            // The descriptions (400 KB at most), not the header's 850 KB.
+            let sections = chunk_sections(&path, 1 << 22);
+            assert!(
+                !sections.is_empty(),
+                "no chunk after the header holds a packet"
+            );
+            assert!(sections.iter().all(|&len| len < 500_000), "{sections:?}");
             check(&path);
         }
     }

@@ -533,6 +533,26 @@ pub fn fragment_ipv6(ip: &[u8], chunk: usize, id: u32, extension_headers: bool) 
 
 pub mod mixed;
 
+/// `v` in a byte order (pcapng writes its fields in its section's).
+#[cfg(test)]
+pub(crate) fn u32_bytes(v: u32, big: bool) -> [u8; 4] {
+    if big {
+        v.to_be_bytes()
+    } else {
+        v.to_le_bytes()
+    }
+}
+
+/// `v` in a byte order.
+#[cfg(test)]
+pub(crate) fn u16_bytes(v: u16, big: bool) -> [u8; 2] {
+    if big {
+        v.to_be_bytes()
+    } else {
+        v.to_le_bytes()
+    }
+}
+
 /// `pcap` (a little-endian classic file) as a pcapng section: its byte order, one
 /// interface (nanosecond resolution when `nanos`), an Enhanced Packet Block per record;
 /// `edit(i, block)` may change block `i` as written.
@@ -544,20 +564,8 @@ pub(crate) fn to_pcapng(
     edit: &dyn Fn(usize, &mut Vec<u8>),
 ) -> Vec<u8> {
     let le = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
-    let u32b = |v: u32| {
-        if big {
-            v.to_be_bytes()
-        } else {
-            v.to_le_bytes()
-        }
-    };
-    let u16b = |v: u16| {
-        if big {
-            v.to_be_bytes()
-        } else {
-            v.to_le_bytes()
-        }
-    };
+    let u32b = |v: u32| u32_bytes(v, big);
+    let u16b = |v: u16| u16_bytes(v, big);
     let block = |kind: u32, body: &[u8]| {
         let len = 12 + body.len() as u32;
         let mut b = u32b(kind).to_vec();
