@@ -138,12 +138,25 @@ impl FileSource {
             return Err(CaptureError::NotACapture(shown.join(" ")));
         }
         let ng = head.starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]);
+        let mut capacity = BUFFER_SIZE;
         if ng {
             // A pcapng section header is parsed whole from that first read too: one
-            // longer than the head (options, comments) is read to its end first.
+            // longer than the head (options, comments) is read to its end first, into a
+            // buffer large enough (as for any block, up to 16 MiB).
             let big_endian = head.get(8..12) == Some(&[0x1a, 0x2b, 0x3c, 0x4d][..]);
             let len = word(&head, 4, big_endian).map_or(0, |l| l as usize);
-            if len > head.len() && len <= BUFFER_SIZE {
+            if len > MAX_RECORD {
+                return Err(CaptureError::Corrupt {
+                    frame: 0,
+                    offset: 0,
+                    what: format!(
+                        "bad file header: a section header of {len} bytes, longer than {} MiB",
+                        MAX_RECORD >> 20
+                    ),
+                });
+            }
+            capacity = capacity.max(len.next_power_of_two());
+            if len > head.len() {
                 (&mut input)
                     .take((len - head.len()) as u64)
                     .read_to_end(&mut head)?;
@@ -151,12 +164,14 @@ impl FileSource {
         }
         let stream = std::io::Cursor::new(head).chain(input);
         let reader =
-            pcap_parser::create_reader(BUFFER_SIZE, stream).map_err(|e| CaptureError::Corrupt {
+            pcap_parser::create_reader(capacity, stream).map_err(|e| CaptureError::Corrupt {
                 frame: 0,
                 offset: 0,
                 what: format!("bad file header: {e}"),
             })?;
-        Ok(FileSource::with_reader(reader, ng))
+        let mut source = FileSource::with_reader(reader, ng);
+        source.capacity = capacity;
+        Ok(source)
     }
 
     /// Opens a capture file: memory-mapped when it is a regular file (unless the

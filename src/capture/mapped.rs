@@ -362,16 +362,44 @@ mod tests {
         assert!(checked > 20, "{checked} fixtures");
     }
 
+    /// A section header longer than a read buffer (2.6 MiB of comments) read from a
+    /// stream as from a map; one past the largest block a reader takes fails at once and
+    /// says why.
+    #[test]
+    fn long_section_headers_read_from_streams() {
+        let classic = std::fs::read(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/ftp-logins.pcap"),
+        )
+        .unwrap();
+        for big in [false, true] {
+            let mut bytes = to_pcapng(&classic, big, false, &|_, _| {});
+            crate::synth::with_long_section_header(&mut bytes, big, 40);
+            let path = std::env::temp_dir().join(format!(
+                "plainsight-long-shb-{}-{big}.pcapng",
+                std::process::id()
+            ));
+            std::fs::write(&path, &bytes).unwrap();
+            let mapped = walk(FileSource::open(File::open(&path).unwrap()).unwrap());
+            let streamed = walk(FileSource::new(std::io::Cursor::new(bytes.clone())).unwrap());
+            let _ = std::fs::remove_file(&path);
+            assert!(!mapped.0.is_empty(), "{}", mapped.1);
+            assert_eq!(streamed.1, mapped.1);
+            assert!(streamed.0 == mapped.0, "packets differ");
+            // A header claiming 17 MiB.
+            bytes[4..8].copy_from_slice(&crate::synth::u32_bytes(17 << 20, big));
+            let Err(e) = FileSource::new(std::io::Cursor::new(bytes)) else {
+                panic!("a 17 MiB section header was taken");
+            };
+            assert!(e.to_string().contains("longer than 16 MiB"), "{e}");
+        }
+    }
+
     /// `pcap` (a little-endian classic file) with its file and record headers rewritten:
     /// big-endian, and/or nanosecond timestamps.
     fn rewrite(pcap: &[u8], big_endian: bool, nanos: bool) -> Vec<u8> {
         let word = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
         let put = |out: &mut Vec<u8>, v: u32| {
-            out.extend_from_slice(&if big_endian {
-                v.to_be_bytes()
-            } else {
-                v.to_le_bytes()
-            })
+            out.extend_from_slice(&crate::synth::u32_bytes(v, big_endian))
         };
         let mut out = Vec::new();
         put(&mut out, if nanos { 0xa1b2_3c4d } else { 0xa1b2_c3d4 });

@@ -1085,23 +1085,9 @@ mod tests {
                 block[at + 8..at + 12].copy_from_slice(&u32_bytes(iface));
             };
             let mut bytes = crate::synth::to_pcapng(&classic, big_endian, false, &interfaces);
-            // The first block is the section header: 850 KB of comments go before its end
-            // of options (its reader must still find the first packet in the file's first
-            // MiB for the file to be cut).
-            let shb_len = field(&bytes, 4) as usize;
-            let mut options = Vec::new();
-            for _ in 0..13 {
-                options.extend_from_slice(&u16_bytes(1));
-                options.extend_from_slice(&u16_bytes(65_532));
-                options.extend(std::iter::repeat_n(b'c', 65_532));
-            }
-            options.extend_from_slice(&[0; 4]);
-            let mut shb = bytes[..24].to_vec();
-            shb.extend_from_slice(&options);
-            let len = u32_bytes((shb.len() + 4) as u32);
-            shb[4..8].copy_from_slice(&len);
-            shb.extend_from_slice(&len);
-            bytes.splice(..shb_len, shb);
+            // 850 KB of comments in the section header (its reader must still find the
+            // first packet in the file's first MiB for the file to be cut).
+            crate::synth::with_long_section_header(&mut bytes, big_endian, 13);
             let path = tmp(&format!("huge-shb-{big_endian}.pcapng"), &bytes);
             // The descriptions (400 KB at most), not the header's 850 KB.
             let sections = chunk_sections(&path, 1 << 22);

@@ -553,6 +553,24 @@ pub(crate) fn u16_bytes(v: u16, big: bool) -> [u8; 2] {
     }
 }
 
+/// `pcapng` (as [`to_pcapng`] writes it, in its byte order `big`) with `comments` comments
+/// of 65,532 bytes in its section header's options.
+#[cfg(test)]
+pub(crate) fn with_long_section_header(pcapng: &mut Vec<u8>, big: bool, comments: usize) {
+    let old = crate::capture::word(pcapng, 4, big).unwrap() as usize;
+    let mut shb = pcapng[..24].to_vec();
+    for _ in 0..comments {
+        shb.extend_from_slice(&u16_bytes(1, big));
+        shb.extend_from_slice(&u16_bytes(65_532, big));
+        shb.extend(std::iter::repeat_n(b'c', 65_532));
+    }
+    shb.extend_from_slice(&[0; 4]);
+    let len = u32_bytes((shb.len() + 4) as u32, big);
+    shb[4..8].copy_from_slice(&len);
+    shb.extend_from_slice(&len);
+    pcapng.splice(..old, shb);
+}
+
 /// `pcap` (a little-endian classic file) as a pcapng section: its byte order, one
 /// interface (nanosecond resolution when `nanos`), an Enhanced Packet Block per record;
 /// `edit(i, block)` may change block `i` as written.
