@@ -146,7 +146,8 @@ pub struct OutputArgs {
     pub no_progress: bool,
 
     /// Worker threads (flows are spread over them by a hash of their addresses); 0 means
-    /// one per core.
+    /// one per core. If the system refuses some (ulimit -u, a container's pids limit), the
+    /// input is read whole on those it starts, with a warning.
     #[arg(short = 'j', long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
 }

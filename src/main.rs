@@ -262,6 +262,9 @@ fn input_hint(e: &InputError) -> &'static str {
             "; findings up to it are reported (editcap or pcapfix may recover the rest)"
         }
         CaptureError::Truncated { .. } => "; findings up to it are reported",
+        CaptureError::Threads(_) => {
+            "; nothing is missed, it only took longer (--threads sets how many; ulimit -u and a container's pids limit bound them)"
+        }
         _ => "",
     }
 }
@@ -500,6 +503,12 @@ fn run_live(args: &LiveArgs) -> anyhow::Result<u8> {
         &mut output,
     );
     output.reporter.finish();
+    if let Some(s) = &run.shortfall {
+        eprintln!(
+            "plainsight: warning: capture on {}: {s}; --threads sets how many (ulimit -u and a container's pids limit bound them)",
+            options.interface
+        );
+    }
     if let Some(mut w) = output.evidence.take()
         && let Err(e) = w.flush()
     {

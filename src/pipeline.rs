@@ -11,8 +11,10 @@ mod chunked;
 
 pub use chunked::run_chunked;
 
+use std::io;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::{Scope, ScopedJoinHandle};
 use std::time::{Duration, Instant};
 
 use crate::capture::{CaptureError, KernelStats, LinkType, Next, Packet, PacketSource};
@@ -178,6 +180,176 @@ pub struct RunResult {
     pub error: Option<CaptureError>,
     /// The kernel's counters at the end, for a live capture.
     pub kernel: Option<KernelStats>,
+    /// The run got fewer threads than it asked for.
+    pub shortfall: Option<Shortfall>,
+}
+
+/// Threads a run asked for and the ones it was made with, when the operating system
+/// refused one (a limit on a user's processes, `ulimit -u`, or a container's pids limit).
+/// The threads of a run wait for one another before they read anything: when one cannot
+/// be started, the others stop, and the run is made again with as many as were started
+/// (on the calling thread alone when fewer than two were).
+#[derive(Debug)]
+pub struct Shortfall {
+    pub wanted: usize,
+    pub used: usize,
+    pub cause: io::Error,
+}
+
+impl std::fmt::Display for Shortfall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let threads = |n: usize| {
+            if n == 1 {
+                "1 thread".to_string()
+            } else {
+                format!("{n} threads")
+            }
+        };
+        write!(
+            f,
+            "could not start {} ({}); read whole with {}",
+            threads(self.wanted),
+            self.cause,
+            threads(self.used)
+        )
+    }
+}
+
+/// The word the threads of a run wait for once started: go ahead, or stop (another thread
+/// of the run could not be started).
+#[derive(Default)]
+pub(crate) struct Gate {
+    go: Mutex<Option<bool>>,
+    told: Condvar,
+}
+
+impl Gate {
+    /// Waits for the word; true to go ahead.
+    pub(crate) fn wait(&self) -> bool {
+        let Ok(mut go) = self.go.lock() else {
+            return false;
+        };
+        loop {
+            if let Some(go) = *go {
+                return go;
+            }
+            go = match self.told.wait(go) {
+                Ok(g) => g,
+                Err(_) => return false,
+            };
+        }
+    }
+
+    pub(crate) fn tell(&self, go: bool) {
+        if let Ok(mut g) = self.go.lock() {
+            *g = Some(go);
+        }
+        self.told.notify_all();
+    }
+}
+
+/// Starts a thread of a run; the operating system may refuse it.
+pub(crate) fn start_thread<'scope, T, F>(
+    scope: &'scope Scope<'scope, '_>,
+    name: &str,
+    f: F,
+) -> io::Result<ScopedJoinHandle<'scope, T>>
+where
+    F: FnOnce() -> T + Send + 'scope,
+    T: Send + 'scope,
+{
+    #[cfg(test)]
+    if refuse::now() {
+        return Err(io::Error::new(
+            io::ErrorKind::WouldBlock,
+            "Resource temporarily unavailable (refused by the test)",
+        ));
+    }
+    std::thread::Builder::new()
+        .name(name.to_string())
+        .spawn_scoped(scope, f)
+}
+
+/// A thread of a run was refused after `started` others were started (none has read
+/// anything: they wait for one another first).
+pub(crate) struct Refused {
+    pub started: usize,
+    pub cause: io::Error,
+}
+
+/// Makes a run with `threads`, and again with as many as were started while the operating
+/// system refuses one, down to `least` (the run is then reported with the threads it was
+/// made with); `Err` when even `least` could not be started.
+pub(crate) fn with_threads(
+    threads: usize,
+    least: usize,
+    mut attempt: impl FnMut(usize) -> Result<RunResult, Refused>,
+) -> Result<RunResult, Shortfall> {
+    let mut n = threads;
+    let mut refused = None;
+    loop {
+        match attempt(n) {
+            Ok(mut run) => {
+                run.shortfall = refused.map(|cause| Shortfall {
+                    wanted: threads,
+                    used: n,
+                    cause,
+                });
+                return Ok(run);
+            }
+            Err(r) if n > least => {
+                n = r.started.clamp(least, n - 1);
+                refused = Some(r.cause);
+            }
+            Err(r) => {
+                return Err(Shortfall {
+                    wanted: threads,
+                    used: 1,
+                    cause: r.cause,
+                });
+            }
+        }
+    }
+}
+
+/// A run that cannot fail to start (it has an attempt on the calling thread alone).
+fn started(run: Result<RunResult, Shortfall>) -> RunResult {
+    run.unwrap_or_else(|s| RunResult {
+        stats: Stats::default(),
+        error: Some(CaptureError::Threads(s)),
+        kernel: None,
+        shortfall: None,
+    })
+}
+
+/// Tests make the operating system refuse the `n`th thread a run on this thread starts.
+#[cfg(test)]
+pub(crate) mod refuse {
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Threads still to start before one is refused; `None`: none is.
+        static AFTER: Cell<Option<usize>> = const { Cell::new(None) };
+    }
+
+    /// The thread after `started` more is refused (once).
+    pub(crate) fn after(started: usize) {
+        AFTER.with(|a| a.set(Some(started)));
+    }
+
+    pub(super) fn now() -> bool {
+        AFTER.with(|a| match a.get() {
+            Some(0) => {
+                a.set(None);
+                true
+            }
+            Some(n) => {
+                a.set(Some(n - 1));
+                false
+            }
+            None => false,
+        })
+    }
 }
 
 /// Counters while a run goes on.
@@ -336,6 +508,7 @@ pub(crate) fn join_workers(
         stats,
         error,
         kernel: None,
+        shortfall: None,
     }
 }
 
@@ -343,7 +516,8 @@ pub(crate) fn join_workers(
 pub const TICK: Duration = Duration::from_millis(200);
 const BATCH_AGE: Duration = Duration::from_millis(50);
 
-/// Runs the engine over `source` with `threads` workers.
+/// Runs the engine over `source` with `threads` workers (fewer if the operating system
+/// refuses some, see [`Shortfall`]).
 pub fn run(
     source: &mut (dyn PacketSource + Send),
     threads: usize,
@@ -352,10 +526,30 @@ pub fn run(
     name: Arc<str>,
     output: &mut dyn Output,
 ) -> RunResult {
-    if threads <= 1 {
-        return run_inline(source, registry, limits, name, output);
-    }
-    let workers = threads;
+    started(with_threads(threads.max(1), 1, |n| {
+        if n <= 1 {
+            Ok(run_inline(
+                source,
+                registry.clone(),
+                limits,
+                name.clone(),
+                output,
+            ))
+        } else {
+            run_threads(source, n, registry.clone(), limits, name.clone(), output)
+        }
+    }))
+}
+
+/// [`run`] with a reader thread and `workers` worker threads.
+fn run_threads(
+    source: &mut (dyn PacketSource + Send),
+    workers: usize,
+    registry: Arc<Registry>,
+    limits: Limits,
+    name: Arc<str>,
+    output: &mut dyn Output,
+) -> Result<RunResult, Refused> {
     // Each worker tracks its share of the flows.
     let worker_limits = limits.per_worker(workers);
     let (found_tx, found_rx) = mpsc::channel::<Message>();
@@ -372,7 +566,8 @@ pub fn run(
             let found_tx = found_tx.clone();
             let registry = registry.clone();
             let name = name.clone();
-            handles.push(scope.spawn(move || {
+            // A worker refused ends the attempt: the others, given no batch, end too.
+            let worker = start_thread(scope, "plainsight-worker", move || {
                 let mut flows = FlowEngine::new(registry, worker_limits, name);
                 let send = |flows: &mut FlowEngine| -> bool {
                     let found: Vec<Finding> = flows.drain_findings().collect();
@@ -393,11 +588,20 @@ pub fn run(
                 flows.finish();
                 send(&mut flows);
                 flows.stats()
-            }));
+            });
+            match worker {
+                Ok(h) => handles.push(h),
+                Err(cause) => {
+                    return Err(Refused {
+                        started: handles.len(),
+                        cause,
+                    });
+                }
+            }
         }
         drop(found_tx);
         let shared = progress.clone();
-        let reader = scope.spawn(move || {
+        let reader = start_thread(scope, "plainsight-reader", move || {
             let mut decoder = Decoder::new(limits.defrag);
             let mut stats = Stats::default();
             let mut batches: Vec<Batch> = (0..workers).map(|_| Batch::default()).collect();
@@ -488,6 +692,11 @@ pub fn run(
             stats.defrag = decoder.defrag_stats();
             (stats, error, source.kernel_stats())
         });
+        // The reader refused (it had the workers' batches: they end): one worker fewer.
+        let reader = reader.map_err(|cause| Refused {
+            started: workers - 1,
+            cause,
+        })?;
         serve_output(&found_rx, output, || {
             progress.lock().map(|p| *p).unwrap_or_default()
         });
@@ -509,11 +718,12 @@ pub fn run(
                 stats.defrag = defrag;
             }
         }
-        RunResult {
+        Ok(RunResult {
             stats,
             error,
             kernel,
-        }
+            shortfall: None,
+        })
     })
 }
 
@@ -579,6 +789,7 @@ fn run_inline(
         stats: engine.stats(),
         error,
         kernel: source.kernel_stats(),
+        shortfall: None,
     }
 }
 
@@ -597,17 +808,42 @@ pub fn run_replicated(
     name: Arc<str>,
     output: &mut dyn Output,
 ) -> RunResult {
-    let workers = others.len() + 1;
+    let mut others = others;
+    started(with_threads(others.len() + 1, 1, |n| {
+        if n <= 1 {
+            return Ok(run_inline(
+                first,
+                registry.clone(),
+                limits,
+                name.clone(),
+                output,
+            ));
+        }
+        let mut sources: Vec<&mut (dyn PacketSource + Send)> = vec![&mut *first];
+        sources.extend(
+            others
+                .iter_mut()
+                .take(n - 1)
+                .map(|s| &mut **s as &mut (dyn PacketSource + Send)),
+        );
+        replicated(sources, registry.clone(), limits, name.clone(), output)
+    }))
+}
+
+/// [`run_replicated`] with a worker thread per source.
+fn replicated(
+    sources: Vec<&mut (dyn PacketSource + Send)>,
+    registry: Arc<Registry>,
+    limits: Limits,
+    name: Arc<str>,
+    output: &mut dyn Output,
+) -> Result<RunResult, Refused> {
+    let workers = sources.len();
     let worker_limits = limits.per_worker(workers);
     let (found_tx, found_rx) = mpsc::channel::<Message>();
     let progress = Arc::new(Mutex::new(Progress::default()));
-    let mut sources: Vec<&mut (dyn PacketSource + Send)> = vec![first];
-    let mut others = others;
-    sources.extend(
-        others
-            .iter_mut()
-            .map(|s| &mut **s as &mut (dyn PacketSource + Send)),
-    );
+    // The workers read nothing before every one of them is started.
+    let gate = Gate::default();
     std::thread::scope(|scope| {
         let mut handles = Vec::new();
         for (me, source) in sources.into_iter().enumerate() {
@@ -615,7 +851,11 @@ pub fn run_replicated(
             let registry = registry.clone();
             let name = name.clone();
             let shared = progress.clone();
-            handles.push(scope.spawn(move || {
+            let gate = &gate;
+            let worker = start_thread(scope, "plainsight-worker", move || {
+                if !gate.wait() {
+                    return (Stats::default(), None);
+                }
                 let primary = me == 0;
                 let mut decoder = Decoder::new(limits.defrag);
                 let mut flows = FlowEngine::new(registry, worker_limits, name);
@@ -688,13 +928,24 @@ pub fn run_replicated(
                     }
                 }
                 (s, error)
-            }));
+            });
+            match worker {
+                Ok(h) => handles.push(h),
+                Err(cause) => {
+                    gate.tell(false);
+                    return Err(Refused {
+                        started: handles.len(),
+                        cause,
+                    });
+                }
+            }
         }
+        gate.tell(true);
         drop(found_tx);
         serve_output(&found_rx, output, || {
             progress.lock().map(|p| *p).unwrap_or_default()
         });
-        join_workers(handles)
+        Ok(join_workers(handles))
     })
 }
 

@@ -71,10 +71,14 @@ pub struct InputError {
 }
 
 impl InputError {
-    /// A capture cut short inside its last record was still read to that point: a
-    /// warning. Everything else means part of the input could not be read.
+    /// A capture cut short inside its last record was still read to that point, and one
+    /// read whole on fewer threads than asked for: warnings. Everything else means part
+    /// of the input could not be read.
     pub fn is_warning(&self) -> bool {
-        matches!(self.error, CaptureError::Truncated { .. })
+        matches!(
+            self.error,
+            CaptureError::Truncated { .. } | CaptureError::Threads(_)
+        )
     }
 }
 
@@ -179,6 +183,17 @@ fn end_of_input(progress: Option<&Progress>, reporter: &mut Reporter<'_>, done: 
     }
 }
 
+/// The name a source's findings carry: the file's name, or `-` for standard input.
+fn source_name(input: &Input, name: &str) -> Arc<str> {
+    Arc::from(match input {
+        Input::Stdin => "-".to_string(),
+        Input::File(p) => p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| name.to_string()),
+    })
+}
+
 /// Adds a run's counters to the scan's, and the error that ended it.
 fn record_run(
     result: &mut ScanResult,
@@ -187,8 +202,16 @@ fn record_run(
     on_error: &mut impl FnMut(&InputError),
 ) {
     result.stats.add(&run.stats);
-    if let Some(e) = run.error {
-        let err = InputError { input, error: e };
+    let errors = run
+        .shortfall
+        .map(CaptureError::Threads)
+        .into_iter()
+        .chain(run.error);
+    for e in errors {
+        let err = InputError {
+            input: input.clone(),
+            error: e,
+        };
         on_error(&err);
         if err.is_warning() {
             result.warnings.push(err);
@@ -229,8 +252,38 @@ pub fn scan(
                 .filter(|c| !c.is_empty()),
             _ => None,
         };
+        // A file whose workers could not be started is read here, on this thread.
+        let mut refused = None;
+        if let Some(file) = &chunked {
+            reporter.set_hold(true);
+            let mut output = ScanOutput {
+                reporter: &mut reporter,
+                progress,
+                done_before,
+                name: &name,
+                streaming: false,
+            };
+            match pipeline::run_chunked(
+                file,
+                threads,
+                registry.clone(),
+                limits,
+                source_name(input, &name),
+                &mut output,
+            ) {
+                Ok(run) => {
+                    done_before += file.len();
+                    end_of_input(progress, &mut reporter, done_before, &name);
+                    record_run(&mut result, run, name, &mut on_error);
+                    if reporter.error.is_some() {
+                        break;
+                    }
+                    continue;
+                }
+                Err(shortfall) => refused = Some(shortfall),
+            }
+        }
         let opened = match input {
-            _ if chunked.is_some() => Ok(None),
             Input::Stdin => FileSource::new(io::stdin()).map(Some),
             Input::File(p) => match File::open(p) {
                 Ok(f) => FileSource::open(f).map(Some),
@@ -245,13 +298,6 @@ pub fn scan(
                 }
             },
         };
-        let source_name: Arc<str> = Arc::from(match input {
-            Input::Stdin => "-".to_string(),
-            Input::File(p) => p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| name.clone()),
-        });
         let source = match opened {
             Ok(s) => s,
             Err(e) => {
@@ -274,26 +320,10 @@ pub fn scan(
             name: &name,
             streaming: matches!(input, Input::Stdin),
         };
-        if let Some(file) = chunked {
-            let run = pipeline::run_chunked(
-                &file,
-                threads,
-                registry.clone(),
-                limits,
-                source_name,
-                &mut output,
-            );
-            done_before += file.len();
-            end_of_input(progress, &mut reporter, done_before, &name);
-            record_run(&mut result, run, name, &mut on_error);
-            if reporter.error.is_some() {
-                break;
-            }
-            continue;
-        }
         let Some(mut source) = source else {
             continue;
         };
+        let threads = if refused.is_some() { 1 } else { threads };
         let replicas: Option<Vec<Box<dyn PacketSource + Send>>> = match input {
             Input::File(p) if threads > 1 => (1..threads)
                 .map(|_| {
@@ -304,13 +334,13 @@ pub fn scan(
                 .collect(),
             _ => None,
         };
-        let run = match replicas {
+        let mut run = match replicas {
             Some(others) => pipeline::run_replicated(
                 &mut source,
                 others,
                 registry.clone(),
                 limits,
-                source_name,
+                source_name(input, &name),
                 &mut output,
             ),
             None => pipeline::run(
@@ -318,10 +348,13 @@ pub fn scan(
                 threads,
                 registry.clone(),
                 limits,
-                source_name,
+                source_name(input, &name),
                 &mut output,
             ),
         };
+        if let Some(s) = refused {
+            run.shortfall = Some(s);
+        }
         done_before += PacketSource::bytes_read(&source);
         end_of_input(progress, &mut reporter, done_before, &name);
         record_run(&mut result, run, name, &mut on_error);
@@ -337,4 +370,62 @@ pub fn scan(
     result.stats.repeats = reporter.repeats;
     result.output_error = reporter.error.take();
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Counts the findings written.
+    struct Count(usize);
+
+    impl Sink for Count {
+        fn finding(&mut self, _: &Finding) -> io::Result<()> {
+            self.0 += 1;
+            Ok(())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A file none of whose worker threads the operating system starts is read whole on
+    /// the calling thread, and the scan says so (a warning: nothing is missed).
+    #[test]
+    fn a_file_is_read_on_this_thread_when_no_worker_starts() {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo.pcap");
+        let run = |threads| {
+            let mut sink = Count(0);
+            let mut told = Vec::new();
+            let r = scan(
+                &[Input::File(path.clone())],
+                Arc::new(Registry::builtin()),
+                Limits::default(),
+                threads,
+                &mut sink,
+                None,
+                |e| told.push(e.to_string()),
+            );
+            (sink.0, r, told)
+        };
+        let (one, alone, told) = run(1);
+        assert!(one > 0);
+        assert!(alone.warnings.is_empty() && told.is_empty());
+        pipeline::refuse::after(0);
+        let (found, r, told) = run(2);
+        assert_eq!(found, one);
+        assert_eq!(r.stats.packets, alone.stats.packets);
+        assert_eq!(r.stats.findings, alone.stats.findings);
+        assert!(r.errors.is_empty());
+        match &r.warnings[..] {
+            [w] => match &w.error {
+                CaptureError::Threads(s) => assert_eq!((s.wanted, s.used), (2, 1)),
+                e => panic!("not a shortfall: {e}"),
+            },
+            w => panic!("one warning wanted: {w:?}"),
+        }
+        assert_eq!(told.len(), 1);
+        assert!(told[0].contains("read whole with 1 thread"), "{}", told[0]);
+    }
 }

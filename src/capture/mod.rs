@@ -83,6 +83,9 @@ pub enum CaptureError {
         offset: u64,
         what: String,
     },
+    /// Not an error of the capture: it was read whole, on fewer threads than asked for.
+    #[error("{0}")]
+    Threads(crate::pipeline::Shortfall),
 }
 
 /// What a source has next.

@@ -171,14 +171,18 @@ impl Cache {
         }
         let per = todo.len().div_ceil(threads);
         let measured: Vec<Vec<(u64, Strength)>> = std::thread::scope(|scope| {
+            // A part whose thread the operating system refuses is measured as each of its
+            // findings is written ([`Cache::of`]).
             let handles: Vec<_> = todo
                 .chunks(per)
-                .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|&(key, secret, user)| (key, measure(secret, user)))
-                            .collect::<Vec<_>>()
-                    })
+                .filter_map(|part| {
+                    std::thread::Builder::new()
+                        .spawn_scoped(scope, move || {
+                            part.iter()
+                                .map(|&(key, secret, user)| (key, measure(secret, user)))
+                                .collect::<Vec<_>>()
+                        })
+                        .ok()
                 })
                 .collect();
             handles.into_iter().filter_map(|h| h.join().ok()).collect()

@@ -25,10 +25,11 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Barrier, Mutex};
+use std::sync::{Arc, Mutex};
 
 use super::{
-    Message, Outbox, Output, Progress, RunResult, count_skip, join_workers, serve_output, shard,
+    Gate, Message, Outbox, Output, Progress, Refused, RunResult, Shortfall, count_skip,
+    join_workers, serve_output, shard, start_thread, with_threads,
 };
 use crate::capture::{
     CaptureError, Chunk, ChunkSource, ChunkedFile, LinkType, Packet, Section, prefetch_head,
@@ -348,7 +349,9 @@ struct Pending {
     boundary: Option<Boundary>,
 }
 
-/// Runs `threads` workers over a pcap or pcapng file cut into chunks.
+/// Runs `threads` workers over a pcap or pcapng file cut into chunks (fewer if the
+/// operating system refuses some, see [`Shortfall`]); `Err` when not even two could be
+/// started: nothing was read, and the file is for the caller to read on its own thread.
 pub fn run_chunked(
     file: &ChunkedFile,
     threads: usize,
@@ -356,8 +359,21 @@ pub fn run_chunked(
     limits: Limits,
     name: Arc<str>,
     output: &mut dyn Output,
-) -> RunResult {
-    let workers = threads.max(1);
+) -> Result<RunResult, Shortfall> {
+    with_threads(threads.max(2), 2, |n| {
+        chunked(file, n, registry.clone(), limits, name.clone(), output)
+    })
+}
+
+/// [`run_chunked`] with `workers` threads.
+fn chunked(
+    file: &ChunkedFile,
+    workers: usize,
+    registry: Arc<Registry>,
+    limits: Limits,
+    name: Arc<str>,
+    output: &mut dyn Output,
+) -> Result<RunResult, Refused> {
     let worker_limits = limits.per_worker(workers);
     // parts[from][to]: the lists worker `from` sorted for worker `to`, chunk by chunk.
     let mut part_tx: Vec<Vec<Option<Sender<Part>>>> = Vec::new();
@@ -383,9 +399,10 @@ pub fn run_chunked(
     }
     let (found_tx, found_rx) = mpsc::channel::<Message>();
     let shared = Arc::new(Shared::default());
-    // The workers begin together: one begun alone would soon wait for the others' lists,
-    // and a worker begun first can keep the thread starting the others off its core.
-    let start = Barrier::new(workers);
+    // The workers begin together, once all are started: one begun alone would soon wait
+    // for the others' lists, and a worker begun first can keep the thread starting the
+    // others off its core. One the operating system refuses stops those started.
+    let gate = Gate::default();
     std::thread::scope(|scope| {
         let mut handles = Vec::new();
         for me in 0..workers {
@@ -399,9 +416,11 @@ pub fn run_chunked(
                 part_rx[me].iter_mut().map(Option::take).collect();
             let bound_out = bound_tx[me].take();
             let bound_in = bound_rx[me].take();
-            let start = &start;
-            handles.push(scope.spawn(move || {
-                start.wait();
+            let gate = &gate;
+            let worker = start_thread(scope, "plainsight-worker", move || {
+                if !gate.wait() {
+                    return (Stats::default(), None);
+                }
                 let mut worker = Worker {
                     me,
                     workers,
@@ -425,8 +444,19 @@ pub fn run_chunked(
                 };
                 worker.run(&from_others);
                 worker.finish()
-            }));
+            });
+            match worker {
+                Ok(h) => handles.push(h),
+                Err(cause) => {
+                    gate.tell(false);
+                    return Err(Refused {
+                        started: handles.len(),
+                        cause,
+                    });
+                }
+            }
         }
+        gate.tell(true);
         drop(found_tx);
         serve_output(&found_rx, output, || Progress {
             packets: shared.packets.load(Ordering::Relaxed),
@@ -434,7 +464,7 @@ pub fn run_chunked(
             read: shared.read.load(Ordering::Relaxed),
             kernel: None,
         });
-        join_workers(handles)
+        Ok(join_workers(handles))
     })
 }
 
@@ -912,8 +942,24 @@ mod tests {
             limits(),
             Arc::from("x"),
             &mut out,
-        );
+        )
+        .expect("the workers started");
         outcome(out, r)
+    }
+
+    type Outcome = (Vec<String>, Stats, Option<String>);
+
+    /// The same findings (with their packets and frame numbers), counters and error.
+    fn assert_same(what: &str, (f, s, e): &Outcome, (found, stats, error): &Outcome) {
+        assert_eq!(e, error, "{what}");
+        assert_eq!(f, found, "{what}");
+        assert_eq!(s.packets, stats.packets, "{what}");
+        assert_eq!(s.bytes, stats.bytes, "{what}");
+        assert_eq!(s.tcp_segments, stats.tcp_segments, "{what}");
+        assert_eq!(s.udp_datagrams, stats.udp_datagrams, "{what}");
+        assert_eq!(s.other_packets, stats.other_packets, "{what}");
+        assert_eq!(s.malformed, stats.malformed, "{what}");
+        assert_eq!(s.findings, stats.findings, "{what}");
     }
 
     /// Same findings (with their packets and frame numbers), same counters, same error.
@@ -934,17 +980,88 @@ mod tests {
                     .zip(["streamed", "replicated"])
                     .map(|(r, name)| (format!("{} {name}, 2 threads", path.display()), r)),
             );
-        for (what, (f, s, e)) in runs {
-            assert_eq!(e, error, "{what}");
-            assert_eq!(f, found, "{what}");
-            assert_eq!(s.packets, stats.packets, "{what}");
-            assert_eq!(s.bytes, stats.bytes, "{what}");
-            assert_eq!(s.tcp_segments, stats.tcp_segments, "{what}");
-            assert_eq!(s.udp_datagrams, stats.udp_datagrams, "{what}");
-            assert_eq!(s.other_packets, stats.other_packets, "{what}");
-            assert_eq!(s.malformed, stats.malformed, "{what}");
-            assert_eq!(s.findings, stats.findings, "{what}");
+        let want = (found, stats, error);
+        for (what, got) in runs {
+            assert_same(&what, &got, &want);
         }
+    }
+
+    /// A thread the operating system refuses (a limit on threads) stops the threads
+    /// started before it, which have read nothing, and the run is made again with as many
+    /// as were started: the findings and counters of one thread, the shortfall told. The
+    /// chunked runner started with fewer than two leaves the file unread, for the caller
+    /// to read on its own thread; the other runners read it on the calling thread.
+    #[test]
+    fn a_refused_thread_leaves_the_run_to_those_started() {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo.pcap");
+        let want = inline(&path);
+        assert!(!want.0.is_empty());
+        let file = ChunkedFile::with_sizes(&File::open(&path).unwrap(), 4096, 3 * 4096).unwrap();
+        let chunks = |threads, refused| {
+            super::super::refuse::after(refused);
+            let mut out = Collect::default();
+            let r = run_chunked(
+                &file,
+                threads,
+                Arc::new(Registry::builtin()),
+                limits(),
+                Arc::from("x"),
+                &mut out,
+            );
+            (out, r)
+        };
+        // The third of three workers refused: two read the file.
+        let (out, r) = chunks(3, 2);
+        let r = r.expect("two workers started");
+        let s = r.shortfall.as_ref().expect("the shortfall told");
+        assert_eq!((s.wanted, s.used), (3, 2));
+        assert!(s.to_string().contains("could not start 3 threads"), "{s}");
+        assert_same("chunked, third refused", &outcome(out, r), &want);
+        // The second of two: nothing read.
+        let (out, r) = chunks(2, 1);
+        let s = r.err().expect("fewer than two started");
+        assert_eq!((s.wanted, s.used), (2, 1));
+        assert!(out.0.is_empty());
+        // The reader-and-workers runner: the second worker of three refused (one
+        // started: the calling thread reads alone), then the reader after three workers
+        // (two workers then).
+        for (refused, used) in [(1, 1), (3, 2)] {
+            super::super::refuse::after(refused);
+            let mut source = FileSource::new(File::open(&path).unwrap()).unwrap();
+            let mut out = Collect::default();
+            let r = super::super::run(
+                &mut source,
+                3,
+                Arc::new(Registry::builtin()),
+                limits(),
+                Arc::from("x"),
+                &mut out,
+            );
+            let s = r.shortfall.as_ref().expect("the shortfall told");
+            assert_eq!((s.wanted, s.used), (3, used));
+            assert_same(&format!("streamed, {used} used"), &outcome(out, r), &want);
+        }
+        // The runner whose workers each read the whole file: the second of three.
+        super::super::refuse::after(1);
+        let mut first = FileSource::open(File::open(&path).unwrap()).unwrap();
+        let rest: Vec<Box<dyn crate::capture::PacketSource + Send>> = (1..3)
+            .map(|_| {
+                Box::new(FileSource::open(File::open(&path).unwrap()).unwrap())
+                    as Box<dyn crate::capture::PacketSource + Send>
+            })
+            .collect();
+        let mut out = Collect::default();
+        let r = super::super::run_replicated(
+            &mut first,
+            rest,
+            Arc::new(Registry::builtin()),
+            limits(),
+            Arc::from("x"),
+            &mut out,
+        );
+        let s = r.shortfall.as_ref().expect("the shortfall told");
+        assert_eq!((s.wanted, s.used), (3, 1));
+        assert_same("replicated, second refused", &outcome(out, r), &want);
     }
 
     fn classic_fixtures() -> Vec<PathBuf> {
