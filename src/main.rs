@@ -361,6 +361,13 @@ impl Output for LiveOutput<'_> {
         self.reporter.report(f)
     }
 
+    fn fewer_threads(&mut self, s: &plainsight::pipeline::Shortfall) {
+        eprintln!(
+            "plainsight: warning: could not start {} threads ({}); capturing with {}; --threads sets how many (ulimit -u and a container's pids limit bound them)",
+            s.wanted, s.cause, s.used
+        );
+    }
+
     fn evidence(&mut self, mut packets: Vec<CapturedPacket>) {
         let Some(w) = self.evidence.as_mut() else {
             return;
@@ -503,12 +510,6 @@ fn run_live(args: &LiveArgs) -> anyhow::Result<u8> {
         &mut output,
     );
     output.reporter.finish();
-    if let Some(s) = &run.shortfall {
-        eprintln!(
-            "plainsight: warning: capture on {}: {s}; --threads sets how many (ulimit -u and a container's pids limit bound them)",
-            options.interface
-        );
-    }
     if let Some(mut w) = output.evidence.take()
         && let Err(e) = w.flush()
     {

@@ -283,23 +283,26 @@ pub(crate) struct Refused {
 pub(crate) fn with_threads(
     threads: usize,
     least: usize,
-    mut attempt: impl FnMut(usize) -> Result<RunResult, Refused>,
+    output: &mut dyn Output,
+    mut attempt: impl FnMut(usize, &mut dyn Output) -> Result<RunResult, Refused>,
 ) -> Result<RunResult, Shortfall> {
     let mut n = threads;
     let mut refused = None;
     loop {
-        match attempt(n) {
+        match attempt(n, output) {
             Ok(mut run) => {
-                run.shortfall = refused.map(|cause| Shortfall {
-                    wanted: threads,
-                    used: n,
-                    cause,
-                });
+                run.shortfall = refused;
                 return Ok(run);
             }
             Err(r) if n > least => {
                 n = r.started.clamp(least, n - 1);
-                refused = Some(r.cause);
+                let shortfall = Shortfall {
+                    wanted: threads,
+                    used: n,
+                    cause: r.cause,
+                };
+                output.fewer_threads(&shortfall);
+                refused = Some(shortfall);
             }
             Err(r) => {
                 return Err(Shortfall {
@@ -373,6 +376,11 @@ pub trait Output {
 
     /// Packets of a flow that produced findings, when the limits keep packets.
     fn evidence(&mut self, _packets: Vec<CapturedPacket>) {}
+
+    /// The run is made again on fewer threads than asked for (the operating system
+    /// refused one; [`Shortfall::used`] is the number tried next), before it begins: a
+    /// live capture says so at once. The run's result tells it too.
+    fn fewer_threads(&mut self, _shortfall: &Shortfall) {}
 }
 
 /// What workers send back to the output thread.
@@ -526,7 +534,7 @@ pub fn run(
     name: Arc<str>,
     output: &mut dyn Output,
 ) -> RunResult {
-    started(with_threads(threads.max(1), 1, |n| {
+    started(with_threads(threads.max(1), 1, output, |n, output| {
         if n <= 1 {
             Ok(run_inline(
                 source,
@@ -809,7 +817,7 @@ pub fn run_replicated(
     output: &mut dyn Output,
 ) -> RunResult {
     let mut others = others;
-    started(with_threads(others.len() + 1, 1, |n| {
+    started(with_threads(others.len() + 1, 1, output, |n, output| {
         if n <= 1 {
             return Ok(run_inline(
                 first,

@@ -360,7 +360,7 @@ pub fn run_chunked(
     name: Arc<str>,
     output: &mut dyn Output,
 ) -> Result<RunResult, Shortfall> {
-    with_threads(threads.max(2), 2, |n| {
+    with_threads(threads.max(2), 2, output, |n, output| {
         chunked(file, n, registry.clone(), limits, name.clone(), output)
     })
 }
@@ -851,9 +851,10 @@ mod tests {
     use crate::capture::FileSource;
     use crate::finding::Finding;
 
-    /// Findings as comparable lines, and the counters.
+    /// Findings as comparable lines, and the threads asked for and tried next each time
+    /// the run was made again with fewer.
     #[derive(Default)]
-    struct Collect(Vec<String>);
+    struct Collect(Vec<String>, Vec<(usize, usize)>);
 
     impl Output for Collect {
         fn finding(&mut self, f: Finding) -> bool {
@@ -862,6 +863,10 @@ mod tests {
                 f.credential, f.client, f.server, f.packets
             ));
             true
+        }
+
+        fn fewer_threads(&mut self, s: &super::super::Shortfall) {
+            self.1.push((s.wanted, s.used));
         }
     }
 
@@ -1016,12 +1021,13 @@ mod tests {
         let s = r.shortfall.as_ref().expect("the shortfall told");
         assert_eq!((s.wanted, s.used), (3, 2));
         assert!(s.to_string().contains("could not start 3 threads"), "{s}");
+        assert_eq!(out.1, [(3, 2)], "told before the second attempt");
         assert_same("chunked, third refused", &outcome(out, r), &want);
         // The second of two: nothing read.
         let (out, r) = chunks(2, 1);
         let s = r.err().expect("fewer than two started");
         assert_eq!((s.wanted, s.used), (2, 1));
-        assert!(out.0.is_empty());
+        assert!(out.0.is_empty() && out.1.is_empty());
         // The reader-and-workers runner: the second worker of three refused (one
         // started: the calling thread reads alone), then the reader after three workers
         // (two workers then).
@@ -1039,6 +1045,7 @@ mod tests {
             );
             let s = r.shortfall.as_ref().expect("the shortfall told");
             assert_eq!((s.wanted, s.used), (3, used));
+            assert_eq!(out.1, [(3, used)]);
             assert_same(&format!("streamed, {used} used"), &outcome(out, r), &want);
         }
         // The runner whose workers each read the whole file: the second of three.
