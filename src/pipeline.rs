@@ -270,6 +270,30 @@ where
         .spawn_scoped(scope, f)
 }
 
+/// Keeps the handle of a thread just started; one refused ends the attempt, and tells
+/// those started at `gate` (if they wait at one) to stop.
+pub(crate) fn keep<'scope, T>(
+    handles: &mut Vec<ScopedJoinHandle<'scope, T>>,
+    started: io::Result<ScopedJoinHandle<'scope, T>>,
+    gate: Option<&Gate>,
+) -> Result<(), Refused> {
+    match started {
+        Ok(h) => {
+            handles.push(h);
+            Ok(())
+        }
+        Err(cause) => {
+            if let Some(g) = gate {
+                g.tell(false);
+            }
+            Err(Refused {
+                started: handles.len(),
+                cause,
+            })
+        }
+    }
+}
+
 /// A thread of a run was refused after `started` others were started (none has read
 /// anything: they wait for one another first).
 pub(crate) struct Refused {
@@ -597,15 +621,7 @@ fn run_threads(
                 send(&mut flows);
                 flows.stats()
             });
-            match worker {
-                Ok(h) => handles.push(h),
-                Err(cause) => {
-                    return Err(Refused {
-                        started: handles.len(),
-                        cause,
-                    });
-                }
-            }
+            keep(&mut handles, worker, None)?;
         }
         drop(found_tx);
         let shared = progress.clone();
@@ -937,16 +953,7 @@ fn replicated(
                 }
                 (s, error)
             });
-            match worker {
-                Ok(h) => handles.push(h),
-                Err(cause) => {
-                    gate.tell(false);
-                    return Err(Refused {
-                        started: handles.len(),
-                        cause,
-                    });
-                }
-            }
+            keep(&mut handles, worker, Some(gate))?;
         }
         gate.tell(true);
         drop(found_tx);

@@ -54,7 +54,8 @@ fuzz_target!(|data: &[u8]| {
         &mut a,
     );
     let mut b = Collect::default();
-    let rb = pipeline::run_chunked(&chunked, 2, registry, limits, Arc::from("f"), &mut b);
+    let rb = pipeline::run_chunked(&chunked, 2, registry, limits, Arc::from("f"), &mut b)
+        .expect("two worker threads start");
     a.0.sort();
     b.0.sort();
     assert_eq!(

@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex};
 
 use super::{
     Gate, Message, Outbox, Output, Progress, Refused, RunResult, Shortfall, count_skip,
-    join_workers, serve_output, shard, start_thread, with_threads,
+    join_workers, keep, serve_output, shard, start_thread, with_threads,
 };
 use crate::capture::{
     CaptureError, Chunk, ChunkSource, ChunkedFile, LinkType, Packet, Section, prefetch_head,
@@ -360,7 +360,8 @@ pub fn run_chunked(
     name: Arc<str>,
     output: &mut dyn Output,
 ) -> Result<RunResult, Shortfall> {
-    with_threads(threads.max(2), 2, output, |n, output| {
+    let threads = threads.max(1);
+    with_threads(threads, threads.min(2), output, |n, output| {
         chunked(file, n, registry.clone(), limits, name.clone(), output)
     })
 }
@@ -445,16 +446,7 @@ fn chunked(
                 worker.run(&from_others);
                 worker.finish()
             });
-            match worker {
-                Ok(h) => handles.push(h),
-                Err(cause) => {
-                    gate.tell(false);
-                    return Err(Refused {
-                        started: handles.len(),
-                        cause,
-                    });
-                }
-            }
+            keep(&mut handles, worker, Some(gate))?;
         }
         gate.tell(true);
         drop(found_tx);
