@@ -891,9 +891,8 @@ mod tests {
         outcome(out, r)
     }
 
-    /// The reader-and-workers runner (streams, live) and the runner whose workers each
-    /// read the whole file (pcapng), with `threads` workers.
-    fn others(path: &Path, threads: usize) -> [(Vec<String>, Stats, Option<String>); 2] {
+    /// The reader-and-workers runner (streams, live), with `threads` workers.
+    fn streamed(path: &Path, threads: usize) -> (Collect, RunResult) {
         let mut source = FileSource::new(File::open(path).unwrap()).unwrap();
         let mut out = Collect::default();
         let r = super::super::run(
@@ -904,7 +903,11 @@ mod tests {
             Arc::from("x"),
             &mut out,
         );
-        let streamed = outcome(out, r);
+        (out, r)
+    }
+
+    /// The runner whose workers each read the whole file, with `threads` workers.
+    fn replicated(path: &Path, threads: usize) -> (Collect, RunResult) {
         let mut first = FileSource::open(File::open(path).unwrap()).unwrap();
         let rest: Vec<Box<dyn crate::capture::PacketSource + Send>> = (1..threads)
             .map(|_| {
@@ -921,7 +924,14 @@ mod tests {
             Arc::from("x"),
             &mut out,
         );
-        [streamed, outcome(out, r)]
+        (out, r)
+    }
+
+    /// The two other runners, with `threads` workers.
+    fn others(path: &Path, threads: usize) -> [Outcome; 2] {
+        let (out, r) = streamed(path, threads);
+        let (again, s) = replicated(path, threads);
+        [outcome(out, r), outcome(again, s)]
     }
 
     fn chunked(
@@ -1025,16 +1035,7 @@ mod tests {
         // (two workers then).
         for (refused, used) in [(1, 1), (3, 2)] {
             super::super::refuse::after(refused);
-            let mut source = FileSource::new(File::open(&path).unwrap()).unwrap();
-            let mut out = Collect::default();
-            let r = super::super::run(
-                &mut source,
-                3,
-                Arc::new(Registry::builtin()),
-                limits(),
-                Arc::from("x"),
-                &mut out,
-            );
+            let (out, r) = streamed(&path, 3);
             let s = r.shortfall.as_ref().expect("the shortfall told");
             assert_eq!((s.wanted, s.used), (3, used));
             assert_eq!(out.1, [(3, used)]);
@@ -1042,22 +1043,7 @@ mod tests {
         }
         // The runner whose workers each read the whole file: the second of three.
         super::super::refuse::after(1);
-        let mut first = FileSource::open(File::open(&path).unwrap()).unwrap();
-        let rest: Vec<Box<dyn crate::capture::PacketSource + Send>> = (1..3)
-            .map(|_| {
-                Box::new(FileSource::open(File::open(&path).unwrap()).unwrap())
-                    as Box<dyn crate::capture::PacketSource + Send>
-            })
-            .collect();
-        let mut out = Collect::default();
-        let r = super::super::run_replicated(
-            &mut first,
-            rest,
-            Arc::new(Registry::builtin()),
-            limits(),
-            Arc::from("x"),
-            &mut out,
-        );
+        let (out, r) = replicated(&path, 3);
         let s = r.shortfall.as_ref().expect("the shortfall told");
         assert_eq!((s.wanted, s.used), (3, 1));
         assert_same("replicated, second refused", &outcome(out, r), &want);

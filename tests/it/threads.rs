@@ -6,19 +6,28 @@ use std::process::{Command, Stdio};
 use crate::support::{bin, find_program, fixture, is_root, repo};
 
 fn findings(path: &PathBuf, threads: &str) -> Vec<String> {
-    let out = Command::new(bin())
-        .args([
-            "scan",
-            "-q",
-            "--format",
-            "jsonl",
-            "--reveal",
-            "--threads",
-            threads,
-        ])
-        .arg(path)
-        .output()
-        .expect("run plainsight");
+    scan(path, threads, false)
+}
+
+/// The findings of a scan of `path`, given by name or on standard input (`stdin`).
+fn scan(path: &PathBuf, threads: &str, stdin: bool) -> Vec<String> {
+    let mut cmd = Command::new(bin());
+    cmd.args([
+        "scan",
+        "-q",
+        "--format",
+        "jsonl",
+        "--reveal",
+        "--threads",
+        threads,
+    ]);
+    if stdin {
+        cmd.arg("-")
+            .stdin(Stdio::from(std::fs::File::open(path).unwrap()));
+    } else {
+        cmd.arg(path);
+    }
+    let out = cmd.output().expect("run plainsight");
     // Files come out in capture order: the same lines in the same order.
     String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -97,24 +106,7 @@ fn refused_threads_leave_the_scan_whole() {
         let one = findings(&capture, "1");
         assert!(!one.is_empty(), "{name}");
         // On standard input (findings name their source `-`), one thread.
-        let out = Command::new(bin())
-            .args([
-                "scan",
-                "-q",
-                "--format",
-                "jsonl",
-                "--reveal",
-                "--threads",
-                "1",
-                "-",
-            ])
-            .stdin(Stdio::from(std::fs::File::open(&capture).unwrap()))
-            .output()
-            .expect("run plainsight");
-        let one_streamed: Vec<String> = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(str::to_string)
-            .collect();
+        let one_streamed = scan(&capture, "1", true);
         assert_eq!(one_streamed.len(), one.len(), "{name}");
         for (limit, stdin) in [(1, false), (3, false), (1, true), (3, true)] {
             let mut cmd = Command::new(&runuser);
