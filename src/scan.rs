@@ -194,7 +194,7 @@ fn source_name(input: &Input, name: &str) -> Arc<str> {
     })
 }
 
-/// Adds a run's counters to the scan's, and the error that ended it.
+/// Adds a run's counters to the scan's, the threads it lacked and the error that ended it.
 fn record_run(
     result: &mut ScanResult,
     run: pipeline::RunResult,
@@ -252,7 +252,8 @@ pub fn scan(
                 .filter(|c| !c.is_empty()),
             _ => None,
         };
-        // A file whose workers could not be started is read here, on this thread.
+        // A file cut into chunks is read by the workers; one whose workers could not be
+        // started is read below, on this thread.
         let mut refused = None;
         if let Some(file) = &chunked {
             reporter.set_hold(true);
