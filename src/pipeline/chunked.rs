@@ -941,17 +941,22 @@ mod tests {
         threads: usize,
     ) -> (Vec<String>, Stats, Option<String>) {
         let file = ChunkedFile::with_sizes(&File::open(path).unwrap(), chunk, region).unwrap();
+        let (out, r) = run_chunks(&file, threads);
+        outcome(out, r.expect("the workers started"))
+    }
+
+    /// The chunked runner over `file` with `threads` workers.
+    fn run_chunks(file: &ChunkedFile, threads: usize) -> (Collect, Result<RunResult, Shortfall>) {
         let mut out = Collect::default();
         let r = run_chunked(
-            &file,
+            file,
             threads,
             Arc::new(Registry::builtin()),
             limits(),
             Arc::from("x"),
             &mut out,
-        )
-        .expect("the workers started");
-        outcome(out, r)
+        );
+        (out, r)
     }
 
     type Outcome = (Vec<String>, Stats, Option<String>);
@@ -1006,16 +1011,7 @@ mod tests {
         let file = ChunkedFile::with_sizes(&File::open(&path).unwrap(), 4096, 3 * 4096).unwrap();
         let chunks = |threads, refused| {
             super::super::refuse::after(refused);
-            let mut out = Collect::default();
-            let r = run_chunked(
-                &file,
-                threads,
-                Arc::new(Registry::builtin()),
-                limits(),
-                Arc::from("x"),
-                &mut out,
-            );
-            (out, r)
+            run_chunks(&file, threads)
         };
         // The third of three workers refused: two read the file.
         let (out, r) = chunks(3, 2);
