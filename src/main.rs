@@ -245,6 +245,13 @@ fn threads(out: &OutputArgs) -> usize {
     }
 }
 
+/// What bounds the threads the system starts (said when it refused some).
+macro_rules! threads_limit {
+    () => {
+        "--threads sets how many; ulimit -u and a container's pids limit bound them"
+    };
+}
+
 /// What to do about an input that could not be read.
 fn input_hint(e: &InputError) -> &'static str {
     match &e.error {
@@ -263,7 +270,11 @@ fn input_hint(e: &InputError) -> &'static str {
         }
         CaptureError::Truncated { .. } => "; findings up to it are reported",
         CaptureError::Threads(_) => {
-            "; nothing is missed, it only took longer (--threads sets how many; ulimit -u and a container's pids limit bound them)"
+            concat!(
+                "; nothing is missed, it only took longer (",
+                threads_limit!(),
+                ")"
+            )
         }
         _ => "",
     }
@@ -363,7 +374,10 @@ impl Output for LiveOutput<'_> {
 
     fn fewer_threads(&mut self, s: &plainsight::pipeline::Shortfall) {
         eprintln!(
-            "plainsight: warning: could not start {} threads ({}); capturing with {}; --threads sets how many (ulimit -u and a container's pids limit bound them)",
+            concat!(
+                "plainsight: warning: could not start {} threads ({}); capturing with {}; ",
+                threads_limit!()
+            ),
             s.wanted, s.cause, s.used
         );
     }

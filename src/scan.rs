@@ -396,6 +396,9 @@ mod tests {
     #[test]
     fn a_file_is_read_on_this_thread_when_no_worker_starts() {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo.pcap");
+        // The file goes to the chunked runner (which leaves it to this thread).
+        let file = ChunkedFile::open(&File::open(&path).unwrap());
+        assert!(file.is_some_and(|c| !c.is_empty()));
         let run = |threads| {
             let mut sink = Count(0);
             let mut told = Vec::new();

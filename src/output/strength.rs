@@ -176,13 +176,12 @@ impl Cache {
             let handles: Vec<_> = todo
                 .chunks(per)
                 .filter_map(|part| {
-                    std::thread::Builder::new()
-                        .spawn_scoped(scope, move || {
-                            part.iter()
-                                .map(|&(key, secret, user)| (key, measure(secret, user)))
-                                .collect::<Vec<_>>()
-                        })
-                        .ok()
+                    crate::pipeline::start_thread(scope, "plainsight-strength", move || {
+                        part.iter()
+                            .map(|&(key, secret, user)| (key, measure(secret, user)))
+                            .collect::<Vec<_>>()
+                    })
+                    .ok()
                 })
                 .collect();
             handles.into_iter().filter_map(|h| h.join().ok()).collect()
@@ -292,6 +291,25 @@ mod tests {
         }
         assert_eq!(together.known.len(), distinct.len());
         assert_eq!(together.of(&findings[40]), None);
+    }
+
+    /// A part whose thread is refused is left to be measured as its findings are written:
+    /// no panic, the same strengths.
+    #[test]
+    fn a_refused_thread_leaves_its_part_to_the_writer() {
+        let findings: Vec<Finding> = (0..9)
+            .map(|i| finding("carol", &format!("refused-part-{i}"), Kind::Cleartext))
+            .collect();
+        let mut cache = Cache::default();
+        crate::pipeline::refuse::after(1);
+        cache.measure_all(&findings, 3);
+        // The second of three parts (three secrets) was not measured together.
+        assert_eq!(cache.known.len(), 6);
+        let mut one_by_one = Cache::default();
+        for f in &findings {
+            assert_eq!(cache.of(f), one_by_one.of(f));
+        }
+        assert_eq!(cache.known.len(), 9);
     }
 
     #[test]
