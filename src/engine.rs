@@ -310,6 +310,11 @@ struct TcpState {
     /// Per direction, whether the rules still look at the bytes (kept beside the boxed
     /// rules, which are not touched for packets that deliver nothing).
     rules_want: [bool; 2],
+    /// Something was delivered to the application layer (bytes, a gap, a new detector or
+    /// dissector) since its bytes to pass over and its memory were last asked for: a
+    /// packet that delivers nothing leaves both as they were, and does not touch the
+    /// dissector (in the body of an HTTP download, most packets).
+    app_touched: bool,
 }
 
 impl TcpState {
@@ -356,6 +361,8 @@ struct DeliverEnv<'a> {
     inspected: [u64; 2],
     /// The protocol detection chose for the flow, when it just did.
     chosen: Option<&'static str>,
+    /// Something was delivered (see [`TcpState::app_touched`]).
+    touched: bool,
 }
 
 /// Starts the rules of a flow whose protocol just became known, and shows them the bytes
@@ -388,6 +395,7 @@ fn deliver(
     d: Delivery<'_>,
 ) {
     let dir = if env.reversed { dir.opposite() } else { dir };
+    env.touched = true;
     if let Some(r) = rules.as_mut() {
         match d {
             Delivery::Data(data, o) => r.data(env.rule_set, dir, data, o.frame, o.ts, env.rule_out),
@@ -527,19 +535,27 @@ struct Memory {
 /// without finding anything, or holds memory while all flows together hold too much.
 fn app_layer_limits(
     st: &mut TcpState,
+    touched: bool,
     limits: &Limits,
     stats: &mut Stats,
     memory: &mut Memory,
     scratch: &mut Vec<Credential>,
 ) {
     // Kept packets have their own budget (`max_evidence`): they never stop inspection.
-    let now = st.app.buffered() + st.rules.as_ref().map_or(0, |r| r.buffered());
+    // Nothing delivered (`touched` false): what the application layer holds, whether it
+    // is done and what it has inspected are as the last packet left them (which did not
+    // stop it); only the memory of all flows may have grown past its cap since.
+    let now = if touched {
+        st.app.buffered() + st.rules.as_ref().map_or(0, |r| r.buffered())
+    } else {
+        st.app_memory
+    };
     memory.app = (memory.app + now).saturating_sub(st.app_memory);
     st.app_memory = now;
     let stop = match &st.app {
-        App::Ignored => st.rules.as_ref().is_some_and(|r| r.done()),
-        App::Active(dis) if dis.done() => true,
-        _ if !st.found && st.inspected.iter().any(|&n| n > limits.max_inspect) => {
+        App::Ignored => touched && st.rules.as_ref().is_some_and(|r| r.done()),
+        App::Active(dis) if touched && dis.done() => true,
+        _ if touched && !st.found && st.inspected.iter().any(|&n| n > limits.max_inspect) => {
             stats.inspect_capped += 1;
             true
         }
@@ -995,6 +1011,7 @@ impl Core {
                 dissector_secrets: Vec::new(),
                 dissected: false,
                 rules_want: [false; 2],
+                app_touched: true,
             },
         })
     }
@@ -1093,6 +1110,7 @@ impl Core {
                 reversed: false,
                 inspected: st.inspected,
                 chosen: None,
+                touched: false,
             };
             let stats = &mut self.stats.reassembly;
             let inspected_before = st.inspected;
@@ -1101,6 +1119,7 @@ impl Core {
                 app,
                 rules,
                 rules_want,
+                app_touched,
                 ..
             } = st;
             let [to_server, to_client] = streams;
@@ -1132,7 +1151,12 @@ impl Core {
                     ]
                 });
             }
-            if !env.reversed
+            // Asked again only when something was delivered since (an answer does not
+            // change otherwise: what it hands over is passed over already).
+            let touched = *app_touched || env.touched;
+            *app_touched = touched;
+            if touched
+                && !env.reversed
                 && let App::Active(dis) = app
             {
                 // Bytes the dissector only counts (message bodies) are passed over by
@@ -1145,7 +1169,9 @@ impl Core {
                         }
                     }
                 }
+                *app_touched = false;
             }
+            env.touched = false;
             let after = mine.pending_bytes() + other.pending_bytes();
             let total = &mut self.memory.buffered;
             *total = (*total + after).saturating_sub(before);
@@ -1159,6 +1185,9 @@ impl Core {
             }
             reversed = env.reversed;
             st.inspected = env.inspected;
+            // Delivered by the flush above: asked again at the next packet.
+            let flushed = env.touched;
+            st.app_touched |= flushed;
             if let Some(name) = env.chosen {
                 self.stats.sessions.add(name, 1);
             }
@@ -1181,6 +1210,7 @@ impl Core {
             }
             app_layer_limits(
                 st,
+                touched || flushed,
                 &self.limits,
                 &mut self.stats,
                 &mut self.memory,
@@ -1262,6 +1292,7 @@ impl Core {
                 reversed: false,
                 inspected: st.inspected,
                 chosen: None,
+                touched: false,
             };
             // Each direction's remaining deliveries, merged by frame.
             let mut lists: [Vec<Flushed>; 2] = [Vec::new(), Vec::new()];
@@ -1364,5 +1395,75 @@ impl Core {
             self.evidence.append(&mut flow.state.evidence);
             flow.state.evidence_bytes = 0;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::{Link, TcpConversation};
+
+    /// The findings and counters of `packets` through one engine.
+    fn scan(packets: &[crate::synth::SynthPacket], limits: Limits) -> (Vec<Finding>, Stats) {
+        let registry = Arc::new(Registry::builtin());
+        let mut engine = Engine::new(registry, limits, "test".into());
+        let frames: Vec<Vec<u8>> = packets
+            .iter()
+            .map(|p| Link::Ethernet.frame(&p.ip))
+            .collect();
+        for (i, (p, data)) in packets.iter().zip(&frames).enumerate() {
+            engine.packet(&Packet {
+                frame: i as u64 + 1,
+                ts: p.ts,
+                linktype: Link::Ethernet.linktype(),
+                data,
+                orig_len: data.len() as u32,
+            });
+        }
+        engine.finish();
+        let found = engine.drain_findings().collect();
+        (found, engine.stats())
+    }
+
+    /// The body of a download is passed over, not inspected: the dissector is asked for
+    /// the bytes it only counts when a packet delivered something to it (the response's
+    /// header here), and not again for the packets of the body, which deliver nothing.
+    /// Were it not asked after the header, the body would be delivered: the segment lost
+    /// inside it would be a gap, and the flow would stop at `max_inspect`, before the
+    /// login that follows on the connection.
+    #[test]
+    fn a_body_is_passed_over_though_its_packets_do_not_ask_the_dissector() {
+        let mut c = TcpConversation::new(
+            "10.0.0.1:40000".parse().unwrap(),
+            "10.0.0.2:80".parse().unwrap(),
+        );
+        c.handshake();
+        c.client(b"GET /big HTTP/1.1\r\nHost: files\r\n\r\n");
+        let body = 300_000;
+        c.server(format!("HTTP/1.1 200 OK\r\nContent-Length: {body}\r\n\r\n").as_bytes());
+        for i in 0..body / 1500 {
+            if i == 100 {
+                // Lost from the capture.
+                let next = c.next_seq(false);
+                c.set_seq(false, next.wrapping_add(1500));
+            } else {
+                c.server(&[b'x'; 1500]);
+            }
+        }
+        // alice:s3cret
+        c.client(b"GET /private HTTP/1.1\r\nHost: files\r\nAuthorization: Basic YWxpY2U6czNjcmV0\r\n\r\n");
+        c.server(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        c.close();
+        let limits = Limits {
+            max_inspect: 64 * 1024,
+            ..Limits::default()
+        };
+        let (found, stats) = scan(c.packets(), limits);
+        assert_eq!(stats.inspect_capped, 0, "the body was inspected");
+        assert_eq!(stats.reassembly.gaps, 0, "the hole in the body was a gap");
+        assert_eq!(found.len(), 1, "{found:?}");
+        let cred = &found[0].credential;
+        assert_eq!(cred.username.as_deref(), Some(&b"alice"[..]));
+        assert_eq!(cred.secret.as_deref(), Some(&b"s3cret"[..]));
     }
 }
