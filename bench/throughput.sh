@@ -7,13 +7,14 @@
 #   - plainsight with 100 extra rules (the cost of rules),
 #   - dsniff -n -p and tshark -q -z credentials when they are installed,
 # and prints one Markdown table of medians: MB/s, packets/s, peak RSS, recall.
-# With SCALING=1 it adds plainsight's 100 MB / 1 GB / 10 GB rows (one round each; the
-# 10 GB capture is generated into DIR and deleted afterwards). With editcap (Wireshark's)
+# With SCALING=1 it adds plainsight's 100 MB / 1 GB / 10 GB rows, 1 and 2 threads in turns
+# (SCALE_ROUNDS each, default 3; the 10 GB capture is generated into DIR and deleted
+# afterwards), with the two-thread ratio at each size. With editcap (Wireshark's)
 # installed it adds the same input as pcapng: plainsight 1 and 2 threads, dsniff (PCAPNG=0:
 # not).
 #
 # Usage: bench/throughput.sh [BYTES [ROUNDS]]     (default 1000000000 5)
-# Env:   DIR=/tmp/plainsight-bench  SEED=1  SCALING=0  PEERS=1  PCAPNG=1
+# Env:   DIR=/tmp/plainsight-bench  SEED=1  SCALING=0  SCALE_ROUNDS=3  PEERS=1  PCAPNG=1
 # Needs: a Rust toolchain, python3, /usr/bin/time (Debian package "time"); cc and
 #        libpcap-dev for the floor; dsniff and tshark for the peers.
 set -eu
@@ -23,6 +24,7 @@ ROUNDS=${2:-5}
 DIR=${DIR:-/tmp/plainsight-bench}
 SEED=${SEED:-1}
 SCALING=${SCALING:-0}
+SCALE_ROUNDS=${SCALE_ROUNDS:-3}
 PCAPNG=${PCAPNG:-1}
 PEERS=${PEERS:-1}
 mkdir -p "$DIR"
@@ -206,13 +208,22 @@ fi
 
 if [ "$SCALING" = 1 ]; then
     echo
-    echo "| input | MB/s | packets/s | peak RSS | logins found | time |"
+    echo "| input, threads | MB/s | packets/s | peak RSS | logins found | time (median) |"
     echo "|---|---|---|---|---|---|"
     for size in 100000000 1000000000 10000000000; do
         f=$(capture "$size")
         warm "$f"
-        run scale 1 $BIN scan --threads 1 --format jsonl --reveal "$f"
-        row scale "$((size / 1000000)) MB" "$f" "$(python3 bench/recall.py "$f.truth" plainsight "$DIR/scale.out" 2>/dev/null)"
+        rm -f "$DIR"/*.all "$DIR"/*.allrss
+        r=0
+        while [ "$r" -lt "$SCALE_ROUNDS" ]; do
+            turn scale1 $BIN scan --threads 1 --format jsonl --reveal "$f"
+            turn scale2 $BIN scan --threads 2 --format jsonl --reveal "$f"
+            r=$((r + 1))
+        done
+        settle scale1 scale2
+        mb=$((size / 1000000))
+        row scale1 "$mb MB, 1 thread" "$f" "$(python3 bench/recall.py "$f.truth" plainsight "$DIR/scale1.out" 2>/dev/null)"
+        row scale2 "$mb MB, 2 threads ($(ratio scale2 scale1)x)" "$f" "$(python3 bench/recall.py "$f.truth" plainsight "$DIR/scale2.out" 2>/dev/null)"
         if [ "$size" = 10000000000 ]; then
             rm -f "$f" "$f.truth" "$f.gen"
         fi
