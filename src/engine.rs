@@ -1466,4 +1466,50 @@ mod tests {
         assert_eq!(cred.username.as_deref(), Some(&b"alice"[..]));
         assert_eq!(cred.secret.as_deref(), Some(&b"s3cret"[..]));
     }
+
+    /// A response header that reassembly delivers by flushing its buffers (the header
+    /// waited behind a lost segment, and out-of-order bytes hit their cap) is followed by
+    /// the dissector being asked at the next packet — here a bare acknowledgement, which
+    /// delivers nothing: the body is passed over from there, and the segment it then loses
+    /// is no gap. Were the flush not counted as a delivery, the lost segment would be a
+    /// second gap.
+    #[test]
+    fn a_header_delivered_by_a_flush_is_followed_by_the_question() {
+        let mut c = TcpConversation::new(
+            "10.0.0.1:40001".parse().unwrap(),
+            "10.0.0.2:80".parse().unwrap(),
+        );
+        c.handshake();
+        c.client(b"GET /big HTTP/1.1\r\nHost: files\r\n\r\n");
+        // Lost from the capture: an interim response.
+        let interim = b"HTTP/1.1 100 Continue\r\n\r\n";
+        let next = c.next_seq(false);
+        c.set_seq(false, next.wrapping_add(interim.len() as u32));
+        let body = 300_000;
+        let mut first = format!("HTTP/1.1 200 OK\r\nContent-Length: {body}\r\n\r\n").into_bytes();
+        first.extend_from_slice(&[b'x'; 1400]);
+        c.server(&first);
+        let mut left = body - 1400;
+        let mut i = 0;
+        while left > 0 {
+            let n = left.min(1500);
+            if i == 0 {
+                // Lost from the capture too.
+                let next = c.next_seq(false);
+                c.set_seq(false, next.wrapping_add(n as u32));
+            } else {
+                c.server(&vec![b'x'; n]);
+            }
+            left -= n;
+            i += 1;
+        }
+        c.close();
+        let limits = Limits {
+            max_total_buffer: 1024,
+            ..Limits::default()
+        };
+        let (_, stats) = scan(c.packets(), limits);
+        assert!(stats.total_buffer_capped > 0, "no flush");
+        assert_eq!(stats.reassembly.gaps, 1, "the lost body segment was a gap");
+    }
 }
