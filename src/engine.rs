@@ -1425,6 +1425,30 @@ mod tests {
         (found, engine.stats())
     }
 
+    /// A download on `client_port`: the handshake and the request, ready for the response.
+    fn download(client_port: u16) -> TcpConversation {
+        let mut c = TcpConversation::new(
+            std::net::SocketAddr::from(([10, 0, 0, 1], client_port)),
+            "10.0.0.2:80".parse().unwrap(),
+        );
+        c.handshake();
+        c.client(b"GET /big HTTP/1.1\r\nHost: files\r\n\r\n");
+        c
+    }
+
+    /// The server sends `len` bytes (of a body) in segments of at most 1500, or leaves
+    /// them out of the capture (`lost`).
+    fn server_bytes(c: &mut TcpConversation, len: usize, lost: bool) {
+        if lost {
+            let next = c.next_seq(false);
+            c.set_seq(false, next.wrapping_add(len as u32));
+            return;
+        }
+        for at in (0..len).step_by(1500) {
+            c.server(&vec![b'x'; (len - at).min(1500)]);
+        }
+    }
+
     /// The body of a download is passed over, not inspected: the dissector is asked for
     /// the bytes it only counts when a packet delivered something to it (the response's
     /// header here), and not again for the packets of the body, which deliver nothing.
@@ -1433,23 +1457,12 @@ mod tests {
     /// login that follows on the connection.
     #[test]
     fn a_body_is_passed_over_though_its_packets_do_not_ask_the_dissector() {
-        let mut c = TcpConversation::new(
-            "10.0.0.1:40000".parse().unwrap(),
-            "10.0.0.2:80".parse().unwrap(),
-        );
-        c.handshake();
-        c.client(b"GET /big HTTP/1.1\r\nHost: files\r\n\r\n");
+        let mut c = download(40000);
         let body = 300_000;
         c.server(format!("HTTP/1.1 200 OK\r\nContent-Length: {body}\r\n\r\n").as_bytes());
-        for i in 0..body / 1500 {
-            if i == 100 {
-                // Lost from the capture.
-                let next = c.next_seq(false);
-                c.set_seq(false, next.wrapping_add(1500));
-            } else {
-                c.server(&[b'x'; 1500]);
-            }
-        }
+        server_bytes(&mut c, 150_000, false);
+        server_bytes(&mut c, 1500, true);
+        server_bytes(&mut c, body - 151_500, false);
         // alice:s3cret
         c.client(b"GET /private HTTP/1.1\r\nHost: files\r\nAuthorization: Basic YWxpY2U6czNjcmV0\r\n\r\n");
         c.server(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
@@ -1475,34 +1488,16 @@ mod tests {
     /// second gap.
     #[test]
     fn a_header_delivered_by_a_flush_is_followed_by_the_question() {
-        let mut c = TcpConversation::new(
-            "10.0.0.1:40001".parse().unwrap(),
-            "10.0.0.2:80".parse().unwrap(),
-        );
-        c.handshake();
-        c.client(b"GET /big HTTP/1.1\r\nHost: files\r\n\r\n");
+        let mut c = download(40001);
         // Lost from the capture: an interim response.
-        let interim = b"HTTP/1.1 100 Continue\r\n\r\n";
-        let next = c.next_seq(false);
-        c.set_seq(false, next.wrapping_add(interim.len() as u32));
+        server_bytes(&mut c, b"HTTP/1.1 100 Continue\r\n\r\n".len(), true);
         let body = 300_000;
         let mut first = format!("HTTP/1.1 200 OK\r\nContent-Length: {body}\r\n\r\n").into_bytes();
         first.extend_from_slice(&[b'x'; 1400]);
         c.server(&first);
-        let mut left = body - 1400;
-        let mut i = 0;
-        while left > 0 {
-            let n = left.min(1500);
-            if i == 0 {
-                // Lost from the capture too.
-                let next = c.next_seq(false);
-                c.set_seq(false, next.wrapping_add(n as u32));
-            } else {
-                c.server(&vec![b'x'; n]);
-            }
-            left -= n;
-            i += 1;
-        }
+        // Lost too, right after.
+        server_bytes(&mut c, 1500, true);
+        server_bytes(&mut c, body - 2900, false);
         c.close();
         let limits = Limits {
             max_total_buffer: 1024,
