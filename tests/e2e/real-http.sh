@@ -27,8 +27,14 @@
 #   7 POST JSON         $HTTP_USER / $PASS    POST :8081/cgi-bin/api-login.sh
 #                       {"user": .., "password": ..} -> 200 (success)
 #   8 POST JSON         $HTTP_USER / $WRONG   the same -> 401 (failure)
+#   9 download, then Basic on the same connection (curl --next): GET :80/big.bin (4 MB of
+#                       random bytes, no login), then $DL_USER / $DL_PASS GET :80/basic/
+#                       -> 200 (success); the body is passed over, not inspected, so the
+#                       login after it is still seen (the inspection cap is 1 MiB; a
+#                       user of its own, as the same login again would be a repeat)
 #
-# For each it prints "truth <n> <status>" on standard output (the status curl saw), and
+# For each it prints "truth <n> <status>" on standard output (the status curl saw; for 9,
+# that of the login and how many new connections it took, which must be 0), and
 # for 5 "truth digest <value>": the Authorization header curl sent (from curl -v), from
 # which the test recomputes the response. Everything the script started is stopped and
 # the namespace and the temporary directory are removed on any exit (E2E_KEEP=1 keeps the
@@ -38,6 +44,8 @@ set -euo pipefail
 HTTP_USER='alice'
 PASS='Corr3ct-Horse!9'
 WRONG='http-Wr0ng'
+DL_USER='bob'
+DL_PASS='Aft3r-4MB!dl'
 REALM='plainsight e2e'
 
 OUT=${1:?usage: real-http.sh OUT.pcap}
@@ -105,6 +113,7 @@ mkdir -p "$TMP/www/basic" "$TMP/www/digest" "$TMP/www/cgi-bin"
 echo "<html>basic area</html>" > "$TMP/www/basic/index.html"
 echo "<html>digest area</html>" > "$TMP/www/digest/index.html"
 echo "<html>welcome</html>" > "$TMP/www/welcome.html"
+head -c 4000000 /dev/urandom > "$TMP/www/big.bin"
 # The form's password as curl --data-urlencode sends it ("!" is %21).
 PASS_FORM=$(printf '%s' "$PASS" | sed 's/!/%21/g')
 cat > "$TMP/www/cgi-bin/login.sh" <<EOF
@@ -129,7 +138,7 @@ case "\$body" in
         printf 'Status: 401 Unauthorized\r\nContent-Type: application/json\r\n\r\n{"error": "bad"}\n' ;;
 esac
 EOF
-echo "$HTTP_USER:$PASS" > "$TMP/users"
+printf '%s\n' "$HTTP_USER:$PASS" "$DL_USER:$DL_PASS" > "$TMP/users"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
     -keyout "$TMP/key.pem" -out "$TMP/cert.pem" >/dev/null 2>&1 || die "openssl failed"
 cat > "$TMP/lighttpd.conf" <<EOF
@@ -165,7 +174,8 @@ wait_listen 443
 # ---- capture ------------------------------------------------------------------------
 # -Z root: tcpdump would otherwise open the file as user tcpdump, who cannot write here.
 # --immediate-mode: packets are handed over at once, none lost when tcpdump stops.
-ip netns exec "$NS" tcpdump -i lo -s 0 -U --immediate-mode -n -Z root -w "$TMP/capture.pcap" \
+# -B: a 64 MiB buffer, for the burst of request 9's download.
+ip netns exec "$NS" tcpdump -i lo -s 0 -B 65536 -U --immediate-mode -n -Z root -w "$TMP/capture.pcap" \
     tcp >"$TMP/tcpdump.out" 2>"$TMP/tcpdump.err" &
 TCPDUMP=$!
 PIDS+=($TCPDUMP)
@@ -200,6 +210,11 @@ request 7 -H 'Content-Type: application/json' \
 request 8 -H 'Content-Type: application/json' \
     --data-raw "{\"user\": \"$HTTP_USER\", \"password\": \"$WRONG\"}" \
     http://127.0.0.1:8081/cgi-bin/api-login.sh
+# The download at 40 MB/s (0.1 s), so that tcpdump keeps up on any machine.
+status=$(in_ns curl -sS --max-time 20 --limit-rate 40M -o /dev/null http://127.0.0.1/big.bin \
+    --next -o /dev/null -w '%{http_code} %{num_connects}' -u "$DL_USER:$DL_PASS" \
+    http://127.0.0.1/basic/ 2>>"$TMP/curl.err") || die "curl 9 failed: $(cat "$TMP/curl.err")"
+echo "truth 9 $status"
 
 # ---- stop the capture ---------------------------------------------------------------
 sleep 0.5

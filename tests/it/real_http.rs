@@ -1,5 +1,6 @@
 //! A real web server and a real client: `tests/e2e/real-http.sh` runs lighttpd (Basic and
-//! Digest through mod_auth, a CGI form login, the same over TLS) on the loopback interface
+//! Digest through mod_auth, a CGI form login, the same over TLS, a 4 MB download followed
+//! by a login on the same connection) on the loopback interface
 //! of a network namespace, drives curl against it, and captures the loopback traffic with
 //! tcpdump. plainsight must report every login exactly once, with the right user, secret,
 //! mechanism and outcome, and nothing for the TLS request.
@@ -29,6 +30,8 @@ const USER: &str = "alice";
 const PASS: &str = "Corr3ct-Horse!9";
 const WRONG: &str = "http-Wr0ng";
 const REALM: &str = "plainsight e2e";
+const DL_USER: &str = "bob";
+const DL_PASS: &str = "Aft3r-4MB!dl";
 
 const REQUIRED: &[&str] = &["ip", "tcpdump", "lighttpd", "curl", "openssl", "ss", "bash"];
 const LIGHTTPD_MODULES: &[&str] = &["mod_auth", "mod_authn_file", "mod_cgi", "mod_openssl"];
@@ -106,7 +109,7 @@ fn real_http_every_login_reported_once() {
     assert_eq!(
         statuses,
         [
-            "1 200", "2 401", "3 302", "4 403", "5 200", "6 200", "7 200", "8 401"
+            "1 200", "2 401", "3 302", "4 403", "5 200", "6 200", "7 200", "8 401", "9 200 0"
         ],
         "{stdout}"
     );
@@ -206,6 +209,13 @@ fn real_http_every_login_reported_once() {
             server: "127.0.0.1:8081",
             secret: WRONG,
             outcome: "failure",
+            ..web.clone()
+        },
+        // After a 4 MB download on the same connection.
+        Expect {
+            username: Some(DL_USER),
+            secret: DL_PASS,
+            outcome: "success",
             ..web
         },
     ];
