@@ -386,7 +386,7 @@ mod tests {
             assert_eq!(streamed.1, mapped.1);
             assert!(streamed.0 == mapped.0, "packets differ");
             // A header claiming 17 MiB.
-            bytes[4..8].copy_from_slice(&crate::synth::u32_bytes(17 << 20, big));
+            bytes[4..8].copy_from_slice(&crate::synth::in_order((17u32 << 20).to_le_bytes(), big));
             let Err(e) = FileSource::new(std::io::Cursor::new(bytes)) else {
                 panic!("a 17 MiB section header was taken");
             };
@@ -399,7 +399,7 @@ mod tests {
     fn rewrite(pcap: &[u8], big_endian: bool, nanos: bool) -> Vec<u8> {
         let word = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
         let put = |out: &mut Vec<u8>, v: u32| {
-            out.extend_from_slice(&crate::synth::u32_bytes(v, big_endian))
+            out.extend_from_slice(&crate::synth::in_order(v.to_le_bytes(), big_endian))
         };
         let mut out = Vec::new();
         put(&mut out, if nanos { 0xa1b2_3c4d } else { 0xa1b2_c3d4 });

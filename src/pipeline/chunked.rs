@@ -1159,8 +1159,8 @@ mod tests {
             std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo.pcap"))
                 .unwrap();
         for big_endian in [false, true] {
-            let u32_bytes = |v: u32| crate::synth::u32_bytes(v, big_endian);
-            let u16_bytes = |v: u16| crate::synth::u16_bytes(v, big_endian);
+            let u32_bytes = |v: u32| crate::synth::in_order(v.to_le_bytes(), big_endian);
+            let u16_bytes = |v: u16| crate::synth::in_order(v.to_le_bytes(), big_endian);
             let field = |b: &[u8], at: usize| crate::capture::word(b, at, big_endian).unwrap();
             // 20,000 interface descriptions before the first eight packets; packets on
             // the first interface, the 15,000th and the last.

@@ -533,24 +533,14 @@ pub fn fragment_ipv6(ip: &[u8], chunk: usize, id: u32, extension_headers: bool) 
 
 pub mod mixed;
 
-/// `v` in a byte order (pcapng writes its fields in its section's).
+/// A number's little-endian bytes (`v.to_le_bytes()`) in a byte order: pcapng writes its
+/// fields in its section's.
 #[cfg(test)]
-pub(crate) fn u32_bytes(v: u32, big: bool) -> [u8; 4] {
+pub(crate) fn in_order<const N: usize>(mut le: [u8; N], big: bool) -> [u8; N] {
     if big {
-        v.to_be_bytes()
-    } else {
-        v.to_le_bytes()
+        le.reverse();
     }
-}
-
-/// `v` in a byte order.
-#[cfg(test)]
-pub(crate) fn u16_bytes(v: u16, big: bool) -> [u8; 2] {
-    if big {
-        v.to_be_bytes()
-    } else {
-        v.to_le_bytes()
-    }
+    le
 }
 
 /// `pcapng` (as [`to_pcapng`] writes it, in its byte order `big`) with `comments` comments
@@ -560,12 +550,12 @@ pub(crate) fn with_long_section_header(pcapng: &mut Vec<u8>, big: bool, comments
     let old = crate::capture::word(pcapng, 4, big).unwrap() as usize;
     let mut shb = pcapng[..24].to_vec();
     for _ in 0..comments {
-        shb.extend_from_slice(&u16_bytes(1, big));
-        shb.extend_from_slice(&u16_bytes(65_532, big));
+        shb.extend_from_slice(&in_order(1u16.to_le_bytes(), big));
+        shb.extend_from_slice(&in_order(65_532u16.to_le_bytes(), big));
         shb.extend(std::iter::repeat_n(b'c', 65_532));
     }
     shb.extend_from_slice(&[0; 4]);
-    let len = u32_bytes((shb.len() + 4) as u32, big);
+    let len = in_order(((shb.len() + 4) as u32).to_le_bytes(), big);
     shb[4..8].copy_from_slice(&len);
     shb.extend_from_slice(&len);
     pcapng.splice(..old, shb);
@@ -582,8 +572,8 @@ pub(crate) fn to_pcapng(
     edit: &dyn Fn(usize, &mut Vec<u8>),
 ) -> Vec<u8> {
     let le = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
-    let u32b = |v: u32| u32_bytes(v, big);
-    let u16b = |v: u16| u16_bytes(v, big);
+    let u32b = |v: u32| in_order(v.to_le_bytes(), big);
+    let u16b = |v: u16| in_order(v.to_le_bytes(), big);
     let block = |kind: u32, body: &[u8]| {
         let len = 12 + body.len() as u32;
         let mut b = u32b(kind).to_vec();
