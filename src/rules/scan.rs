@@ -31,6 +31,13 @@ struct Side {
     reported: HashSet<(usize, usize)>,
     /// Offset up to which the set has been run.
     scanned: usize,
+    /// The last pass left a match that reached the end of the bytes (it may still grow):
+    /// the end of the stream or a gap completes it. Otherwise a pass over the same bytes
+    /// finds nothing new, and none is made.
+    deferred: bool,
+    /// Passes of the set over this direction.
+    #[cfg(test)]
+    passes: u32,
     done: bool,
     text_checked: bool,
 }
@@ -156,7 +163,7 @@ impl StreamRules {
         if side.done {
             return;
         }
-        scan(rules, &self.active[i], side, true, out);
+        complete(rules, &self.active[i], side, out);
         side.buf.clear();
         side.runs.clear();
         side.reported.clear();
@@ -168,7 +175,7 @@ impl StreamRules {
         for i in 0..2 {
             let side = &mut self.sides[i];
             if !side.done {
-                scan(rules, &self.active[i], side, true, out);
+                complete(rules, &self.active[i], side, out);
                 side.done = true;
                 side.buf = Vec::new();
             }
@@ -215,6 +222,21 @@ impl StreamRules {
             }
         }
     }
+
+    /// Passes of the set made over one direction so far.
+    #[cfg(test)]
+    fn passes(&self, dir: Direction) -> u32 {
+        self.sides[dir.index()].passes
+    }
+}
+
+/// The bytes of one direction end (the stream's end, a gap): a match left waiting at the
+/// end of the bytes is complete now. Without one, and with every byte scanned, a pass
+/// would find what the last one found, all reported already.
+fn complete(rules: &RuleSet, active: &[usize], side: &mut Side, out: &mut Vec<Credential>) {
+    if side.deferred || side.scanned < side.buf.len() {
+        scan(rules, active, side, true, out);
+    }
 }
 
 /// Runs the detectors of one direction over its new bytes. With `complete`, a match may
@@ -229,8 +251,13 @@ fn scan(
     let (set, index) = rules.set(RuleTransport::Tcp);
     let start = side.scanned.saturating_sub(LOOKBACK);
     let buf = &side.buf;
+    side.deferred = false;
     if start >= buf.len() {
         return;
+    }
+    #[cfg(test)]
+    {
+        side.passes += 1;
     }
     let hits = set.matches_at(buf, start);
     for (slot, &d_index) in index.iter().enumerate() {
@@ -245,6 +272,7 @@ fn scan(
             };
             let Some(whole) = caps.get(0) else { break };
             if whole.end() == buf.len() && !complete {
+                side.deferred = true;
                 break; // it may still grow
             }
             if side.reported.insert((d_index, whole.start()))
@@ -387,6 +415,38 @@ kind = "cleartext"
         assert!(out.is_empty());
         s.close(&r, &mut out);
         assert_eq!(out[0].secret.as_deref(), Some(&b"pass"[..]));
+    }
+
+    #[test]
+    fn the_end_passes_again_only_over_a_match_left_waiting() {
+        let r = rules(ACME);
+        let dir = Direction::ToServer;
+        let t = Timestamp::ZERO;
+        // Nothing waits at the end of the bytes: neither the end nor a gap passes again.
+        let mut s = StreamRules::for_flow(&r, 1, None).unwrap();
+        let mut out = Vec::new();
+        s.data(&r, dir, b"HELLO there\r\nLOGIN ann pw\r\n", 1, t, &mut out);
+        assert_eq!((s.passes(dir), out.len()), (1, 1));
+        s.gap(&r, dir, &mut out);
+        s.data(&r, dir, b"NOOP\r\n", 2, t, &mut out);
+        assert_eq!(s.passes(dir), 2);
+        s.close(&r, &mut out);
+        assert_eq!((s.passes(dir), out.len()), (2, 1));
+        // A match reaching the last byte waits, and the end completes it.
+        let mut s = StreamRules::for_flow(&r, 1, None).unwrap();
+        let mut out = Vec::new();
+        s.data(&r, dir, b"LOGIN dan pass", 1, t, &mut out);
+        assert!(out.is_empty());
+        s.close(&r, &mut out);
+        assert_eq!(s.passes(dir), 2);
+        assert_eq!(out[0].secret.as_deref(), Some(&b"pass"[..]));
+        // So does a gap.
+        let mut s = StreamRules::for_flow(&r, 1, None).unwrap();
+        let mut out = Vec::new();
+        s.data(&r, dir, b"LOGIN eve word", 1, t, &mut out);
+        s.gap(&r, dir, &mut out);
+        assert_eq!(s.passes(dir), 2);
+        assert_eq!(out[0].secret.as_deref(), Some(&b"word"[..]));
     }
 
     #[test]
