@@ -495,7 +495,13 @@ struct Flushed {
 struct Core {
     limits: Limits,
     registry: Arc<Registry>,
+    /// Open connections.
     flows: FlowTable<TcpState>,
+    /// Connections that ended (FIN both ways, RST), remembered `closed_timeout` seconds so
+    /// their late packets are ignored rather than taken for a new flow: the 4-tuple and
+    /// the times alone (a third of an open flow's entry), not the state of a flow that
+    /// has nothing left to inspect.
+    closed: FlowTable<()>,
     udp: FlowTable<UdpState>,
     stats: Stats,
     source: Arc<str>,
@@ -622,6 +628,7 @@ impl FlowEngine {
                 limits,
                 registry,
                 flows: FlowTable::new(limits.max_flows),
+                closed: FlowTable::new((limits.max_flows / 2).max(16)),
                 udp: FlowTable::new((limits.max_flows / 4).max(16)),
                 stats: Stats::default(),
                 source,
@@ -930,21 +937,20 @@ impl Core {
                 self.close_udp(&mut flow);
             }
         }
-        // Closed flows and open ones in their own orders, each with its own timeout.
-        for (closed, timeout) in [
-            (true, self.limits.closed_timeout),
-            (false, self.limits.idle_timeout),
-        ] {
-            while let Some((id, f)) = self.flows.least_recent_in(closed) {
-                if self.now.secs_since(f.last_seen) <= timeout {
-                    break;
-                }
-                if !closed {
-                    self.stats.flows_expired += 1;
-                }
-                if let Some(mut flow) = self.flows.remove(id) {
-                    self.close(&mut flow);
-                }
+        // Closed connections and open ones apart, each with its own timeout.
+        while let Some((id, f)) = self.closed.least_recent() {
+            if self.now.secs_since(f.last_seen) <= self.limits.closed_timeout {
+                break;
+            }
+            self.closed.remove(id);
+        }
+        while let Some((id, f)) = self.flows.least_recent() {
+            if self.now.secs_since(f.last_seen) <= self.limits.idle_timeout {
+                break;
+            }
+            self.stats.flows_expired += 1;
+            if let Some(mut flow) = self.flows.remove(id) {
+                self.close(&mut flow);
             }
         }
     }
@@ -971,9 +977,7 @@ impl Core {
         if self.flows.is_full()
             && let Some(mut old) = self.flows.pop_least_recent()
         {
-            if !old.closed {
-                self.stats.flows_evicted += 1;
-            }
+            self.stats.flows_evicted += 1;
             self.close(&mut old);
         }
         let (src_is_client, orientation) = if seg.flags.syn {
@@ -1016,8 +1020,9 @@ impl Core {
         })
     }
 
-    /// A new SYN on a 4-tuple that closed, or that already carried data under another
-    /// initial sequence number, is a new connection (port reuse).
+    /// A new SYN on an open 4-tuple that already carried data under another initial
+    /// sequence number is a new connection (port reuse; on one that closed, any new SYN
+    /// is).
     fn is_new_connection(f: &Flow<TcpState>, src: (IpAddr, u16), seq: u32) -> bool {
         let st = &f.state;
         let mine = &st.streams[f.direction_from(src).index()];
@@ -1026,7 +1031,7 @@ impl Core {
                 .streams
                 .iter()
                 .any(|s| s.delivered() > 0 || s.pending_bytes() > 0);
-        f.closed || (used && mine.isn() != Some(seq))
+        used && mine.isn() != Some(seq)
     }
 
     fn tcp(&mut self, d: &Decoded<'_>, seg: &TcpSegment<'_>, pkt: Meta, raw: Option<&Packet<'_>>) {
@@ -1050,6 +1055,15 @@ impl Core {
         let fid = match id {
             Some(fid) => fid,
             None => {
+                if let Some(ended) = self.closed.lookup(&key) {
+                    // A late packet of a connection that ended is ignored; a new SYN
+                    // there is a new connection (port reuse).
+                    if !(seg.flags.syn && !seg.flags.ack) {
+                        self.closed.touch(ended, pkt.ts);
+                        return;
+                    }
+                    self.closed.remove(ended);
+                }
                 if !seg.flags.syn && seg.wire_len == 0 {
                     return;
                 }
@@ -1060,9 +1074,6 @@ impl Core {
         let Some(flow) = self.flows.get_mut(fid) else {
             return;
         };
-        if flow.closed {
-            return;
-        }
         let dir = flow.direction_from(src);
         let st = &mut flow.state;
         if let Some(raw) = raw
@@ -1229,8 +1240,20 @@ impl Core {
         self.emit_scratch(fid);
         if ended && let Some(mut flow) = self.flows.remove(fid) {
             self.close(&mut flow);
-            // Keep a closed entry so late packets of this connection are ignored.
-            self.flows.insert(flow);
+            // Remembered a while so late packets of this connection are ignored.
+            if self.closed.is_full() {
+                self.closed.pop_least_recent();
+            }
+            self.closed.insert(Flow {
+                key: flow.key,
+                client: flow.client,
+                server: flow.server,
+                orientation: flow.orientation,
+                first_seen: flow.first_seen,
+                last_seen: flow.last_seen,
+                closed: true,
+                state: (),
+            });
         }
     }
 
@@ -1401,7 +1424,7 @@ impl Core {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synth::{Link, TcpConversation};
+    use crate::synth::{Flags, Link, TcpConversation};
 
     /// The findings and counters of `packets` through one engine.
     fn scan(packets: &[crate::synth::SynthPacket], limits: Limits) -> (Vec<Finding>, Stats) {
@@ -1423,6 +1446,74 @@ mod tests {
         engine.finish();
         let found = engine.drain_findings().collect();
         (found, engine.stats())
+    }
+
+    /// A connection that ended leaves the open flows' table for a small entry of its own:
+    /// its late packets are still ignored (a retransmitted password is not a new flow's
+    /// login), a new SYN on the same 4-tuple is a new connection, and once
+    /// `closed_timeout` has passed the 4-tuple is forgotten.
+    #[test]
+    fn an_ended_connection_is_remembered_apart_from_the_open_ones() {
+        let client: std::net::SocketAddr = "10.0.0.7:40100".parse().unwrap();
+        let server: std::net::SocketAddr = "10.0.0.8:21".parse().unwrap();
+        let login = |c: &mut TcpConversation, pass: &[u8]| {
+            c.handshake();
+            c.server(b"220 ready\r\n");
+            c.client(b"USER ann\r\n");
+            c.server(b"331 password\r\n");
+            c.client(pass);
+            c.server(b"230 ok\r\n");
+        };
+        let t0 = Timestamp::new(1_700_000_000, 0);
+        let mut first = TcpConversation::new(client, server).starting_at(t0);
+        login(&mut first, b"PASS first\r\n");
+        let (late_seq, late_ack) = (first.next_seq(true), first.next_seq(false));
+        first.close();
+        let after_close = first.packets().len();
+        // 5 s later: a retransmission of data the connection never carried.
+        first.wait(5);
+        let data = Flags {
+            ack: true,
+            psh: true,
+            ..Flags::default()
+        };
+        first.raw(true, late_seq, data, b"USER bob\r\nPASS late\r\n");
+        first.raw(false, late_ack, data, b"230 ok\r\n");
+        let mut again = TcpConversation::new(client, server)
+            .isns(7_000_000, 9_000_000)
+            .starting_at(Timestamp::new(t0.secs + 10, 0));
+        login(&mut again, b"PASS second\r\n");
+        again.close();
+        let mut packets = first.into_packets();
+        packets.extend(again.into_packets());
+        let registry = Arc::new(Registry::builtin());
+        let mut engine = FlowEngine::new(registry, Limits::default(), "test".into());
+        let mut secrets = Vec::new();
+        for (i, p) in packets.iter().enumerate() {
+            let frame = Link::Ethernet.frame(&p.ip);
+            let pkt = Packet {
+                frame: i as u64 + 1,
+                ts: p.ts,
+                linktype: Link::Ethernet.linktype(),
+                data: &frame,
+                orig_len: frame.len() as u32,
+            };
+            let d = crate::decode::decode_stateless(&pkt);
+            engine.decoded(d.get().unwrap(), Meta { frame: pkt.frame, ts: p.ts }, None);
+            if i + 1 == after_close {
+                assert_eq!(engine.flows(), 0, "the ended connection is still an open flow");
+                assert_eq!(engine.core.closed.len(), 1);
+            }
+            secrets.extend(engine.drain_findings().map(|f| f.credential.secret));
+        }
+        engine.finish();
+        secrets.extend(engine.drain_findings().map(|f| f.credential.secret));
+        let secrets: Vec<_> = secrets.into_iter().flatten().collect();
+        assert_eq!(secrets, vec![b"first".to_vec(), b"second".to_vec()]);
+        // 31 s after the second connection ended, its 4-tuple is forgotten.
+        assert_eq!(engine.core.closed.len(), 1);
+        engine.advance(Timestamp::new(t0.secs + 50, 0));
+        assert_eq!(engine.core.closed.len(), 0);
     }
 
     /// A download on `client_port`: the handshake and the request, ready for the response.
