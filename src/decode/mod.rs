@@ -247,23 +247,48 @@ impl Decoded<'_> {
         if !self.complete || seg.segment.len() > usize::from(u16::MAX) {
             return None;
         }
-        let mut sum = etherparse::checksum::Sum16BitWords::new();
-        match (self.src, self.dst) {
-            (IpAddr::V4(s), IpAddr::V4(d)) => {
-                sum = sum.add_4bytes(s.octets()).add_4bytes(d.octets());
-            }
-            (IpAddr::V6(s), IpAddr::V6(d)) => {
-                sum = sum.add_16bytes(s.octets()).add_16bytes(d.octets());
-            }
+        // The pseudo-header (RFC 793, RFC 8200 section 8.1), then the segment.
+        let mut sum = match (self.src, self.dst) {
+            (IpAddr::V4(s), IpAddr::V4(d)) => word_sum(&s.octets()) + word_sum(&d.octets()),
+            (IpAddr::V6(s), IpAddr::V6(d)) => word_sum(&s.octets()) + word_sum(&d.octets()),
             _ => return None,
-        }
+        };
         let len = seg.segment.len() as u16;
-        let sum = sum
-            .add_2bytes([0, 6])
-            .add_2bytes(len.to_be_bytes())
-            .add_slice(seg.segment);
-        Some(sum.ones_complement() == 0)
+        sum += word_sum(&[0, 6]) + word_sum(&len.to_be_bytes()) + word_sum(seg.segment);
+        // A segment is intact when the ones' complement sum of all its words, checksum
+        // included, is all ones (the value reads the same in either byte order).
+        Some(fold(sum) == 0xffff)
     }
+}
+
+/// The Internet checksum's sum (RFC 1071) of `data` before folding: its 16-bit words (an
+/// odd last byte padded with zero) as the machine reads them, four bytes at a time into
+/// 64 bits — no carry to handle below 2^32 words, and the compiler vectorises the loop
+/// (a word at a time with end-around carry was 6 % of a scan of short HTTP
+/// connections). RFC 1071 section 2(B): the sum of words read in either byte order is
+/// the same sum, byte-swapped.
+fn word_sum(data: &[u8]) -> u64 {
+    let mut quads = data.chunks_exact(4);
+    let mut sum: u64 = quads
+        .by_ref()
+        .map(|q| u64::from(u32::from_ne_bytes([q[0], q[1], q[2], q[3]])))
+        .sum();
+    let mut pairs = quads.remainder().chunks_exact(2);
+    for p in pairs.by_ref() {
+        sum += u64::from(u16::from_ne_bytes([p[0], p[1]]));
+    }
+    if let [last] = pairs.remainder() {
+        sum += u64::from(u16::from_ne_bytes([*last, 0]));
+    }
+    sum
+}
+
+/// A [`word_sum`] folded to 16 bits with end-around carries.
+fn fold(mut sum: u64) -> u16 {
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    sum as u16
 }
 
 /// Address family values that BSD loopback (NULL/LOOP) headers use for IPv4 and IPv6.
@@ -734,6 +759,52 @@ mod tests {
 
     use super::*;
     use crate::capture::FileSource;
+
+    proptest::proptest! {
+        /// The sum four bytes at a time, read as the machine reads them, folds to the sum
+        /// etherparse computes a 16-bit word at a time (which it also gives in the
+        /// machine's byte order): any length, odd ones included.
+        #[test]
+        fn word_sums_fold_to_the_internet_checksum(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..3000)) {
+            let theirs = !etherparse::checksum::Sum16BitWords::new().add_slice(&data).ones_complement();
+            proptest::prop_assert_eq!(fold(word_sum(&data)), theirs);
+        }
+    }
+
+    /// Segments as senders write them verify, over IPv4 and IPv6 and at odd lengths; a
+    /// bit flipped anywhere in the segment fails.
+    #[test]
+    fn tcp_checksums_verify_and_a_flipped_bit_fails() {
+        let flags = crate::synth::Flags {
+            ack: true,
+            psh: true,
+            ..crate::synth::Flags::default()
+        };
+        for (client, server) in [("10.1.2.3:40000", "10.9.8.7:21"), ("[fd00::1]:40000", "[fd00::2]:21")] {
+            for len in [0usize, 1, 2, 3, 5, 1447] {
+                let payload: Vec<u8> = (0..len).map(|i| (i * 31 + 7) as u8).collect();
+                let ip = crate::synth::tcp_packet(client.parse().unwrap(), server.parse().unwrap(), 1, 2, flags, &payload);
+                let frame = crate::synth::Link::Ethernet.frame(&ip);
+                let pkt = Packet {
+                    frame: 1,
+                    ts: crate::timestamp::Timestamp::ZERO,
+                    linktype: crate::synth::Link::Ethernet.linktype(),
+                    data: &frame,
+                    orig_len: frame.len() as u32,
+                };
+                let d = decode_stateless(&pkt);
+                assert_eq!(d.get().unwrap().tcp_checksum_ok(), Some(true), "{client} {len}");
+                let at = frame.len() - len - 20;
+                for flip in [at, at + 17, frame.len() - 1] {
+                    let mut bad = frame.clone();
+                    bad[flip] ^= 0x10;
+                    let pkt = Packet { data: &bad, ..pkt };
+                    let d = decode_stateless(&pkt);
+                    assert_eq!(d.get().unwrap().tcp_checksum_ok(), Some(false), "{client} {len} byte {flip}");
+                }
+            }
+        }
+    }
 
     /// A TCP segment over `data`: header `data[at..at + 20]`, payload the rest.
     fn tcp_over(data: &[u8], at: usize, src: IpAddr, dst: IpAddr, flags: TcpFlags) -> Decoded<'_> {
