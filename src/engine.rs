@@ -500,7 +500,9 @@ struct Core {
     /// Connections that ended (FIN both ways, RST), remembered `closed_timeout` seconds so
     /// their late packets are ignored rather than taken for a new flow: the 4-tuple and
     /// the times alone (a third of an open flow's entry), not the state of a flow that
-    /// has nothing left to inspect.
+    /// has nothing left to inspect. At most a quarter as many as open flows: under heavy
+    /// churn the oldest are forgotten first (a late packet of one that carries data is
+    /// then a flow of its own; one without data, most late packets, is ignored anyway).
     closed: FlowTable<()>,
     udp: FlowTable<UdpState>,
     stats: Stats,
@@ -628,7 +630,7 @@ impl FlowEngine {
                 limits,
                 registry,
                 flows: FlowTable::new(limits.max_flows),
-                closed: FlowTable::new((limits.max_flows / 2).max(16)),
+                closed: FlowTable::new((limits.max_flows / 4).max(16)),
                 udp: FlowTable::new((limits.max_flows / 4).max(16)),
                 stats: Stats::default(),
                 source,
