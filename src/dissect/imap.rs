@@ -10,6 +10,7 @@ use memchr::memchr;
 
 use super::ftp::looks_like_tls;
 use super::sasl::{Exchange, Step};
+use super::lines::{is_one_of, starts_with_ignore_case};
 use super::{Chunk, Dissector, Probe, ProtocolSpec};
 use crate::finding::{Credential, Kind, Outcome};
 use crate::flow::Direction;
@@ -284,10 +285,9 @@ impl<'a> Args<'a> {
 pub fn probe(to_server: &[u8], to_client: &[u8]) -> Probe {
     if !to_client.is_empty() {
         let head = &to_client[..to_client.len().min(9)];
-        let upper = head.to_ascii_uppercase();
         if [&b"* OK"[..], b"* PREAUTH", b"* BYE"]
             .iter()
-            .any(|g| upper.starts_with(g) || g.starts_with(&upper))
+            .any(|g| starts_with_ignore_case(head, g) || starts_with_ignore_case(g, head))
         {
             return if to_client.len() >= 4 {
                 Probe::Yes
@@ -307,7 +307,8 @@ pub fn probe(to_server: &[u8], to_client: &[u8]) -> Probe {
     let line = &to_server[..end];
     let mut words = line.split(|&b| b == b' ');
     let tag = words.next().unwrap_or_default();
-    let command = words.next().unwrap_or_default().to_ascii_uppercase();
+    let command = words.next().unwrap_or_default();
+    let command = command.strip_suffix(b"\r").unwrap_or(command);
     let tag_ok = !tag.is_empty()
         && tag.len() <= 32
         && tag
@@ -327,9 +328,7 @@ pub fn probe(to_server: &[u8], to_client: &[u8]) -> Probe {
         b"ENABLE",
     ];
     if tag_ok
-        && COMMANDS
-            .iter()
-            .any(|c| command.strip_suffix(b"\r").unwrap_or(&command) == *c)
+        && is_one_of(command, COMMANDS)
     {
         Probe::Yes
     } else {

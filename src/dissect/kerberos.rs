@@ -404,12 +404,11 @@ pub fn head(data: &[u8]) -> Head {
 
 /// A plausible record start over TCP, from either side (for resynchronising).
 fn tcp_start(data: &[u8]) -> Probe {
-    let mut all = CLIENT_TAGS.to_vec();
-    all.extend_from_slice(SERVER_TAGS);
-    record_start(data, &all)
+    record_start(data, CLIENT_TAGS, SERVER_TAGS)
 }
 
-fn record_start(data: &[u8], tags: &[u32]) -> Probe {
+/// A record that starts a request (one of `client`'s tags) or a reply (`server`'s).
+fn record_start(data: &[u8], client: &[u32], server: &[u32]) -> Probe {
     match head(data) {
         Head::Incomplete => {
             if data.first().is_some_and(|b| b & 0x80 == 0) {
@@ -423,13 +422,12 @@ fn record_start(data: &[u8], tags: &[u32]) -> Probe {
             // Separate request tags from reply tags for the pvno position.
             let body = data.get(4..).unwrap_or_default();
             let whole = Some(total - 4);
-            let (c, s): (Vec<u32>, Vec<u32>) = tags.iter().partition(|t| CLIENT_TAGS.contains(t));
             let mut best = Probe::No;
-            for group in [c, s] {
+            for group in [client, server] {
                 if group.is_empty() {
                     continue;
                 }
-                match message_start(body, &group, whole) {
+                match message_start(body, group, whole) {
                     Probe::Yes => return Probe::Yes,
                     Probe::Maybe => best = Probe::Maybe,
                     Probe::No => {}
@@ -445,12 +443,12 @@ pub fn probe(to_server: &[u8], to_client: &[u8]) -> Probe {
     let client = if to_server.is_empty() {
         Probe::Maybe
     } else {
-        record_start(to_server, CLIENT_TAGS)
+        record_start(to_server, CLIENT_TAGS, &[])
     };
     let server = if to_client.is_empty() {
         Probe::Maybe
     } else {
-        record_start(to_client, SERVER_TAGS)
+        record_start(to_client, &[], SERVER_TAGS)
     };
     match (client, server) {
         (Probe::No, _) | (_, Probe::No) => Probe::No,

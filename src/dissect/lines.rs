@@ -140,6 +140,19 @@ pub fn split_command(line: &[u8]) -> (&[u8], Option<&[u8]>) {
     }
 }
 
+/// Whether `bytes` begins with `prefix`, ASCII letters in either case (probes run on the
+/// first bytes of every flow whose protocol is not known yet: no copy to compare).
+pub fn starts_with_ignore_case(bytes: &[u8], prefix: &[u8]) -> bool {
+    bytes
+        .get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+}
+
+/// Whether `word` is one of `words` (given in upper case), ASCII letters in either case.
+pub fn is_one_of(word: &[u8], words: &[&[u8]]) -> bool {
+    words.iter().any(|w| w.eq_ignore_ascii_case(word))
+}
+
 /// The first complete line of `buf`, without its terminator.
 pub fn first_line(buf: &[u8]) -> Option<&[u8]> {
     memchr(b'\n', buf).map(|i| strip_cr(&buf[..i]))
@@ -148,6 +161,28 @@ pub fn first_line(buf: &[u8]) -> Option<&[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Commands and greetings are recognised in any case without a copy to compare.
+    #[test]
+    fn probes_read_verbs_and_greetings_in_any_case() {
+        use crate::dissect::{Probe, imap, nntp, pop3, smtp};
+        assert!(starts_with_ignore_case(b"+ok ready", b"+OK "));
+        assert!(!starts_with_ignore_case(b"+O", b"+OK "));
+        assert!(is_one_of(b"eHlO", &[b"HELO", b"EHLO"]));
+        assert!(!is_one_of(b"EHLOX", &[b"HELO", b"EHLO"]));
+        for (server, client, probe) in [
+            (&b"a1 login ann pw\r\n"[..], &b""[..], imap::probe as fn(&[u8], &[u8]) -> Probe),
+            (b"", b"* ok IMAP4rev1 ready\r\n", imap::probe),
+            (b"ehlo client.example\r\n", b"", smtp::probe),
+            (b"", b"+ok POP3 ready\r\n", pop3::probe),
+            (b"authinfo user ann\r\n", b"", nntp::probe),
+        ] {
+            assert_eq!(probe(server, client), Probe::Yes, "{server:?} {client:?}");
+        }
+        assert_eq!(imap::probe(b"a1 logon ann pw\r\n", b""), Probe::No);
+        assert_eq!(smtp::probe(b"ehlox client\r\n", b""), Probe::No);
+        assert_eq!(pop3::probe(b"", b"+no\r\n"), Probe::No);
+    }
 
     fn lines_of(reader: &mut LineReader, parts: &[(&[u8], u64)]) -> Vec<(Vec<u8>, Vec<u64>)> {
         let mut got = Vec::new();

@@ -19,7 +19,7 @@
 use std::collections::VecDeque;
 
 use super::ftp::looks_like_tls;
-use super::lines::{Line, LineReader, first_line, split_command};
+use super::lines::{Line, LineReader, first_line, is_one_of, split_command};
 use super::sasl::{Exchange, Step};
 use super::{Chunk, Dissector, Probe, ProtocolSpec};
 use crate::finding::{Credential, Kind, Outcome};
@@ -96,10 +96,8 @@ pub fn probe(to_server: &[u8], to_client: &[u8]) -> Probe {
     if looks_like_tls(to_server) || looks_like_tls(to_client) {
         return Probe::No;
     }
-    let client_verb = first_line(to_server).map(|l| split_command(l).0.to_ascii_uppercase());
-    let nntp_only = client_verb
-        .as_deref()
-        .is_some_and(|v| NNTP_ONLY.contains(&v));
+    let client_verb = first_line(to_server).map(|l| split_command(l).0);
+    let nntp_only = client_verb.is_some_and(|v| is_one_of(v, NNTP_ONLY));
     if !to_client.is_empty() {
         let Some(line) = first_line(to_client) else {
             return match to_client.get(..to_client.len().min(4)) {
@@ -126,10 +124,8 @@ pub fn probe(to_server: &[u8], to_client: &[u8]) -> Probe {
         };
     }
     match client_verb {
-        Some(v) if v == b"AUTHINFO" => Probe::Yes,
-        Some(v) if NNTP_ONLY.contains(&v.as_slice()) || NNTP_OTHER.contains(&v.as_slice()) => {
-            Probe::Maybe
-        }
+        Some(v) if v.eq_ignore_ascii_case(b"AUTHINFO") => Probe::Yes,
+        Some(v) if is_one_of(v, NNTP_ONLY) || is_one_of(v, NNTP_OTHER) => Probe::Maybe,
         Some(_) => Probe::No,
         None if to_server.len() >= 8 && !to_server[..8].iter().all(u8::is_ascii_alphabetic) => {
             Probe::No

@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use memchr::memchr;
 
 use super::ftp::looks_like_tls;
-use super::lines::{Line, LineReader, first_line, split_command};
+use super::lines::{Line, LineReader, first_line, split_command, starts_with_ignore_case};
 use super::sasl::{Exchange, Step};
 use super::{Chunk, Dissector, Probe, ProtocolSpec};
 use crate::finding::{Credential, Hashcat, Kind, Outcome};
@@ -46,8 +46,7 @@ fn is_status(line: &[u8], status: &[u8]) -> bool {
 pub fn probe(to_server: &[u8], to_client: &[u8]) -> Probe {
     if !to_client.is_empty() {
         let head = &to_client[..to_client.len().min(4)];
-        if b"+OK ".starts_with(&head.to_ascii_uppercase())
-            || b"-ERR".starts_with(&head.to_ascii_uppercase())
+        if starts_with_ignore_case(b"+OK ", head) || starts_with_ignore_case(b"-ERR", head)
         {
             return if to_client.len() >= 3 {
                 Probe::Yes

@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use memchr::memchr;
 
 use super::ftp::looks_like_tls;
-use super::lines::{Line, LineReader, first_line, split_command};
+use super::lines::{Line, LineReader, first_line, is_one_of, split_command};
 use super::sasl::{Exchange, Step};
 use super::{Chunk, Dissector, Probe, ProtocolSpec};
 use crate::finding::{Credential, Outcome};
@@ -79,10 +79,9 @@ pub fn probe(to_server: &[u8], to_client: &[u8]) -> Probe {
     match first_line(to_server) {
         Some(line) => {
             let (verb, _) = split_command(line);
-            let upper = verb.to_ascii_uppercase();
-            if [&b"EHLO"[..], b"HELO", b"LHLO"].contains(&upper.as_slice()) {
+            if is_one_of(verb, &[b"EHLO", b"HELO", b"LHLO"]) {
                 Probe::Yes
-            } else if COMMANDS.contains(&upper.as_slice()) {
+            } else if is_one_of(verb, COMMANDS) {
                 Probe::Maybe
             } else {
                 Probe::No
