@@ -9,6 +9,12 @@
 //! - `syn-flood N`: N SYNs, each from a distinct (address, port), to port 21;
 //! - `holes N`: N connections to port 21, each sending 8 segments of 1400 bytes beyond a
 //!   hole that never fills (the worst case for out-of-order buffering);
+//! - `short N`: N short connections one after the other, from distinct client ports:
+//!   every other one an HTTP GET answered with 1200 bytes, the others a TLS ClientHello
+//!   answered with 1400 bytes of records; handshake and FIN both ways (the cost of a
+//!   flow's whole life, where a scan of a real network spends much of its time);
+//! - `dns N`: N DNS queries and their answers, each from its own client port (N UDP
+//!   conversations);
 //! - `mixed BYTES [--seed N] [--concurrent N] [--logins-per-gb N] [--truth FILE]`: the
 //!   throughput benchmark's input, mixed enterprise-like traffic with planted logins
 //!   (see `plainsight::synth::mixed`); the planted logins go to FILE, one JSON per line.
@@ -17,7 +23,7 @@ use std::io::{BufWriter, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use plainsight::capture::PcapWriter;
-use plainsight::synth::{Flags, Link, tcp_packet};
+use plainsight::synth::{Flags, Link, tcp_packet, udp_packet};
 use plainsight::timestamp::Timestamp;
 
 fn client(i: u64) -> SocketAddr {
@@ -33,7 +39,7 @@ fn main() -> std::io::Result<()> {
     }
     let (Some(kind), Some(n)) = (args.get(1), args.get(2).and_then(|n| n.parse::<u64>().ok()))
     else {
-        eprintln!("usage: gen syn-flood|holes COUNT > out.pcap");
+        eprintln!("usage: gen syn-flood|holes|short|dns COUNT > out.pcap");
         std::process::exit(2);
     };
     let out = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
@@ -80,6 +86,64 @@ fn main() -> std::io::Result<()> {
                     let seq = isn.wrapping_add(1 + 100_000 + k * 1400);
                     write(&mut w, tcp_packet(c, server, seq, 1, psh, &payload))?;
                 }
+            }
+        }
+        "short" => {
+            let web = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 168, 0, 2)), 80);
+            let tls = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 168, 0, 3)), 443);
+            let mut response =
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1200\r\n\r\n"
+                    .to_vec();
+            response.extend(std::iter::repeat_n(b'y', 1200));
+            // A ClientHello record of 517 bytes (what browsers send), and the server's
+            // handshake and application data records.
+            let mut hello = vec![
+                0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03,
+            ];
+            hello.extend((0..506).map(|i| (i * 13 + 5) as u8));
+            let mut records = vec![0x16, 0x03, 0x03, 0x02, 0x00];
+            records.extend((0..512).map(|i| (i * 7 + 1) as u8));
+            records.extend_from_slice(&[0x17, 0x03, 0x03, 0x03, 0x6b]);
+            records.extend((0..875).map(|i| (i * 11 + 3) as u8));
+            for i in 0..n {
+                let (server, request, answer) = if i % 2 == 0 {
+                    let get = format!(
+                        "GET /page/{i} HTTP/1.1\r\nHost: intranet.example.com\r\nUser-Agent: Mozilla/5.0\r\nAccept: */*\r\n\r\n"
+                    );
+                    (web, get.into_bytes(), &response)
+                } else {
+                    (tls, hello.clone(), &records)
+                };
+                let mut c = plainsight::synth::TcpConversation::new(client(i), server)
+                    .isns(i as u32 * 7919, i as u32 * 104_729);
+                c.handshake();
+                c.client(&request);
+                c.server(answer);
+                c.close();
+                for p in c.into_packets() {
+                    write(&mut w, p.ip)?;
+                }
+            }
+        }
+        "dns" => {
+            let resolver = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(192, 168, 0, 53)), 53);
+            for i in 0..n {
+                let c = client(i);
+                let mut query = vec![(i >> 8) as u8, i as u8, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+                let host = format!("host{}", i % 5000);
+                for label in [host.as_str(), "corp", "example", "com"] {
+                    query.push(label.len() as u8);
+                    query.extend_from_slice(label.as_bytes());
+                }
+                query.extend_from_slice(&[0, 0, 1, 0, 1]);
+                let mut answer = query.clone();
+                answer[2..4].copy_from_slice(&[0x81, 0x80]);
+                answer[7] = 1;
+                // The name by pointer, type A, class IN, TTL 60, 10.1.x.y.
+                answer.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 1]);
+                answer.extend_from_slice(&[(i >> 8) as u8, i as u8]);
+                write(&mut w, udp_packet(c, resolver, &query))?;
+                write(&mut w, udp_packet(resolver, c, &answer))?;
             }
         }
         other => {
