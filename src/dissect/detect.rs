@@ -26,13 +26,17 @@ pub const PREFIX_LIMIT: usize = 4096;
 /// Bytes after which the port's protocol is chosen even if only one side spoke.
 const PORT_CONTEXT: usize = 512;
 
+/// Protocols (bits) by port: asked for every new flow and UDP conversation, with a fast
+/// hash (the ports are the user's and the shipped maps', not the traffic's).
+type PortMap = HashMap<u16, u64, foldhash::fast::FixedState>;
+
 /// The known protocols and the ports they are expected on.
 #[derive(Debug)]
 pub struct Registry {
     specs: Vec<ProtocolSpec>,
-    by_port: HashMap<u16, u64>,
+    by_port: PortMap,
     udp: Vec<DatagramSpec>,
-    udp_by_port: HashMap<u16, u64>,
+    udp_by_port: PortMap,
     /// Data-driven detectors (the `rules/` folder and the user's).
     rules: RuleSet,
 }
@@ -45,13 +49,13 @@ pub struct UnknownProtocol(pub String);
 impl Registry {
     pub fn new(specs: Vec<ProtocolSpec>, udp: Vec<DatagramSpec>) -> Registry {
         assert!(specs.len() <= 64 && udp.len() <= 64, "at most 64 protocols");
-        let mut by_port: HashMap<u16, u64> = HashMap::new();
+        let mut by_port = PortMap::default();
         for (i, s) in specs.iter().enumerate() {
             for &p in s.tcp_ports {
                 *by_port.entry(p).or_default() |= 1 << i;
             }
         }
-        let mut udp_by_port: HashMap<u16, u64> = HashMap::new();
+        let mut udp_by_port = PortMap::default();
         for (i, s) in udp.iter().enumerate() {
             for &p in s.udp_ports {
                 *udp_by_port.entry(p).or_default() |= 1 << i;
