@@ -7,6 +7,9 @@
 #   - plainsight with 100 extra rules (the cost of rules),
 #   - dsniff -n -p and tshark -q -z credentials when they are installed,
 # and prints one Markdown table of medians: MB/s, packets/s, peak RSS, recall.
+# Then inputs where the flows' lives cost more than their bytes (FLOWS=0: not): 200,000
+# short connections (HTTP and TLS, handshake to FIN) and 1,000,000 DNS queries from as many
+# ports, plainsight 1 and 2 threads against dsniff, with the flows per second.
 # With SCALING=1 it adds plainsight's 100 MB / 1 GB / 10 GB rows, 1 and 2 threads in turns
 # (SCALE_ROUNDS each, default 3; the 10 GB capture is generated into DIR and deleted
 # afterwards), with the two-thread ratio at each size. With editcap (Wireshark's)
@@ -15,6 +18,7 @@
 #
 # Usage: bench/throughput.sh [BYTES [ROUNDS]]     (default 1000000000 5)
 # Env:   DIR=/tmp/plainsight-bench  SEED=1  SCALING=0  SCALE_ROUNDS=3  PEERS=1  PCAPNG=1
+#        FLOWS=1
 # Needs: a Rust toolchain, python3, /usr/bin/time (Debian package "time"); cc and
 #        libpcap-dev for the floor; dsniff and tshark for the peers.
 set -eu
@@ -27,6 +31,7 @@ SCALING=${SCALING:-0}
 SCALE_ROUNDS=${SCALE_ROUNDS:-3}
 PCAPNG=${PCAPNG:-1}
 PEERS=${PEERS:-1}
+FLOWS=${FLOWS:-1}
 mkdir -p "$DIR"
 cargo build --release --quiet --example gen
 cargo build --release --quiet
@@ -91,7 +96,7 @@ row() { # name label file recall
     secs=$(median <"$DIR/$1.secs")
     rss=$(median <"$DIR/$1.rss")
     size=$(stat -c %s "$3")
-    packets=$(grep -o '^mixed: [0-9]*' "$3.gen" | cut -d' ' -f2)
+    packets=$(grep -o '^[a-z]*: [0-9]*' "$3.gen" | head -n 1 | cut -d' ' -f2)
     awk -v l="$2" -v s="$secs" -v b="$size" -v p="$packets" -v r="$rss" -v rc="$4" 'BEGIN {
         if (s <= 0) s = 0.001;
         printf "| %s | %.0f | %.0f | %.1f MiB | %s | %.3f s |\n", l, b / s / 1e6, p / s, r / 1024, rc, s }'
@@ -204,6 +209,35 @@ if [ "$PCAPNG" = 1 ] && command -v editcap >/dev/null 2>&1; then
     echo
     [ -n "$HAVE_DSNIFF" ] && echo "pcapng: plainsight --threads 1 vs dsniff: $(ratio ng1 ngdsniff)x"
     echo "pcapng: plainsight --threads 2 vs --threads 1: $(ratio ng2 ng1)x"
+fi
+
+# Many flows: what a flow's life costs (creation, detection, reassembly, close).
+if [ "$FLOWS" = 1 ]; then
+    echo
+    echo "| input, tool | MB/s | packets/s | peak RSS | flows/s | time (median) |"
+    echo "|---|---|---|---|---|---|"
+    for spec in "short 200000" "dns 1000000"; do
+        set -- $spec
+        f="$DIR/$1-$2.pcap"
+        [ -s "$f" ] || $GEN "$1" "$2" >"$f"
+        warm "$f"
+        rm -f "$DIR"/*.all "$DIR"/*.allrss
+        r=0
+        while [ "$r" -lt "$ROUNDS" ]; do
+            turn fl1 $BIN scan --threads 1 --format jsonl --reveal "$f"
+            turn fl2 $BIN scan --threads 2 --format jsonl --reveal "$f"
+            [ -n "$HAVE_DSNIFF" ] && turn fldsniff dsniff -n -p "$f"
+            r=$((r + 1))
+        done
+        settle fl1 fl2 fldsniff
+        # The packet count from plainsight's summary, for the packets/s column.
+        echo "$1: $(grep -o '[0-9]* packets' "$DIR/fl1.err" | head -n 1 | cut -d' ' -f1) packets" >"$f.gen"
+        flows() { awk -v n="$2" -v s="$(median <"$DIR/$1.secs")" 'BEGIN { printf "%.0f", n / s }'; }
+        label="$2 $( [ "$1" = short ] && echo "short connections" || echo "DNS queries")"
+        row fl1 "$label, plainsight --threads 1" "$f" "$(flows fl1 "$2")"
+        row fl2 "$label, plainsight --threads 2 ($(ratio fl2 fl1)x)" "$f" "$(flows fl2 "$2")"
+        [ -n "$HAVE_DSNIFF" ] && row fldsniff "$label, dsniff -n -p (plainsight --threads 1: $(ratio fl1 fldsniff)x its throughput)" "$f" "$(flows fldsniff "$2")"
+    done
 fi
 
 if [ "$SCALING" = 1 ]; then
