@@ -780,10 +780,20 @@ mod tests {
             psh: true,
             ..crate::synth::Flags::default()
         };
-        for (client, server) in [("10.1.2.3:40000", "10.9.8.7:21"), ("[fd00::1]:40000", "[fd00::2]:21")] {
+        for (client, server) in [
+            ("10.1.2.3:40000", "10.9.8.7:21"),
+            ("[fd00::1]:40000", "[fd00::2]:21"),
+        ] {
             for len in [0usize, 1, 2, 3, 5, 1447] {
                 let payload: Vec<u8> = (0..len).map(|i| (i * 31 + 7) as u8).collect();
-                let ip = crate::synth::tcp_packet(client.parse().unwrap(), server.parse().unwrap(), 1, 2, flags, &payload);
+                let ip = crate::synth::tcp_packet(
+                    client.parse().unwrap(),
+                    server.parse().unwrap(),
+                    1,
+                    2,
+                    flags,
+                    &payload,
+                );
                 let frame = crate::synth::Link::Ethernet.frame(&ip);
                 let pkt = Packet {
                     frame: 1,
@@ -793,14 +803,22 @@ mod tests {
                     orig_len: frame.len() as u32,
                 };
                 let d = decode_stateless(&pkt);
-                assert_eq!(d.get().unwrap().tcp_checksum_ok(), Some(true), "{client} {len}");
+                assert_eq!(
+                    d.get().unwrap().tcp_checksum_ok(),
+                    Some(true),
+                    "{client} {len}"
+                );
                 let at = frame.len() - len - 20;
                 for flip in [at, at + 17, frame.len() - 1] {
                     let mut bad = frame.clone();
                     bad[flip] ^= 0x10;
                     let pkt = Packet { data: &bad, ..pkt };
                     let d = decode_stateless(&pkt);
-                    assert_eq!(d.get().unwrap().tcp_checksum_ok(), Some(false), "{client} {len} byte {flip}");
+                    assert_eq!(
+                        d.get().unwrap().tcp_checksum_ok(),
+                        Some(false),
+                        "{client} {len} byte {flip}"
+                    );
                 }
             }
         }

@@ -9,8 +9,8 @@ use std::collections::VecDeque;
 use memchr::memchr;
 
 use super::ftp::looks_like_tls;
-use super::sasl::{Exchange, Step};
 use super::lines::{is_one_of, starts_with_ignore_case};
+use super::sasl::{Exchange, Step};
 use super::{Chunk, Dissector, Probe, ProtocolSpec};
 use crate::finding::{Credential, Kind, Outcome};
 use crate::flow::Direction;
@@ -327,9 +327,7 @@ pub fn probe(to_server: &[u8], to_client: &[u8]) -> Probe {
         b"LIST",
         b"ENABLE",
     ];
-    if tag_ok
-        && is_one_of(command, COMMANDS)
-    {
+    if tag_ok && is_one_of(command, COMMANDS) {
         Probe::Yes
     } else {
         Probe::No

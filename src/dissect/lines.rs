@@ -171,7 +171,11 @@ mod tests {
         assert!(is_one_of(b"eHlO", &[b"HELO", b"EHLO"]));
         assert!(!is_one_of(b"EHLOX", &[b"HELO", b"EHLO"]));
         for (server, client, probe) in [
-            (&b"a1 login ann pw\r\n"[..], &b""[..], imap::probe as fn(&[u8], &[u8]) -> Probe),
+            (
+                &b"a1 login ann pw\r\n"[..],
+                &b""[..],
+                imap::probe as fn(&[u8], &[u8]) -> Probe,
+            ),
             (b"", b"* ok IMAP4rev1 ready\r\n", imap::probe),
             (b"ehlo client.example\r\n", b"", smtp::probe),
             (b"", b"+ok POP3 ready\r\n", pop3::probe),

@@ -46,8 +46,7 @@ fn is_status(line: &[u8], status: &[u8]) -> bool {
 pub fn probe(to_server: &[u8], to_client: &[u8]) -> Probe {
     if !to_client.is_empty() {
         let head = &to_client[..to_client.len().min(4)];
-        if starts_with_ignore_case(b"+OK ", head) || starts_with_ignore_case(b"-ERR", head)
-        {
+        if starts_with_ignore_case(b"+OK ", head) || starts_with_ignore_case(b"-ERR", head) {
             return if to_client.len() >= 3 {
                 Probe::Yes
             } else {
