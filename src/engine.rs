@@ -137,6 +137,9 @@ pub struct Stats {
     pub flows_evicted: u64,
     /// Open flows expired after being idle.
     pub flows_expired: u64,
+    /// Ended connections forgotten before `closed_timeout` because their table was full
+    /// (a late packet of one that carries data is then taken for a new flow).
+    pub closed_forgotten: u64,
     /// Flows whose inspection stopped at the inspection cap.
     pub inspect_capped: u64,
     /// Times a flow gave up its holes because the total buffer cap was reached.
@@ -172,6 +175,7 @@ impl Stats {
         self.repeats += o.repeats;
         self.flows_evicted += o.flows_evicted;
         self.flows_expired += o.flows_expired;
+        self.closed_forgotten += o.closed_forgotten;
         self.inspect_capped += o.inspect_capped;
         self.total_buffer_capped += o.total_buffer_capped;
         self.app_memory_capped += o.app_memory_capped;
@@ -1243,8 +1247,8 @@ impl Core {
         if ended && let Some(mut flow) = self.flows.remove(fid) {
             self.close(&mut flow);
             // Remembered a while so late packets of this connection are ignored.
-            if self.closed.is_full() {
-                self.closed.pop_least_recent();
+            if self.closed.is_full() && self.closed.pop_least_recent().is_some() {
+                self.stats.closed_forgotten += 1;
             }
             self.closed.insert(Flow {
                 key: flow.key,
@@ -1501,9 +1505,20 @@ mod tests {
                 orig_len: frame.len() as u32,
             };
             let d = crate::decode::decode_stateless(&pkt);
-            engine.decoded(d.get().unwrap(), Meta { frame: pkt.frame, ts: p.ts }, None);
+            engine.decoded(
+                d.get().unwrap(),
+                Meta {
+                    frame: pkt.frame,
+                    ts: p.ts,
+                },
+                None,
+            );
             if i + 1 == after_close {
-                assert_eq!(engine.flows(), 0, "the ended connection is still an open flow");
+                assert_eq!(
+                    engine.flows(),
+                    0,
+                    "the ended connection is still an open flow"
+                );
                 assert_eq!(engine.core.closed.len(), 1);
             }
             secrets.extend(engine.drain_findings().map(|f| f.credential.secret));
@@ -1516,6 +1531,30 @@ mod tests {
         assert_eq!(engine.core.closed.len(), 1);
         engine.advance(Timestamp::new(t0.secs + 50, 0));
         assert_eq!(engine.core.closed.len(), 0);
+    }
+
+    /// Ended connections are remembered up to a quarter as many as open flows; past that
+    /// the oldest are forgotten, and counted.
+    #[test]
+    fn ended_connections_past_their_table_are_forgotten_and_counted() {
+        let mut packets = Vec::new();
+        for port in 0..40u16 {
+            let mut c = TcpConversation::new(
+                std::net::SocketAddr::from(([10, 0, 1, 1], 41000 + port)),
+                "10.0.1.2:80".parse().unwrap(),
+            );
+            c.handshake();
+            c.close();
+            packets.extend(c.into_packets());
+        }
+        let limits = Limits {
+            max_flows: 64,
+            ..Limits::default()
+        };
+        let (_, stats) = scan(&packets, limits);
+        assert_eq!(stats.flows, 40);
+        assert_eq!(stats.flows_evicted, 0);
+        assert_eq!(stats.closed_forgotten, 40 - 16);
     }
 
     /// A download on `client_port`: the handshake and the request, ready for the response.

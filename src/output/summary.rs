@@ -245,6 +245,11 @@ fn counters(t: &Totals<'_>) -> Vec<(&'static str, &'static str, u64)> {
         ),
         ("flows_expired", "idle flows expired", stats.flows_expired),
         (
+            "closed_forgotten",
+            "ended connections forgotten early (their table full)",
+            stats.closed_forgotten,
+        ),
+        (
             "inspection_capped",
             "flows no longer inspected (inspection cap)",
             stats.inspect_capped,
