@@ -1064,7 +1064,7 @@ impl Core {
                 if let Some(ended) = self.closed.lookup(&key) {
                     // A late packet of a connection that ended is ignored; a new SYN
                     // there is a new connection (port reuse).
-                    if !(seg.flags.syn && !seg.flags.ack) {
+                    if !seg.flags.syn || seg.flags.ack {
                         self.closed.touch(ended, pkt.ts);
                         return;
                     }
