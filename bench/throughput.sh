@@ -83,6 +83,17 @@ turn() {
     cat "$DIR/$name.rss" >>"$DIR/$name.allrss"
 }
 
+# in_turns ROUNDS FUNCTION: FUNCTION runs one round of every tool of a table (r: the round,
+# from 0), ROUNDS times, so that a slow moment of the machine does not fall on one tool.
+in_turns() {
+    rm -f "$DIR"/*.all "$DIR"/*.allrss
+    r=0
+    while [ "$r" -lt "$1" ]; do
+        "$2"
+        r=$((r + 1))
+    done
+}
+
 # settle NAME...: the rounds of each NAME become its figures.
 settle() {
     for t in "$@"; do
@@ -154,21 +165,18 @@ if [ "$PEERS" = 1 ]; then
     command -v tshark >/dev/null 2>&1 && HAVE_TSHARK=1
 fi
 
-# Rounds in turns, so that a slow moment of the machine does not fall on one tool.
-rm -f "$DIR"/*.all "$DIR"/*.allrss
-r=0
-while [ "$r" -lt "$ROUNDS" ]; do
-    [ -n "$FLOOR" ] && turn floor "$FLOOR" "$FILE"
+main_round() {
+    if [ -n "$FLOOR" ]; then turn floor "$FLOOR" "$FILE"; fi
     turn p1 $BIN scan --threads 1 --format jsonl --reveal "$FILE"
     turn p2 $BIN scan --threads 2 --format jsonl --reveal "$FILE"
     turn prules $BIN scan --threads 1 --rules "$RULES" --format jsonl --reveal "$FILE"
-    [ -n "$HAVE_DSNIFF" ] && turn dsniff dsniff -n -p "$FILE"
+    if [ -n "$HAVE_DSNIFF" ]; then turn dsniff dsniff -n -p "$FILE"; fi
     if [ -n "$HAVE_TSHARK" ] && [ "$r" -lt 2 ]; then
         # tshark is slow and large: two rounds are enough.
         turn tshark tshark -n -q -z credentials -r "$FILE"
     fi
-    r=$((r + 1))
-done
+}
+in_turns "$ROUNDS" main_round
 settle floor p1 p2 prules dsniff tshark
 
 echo "| tool | MB/s | packets/s | peak RSS | logins found | time (median) |"
@@ -191,14 +199,12 @@ if [ "$PCAPNG" = 1 ] && command -v editcap >/dev/null 2>&1; then
     [ -s "$NG" ] || editcap -F pcapng "$FILE" "$NG"
     cp "$FILE.gen" "$NG.gen"
     warm "$NG"
-    rm -f "$DIR"/*.all "$DIR"/*.allrss
-    r=0
-    while [ "$r" -lt "$ROUNDS" ]; do
+    ng_round() {
         turn ng1 $BIN scan --threads 1 --format jsonl --reveal "$NG"
         turn ng2 $BIN scan --threads 2 --format jsonl --reveal "$NG"
-        [ -n "$HAVE_DSNIFF" ] && turn ngdsniff dsniff -n -p "$NG"
-        r=$((r + 1))
-    done
+        if [ -n "$HAVE_DSNIFF" ]; then turn ngdsniff dsniff -n -p "$NG"; fi
+    }
+    in_turns "$ROUNDS" ng_round
     settle ng1 ng2 ngdsniff
     echo
     echo "| same input as pcapng | MB/s | packets/s | peak RSS | logins found | time (median) |"
@@ -221,14 +227,12 @@ if [ "$FLOWS" = 1 ]; then
         f="$DIR/$1-$2.pcap"
         [ -s "$f" ] || $GEN "$1" "$2" >"$f"
         warm "$f"
-        rm -f "$DIR"/*.all "$DIR"/*.allrss
-        r=0
-        while [ "$r" -lt "$ROUNDS" ]; do
+        flows_round() {
             turn fl1 $BIN scan --threads 1 --format jsonl --reveal "$f"
             turn fl2 $BIN scan --threads 2 --format jsonl --reveal "$f"
-            [ -n "$HAVE_DSNIFF" ] && turn fldsniff dsniff -n -p "$f"
-            r=$((r + 1))
-        done
+            if [ -n "$HAVE_DSNIFF" ]; then turn fldsniff dsniff -n -p "$f"; fi
+        }
+        in_turns "$ROUNDS" flows_round
         settle fl1 fl2 fldsniff
         # The packet count from plainsight's summary, for the packets/s column.
         echo "$1: $(grep -o '[0-9]* packets' "$DIR/fl1.err" | head -n 1 | cut -d' ' -f1) packets" >"$f.gen"
@@ -247,13 +251,11 @@ if [ "$SCALING" = 1 ]; then
     for size in 100000000 1000000000 10000000000; do
         f=$(capture "$size")
         warm "$f"
-        rm -f "$DIR"/*.all "$DIR"/*.allrss
-        r=0
-        while [ "$r" -lt "$SCALE_ROUNDS" ]; do
+        scale_round() {
             turn scale1 $BIN scan --threads 1 --format jsonl --reveal "$f"
             turn scale2 $BIN scan --threads 2 --format jsonl --reveal "$f"
-            r=$((r + 1))
-        done
+        }
+        in_turns "$SCALE_ROUNDS" scale_round
         settle scale1 scale2
         mb=$((size / 1000000))
         row scale1 "$mb MB, 1 thread" "$f" "$(python3 bench/recall.py "$f.truth" plainsight "$DIR/scale1.out" 2>/dev/null)"
