@@ -724,8 +724,8 @@ impl FlowEngine {
         while let Some(mut flow) = core.flows.pop_least_recent() {
             core.close(&mut flow);
         }
-        while let Some(mut flow) = core.udp.pop_least_recent() {
-            core.close_udp(&mut flow);
+        while let Some((id, _)) = core.udp.least_recent() {
+            core.end_udp(id);
         }
     }
 }
@@ -815,10 +815,10 @@ impl Core {
             Some(fid) => fid,
             None => {
                 if self.udp.is_full()
-                    && let Some(mut old) = self.udp.pop_least_recent()
+                    && let Some((id, _)) = self.udp.least_recent()
                 {
                     self.stats.flows_evicted += 1;
-                    self.close_udp(&mut old);
+                    self.end_udp(id);
                 }
                 let r = &self.registry;
                 // The server is the side on a known port, else the first datagram's
@@ -908,6 +908,19 @@ impl Core {
         }
     }
 
+    /// Ends conversation `id`: one of no known protocol is only dropped.
+    fn end_udp(&mut self, id: FlowId) {
+        if self
+            .udp
+            .get(id)
+            .is_some_and(|f| matches!(f.state, UdpState::Ignored))
+        {
+            self.udp.discard(id);
+        } else if let Some(mut flow) = self.udp.remove(id) {
+            self.close_udp(&mut flow);
+        }
+    }
+
     fn close_udp(&mut self, flow: &mut Flow<UdpState>) {
         if let UdpState::Active(_, dis) = &mut flow.state {
             dis.close(&mut self.scratch);
@@ -939,16 +952,14 @@ impl Core {
             if self.now.secs_since(f.last_seen) <= self.limits.udp_timeout {
                 break;
             }
-            if let Some(mut flow) = self.udp.remove(id) {
-                self.close_udp(&mut flow);
-            }
+            self.end_udp(id);
         }
         // Closed connections and open ones apart, each with its own timeout.
         while let Some((id, f)) = self.closed.least_recent() {
             if self.now.secs_since(f.last_seen) <= self.limits.closed_timeout {
                 break;
             }
-            self.closed.remove(id);
+            self.closed.discard(id);
         }
         while let Some((id, f)) = self.flows.least_recent() {
             if self.now.secs_since(f.last_seen) <= self.limits.idle_timeout {
@@ -1068,7 +1079,7 @@ impl Core {
                         self.closed.touch(ended, pkt.ts);
                         return;
                     }
-                    self.closed.remove(ended);
+                    self.closed.discard(ended);
                 }
                 if !seg.flags.syn && seg.wire_len == 0 {
                     return;
@@ -1247,7 +1258,10 @@ impl Core {
         if ended && let Some(mut flow) = self.flows.remove(fid) {
             self.close(&mut flow);
             // Remembered a while so late packets of this connection are ignored.
-            if self.closed.is_full() && self.closed.pop_least_recent().is_some() {
+            if self.closed.is_full()
+                && let Some((oldest, _)) = self.closed.least_recent()
+            {
+                self.closed.discard(oldest);
                 self.stats.closed_forgotten += 1;
             }
             self.closed.insert(Flow {

@@ -298,6 +298,24 @@ impl<T> FlowTable<T> {
         Some(flow)
     }
 
+    /// Removes a flow that needs nothing done at its end, dropped where it is (not moved
+    /// out for the caller: a conversation of no known protocol, a connection remembered
+    /// after its end).
+    pub fn discard(&mut self, id: FlowId) {
+        let Some(slot) = self.slots.get_mut(id.0 as usize) else {
+            return;
+        };
+        let Some(flow) = slot.as_ref() else {
+            return;
+        };
+        let hash = self.hasher.hash_one(flow.key);
+        *slot = None;
+        self.unlink(id.0);
+        let filed = self.index.remove(hash, id.0);
+        debug_assert!(filed, "a flow missing from the index");
+        self.free.push(id.0);
+    }
+
     /// The least recently active of the closed flows (`closed`) or of the open ones.
     pub fn least_recent_in(&self, closed: bool) -> Option<(FlowId, &Flow<T>)> {
         let tail = self.tail[usize::from(closed)];
@@ -424,6 +442,43 @@ mod tests {
         assert_eq!(t.remove(c).map(|f| f.state), Some(3));
         assert_eq!(t.pop_least_recent().map(|f| f.state), Some(1));
         assert!(t.is_empty() && t.least_recent().is_none());
+    }
+
+    /// A flow discarded where it is leaves the index, the order and its slot as one
+    /// removed does; its state is dropped once.
+    #[test]
+    fn a_discarded_flow_is_gone_from_the_index_the_order_and_its_slot() {
+        let dropped = std::rc::Rc::new(());
+        let mut t: FlowTable<std::rc::Rc<()>> = FlowTable::new(10);
+        let with_state = |n: u16, at: i64| {
+            let f = flow(n, at);
+            Flow {
+                key: f.key,
+                client: f.client,
+                server: f.server,
+                orientation: f.orientation,
+                first_seen: f.first_seen,
+                last_seen: f.last_seen,
+                closed: false,
+                state: dropped.clone(),
+            }
+        };
+        let (a, b) = (t.insert(with_state(1, 1)), t.insert(with_state(2, 2)));
+        t.insert(with_state(3, 3));
+        t.discard(a);
+        t.discard(a);
+        assert_eq!(std::rc::Rc::strong_count(&dropped), 3);
+        assert_eq!((t.len(), t.lookup(&key(1))), (2, None));
+        assert_eq!(t.least_recent().map(|(id, _)| id), Some(b));
+        t.discard(b);
+        assert_eq!(t.lookup(&key(2)), None);
+        let d = t.insert(with_state(4, 4));
+        assert!(d == a || d == b, "a discarded slot is reused");
+        assert_eq!(t.lookup(&key(4)), Some(d));
+        assert_eq!(t.lookup(&key(3)).map(|id| t.get(id).is_some()), Some(true));
+        let order: Vec<u16> = t.drain().map(|f| f.client.port).collect();
+        assert_eq!(order, vec![3, 4]);
+        assert_eq!(std::rc::Rc::strong_count(&dropped), 1);
     }
 
     #[test]
