@@ -15,6 +15,14 @@ wait_for() {
     return 1
 }
 
+# Whether capture FILE holds at least N packets with FIN set. A capture is stopped once
+# the last connections' ends are in it (wait_for captured_fins FILE N): under load (the
+# test suite runs in parallel) tcpdump may not have read the last packets half a second
+# after the client is done, and a capture stopped then misses them.
+captured_fins() {
+    [ "$(tcpdump -nn -r "$1" 'tcp[tcpflags] & tcp-fin != 0' 2>/dev/null | wc -l)" -ge "$2" ]
+}
+
 # A TCP port between 20000 and 49999 that nothing listens on here.
 free_port() {
     local port

@@ -79,7 +79,9 @@ perl -MAuthen::TacacsPlus -e '
         $tac->close();
     }' "$PORT" "$KEY" "$TAC_USER" pap "$TAC_PASS" pap "$TAC_WRONG" ascii "$TAC_PASS"
 
-sleep 0.5
+# Three connections, each closed by both sides.
+wait_for captured_fins "$OUT" 6 || die "the capture lacks the connections' ends"
+sleep 0.2
 kill -INT "$TCPDUMP"
 wait "$TCPDUMP" 2>/dev/null || true
 [ -s "$OUT" ] || die "empty capture"
