@@ -23,6 +23,24 @@ captured_fins() {
     [ "$(tcpdump -nn -r "$1" 'tcp[tcpflags] & tcp-fin != 0' 2>/dev/null | wc -l)" -ge "$2" ]
 }
 
+# Returns once capture FILE has not grown for a second (at most ten seconds): tcpdump has
+# read what the kernel held for it. Stopping it a fixed half second after the clients were
+# done lost the last packets once, under the test suite's parallel load.
+capture_settled() {
+    local last=-1 size stable=0
+    for _ in $(seq 40); do
+        size=$(stat -c %s "$1" 2>/dev/null || echo 0)
+        if [ "$size" = "$last" ]; then
+            stable=$((stable + 1))
+            [ "$stable" -ge 4 ] && return 0
+        else
+            stable=0
+            last=$size
+        fi
+        sleep 0.25
+    done
+}
+
 # A TCP port between 20000 and 49999 that nothing listens on here.
 free_port() {
     local port

@@ -281,7 +281,7 @@ else
     SIP_PORT=none
 fi
 
-sleep 0.5
+capture_settled "$OUT"
 kill -INT "$TCPDUMP"
 wait "$TCPDUMP" 2>/dev/null || true
 [ -s "$OUT" ] || die "empty capture"

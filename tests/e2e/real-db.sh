@@ -234,7 +234,7 @@ if my "$MY_WRONG"; then die "mariadb (wrong password) got in"; fi
 my "$MY_PASS" --plugin-dir="$CLIENT_PLUGINS" --default-auth=mysql_clear_password \
     || die "mariadb --default-auth=mysql_clear_password failed: $(cat "$TMP/mariadb.err")"
 
-sleep 0.5
+capture_settled "$OUT"
 kill -INT "$TCPDUMP"
 wait "$TCPDUMP" 2>/dev/null || true
 [ -s "$OUT" ] || die "empty capture"

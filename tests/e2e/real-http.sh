@@ -217,7 +217,7 @@ status=$(in_ns curl -sS --max-time 20 --limit-rate 40M -o /dev/null http://127.0
 echo "truth 9 $status"
 
 # ---- stop the capture ---------------------------------------------------------------
-sleep 0.5
+capture_settled "$TMP/capture.pcap"
 kill -INT "$TCPDUMP"
 wait "$TCPDUMP" || true
 stats=$(tr '\n' ' ' < "$TMP/tcpdump.err")

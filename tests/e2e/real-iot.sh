@@ -232,7 +232,7 @@ curl -sS --max-time 10 --proxy "socks5://127.0.0.1:$SOCKS_PORT" \
     >/dev/null 2>&1 || rc=$?
 [ "$rc" -ne 0 ] || die "curl through SOCKS5 with a wrong password succeeded"
 
-sleep 0.5
+capture_settled "$OUT"
 kill -INT "$TCPDUMP"
 wait "$TCPDUMP" 2>/dev/null || true
 [ -s "$OUT" ] || die "empty capture"

@@ -193,7 +193,7 @@ snmpget -v3 -l authPriv -u "$V3_USER2" -a SHA-256 -A "$V3_PASS2" -x AES -X "$V3_
     -On "127.0.0.1:$SNMP_PORT" 1.3.6.1.2.1.1.1.0 >&2 || die "snmpget -v3 authPriv failed"
 
 
-sleep 0.5
+capture_settled "$OUT"
 kill -INT "$TCPDUMP"
 wait "$TCPDUMP" 2>/dev/null || true
 [ -s "$OUT" ] || die "empty capture"

@@ -403,7 +403,7 @@ queued=$(grep -l -F "AUTH PLAIN $DECOY_B64" "$TMP"/exim/spool/input/*-D 2>/dev/n
 [ "$queued" -eq 4 ] || die "exim queued $queued messages with the decoy line, wanted 4"
 
 # ---- stop the capture ---------------------------------------------------------------
-sleep 0.5
+capture_settled "$TMP/capture.pcap"
 kill -INT "$TCPDUMP"
 wait "$TCPDUMP" || true
 stats=$(tr '\n' ' ' < "$TMP/tcpdump.err")

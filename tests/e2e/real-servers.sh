@@ -379,7 +379,7 @@ client "telnet" 0 expect -f "$TMP/telnet.exp" "$USER_NAME" "$PASS" "$TELNET_WRON
 cp "$TMP/client.out" "$TMP/telnet.transcript"
 
 # ---- stop the capture ---------------------------------------------------------------
-sleep 0.5
+capture_settled "$TMP/capture.pcap"
 kill -INT "$TCPDUMP"
 wait "$TCPDUMP" || true
 if [ -n "$LIVE" ]; then

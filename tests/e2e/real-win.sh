@@ -257,7 +257,7 @@ echo "$GRACE_PASS" | KRB5_CONFIG="$TMP/krb5-tcp.conf" kinit grace >>"$TMP/client
 echo "$HENRY_PASS" | kinit henry >>"$TMP/client.log" 2>&1 ||
     die "kinit henry failed"
 
-sleep 0.5
+capture_settled "$OUT"
 kill -INT "$TCPDUMP"
 wait "$TCPDUMP" 2>/dev/null || true
 [ -s "$OUT" ] || die "empty capture"

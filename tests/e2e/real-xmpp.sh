@@ -92,7 +92,7 @@ for pass in "$XMPP_PASS" "$XMPP_WRONG"; do
     echo "truth $n $rc"
 done
 
-sleep 0.5
+capture_settled "$OUT"
 kill -INT "$TCPDUMP"
 wait "$TCPDUMP" 2>/dev/null || true
 [ -s "$OUT" ] || die "empty capture"
