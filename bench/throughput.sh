@@ -83,15 +83,26 @@ turn() {
     cat "$DIR/$name.rss" >>"$DIR/$name.allrss"
 }
 
-# in_turns ROUNDS FUNCTION: FUNCTION runs one round of every tool of a table (r: the round,
-# from 0), ROUNDS times, so that a slow moment of the machine does not fall on one tool.
+# in_turns ROUNDS FUNCTION ARGS...: FUNCTION ARGS runs one round of every tool of a table
+# (r: the round, from 0), ROUNDS times, so that a slow moment of the machine does not fall
+# on one tool.
 in_turns() {
+    rounds=$1
+    shift
     rm -f "$DIR"/*.all "$DIR"/*.allrss
     r=0
-    while [ "$r" -lt "$1" ]; do
-        "$2"
+    while [ "$r" -lt "$rounds" ]; do
+        "$@"
         r=$((r + 1))
     done
+}
+
+# versus NAME FILE: one round of plainsight with 1 and 2 threads and of dsniff (when
+# installed) on FILE, as NAME1, NAME2 and NAMEdsniff.
+versus() {
+    turn "${1}1" $BIN scan --threads 1 --format jsonl --reveal "$2"
+    turn "${1}2" $BIN scan --threads 2 --format jsonl --reveal "$2"
+    if [ -n "$HAVE_DSNIFF" ]; then turn "${1}dsniff" dsniff -n -p "$2"; fi
 }
 
 # settle NAME...: the rounds of each NAME become its figures.
@@ -199,12 +210,7 @@ if [ "$PCAPNG" = 1 ] && command -v editcap >/dev/null 2>&1; then
     [ -s "$NG" ] || editcap -F pcapng "$FILE" "$NG"
     cp "$FILE.gen" "$NG.gen"
     warm "$NG"
-    ng_round() {
-        turn ng1 $BIN scan --threads 1 --format jsonl --reveal "$NG"
-        turn ng2 $BIN scan --threads 2 --format jsonl --reveal "$NG"
-        if [ -n "$HAVE_DSNIFF" ]; then turn ngdsniff dsniff -n -p "$NG"; fi
-    }
-    in_turns "$ROUNDS" ng_round
+    in_turns "$ROUNDS" versus ng "$NG"
     settle ng1 ng2 ngdsniff
     echo
     echo "| same input as pcapng | MB/s | packets/s | peak RSS | logins found | time (median) |"
@@ -227,12 +233,7 @@ if [ "$FLOWS" = 1 ]; then
         f="$DIR/$1-$2.pcap"
         [ -s "$f" ] || $GEN "$1" "$2" >"$f"
         warm "$f"
-        flows_round() {
-            turn fl1 $BIN scan --threads 1 --format jsonl --reveal "$f"
-            turn fl2 $BIN scan --threads 2 --format jsonl --reveal "$f"
-            if [ -n "$HAVE_DSNIFF" ]; then turn fldsniff dsniff -n -p "$f"; fi
-        }
-        in_turns "$ROUNDS" flows_round
+        in_turns "$ROUNDS" versus fl "$f"
         settle fl1 fl2 fldsniff
         # The packet count from plainsight's summary, for the packets/s column.
         echo "$1: $(grep -o '[0-9]* packets' "$DIR/fl1.err" | head -n 1 | cut -d' ' -f1) packets" >"$f.gen"
