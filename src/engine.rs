@@ -1264,16 +1264,7 @@ impl Core {
                 self.closed.discard(oldest);
                 self.stats.closed_forgotten += 1;
             }
-            self.closed.insert(Flow {
-                key: flow.key,
-                client: flow.client,
-                server: flow.server,
-                orientation: flow.orientation,
-                first_seen: flow.first_seen,
-                last_seen: flow.last_seen,
-                closed: true,
-                state: (),
-            });
+            self.closed.insert(flow.with_state(()));
         }
     }
 

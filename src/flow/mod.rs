@@ -111,14 +111,29 @@ pub struct Flow<T> {
     pub orientation: Orientation,
     pub first_seen: Timestamp,
     pub last_seen: Timestamp,
-    /// The connection ended (FIN both ways, RST); the entry stays a while so late packets
-    /// do not start a new flow.
+    /// The connection ended (FIN both ways, RST): what it held has been delivered and its
+    /// dissector told (the engine then remembers it apart, see `Core::closed`).
     pub closed: bool,
     /// Per-flow state of the layers above (reassembly, dissector).
     pub state: T,
 }
 
 impl<T> Flow<T> {
+    /// The same flow with another state (an ended connection remembered without its
+    /// reassembly and dissector).
+    pub fn with_state<U>(self, state: U) -> Flow<U> {
+        Flow {
+            key: self.key,
+            client: self.client,
+            server: self.server,
+            orientation: self.orientation,
+            first_seen: self.first_seen,
+            last_seen: self.last_seen,
+            closed: self.closed,
+            state,
+        }
+    }
+
     /// Direction of a packet sent from `src`.
     pub fn direction_from(&self, src: (IpAddr, u16)) -> Direction {
         if src == (self.client.ip, self.client.port) {
@@ -136,30 +151,27 @@ pub struct FlowId(u32);
 const NIL: u32 = u32::MAX;
 
 /// A flow's neighbours in the activity order, kept apart from the (large) flows so the
-/// list updates touch little memory, and which of the two orders it is in.
+/// list updates touch little memory.
 #[derive(Clone, Copy, Debug)]
 struct Links {
     prev: u32,
     next: u32,
-    /// In the order of closed flows (see [`FlowTable`]).
-    closed: bool,
 }
 
 impl Links {
     const NONE: Links = Links {
         prev: NIL,
         next: NIL,
-        closed: false,
     };
 }
 
-/// Flows keyed by 4-tuple, kept in order of last activity: open flows in one order and
-/// closed ones (kept a while so late packets are ignored) in another, by the flow's
-/// `closed` when it is inserted. Each order is expired by its own timeout: in one order,
-/// a closed flow behind an open one whose idle timeout is longer outlived its own, by as
-/// long as other flows happened to share its table — and workers that share flows out
-/// differently then ended it at different times (found by fuzzing: a late retransmission
-/// was a login for two threads and ignored by one).
+/// Flows keyed by 4-tuple, kept in order of last activity. A table holds flows of one
+/// timeout: the engine keeps open connections, ended ones and UDP conversations in
+/// tables of their own. (Ended connections once shared the open ones' order: one behind
+/// an open flow whose idle timeout is longer outlived its own, by as long as other flows
+/// happened to share its table — and workers that share flows out differently then ended
+/// it at different times; found by fuzzing: a late retransmission was a login for two
+/// threads and ignored by one.)
 #[derive(Debug)]
 pub struct FlowTable<T> {
     index: Index,
@@ -168,10 +180,10 @@ pub struct FlowTable<T> {
     slots: Vec<Option<Flow<T>>>,
     links: Vec<Links>,
     free: Vec<u32>,
-    /// Most recently active, open flows and closed ones.
-    head: [u32; 2],
-    /// Least recently active, open flows and closed ones.
-    tail: [u32; 2],
+    /// Most recently active.
+    head: u32,
+    /// Least recently active.
+    tail: u32,
     capacity: usize,
 }
 
@@ -184,8 +196,8 @@ impl<T> FlowTable<T> {
             slots: Vec::new(),
             links: Vec::new(),
             free: Vec::new(),
-            head: [NIL; 2],
-            tail: [NIL; 2],
+            head: NIL,
+            tail: NIL,
             capacity: capacity.clamp(1, NIL as usize - 1),
         }
     }
@@ -220,35 +232,32 @@ impl<T> FlowTable<T> {
     }
 
     fn unlink(&mut self, i: u32) {
-        let Links { prev, next, closed } = self.links[i as usize];
-        let order = usize::from(closed);
+        let Links { prev, next } = self.links[i as usize];
         if prev != NIL {
             self.links[prev as usize].next = next;
         } else {
-            self.head[order] = next;
+            self.head = next;
         }
         if next != NIL {
             self.links[next as usize].prev = prev;
         } else {
-            self.tail[order] = prev;
+            self.tail = prev;
         }
         self.links[i as usize] = Links::NONE;
     }
 
-    fn link_front(&mut self, i: u32, closed: bool) {
-        let order = usize::from(closed);
-        let old = self.head[order];
+    fn link_front(&mut self, i: u32) {
+        let old = self.head;
         self.links[i as usize] = Links {
             prev: NIL,
             next: old,
-            closed,
         };
         if old != NIL {
             self.links[old as usize].prev = i;
         } else {
-            self.tail[order] = i;
+            self.tail = i;
         }
-        self.head[order] = i;
+        self.head = i;
     }
 
     /// Marks a flow as active at `now`. The activity order has a resolution of one
@@ -260,10 +269,9 @@ impl<T> FlowTable<T> {
             if now > f.last_seen {
                 f.last_seen = now;
             }
-            let closed = self.links[id.0 as usize].closed;
-            if moved && self.head[usize::from(closed)] != id.0 {
+            if moved && self.head != id.0 {
                 self.unlink(id.0);
-                self.link_front(id.0, closed);
+                self.link_front(id.0);
             }
         }
     }
@@ -272,7 +280,6 @@ impl<T> FlowTable<T> {
     /// ([`FlowTable::pop_least_recent`]).
     pub fn insert(&mut self, flow: Flow<T>) -> FlowId {
         let key = flow.key;
-        let closed = flow.closed;
         let i = match self.free.pop() {
             Some(i) => {
                 self.slots[i as usize] = Some(flow);
@@ -284,7 +291,7 @@ impl<T> FlowTable<T> {
                 (self.slots.len() - 1) as u32
             }
         };
-        self.link_front(i, closed);
+        self.link_front(i);
         self.index.insert(self.hasher.hash_one(key), i);
         FlowId(i)
     }
@@ -316,21 +323,10 @@ impl<T> FlowTable<T> {
         self.free.push(id.0);
     }
 
-    /// The least recently active of the closed flows (`closed`) or of the open ones.
-    pub fn least_recent_in(&self, closed: bool) -> Option<(FlowId, &Flow<T>)> {
-        let tail = self.tail[usize::from(closed)];
-        if tail == NIL {
-            return None;
-        }
-        let f = self.slots.get(tail as usize)?.as_ref()?;
-        Some((FlowId(tail), f))
-    }
-
-    /// The flow to make room with: the least recently active closed flow (its connection
-    /// is over), else the least recently active open one.
+    /// The least recently active flow: the next to expire, and the one to make room with.
     pub fn least_recent(&self) -> Option<(FlowId, &Flow<T>)> {
-        self.least_recent_in(true)
-            .or_else(|| self.least_recent_in(false))
+        let f = self.slots.get(self.tail as usize)?.as_ref()?;
+        Some((FlowId(self.tail), f))
     }
 
     /// Removes and returns the flow [`FlowTable::least_recent`] names.
@@ -407,39 +403,30 @@ mod tests {
         );
     }
 
-    /// Closed flows are ordered apart from open ones: each order has its own least recent
-    /// flow, touching moves a flow within its own order, and room is made with a closed
-    /// flow first.
+    /// One order for every flow of a table, whatever its `closed` says (the engine keeps
+    /// ended connections in a table of their own): the least recent is the one active
+    /// longest ago, touching moves a flow to the front, removing takes it out.
     #[test]
-    fn closed_flows_have_their_own_order() {
+    fn one_order_whatever_the_flows_say_of_themselves() {
         let mut t: FlowTable<u16> = FlowTable::new(10);
         // Flow `n` (its state `n`), last active at second `n - 1`.
         let mut add = |n: u16, closed| {
-            t.insert(Flow {
-                state: n,
-                closed,
-                ..flow(n, i64::from(n) - 1)
-            })
+            let mut f = flow(n, i64::from(n) - 1);
+            f.closed = closed;
+            t.insert(f)
         };
         let (a, b, c, d) = (add(1, false), add(2, true), add(3, false), add(4, true));
         let state = |x: Option<(FlowId, &Flow<u16>)>| x.map(|(_, f)| f.state);
-        assert_eq!(state(t.least_recent_in(false)), Some(1));
-        assert_eq!(state(t.least_recent_in(true)), Some(2));
-        assert_eq!(
-            state(t.least_recent()),
-            Some(2),
-            "a closed flow makes room first"
-        );
+        assert_eq!(state(t.least_recent()), Some(1));
         t.touch(a, Timestamp::new(5, 0));
+        assert_eq!(state(t.least_recent()), Some(2));
         t.touch(b, Timestamp::new(6, 0));
-        assert_eq!(state(t.least_recent_in(false)), Some(3));
-        assert_eq!(state(t.least_recent_in(true)), Some(4));
+        assert_eq!(state(t.least_recent()), Some(3));
         assert_eq!(t.remove(d).map(|f| f.state), Some(4));
-        assert_eq!(state(t.least_recent_in(true)), Some(2));
-        assert_eq!(t.remove(b).map(|f| f.state), Some(2));
-        assert_eq!(state(t.least_recent_in(true)), None);
         assert_eq!(state(t.least_recent()), Some(3));
         assert_eq!(t.remove(c).map(|f| f.state), Some(3));
+        assert_eq!(state(t.least_recent()), Some(1));
+        assert_eq!(t.remove(b).map(|f| f.state), Some(2));
         assert_eq!(t.pop_least_recent().map(|f| f.state), Some(1));
         assert!(t.is_empty() && t.least_recent().is_none());
     }
@@ -450,19 +437,7 @@ mod tests {
     fn a_discarded_flow_is_gone_from_the_index_the_order_and_its_slot() {
         let dropped = std::rc::Rc::new(());
         let mut t: FlowTable<std::rc::Rc<()>> = FlowTable::new(10);
-        let with_state = |n: u16, at: i64| {
-            let f = flow(n, at);
-            Flow {
-                key: f.key,
-                client: f.client,
-                server: f.server,
-                orientation: f.orientation,
-                first_seen: f.first_seen,
-                last_seen: f.last_seen,
-                closed: false,
-                state: dropped.clone(),
-            }
-        };
+        let with_state = |n: u16, at: i64| flow(n, at).with_state(dropped.clone());
         let (a, b) = (t.insert(with_state(1, 1)), t.insert(with_state(2, 2)));
         t.insert(with_state(3, 3));
         t.discard(a);
