@@ -81,7 +81,7 @@ perl -MAuthen::TacacsPlus -e '
 
 # Three connections, each closed by both sides.
 wait_for captured_fins "$OUT" 6 || die "the capture lacks the connections' ends"
-sleep 0.2
+capture_settled "$OUT"
 kill -INT "$TCPDUMP"
 wait "$TCPDUMP" 2>/dev/null || true
 [ -s "$OUT" ] || die "empty capture"
