@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{LazyLock, Mutex};
 
 use crate::finding::{Finding, Kind, display_bytes};
@@ -35,9 +36,36 @@ impl Strength {
 /// itself). One-time set-up only: every strength is still measured where findings are
 /// written.
 pub fn prepare() {
-    let _ = std::thread::Builder::new()
+    if PREPARED
+        .compare_exchange(UNPREPARED, BUILDING, Ordering::AcqRel, Ordering::Acquire)
+        .is_err()
+    {
+        return;
+    }
+    let started = std::thread::Builder::new()
         .name("zxcvbn-init".into())
-        .spawn(|| zxcvbn::zxcvbn("plainsight", &[]).score());
+        .spawn(|| {
+            zxcvbn::zxcvbn("plainsight", &[]).score();
+            PREPARED.store(READY, Ordering::Release);
+        });
+    if started.is_err() {
+        // The first measure builds them.
+        PREPARED.store(UNPREPARED, Ordering::Release);
+    }
+}
+
+/// Where [`prepare`] is: not called (or its thread refused), building, done.
+static PREPARED: AtomicU8 = AtomicU8::new(UNPREPARED);
+const UNPREPARED: u8 = 0;
+const BUILDING: u8 = 1;
+const READY: u8 = 2;
+
+/// Whether a strength is measured without waiting for [`prepare`]'s helper: false while it
+/// builds the dictionaries. A worker with nothing else to do measures strengths ahead only
+/// then: one that waited for the dictionaries could not take the packets that came
+/// meanwhile, and the other workers would wait for it in turn.
+pub fn prepared() -> bool {
+    PREPARED.load(Ordering::Acquire) != BUILDING
 }
 
 /// Characters of a secret that zxcvbn scores.
@@ -208,6 +236,23 @@ mod tests {
     use super::*;
     use crate::finding::{Credential, Endpoint};
     use crate::timestamp::Timestamp;
+
+    #[test]
+    fn prepared_once_the_helper_has_built_the_dictionaries() {
+        prepare();
+        let start = std::time::Instant::now();
+        while !prepared() {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(60),
+                "the helper never said it was done"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        // A second call starts nothing and leaves it prepared.
+        prepare();
+        assert!(prepared());
+        assert_eq!(measure(b"correcthorsebatterystaple", None).score, 4);
+    }
 
     fn finding(user: &str, secret: &str, kind: Kind) -> Finding {
         let mut c = Credential::new("ftp", "USER/PASS", kind, Timestamp::ZERO);

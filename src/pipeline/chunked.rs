@@ -37,7 +37,7 @@ use crate::capture::{
 use crate::decode::{DecodedAt, Decoder, Skip, decode_stateless};
 use crate::dissect::detect::Registry;
 use crate::engine::{FlowEngine, Limits, Meta, Stats};
-use crate::output::strength::Ahead;
+use crate::output::strength::{self, Ahead};
 use crate::timestamp::Timestamp;
 
 /// Chunks a worker reads ahead of the one it processes (bounds the memory in flight).
@@ -543,8 +543,12 @@ impl Worker<'_> {
                 continue;
             }
             // Nothing to read: the wait is used to measure a strength the output would
-            // measure at the end (one at a time, under a millisecond each).
-            if let Some(secret) = self.shared.next_ahead() {
+            // measure at the end (one at a time, under a millisecond each), once
+            // zxcvbn's dictionaries are built.
+            if let Some(secret) = strength::prepared()
+                .then(|| self.shared.next_ahead())
+                .flatten()
+            {
                 secret.measure();
             } else {
                 return rx.recv().ok();
