@@ -131,6 +131,16 @@ impl Batch {
     }
 }
 
+/// A worker's own registry: a clone, which shares the compiled rules and has matching
+/// caches of its own. The regex crate gives the first thread that searches with a pattern
+/// a cache it reaches without a lock, and every other thread one taken from a pool under a
+/// lock, at every search; with one registry for all the workers, every worker but one took
+/// that lock for each flow's pass over the rules, and the lock's cache line went back and
+/// forth between their cores.
+pub(crate) fn own_registry(registry: &Registry) -> Arc<Registry> {
+    Arc::new(registry.clone())
+}
+
 /// Which worker a decoded packet's flow belongs to.
 ///
 /// The two endpoints added (the same both ways, without a [`crate::flow::FlowKey`] to
@@ -600,7 +610,7 @@ fn run_threads(
             let name = name.clone();
             // A worker refused ends the attempt: the others, given no batch, end too.
             let worker = start_thread(scope, "plainsight-worker", move || {
-                let mut flows = FlowEngine::new(registry, worker_limits, name);
+                let mut flows = FlowEngine::new(own_registry(&registry), worker_limits, name);
                 let send = |flows: &mut FlowEngine| -> bool {
                     let found: Vec<Finding> = flows.drain_findings().collect();
                     if !found.is_empty() && found_tx.send(Message::Findings(found)).is_err() {
@@ -882,7 +892,7 @@ fn replicated(
                 }
                 let primary = me == 0;
                 let mut decoder = Decoder::new(limits.defrag);
-                let mut flows = FlowEngine::new(registry, worker_limits, name);
+                let mut flows = FlowEngine::new(own_registry(&registry), worker_limits, name);
                 let mut stats = Stats::default();
                 let mut error = None;
                 let mut last_progress = Instant::now();

@@ -31,7 +31,7 @@ const PORT_CONTEXT: usize = 512;
 type PortMap = HashMap<u16, u64, foldhash::fast::FixedState>;
 
 /// The known protocols and the ports they are expected on.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Registry {
     specs: Vec<ProtocolSpec>,
     by_port: PortMap,

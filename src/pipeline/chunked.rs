@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex};
 
 use super::{
     Gate, Message, Outbox, Output, Progress, Refused, RunResult, Shortfall, count_skip,
-    join_workers, keep, serve_output, shard, start_thread, with_threads,
+    join_workers, keep, own_registry, serve_output, shard, start_thread, with_threads,
 };
 use crate::capture::{
     CaptureError, Chunk, ChunkSource, ChunkedFile, LinkType, Packet, Section, prefetch_head,
@@ -431,7 +431,7 @@ fn chunked(
                     file,
                     keep_packets: limits.keep_packets,
                     decoder: Decoder::new(limits.defrag),
-                    flows: FlowEngine::new(registry, worker_limits, name),
+                    flows: FlowEngine::new(own_registry(&registry), worker_limits, name),
                     stats: Stats::default(),
                     error: None,
                     mine: VecDeque::new(),

@@ -178,8 +178,9 @@ pub struct PortRule {
     pub source: String,
 }
 
-/// Every loaded rule.
-#[derive(Debug)]
+/// Every loaded rule. A clone shares the compiled patterns and has matching caches of its
+/// own (see [`crate::pipeline`]'s workers).
+#[derive(Clone, Debug)]
 pub struct RuleSet {
     pub detectors: Vec<Detector>,
     pub ports: Vec<PortRule>,
