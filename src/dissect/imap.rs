@@ -305,9 +305,14 @@ pub fn probe(to_server: &[u8], to_client: &[u8]) -> Probe {
         return if printable { Probe::Maybe } else { Probe::No };
     };
     let line = &to_server[..end];
-    let mut words = line.split(|&b| b == b' ');
-    let tag = words.next().unwrap_or_default();
-    let command = words.next().unwrap_or_default();
+    // The tag ends within 33 bytes (found without walking a long line of another
+    // protocol byte by byte), and the command is the word after it.
+    let Some(sp) = memchr(b' ', &line[..line.len().min(33)]) else {
+        return Probe::No;
+    };
+    let tag = &line[..sp];
+    let rest = &line[sp + 1..];
+    let command = &rest[..memchr(b' ', rest).unwrap_or(rest.len())];
     let command = command.strip_suffix(b"\r").unwrap_or(command);
     let tag_ok = !tag.is_empty()
         && tag.len() <= 32
@@ -659,5 +664,25 @@ mod tests {
         assert_eq!(probe(b"", b"+OK POP3\r\n"), Probe::No);
         assert_eq!(probe(b"GET / HTTP/1.1\r\n", b""), Probe::No);
         assert_eq!(probe(b"", b"220 smtp\r\n"), Probe::No);
+    }
+
+    #[test]
+    fn probe_reads_a_tag_of_at_most_32_bytes_and_the_word_after_it() {
+        let tag = |n: usize| "t".repeat(n);
+        for (line, want) in [
+            (format!("{} LOGIN a b\r\n", tag(32)), Probe::Yes),
+            (format!("{} LOGIN a b\r\n", tag(33)), Probe::No),
+            (format!("{} CAPABILITY\r\n", tag(1)), Probe::Yes),
+            (format!("{} CAPABILITY\n", tag(1)), Probe::Yes),
+            ("a.b-c_1 noop\r\n".to_string(), Probe::Yes),
+            ("a1  LOGIN a b\r\n".to_string(), Probe::No),
+            (" a1 LOGIN\r\n".to_string(), Probe::No),
+            ("a1 LOGINX a b\r\n".to_string(), Probe::No),
+            ("a+1 LOGIN a b\r\n".to_string(), Probe::No),
+            ("LOGIN\r\n".to_string(), Probe::No),
+            (format!("{}\r\n", "x".repeat(5000)), Probe::No),
+        ] {
+            assert_eq!(probe(line.as_bytes(), b""), want, "{line:?}");
+        }
     }
 }

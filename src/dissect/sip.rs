@@ -107,6 +107,13 @@ pub fn parse_start_line(line: &[u8]) -> Option<StartLine<'_>> {
             .contains(&code)
             .then_some(StartLine::Response { code });
     }
+    // METHOD SP Request-URI SP SIP-Version: the line ends with the version, which is
+    // checked first (most lines a probe sees are other protocols', and a long URI is
+    // then not scanned for nothing).
+    let tail = line.get(line.len().checked_sub(8)?..)?;
+    if tail[0] != b' ' || !is_version(&tail[1..]) {
+        return None;
+    }
     let mut parts = line.split(|&b| b == b' ');
     let method = parts.next()?;
     let uri = parts.next()?;
@@ -1267,6 +1274,27 @@ mod tests {
         );
         assert_eq!(parse_start_line(b"SIP/2.0 099 x"), None);
         assert_eq!(parse_start_line(b"REGISTER example.org SIP/2.0"), None);
+    }
+
+    #[test]
+    fn request_lines_end_with_the_version_alone() {
+        let request = |l: &[u8]| matches!(parse_start_line(l), Some(StartLine::Request { .. }));
+        assert!(request(b"INVITE sip:bob@example.org SIP/2.0"));
+        assert!(request(b"invite sip:bob@example.org sip/2.0"));
+        assert!(request(b"A sip:b SIP/2.0"));
+        // The version not last, not alone, not after a space, or the line too short.
+        assert!(!request(b"INVITE sip:bob@example.org SIP/2.0 x"));
+        assert!(!request(b"INVITE sip:bob@example.org XSIP/2.0"));
+        assert!(!request(b"INVITE sip:bob@example.org\tSIP/2.0"));
+        assert!(!request(b"INVITE sip:a b SIP/2.0"));
+        assert!(!request(b" SIP/2.0"));
+        assert!(!request(b"SIP/2.0"));
+        assert!(!request(b"IP/2.0"));
+        // What the probes see most: another protocol's long request line.
+        let mut http = b"GET /".to_vec();
+        http.extend(std::iter::repeat_n(b'a', 4000));
+        http.extend_from_slice(b" HTTP/1.1");
+        assert!(!request(&http));
     }
 
     #[test]
