@@ -52,15 +52,25 @@ pub struct StreamRules {
     sides: [Side; 2],
 }
 
-/// Mostly printable: a text protocol, where detectors look by default.
+/// Mostly printable: a text protocol, where detectors look by default. Printable: not a
+/// control character other than tab, line feed and carriage return (bytes from 0x80 are
+/// UTF-8 text). Counted without branches, 32 bytes at a time into a byte, so that the
+/// count runs on vectors (a sample is taken from every stream the rules look at).
 fn looks_like_text(sample: &[u8]) -> bool {
-    let printable = sample
+    fn control(b: u8) -> u8 {
+        u8::from((b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) | (b == 0x7f))
+    }
+    let blocks = sample.chunks_exact(32);
+    let tail: usize = blocks
+        .remainder()
         .iter()
-        .filter(|&&b| {
-            (0x20..0x7f).contains(&b) || b == b'\r' || b == b'\n' || b == b'\t' || b >= 0x80
-        })
-        .count();
-    printable * 10 >= sample.len() * 9
+        .map(|&b| usize::from(control(b)))
+        .sum();
+    let control: usize = blocks
+        .map(|block| usize::from(block.iter().fold(0u8, |n, &b| n + control(b))))
+        .sum::<usize>()
+        + tail;
+    (sample.len() - control) * 10 >= sample.len() * 9
 }
 
 impl StreamRules {
@@ -136,6 +146,15 @@ impl StreamRules {
             return;
         }
         let take = data.len().min(window.saturating_sub(side.buf.len()));
+        if !side.text_checked && side.buf.is_empty() && (take >= TEXT_SAMPLE || take < data.len()) {
+            // The sample is in the first bytes as they came: a binary stream (a TLS
+            // handshake, most often) is left before anything is copied.
+            side.text_checked = true;
+            if !self.binary[i] && !looks_like_text(&data[..take.min(TEXT_SAMPLE)]) {
+                side.done = true;
+                return;
+            }
+        }
         side.runs.push((side.buf.len(), frame, ts));
         side.buf.extend_from_slice(&data[..take]);
         if !side.text_checked && (side.buf.len() >= TEXT_SAMPLE || take < data.len()) {
@@ -469,6 +488,56 @@ kind = "cleartext"
         s.close(&r, &mut out);
         assert!(out.is_empty(), "{out:?}");
         assert!(s.done());
+        // Judged on the bytes as they came: nothing of the binary stream was kept.
+        assert_eq!(s.buffered(), 0);
+    }
+
+    #[test]
+    fn a_binary_start_split_in_small_pieces_is_judged_once_it_has_a_sample() {
+        let r = rules(ACME);
+        let mut s = StreamRules::for_flow(&r, 1, None).unwrap();
+        let mut out = Vec::new();
+        let mut tls = vec![0x16, 0x03, 0x01, 0x02, 0x00];
+        tls.extend((0..400).map(|i| (i * 7) as u8));
+        tls.extend_from_slice(b"\r\nLOGIN eve x\r\n");
+        for (n, piece) in tls.chunks(100).enumerate() {
+            s.data(
+                &r,
+                Direction::ToServer,
+                piece,
+                n as u64,
+                Timestamp::ZERO,
+                &mut out,
+            );
+        }
+        s.close(&r, &mut out);
+        assert!(out.is_empty(), "{out:?}");
+        // Text in small pieces is scanned.
+        let mut s = StreamRules::for_flow(&r, 1, None).unwrap();
+        let text = [b"x".repeat(300).as_slice(), b"\nLOGIN eve x\r\n"].concat();
+        for (n, piece) in text.chunks(100).enumerate() {
+            s.data(
+                &r,
+                Direction::ToServer,
+                piece,
+                n as u64,
+                Timestamp::ZERO,
+                &mut out,
+            );
+        }
+        s.close(&r, &mut out);
+        assert_eq!(out.len(), 1);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn text_is_judged_as_by_the_printable_ranges(sample in proptest::collection::vec(proptest::num::u8::ANY, 0..600)) {
+            let printable = sample
+                .iter()
+                .filter(|&&b| (0x20..0x7f).contains(&b) || matches!(b, b'\r' | b'\n' | b'\t') || b >= 0x80)
+                .count();
+            proptest::prop_assert_eq!(looks_like_text(&sample), printable * 10 >= sample.len() * 9);
+        }
     }
 
     #[test]
