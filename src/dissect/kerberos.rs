@@ -460,6 +460,12 @@ pub fn probe(to_server: &[u8], to_client: &[u8]) -> Probe {
 /// Kerberos over UDP: the datagram is one whole message (a request, or a reply when the
 /// capture missed the request).
 pub fn probe_datagram(payload: &[u8]) -> Probe {
+    // Every datagram of a conversation of unknown protocol is probed (a DNS query most
+    // often): one whose first byte is not an application-class constructed tag is no
+    // Kerberos message, and is told so without parsing it.
+    if !application_constructed(payload) {
+        return Probe::No;
+    }
     let whole = Some(payload.len());
     match message_start(payload, CLIENT_TAGS, whole) {
         Probe::Yes => {}
@@ -474,6 +480,13 @@ pub fn probe_datagram(payload: &[u8]) -> Probe {
     } else {
         Probe::Maybe
     }
+}
+
+/// Whether `data` begins with the identifier octet of an application-class constructed
+/// tag, as every Kerberos message does (X.690 section 8.1.2: class in bits 8-7, constructed
+/// in bit 6, whatever the tag number's form).
+fn application_constructed(data: &[u8]) -> bool {
+    data.first().is_some_and(|&b| b & 0xe0 == 0x60)
 }
 
 /// The name of an error code, for `details`.
@@ -1407,6 +1420,29 @@ mod tests {
             Probe::No
         );
         assert_eq!(probe_datagram(b""), Probe::No);
+    }
+
+    #[test]
+    fn a_first_byte_of_no_application_constructed_tag_is_no_message() {
+        // Each kind of message, with each first byte: where the quick test says no, the
+        // whole check says no too.
+        let messages = [
+            as_req(b"alice", b"R", &[]),
+            tgs_req(b"R", &[b"krbtgt", b"R"]),
+            error(25, b"R", None),
+        ];
+        for m in messages {
+            assert_eq!(probe_datagram(&m), Probe::Yes);
+            for b in 0..=255u8 {
+                let mut m = m.clone();
+                m[0] = b;
+                if !application_constructed(&m) {
+                    for tags in [CLIENT_TAGS, SERVER_TAGS] {
+                        assert_eq!(message_start(&m, tags, Some(m.len())), Probe::No, "{b:#x}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -231,12 +231,17 @@ pub fn probe_datagram(payload: &[u8]) -> Probe {
         return Probe::Maybe;
     }
     let data = skip_crlf(payload);
-    if data.is_empty() {
+    let Some(&first) = data.first() else {
         return if payload.is_empty() {
             Probe::No
         } else {
             Probe::Maybe
         };
+    };
+    // A start line begins with a method (a token) or the version: the datagrams of other
+    // protocols are told without looking for a line end.
+    if !is_token(first) {
+        return Probe::No;
     }
     match memchr(b'\n', data) {
         Some(end) if parse_start_line(strip_cr(&data[..end])).is_some() => Probe::Yes,
@@ -1274,6 +1279,21 @@ mod tests {
         );
         assert_eq!(parse_start_line(b"SIP/2.0 099 x"), None);
         assert_eq!(parse_start_line(b"REGISTER example.org SIP/2.0"), None);
+    }
+
+    #[test]
+    fn a_datagram_whose_start_line_would_begin_with_no_token_is_no_message() {
+        for line in [&b"INVITE sip:bob@x SIP/2.0"[..], b"SIP/2.0 200 OK"] {
+            for b in 0..=255u8 {
+                let mut l = line.to_vec();
+                l[0] = b;
+                if !is_token(b) && b != b'\r' && b != b'\n' {
+                    assert_eq!(parse_start_line(&l), None, "{b:#x}");
+                    let datagram = [&l[..], b"\r\nVia: x\r\n"].concat();
+                    assert_eq!(probe_datagram(&datagram), Probe::No);
+                }
+            }
+        }
     }
 
     #[test]

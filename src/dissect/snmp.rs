@@ -380,6 +380,12 @@ pub fn parse(data: &[u8]) -> Option<Parsed<'_>> {
 /// (`SEQUENCE { INTEGER 0|1|3, ...`) but does not parse (a malformed message on the SNMP
 /// port); No otherwise.
 pub fn probe(payload: &[u8]) -> Probe {
+    // A message is a SEQUENCE: a first byte that is no universal constructed tag is no
+    // SNMP message, told without parsing (every datagram of a conversation of unknown
+    // protocol is probed; a DNS query most often).
+    if payload.first().is_none_or(|&b| b & 0xe0 != 0x20) {
+        return Probe::No;
+    }
     if parse(payload).is_some() {
         return Probe::Yes;
     }
@@ -1102,6 +1108,31 @@ mod tests {
         assert_eq!(probe(&bad), Probe::Maybe);
         // Version 2 is not a version.
         assert_eq!(probe(&message(2, b"public", 0, 1, 0)), Probe::No);
+    }
+
+    #[test]
+    fn a_first_byte_of_no_universal_constructed_tag_is_no_message() {
+        // Each first byte of a message, a truncated one and a trap: where the quick test
+        // says no, neither the parse nor the header check would have said more.
+        let m = message(1, b"public", 0, 1, 0);
+        for whole in [m.clone(), m[..m.len() - 3].to_vec(), trap_v1(b"public")] {
+            for b in 0..=255u8 {
+                let mut d = whole.clone();
+                d[0] = b;
+                if b & 0xe0 != 0x20 {
+                    assert_eq!(parse(&d), None, "{b:#x}");
+                    assert!(
+                        ber::header(&d).map_or(true, |h| !h.is(
+                            Class::Universal,
+                            true,
+                            ber::SEQUENCE
+                        )),
+                        "{b:#x}"
+                    );
+                    assert_eq!(probe(&d), Probe::No);
+                }
+            }
+        }
     }
 
     #[test]
