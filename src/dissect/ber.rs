@@ -30,6 +30,26 @@ pub const OID: u32 = 6;
 pub const ENUMERATED: u32 = 10;
 pub const SEQUENCE: u32 = 16;
 
+/// The class and form of an identifier octet (X.690 section 8.1.2: the class in bits 8-7,
+/// constructed in bit 6), whatever the form of its tag number.
+fn identifier(first: u8) -> (Class, bool) {
+    let class = match first >> 6 {
+        0 => Class::Universal,
+        1 => Class::Application,
+        2 => Class::Context,
+        _ => Class::Private,
+    };
+    (class, first & 0x20 != 0)
+}
+
+/// Whether `data` begins with an element of this class and form: what a probe asks of
+/// the first byte before parsing (every datagram of a conversation of unknown protocol is
+/// probed, a DNS query most often).
+pub fn begins_with(data: &[u8], class: Class, constructed: bool) -> bool {
+    data.first()
+        .is_some_and(|&b| identifier(b) == (class, constructed))
+}
+
 /// Most length octets accepted in the long form.
 pub const MAX_LENGTH_OCTETS: usize = 4;
 /// Most subsequent octets accepted in a high-tag-number identifier.
@@ -72,13 +92,7 @@ impl Header {
 /// Reads the identifier and length octets at the start of `data`.
 pub fn header(data: &[u8]) -> Result<Header, Error> {
     let first = *data.first().ok_or(Error::Incomplete)?;
-    let class = match first >> 6 {
-        0 => Class::Universal,
-        1 => Class::Application,
-        2 => Class::Context,
-        _ => Class::Private,
-    };
-    let constructed = first & 0x20 != 0;
+    let (class, constructed) = identifier(first);
     let mut at = 1;
     let tag = if first & 0x1f != 0x1f {
         u32::from(first & 0x1f)
@@ -328,6 +342,22 @@ pub mod build {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_byte_says_the_class_and_form_as_the_header_does() {
+        assert!(begins_with(&[0x30, 0x00], Class::Universal, true));
+        assert!(begins_with(&[0x6a], Class::Application, true));
+        assert!(begins_with(&[0x7f, 0x81], Class::Application, true));
+        assert!(!begins_with(&[0x02, 0x01, 0x00], Class::Universal, true));
+        assert!(!begins_with(&[0xa0], Class::Application, true));
+        assert!(!begins_with(&[], Class::Universal, true));
+        for b in 0..=255u8 {
+            let h = header(&[b, 0x01, 0x00, 0x00, 0x00]);
+            if let Ok(h) = h {
+                assert!(begins_with(&[b], h.class, h.constructed), "{b:#x}");
+            }
+        }
+    }
 
     #[test]
     fn short_and_long_lengths() {

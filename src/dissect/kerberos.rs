@@ -460,10 +460,8 @@ pub fn probe(to_server: &[u8], to_client: &[u8]) -> Probe {
 /// Kerberos over UDP: the datagram is one whole message (a request, or a reply when the
 /// capture missed the request).
 pub fn probe_datagram(payload: &[u8]) -> Probe {
-    // Every datagram of a conversation of unknown protocol is probed (a DNS query most
-    // often): one whose first byte is not an application-class constructed tag is no
-    // Kerberos message, and is told so without parsing it.
-    if !application_constructed(payload) {
+    // Every Kerberos message is an application-class constructed element.
+    if !ber::begins_with(payload, Class::Application, true) {
         return Probe::No;
     }
     let whole = Some(payload.len());
@@ -480,13 +478,6 @@ pub fn probe_datagram(payload: &[u8]) -> Probe {
     } else {
         Probe::Maybe
     }
-}
-
-/// Whether `data` begins with the identifier octet of an application-class constructed
-/// tag, as every Kerberos message does (X.690 section 8.1.2: class in bits 8-7, constructed
-/// in bit 6, whatever the tag number's form).
-fn application_constructed(data: &[u8]) -> bool {
-    data.first().is_some_and(|&b| b & 0xe0 == 0x60)
 }
 
 /// The name of an error code, for `details`.
@@ -1436,7 +1427,7 @@ mod tests {
             for b in 0..=255u8 {
                 let mut m = m.clone();
                 m[0] = b;
-                if !application_constructed(&m) {
+                if !ber::begins_with(&m, Class::Application, true) {
                     for tags in [CLIENT_TAGS, SERVER_TAGS] {
                         assert_eq!(message_start(&m, tags, Some(m.len())), Probe::No, "{b:#x}");
                     }

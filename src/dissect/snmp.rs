@@ -380,10 +380,8 @@ pub fn parse(data: &[u8]) -> Option<Parsed<'_>> {
 /// (`SEQUENCE { INTEGER 0|1|3, ...`) but does not parse (a malformed message on the SNMP
 /// port); No otherwise.
 pub fn probe(payload: &[u8]) -> Probe {
-    // A message is a SEQUENCE: a first byte that is no universal constructed tag is no
-    // SNMP message, told without parsing (every datagram of a conversation of unknown
-    // protocol is probed; a DNS query most often).
-    if payload.first().is_none_or(|&b| b & 0xe0 != 0x20) {
+    // A message is a SEQUENCE: a universal constructed element.
+    if !ber::begins_with(payload, Class::Universal, true) {
         return Probe::No;
     }
     if parse(payload).is_some() {
@@ -1119,7 +1117,7 @@ mod tests {
             for b in 0..=255u8 {
                 let mut d = whole.clone();
                 d[0] = b;
-                if b & 0xe0 != 0x20 {
+                if !ber::begins_with(&d, Class::Universal, true) {
                     assert_eq!(parse(&d), None, "{b:#x}");
                     assert!(
                         ber::header(&d).map_or(true, |h| !h.is(
