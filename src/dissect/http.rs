@@ -1592,13 +1592,14 @@ impl Http {
 
     /// Credentials in the request target: URL userinfo and query-string logins.
     fn target_credentials(&self, req: &mut Request) {
-        let url = req.url();
+        // The URL (an owned string) is built for a credential only: most requests have
+        // none.
         if let Some((user, pass)) = url_userinfo(&req.target) {
             let mut c = Credential::new("http", "URL userinfo", Kind::Cleartext, req.line_ts);
             c.username = Some(user);
             c.secret = Some(pass);
             c.add_frames(req.line_frames.iter().copied());
-            c.details.push(("url", url.clone()));
+            c.details.push(("url", req.url()));
             req.add(Class::Origin, c);
         }
         if let Some(q) = query(&req.target)
@@ -1611,7 +1612,7 @@ impl Http {
             };
             let mut c = Credential::new("http", mechanism, Kind::Cleartext, req.line_ts);
             c.add_frames(req.line_frames.iter().copied());
-            let c = form_credential(c, login, url);
+            let c = form_credential(c, login, req.url());
             req.add(Class::Form, c);
         }
     }
