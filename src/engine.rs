@@ -774,6 +774,12 @@ impl Engine {
         self.flows.drain_evidence()
     }
 
+    /// Whether [`Engine::drain_findings`] has findings to give (asked after every packet:
+    /// draining an empty list still costs the drain's set-up and drop).
+    pub fn has_findings(&self) -> bool {
+        !self.flows.core.findings.is_empty()
+    }
+
     /// Whether [`Engine::drain_evidence`] has packets to give.
     pub fn has_evidence(&self) -> bool {
         !self.flows.core.evidence.is_empty()

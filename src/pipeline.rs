@@ -790,8 +790,10 @@ fn run_inline(
                 break;
             }
         };
-        for f in engine.drain_findings() {
-            open = open && output.finding(f);
+        if engine.has_findings() {
+            for f in engine.drain_findings() {
+                open = open && output.finding(f);
+            }
         }
         if engine.has_evidence() {
             output.evidence(engine.drain_evidence().collect());
