@@ -318,7 +318,7 @@ pub fn probe(to_server: &[u8], to_client: &[u8]) -> Probe {
         && tag.len() <= 32
         && tag
             .iter()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(b));
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
     const COMMANDS: &[&[u8]] = &[
         b"CAPABILITY",
         b"LOGIN",

@@ -88,7 +88,11 @@ pub enum StartLine<'a> {
 
 /// RFC 3261 `token` characters.
 fn is_token(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b)
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
+        )
 }
 
 fn is_version(v: &[u8]) -> bool {
@@ -1293,6 +1297,15 @@ mod tests {
                     assert_eq!(probe_datagram(&datagram), Probe::No);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn tokens_are_rfc_3261s() {
+        // token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")
+        for b in 0..=255u8 {
+            let want = b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b);
+            assert_eq!(is_token(b), want, "{b:#x}");
         }
     }
 
