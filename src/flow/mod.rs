@@ -298,10 +298,7 @@ impl<T> FlowTable<T> {
 
     pub fn remove(&mut self, id: FlowId) -> Option<Flow<T>> {
         let flow = self.slots.get_mut(id.0 as usize)?.take()?;
-        self.unlink(id.0);
-        let filed = self.index.remove(self.hasher.hash_one(flow.key), id.0);
-        debug_assert!(filed, "a flow missing from the index");
-        self.free.push(id.0);
+        self.unfile(id.0, self.hasher.hash_one(flow.key));
         Some(flow)
     }
 
@@ -317,10 +314,16 @@ impl<T> FlowTable<T> {
         };
         let hash = self.hasher.hash_one(flow.key);
         *slot = None;
-        self.unlink(id.0);
-        let filed = self.index.remove(hash, id.0);
+        self.unfile(id.0, hash);
+    }
+
+    /// Takes the emptied slot `i`, whose flow's key hashed to `hash`, out of the order and
+    /// the index, and makes it free.
+    fn unfile(&mut self, i: u32, hash: u64) {
+        self.unlink(i);
+        let filed = self.index.remove(hash, i);
         debug_assert!(filed, "a flow missing from the index");
-        self.free.push(id.0);
+        self.free.push(i);
     }
 
     /// The least recently active flow: the next to expire, and the one to make room with.
