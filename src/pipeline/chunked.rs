@@ -548,9 +548,8 @@ impl Worker<'_> {
             // Nothing to read: the wait is used to measure a strength the output would
             // measure at the end (one at a time, under a millisecond each), once
             // zxcvbn's dictionaries are built.
-            if let Some(secret) = strength::prepared()
-                .then(|| self.shared.next_ahead())
-                .flatten()
+            if strength::prepared()
+                && let Some(secret) = self.shared.next_ahead()
             {
                 secret.measure();
             } else {
