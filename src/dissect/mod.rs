@@ -6,6 +6,7 @@
 //! the first bytes of each direction, and a list of well-known ports (see [`detect`]).
 
 pub mod ber;
+pub mod cvs;
 pub mod detect;
 pub mod framing;
 pub mod ftp;
@@ -212,6 +213,7 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
         vnc::SPEC,
         tacacs::SPEC,
         xmpp::SPEC,
+        cvs::SPEC,
     ]
 }
 
@@ -506,6 +508,20 @@ mod split_tests {
                 (S, b"383 =\r\n"),
                 (C, b"AHRpbQB0YW5zdGFhZg==\r\n"),
                 (S, b"281 ok\r\n"),
+            ],
+        );
+    }
+
+    #[test]
+    fn cvs_any_split() {
+        check(
+            &cvs::SPEC,
+            &[
+                (
+                    C,
+                    b"BEGIN AUTH REQUEST\n/srv/cvs\nbob\nA!ra\nEND AUTH REQUEST\n",
+                ),
+                (S, b"E note\nI LOVE YOU\n"),
             ],
         );
     }
