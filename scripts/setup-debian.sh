@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs what plainsight needs on Debian/Ubuntu: the build dependencies, and with
 # --test also the real servers and clients its end-to-end tests drive (vsftpd, dovecot,
-# exim, inetutils-telnetd, curl, lftp, tcpdump, ...). The tests start their own daemons
+# exim, inetutils-telnetd, cvs, Xvfb, curl, lftp, tcpdump, ...). The tests start their own daemons
 # from their own configuration; a system-wide one that the packages may start is not used.
 # Safe to run again.
 set -eu
@@ -21,7 +21,8 @@ if [ "${1:-}" = "--test" ]; then
         redis-server redis-tools postgresql mariadb-server mariadb-client
         samba smbclient krb5-kdc krb5-admin-server krb5-user util-linux
         mosquitto mosquitto-clients ngircd sic microsocks socat
-        libauthen-tacacsplus-perl python3 prosody sendxmpp"
+        libauthen-tacacsplus-perl python3 prosody sendxmpp
+        cvs xvfb xauth x11-utils"
 fi
 
 missing=""

@@ -37,6 +37,7 @@ pub mod tacacs;
 pub mod tds;
 pub mod telnet;
 pub mod vnc;
+pub mod x11;
 pub mod xmpp;
 
 use crate::finding::Credential;
@@ -214,6 +215,7 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
         tacacs::SPEC,
         xmpp::SPEC,
         cvs::SPEC,
+        x11::SPEC,
     ]
 }
 
@@ -522,6 +524,20 @@ mod split_tests {
                     b"BEGIN AUTH REQUEST\n/srv/cvs\nbob\nA!ra\nEND AUTH REQUEST\n",
                 ),
                 (S, b"E note\nI LOVE YOU\n"),
+            ],
+        );
+    }
+
+    #[test]
+    fn x11_any_split() {
+        check(
+            &x11::SPEC,
+            &[
+                (
+                    C,
+                    &x11::build::setup(b'l', x11::MIT_MAGIC_COOKIE, &[0x5a; 16]),
+                ),
+                (S, &x11::build::failed(b"No protocol specified\n")),
             ],
         );
     }

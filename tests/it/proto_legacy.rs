@@ -1,0 +1,308 @@
+//! CVS pserver and X11 captures of the project: how each is generated, and what
+//! plainsight must find in it (the conventions of `fixtures.rs`). The expected findings are
+//! written from what each generator plants (the real clients are in `real_legacy.rs`). To
+//! regenerate after changing a generator:
+//!
+//! ```text
+//! PLAINSIGHT_REGENERATE_FIXTURES=1 cargo test --test it legacy_fixtures_are_what
+//! ```
+
+use std::net::SocketAddr;
+
+use plainsight::capture::PcapWriter;
+use plainsight::dissect::cvs::scramble;
+use plainsight::dissect::x11::{MIT_MAGIC_COOKIE, build as x11};
+use plainsight::synth::{Link, SynthPacket, TcpConversation};
+use plainsight::timestamp::Timestamp;
+
+use crate::fixtures::Fixture;
+use crate::support::{Expect, assert_findings, fixture, scan};
+
+fn sa(s: &str) -> SocketAddr {
+    s.parse().expect("socket address")
+}
+
+/// A little-endian microsecond Ethernet pcap of conversations, in time order.
+fn pcap(cs: Vec<TcpConversation>) -> Vec<u8> {
+    let mut packets: Vec<SynthPacket> = cs
+        .into_iter()
+        .flat_map(TcpConversation::into_packets)
+        .collect();
+    packets.sort_by_key(|p| p.ts);
+    let mut w = PcapWriter::new(Vec::new(), Link::Ethernet.linktype(), 65535, false, false)
+        .expect("header");
+    for p in &packets {
+        let f = Link::Ethernet.frame(&p.ip);
+        w.write(p.ts, &f, f.len() as u32).expect("record");
+    }
+    w.into_inner()
+}
+
+/// A conversation without pure ACKs: after the handshake (frames 1-3) each segment is
+/// one frame.
+fn conv(client: &str, server: &str, start: i64) -> TcpConversation {
+    let mut c = TcpConversation::new(sa(client), sa(server))
+        .without_acks()
+        .starting_at(Timestamp::new(start, 0));
+    c.handshake();
+    c
+}
+
+fn none() -> Vec<Expect> {
+    Vec::new()
+}
+
+// ---- CVS pserver ---------------------------------------------------------------------
+
+fn cvs_request(kind: &str, repository: &str, user: &str, password: &[u8]) -> Vec<u8> {
+    let mut r = format!("BEGIN {kind} REQUEST\n{repository}\n{user}\n").into_bytes();
+    r.extend(scramble(password));
+    r.extend(format!("\nEND {kind} REQUEST\n").as_bytes());
+    r
+}
+
+/// CVS pserver: `cvs login` (a VERIFICATION request) with a wrong password (`I HATE YOU`),
+/// then the right one with every printable byte class (`I LOVE YOU`); a checkout's AUTH
+/// request followed by CVS commands; on port 12401 (found by content) a login refused
+/// with `E` and `error` lines; a GSSAPI request (no password: nothing).
+fn cvs_pserver() -> Vec<u8> {
+    let mut a = conv("10.36.0.10:40001", "10.36.0.1:2401", 1_700_360_000);
+    a.client(&cvs_request(
+        "VERIFICATION",
+        "/var/lib/cvs",
+        "anoncvs",
+        b"guess",
+    ))
+    .server(b"I HATE YOU\n")
+    .close();
+    let mut b = conv("10.36.0.10:40002", "10.36.0.1:2401", 1_700_360_010);
+    let mut password = scramble(b"~Tr1cky :@/ \"pass\"");
+    password.extend(b"\nEND VERIFICATION REQUEST\n");
+    b.client(b"BEGIN VERIFICATION REQUEST\n/var/lib/cvs\n")
+        .client(b"wendy\n")
+        .client(&password)
+        .server(b"I LOVE YOU\n")
+        .close();
+    let mut c = conv("10.36.0.10:40003", "10.36.0.1:2401", 1_700_360_020);
+    c.client(&cvs_request(
+        "AUTH",
+        "/var/lib/cvs",
+        "wendy",
+        b"~Tr1cky :@/ \"pass\"",
+    ))
+    .server(b"I LOVE YOU\n")
+    .client(b"Root /var/lib/cvs\nValid-responses ok error Valid-requests\nvalid-requests\n")
+    .server(b"Valid-requests Root Valid-responses valid-requests Directory\nok\n")
+    .close();
+    let mut d = conv("10.36.0.11:40004", "10.36.0.2:12401", 1_700_360_030);
+    d.client(&cvs_request("AUTH", "/cvsroot", "xavier", b"n0-such"))
+        .server(b"E Fatal error, aborting.\nerror 0 xavier: no such user\n")
+        .close();
+    let mut e = conv("10.36.0.12:40005", "10.36.0.1:2401", 1_700_360_040);
+    e.client(b"BEGIN GSSAPI REQUEST\n")
+        .server(b"I LOVE YOU\n")
+        .close();
+    pcap(vec![a, b, c, d, e])
+}
+
+fn cvs_pserver_expected() -> Vec<Expect> {
+    let e = Expect {
+        protocol: "cvs",
+        mechanism: "pserver verification",
+        kind: "cleartext",
+        client: "10.36.0.10:40001",
+        server: "10.36.0.1:2401",
+        ..Expect::default()
+    };
+    vec![
+        Expect {
+            username: Some("anoncvs"),
+            secret: "guess",
+            outcome: "failure",
+            frame: Some(4),
+            ..e.clone()
+        },
+        Expect {
+            client: "10.36.0.10:40002",
+            username: Some("wendy"),
+            secret: "~Tr1cky :@/ \"pass\"",
+            outcome: "success",
+            frame: Some(14),
+            ..e.clone()
+        },
+        Expect {
+            mechanism: "pserver",
+            client: "10.36.0.10:40003",
+            username: Some("wendy"),
+            secret: "~Tr1cky :@/ \"pass\"",
+            outcome: "success",
+            ..e.clone()
+        },
+        Expect {
+            mechanism: "pserver",
+            client: "10.36.0.11:40004",
+            server: "10.36.0.2:12401",
+            username: Some("xavier"),
+            secret: "n0-such",
+            outcome: "failure",
+            ..e
+        },
+    ]
+}
+
+// ---- X11 -----------------------------------------------------------------------------
+
+const COOKIE: [u8; 16] = [
+    0x9e, 0x41, 0x07, 0xd2, 0x6a, 0xbc, 0x13, 0x58, 0xf0, 0x2d, 0x84, 0x77, 0x3b, 0xc9, 0x65, 0x0a,
+];
+
+/// X11: a little-endian client opens display :0 with the right cookie (Success); a
+/// big-endian one opens display :10 with a stale cookie (Failed, with its reason), the
+/// request cut in two segments; on port 16001 (found by content) a cookie whose setup the
+/// server answers with Authenticate; a setup without authorization and one with
+/// XDM-AUTHORIZATION-1 (nothing).
+fn x11_cookie() -> Vec<u8> {
+    let mut a = conv("10.37.0.10:41001", "10.37.0.1:6000", 1_700_370_000);
+    a.client(&x11::setup(b'l', MIT_MAGIC_COOKIE, &COOKIE))
+        .server(&x11::success())
+        .client(b"\x62\x00\x05\x00\x0c\x00\x00\x00BIG-REQUESTS")
+        .close();
+    let stale: Vec<u8> = COOKIE.iter().map(|b| b ^ 0xff).collect();
+    let req = x11::setup(b'B', MIT_MAGIC_COOKIE, &stale);
+    let mut b = conv("10.37.0.11:41002", "10.37.0.1:6010", 1_700_370_010);
+    b.client(&req[..20])
+        .client(&req[20..])
+        .server(&x11::failed(b"Invalid MIT-MAGIC-COOKIE-1 key"))
+        .close();
+    let mut c = conv("10.37.0.12:41003", "10.37.0.2:16001", 1_700_370_020);
+    c.client(&x11::setup(b'l', MIT_MAGIC_COOKIE, &COOKIE[..]))
+        .server(b"\x02\x00\x00\x00\x00\x00\x00\x00")
+        .close();
+    let mut d = conv("10.37.0.13:41004", "10.37.0.1:6000", 1_700_370_030);
+    d.client(&x11::setup(b'l', b"", b""))
+        .server(&x11::failed(b"No protocol specified\n"))
+        .close();
+    let mut e = conv("10.37.0.13:41005", "10.37.0.1:6000", 1_700_370_040);
+    e.client(&x11::setup(b'B', b"XDM-AUTHORIZATION-1", &[0x42; 24]))
+        .server(&x11::success())
+        .close();
+    pcap(vec![a, b, c, d, e])
+}
+
+fn x11_cookie_expected() -> Vec<Expect> {
+    let e = Expect {
+        protocol: "x11",
+        mechanism: "MIT-MAGIC-COOKIE-1",
+        kind: "token",
+        client: "10.37.0.10:41001",
+        server: "10.37.0.1:6000",
+        secret: "9e4107d26abc1358f02d84773bc9650a",
+        outcome: "success",
+        frame: Some(4),
+        ..Expect::default()
+    };
+    vec![
+        e.clone(),
+        Expect {
+            client: "10.37.0.11:41002",
+            server: "10.37.0.1:6010",
+            secret: "61bef82d9543eca70fd27b88c4369af5",
+            outcome: "failure",
+            frame: Some(13),
+            ..e.clone()
+        },
+        Expect {
+            client: "10.37.0.12:41003",
+            server: "10.37.0.2:16001",
+            outcome: "unknown",
+            frame: Some(22),
+            ..e
+        },
+    ]
+}
+
+pub const FIXTURES: &[Fixture] = &[
+    Fixture {
+        name: "cvs-pserver.pcap",
+        bytes: cvs_pserver,
+        expected: cvs_pserver_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "x11-cookie.pcap",
+        bytes: x11_cookie,
+        expected: x11_cookie_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "x11-no-cookie.pcap",
+        bytes: x11_no_cookie,
+        expected: none,
+        exit: 0,
+    },
+];
+
+/// X11 setups that carry no cookie (none, XDM-AUTHORIZATION-1, an empty cookie): nothing.
+fn x11_no_cookie() -> Vec<u8> {
+    let mut a = conv("10.37.0.20:42001", "10.37.0.1:6000", 1_700_370_100);
+    a.client(&x11::setup(b'l', b"", b""))
+        .server(&x11::success())
+        .close();
+    let mut b = conv("10.37.0.20:42002", "10.37.0.1:6001", 1_700_370_110);
+    b.client(&x11::setup(b'B', b"XDM-AUTHORIZATION-1", &[0x42; 24]))
+        .server(&x11::success())
+        .close();
+    let mut c = conv("10.37.0.20:42003", "10.37.0.1:6002", 1_700_370_120);
+    c.client(&x11::setup(b'l', MIT_MAGIC_COOKIE, b""))
+        .server(&x11::failed(b"No protocol specified\n"))
+        .close();
+    pcap(vec![a, b, c])
+}
+
+#[test]
+fn legacy_fixtures_are_what_the_generator_makes() {
+    let regenerate = std::env::var_os("PLAINSIGHT_REGENERATE_FIXTURES").is_some();
+    for f in FIXTURES {
+        let want = (f.bytes)();
+        let path = fixture(f.name);
+        if regenerate {
+            std::fs::write(&path, &want).expect("write fixture");
+        }
+        let have = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            have == want,
+            "{} differs from its generator: regenerate the fixtures",
+            f.name
+        );
+    }
+}
+
+#[test]
+fn legacy_fixtures_give_exactly_their_findings() {
+    for f in FIXTURES {
+        let path = fixture(f.name);
+        let (findings, code, stderr) = scan(&[&path]);
+        assert_findings(f.name, &findings, &(f.expected)());
+        assert_eq!(code, f.exit, "{}: exit status (stderr: {stderr})", f.name);
+    }
+}
+
+#[test]
+fn legacy_details_carry_repository_version_and_reason() {
+    let details = |name: &str| -> Vec<serde_json::Value> {
+        let (findings, _, _) = scan(&[&fixture(name)]);
+        findings.iter().map(|f| f["details"].clone()).collect()
+    };
+    let cvs = details("cvs-pserver.pcap");
+    assert_eq!(cvs[0], serde_json::json!({"repository": "/var/lib/cvs"}));
+    assert_eq!(
+        cvs[3],
+        serde_json::json!({"repository": "/cvsroot", "reason": "xavier: no such user"})
+    );
+    let x = details("x11-cookie.pcap");
+    assert_eq!(x[0], serde_json::json!({"version": "11.0"}));
+    assert_eq!(
+        x[1],
+        serde_json::json!({"version": "11.0", "reason": "Invalid MIT-MAGIC-COOKIE-1 key"})
+    );
+}
