@@ -234,7 +234,7 @@ impl Dissector for X11 {
 /// Setup requests and replies, for tests and fixtures.
 pub mod build {
     fn pad(v: &mut Vec<u8>) {
-        while v.len() % 4 != 0 {
+        while !v.len().is_multiple_of(4) {
             v.push(0);
         }
     }
