@@ -10,6 +10,7 @@ pub mod cvs;
 pub mod detect;
 pub mod framing;
 pub mod ftp;
+pub mod hsrp;
 pub mod http;
 pub mod imap;
 pub mod irc;
@@ -26,6 +27,7 @@ pub mod postgresql;
 pub mod prefixed;
 pub mod radius;
 pub mod redis;
+pub mod rip;
 pub mod rlogin;
 pub mod sasl;
 pub mod sip;
@@ -186,7 +188,14 @@ impl std::fmt::Debug for DatagramSpec {
 
 /// Every built-in UDP protocol, in the order probes are tried.
 pub fn builtin_udp() -> Vec<DatagramSpec> {
-    vec![snmp::SPEC, kerberos::UDP_SPEC, radius::SPEC, sip::UDP_SPEC]
+    vec![
+        snmp::SPEC,
+        kerberos::UDP_SPEC,
+        radius::SPEC,
+        sip::UDP_SPEC,
+        rip::SPEC,
+        hsrp::SPEC,
+    ]
 }
 
 /// Every built-in TCP protocol, in the order probes are tried.

@@ -1,4 +1,4 @@
-//! CVS pserver and X11 captures of the project: how each is generated, and what
+//! CVS pserver, X11, RIP and HSRP captures of the project: how each is generated, and what
 //! plainsight must find in it (the conventions of `fixtures.rs`). The expected findings are
 //! written from what each generator plants (the real clients are in `real_legacy.rs`). To
 //! regenerate after changing a generator:
@@ -11,8 +11,10 @@ use std::net::SocketAddr;
 
 use plainsight::capture::PcapWriter;
 use plainsight::dissect::cvs::scramble;
+use plainsight::dissect::hsrp::build as hsrp;
+use plainsight::dissect::rip::build as rip;
 use plainsight::dissect::x11::{MIT_MAGIC_COOKIE, build as x11};
-use plainsight::synth::{Link, SynthPacket, TcpConversation};
+use plainsight::synth::{Link, SynthPacket, TcpConversation, udp_packet};
 use plainsight::timestamp::Timestamp;
 
 use crate::fixtures::Fixture;
@@ -24,10 +26,15 @@ fn sa(s: &str) -> SocketAddr {
 
 /// A little-endian microsecond Ethernet pcap of conversations, in time order.
 fn pcap(cs: Vec<TcpConversation>) -> Vec<u8> {
-    let mut packets: Vec<SynthPacket> = cs
-        .into_iter()
-        .flat_map(TcpConversation::into_packets)
-        .collect();
+    packets_pcap(
+        cs.into_iter()
+            .flat_map(TcpConversation::into_packets)
+            .collect(),
+    )
+}
+
+/// The same, of packets.
+fn packets_pcap(mut packets: Vec<SynthPacket>) -> Vec<u8> {
     packets.sort_by_key(|p| p.ts);
     let mut w = PcapWriter::new(Vec::new(), Link::Ethernet.linktype(), 65535, false, false)
         .expect("header");
@@ -221,7 +228,116 @@ fn x11_cookie_expected() -> Vec<Expect> {
     ]
 }
 
+// ---- RIP and HSRP --------------------------------------------------------------------
+
+/// One UDP datagram `secs` seconds in.
+fn udp(secs: i64, src: &str, dst: &str, payload: &[u8]) -> SynthPacket {
+    SynthPacket {
+        ts: Timestamp::new(1_700_380_000 + secs, 0),
+        ip: udp_packet(sa(src), sa(dst), payload),
+    }
+}
+
+/// Routers of one segment: two RIPv2 routers sending their updates with a simple
+/// password to 224.0.0.9 every 30 seconds (three rounds), a RIPv2 router without
+/// authentication and one with keyed MD5 (no password on the wire); an HSRP version 1
+/// group with Cisco's default key and a version 2 group with its own key, hellos every
+/// 3 seconds to 224.0.0.2 / 224.0.0.102; a DNS query whose ID and flags read as an HSRP
+/// hello, on port 53 (not HSRP: no finding).
+fn routing_keys() -> Vec<u8> {
+    let routes = [([10, 20, 0, 0], 1), ([10, 21, 0, 0], 2)];
+    let mut md5 = rip::response(Some(b"unused"), &routes);
+    md5[7] = 3;
+    let mut packets = Vec::new();
+    for round in 0..3 {
+        let t = round * 30;
+        packets.push(udp(
+            t,
+            "10.38.0.1:520",
+            "224.0.0.9:520",
+            &rip::response(Some(b"RIPkey!"), &routes),
+        ));
+        packets.push(udp(
+            t + 1,
+            "10.38.0.2:520",
+            "224.0.0.9:520",
+            &rip::response(Some(b"RIPkey!"), &routes[..1]),
+        ));
+        packets.push(udp(
+            t + 2,
+            "10.38.0.3:520",
+            "224.0.0.9:520",
+            &rip::response(None, &routes),
+        ));
+        packets.push(udp(t + 3, "10.38.0.4:520", "224.0.0.9:520", &md5));
+    }
+    for i in 0..10 {
+        packets.push(udp(
+            i * 3,
+            "10.38.1.2:1985",
+            "224.0.0.2:1985",
+            &hsrp::hello_v1(1, b"cisco", [10, 38, 1, 1]),
+        ));
+        packets.push(udp(
+            i * 3 + 1,
+            "10.38.2.2:1985",
+            "224.0.0.102:1985",
+            &hsrp::hello_v2(20, Some(b"Hsrp2key")),
+        ));
+    }
+    let mut dns = b"\x00\x01\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00".to_vec();
+    dns.extend(b"\x07example\x03com\x00\x00\x01\x00\x01");
+    packets.push(udp(40, "10.38.3.9:40000", "10.38.3.1:53", &dns));
+    packets_pcap(packets)
+}
+
+fn routing_keys_expected() -> Vec<Expect> {
+    let e = Expect {
+        protocol: "rip",
+        mechanism: "simple password",
+        kind: "cleartext",
+        client: "10.38.0.1:520",
+        server: "224.0.0.9:520",
+        secret: "RIPkey!",
+        outcome: "unknown",
+        frame: Some(1),
+        ..Expect::default()
+    };
+    vec![
+        e.clone(),
+        Expect {
+            protocol: "hsrp",
+            mechanism: "text authentication",
+            client: "10.38.1.2:1985",
+            server: "224.0.0.2:1985",
+            secret: "cisco",
+            frame: Some(2),
+            ..e.clone()
+        },
+        Expect {
+            client: "10.38.0.2:520",
+            frame: Some(3),
+            ..e.clone()
+        },
+        Expect {
+            protocol: "hsrp",
+            mechanism: "text authentication",
+            client: "10.38.2.2:1985",
+            server: "224.0.0.102:1985",
+            secret: "Hsrp2key",
+            frame: Some(4),
+            ..e
+        },
+    ]
+}
+
 pub const FIXTURES: &[Fixture] = &[
+    Fixture {
+        name: "routing-keys.pcap",
+        bytes: routing_keys,
+        expected: routing_keys_expected,
+        exit: 1,
+    },
     Fixture {
         name: "cvs-pserver.pcap",
         bytes: cvs_pserver,
@@ -298,6 +414,24 @@ fn legacy_details_carry_repository_version_and_reason() {
     assert_eq!(
         cvs[3],
         serde_json::json!({"repository": "/cvsroot", "reason": "xavier: no such user"})
+    );
+    let routing = details("routing-keys.pcap");
+    assert!(
+        routing.contains(&serde_json::json!({"command": "response"})),
+        "{routing:?}"
+    );
+    assert!(
+        routing.contains(&serde_json::json!({
+            "version": "1",
+            "group": "1",
+            "virtual_ip": "10.38.1.1",
+            "note": "Cisco's default key"
+        })),
+        "{routing:?}"
+    );
+    assert!(
+        routing.contains(&serde_json::json!({"version": "2", "group": "20"})),
+        "{routing:?}"
     );
     let x = details("x11-cookie.pcap");
     assert_eq!(x[0], serde_json::json!({"version": "11.0"}));
