@@ -7,6 +7,7 @@
 
 pub mod ber;
 pub mod cvs;
+pub mod dcerpc;
 pub mod detect;
 pub mod framing;
 pub mod ftp;
@@ -225,6 +226,7 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
         xmpp::SPEC,
         cvs::SPEC,
         x11::SPEC,
+        dcerpc::SPEC,
     ]
 }
 

@@ -14,6 +14,7 @@ mod proto_legacy;
 mod proto_win;
 mod real_aaa;
 mod real_db;
+mod real_dcerpc;
 mod real_http;
 mod real_iot;
 mod real_ldap_snmp;

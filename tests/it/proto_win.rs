@@ -15,6 +15,7 @@ use md4::{Digest, Md4};
 use serde_json::Value;
 
 use plainsight::capture::PcapWriter;
+use plainsight::dissect::dcerpc::{self, build as rpc};
 use plainsight::dissect::kerberos::build as krb;
 use plainsight::dissect::ntlmssp;
 use plainsight::dissect::smb::build as smb;
@@ -313,6 +314,151 @@ fn smb2_ntlm_expected() -> Vec<Expect> {
                 "10.30.0.10:445",
                 "SMB2 NTLMSSP (NetNTLMv2)",
             )
+        },
+    ]
+}
+
+// ---- DCE/RPC ------------------------------------------------------------------------
+
+const RPC_CH1: [u8; 8] = [0x5e, 0x11, 0xa7, 0x30, 0xc2, 0x9d, 0x04, 0x68];
+const RPC_CH2: [u8; 8] = [0x72, 0xe8, 0x1b, 0x96, 0x0d, 0x4f, 0xa3, 0x2c];
+
+/// The accounts and passwords of the DCE/RPC fixture (dave types a wrong one).
+pub const RPC_PASSWORDS: &[(&str, &str)] =
+    &[("svc-backup", "Backup#2024"), ("dave", "Dave-real-1")];
+
+fn rpc_right() -> Ntlm {
+    ntlmv2("svc-backup", "CORP", "Backup#2024", RPC_CH1, 0x51)
+}
+
+fn rpc_wrong() -> Ntlm {
+    ntlmv2("dave", "CORP", "N0t-dave", RPC_CH2, 0x52)
+}
+
+/// The interface UUID of the endpoint mapper (its bind's presentation context).
+const EPM_UUID: [u8; 16] = [
+    0x08, 0x83, 0xaf, 0xe1, 0x1f, 0x5d, 0xc9, 0x11, 0x91, 0xa4, 0x08, 0x00, 0x2b, 0x14, 0xa0, 0xfa,
+];
+
+/// DCE/RPC over TCP: on 135 a bind with an NTLM NEGOTIATE (packet integrity), the
+/// bind_ack's CHALLENGE, the auth3's AUTHENTICATE in the same segment as the first
+/// request, whose response follows (success); on a dynamic port (49667, found by content)
+/// SPNEGO NTLM at packet privacy with the AUTHENTICATE in an alter_context, refused with
+/// a fault (sec_pkg_error).
+fn dcerpc_ntlm() -> Vec<u8> {
+    let negotiate = {
+        let mut m = b"NTLMSSP\0".to_vec();
+        m.extend(1u32.to_le_bytes());
+        m.extend(0xe208_8297u32.to_le_bytes());
+        m.extend([0; 16]);
+        m
+    };
+    let mut a = TcpConversation::new(sa("10.31.0.5:50110"), sa("10.31.0.10:135"))
+        .without_acks()
+        .starting_at(at(1_700_210_000));
+    let auth3 = rpc::pdu(
+        dcerpc::PTYPE_AUTH3,
+        1,
+        &[0; 4],
+        Some((dcerpc::AUTHN_WINNT, 5, &rpc_right().authenticate)),
+    );
+    let request = rpc::pdu(
+        dcerpc::PTYPE_REQUEST,
+        2,
+        &[0; 48],
+        Some((dcerpc::AUTHN_WINNT, 5, &[0; 16])),
+    );
+    a.handshake()
+        .client(&rpc::pdu(
+            dcerpc::PTYPE_BIND,
+            1,
+            &rpc::bind_body(EPM_UUID),
+            Some((dcerpc::AUTHN_WINNT, 5, &negotiate)),
+        ))
+        .server(&rpc::pdu(
+            dcerpc::PTYPE_BIND_ACK,
+            1,
+            &[0; 28],
+            Some((dcerpc::AUTHN_WINNT, 5, &ntlmssp::build::challenge(RPC_CH1))),
+        ))
+        .client(&[auth3, request].concat())
+        .server(&rpc::pdu(
+            dcerpc::PTYPE_RESPONSE,
+            2,
+            &[0; 64],
+            Some((dcerpc::AUTHN_WINNT, 5, &[0; 16])),
+        ))
+        .close();
+    let mut b = TcpConversation::new(sa("10.31.0.6:50111"), sa("10.31.0.10:49667"))
+        .without_acks()
+        .starting_at(at(1_700_210_010));
+    b.handshake()
+        .client(&rpc::pdu(
+            dcerpc::PTYPE_BIND,
+            1,
+            &rpc::bind_body(EPM_UUID),
+            Some((
+                dcerpc::AUTHN_GSS_NEGOTIATE,
+                6,
+                &smb::spnego_init(&negotiate),
+            )),
+        ))
+        .server(&rpc::pdu(
+            dcerpc::PTYPE_BIND_ACK,
+            1,
+            &[0; 28],
+            Some((
+                dcerpc::AUTHN_GSS_NEGOTIATE,
+                6,
+                &smb::spnego_resp(&ntlmssp::build::challenge(RPC_CH2), true),
+            )),
+        ))
+        .client(&rpc::pdu(
+            dcerpc::PTYPE_ALTER_CONTEXT,
+            1,
+            &rpc::bind_body(EPM_UUID),
+            Some((
+                dcerpc::AUTHN_GSS_NEGOTIATE,
+                6,
+                &smb::spnego_resp(&rpc_wrong().authenticate, false),
+            )),
+        ))
+        .server(&rpc::fault(1, dcerpc::FAULT_SEC_PKG_ERROR))
+        .close();
+    pcap(conversations(vec![a, b]))
+}
+
+fn dcerpc_ntlm_expected() -> Vec<Expect> {
+    let (right, wrong) = (rpc_right(), rpc_wrong());
+    vec![
+        Expect {
+            protocol: "dcerpc",
+            mechanism: "NTLM (NetNTLMv2)",
+            kind: "challenge-response",
+            client: "10.31.0.5:50110",
+            server: "10.31.0.10:135",
+            username: Some("svc-backup"),
+            domain: Some("CORP"),
+            secret: leak(hex(&right.nt)),
+            outcome: "success",
+            frame: Some(6),
+            challenge: Some(leak(hex(&RPC_CH1))),
+            hashcat: Some((5600, leak(right.hashcat))),
+            ..Expect::default()
+        },
+        Expect {
+            protocol: "dcerpc",
+            mechanism: "SPNEGO NTLM (NetNTLMv2)",
+            kind: "challenge-response",
+            client: "10.31.0.6:50111",
+            server: "10.31.0.10:49667",
+            username: Some("dave"),
+            domain: Some("CORP"),
+            secret: leak(hex(&wrong.nt)),
+            outcome: "failure",
+            challenge: Some(leak(hex(&RPC_CH2))),
+            hashcat: Some((5600, leak(wrong.hashcat))),
+            ..Expect::default()
         },
     ]
 }
@@ -791,6 +937,12 @@ fn kerberos_roast_expected() -> Vec<Expect> {
 
 pub const FIXTURES: &[Fixture] = &[
     Fixture {
+        name: "dcerpc-ntlm.pcap",
+        bytes: dcerpc_ntlm,
+        expected: dcerpc_ntlm_expected,
+        exit: 1,
+    },
+    Fixture {
         name: "smb2-ntlm.pcap",
         bytes: smb2_ntlm,
         expected: smb2_ntlm_expected,
@@ -861,9 +1013,13 @@ fn password<'a>(table: &[(&str, &'a str)], user: &str) -> &'a str {
 /// Every NetNTLMv2 line plainsight reports verifies against the account's password, and
 /// only the logins made with that password succeed.
 #[test]
-fn smb_netntlmv2_lines_verify_against_the_passwords() {
+fn smb_and_dcerpc_netntlmv2_lines_verify_against_the_passwords() {
     let mut checked = 0;
-    for name in ["smb2-ntlm.pcap", "smb1-ntlm.pcap"] {
+    for (name, passwords) in [
+        ("smb2-ntlm.pcap", SMB_PASSWORDS),
+        ("smb1-ntlm.pcap", SMB_PASSWORDS),
+        ("dcerpc-ntlm.pcap", RPC_PASSWORDS),
+    ] {
         let (findings, _, _) = scan(&[&fixture(name)]);
         for f in &findings {
             let Some(line) = f["hashcat"]["hash"].as_str() else {
@@ -873,7 +1029,7 @@ fn smb_netntlmv2_lines_verify_against_the_passwords() {
                 continue;
             }
             let user = f["username"].as_str().unwrap_or_default();
-            let right = netntlmv2_verifies(line, password(SMB_PASSWORDS, user));
+            let right = netntlmv2_verifies(line, password(passwords, user));
             assert_eq!(
                 right,
                 f["outcome"] != "failure",
@@ -882,7 +1038,7 @@ fn smb_netntlmv2_lines_verify_against_the_passwords() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 5);
+    assert_eq!(checked, 7);
 }
 
 /// Whether a PA-ENC-TS-ENC plaintext holds the fixtures' time.
