@@ -5,6 +5,7 @@
 //! Protocol choice is by content AND port: every protocol has a probe, a pure function over
 //! the first bytes of each direction, and a list of well-known ports (see [`detect`]).
 
+pub mod amqp;
 pub mod ber;
 pub mod cvs;
 pub mod dcerpc;
@@ -227,6 +228,7 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
         cvs::SPEC,
         x11::SPEC,
         dcerpc::SPEC,
+        amqp::SPEC,
     ]
 }
 

@@ -1,4 +1,4 @@
-//! MQTT, IRC, NNTP, SOCKS, rlogin and VNC captures of the project: how each is generated,
+//! MQTT, AMQP, IRC, NNTP, SOCKS, rlogin and VNC captures of the project: how each is generated,
 //! and what plainsight must find in it (the conventions of `fixtures.rs`). The expected
 //! findings are written from what each generator plants. To regenerate after changing a
 //! generator:
@@ -16,6 +16,7 @@ use hmac::{Hmac, Mac};
 use serde_json::Value;
 
 use plainsight::capture::PcapWriter;
+use plainsight::dissect::amqp::build as amqp;
 use plainsight::dissect::mqtt::build::{self as mqtt, ConnectSpec};
 use plainsight::dissect::socks::build as socks;
 use plainsight::synth::{Link, SynthPacket, TcpConversation};
@@ -737,6 +738,90 @@ fn socks_no_secret() -> Vec<u8> {
     pcap(vec![a, b])
 }
 
+// ---- AMQP ----------------------------------------------------------------------------
+
+/// AMQP: a RabbitMQ-like broker on 5672: a 0-9-1 client logging in with PLAIN, accepted
+/// (Connection.Tune), its Start-Ok cut in two segments; an AMQPLAIN login refused with
+/// Connection.Close 403; on 5673 (found by content) an AMQP 1.0 client with SASL PLAIN and
+/// a hostname, accepted (sasl-outcome 0); an EXTERNAL login (no password: nothing).
+fn amqp_logins() -> Vec<u8> {
+    let v091 = b"AMQP\x00\x00\x09\x01";
+    let start_ok = amqp::start_ok_frame(b"PLAIN", b"\0orders-svc\0Rabb1t!mq");
+    let mut a = conv("10.39.0.10:43001", "10.39.0.1:5672", 1_700_390_000);
+    a.client(v091)
+        .server(&amqp::start(b"AMQPLAIN PLAIN"))
+        .client(&start_ok[..30])
+        .client(&start_ok[30..])
+        .server(&amqp::tune())
+        .close();
+    let mut b = conv("10.39.0.11:43002", "10.39.0.1:5672", 1_700_390_010);
+    b.client(v091)
+        .server(&amqp::start(b"AMQPLAIN PLAIN"))
+        .client(&amqp::start_ok_frame(
+            b"AMQPLAIN",
+            &amqp::amqplain_table(b"guest", b"guest"),
+        ))
+        .server(&amqp::close(
+            403,
+            b"ACCESS_REFUSED - Login was refused using authentication mechanism AMQPLAIN",
+        ))
+        .close();
+    let sasl = b"AMQP\x03\x01\x00\x00";
+    let mut c = conv("10.39.0.12:43003", "10.39.0.2:5673", 1_700_390_020);
+    c.client(sasl)
+        .server(&[&sasl[..], &amqp::sasl_mechanisms(b"PLAIN")].concat())
+        .client(&amqp::sasl_init_frame(
+            b"PLAIN",
+            b"\0telemetry\0T3lem-key",
+            b"fleet",
+        ))
+        .server(&amqp::sasl_outcome_frame(0))
+        .close();
+    let mut d = conv("10.39.0.13:43004", "10.39.0.1:5672", 1_700_390_030);
+    d.client(v091)
+        .server(&amqp::start(b"EXTERNAL PLAIN"))
+        .client(&amqp::start_ok_frame(b"EXTERNAL", b""))
+        .server(&amqp::tune())
+        .close();
+    pcap(vec![a, b, c, d])
+}
+
+fn amqp_logins_expected() -> Vec<Expect> {
+    let e = Expect {
+        protocol: "amqp",
+        mechanism: "PLAIN",
+        kind: "cleartext",
+        client: "10.39.0.10:43001",
+        server: "10.39.0.1:5672",
+        username: Some("orders-svc"),
+        secret: "Rabb1t!mq",
+        outcome: "success",
+        frame: Some(6),
+        ..Expect::default()
+    };
+    vec![
+        e.clone(),
+        Expect {
+            mechanism: "AMQPLAIN",
+            client: "10.39.0.11:43002",
+            username: Some("guest"),
+            secret: "guest",
+            outcome: "failure",
+            frame: None,
+            ..e.clone()
+        },
+        Expect {
+            mechanism: "SASL PLAIN",
+            client: "10.39.0.12:43003",
+            server: "10.39.0.2:5673",
+            username: Some("telemetry"),
+            secret: "T3lem-key",
+            frame: None,
+            ..e
+        },
+    ]
+}
+
 // ---- rlogin --------------------------------------------------------------------------
 
 /// rlogin: the handshake, the server's window-size request and the client's answer, a
@@ -1082,6 +1167,12 @@ pub const FIXTURES: &[Fixture] = &[
         exit: 0,
     },
     Fixture {
+        name: "amqp-logins.pcap",
+        bytes: amqp_logins,
+        expected: amqp_logins_expected,
+        exit: 1,
+    },
+    Fixture {
         name: "rlogin-password.pcap",
         bytes: rlogin_password,
         expected: rlogin_password_expected,
@@ -1175,6 +1266,19 @@ fn iot_details_carry_client_id_destination_channel_and_version() {
     assert!(
         keys.contains(&serde_json::json!({"channel": "#dev"})),
         "{keys:?}"
+    );
+    let amqp = details("amqp-logins.pcap");
+    assert_eq!(amqp[0], serde_json::json!({"version": "0-9-1"}));
+    assert_eq!(
+        amqp[1],
+        serde_json::json!({
+            "version": "0-9-1",
+            "reason": "ACCESS_REFUSED - Login was refused using authentication mechanism AMQPLAIN"
+        })
+    );
+    assert_eq!(
+        amqp[2],
+        serde_json::json!({"version": "1.0", "hostname": "fleet"})
     );
     assert_eq!(
         details("rlogin-password.pcap"),
