@@ -37,6 +37,7 @@ pub mod smb;
 pub mod smtp;
 pub mod snmp;
 pub mod socks;
+pub mod stomp;
 pub mod tacacs;
 pub mod tds;
 pub mod telnet;
@@ -229,6 +230,7 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
         x11::SPEC,
         dcerpc::SPEC,
         amqp::SPEC,
+        stomp::SPEC,
     ]
 }
 

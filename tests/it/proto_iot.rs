@@ -1,4 +1,4 @@
-//! MQTT, AMQP, IRC, NNTP, SOCKS, rlogin and VNC captures of the project: how each is generated,
+//! MQTT, AMQP, STOMP, IRC, NNTP, SOCKS, rlogin and VNC captures of the project: how each is generated,
 //! and what plainsight must find in it (the conventions of `fixtures.rs`). The expected
 //! findings are written from what each generator plants. To regenerate after changing a
 //! generator:
@@ -822,6 +822,57 @@ fn amqp_logins_expected() -> Vec<Expect> {
     ]
 }
 
+// ---- STOMP ---------------------------------------------------------------------------
+
+/// STOMP: a CONNECT accepted on 61613 (CONNECTED), then a SUBSCRIBE; a STOMP 1.2 `STOMP`
+/// frame with CR LF line ends refused with ERROR, on 61616 (found by content); an HTTP
+/// CONNECT on 61613 (not STOMP: no finding).
+fn stomp_connect() -> Vec<u8> {
+    let mut a = conv("10.39.1.10:44001", "10.39.1.1:61613", 1_700_391_000);
+    a.client(
+        b"CONNECT\naccept-version:1.1,1.2\nhost:/prod\nlogin:billing\npasscode:St0mp&Go\n\n\0",
+    )
+    .server(b"CONNECTED\nversion:1.2\nserver:ActiveMQ/5.18.3\n\n\0")
+    .client(b"SUBSCRIBE\nid:0\ndestination:/queue/invoices\n\n\0")
+    .close();
+    let mut b = conv("10.39.1.11:44002", "10.39.1.2:61616", 1_700_391_010);
+    b.client(b"STOMP\r\naccept-version:1.2\r\nhost:/\r\nlogin:admin\r\npasscode:admin\r\n\r\n\0")
+        .server(b"ERROR\r\nmessage:Security Error occurred: User name [admin] or password is invalid.\r\n\r\n\0")
+        .close();
+    let mut c = conv("10.39.1.12:44003", "10.39.1.1:61613", 1_700_391_020);
+    c.client(b"CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\n\r\n")
+        .server(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
+        .close();
+    pcap(vec![a, b, c])
+}
+
+fn stomp_connect_expected() -> Vec<Expect> {
+    let e = Expect {
+        protocol: "stomp",
+        mechanism: "CONNECT",
+        kind: "cleartext",
+        client: "10.39.1.10:44001",
+        server: "10.39.1.1:61613",
+        username: Some("billing"),
+        secret: "St0mp&Go",
+        outcome: "success",
+        frame: Some(4),
+        ..Expect::default()
+    };
+    vec![
+        e.clone(),
+        Expect {
+            client: "10.39.1.11:44002",
+            server: "10.39.1.2:61616",
+            username: Some("admin"),
+            secret: "admin",
+            outcome: "failure",
+            frame: None,
+            ..e
+        },
+    ]
+}
+
 // ---- rlogin --------------------------------------------------------------------------
 
 /// rlogin: the handshake, the server's window-size request and the client's answer, a
@@ -1173,6 +1224,12 @@ pub const FIXTURES: &[Fixture] = &[
         exit: 1,
     },
     Fixture {
+        name: "stomp-connect.pcap",
+        bytes: stomp_connect,
+        expected: stomp_connect_expected,
+        exit: 1,
+    },
+    Fixture {
         name: "rlogin-password.pcap",
         bytes: rlogin_password,
         expected: rlogin_password_expected,
@@ -1279,6 +1336,16 @@ fn iot_details_carry_client_id_destination_channel_and_version() {
     assert_eq!(
         amqp[2],
         serde_json::json!({"version": "1.0", "hostname": "fleet"})
+    );
+    assert_eq!(
+        details("stomp-connect.pcap"),
+        vec![
+            serde_json::json!({"host": "/prod"}),
+            serde_json::json!({
+                "host": "/",
+                "reason": "Security Error occurred: User name [admin] or password is invalid."
+            })
+        ]
     );
     assert_eq!(
         details("rlogin-password.pcap"),
