@@ -147,6 +147,9 @@ impl Registry {
         let hint = self.udp_by_port.get(&server_port).copied().unwrap_or(0);
         let mut hinted = None;
         for (i, s) in self.udp.iter().enumerate() {
+            if !s.by_content && hint & (1 << i) == 0 {
+                continue;
+            }
             match (s.probe)(payload) {
                 Probe::Yes => return Some(s),
                 Probe::Maybe if hint & (1 << i) != 0 => {
@@ -384,6 +387,33 @@ impl Detector {
                 Replay::Gap { dir, len } => {
                     f(if reversed { dir.opposite() } else { dir }, Err(len));
                 }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dissect::{builtin_tcp, builtin_udp, hsrp, rip};
+
+    #[test]
+    fn port_only_datagram_protocols_are_chosen_on_their_ports_only() {
+        let r = Registry::new(builtin_tcp(), builtin_udp());
+        let hello = hsrp::build::hello_v1(1, b"cisco", [10, 0, 0, 1]);
+        let update = rip::build::response(Some(b"key"), &[([10, 0, 0, 0], 1)]);
+        assert_eq!(r.choose_udp(1985, &hello).map(|s| s.name), Some("hsrp"));
+        assert_eq!(r.choose_udp(520, &update).map(|s| s.name), Some("rip"));
+        // The same bytes elsewhere (a DNS port, a random one): not them.
+        for port in [53, 40_000] {
+            assert_eq!(r.choose_udp(port, &hello).map(|s| s.name), None);
+            assert_eq!(r.choose_udp(port, &update).map(|s| s.name), None);
+        }
+        // Such a protocol's probe never decides alone, so skipping it off its ports
+        // changes no choice.
+        for s in builtin_udp().iter().filter(|s| !s.by_content) {
+            for payload in [&hello[..], &update[..]] {
+                assert_ne!((s.probe)(payload), Probe::Yes, "{}", s.name);
             }
         }
     }

@@ -20,6 +20,7 @@ pub const SPEC: DatagramSpec = DatagramSpec {
     name: "hsrp",
     udp_ports: &[1985, 2029],
     probe,
+    by_content: false,
     new: |_config| Box::new(Hsrp),
 };
 

@@ -60,6 +60,7 @@ pub const UDP_SPEC: DatagramSpec = DatagramSpec {
     name: "kerberos",
     udp_ports: &[88],
     probe: probe_datagram,
+    by_content: true,
     new: |_config| Box::new(KerberosUdp::default()),
 };
 

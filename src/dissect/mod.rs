@@ -178,6 +178,10 @@ pub struct DatagramSpec {
     pub udp_ports: &'static [u16],
     /// Looks at the first datagram of a conversation.
     pub probe: fn(payload: &[u8]) -> Probe,
+    /// Whether content alone can choose it (its probe may say Yes); a protocol read on
+    /// its ports only is not probed on others (a million DNS conversations would each pay
+    /// for a probe that cannot decide).
+    pub by_content: bool,
     pub new: fn(&DissectorConfig) -> Box<dyn DatagramDissector>,
 }
 

@@ -54,6 +54,7 @@ pub const SPEC: DatagramSpec = DatagramSpec {
     name: "radius",
     udp_ports: &[1812, 1645, 1813, 1646],
     probe,
+    by_content: true,
     new: |config| {
         Box::new(Radius {
             secrets: config.radius_secrets,

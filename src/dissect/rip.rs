@@ -18,6 +18,7 @@ pub const SPEC: DatagramSpec = DatagramSpec {
     name: "rip",
     udp_ports: &[520],
     probe,
+    by_content: false,
     new: |_config| Box::new(Rip),
 };
 

@@ -65,6 +65,7 @@ pub const UDP_SPEC: DatagramSpec = DatagramSpec {
     name: "sip",
     udp_ports: &[5060],
     probe: probe_datagram,
+    by_content: true,
     new: |_config| Box::new(SipDatagrams::default()),
 };
 

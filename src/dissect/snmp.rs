@@ -47,6 +47,7 @@ pub const SPEC: DatagramSpec = DatagramSpec {
     name: "snmp",
     udp_ports: &[161, 162],
     probe,
+    by_content: true,
     new: |_config| Box::new(Snmp::default()),
 };
 
