@@ -22,6 +22,7 @@ pub mod ldap;
 pub mod lines;
 pub mod mqtt;
 pub mod mysql;
+pub mod nats;
 pub mod nntp;
 pub mod ntlmssp;
 pub mod pop3;
@@ -235,6 +236,7 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
         dcerpc::SPEC,
         amqp::SPEC,
         stomp::SPEC,
+        nats::SPEC,
     ]
 }
 

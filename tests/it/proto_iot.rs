@@ -1,4 +1,4 @@
-//! MQTT, AMQP, STOMP, IRC, NNTP, SOCKS, rlogin and VNC captures of the project: how each is generated,
+//! MQTT, AMQP, STOMP, NATS, IRC, NNTP, SOCKS, rlogin and VNC captures of the project: how each is generated,
 //! and what plainsight must find in it (the conventions of `fixtures.rs`). The expected
 //! findings are written from what each generator plants. To regenerate after changing a
 //! generator:
@@ -873,6 +873,60 @@ fn stomp_connect_expected() -> Vec<Expect> {
     ]
 }
 
+// ---- NATS ----------------------------------------------------------------------------
+
+const NATS_INFO: &[u8] = b"INFO {\"server_id\":\"NDX7\",\"server_name\":\"hub-1\",\"version\":\"2.9.10\",\"go\":\"go1.19\",\"host\":\"0.0.0.0\",\"port\":4222,\"auth_required\":true,\"max_payload\":1048576}\r\n";
+
+/// NATS: a client with user and password accepted (PONG to its PING); one with a token
+/// refused (`-ERR 'Authorization Violation'`) on 14222 (found by content); an NKey login
+/// (a signature, no secret: nothing).
+fn nats_connect() -> Vec<u8> {
+    let mut a = conv("10.39.2.10:45001", "10.39.2.1:4222", 1_700_392_000);
+    a.server(NATS_INFO)
+        .client(b"CONNECT {\"verbose\":false,\"pedantic\":false,\"user\":\"inventory\",\"pass\":\"N@ts-2024\",\"tls_required\":false,\"name\":\"inventory-sync\",\"lang\":\"go\",\"version\":\"1.28.0\",\"protocol\":1,\"echo\":true}\r\nPING\r\n")
+        .server(b"PONG\r\n")
+        .client(b"SUB stock.* 1\r\n")
+        .close();
+    let mut b = conv("10.39.2.11:45002", "10.39.2.2:14222", 1_700_392_010);
+    b.server(NATS_INFO)
+        .client(b"CONNECT {\"verbose\":false,\"auth_token\":\"old-t0ken-42\",\"lang\":\"python3\",\"version\":\"2.6.0\",\"protocol\":1}\r\nPING\r\n")
+        .server(b"-ERR 'Authorization Violation'\r\n")
+        .close();
+    let mut c = conv("10.39.2.12:45003", "10.39.2.1:4222", 1_700_392_020);
+    c.server(NATS_INFO)
+        .client(b"CONNECT {\"nkey\":\"UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4\",\"sig\":\"cMxf0kzm9dG4dXnmr0lxO1YoZvKnV2TIZG3TKXVKNPiZCyeuLILwE8JrFwhvAOExFyAHzSnLi8fE3cCPdOJZCw\",\"protocol\":1}\r\nPING\r\n")
+        .server(b"PONG\r\n")
+        .close();
+    pcap(vec![a, b, c])
+}
+
+fn nats_connect_expected() -> Vec<Expect> {
+    vec![
+        Expect {
+            protocol: "nats",
+            mechanism: "user/pass",
+            kind: "cleartext",
+            client: "10.39.2.10:45001",
+            server: "10.39.2.1:4222",
+            username: Some("inventory"),
+            secret: "N@ts-2024",
+            outcome: "success",
+            frame: Some(5),
+            ..Expect::default()
+        },
+        Expect {
+            protocol: "nats",
+            mechanism: "token",
+            kind: "token",
+            client: "10.39.2.11:45002",
+            server: "10.39.2.2:14222",
+            secret: "old-t0ken-42",
+            outcome: "failure",
+            ..Expect::default()
+        },
+    ]
+}
+
 // ---- rlogin --------------------------------------------------------------------------
 
 /// rlogin: the handshake, the server's window-size request and the client's answer, a
@@ -1230,6 +1284,12 @@ pub const FIXTURES: &[Fixture] = &[
         exit: 1,
     },
     Fixture {
+        name: "nats-connect.pcap",
+        bytes: nats_connect,
+        expected: nats_connect_expected,
+        exit: 1,
+    },
+    Fixture {
         name: "rlogin-password.pcap",
         bytes: rlogin_password,
         expected: rlogin_password_expected,
@@ -1345,6 +1405,13 @@ fn iot_details_carry_client_id_destination_channel_and_version() {
                 "host": "/",
                 "reason": "Security Error occurred: User name [admin] or password is invalid."
             })
+        ]
+    );
+    assert_eq!(
+        details("nats-connect.pcap"),
+        vec![
+            serde_json::json!({"client_name": "inventory-sync"}),
+            serde_json::json!({"reason": "Authorization Violation"})
         ]
     );
     assert_eq!(
