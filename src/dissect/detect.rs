@@ -35,7 +35,10 @@ type PortMap = HashMap<u16, u64, foldhash::fast::FixedState>;
 pub struct Registry {
     specs: Vec<ProtocolSpec>,
     by_port: PortMap,
+    /// The UDP protocols, those content alone can choose first.
     udp: Vec<DatagramSpec>,
+    /// How many of them content alone can choose (the others are read on their ports).
+    udp_by_content: usize,
     udp_by_port: PortMap,
     /// Data-driven detectors (the `rules/` folder and the user's).
     rules: RuleSet,
@@ -47,8 +50,11 @@ pub struct Registry {
 pub struct UnknownProtocol(pub String);
 
 impl Registry {
-    pub fn new(specs: Vec<ProtocolSpec>, udp: Vec<DatagramSpec>) -> Registry {
+    pub fn new(specs: Vec<ProtocolSpec>, mut udp: Vec<DatagramSpec>) -> Registry {
         assert!(specs.len() <= 64 && udp.len() <= 64, "at most 64 protocols");
+        // Stable: probes run in the order given, content-chosen ones first.
+        udp.sort_by_key(|s| !s.by_content);
+        let udp_by_content = udp.iter().filter(|s| s.by_content).count();
         let mut by_port = PortMap::default();
         for (i, s) in specs.iter().enumerate() {
             for &p in s.tcp_ports {
@@ -65,6 +71,7 @@ impl Registry {
             specs,
             by_port,
             udp,
+            udp_by_content,
             udp_by_port,
             rules: RuleSet::empty(),
         }
@@ -146,10 +153,7 @@ impl Registry {
     pub fn choose_udp(&self, server_port: u16, payload: &[u8]) -> Option<&DatagramSpec> {
         let hint = self.udp_by_port.get(&server_port).copied().unwrap_or(0);
         let mut hinted = None;
-        for (i, s) in self.udp.iter().enumerate() {
-            if !s.by_content && hint & (1 << i) == 0 {
-                continue;
-            }
+        for (i, s) in self.udp[..self.udp_by_content].iter().enumerate() {
             match (s.probe)(payload) {
                 Probe::Yes => return Some(s),
                 Probe::Maybe if hint & (1 << i) != 0 => {
@@ -157,6 +161,16 @@ impl Registry {
                 }
                 _ => {}
             }
+        }
+        // Those read on their ports only, when the port names them (a million DNS
+        // conversations would otherwise each pay for probes that cannot decide).
+        let mut rest = hint.checked_shr(self.udp_by_content as u32).unwrap_or(0);
+        while rest != 0 && hinted.is_none() {
+            let s = &self.udp[self.udp_by_content + rest.trailing_zeros() as usize];
+            if (s.probe)(payload) != Probe::No {
+                hinted = Some(s);
+            }
+            rest &= rest - 1;
         }
         hinted
     }
