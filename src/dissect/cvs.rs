@@ -110,6 +110,9 @@ pub fn probe(to_server: &[u8], to_client: &[u8]) -> Probe {
             Probe::No
         };
     }
+    if to_server[0] != b'B' {
+        return Probe::No;
+    }
     for begin in BEGINS {
         let n = to_server.len().min(begin.len());
         if to_server[..n] != begin[..n] {

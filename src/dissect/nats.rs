@@ -43,13 +43,19 @@ fn op_json<'a>(line: &'a [u8], op: &[u8]) -> Option<&'a [u8]> {
 
 /// NATS when the server greets with `INFO {` or the client opens with `CONNECT {`.
 pub fn probe(to_server: &[u8], to_client: &[u8]) -> Probe {
+    // Whether `d` starts with `op` then ` {`: Some(true), Some(false), or None while it
+    // is too short to tell (no allocation: this runs for every new flow).
     let starts = |d: &[u8], op: &[u8]| -> Option<bool> {
-        let want: Vec<u8> = [op, b" {"].concat();
-        let n = d.len().min(want.len());
-        if !d[..n].eq_ignore_ascii_case(&want[..n]) {
+        let n = d.len().min(op.len());
+        if !d[..n].eq_ignore_ascii_case(&op[..n]) {
             return Some(false);
         }
-        (n == want.len()).then_some(true)
+        let rest = &d[n..];
+        let m = rest.len().min(2);
+        if rest[..m] != b" {"[..m] {
+            return Some(false);
+        }
+        (n == op.len() && m == 2).then_some(true)
     };
     let server = (!to_client.is_empty()).then(|| starts(to_client, b"INFO"));
     let client = (!to_server.is_empty()).then(|| starts(to_server, b"CONNECT"));

@@ -33,6 +33,9 @@ pub fn probe(to_server: &[u8], to_client: &[u8]) -> Probe {
             Probe::No
         };
     }
+    if !matches!(to_server[0], b'C' | b'S' | b'\n' | b'\r') {
+        return Probe::No;
+    }
     // Heart-beats (end-of-lines) may come before a frame.
     let start = to_server
         .iter()

@@ -759,7 +759,7 @@ fn amqp_logins() -> Vec<u8> {
         .server(&amqp::start(b"AMQPLAIN PLAIN"))
         .client(&amqp::start_ok_frame(
             b"AMQPLAIN",
-            &amqp::amqplain_table(b"guest", b"guest"),
+            &amqp::amqplain_table(b"guest", b"guest-2024"),
         ))
         .server(&amqp::close(
             403,
@@ -805,7 +805,7 @@ fn amqp_logins_expected() -> Vec<Expect> {
             mechanism: "AMQPLAIN",
             client: "10.39.0.11:43002",
             username: Some("guest"),
-            secret: "guest",
+            secret: "guest-2024",
             outcome: "failure",
             frame: None,
             ..e.clone()
@@ -836,7 +836,7 @@ fn stomp_connect() -> Vec<u8> {
     .client(b"SUBSCRIBE\nid:0\ndestination:/queue/invoices\n\n\0")
     .close();
     let mut b = conv("10.39.1.11:44002", "10.39.1.2:61616", 1_700_391_010);
-    b.client(b"STOMP\r\naccept-version:1.2\r\nhost:/\r\nlogin:admin\r\npasscode:admin\r\n\r\n\0")
+    b.client(b"STOMP\r\naccept-version:1.2\r\nhost:/\r\nlogin:admin\r\npasscode:Adm1n!\r\n\r\n\0")
         .server(b"ERROR\r\nmessage:Security Error occurred: User name [admin] or password is invalid.\r\n\r\n\0")
         .close();
     let mut c = conv("10.39.1.12:44003", "10.39.1.1:61613", 1_700_391_020);
@@ -865,7 +865,7 @@ fn stomp_connect_expected() -> Vec<Expect> {
             client: "10.39.1.11:44002",
             server: "10.39.1.2:61616",
             username: Some("admin"),
-            secret: "admin",
+            secret: "Adm1n!",
             outcome: "failure",
             frame: None,
             ..e
