@@ -149,9 +149,16 @@ pub struct Dcerpc {
     /// The last CHALLENGE the server sent.
     challenge: Option<[u8; 8]>,
     pending: Option<Box<Pending>>,
-    /// A PDU could not be framed (or a gap): nothing more is read.
+    /// Nothing more is read: a PDU could not be framed, a gap, the login was judged, or
+    /// [`MAX_PDUS_WITHOUT_LOGIN`] client PDUs went by without NTLM (the rest of a binding
+    /// is requests and responses, possibly megabytes of them).
     lost: bool,
+    /// Client PDUs read without an NTLM exchange begun.
+    quiet_pdus: u32,
 }
+
+/// Client PDUs after which a connection that has not begun NTLM is no longer read.
+const MAX_PDUS_WITHOUT_LOGIN: u32 = 32;
 
 fn u32_at(d: &[u8], at: usize, little_endian: bool) -> Option<u32> {
     let b: [u8; 4] = d.get(at..at + 4)?.try_into().ok()?;
@@ -164,6 +171,13 @@ fn u32_at(d: &[u8], at: usize, little_endian: bool) -> Option<u32> {
 
 impl Dcerpc {
     fn client_pdu(&mut self, pdu: &[u8], h: &Header, frames: &[u64], ts: Timestamp) {
+        if self.challenge.is_none() {
+            self.quiet_pdus += 1;
+            if self.quiet_pdus > MAX_PDUS_WITHOUT_LOGIN {
+                self.lost = true;
+                return;
+            }
+        }
         let Some((authn, level, token)) = auth(pdu, h) else {
             return;
         };
@@ -211,6 +225,8 @@ impl Dcerpc {
             _ => Outcome::Unknown,
         };
         out.push(c);
+        // Judged: what follows is the binding's requests and responses.
+        self.lost = true;
     }
 
     fn feed(&mut self, dir: Direction, chunk: Chunk<'_>, out: &mut Vec<Credential>) {
@@ -525,6 +541,35 @@ mod tests {
         let (out2, _) = run(&joined);
         assert_eq!(out2[0].hashcat, out[0].hashcat);
         assert_eq!(out2[0].outcome, Outcome::Success);
+    }
+
+    #[test]
+    fn reading_stops_once_judged_or_after_many_unauthenticated_pdus() {
+        let mut s = exchange(AUTHN_WINNT, pdu(PTYPE_RESPONSE, 2, &[0u8; 24], None));
+        s.push((C, pdu(PTYPE_REQUEST, 3, &[0u8; 40], None)));
+        let (out, done) = run(&s);
+        assert_eq!(out.len(), 1);
+        assert!(done);
+        // An unauthenticated binding: requests and responses, then a login after 32 of
+        // them is not looked for.
+        let mut quiet = vec![
+            (C, pdu(PTYPE_BIND, 1, &bind_body(EPM), None)),
+            (S, pdu(PTYPE_BIND_ACK, 1, &[0u8; 24], None)),
+        ];
+        for call in 0..32 {
+            quiet.push((C, pdu(PTYPE_REQUEST, call, &[0u8; 40], None)));
+            quiet.push((S, pdu(PTYPE_RESPONSE, call, &[0u8; 40], None)));
+        }
+        let (out, done) = run(&quiet);
+        assert!(out.is_empty());
+        assert!(done);
+        // Within that many, a later authenticated binding is read.
+        let mut late = quiet[..10].to_vec();
+        late.extend(exchange(
+            AUTHN_WINNT,
+            pdu(PTYPE_RESPONSE, 2, &[0u8; 24], None),
+        ));
+        assert_eq!(run(&late).0.len(), 1);
     }
 
     #[test]
