@@ -25,8 +25,8 @@ use plainsight::dissect::radius::{attr, ms};
 use plainsight::synth::{Link, SynthPacket, TcpConversation, fragment_ipv4, udp_packet};
 use plainsight::timestamp::Timestamp;
 
-use crate::fixtures::Fixture;
-use crate::support::{Expect, assert_findings, fixture, leak, scan};
+use crate::fixtures::{Fixture, assert_expected, assert_generated};
+use crate::support::{Expect, fixture, leak, scan};
 
 fn sa(s: &str) -> SocketAddr {
     s.parse().expect("socket address")
@@ -1016,30 +1016,12 @@ pub const FIXTURES: &[Fixture] = &[
 
 #[test]
 fn aaa_fixtures_are_what_the_generator_makes() {
-    let regenerate = std::env::var_os("PLAINSIGHT_REGENERATE_FIXTURES").is_some();
-    for f in FIXTURES {
-        let want = (f.bytes)();
-        let path = fixture(f.name);
-        if regenerate {
-            std::fs::write(&path, &want).expect("write fixture");
-        }
-        let have = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert!(
-            have == want,
-            "{} differs from its generator: regenerate the fixtures",
-            f.name
-        );
-    }
+    assert_generated(FIXTURES);
 }
 
 #[test]
 fn aaa_fixtures_give_exactly_their_findings() {
-    for f in FIXTURES {
-        let path = fixture(f.name);
-        let (findings, code, stderr) = scan(&[&path]);
-        assert_findings(f.name, &findings, &(f.expected)());
-        assert_eq!(code, f.exit, "{}: exit status (stderr: {stderr})", f.name);
-    }
+    assert_expected(FIXTURES);
 }
 
 fn findings(name: &str) -> Vec<Value> {

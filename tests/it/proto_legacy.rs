@@ -17,8 +17,8 @@ use plainsight::dissect::x11::{MIT_MAGIC_COOKIE, build as x11};
 use plainsight::synth::{Link, SynthPacket, TcpConversation, udp_packet};
 use plainsight::timestamp::Timestamp;
 
-use crate::fixtures::Fixture;
-use crate::support::{Expect, assert_findings, fixture, scan};
+use crate::fixtures::{Fixture, assert_expected, assert_generated};
+use crate::support::{Expect, fixture, scan};
 
 fn sa(s: &str) -> SocketAddr {
     s.parse().expect("socket address")
@@ -377,30 +377,12 @@ fn x11_no_cookie() -> Vec<u8> {
 
 #[test]
 fn legacy_fixtures_are_what_the_generator_makes() {
-    let regenerate = std::env::var_os("PLAINSIGHT_REGENERATE_FIXTURES").is_some();
-    for f in FIXTURES {
-        let want = (f.bytes)();
-        let path = fixture(f.name);
-        if regenerate {
-            std::fs::write(&path, &want).expect("write fixture");
-        }
-        let have = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert!(
-            have == want,
-            "{} differs from its generator: regenerate the fixtures",
-            f.name
-        );
-    }
+    assert_generated(FIXTURES);
 }
 
 #[test]
 fn legacy_fixtures_give_exactly_their_findings() {
-    for f in FIXTURES {
-        let path = fixture(f.name);
-        let (findings, code, stderr) = scan(&[&path]);
-        assert_findings(f.name, &findings, &(f.expected)());
-        assert_eq!(code, f.exit, "{}: exit status (stderr: {stderr})", f.name);
-    }
+    assert_expected(FIXTURES);
 }
 
 #[test]
