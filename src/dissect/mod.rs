@@ -16,6 +16,7 @@ pub mod hsrp;
 pub mod http;
 pub mod imap;
 pub mod irc;
+pub mod kafka;
 pub mod kerberos;
 pub mod keystrokes;
 pub mod ldap;
@@ -237,6 +238,7 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
         amqp::SPEC,
         stomp::SPEC,
         nats::SPEC,
+        kafka::SPEC,
     ]
 }
 

@@ -1,4 +1,4 @@
-//! MQTT, AMQP, STOMP, NATS, IRC, NNTP, SOCKS, rlogin and VNC captures of the project: how each is generated,
+//! MQTT, AMQP, STOMP, NATS, Kafka, IRC, NNTP, SOCKS, rlogin and VNC captures of the project: how each is generated,
 //! and what plainsight must find in it (the conventions of `fixtures.rs`). The expected
 //! findings are written from what each generator plants. To regenerate after changing a
 //! generator:
@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use plainsight::capture::PcapWriter;
 use plainsight::dissect::amqp::build as amqp;
+use plainsight::dissect::kafka::build as kafka;
 use plainsight::dissect::mqtt::build::{self as mqtt, ConnectSpec};
 use plainsight::dissect::socks::build as socks;
 use plainsight::synth::{Link, SynthPacket, TcpConversation};
@@ -927,6 +928,78 @@ fn nats_connect_expected() -> Vec<Expect> {
     ]
 }
 
+// ---- Kafka ---------------------------------------------------------------------------
+
+/// Kafka on a SASL_PLAINTEXT listener: a current client (SaslHandshake v1, flexible
+/// SaslAuthenticate v2) with PLAIN, accepted; one refused (error 58) on 19092 (found by
+/// content); an old client (SaslHandshake v0, then a bare token), answered with an empty
+/// token (success).
+fn kafka_sasl() -> Vec<u8> {
+    let mut a = conv("10.39.3.10:46001", "10.39.3.1:9092", 1_700_393_000);
+    a.client(&kafka::handshake(1, 1, b"payments-app", b"PLAIN"))
+        .server(&kafka::handshake_ok(1, &[b"PLAIN", b"SCRAM-SHA-512"]))
+        .client(&kafka::authenticate(
+            2,
+            2,
+            b"payments-app",
+            b"\0payments\0K@fka-Pay-1",
+        ))
+        .server(&kafka::authenticate_response(2, 2, 0, b""))
+        .close();
+    let mut b = conv("10.39.3.11:46002", "10.39.3.2:19092", 1_700_393_010);
+    b.client(&kafka::handshake(1, 1, b"etl", b"PLAIN"))
+        .server(&kafka::handshake_ok(1, &[b"PLAIN"]))
+        .client(&kafka::authenticate(1, 2, b"etl", b"\0etl\0wr0ng-pass"))
+        .server(&kafka::authenticate_response(
+            1,
+            2,
+            58,
+            b"Authentication failed: Invalid username or password",
+        ))
+        .close();
+    let mut c = conv("10.39.3.12:46003", "10.39.3.1:9092", 1_700_393_020);
+    c.client(&kafka::handshake(0, 1, b"legacy", b"PLAIN"))
+        .server(&kafka::handshake_ok(1, &[b"PLAIN"]))
+        .client(&kafka::bare(b"\0legacy\0Old-Kafka-08"))
+        .server(&kafka::bare(b""))
+        .close();
+    pcap(vec![a, b, c])
+}
+
+fn kafka_sasl_expected() -> Vec<Expect> {
+    let e = Expect {
+        protocol: "kafka",
+        mechanism: "SASL PLAIN",
+        kind: "cleartext",
+        client: "10.39.3.10:46001",
+        server: "10.39.3.1:9092",
+        username: Some("payments"),
+        secret: "K@fka-Pay-1",
+        outcome: "success",
+        frame: Some(6),
+        ..Expect::default()
+    };
+    vec![
+        e.clone(),
+        Expect {
+            client: "10.39.3.11:46002",
+            server: "10.39.3.2:19092",
+            username: Some("etl"),
+            secret: "wr0ng-pass",
+            outcome: "failure",
+            frame: None,
+            ..e.clone()
+        },
+        Expect {
+            client: "10.39.3.12:46003",
+            username: Some("legacy"),
+            secret: "Old-Kafka-08",
+            frame: None,
+            ..e
+        },
+    ]
+}
+
 // ---- rlogin --------------------------------------------------------------------------
 
 /// rlogin: the handshake, the server's window-size request and the client's answer, a
@@ -1290,6 +1363,12 @@ pub const FIXTURES: &[Fixture] = &[
         exit: 1,
     },
     Fixture {
+        name: "kafka-sasl.pcap",
+        bytes: kafka_sasl,
+        expected: kafka_sasl_expected,
+        exit: 1,
+    },
+    Fixture {
         name: "rlogin-password.pcap",
         bytes: rlogin_password,
         expected: rlogin_password_expected,
@@ -1394,6 +1473,17 @@ fn iot_details_carry_client_id_destination_channel_and_version() {
         vec![
             serde_json::json!({"client_name": "inventory-sync"}),
             serde_json::json!({"reason": "Authorization Violation"})
+        ]
+    );
+    assert_eq!(
+        details("kafka-sasl.pcap"),
+        vec![
+            serde_json::json!({"client_id": "payments-app"}),
+            serde_json::json!({
+                "client_id": "etl",
+                "reason": "Authentication failed: Invalid username or password"
+            }),
+            serde_json::json!({"client_id": "legacy"})
         ]
     );
     assert_eq!(

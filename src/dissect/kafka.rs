@@ -1,0 +1,710 @@
+//! Apache Kafka's binary protocol, TCP 9092: SASL authentication on a `SASL_PLAINTEXT`
+//! listener (no TLS).
+//!
+//! A client names a mechanism in `SaslHandshake` (API key 17), then sends the mechanism's
+//! bytes in `SaslAuthenticate` (API key 36; versions 0 and 1, and 2 in the "flexible"
+//! encoding with tagged fields) — or, after a version 0 handshake (clients before Kafka
+//! 1.0), as a bare length-prefixed token. `PLAIN` carries the user name and password
+//! (RFC 4616: mechanism `SASL PLAIN`, cleartext); `OAUTHBEARER` a bearer token (RFC 7628:
+//! mechanism `SASL OAUTHBEARER`, token). SCRAM and GSSAPI send nothing to report.
+//!
+//! Responses carry only the request's correlation ID, so requests are remembered by it.
+//! `SaslAuthenticate`'s error code is the outcome: 0 success, 58
+//! (`SASL_AUTHENTICATION_FAILED`) failure with its message in `details.reason`; a bare
+//! token is answered by a bare (empty) token on success and a closed connection otherwise
+//! (unknown). The client's `client_id` goes in `details.client_id`.
+
+use std::collections::VecDeque;
+
+use super::sasl::parse_plain;
+use super::{Chunk, Dissector, Probe, ProtocolSpec};
+use crate::finding::{Credential, Kind, Outcome};
+use crate::flow::Direction;
+use crate::timestamp::Timestamp;
+
+pub const SPEC: ProtocolSpec = ProtocolSpec {
+    name: "kafka",
+    tcp_ports: &[9092],
+    probe,
+    new: |_config| Box::new(Kafka::default()),
+};
+
+pub const API_SASL_HANDSHAKE: i16 = 17;
+pub const API_VERSIONS: i16 = 18;
+pub const API_SASL_AUTHENTICATE: i16 = 36;
+/// `SASL_AUTHENTICATION_FAILED`.
+pub const SASL_AUTHENTICATION_FAILED: i16 = 58;
+
+/// Longest frame read before the login: the requests of a login are small (a larger one
+/// is data, and the inspection ends).
+const MAX_FRAME: usize = 64 * 1024;
+/// Requests remembered while their responses are awaited.
+const MAX_PENDING: usize = 32;
+
+/// A reader over a frame.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (head, rest) = self.0.split_at_checked(n)?;
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn i16(&mut self) -> Option<i16> {
+        Some(i16::from_be_bytes(self.take(2)?.try_into().ok()?))
+    }
+
+    fn i32(&mut self) -> Option<i32> {
+        Some(i32::from_be_bytes(self.take(4)?.try_into().ok()?))
+    }
+
+    /// An unsigned varint (the flexible encoding's lengths and counts).
+    fn uvarint(&mut self) -> Option<u64> {
+        let mut v = 0u64;
+        for shift in (0..35).step_by(7) {
+            let b = self.take(1)?[0];
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Some(v);
+            }
+        }
+        None
+    }
+
+    /// A nullable string with a 16-bit length (-1: null).
+    fn nullable_string(&mut self) -> Option<Option<&'a [u8]>> {
+        match self.i16()? {
+            -1 => Some(None),
+            n if n >= 0 => Some(Some(self.take(n as usize)?)),
+            _ => None,
+        }
+    }
+
+    /// Tagged fields: a count, then each a tag, a size and that many bytes.
+    fn skip_tagged_fields(&mut self) -> Option<()> {
+        for _ in 0..self.uvarint()? {
+            self.uvarint()?;
+            let size = usize::try_from(self.uvarint()?).ok()?;
+            self.take(size)?;
+        }
+        Some(())
+    }
+
+    /// Bytes with a 32-bit length (-1: null, read as empty).
+    fn bytes(&mut self) -> Option<&'a [u8]> {
+        match self.i32()? {
+            -1 => Some(&[]),
+            n if n >= 0 => self.take(n as usize),
+            _ => None,
+        }
+    }
+
+    /// Compact bytes: an unsigned varint of the length plus one (0: null).
+    fn compact_bytes(&mut self) -> Option<&'a [u8]> {
+        match self.uvarint()? {
+            0 => Some(&[]),
+            n => self.take(usize::try_from(n - 1).ok()?),
+        }
+    }
+
+    /// A compact nullable string.
+    fn compact_string(&mut self) -> Option<Option<&'a [u8]>> {
+        match self.uvarint()? {
+            0 => Some(None),
+            n => Some(Some(self.take(usize::try_from(n - 1).ok()?)?)),
+        }
+    }
+}
+
+/// A request's header: API key, version, correlation ID, client ID; and its body.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Request<'a> {
+    pub api_key: i16,
+    pub api_version: i16,
+    pub correlation_id: i32,
+    pub client_id: Option<&'a [u8]>,
+    pub body: &'a [u8],
+}
+
+/// Whether a request of this API and version uses the flexible header (version 2).
+fn flexible_request(api_key: i16, version: i16) -> bool {
+    match api_key {
+        API_SASL_AUTHENTICATE => version >= 2,
+        API_VERSIONS => version >= 3,
+        _ => false,
+    }
+}
+
+/// A request frame's payload (after its 4-byte size).
+pub fn request(frame: &[u8]) -> Option<Request<'_>> {
+    let mut r = Reader(frame);
+    let (api_key, api_version, correlation_id) = (r.i16()?, r.i16()?, r.i32()?);
+    let client_id = r.nullable_string()?;
+    if flexible_request(api_key, api_version) {
+        r.skip_tagged_fields()?;
+    }
+    Some(Request {
+        api_key,
+        api_version,
+        correlation_id,
+        client_id,
+        body: r.0,
+    })
+}
+
+/// The mechanism's bytes of a `SaslAuthenticate` request body.
+pub fn authenticate_bytes(body: &[u8], version: i16) -> Option<&[u8]> {
+    let mut r = Reader(body);
+    if version >= 2 {
+        r.compact_bytes()
+    } else {
+        r.bytes()
+    }
+}
+
+/// A `SaslAuthenticate` response (after the correlation ID): its error code and message.
+pub fn authenticate_result(rest: &[u8], version: i16) -> Option<(i16, Option<&[u8]>)> {
+    let mut r = Reader(rest);
+    if version >= 2 {
+        r.skip_tagged_fields()?; // response header version 1
+        let code = r.i16()?;
+        Some((code, r.compact_string()?))
+    } else {
+        let code = r.i16()?;
+        Some((code, r.nullable_string()?))
+    }
+}
+
+/// Kafka when the client's first request is a well-formed `ApiVersions` or
+/// `SaslHandshake`: a size that holds the header, a known key, a small version, a client
+/// ID that fits.
+pub fn probe(to_server: &[u8], to_client: &[u8]) -> Probe {
+    if to_server.is_empty() {
+        return if to_client.is_empty() {
+            Probe::Maybe
+        } else {
+            Probe::No
+        };
+    }
+    let Some(size) = to_server.get(..4) else {
+        // A size's high bytes are zero for any login request.
+        return if to_server.iter().all(|&b| b == 0) {
+            Probe::Maybe
+        } else {
+            Probe::No
+        };
+    };
+    let size = u32::from_be_bytes(size.try_into().unwrap_or_default()) as usize;
+    if !(10..=MAX_FRAME).contains(&size) {
+        return Probe::No;
+    }
+    let head = &to_server[4..];
+    if head.len() < 4 {
+        return Probe::Maybe;
+    }
+    let api_key = i16::from_be_bytes([head[0], head[1]]);
+    let version = i16::from_be_bytes([head[2], head[3]]);
+    if !matches!(api_key, API_VERSIONS | API_SASL_HANDSHAKE) || !(0..=10).contains(&version) {
+        return Probe::No;
+    }
+    let Some(frame) = head.get(..size) else {
+        return Probe::Maybe;
+    };
+    match request(frame) {
+        Some(r)
+            if r.client_id
+                .is_none_or(|c| c.iter().all(|b| b.is_ascii_graphic())) =>
+        {
+            Probe::Yes
+        }
+        _ => Probe::No,
+    }
+}
+
+/// A request awaiting its response.
+#[derive(Debug)]
+struct Waiting {
+    correlation_id: i32,
+    api_key: i16,
+    api_version: i16,
+}
+
+#[derive(Debug, Default)]
+pub struct Kafka {
+    buf: [Vec<u8>; 2],
+    frames: Vec<u64>,
+    waiting: VecDeque<Waiting>,
+    /// The mechanism the last handshake named.
+    mechanism: Option<Vec<u8>>,
+    /// A version 0 handshake was accepted: the next client frame is a bare token.
+    bare_token: bool,
+    client_id: Option<String>,
+    pending: Option<Box<Credential>>,
+    done: bool,
+}
+
+impl Kafka {
+    fn credential(&self, token: &[u8], ts: Timestamp) -> Option<Credential> {
+        let mut c = match self.mechanism.as_deref()? {
+            b"PLAIN" => {
+                let (_, user, password) = parse_plain(token)?;
+                let mut c = Credential::new("kafka", "SASL PLAIN", Kind::Cleartext, ts);
+                c.username = Some(user.to_vec());
+                c.secret = Some(password.to_vec());
+                c
+            }
+            b"OAUTHBEARER" => {
+                // gs2 header, then key=value pairs separated by 0x01: auth=Bearer <token>.
+                let token = token
+                    .split(|&b| b == 1)
+                    .find_map(|kv| kv.strip_prefix(b"auth=Bearer "))?;
+                let mut c = Credential::new("kafka", "SASL OAUTHBEARER", Kind::Token, ts);
+                c.secret = Some(token.to_vec());
+                c
+            }
+            _ => return None,
+        };
+        if let Some(id) = &self.client_id {
+            c.details.push(("client_id", id.clone()));
+        }
+        Some(c)
+    }
+
+    fn client_frame(&mut self, frame: &[u8], frames: Vec<u64>, ts: Timestamp) {
+        if std::mem::take(&mut self.bare_token) {
+            if let Some(mut c) = self.credential(frame, ts) {
+                c.add_frames(frames);
+                self.pending = Some(Box::new(c));
+            } else {
+                self.done = true;
+            }
+            return;
+        }
+        let Some(r) = request(frame) else {
+            self.done = true;
+            return;
+        };
+        if let Some(id) = r.client_id.filter(|c| !c.is_empty()) {
+            self.client_id = Some(String::from_utf8_lossy(id).into_owned());
+        }
+        match r.api_key {
+            API_SASL_HANDSHAKE => {
+                let mut b = Reader(r.body);
+                self.mechanism = b.nullable_string().flatten().map(<[u8]>::to_vec);
+            }
+            API_SASL_AUTHENTICATE => {
+                let made = authenticate_bytes(r.body, r.api_version)
+                    .and_then(|token| self.credential(token, ts));
+                match made {
+                    Some(mut c) => {
+                        c.add_frames(frames);
+                        self.pending = Some(Box::new(c));
+                    }
+                    None => self.done = self.pending.is_none(),
+                }
+            }
+            _ => {}
+        }
+        if self.waiting.len() >= MAX_PENDING {
+            self.waiting.pop_front();
+        }
+        self.waiting.push_back(Waiting {
+            correlation_id: r.correlation_id,
+            api_key: r.api_key,
+            api_version: r.api_version,
+        });
+    }
+
+    fn server_frame(&mut self, frame: &[u8], out: &mut Vec<Credential>) {
+        // A bare token's answer: another bare token (empty for PLAIN).
+        if self.pending.is_some()
+            && self
+                .waiting
+                .back()
+                .is_none_or(|w| w.api_key != API_SASL_AUTHENTICATE)
+        {
+            if let Some(mut c) = self.pending.take() {
+                c.outcome = Outcome::Success;
+                out.push(*c);
+            }
+            self.done = true;
+            return;
+        }
+        let mut r = Reader(frame);
+        let Some(id) = r.i32() else {
+            return;
+        };
+        let Some(at) = self.waiting.iter().position(|w| w.correlation_id == id) else {
+            return;
+        };
+        let Some(w) = self.waiting.remove(at) else {
+            return;
+        };
+        match w.api_key {
+            API_SASL_HANDSHAKE => {
+                let accepted = r.i16() == Some(0);
+                self.bare_token = accepted && w.api_version == 0;
+            }
+            API_SASL_AUTHENTICATE => {
+                let Some(mut c) = self.pending.take() else {
+                    return;
+                };
+                if let Some((code, message)) = authenticate_result(r.0, w.api_version) {
+                    c.outcome = match code {
+                        0 => Outcome::Success,
+                        SASL_AUTHENTICATION_FAILED => Outcome::Failure,
+                        _ => Outcome::Unknown,
+                    };
+                    if let Some(m) = message.filter(|m| code != 0 && !m.is_empty()) {
+                        c.details
+                            .push(("reason", String::from_utf8_lossy(m).into_owned()));
+                    }
+                }
+                out.push(*c);
+                self.done = true;
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Dissector for Kafka {
+    fn data(&mut self, dir: Direction, chunk: Chunk<'_>, out: &mut Vec<Credential>) {
+        if self.done {
+            return;
+        }
+        let i = dir.index();
+        let room = (MAX_FRAME + 4).saturating_sub(self.buf[i].len());
+        self.buf[i].extend_from_slice(&chunk.data[..chunk.data.len().min(room)]);
+        if dir == Direction::ToServer && self.frames.last() != Some(&chunk.frame) {
+            self.frames.push(chunk.frame);
+        }
+        while !self.done {
+            let Some(size) = self.buf[i].get(..4) else {
+                break;
+            };
+            let size = u32::from_be_bytes(size.try_into().unwrap_or_default()) as usize;
+            if size > MAX_FRAME {
+                // Data, not a login: what is pending keeps its unknown outcome.
+                self.close(out);
+                self.done = true;
+                break;
+            }
+            if self.buf[i].len() < 4 + size {
+                break;
+            }
+            let bytes: Vec<u8> = self.buf[i].drain(..4 + size).collect();
+            match dir {
+                Direction::ToServer => {
+                    // The frame's packets; what is left of the buffer came in this chunk.
+                    let rest = if self.buf[i].is_empty() {
+                        Vec::new()
+                    } else {
+                        vec![chunk.frame]
+                    };
+                    let frames = std::mem::replace(&mut self.frames, rest);
+                    self.client_frame(&bytes[4..], frames, chunk.ts);
+                }
+                Direction::ToClient => self.server_frame(&bytes[4..], out),
+            }
+        }
+    }
+
+    fn gap(&mut self, _dir: Direction, _len: u64, out: &mut Vec<Credential>) {
+        self.close(out);
+        self.buf = Default::default();
+        self.done = true;
+    }
+
+    fn close(&mut self, out: &mut Vec<Credential>) {
+        if let Some(c) = self.pending.take() {
+            out.push(*c);
+        }
+    }
+
+    fn done(&self) -> bool {
+        self.done && self.pending.is_none()
+    }
+
+    fn buffered(&self) -> usize {
+        self.buf.iter().map(Vec::capacity).sum::<usize>()
+            + self.frames.capacity() * 8
+            + self.waiting.len() * 16
+            + self.pending.as_ref().map_or(0, |_| 256)
+    }
+}
+
+/// Kafka requests and responses, for tests and fixtures.
+pub mod build {
+    use super::*;
+
+    fn sized(payload: Vec<u8>) -> Vec<u8> {
+        let mut v = (payload.len() as u32).to_be_bytes().to_vec();
+        v.extend(payload);
+        v
+    }
+
+    fn string(v: &mut Vec<u8>, s: &[u8]) {
+        v.extend((s.len() as i16).to_be_bytes());
+        v.extend(s);
+    }
+
+    /// A request with a non-flexible header (client ID `client`) or, when `flexible`, a
+    /// flexible one (empty tagged fields), and `body`.
+    pub fn frame(api_key: i16, version: i16, id: i32, client: &[u8], body: &[u8]) -> Vec<u8> {
+        let mut v = api_key.to_be_bytes().to_vec();
+        v.extend(version.to_be_bytes());
+        v.extend(id.to_be_bytes());
+        string(&mut v, client);
+        if flexible_request(api_key, version) {
+            v.push(0);
+        }
+        v.extend(body);
+        sized(v)
+    }
+
+    /// `SaslHandshake` naming `mechanism`.
+    pub fn handshake(version: i16, id: i32, client: &[u8], mechanism: &[u8]) -> Vec<u8> {
+        let mut body = Vec::new();
+        string(&mut body, mechanism);
+        frame(API_SASL_HANDSHAKE, version, id, client, &body)
+    }
+
+    /// Its response: error code 0 and the enabled mechanisms.
+    pub fn handshake_ok(id: i32, mechanisms: &[&[u8]]) -> Vec<u8> {
+        let mut v = id.to_be_bytes().to_vec();
+        v.extend(0i16.to_be_bytes());
+        v.extend((mechanisms.len() as i32).to_be_bytes());
+        for m in mechanisms {
+            string(&mut v, m);
+        }
+        sized(v)
+    }
+
+    /// `SaslAuthenticate` with `token`, in the encoding of `version`.
+    pub fn authenticate(version: i16, id: i32, client: &[u8], token: &[u8]) -> Vec<u8> {
+        let mut body = Vec::new();
+        if version >= 2 {
+            body.push(token.len() as u8 + 1); // a one-byte varint: tokens under 127 bytes
+            body.extend(token);
+            body.push(0);
+        } else {
+            body.extend((token.len() as i32).to_be_bytes());
+            body.extend(token);
+        }
+        frame(API_SASL_AUTHENTICATE, version, id, client, &body)
+    }
+
+    /// Its response with `code` and `message`.
+    pub fn authenticate_response(version: i16, id: i32, code: i16, message: &[u8]) -> Vec<u8> {
+        let mut v = id.to_be_bytes().to_vec();
+        if version >= 2 {
+            v.push(0); // header tagged fields
+            v.extend(code.to_be_bytes());
+            v.push(if message.is_empty() {
+                0
+            } else {
+                message.len() as u8 + 1
+            });
+            v.extend(message);
+            v.push(1); // empty auth bytes
+            v.extend(0i64.to_be_bytes());
+            v.push(0);
+        } else {
+            v.extend(code.to_be_bytes());
+            if message.is_empty() {
+                v.extend((-1i16).to_be_bytes());
+            } else {
+                string(&mut v, message);
+            }
+            v.extend(0i32.to_be_bytes());
+            if version >= 1 {
+                v.extend(0i64.to_be_bytes());
+            }
+        }
+        sized(v)
+    }
+
+    /// A bare, length-prefixed token (after a version 0 handshake).
+    pub fn bare(token: &[u8]) -> Vec<u8> {
+        sized(token.to_vec())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::build::*;
+    use super::*;
+    use Direction::{ToClient as S, ToServer as C};
+
+    const CLIENT: &[u8] = b"producer-1";
+
+    fn run(script: &[(Direction, Vec<u8>)]) -> (Vec<Credential>, bool) {
+        let script: Vec<(Direction, &[u8])> =
+            script.iter().map(|(d, b)| (*d, b.as_slice())).collect();
+        crate::dissect::script::play(
+            &mut *(SPEC.new)(&super::super::DissectorConfig::default()),
+            &script,
+        )
+    }
+
+    fn login(version: i16, token: &[u8], code: i16, message: &[u8]) -> Vec<(Direction, Vec<u8>)> {
+        vec![
+            (
+                C,
+                frame(
+                    API_VERSIONS,
+                    3,
+                    1,
+                    CLIENT,
+                    &[
+                        0x08, b'a', b'p', b'a', b'c', b'h', b'e', 0x04, b'3', b'.', b'6', 0,
+                    ],
+                ),
+            ),
+            (S, {
+                let mut v = 1i32.to_be_bytes().to_vec();
+                v.extend([0, 0, 1]);
+                (v.len() as u32)
+                    .to_be_bytes()
+                    .into_iter()
+                    .chain(v)
+                    .collect()
+            }),
+            (C, handshake(1, 2, CLIENT, b"PLAIN")),
+            (S, handshake_ok(2, &[b"PLAIN", b"SCRAM-SHA-512"])),
+            (C, authenticate(version, 3, CLIENT, token)),
+            (S, authenticate_response(version, 3, code, message)),
+        ]
+    }
+
+    #[test]
+    fn plain_accepted_in_every_authenticate_version() {
+        for version in [0, 1, 2] {
+            let (out, done) = run(&login(version, b"\0alice\0K4fka-pw", 0, b""));
+            assert!(done, "{version}");
+            assert_eq!(out.len(), 1, "{version}");
+            let c = &out[0];
+            assert_eq!(c.protocol, "kafka");
+            assert_eq!(c.mechanism, "SASL PLAIN");
+            assert_eq!(c.username.as_deref(), Some(&b"alice"[..]));
+            assert_eq!(c.secret.as_deref(), Some(&b"K4fka-pw"[..]));
+            assert_eq!(c.outcome, Outcome::Success, "{version}");
+            assert_eq!(c.frames, vec![5]);
+            assert_eq!(c.details, vec![("client_id", "producer-1".to_string())]);
+        }
+    }
+
+    #[test]
+    fn refused_with_its_message() {
+        for version in [0, 2] {
+            let message = b"Authentication failed: Invalid username or password";
+            let (out, _) = run(&login(
+                version,
+                b"\0bob\0nope",
+                SASL_AUTHENTICATION_FAILED,
+                message,
+            ));
+            assert_eq!(out[0].outcome, Outcome::Failure, "{version}");
+            assert!(
+                out[0]
+                    .details
+                    .contains(&("reason", String::from_utf8_lossy(message).into_owned()))
+            );
+        }
+    }
+
+    #[test]
+    fn bare_token_after_a_version_0_handshake() {
+        let script = vec![
+            (C, handshake(0, 1, CLIENT, b"PLAIN")),
+            (S, handshake_ok(1, &[b"PLAIN"])),
+            (C, bare(b"\0carol\0old-Cl1ent")),
+            (S, bare(b"")),
+        ];
+        let (out, _) = run(&script);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].secret.as_deref(), Some(&b"old-Cl1ent"[..]));
+        assert_eq!(out[0].outcome, Outcome::Success);
+        // The server closes instead: unknown.
+        let (out, _) = run(&script[..3]);
+        assert_eq!(out[0].outcome, Outcome::Unknown);
+    }
+
+    #[test]
+    fn oauthbearer_token_and_scram_nothing() {
+        let mut s = login(2, b"n,,\x01auth=Bearer eyJhbGciOi.x.y\x01\x01", 0, b"");
+        s[2] = (C, handshake(1, 2, CLIENT, b"OAUTHBEARER"));
+        let (out, _) = run(&s);
+        assert_eq!(out[0].kind, Kind::Token);
+        assert_eq!(out[0].secret.as_deref(), Some(&b"eyJhbGciOi.x.y"[..]));
+        let mut s = login(2, b"n,,n=alice,r=abc", 0, b"");
+        s[2] = (C, handshake(1, 2, CLIENT, b"SCRAM-SHA-512"));
+        let (out, done) = run(&s);
+        assert!(out.is_empty());
+        assert!(done);
+    }
+
+    #[test]
+    fn byte_by_byte_reads_the_same() {
+        let s = login(2, b"\0alice\0K4fka-pw", 0, b"");
+        let bytes: Vec<(Direction, Vec<u8>)> = s
+            .iter()
+            .flat_map(|(d, b)| b.iter().map(move |x| (*d, vec![*x])))
+            .collect();
+        let (out, _) = run(&bytes);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].outcome, Outcome::Success);
+        let first = s[..4].iter().map(|(_, b)| b.len() as u64).sum::<u64>() + 1;
+        assert_eq!(
+            out[0].frames,
+            (first..first + s[4].1.len() as u64).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn probe_wants_a_login_request() {
+        let hs = handshake(1, 2, CLIENT, b"PLAIN");
+        assert_eq!(probe(&hs, b""), Probe::Yes);
+        assert_eq!(probe(&login(2, b"", 0, b"")[0].1, b""), Probe::Yes);
+        assert_eq!(probe(&hs[..3], b""), Probe::Maybe);
+        assert_eq!(probe(&hs[..6], b""), Probe::Maybe);
+        assert_eq!(probe(&hs[..12], b""), Probe::Maybe);
+        // A produce request (key 0) first, a huge size, text: not a login.
+        assert_eq!(probe(&frame(0, 9, 1, CLIENT, &[0; 8]), b""), Probe::No);
+        assert_eq!(probe(b"\x7f\0\0\0\0\x12", b""), Probe::No);
+        assert_eq!(probe(b"GET / HTTP/1.1\r\n", b""), Probe::No);
+        assert_eq!(probe(b"", b"\0\0\0\x06"), Probe::No);
+        let mut bad_client = hs.clone();
+        bad_client[14] = 0x01; // a control byte in the client ID
+        assert_eq!(probe(&bad_client, b""), Probe::No);
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let valid: Vec<Vec<u8>> = login(2, b"\0a\0b", 58, b"no")
+            .into_iter()
+            .chain(login(0, b"\0a\0b", 0, b""))
+            .map(|(_, b)| b)
+            .chain([bare(b"\0a\0b")])
+            .collect();
+        crate::dissect::garbage::feed(
+            0x6b61_f4a0,
+            2000,
+            6,
+            &valid,
+            Kafka::default,
+            |b| {
+                let _ = probe(b, b);
+                if let Some(r) = request(b) {
+                    let _ = authenticate_bytes(r.body, r.api_version);
+                }
+                let _ = authenticate_result(b, 2);
+                let _ = authenticate_result(b, 0);
+            },
+            |r| u64::from(r.next() % 100),
+            |d| assert!(d.buffered() < 4 * MAX_FRAME),
+        );
+    }
+}
