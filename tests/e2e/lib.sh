@@ -50,3 +50,32 @@ free_port() {
     done
     die "no free port"
 }
+
+# Stops the processes given before "--" (the daemons a script started), then every
+# process still living in the network namespaces given after it (their children), TERM
+# first and KILL 0.2 s later; waits for the first and deletes the namespaces.
+#   netns_stop "${PIDS[@]}" -- "$NS_C" "$NS_S"
+netns_stop() {
+    local pids=() spaces=() arg after=0 pid ns
+    for arg in "$@"; do
+        if [ "$arg" = "--" ]; then
+            after=1
+        elif [ "$after" = 0 ]; then
+            pids+=("$arg")
+        else
+            spaces+=("$arg")
+        fi
+    done
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+    for signal in TERM KILL; do
+        for ns in "${spaces[@]}"; do
+            if ip netns pids "$ns" >/dev/null 2>&1; then
+                for pid in $(ip netns pids "$ns"); do kill -"$signal" "$pid" 2>/dev/null; done
+            fi
+        done
+        [ "$signal" = TERM ] && sleep 0.2
+    done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
+    for ns in "${spaces[@]}"; do ip netns del "$ns" 2>/dev/null; done
+    return 0
+}

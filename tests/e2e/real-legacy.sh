@@ -66,20 +66,7 @@ cleanup() {
             [ -s "$f" ] && { echo "--- ${f#"$TMP"/}" >&2; tail -n 20 "$f" >&2; }
         done
     fi
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-    for ns in "$NS_C" "$NS_S"; do
-        if ip netns pids "$ns" >/dev/null 2>&1; then
-            for pid in $(ip netns pids "$ns"); do kill "$pid" 2>/dev/null; done
-        fi
-    done
-    sleep 0.2
-    for ns in "$NS_C" "$NS_S"; do
-        if ip netns pids "$ns" >/dev/null 2>&1; then
-            for pid in $(ip netns pids "$ns"); do kill -KILL "$pid" 2>/dev/null; done
-        fi
-    done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-    for ns in "$NS_C" "$NS_S"; do ip netns del "$ns" 2>/dev/null; done
+    netns_stop "${PIDS[@]}" -- "$NS_C" "$NS_S"
     # Xvfb's lock file, should it have left it.
     [ -n "$XVFB" ] && rm -f "/tmp/.X$DISPLAY_NO-lock"
     if [ "${E2E_KEEP:-0}" = 1 ]; then

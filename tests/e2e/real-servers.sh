@@ -78,20 +78,7 @@ cleanup() {
     fi
     # Every process we started, then anything still living in our namespaces (telnetd,
     # login, vsftpd and dovecot children: all started by this script).
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-    for ns in "$NS_C" "$NS_S"; do
-        if ip netns pids "$ns" >/dev/null 2>&1; then
-            for pid in $(ip netns pids "$ns"); do kill "$pid" 2>/dev/null; done
-        fi
-    done
-    sleep 0.2
-    for ns in "$NS_C" "$NS_S"; do
-        if ip netns pids "$ns" >/dev/null 2>&1; then
-            for pid in $(ip netns pids "$ns"); do kill -KILL "$pid" 2>/dev/null; done
-        fi
-    done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-    for ns in "$NS_C" "$NS_S"; do ip netns del "$ns" 2>/dev/null; done
+    netns_stop "${PIDS[@]}" -- "$NS_C" "$NS_S"
     if [ "$USER_CREATED" = 1 ]; then
         user_pids=$(pgrep -u "$USER_NAME" 2>/dev/null)
         for pid in $user_pids; do kill -KILL "$pid" 2>/dev/null; done
