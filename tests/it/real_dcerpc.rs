@@ -8,10 +8,8 @@
 //! samba-dcerpcd (`./scripts/setup-debian.sh --test`); otherwise the test says why and
 //! passes.
 
-use std::process::Command;
-
 use crate::proto_win::netntlmv2_verifies;
-use crate::support::{find_program, is_root, repo, scan};
+use crate::support::{find_program, is_root, run_e2e, scan};
 
 // The same values as in tests/e2e/real-dcerpc.sh.
 const PASS: &str = "Dce-Rpc!pass1";
@@ -37,20 +35,7 @@ fn real_dcerpc_ntlm_bindings() {
         );
         return;
     }
-    let dir = std::env::temp_dir().join(format!("plainsight-real-dcerpc-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temporary directory");
-    let pcap = dir.join("real-dcerpc.pcap");
-    let out = Command::new("bash")
-        .arg(repo().join("tests/e2e/real-dcerpc.sh"))
-        .arg(&pcap)
-        .output()
-        .expect("run tests/e2e/real-dcerpc.sh");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "real-dcerpc.sh failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (dir, pcap, stdout) = run_e2e("real-dcerpc");
     let truths: Vec<&str> = stdout
         .lines()
         .filter_map(|l| l.strip_prefix("truth "))

@@ -7,9 +7,7 @@
 //! server's verdict. Needs root, tcpdump, cvs, inetutils-inetd, Xvfb, xauth and xdpyinfo
 //! (`./scripts/setup-debian.sh --test`); otherwise the test says why and passes.
 
-use std::process::Command;
-
-use crate::support::{find_program, is_root, repo, scan};
+use crate::support::{find_program, is_root, run_e2e, scan};
 
 // The same values as in tests/e2e/real-legacy.sh.
 const CVS_USER: &str = "cvsdev";
@@ -43,20 +41,7 @@ fn real_cvs_pserver_and_x11_logins() {
         );
         return;
     }
-    let dir = std::env::temp_dir().join(format!("plainsight-real-legacy-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temporary directory");
-    let pcap = dir.join("real-legacy.pcap");
-    let out = Command::new("bash")
-        .arg(repo().join("tests/e2e/real-legacy.sh"))
-        .arg(&pcap)
-        .output()
-        .expect("run tests/e2e/real-legacy.sh");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "real-legacy.sh failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (dir, pcap, stdout) = run_e2e("real-legacy");
     let cookie = stdout
         .lines()
         .find_map(|l| l.strip_prefix("cookie "))

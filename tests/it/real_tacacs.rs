@@ -15,7 +15,7 @@ use std::process::Command;
 use md5::{Digest, Md5};
 use serde_json::Value;
 
-use crate::support::{is_root, repo, scan, scan_with};
+use crate::support::{is_root, run_e2e, scan, scan_with};
 
 // The same values as in tests/e2e/real-tacacs.sh.
 const KEY: &str = "k3y-Shared-tac";
@@ -65,20 +65,7 @@ fn real_tacacs_client_logins_with_and_without_the_key() {
         );
         return;
     }
-    let dir = std::env::temp_dir().join(format!("plainsight-real-tacacs-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temporary directory");
-    let pcap = dir.join("real-tacacs.pcap");
-    let out = Command::new("bash")
-        .arg(repo().join("tests/e2e/real-tacacs.sh"))
-        .arg(&pcap)
-        .output()
-        .expect("run tests/e2e/real-tacacs.sh");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "real-tacacs.sh failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (dir, pcap, stdout) = run_e2e("real-tacacs");
     let truths: Vec<&str> = stdout
         .lines()
         .filter_map(|l| l.strip_prefix("truth "))

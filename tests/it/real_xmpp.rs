@@ -5,9 +5,7 @@
 //! and sendxmpp (`./scripts/setup-debian.sh --test`); otherwise the test says why and
 //! passes.
 
-use std::process::Command;
-
-use crate::support::{find_program, is_root, repo, scan};
+use crate::support::{find_program, is_root, run_e2e, scan};
 
 // The same values as in tests/e2e/real-xmpp.sh.
 const USER: &str = "juliet";
@@ -31,20 +29,7 @@ fn real_xmpp_sasl_plain_logins() {
         );
         return;
     }
-    let dir = std::env::temp_dir().join(format!("plainsight-real-xmpp-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temporary directory");
-    let pcap = dir.join("real-xmpp.pcap");
-    let out = Command::new("bash")
-        .arg(repo().join("tests/e2e/real-xmpp.sh"))
-        .arg(&pcap)
-        .output()
-        .expect("run tests/e2e/real-xmpp.sh");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "real-xmpp.sh failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (dir, pcap, stdout) = run_e2e("real-xmpp");
     let port: u64 = stdout
         .lines()
         .find_map(|l| l.strip_prefix("port "))

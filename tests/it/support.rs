@@ -248,3 +248,25 @@ pub fn assert_findings(what: &str, findings: &[Value], expected: &[Expect]) {
     }
     assert!(left.is_empty(), "{what}: unexpected findings {left:#?}");
 }
+
+/// Runs the end-to-end script `tests/e2e/<name>.sh` with a capture path in a temporary
+/// directory of its own, and panics with its output unless it succeeds: the directory
+/// (for the caller to remove), the capture, and what the script printed.
+pub fn run_e2e(name: &str) -> (PathBuf, PathBuf, String) {
+    let dir = std::env::temp_dir().join(format!("plainsight-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary directory");
+    let pcap = dir.join(format!("{name}.pcap"));
+    let script = format!("tests/e2e/{name}.sh");
+    let out = Command::new("bash")
+        .arg(repo().join(&script))
+        .arg(&pcap)
+        .output()
+        .unwrap_or_else(|e| panic!("run {script}: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{script} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (dir, pcap, stdout)
+}
