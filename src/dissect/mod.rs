@@ -16,6 +16,7 @@ pub mod hsrp;
 pub mod http;
 pub mod imap;
 pub mod irc;
+pub mod iscsi;
 pub mod kafka;
 pub mod kerberos;
 pub mod keystrokes;
@@ -239,6 +240,7 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
         stomp::SPEC,
         nats::SPEC,
         kafka::SPEC,
+        iscsi::SPEC,
     ]
 }
 

@@ -1,4 +1,4 @@
-//! CVS pserver, X11, RIP and HSRP captures of the project: how each is generated, and what
+//! CVS pserver, X11, RIP, HSRP and iSCSI captures of the project: how each is generated, and what
 //! plainsight must find in it (the conventions of `fixtures.rs`). The expected findings are
 //! written from what each generator plants (the real clients are in `real_legacy.rs`). To
 //! regenerate after changing a generator:
@@ -12,13 +12,14 @@ use std::net::SocketAddr;
 use plainsight::capture::PcapWriter;
 use plainsight::dissect::cvs::scramble;
 use plainsight::dissect::hsrp::build as hsrp;
+use plainsight::dissect::iscsi::{self, build as scsi};
 use plainsight::dissect::rip::build as rip;
 use plainsight::dissect::x11::{MIT_MAGIC_COOKIE, build as x11};
 use plainsight::synth::{Link, SynthPacket, TcpConversation, udp_packet};
 use plainsight::timestamp::Timestamp;
 
 use crate::fixtures::{Fixture, assert_expected, assert_generated};
-use crate::support::{Expect, fixture, scan};
+use crate::support::{Expect, fixture, leak, scan};
 
 fn sa(s: &str) -> SocketAddr {
     s.parse().expect("socket address")
@@ -331,7 +332,124 @@ fn routing_keys_expected() -> Vec<Expect> {
     ]
 }
 
+// ---- iSCSI ---------------------------------------------------------------------------
+
+/// The CHAP response MD5(identifier, secret, challenge), computed here.
+fn chap(id: u8, secret: &[u8], challenge: &[u8]) -> String {
+    use md5::{Digest, Md5};
+    let d = Md5::new()
+        .chain_update([id])
+        .chain_update(secret)
+        .chain_update(challenge)
+        .finalize();
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+const ISCSI_CHALLENGE: [u8; 16] = [
+    0x6e, 0x02, 0xa1, 0x9c, 0x33, 0x58, 0xf4, 0x0d, 0x7b, 0xe2, 0x15, 0x80, 0x49, 0xcc, 0x21, 0x97,
+];
+
+/// An iSCSI login with CHAP: the initiator offers CHAP, the target sends identifier and
+/// challenge, the initiator answers name and response (computed for `secret`), the target
+/// accepts (status 0) or refuses (2/1).
+fn iscsi_login(
+    client: &str,
+    start: i64,
+    id: u8,
+    secret: &[u8],
+    status: (u8, u8),
+) -> TcpConversation {
+    let hex: String = ISCSI_CHALLENGE.iter().map(|b| format!("{b:02x}")).collect();
+    let req = |keys: &[&str]| scsi::login(iscsi::OP_LOGIN_REQUEST, keys, (0, 0));
+    let resp = |keys: &[&str], s| scsi::login(iscsi::OP_LOGIN_RESPONSE, keys, s);
+    let mut c = conv(client, "10.40.0.1:3260", start);
+    c.client(&req(&[
+        "InitiatorName=iqn.1993-08.org.debian:01:db7",
+        "TargetName=iqn.2024-01.example:storage.lun1",
+        "SessionType=Normal",
+        "AuthMethod=CHAP,None",
+    ]))
+    .server(&resp(
+        &["TargetPortalGroupTag=1", "AuthMethod=CHAP"],
+        (0, 0),
+    ))
+    .client(&req(&["CHAP_A=5"]))
+    .server(&resp(
+        &[
+            "CHAP_A=5",
+            &format!("CHAP_I={id}"),
+            &format!("CHAP_C=0x{hex}"),
+        ],
+        (0, 0),
+    ))
+    .client(&req(&[
+        "CHAP_N=db7-initiator",
+        &format!("CHAP_R=0x{}", chap(id, secret, &ISCSI_CHALLENGE)),
+    ]))
+    .server(&resp(&[], status))
+    .close();
+    c
+}
+
+/// iSCSI CHAP: a login with the right secret (accepted), one with a wrong secret
+/// refused with an authentication failure (2/1).
+fn iscsi_chap() -> Vec<u8> {
+    pcap(vec![
+        iscsi_login(
+            "10.40.0.10:47001",
+            1_700_400_000,
+            7,
+            b"Iscsi-Chap-Pw1",
+            (0, 0),
+        ),
+        iscsi_login(
+            "10.40.0.10:47002",
+            1_700_400_010,
+            8,
+            b"not-the-secret",
+            (2, 1),
+        ),
+    ])
+}
+
+fn iscsi_chap_expected() -> Vec<Expect> {
+    let hex: String = ISCSI_CHALLENGE.iter().map(|b| format!("{b:02x}")).collect();
+    let right = chap(7, b"Iscsi-Chap-Pw1", &ISCSI_CHALLENGE);
+    let wrong = chap(8, b"not-the-secret", &ISCSI_CHALLENGE);
+    let e = Expect {
+        protocol: "iscsi",
+        mechanism: "CHAP",
+        kind: "challenge-response",
+        client: "10.40.0.10:47001",
+        server: "10.40.0.1:3260",
+        username: Some("db7-initiator"),
+        secret: leak(right.clone()),
+        outcome: "success",
+        frame: Some(8),
+        challenge: Some(leak(hex.clone())),
+        hashcat: Some((4800, leak(format!("{right}:{hex}:07")))),
+        ..Expect::default()
+    };
+    vec![
+        e.clone(),
+        Expect {
+            client: "10.40.0.10:47002",
+            secret: leak(wrong.clone()),
+            outcome: "failure",
+            frame: None,
+            hashcat: Some((4800, leak(format!("{wrong}:{hex}:08")))),
+            ..e
+        },
+    ]
+}
+
 pub const FIXTURES: &[Fixture] = &[
+    Fixture {
+        name: "iscsi-chap.pcap",
+        bytes: iscsi_chap,
+        expected: iscsi_chap_expected,
+        exit: 1,
+    },
     Fixture {
         name: "routing-keys.pcap",
         bytes: routing_keys,

@@ -1,0 +1,430 @@
+//! iSCSI (RFC 7143), TCP 3260: CHAP authentication in the login phase.
+//!
+//! During login the initiator and the target exchange Login Request (opcode 0x03) and
+//! Login Response (0x23) PDUs whose data segments hold `key=value` pairs. With
+//! `AuthMethod=CHAP` (RFC 1994, section 12.1 of RFC 7143) the target sends `CHAP_I` (an
+//! identifier) and `CHAP_C` (the challenge), the initiator answers `CHAP_N` (its name) and
+//! `CHAP_R` = MD5(identifier, secret, challenge): crackable offline (hashcat 4800,
+//! `response:challenge:identifier`). Mechanism `CHAP`, kind `challenge-response`. The
+//! Login Response after it decides: status class 0 success, 2 (initiator error:
+//! authentication failure, 0x0201) failure. Mutual CHAP's reverse challenge is the
+//! target's answer, not a second credential. Digests are not in force during login.
+
+use super::{Chunk, Dissector, Probe, ProtocolSpec};
+use crate::finding::{Credential, Hashcat, Kind, Outcome, hex};
+use crate::flow::Direction;
+use crate::timestamp::Timestamp;
+
+pub const SPEC: ProtocolSpec = ProtocolSpec {
+    name: "iscsi",
+    tcp_ports: &[3260],
+    probe,
+    new: |_config| Box::new(Iscsi::default()),
+};
+
+pub const OP_LOGIN_REQUEST: u8 = 0x03;
+pub const OP_LOGIN_RESPONSE: u8 = 0x23;
+const BHS: usize = 48;
+/// Longest login PDU read (its text keys are short; a larger PDU ends the inspection).
+const MAX_PDU: usize = 64 * 1024;
+
+/// A PDU's opcode and total length (header, additional headers, padded data) at the start
+/// of `d`, once its header is there.
+fn pdu_len(d: &[u8]) -> Option<(u8, usize)> {
+    let h = d.get(..BHS)?;
+    let ahs = usize::from(h[4]) * 4;
+    let data = usize::from(h[5]) << 16 | usize::from(h[6]) << 8 | usize::from(h[7]);
+    Some((h[0] & 0x3f, BHS + ahs + data.div_ceil(4) * 4))
+}
+
+/// A login PDU's data segment.
+fn login_data(pdu: &[u8]) -> &[u8] {
+    let ahs = usize::from(pdu[4]) * 4;
+    let len = usize::from(pdu[5]) << 16 | usize::from(pdu[6]) << 8 | usize::from(pdu[7]);
+    pdu.get(BHS + ahs..BHS + ahs + len).unwrap_or_default()
+}
+
+/// The value of `key` among a data segment's NUL-separated `key=value` pairs.
+pub fn text_value<'a>(data: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+    data.split(|&b| b == 0).find_map(|kv| {
+        let eq = kv.iter().position(|&b| b == b'=')?;
+        (&kv[..eq] == key).then(|| &kv[eq + 1..])
+    })
+}
+
+/// A CHAP binary value: `0x` hex (RFC 7143 also allows `0b` base64, read too).
+pub fn binary_value(v: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let (prefix, body) = v.split_at_checked(2)?;
+    match prefix {
+        b"0x" | b"0X" => {
+            if !body.len().is_multiple_of(2) || body.is_empty() {
+                return None;
+            }
+            body.chunks(2)
+                .map(|p| u8::from_str_radix(std::str::from_utf8(p).ok()?, 16).ok())
+                .collect()
+        }
+        b"0b" | b"0B" => super::sasl::BASE64.decode(body).ok(),
+        _ => None,
+    }
+}
+
+/// iSCSI when the initiator opens with a Login Request whose data holds text keys.
+pub fn probe(to_server: &[u8], to_client: &[u8]) -> Probe {
+    if to_server.is_empty() {
+        return if to_client.is_empty() {
+            Probe::Maybe
+        } else {
+            Probe::No
+        };
+    }
+    // Opcode 0x03 with the Immediate bit (0x43), then the Transit/Continue/stage flags.
+    if to_server[0] & 0x3f != OP_LOGIN_REQUEST {
+        return Probe::No;
+    }
+    let Some((_, len)) = pdu_len(to_server) else {
+        return Probe::Maybe;
+    };
+    if len > MAX_PDU {
+        return Probe::No;
+    }
+    let Some(pdu) = to_server.get(..len) else {
+        return Probe::Maybe;
+    };
+    let data = login_data(pdu);
+    if text_value(data, b"InitiatorName").is_some() || text_value(data, b"AuthMethod").is_some() {
+        Probe::Yes
+    } else {
+        Probe::No
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Iscsi {
+    buf: [Vec<u8>; 2],
+    frames: Vec<u64>,
+    /// The target's CHAP identifier and challenge.
+    challenge: Option<(u8, Vec<u8>)>,
+    pending: Option<Box<Credential>>,
+    done: bool,
+}
+
+impl Iscsi {
+    fn request(&mut self, pdu: &[u8], frames: Vec<u64>, ts: Timestamp) {
+        let data = login_data(pdu);
+        let (Some(name), Some(response)) = (
+            text_value(data, b"CHAP_N"),
+            text_value(data, b"CHAP_R").and_then(binary_value),
+        ) else {
+            return;
+        };
+        let mut c = Credential::new("iscsi", "CHAP", Kind::ChallengeResponse, ts);
+        c.username = Some(name.to_vec());
+        c.secret = Some(hex(&response).into_bytes());
+        c.add_frames(frames);
+        if let Some((id, challenge)) = &self.challenge {
+            c.challenge = Some(hex(challenge).into_bytes());
+            c.hashcat = Some(Hashcat {
+                mode: 4800,
+                hash: format!("{}:{}:{:02x}", hex(&response), hex(challenge), id),
+            });
+        }
+        self.pending = Some(Box::new(c));
+    }
+
+    fn response(&mut self, pdu: &[u8], out: &mut Vec<Credential>) {
+        let data = login_data(pdu);
+        if let (Some(id), Some(challenge)) = (
+            text_value(data, b"CHAP_I").and_then(|v| std::str::from_utf8(v).ok()?.parse().ok()),
+            text_value(data, b"CHAP_C").and_then(binary_value),
+        ) && self.pending.is_none()
+        {
+            self.challenge = Some((id, challenge));
+            return;
+        }
+        let Some(mut c) = self.pending.take() else {
+            return;
+        };
+        c.outcome = match pdu[36] {
+            0 => Outcome::Success,
+            2 if pdu[37] == 1 => Outcome::Failure,
+            _ => Outcome::Unknown,
+        };
+        out.push(*c);
+        self.done = true;
+    }
+}
+
+impl Dissector for Iscsi {
+    fn data(&mut self, dir: Direction, chunk: Chunk<'_>, out: &mut Vec<Credential>) {
+        if self.done {
+            return;
+        }
+        let i = dir.index();
+        let room = (MAX_PDU + BHS).saturating_sub(self.buf[i].len());
+        self.buf[i].extend_from_slice(&chunk.data[..chunk.data.len().min(room)]);
+        if dir == Direction::ToServer && self.frames.last() != Some(&chunk.frame) {
+            self.frames.push(chunk.frame);
+        }
+        while !self.done {
+            let Some((op, len)) = pdu_len(&self.buf[i]) else {
+                break;
+            };
+            let login = match dir {
+                Direction::ToServer => OP_LOGIN_REQUEST,
+                Direction::ToClient => OP_LOGIN_RESPONSE,
+            };
+            if op != login || len > MAX_PDU {
+                // Past the login phase (or not iSCSI): what is pending keeps its outcome.
+                self.close(out);
+                self.done = true;
+                break;
+            }
+            if self.buf[i].len() < len {
+                break;
+            }
+            let pdu: Vec<u8> = self.buf[i].drain(..len).collect();
+            match dir {
+                Direction::ToServer => {
+                    let rest = if self.buf[i].is_empty() {
+                        Vec::new()
+                    } else {
+                        vec![chunk.frame]
+                    };
+                    let frames = std::mem::replace(&mut self.frames, rest);
+                    self.request(&pdu, frames, chunk.ts);
+                }
+                Direction::ToClient => self.response(&pdu, out),
+            }
+        }
+    }
+
+    fn gap(&mut self, _dir: Direction, _len: u64, out: &mut Vec<Credential>) {
+        self.close(out);
+        self.buf = Default::default();
+        self.done = true;
+    }
+
+    fn close(&mut self, out: &mut Vec<Credential>) {
+        if let Some(c) = self.pending.take() {
+            out.push(*c);
+        }
+    }
+
+    fn done(&self) -> bool {
+        self.done && self.pending.is_none()
+    }
+
+    fn buffered(&self) -> usize {
+        self.buf.iter().map(Vec::capacity).sum::<usize>()
+            + self.frames.capacity() * 8
+            + self.pending.as_ref().map_or(0, |_| 256)
+    }
+}
+
+/// Login PDUs, for tests and fixtures.
+pub mod build {
+    use super::*;
+
+    /// A login PDU (request or response) with `keys` as its data segment; a response's
+    /// status class and detail.
+    pub fn login(opcode: u8, keys: &[&str], status: (u8, u8)) -> Vec<u8> {
+        let mut data: Vec<u8> = Vec::new();
+        for k in keys {
+            data.extend(k.as_bytes());
+            data.push(0);
+        }
+        let mut v = vec![0u8; BHS];
+        v[0] = if opcode == OP_LOGIN_REQUEST {
+            0x43
+        } else {
+            opcode
+        };
+        v[1] = 0x81; // Transit, security negotiation to operational
+        let len = data.len();
+        v[5] = (len >> 16) as u8;
+        v[6] = (len >> 8) as u8;
+        v[7] = len as u8;
+        if opcode == OP_LOGIN_RESPONSE {
+            v[36] = status.0;
+            v[37] = status.1;
+        }
+        v.extend(data);
+        while !v.len().is_multiple_of(4) {
+            v.push(0);
+        }
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::build::login;
+    use super::*;
+    use Direction::{ToClient as S, ToServer as C};
+
+    fn run(script: &[(Direction, Vec<u8>)]) -> (Vec<Credential>, bool) {
+        let script: Vec<(Direction, &[u8])> =
+            script.iter().map(|(d, b)| (*d, b.as_slice())).collect();
+        crate::dissect::script::play(
+            &mut *(SPEC.new)(&super::super::DissectorConfig::default()),
+            &script,
+        )
+    }
+
+    /// MD5(identifier, secret, challenge), computed here.
+    fn chap(id: u8, secret: &[u8], challenge: &[u8]) -> String {
+        use md5::{Digest, Md5};
+        hex(&Md5::new()
+            .chain_update([id])
+            .chain_update(secret)
+            .chain_update(challenge)
+            .finalize())
+    }
+
+    const CHALLENGE: &str = "0x1a2b3c4d5e6f708192a3b4c5d6e7f809";
+
+    fn session(response: &str, status: (u8, u8)) -> Vec<(Direction, Vec<u8>)> {
+        vec![
+            (
+                C,
+                login(
+                    OP_LOGIN_REQUEST,
+                    &[
+                        "InitiatorName=iqn.1993-08.org.debian:01:host7",
+                        "SessionType=Normal",
+                        "AuthMethod=CHAP,None",
+                    ],
+                    (0, 0),
+                ),
+            ),
+            (S, login(OP_LOGIN_RESPONSE, &["AuthMethod=CHAP"], (0, 0))),
+            (C, login(OP_LOGIN_REQUEST, &["CHAP_A=5"], (0, 0))),
+            (
+                S,
+                login(
+                    OP_LOGIN_RESPONSE,
+                    &["CHAP_A=5", "CHAP_I=42", &format!("CHAP_C={CHALLENGE}")],
+                    (0, 0),
+                ),
+            ),
+            (
+                C,
+                login(
+                    OP_LOGIN_REQUEST,
+                    &["CHAP_N=backup-host", &format!("CHAP_R=0x{response}")],
+                    (0, 0),
+                ),
+            ),
+            (S, login(OP_LOGIN_RESPONSE, &["HeaderDigest=None"], status)),
+        ]
+    }
+
+    #[test]
+    fn chap_accepted_and_its_line_verifies() {
+        let challenge = binary_value(CHALLENGE.as_bytes()).unwrap();
+        let response = chap(42, b"Sup3r-Secret!", &challenge);
+        let (out, done) = run(&session(&response, (0, 0)));
+        assert!(done);
+        assert_eq!(out.len(), 1);
+        let c = &out[0];
+        assert_eq!(c.protocol, "iscsi");
+        assert_eq!(c.mechanism, "CHAP");
+        assert_eq!(c.kind, Kind::ChallengeResponse);
+        assert_eq!(c.username.as_deref(), Some(&b"backup-host"[..]));
+        assert_eq!(c.outcome, Outcome::Success);
+        assert_eq!(c.frames, vec![5]);
+        let h = c.hashcat.as_ref().unwrap();
+        assert_eq!(h.mode, 4800);
+        // hashcat 4800: response:challenge:identifier; the response recomputes.
+        let parts: Vec<&str> = h.hash.split(':').collect();
+        assert_eq!(parts[1], &CHALLENGE[2..]);
+        assert_eq!(parts[2], "2a");
+        assert_eq!(parts[0], chap(42, b"Sup3r-Secret!", &challenge));
+        assert_ne!(parts[0], chap(42, b"wrong", &challenge));
+    }
+
+    #[test]
+    fn authentication_failure_and_no_answer() {
+        let (out, _) = run(&session("00112233445566778899aabbccddeeff", (2, 1)));
+        assert_eq!(out[0].outcome, Outcome::Failure);
+        let mut s = session("00112233445566778899aabbccddeeff", (0, 0));
+        s.pop();
+        let (out, done) = run(&s);
+        assert!(!done);
+        assert_eq!(out[0].outcome, Outcome::Unknown);
+    }
+
+    #[test]
+    fn byte_by_byte_and_no_chap() {
+        let s = session("00112233445566778899aabbccddeeff", (0, 0));
+        let bytes: Vec<(Direction, Vec<u8>)> = s
+            .iter()
+            .flat_map(|(d, b)| b.iter().map(move |x| (*d, vec![*x])))
+            .collect();
+        let (out, _) = run(&bytes);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].outcome, Outcome::Success);
+        assert!(out[0].hashcat.is_some());
+        let (out, done) = run(&[
+            (
+                C,
+                login(
+                    OP_LOGIN_REQUEST,
+                    &["InitiatorName=iqn.x", "AuthMethod=None"],
+                    (0, 0),
+                ),
+            ),
+            (S, login(OP_LOGIN_RESPONSE, &["AuthMethod=None"], (0, 0))),
+            (C, vec![0x01; 48]),
+        ]);
+        assert!(out.is_empty());
+        assert!(done);
+    }
+
+    #[test]
+    fn values_and_probe() {
+        assert_eq!(binary_value(b"0x0aFF"), Some(vec![0x0a, 0xff]));
+        assert_eq!(binary_value(b"0bAQI="), Some(vec![1, 2]));
+        assert_eq!(binary_value(b"0x0"), None);
+        assert_eq!(binary_value(b"0xzz"), None);
+        assert_eq!(binary_value(b"12"), None);
+        assert_eq!(text_value(b"A=1\0B=2\0", b"B"), Some(&b"2"[..]));
+        assert_eq!(text_value(b"A=1\0B\0", b"B"), None);
+        let first = &session("00", (0, 0))[0].1;
+        assert_eq!(probe(first, b""), Probe::Yes);
+        assert_eq!(probe(&first[..20], b""), Probe::Maybe);
+        assert_eq!(probe(&first[..60], b""), Probe::Maybe);
+        assert_eq!(
+            probe(&login(OP_LOGIN_REQUEST, &["Foo=bar"], (0, 0)), b""),
+            Probe::No
+        );
+        assert_eq!(probe(b"GET / HTTP/1.1\r\n", b""), Probe::No);
+        assert_eq!(probe(b"", b"\x23"), Probe::No);
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let valid: Vec<Vec<u8>> = session("00112233445566778899aabbccddeeff", (2, 1))
+            .into_iter()
+            .map(|(_, b)| b)
+            .collect();
+        crate::dissect::garbage::feed(
+            0x15c5_1c4a,
+            2000,
+            6,
+            &valid,
+            Iscsi::default,
+            |b| {
+                let _ = probe(b, b);
+                let _ = binary_value(b);
+                if b.len() >= BHS {
+                    let _ = login_data(b);
+                }
+            },
+            |r| u64::from(r.next() % 100),
+            |d| assert!(d.buffered() < 4 * MAX_PDU),
+        );
+    }
+}
