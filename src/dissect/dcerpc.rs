@@ -20,6 +20,7 @@
 //! after a refused `auth3`, as its real-server test shows) failure; another fault (access
 //! denied may refuse the call, not the login) or nothing, unknown.
 
+use super::framing::{Framer, Measure};
 use super::ntlmssp::{self, Message};
 use super::{Chunk, Dissector, Probe, ProtocolSpec};
 use crate::finding::{Credential, Outcome};
@@ -141,11 +142,10 @@ struct Pending {
     answered: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Dcerpc {
-    /// Bytes of each direction's unfinished PDU.
-    buf: [Vec<u8>; 2],
-    frames: [Vec<u64>; 2],
+    /// Each direction cut into PDUs.
+    framers: [Framer; 2],
     /// The last CHALLENGE the server sent.
     challenge: Option<[u8; 8]>,
     pending: Option<Box<Pending>>,
@@ -167,6 +167,28 @@ fn u32_at(d: &[u8], at: usize, little_endian: bool) -> Option<u32> {
     } else {
         u32::from_be_bytes(b)
     })
+}
+
+impl Default for Dcerpc {
+    fn default() -> Dcerpc {
+        // A PDU's length is 16 bits: every one fits.
+        Dcerpc {
+            framers: [Framer::new(65_535), Framer::new(65_535)],
+            challenge: None,
+            pending: None,
+            lost: false,
+            quiet_pdus: 0,
+        }
+    }
+}
+
+/// A PDU's length from its header.
+fn measure(b: &[u8]) -> Measure {
+    match header(b) {
+        Some(h) => Measure::Total(h.frag_length),
+        None if b.len() >= HEADER => Measure::Invalid,
+        None => Measure::More,
+    }
 }
 
 impl Dcerpc {
@@ -231,46 +253,16 @@ impl Dcerpc {
 
     fn feed(&mut self, dir: Direction, chunk: Chunk<'_>, out: &mut Vec<Credential>) {
         let i = dir.index();
-        let mut data = chunk.data;
-        while !data.is_empty() && !self.lost {
-            if self.buf[i].is_empty() {
-                // Whole PDUs straight from the chunk.
-                match header(data) {
-                    Some(h) if h.frag_length <= data.len() => {
-                        let (pdu, rest) = data.split_at(h.frag_length);
-                        self.pdu(dir, pdu, &h, &[chunk.frame], chunk.ts, out);
-                        data = rest;
-                        continue;
-                    }
-                    None if data.len() >= HEADER => {
-                        self.lost = true;
-                        break;
-                    }
-                    _ => {}
-                }
-            }
-            // The rest of a PDU (a fragment is at most 65,535 bytes: the length is 16 bits).
-            let need = match header(&self.buf[i]) {
-                Some(h) => h.frag_length,
-                None => HEADER,
+        self.framers[i].push(chunk);
+        while !self.lost {
+            // PDUs before the verdict are few: copied out of the framer to be read.
+            let Some(msg) = self.framers[i].next(measure) else {
+                self.lost |= self.framers[i].is_lost();
+                break;
             };
-            let take = need.saturating_sub(self.buf[i].len()).min(data.len());
-            self.buf[i].extend_from_slice(&data[..take]);
-            if self.frames[i].last() != Some(&chunk.frame) {
-                self.frames[i].push(chunk.frame);
-            }
-            data = &data[take..];
-            if self.buf[i].len() < HEADER {
-                continue;
-            }
-            match header(&self.buf[i]) {
-                None => self.lost = true,
-                Some(h) if self.buf[i].len() == h.frag_length => {
-                    let pdu = std::mem::take(&mut self.buf[i]);
-                    let frames = std::mem::take(&mut self.frames[i]);
-                    self.pdu(dir, &pdu, &h, &frames, chunk.ts, out);
-                }
-                Some(_) => {}
+            let (pdu, frames, ts) = (msg.bytes.to_vec(), msg.frames, msg.ts);
+            if let Some(h) = header(&pdu) {
+                self.pdu(dir, &pdu, &h, &frames, ts, out);
             }
         }
     }
@@ -312,8 +304,9 @@ impl Dissector for Dcerpc {
     fn gap(&mut self, _dir: Direction, _len: u64, out: &mut Vec<Credential>) {
         // PDUs cannot be framed across a hole.
         self.close(out);
-        self.buf = Default::default();
-        self.frames = Default::default();
+        for f in &mut self.framers {
+            f.lose();
+        }
         self.lost = true;
     }
 
@@ -328,8 +321,7 @@ impl Dissector for Dcerpc {
     }
 
     fn buffered(&self) -> usize {
-        self.buf.iter().map(Vec::capacity).sum::<usize>()
-            + self.frames.iter().map(|f| f.capacity() * 8).sum::<usize>()
+        self.framers.iter().map(Framer::buffered).sum::<usize>()
             + self.pending.as_ref().map_or(0, |_| 512)
     }
 }

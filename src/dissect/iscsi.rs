@@ -10,6 +10,7 @@
 //! authentication failure, 0x0201) failure. Mutual CHAP's reverse challenge is the
 //! target's answer, not a second credential. Digests are not in force during login.
 
+use super::framing::{Framer, Measure};
 use super::{Chunk, Dissector, Probe, ProtocolSpec};
 use crate::finding::{Credential, Hashcat, Kind, Outcome, hex};
 use crate::flow::Direction;
@@ -100,14 +101,24 @@ pub fn probe(to_server: &[u8], to_client: &[u8]) -> Probe {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Iscsi {
-    buf: [Vec<u8>; 2],
-    frames: Vec<u64>,
+    framers: [Framer; 2],
     /// The target's CHAP identifier and challenge.
     challenge: Option<(u8, Vec<u8>)>,
     pending: Option<Box<Credential>>,
     done: bool,
+}
+
+impl Default for Iscsi {
+    fn default() -> Iscsi {
+        Iscsi {
+            framers: [Framer::new(MAX_PDU), Framer::new(MAX_PDU)],
+            challenge: None,
+            pending: None,
+            done: false,
+        }
+    }
 }
 
 impl Iscsi {
@@ -162,39 +173,30 @@ impl Dissector for Iscsi {
             return;
         }
         let i = dir.index();
-        let room = (MAX_PDU + BHS).saturating_sub(self.buf[i].len());
-        self.buf[i].extend_from_slice(&chunk.data[..chunk.data.len().min(room)]);
-        if dir == Direction::ToServer && self.frames.last() != Some(&chunk.frame) {
-            self.frames.push(chunk.frame);
-        }
+        let login = match dir {
+            Direction::ToServer => OP_LOGIN_REQUEST,
+            Direction::ToClient => OP_LOGIN_RESPONSE,
+        };
+        self.framers[i].push(chunk);
         while !self.done {
-            let Some((op, len)) = pdu_len(&self.buf[i]) else {
-                break;
+            let measure = |b: &[u8]| match pdu_len(b) {
+                // Past the login phase (or not iSCSI): out of step for this reader.
+                Some((op, _)) if op != login => Measure::Invalid,
+                Some((_, len)) => Measure::Total(len),
+                None => Measure::More,
             };
-            let login = match dir {
-                Direction::ToServer => OP_LOGIN_REQUEST,
-                Direction::ToClient => OP_LOGIN_RESPONSE,
-            };
-            if op != login || len > MAX_PDU {
-                // Past the login phase (or not iSCSI): what is pending keeps its outcome.
-                self.close(out);
-                self.done = true;
-                break;
-            }
-            if self.buf[i].len() < len {
-                break;
-            }
-            let pdu: Vec<u8> = self.buf[i].drain(..len).collect();
-            match dir {
-                Direction::ToServer => {
-                    let rest = if self.buf[i].is_empty() {
-                        Vec::new()
-                    } else {
-                        vec![chunk.frame]
-                    };
-                    let frames = std::mem::replace(&mut self.frames, rest);
-                    self.request(&pdu, frames, chunk.ts);
+            // Login PDUs are few and small: copied out of the framer to be read.
+            let Some(msg) = self.framers[i].next(measure) else {
+                if self.framers[i].is_lost() {
+                    // What is pending keeps its outcome so far.
+                    self.close(out);
+                    self.done = true;
                 }
+                break;
+            };
+            let (pdu, frames) = (msg.bytes.to_vec(), msg.frames);
+            match dir {
+                Direction::ToServer => self.request(&pdu, frames, chunk.ts),
                 Direction::ToClient => self.response(&pdu, out),
             }
         }
@@ -202,7 +204,9 @@ impl Dissector for Iscsi {
 
     fn gap(&mut self, _dir: Direction, _len: u64, out: &mut Vec<Credential>) {
         self.close(out);
-        self.buf = Default::default();
+        for f in &mut self.framers {
+            f.lose();
+        }
         self.done = true;
     }
 
@@ -217,8 +221,7 @@ impl Dissector for Iscsi {
     }
 
     fn buffered(&self) -> usize {
-        self.buf.iter().map(Vec::capacity).sum::<usize>()
-            + self.frames.capacity() * 8
+        self.framers.iter().map(Framer::buffered).sum::<usize>()
             + self.pending.as_ref().map_or(0, |_| 256)
     }
 }

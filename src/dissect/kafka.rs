@@ -16,6 +16,7 @@
 
 use std::collections::VecDeque;
 
+use super::framing::{Framer, Measure};
 use super::sasl::parse_plain;
 use super::{Chunk, Dissector, Probe, ProtocolSpec};
 use crate::finding::{Credential, Kind, Outcome};
@@ -230,10 +231,9 @@ struct Waiting {
     api_version: i16,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Kafka {
-    buf: [Vec<u8>; 2],
-    frames: Vec<u64>,
+    framers: [Framer; 2],
     waiting: VecDeque<Waiting>,
     /// The mechanism the last handshake named.
     mechanism: Option<Vec<u8>>,
@@ -242,6 +242,30 @@ pub struct Kafka {
     client_id: Option<String>,
     pending: Option<Box<Credential>>,
     done: bool,
+}
+
+impl Default for Kafka {
+    fn default() -> Kafka {
+        Kafka {
+            framers: [Framer::new(MAX_FRAME + 4), Framer::new(MAX_FRAME + 4)],
+            waiting: VecDeque::new(),
+            mechanism: None,
+            bare_token: false,
+            client_id: None,
+            pending: None,
+            done: false,
+        }
+    }
+}
+
+/// A frame's length: its 4-byte size and what follows.
+fn measure(b: &[u8]) -> Measure {
+    match b.get(..4) {
+        Some(size) => {
+            Measure::Total(4 + u32::from_be_bytes([size[0], size[1], size[2], size[3]]) as usize)
+        }
+        None => Measure::More,
+    }
 }
 
 impl Kafka {
@@ -375,45 +399,25 @@ impl Dissector for Kafka {
             return;
         }
         let i = dir.index();
-        let room = (MAX_FRAME + 4).saturating_sub(self.buf[i].len());
-        self.buf[i].extend_from_slice(&chunk.data[..chunk.data.len().min(room)]);
-        if dir == Direction::ToServer && self.frames.last() != Some(&chunk.frame) {
-            self.frames.push(chunk.frame);
-        }
+        self.framers[i].push(chunk);
         while !self.done {
-            let Some(size) = self.buf[i].get(..4) else {
+            // Login messages are few and small: copied out of the framer to be read.
+            let Some(msg) = self.framers[i].next(measure) else {
                 break;
             };
-            let size = u32::from_be_bytes(size.try_into().unwrap_or_default()) as usize;
-            if size > MAX_FRAME {
-                // Data, not a login: what is pending keeps its unknown outcome.
-                self.close(out);
-                self.done = true;
-                break;
-            }
-            if self.buf[i].len() < 4 + size {
-                break;
-            }
-            let bytes: Vec<u8> = self.buf[i].drain(..4 + size).collect();
+            let (bytes, frames, ts) = (msg.bytes[4..].to_vec(), msg.frames, msg.ts);
             match dir {
-                Direction::ToServer => {
-                    // The frame's packets; what is left of the buffer came in this chunk.
-                    let rest = if self.buf[i].is_empty() {
-                        Vec::new()
-                    } else {
-                        vec![chunk.frame]
-                    };
-                    let frames = std::mem::replace(&mut self.frames, rest);
-                    self.client_frame(&bytes[4..], frames, chunk.ts);
-                }
-                Direction::ToClient => self.server_frame(&bytes[4..], out),
+                Direction::ToServer => self.client_frame(&bytes, frames, ts),
+                Direction::ToClient => self.server_frame(&bytes, out),
             }
         }
     }
 
     fn gap(&mut self, _dir: Direction, _len: u64, out: &mut Vec<Credential>) {
         self.close(out);
-        self.buf = Default::default();
+        for f in &mut self.framers {
+            f.lose();
+        }
         self.done = true;
     }
 
@@ -428,8 +432,7 @@ impl Dissector for Kafka {
     }
 
     fn buffered(&self) -> usize {
-        self.buf.iter().map(Vec::capacity).sum::<usize>()
-            + self.frames.capacity() * 8
+        self.framers.iter().map(Framer::buffered).sum::<usize>()
             + self.waiting.len() * 16
             + self.pending.as_ref().map_or(0, |_| 256)
     }
@@ -657,9 +660,13 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].outcome, Outcome::Success);
         let first = s[..4].iter().map(|(_, b)| b.len() as u64).sum::<u64>() + 1;
-        assert_eq!(
-            out[0].frames,
-            (first..first + s[4].1.len() as u64).collect::<Vec<_>>()
+        let last = first + s[4].1.len() as u64 - 1;
+        // The framer keeps the first 31 pieces' frames and folds the rest into the last.
+        let f = &out[0].frames;
+        assert_eq!((f.first(), f.last()), (Some(&first), Some(&last)));
+        assert!(
+            f.len() <= 32 && f.iter().all(|x| (first..=last).contains(x)),
+            "{f:?}"
         );
     }
 
