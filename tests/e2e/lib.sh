@@ -79,3 +79,35 @@ netns_stop() {
     for ns in "${spaces[@]}"; do ip netns del "$ns" 2>/dev/null; done
     return 0
 }
+
+# Stops the processes given (TERM, then KILL those still there after 5 s) and waits for
+# them.
+stop_pids() {
+    local pid
+    for pid in "$@"; do kill "$pid" 2>/dev/null; done
+    for pid in "$@"; do
+        for _ in $(seq 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -9 "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    return 0
+}
+
+# Creates network namespaces $1 (server) and $2 (client) joined by a veth pair, server
+# side address $3, client side $4 (both /24). The pair is created inside the server
+# namespace and its peer moved straight into the client namespace: the host's own
+# namespace never sees either end.
+veth_namespaces() {
+    ip netns add "$1"
+    ip netns add "$2"
+    ip netns exec "$1" ip link add vsrv type veth peer name vcli netns "$2"
+    ip netns exec "$1" ip link set lo up
+    ip netns exec "$2" ip link set lo up
+    ip netns exec "$1" ip addr add "$3/24" dev vsrv
+    ip netns exec "$2" ip addr add "$4/24" dev vcli
+    ip netns exec "$1" ip link set vsrv up
+    ip netns exec "$2" ip link set vcli up
+}

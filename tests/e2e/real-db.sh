@@ -82,17 +82,7 @@ cleanup() {
             [ -s "$f" ] && { echo "--- ${f#"$TMP"/}" >&2; tail -n 20 "$f" >&2; }
         done
     fi
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null
-    done
-    for pid in "${PIDS[@]}"; do
-        for _ in $(seq 50); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -9 "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
+    stop_pids "${PIDS[@]}"
     if [ "${E2E_KEEP:-0}" = 1 ]; then
         log "kept $TMP"
     else

@@ -91,15 +91,7 @@ wait_listen() {
 }
 
 # ---- network ------------------------------------------------------------------------
-ip netns add "$NS_S"
-ip netns add "$NS_C"
-in_srv ip link add vsrv type veth peer name vcli netns "$NS_C"
-in_srv ip link set lo up
-in_cli ip link set lo up
-in_srv ip addr add "$SRV_IP/24" dev vsrv
-in_cli ip addr add "$CLI_IP/24" dev vcli
-in_srv ip link set vsrv up
-in_cli ip link set vcli up
+veth_namespaces "$NS_S" "$NS_C" "$SRV_IP" "$CLI_IP"
 
 # ---- cvs pserver --------------------------------------------------------------------
 REPO="$TMP/cvsroot"

@@ -120,17 +120,7 @@ wait_listen() {
 }
 
 # ---- network ------------------------------------------------------------------------
-ip netns add "$NS_S"
-ip netns add "$NS_C"
-# The pair is created inside the server namespace and its peer moved straight into the
-# client namespace: the host's own namespace never sees either end.
-in_srv ip link add vsrv type veth peer name vcli netns "$NS_C"
-in_srv ip link set lo up
-in_cli ip link set lo up
-in_srv ip addr add "$SRV_IP/24" dev vsrv
-in_cli ip addr add "$CLI_IP/24" dev vcli
-in_srv ip link set vsrv up
-in_cli ip link set vcli up
+veth_namespaces "$NS_S" "$NS_C" "$SRV_IP" "$CLI_IP"
 mkdir -p "$TMP/client-home"
 
 # ---- TLS certificate (both servers) -------------------------------------------------

@@ -76,17 +76,7 @@ cleanup() {
             [ -s "$f" ] && { echo "--- ${f#"$TMP"/}" >&2; tail -n 30 "$f" >&2; }
         done
     fi
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null
-    done
-    for pid in "${PIDS[@]}"; do
-        for _ in $(seq 50); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -9 "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
+    stop_pids "${PIDS[@]}"
     # smbd's RPC workers (rpcd_*) may outlive it: they all carry this run's config file.
     pkill -f -- "--configfile=$TMP/smb.conf" 2>/dev/null
     umount /etc/passwd /etc/group 2>/dev/null
