@@ -233,7 +233,7 @@ else
     FILTER="udp port $RAD_PORT"
 fi
 
-tcpdump -i lo --immediate-mode -U -s 0 -w "$OUT" "$FILTER" 2>"$TMP/tcpdump.err" &
+tcpdump -i lo "${TCPDUMP_OPTS[@]}" -w "$OUT" "$FILTER" 2>"$TMP/tcpdump.err" &
 TCPDUMP=$!
 PIDS+=("$TCPDUMP")
 wait_for grep -q "listening on" "$TMP/tcpdump.err" || die "tcpdump did not start"

@@ -170,7 +170,7 @@ mariadb --no-defaults -S "$TMP/mysql.sock" -u root >&2 <<EOF
 CREATE USER '$MY_USER'@'%' IDENTIFIED VIA mysql_native_password USING PASSWORD('$MY_PASS');
 EOF
 
-tcpdump -i lo --immediate-mode -U -s 0 -w "$OUT" \
+tcpdump -i lo "${TCPDUMP_OPTS[@]}" -w "$OUT" \
     "tcp port $REDIS_PORT or tcp port $PG_PORT or tcp port $MY_PORT" 2>"$TMP/tcpdump.err" &
 TCPDUMP=$!
 PIDS+=("$TCPDUMP")

@@ -113,7 +113,7 @@ PIDS+=($!)
 wait_for sh -c "ss -Hltn 'sport = :135' | grep -q ." || die "samba-dcerpcd does not listen on 135"
 
 # ---- capture ------------------------------------------------------------------------
-tcpdump -i lo --immediate-mode -U -s 0 -w "$OUT" tcp 2>"$TMP/tcpdump.err" &
+tcpdump -i lo "${TCPDUMP_OPTS[@]}" -w "$OUT" tcp 2>"$TMP/tcpdump.err" &
 TCPDUMP=$!
 PIDS+=("$TCPDUMP")
 wait_for grep -q "listening on" "$TMP/tcpdump.err" || die "tcpdump did not start"

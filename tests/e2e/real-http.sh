@@ -175,7 +175,7 @@ wait_listen 443
 # -Z root: tcpdump would otherwise open the file as user tcpdump, who cannot write here.
 # --immediate-mode: packets are handed over at once, none lost when tcpdump stops.
 # -B: a 64 MiB buffer, for the burst of request 9's download.
-ip netns exec "$NS" tcpdump -i lo -s 0 -B 65536 -U --immediate-mode -n -Z root -w "$TMP/capture.pcap" \
+ip netns exec "$NS" tcpdump -i lo "${TCPDUMP_OPTS[@]}" -n -Z root -w "$TMP/capture.pcap" \
     tcp >"$TMP/tcpdump.out" 2>"$TMP/tcpdump.err" &
 TCPDUMP=$!
 PIDS+=($TCPDUMP)

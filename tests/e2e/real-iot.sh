@@ -165,7 +165,7 @@ wait_for listening "$IRC_PORT" || die "ngircd is not listening"
 wait_for listening "$SOCKS_PORT" || die "microsocks is not listening"
 wait_for listening "$HTTP_PORT" || die "socat is not listening"
 
-tcpdump -i lo --immediate-mode -U -s 0 -w "$OUT" \
+tcpdump -i lo "${TCPDUMP_OPTS[@]}" -w "$OUT" \
     "tcp port $MQTT_PORT or tcp port $IRC_PORT or tcp port $SOCKS_PORT" \
     2>"$TMP/tcpdump.err" &
 TCPDUMP=$!

@@ -147,7 +147,7 @@ udp_bound() { [ -n "$(ss -Huan "sport = :$SNMP_PORT")" ]; }
 wait_for tcp_listening || die "slapd is not listening"
 wait_for udp_bound || die "snmpd is not listening"
 
-tcpdump -i lo --immediate-mode -U -s 0 -w "$OUT" \
+tcpdump -i lo "${TCPDUMP_OPTS[@]}" -w "$OUT" \
     "tcp port $LDAP_PORT or udp port $SNMP_PORT" 2>"$TMP/tcpdump.err" &
 TCPDUMP=$!
 PIDS+=("$TCPDUMP")

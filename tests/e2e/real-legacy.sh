@@ -126,7 +126,7 @@ wait_listen 2401
 wait_listen $((6000 + DISPLAY_NO))
 
 # ---- capture ------------------------------------------------------------------------
-ip netns exec "$NS_S" tcpdump -i vsrv -s 0 -U --immediate-mode -n -Z root -w "$TMP/capture.pcap" \
+ip netns exec "$NS_S" tcpdump -i vsrv "${TCPDUMP_OPTS[@]}" -n -Z root -w "$TMP/capture.pcap" \
     >"$TMP/tcpdump.out" 2>"$TMP/tcpdump.err" &
 TCPDUMP=$!
 PIDS+=($TCPDUMP)

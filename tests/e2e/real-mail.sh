@@ -238,7 +238,7 @@ wait_listen 587
 # -Z root: tcpdump would otherwise open the file as user tcpdump, who cannot write here.
 # --immediate-mode: without it the kernel hands packets over a block at a time (up to a
 # second late), and the last block is lost when tcpdump stops.
-ip netns exec "$NS_S" tcpdump -i vsrv -s 0 -U --immediate-mode -n -Z root -w "$TMP/capture.pcap" \
+ip netns exec "$NS_S" tcpdump -i vsrv "${TCPDUMP_OPTS[@]}" -n -Z root -w "$TMP/capture.pcap" \
     >"$TMP/tcpdump.out" 2>"$TMP/tcpdump.err" &
 TCPDUMP=$!
 PIDS+=($TCPDUMP)

@@ -58,7 +58,7 @@ python3 "$HERE/tacacs-server.py" "$PORT" "$KEY" "$TAC_USER" "$TAC_PASS" "$TMP/re
 PIDS+=($!)
 wait_for test -s "$TMP/ready" || die "the TACACS+ server did not start"
 
-tcpdump -i lo --immediate-mode -U -s 0 -w "$OUT" "tcp port $PORT" 2>"$TMP/tcpdump.err" &
+tcpdump -i lo "${TCPDUMP_OPTS[@]}" -w "$OUT" "tcp port $PORT" 2>"$TMP/tcpdump.err" &
 TCPDUMP=$!
 PIDS+=("$TCPDUMP")
 wait_for grep -q "listening on" "$TMP/tcpdump.err" || die "tcpdump did not start"

@@ -203,7 +203,7 @@ wait_for tcp_listening 88 || die "krb5kdc is not listening on TCP"
 wait_for udp_bound 88 || die "krb5kdc is not listening on UDP"
 
 # ---- the capture --------------------------------------------------------------------
-tcpdump -i lo --immediate-mode -U -s 0 -w "$OUT" "port 445 or port 88" 2>"$TMP/tcpdump.err" &
+tcpdump -i lo "${TCPDUMP_OPTS[@]}" -w "$OUT" "port 445 or port 88" 2>"$TMP/tcpdump.err" &
 TCPDUMP=$!
 PIDS+=("$TCPDUMP")
 wait_for grep -q "listening on" "$TMP/tcpdump.err" || die "tcpdump did not start"

@@ -77,7 +77,7 @@ PIDS+=($!)
 listening() { [ -n "$(ss -Htln "sport = :$PORT")" ]; }
 wait_for listening || die "prosody is not listening"
 
-tcpdump -i lo --immediate-mode -U -s 0 -w "$OUT" "tcp port $PORT" 2>"$TMP/tcpdump.err" &
+tcpdump -i lo "${TCPDUMP_OPTS[@]}" -w "$OUT" "tcp port $PORT" 2>"$TMP/tcpdump.err" &
 TCPDUMP=$!
 PIDS+=("$TCPDUMP")
 wait_for grep -q "listening on" "$TMP/tcpdump.err" || die "tcpdump did not start"
