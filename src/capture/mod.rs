@@ -34,6 +34,17 @@ impl LinkType {
     pub const IPV4: LinkType = LinkType(228);
     pub const IPV6: LinkType = LinkType(229);
     pub const LINUX_SLL2: LinkType = LinkType(276);
+    pub const PPP: LinkType = LinkType(9);
+    pub const PPP_HDLC: LinkType = LinkType(50);
+    pub const PPP_ETHER: LinkType = LinkType(51);
+    pub const C_HDLC: LinkType = LinkType(104);
+    pub const IEEE802_11: LinkType = LinkType(105);
+    pub const PFLOG: LinkType = LinkType(117);
+    pub const PRISM: LinkType = LinkType(119);
+    pub const IEEE802_11_RADIOTAP: LinkType = LinkType(127);
+    pub const AVS: LinkType = LinkType(163);
+    pub const PPI: LinkType = LinkType(192);
+    pub const NFLOG: LinkType = LinkType(239);
 }
 
 impl std::fmt::Display for LinkType {
@@ -47,6 +58,17 @@ impl std::fmt::Display for LinkType {
             LinkType::IPV4 => "IPV4",
             LinkType::IPV6 => "IPV6",
             LinkType::LINUX_SLL2 => "LINUX_SLL2",
+            LinkType::PPP => "PPP",
+            LinkType::PPP_HDLC => "PPP_HDLC",
+            LinkType::PPP_ETHER => "PPP_ETHER",
+            LinkType::C_HDLC => "C_HDLC",
+            LinkType::IEEE802_11 => "IEEE802_11",
+            LinkType::PFLOG => "PFLOG",
+            LinkType::PRISM => "IEEE802_11_PRISM",
+            LinkType::IEEE802_11_RADIOTAP => "IEEE802_11_RADIOTAP",
+            LinkType::AVS => "IEEE802_11_AVS",
+            LinkType::PPI => "PPI",
+            LinkType::NFLOG => "NFLOG",
             _ => return write!(f, "{}", self.0),
         };
         write!(f, "{} ({})", name, self.0)

@@ -8,6 +8,7 @@ use std::net::IpAddr;
 
 pub mod defrag;
 mod fast;
+mod link;
 
 use etherparse::{
     EtherType, IpNumber, Ipv6ExtensionsSlice, LaxNetSlice, LaxSlicedPacket, TcpSlice,
@@ -254,7 +255,15 @@ impl Decoded<'_> {
             _ => return None,
         };
         let len = seg.segment.len() as u16;
-        sum += word_sum(&[0, 6]) + word_sum(&len.to_be_bytes()) + word_sum(seg.segment);
+        sum += word_sum(&[0, 6]) + word_sum(&len.to_be_bytes());
+        // Captured on the sending host before the network card finished it (checksum
+        // offload; Linux's NFLOG and loopback captures show it too): the field holds the
+        // pseudo-header's sum alone, which is not a damaged segment.
+        let field = seg.segment.get(16..18)?;
+        if u16::from_ne_bytes([field[0], field[1]]) == fold(sum) {
+            return Some(true);
+        }
+        sum += word_sum(seg.segment);
         // A segment is intact when the ones' complement sum of all its words, checksum
         // included, is all ones (the value reads the same in either byte order).
         Some(fold(sum) == 0xffff)
@@ -372,8 +381,9 @@ fn ipv6_fragment(ip: &[u8]) -> Option<(u32, bool, u32, u8, &[u8])> {
     }
 }
 
-/// Tunnels opened around one packet at most (GRE in GRE in VXLAN...).
-const MAX_TUNNELS: u8 = 4;
+/// Tunnels and link layers opened around one packet at most (GRE in GRE in VXLAN, PPI
+/// around 802.11, PPPoE inside ERSPAN...).
+const MAX_TUNNELS: u8 = 8;
 
 /// The frame inside a GRE packet (RFC 2784/2890): Ethernet for ERSPAN (type I, II and
 /// III: Cisco's mirrored traffic) and transparent Ethernet bridging, IP for IP in GRE.
@@ -513,6 +523,12 @@ fn decode_frame<'a>(packet: &Packet<'a>, depth: u8) -> Result<Decoded<'a>, Stop<
 
 /// [`decode_frame`] for any packet, through `etherparse`.
 fn decode_frame_general<'a>(packet: &Packet<'a>, depth: u8) -> Result<Decoded<'a>, Stop<'a>> {
+    if let Some(inner) = link::unwrap(packet)? {
+        if depth >= MAX_TUNNELS {
+            return Err(Skip::Malformed.into());
+        }
+        return decode_frame(&inner, depth + 1);
+    }
     let sliced = slice_link(packet)?;
     let (src, dst, ip_payload) = match &sliced.net {
         Some(LaxNetSlice::Ipv4(v4)) => {
@@ -820,7 +836,47 @@ mod tests {
                         "{client} {len} byte {flip}"
                     );
                 }
+                // Offloaded: the field holds the pseudo-header's sum (big-endian words,
+                // folded, not complemented), as the sending host's capture shows it.
+                let mut pseudo = [pkt_src(&ip), pkt_dst(&ip)].concat();
+                pseudo.extend_from_slice(&[0, 6]);
+                pseudo.extend_from_slice(&((20 + len) as u16).to_be_bytes());
+                let mut sum: u32 = pseudo
+                    .chunks(2)
+                    .map(|w| u32::from(u16::from_be_bytes([w[0], w[1]])))
+                    .sum();
+                while sum > 0xffff {
+                    sum = (sum & 0xffff) + (sum >> 16);
+                }
+                let mut offloaded = frame.clone();
+                offloaded[at + 16..at + 18].copy_from_slice(&(sum as u16).to_be_bytes());
+                let pkt = Packet {
+                    data: &offloaded,
+                    ..pkt
+                };
+                assert_eq!(
+                    decode_stateless(&pkt).get().unwrap().tcp_checksum_ok(),
+                    Some(true),
+                    "{client} {len} offloaded"
+                );
             }
+        }
+    }
+
+    /// The source and destination address bytes of an IPv4 or IPv6 packet.
+    fn pkt_src(ip: &[u8]) -> Vec<u8> {
+        if ip[0] >> 4 == 4 {
+            ip[12..16].to_vec()
+        } else {
+            ip[8..24].to_vec()
+        }
+    }
+
+    fn pkt_dst(ip: &[u8]) -> Vec<u8> {
+        if ip[0] >> 4 == 4 {
+            ip[16..20].to_vec()
+        } else {
+            ip[24..40].to_vec()
         }
     }
 

@@ -23,12 +23,40 @@ pub enum Link {
     Null,
     /// Raw IP.
     Raw,
+    /// Ethernet carrying a PPPoE session (RFC 2516) of PPP frames.
+    Pppoe,
+    /// Ethernet carrying an MPLS label stack, outermost label first.
+    Mpls(Vec<u32>),
+    /// PPP in HDLC-like framing (LINKTYPE_PPP).
+    Ppp,
+    /// Cisco HDLC (LINKTYPE_C_HDLC).
+    CiscoHdlc,
+    /// IEEE 802.11 QoS data frames from a station to its access point, LLC/SNAP inside.
+    Ieee80211,
+    /// 802.11 behind a radiotap header (TSFT, Flags, Rate, Channel, Antenna signal), the
+    /// frame check sequence at the end when `fcs`.
+    Radiotap {
+        fcs: bool,
+    },
+    /// 802.11 behind a PPI header.
+    Ppi,
+    /// Linux NFLOG records (as `tcpdump -i nflog` writes them on a little-endian host).
+    Nflog,
+    /// OpenBSD pflog.
+    Pflog,
 }
 
 impl Link {
     pub fn linktype(&self) -> LinkType {
         match self {
-            Link::Ethernet | Link::Vlan(_) => LinkType::ETHERNET,
+            Link::Ethernet | Link::Vlan(_) | Link::Pppoe | Link::Mpls(_) => LinkType::ETHERNET,
+            Link::Ppp => LinkType::PPP,
+            Link::CiscoHdlc => LinkType::C_HDLC,
+            Link::Ieee80211 => LinkType::IEEE802_11,
+            Link::Radiotap { .. } => LinkType::IEEE802_11_RADIOTAP,
+            Link::Ppi => LinkType::PPI,
+            Link::Nflog => LinkType::NFLOG,
+            Link::Pflog => LinkType::PFLOG,
             Link::LinuxSll => LinkType::LINUX_SLL,
             Link::LinuxSll2 => LinkType::LINUX_SLL2,
             Link::Null => LinkType::NULL,
@@ -42,6 +70,82 @@ impl Link {
         let ethertype: u16 = if v6 { 0x86dd } else { 0x0800 };
         let mut f = Vec::with_capacity(ip.len() + 24);
         match self {
+            Link::Pppoe => {
+                f.extend_from_slice(&[0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01]);
+                f.extend_from_slice(&0x8864u16.to_be_bytes());
+                f.extend_from_slice(&[0x11, 0x00, 0x12, 0x34]); // version, type, code, session
+                f.extend_from_slice(&((ip.len() + 2) as u16).to_be_bytes());
+                f.extend_from_slice(&ppp_protocol(v6).to_be_bytes());
+            }
+            Link::Mpls(labels) => {
+                f.extend_from_slice(&[0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01]);
+                f.extend_from_slice(&0x8847u16.to_be_bytes());
+                for (i, label) in labels.iter().enumerate() {
+                    let bottom = u32::from(i + 1 == labels.len());
+                    let entry = (label & 0xf_ffff) << 12 | bottom << 8 | 64;
+                    f.extend_from_slice(&entry.to_be_bytes());
+                }
+            }
+            Link::Ppp => {
+                f.extend_from_slice(&[0xff, 0x03]);
+                f.extend_from_slice(&ppp_protocol(v6).to_be_bytes());
+            }
+            Link::CiscoHdlc => {
+                f.extend_from_slice(&[0x0f, 0x00]);
+                f.extend_from_slice(&ethertype.to_be_bytes());
+            }
+            Link::Ieee80211 => ieee80211_header(&mut f, ethertype),
+            Link::Radiotap { fcs } => {
+                // present: TSFT, Flags, Rate, Channel, dBm antenna signal.
+                f.extend_from_slice(&[0, 0, 24, 0]);
+                f.extend_from_slice(&0x2fu32.to_le_bytes());
+                f.extend_from_slice(&1_700_000_000_000_000u64.to_le_bytes()); // TSFT
+                f.push(if *fcs { 0x10 } else { 0 }); // Flags
+                f.push(108); // Rate: 54 Mb/s
+                f.extend_from_slice(&2437u16.to_le_bytes()); // Channel 6
+                f.extend_from_slice(&0x00c0u16.to_le_bytes()); // OFDM, 2 GHz
+                f.push(-42i8 as u8); // signal
+                f.push(0);
+                let start = f.len();
+                ieee80211_header(&mut f, ethertype);
+                f.extend_from_slice(ip);
+                if *fcs {
+                    let sum = crc32(&f[start..]);
+                    f.extend_from_slice(&sum.to_le_bytes());
+                }
+                return f;
+            }
+            Link::Ppi => {
+                f.extend_from_slice(&[0, 0, 8, 0]);
+                f.extend_from_slice(&105u32.to_le_bytes());
+                ieee80211_header(&mut f, ethertype);
+            }
+            Link::Nflog => {
+                f.extend_from_slice(&[if v6 { 10 } else { 2 }, 0, 0, 5]); // family, version, group 5
+                // NFULA_PACKET_HDR: hardware protocol, hook, padding.
+                f.extend_from_slice(&8u16.to_le_bytes());
+                f.extend_from_slice(&1u16.to_le_bytes());
+                f.extend_from_slice(&ethertype.to_be_bytes());
+                f.extend_from_slice(&[3, 0]);
+                // NFULA_PREFIX "plainsight\0", padded to four bytes.
+                let prefix = b"plainsight\0";
+                f.extend_from_slice(&((4 + prefix.len()) as u16).to_le_bytes());
+                f.extend_from_slice(&10u16.to_le_bytes());
+                f.extend_from_slice(prefix);
+                f.resize(f.len().next_multiple_of(4), 0);
+                // NFULA_PAYLOAD.
+                f.extend_from_slice(&((4 + ip.len()) as u16).to_le_bytes());
+                f.extend_from_slice(&9u16.to_le_bytes());
+            }
+            Link::Pflog => {
+                // struct pfloghdr: length 61 (padded to 64), family, action, reason,
+                // interface name, ruleset, rule numbers, direction...
+                let mut h = [0u8; 64];
+                h[0] = 61;
+                h[1] = if v6 { 24 } else { 2 };
+                h[4..7].copy_from_slice(b"em0");
+                f.extend_from_slice(&h);
+            }
             Link::Ethernet | Link::Vlan(_) => {
                 f.extend_from_slice(&[0x02, 0, 0, 0, 0, 0x02]);
                 f.extend_from_slice(&[0x02, 0, 0, 0, 0, 0x01]);
@@ -84,6 +188,41 @@ impl Link {
         f.extend_from_slice(ip);
         f
     }
+}
+
+/// PPP's protocol number for IPv4 or IPv6.
+fn ppp_protocol(v6: bool) -> u16 {
+    if v6 { 0x0057 } else { 0x0021 }
+}
+
+/// An 802.11 QoS data header from a station to its access point (To DS), and the LLC/SNAP
+/// header of an Ethernet type.
+fn ieee80211_header(f: &mut Vec<u8>, ethertype: u16) {
+    f.extend_from_slice(&[0x88, 0x01]); // QoS data, To DS
+    f.extend_from_slice(&[0x2c, 0x00]); // duration
+    f.extend_from_slice(&[0x02, 0, 0, 0, 0, 0x0a]); // BSSID
+    f.extend_from_slice(&[0x02, 0, 0, 0, 0, 0x01]); // source
+    f.extend_from_slice(&[0x02, 0, 0, 0, 0, 0x02]); // destination
+    f.extend_from_slice(&[0x10, 0x00]); // sequence
+    f.extend_from_slice(&[0x00, 0x00]); // QoS control
+    f.extend_from_slice(&[0xaa, 0xaa, 0x03, 0, 0, 0]);
+    f.extend_from_slice(&ethertype.to_be_bytes());
+}
+
+/// CRC-32 (IEEE 802.3), as an 802.11 frame check sequence holds it.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
 }
 
 /// One generated packet: its time and its IP bytes.

@@ -26,9 +26,10 @@ TCPDUMP_OPTS=(-s 0 -B 65536 -U --immediate-mode)
 # Whether capture FILE holds at least N packets with FIN set. A capture is stopped once
 # the last connections' ends are in it (wait_for captured_fins FILE N): under load (the
 # test suite runs in parallel) tcpdump may not have read the last packets half a second
-# after the client is done, and a capture stopped then misses them.
+# after the client is done, and a capture stopped then misses them. Read from tcpdump's
+# lines, not with a filter: filters do not compile for every link type (NFLOG).
 captured_fins() {
-    [ "$(tcpdump -nn -r "$1" 'tcp[tcpflags] & tcp-fin != 0' 2>/dev/null | wc -l)" -ge "$2" ]
+    [ "$(tcpdump -nn -r "$1" 2>/dev/null | grep -c 'Flags \[[^]]*F')" -ge "$2" ]
 }
 
 # Returns once capture FILE has not grown for a second (at most ten seconds): tcpdump has

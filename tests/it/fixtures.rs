@@ -770,6 +770,168 @@ fn multi_link_pcapng() -> Vec<u8> {
     w.into_inner()
 }
 
+/// The link layers other than Ethernet, raw IP and Linux cooked that captures come in, one
+/// interface of a pcapng each, a POP3 login on each: (link, client, server, user, password).
+fn link_layer_table() -> Vec<(Link, &'static str, &'static str, &'static str, &'static str)> {
+    vec![
+        (
+            Link::Pppoe,
+            "10.6.0.2:40400",
+            "10.6.0.1:110",
+            "pppoe",
+            "dsl-line-pw",
+        ),
+        (
+            Link::Pppoe,
+            "[fd06::2]:40401",
+            "[fd06::1]:110",
+            "pppoe6",
+            "dsl-line-v6",
+        ),
+        (
+            Link::Mpls(vec![18, 3001]),
+            "10.6.0.3:40402",
+            "10.6.0.1:110",
+            "mpls",
+            "two-labels",
+        ),
+        (
+            Link::Ppp,
+            "10.6.0.4:40403",
+            "10.6.0.1:110",
+            "ppp",
+            "over-a-modem",
+        ),
+        (
+            Link::CiscoHdlc,
+            "10.6.0.5:40404",
+            "10.6.0.1:110",
+            "hdlc",
+            "serial-wan",
+        ),
+        (
+            Link::Ieee80211,
+            "10.6.0.6:40405",
+            "10.6.0.1:110",
+            "wifi",
+            "open-hotspot",
+        ),
+        (
+            Link::Radiotap { fcs: true },
+            "10.6.0.7:40406",
+            "10.6.0.1:110",
+            "radiotap",
+            "monitor-mode",
+        ),
+        (
+            Link::Ppi,
+            "10.6.0.8:40407",
+            "10.6.0.1:110",
+            "ppi",
+            "kismet-log",
+        ),
+        (
+            Link::Nflog,
+            "[fd06::9]:40408",
+            "[fd06::1]:110",
+            "nflog",
+            "netfilter-log",
+        ),
+        (
+            Link::Pflog,
+            "10.6.0.10:40409",
+            "10.6.0.1:110",
+            "pflog",
+            "openbsd-pf",
+        ),
+    ]
+}
+
+fn link_layers_pcapng() -> Vec<u8> {
+    let mut parts = Vec::new();
+    for (i, (link, client, server, user, pass)) in link_layer_table().into_iter().enumerate() {
+        let mut c = TcpConversation::new(sa(client), sa(server))
+            .starting_at(at(1_700_006_000 + 10 * i as i64));
+        c.handshake()
+            .server(b"+OK hi\r\n")
+            .client(format!("USER {user}\r\n").as_bytes())
+            .server(b"+OK\r\n")
+            .client(format!("PASS {pass}\r\n").as_bytes())
+            .server(b"+OK logged in\r\n")
+            .close();
+        parts.push(on(link, c));
+    }
+    let all = merge(parts);
+    let mut w = PcapNgWriter::new(Vec::new()).expect("shb");
+    let mut interfaces: Vec<(Link, u32)> = Vec::new();
+    for (link, p) in &all {
+        let id = match interfaces.iter().find(|(l, _)| l == link) {
+            Some((_, id)) => *id,
+            None => {
+                let id = w.add_interface(link.linktype(), 65535, 6).expect("idb");
+                interfaces.push((link.clone(), id));
+                id
+            }
+        };
+        let f = link.frame(&p.ip);
+        w.write(id, p.ts, &f, f.len() as u32).expect("epb");
+    }
+    w.into_inner()
+}
+
+fn link_layers_pcapng_expected() -> Vec<Expect> {
+    link_layer_table()
+        .into_iter()
+        .map(|(_, client, server, user, pass)| Expect {
+            protocol: "pop3",
+            mechanism: "USER/PASS",
+            kind: "cleartext",
+            client,
+            server,
+            username: Some(user),
+            secret: pass,
+            outcome: "success",
+            ..Expect::default()
+        })
+        .collect()
+}
+
+/// The link layers fixture as an independent reader sees it: tshark decodes every frame of
+/// it down to TCP (the generator writes these layers as Wireshark reads them, radiotap's
+/// frame check sequences included) and reads the same POP3 logins plainsight reports.
+#[test]
+fn link_layers_read_as_tshark_reads_them() {
+    let Some(tshark) = crate::support::find_program("tshark") else {
+        eprintln!("link_layers: SKIPPED: tshark missing (./scripts/setup-debian.sh --test)");
+        return;
+    };
+    let out = std::process::Command::new(tshark)
+        .args(["-n", "-o", "wlan.check_checksum:TRUE", "-r"])
+        .arg(fixture("link-layers.pcapng"))
+        .args(["-T", "fields", "-E", "separator=|"])
+        .args(["-e", "frame.protocols", "-e", "wlan.fcs.status"])
+        .args(["-e", "pop.request.command", "-e", "pop.request.parameter"])
+        .output()
+        .expect("run tshark");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut requests = Vec::new();
+    for line in text.lines() {
+        let fields: Vec<&str> = line.split('|').collect();
+        assert!(fields[0].contains(":tcp"), "not TCP to tshark: {line}");
+        assert!(fields[1].is_empty() || fields[1] == "1", "bad FCS: {line}");
+        if !fields[2].is_empty() {
+            requests.push(format!("{} {}", fields[2], fields[3]));
+        }
+    }
+    let mut expected: Vec<String> = link_layer_table()
+        .into_iter()
+        .flat_map(|(_, _, _, user, pass)| [format!("USER {user}"), format!("PASS {pass}")])
+        .collect();
+    requests.sort();
+    expected.sort();
+    assert_eq!(requests, expected, "{text}");
+}
+
 fn multi_link_pcapng_expected() -> Vec<Expect> {
     vec![
         Expect {
@@ -1644,6 +1806,12 @@ pub const FIXTURES: &[Fixture] = &[
         name: "multi-link.pcapng",
         bytes: multi_link_pcapng,
         expected: multi_link_pcapng_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "link-layers.pcapng",
+        bytes: link_layers_pcapng,
+        expected: link_layers_pcapng_expected,
         exit: 1,
     },
     Fixture {
