@@ -34,6 +34,7 @@ pub mod radius;
 pub mod redis;
 pub mod rip;
 pub mod rlogin;
+pub mod rsync;
 pub mod sasl;
 pub mod sip;
 pub mod smb;
@@ -241,6 +242,7 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
         nats::SPEC,
         kafka::SPEC,
         iscsi::SPEC,
+        rsync::SPEC,
     ]
 }
 
@@ -549,6 +551,20 @@ mod split_tests {
                     b"BEGIN AUTH REQUEST\n/srv/cvs\nbob\nA!ra\nEND AUTH REQUEST\n",
                 ),
                 (S, b"E note\nI LOVE YOU\n"),
+            ],
+        );
+    }
+
+    #[test]
+    fn rsync_any_split() {
+        check(
+            &rsync::SPEC,
+            &[
+                (S, b"@RSYNCD: 32.0 sha512 md5\nhello\n"),
+                (C, b"@RSYNCD: 32.0 sha512 md5\nmod\n"),
+                (S, b"@RSYNCD: AUTHREQD Y2hhbGxlbmdl\n"),
+                (C, b"alice AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n"),
+                (S, b"@RSYNCD: OK\n"),
             ],
         );
     }

@@ -443,7 +443,98 @@ fn iscsi_chap_expected() -> Vec<Expect> {
     ]
 }
 
+// ---- rsync daemon --------------------------------------------------------------------
+
+/// The challenge and response of a login Debian's rsync 3.5.0 made (protocol 32, SHA-512)
+/// with the password `Rsync-pw1`.
+const RSYNC_CHALLENGE: &str =
+    "7dJ22xZvZaG5lXHwUxs264m2vQA+zHTdM8lQ8EW6vRiy1WxlpyxLcOXBtvlCh/k/nCwZ/9TV2p+FwzxN6eCtaw";
+const RSYNC_RESPONSE: &str =
+    "hciOlKVUxJAwaoHifBceXw2ww0Zbtjkg0sKALgakx2rXGB9Q4aWjwp5ULsJV228eYi+Ma7Kjwui40x2IItCQRw";
+/// An rsync 3.0-era login (protocol 30, no digest lists: MD5) on another port.
+const RSYNC_OLD_CHALLENGE: &str = "q0VsAAAAAAAAAAAAAAAAAA";
+
+/// base64 without padding, as rsync writes it.
+fn b64_no_pad(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes)
+}
+
+fn rsync_old_response() -> String {
+    use md5::{Digest, Md5};
+    b64_no_pad(&Md5::digest(
+        [&b"old-md5-pw"[..], RSYNC_OLD_CHALLENGE.as_bytes()].concat(),
+    ))
+}
+
+fn rsync_daemon() -> Vec<u8> {
+    let mut a = conv("10.41.0.10:48001", "10.41.0.1:873", 1_700_410_000);
+    a.server(b"@RSYNCD: 32.0 sha512 sha256 sha1 md5 md4\n")
+        .client(b"@RSYNCD: 32.0 sha512 sha256 sha1 md5 md4\nmod\n")
+        .server(format!("@RSYNCD: AUTHREQD {RSYNC_CHALLENGE}\n").as_bytes())
+        .client(format!("alice {RSYNC_RESPONSE}\n").as_bytes())
+        .server(b"@RSYNCD: OK\n")
+        .client(b"--server\0--sender\0-de.LsfxCIvu\0.\0mod/\0\0")
+        .close();
+    let mut b = conv("10.41.0.11:48002", "10.41.0.2:8873", 1_700_410_010);
+    b.server(b"@RSYNCD: 30.0\nWelcome to the backup host.\n\n")
+        .client(b"@RSYNCD: 30.0\nbackup\n")
+        .server(format!("@RSYNCD: AUTHREQD {RSYNC_OLD_CHALLENGE}\n").as_bytes())
+        .client(format!("bkp {}\n", rsync_old_response()).as_bytes())
+        .server(b"@ERROR: auth failed on module backup\n")
+        .close();
+    // An open module: no login.
+    let mut c = conv("10.41.0.12:48003", "10.41.0.1:873", 1_700_410_020);
+    c.server(b"@RSYNCD: 32.0 sha512 sha256 sha1 md5 md4\n")
+        .client(b"@RSYNCD: 32.0 sha512 sha256 sha1 md5 md4\npub\n")
+        .server(b"@RSYNCD: OK\n")
+        .close();
+    pcap(vec![a, b, c])
+}
+
+fn rsync_daemon_expected() -> Vec<Expect> {
+    let raw = plainsight::dissect::sasl::decode_base64(RSYNC_RESPONSE.as_bytes()).unwrap();
+    let hex = |b: &[u8]| b.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let old = rsync_old_response();
+    let old_raw = plainsight::dissect::sasl::decode_base64(old.as_bytes()).unwrap();
+    vec![
+        Expect {
+            protocol: "rsync",
+            mechanism: "AUTHREQD sha512",
+            kind: "challenge-response",
+            client: "10.41.0.10:48001",
+            server: "10.41.0.1:873",
+            username: Some("alice"),
+            secret: RSYNC_RESPONSE,
+            outcome: "success",
+            frame: Some(7),
+            challenge: Some(RSYNC_CHALLENGE),
+            hashcat: Some((1710, leak(format!("{}:{RSYNC_CHALLENGE}", hex(&raw))))),
+            ..Expect::default()
+        },
+        Expect {
+            protocol: "rsync",
+            mechanism: "AUTHREQD md5",
+            kind: "challenge-response",
+            client: "10.41.0.11:48002",
+            server: "10.41.0.2:8873",
+            username: Some("bkp"),
+            secret: leak(old),
+            outcome: "failure",
+            challenge: Some(RSYNC_OLD_CHALLENGE),
+            hashcat: Some((10, leak(format!("{}:{RSYNC_OLD_CHALLENGE}", hex(&old_raw))))),
+            ..Expect::default()
+        },
+    ]
+}
+
 pub const FIXTURES: &[Fixture] = &[
+    Fixture {
+        name: "rsync-daemon.pcap",
+        bytes: rsync_daemon,
+        expected: rsync_daemon_expected,
+        exit: 1,
+    },
     Fixture {
         name: "iscsi-chap.pcap",
         bytes: iscsi_chap,
