@@ -42,6 +42,7 @@ pub mod smtp;
 pub mod snmp;
 pub mod socks;
 pub mod stomp;
+pub mod svn;
 pub mod tacacs;
 pub mod tds;
 pub mod telnet;
@@ -243,6 +244,7 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
         kafka::SPEC,
         iscsi::SPEC,
         rsync::SPEC,
+        svn::SPEC,
     ]
 }
 
@@ -565,6 +567,22 @@ mod split_tests {
                 (S, b"@RSYNCD: AUTHREQD Y2hhbGxlbmdl\n"),
                 (C, b"alice AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n"),
                 (S, b"@RSYNCD: OK\n"),
+            ],
+        );
+    }
+
+    #[test]
+    fn svn_any_split() {
+        check(
+            &svn::SPEC,
+            &[
+                (S, b"( success ( 2 2 ( ) ( edit-pipeline ) ) ) "),
+                (C, b"( 2 ( edit-pipeline ) 18:svn://host/repo/x ) "),
+                (S, b"( success ( ( CRAM-MD5 ) 4:Repo ) ) "),
+                (C, b"( CRAM-MD5 ( ) ) "),
+                (S, b"( step ( 11:<1.2@host> ) ) "),
+                (C, b"38:alice 87ae782c4d178a678afa84eafbbd857f "),
+                (S, b"( success ( ) ) "),
             ],
         );
     }

@@ -23,6 +23,7 @@ mod real_mail;
 mod real_nflog;
 mod real_rsync;
 mod real_servers;
+mod real_svn;
 mod real_tacacs;
 mod real_win;
 mod real_xmpp;

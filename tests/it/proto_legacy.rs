@@ -528,7 +528,89 @@ fn rsync_daemon_expected() -> Vec<Expect> {
     ]
 }
 
+// ---- Subversion (svn://) ------------------------------------------------------------
+
+/// A CRAM-MD5 challenge and the response svn 1.14.2 sent for the password `Svn-pw1`.
+const SVN_CHALLENGE: &str = "<7346212446965349454.1795770893622658@vm>";
+const SVN_RESPONSE: &str = "87ae782c4d178a678afa84eafbbd857f";
+const SVN_GREETING: &[u8] = b"( success ( 2 2 ( ) ( edit-pipeline svndiff1 accepts-svndiff2 absent-entries commit-revprops depth log-revprops atomic-revprops partial-replay inherited-props ephemeral-txnprops file-revs-reverse list ) ) ) ";
+
+fn svn_hello(url: &str) -> Vec<u8> {
+    format!(
+        "( 2 ( edit-pipeline svndiff1 accepts-svndiff2 absent-entries depth mergeinfo log-revprops ) {}:{url} 32:SVN/1.14.2 (x86_64-pc-linux-gnu) ( ) ) ",
+        url.len()
+    )
+    .into_bytes()
+}
+
+fn svn_logins() -> Vec<u8> {
+    let mut a = conv("10.42.0.10:49001", "10.42.0.1:3690", 1_700_420_000);
+    a.server(SVN_GREETING)
+        .client(&svn_hello("svn://10.42.0.1/repo"))
+        .server(b"( success ( ( CRAM-MD5 ) 15:Plainsight Repo ) ) ")
+        .client(b"( CRAM-MD5 ( ) ) ")
+        .server(format!("( step ( {}:{SVN_CHALLENGE} ) ) ", SVN_CHALLENGE.len()).as_bytes())
+        .client(format!("38:alice {SVN_RESPONSE} ").as_bytes())
+        .server(b"( success ( ) ) ( success ( 36:35219685-7d26-45c6-96cc-16e546b4c563 20:svn://10.42.0.1/repo ( mergeinfo ) ) ) ")
+        .client(b"( get-latest-rev ( ) ) ")
+        .close();
+    // Cyrus SASL PLAIN on another port, refused.
+    let mut b = conv("10.42.0.11:49002", "10.42.0.2:13690", 1_700_420_010);
+    b.server(SVN_GREETING)
+        .client(&svn_hello("svn://10.42.0.2:13690/code"))
+        .server(b"( success ( ( PLAIN ANONYMOUS ) 9:Code Repo ) ) ")
+        .client(b"( PLAIN ( 24:AGRldgBzYXNsLXBsYWluLXB3 ) ) ")
+        .server(b"( failure ( 26:Authentication error (-13) ) ) ")
+        .close();
+    pcap(vec![a, b])
+}
+
+fn svn_logins_expected() -> Vec<Expect> {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    vec![
+        Expect {
+            protocol: "svn",
+            mechanism: "CRAM-MD5",
+            kind: "challenge-response",
+            client: "10.42.0.10:49001",
+            server: "10.42.0.1:3690",
+            username: Some("alice"),
+            secret: SVN_RESPONSE,
+            outcome: "success",
+            frame: Some(9),
+            challenge: Some(SVN_CHALLENGE),
+            hashcat: Some((
+                10200,
+                leak(format!(
+                    "$cram_md5${}${}",
+                    b64(SVN_CHALLENGE),
+                    b64(&format!("alice {SVN_RESPONSE}"))
+                )),
+            )),
+            ..Expect::default()
+        },
+        Expect {
+            protocol: "svn",
+            mechanism: "SASL PLAIN",
+            kind: "cleartext",
+            client: "10.42.0.11:49002",
+            server: "10.42.0.2:13690",
+            username: Some("dev"),
+            secret: "sasl-plain-pw",
+            outcome: "failure",
+            ..Expect::default()
+        },
+    ]
+}
+
 pub const FIXTURES: &[Fixture] = &[
+    Fixture {
+        name: "svn-logins.pcap",
+        bytes: svn_logins,
+        expected: svn_logins_expected,
+        exit: 1,
+    },
     Fixture {
         name: "rsync-daemon.pcap",
         bytes: rsync_daemon,
