@@ -15,6 +15,7 @@ pub mod ftp;
 pub mod hsrp;
 pub mod http;
 pub mod imap;
+pub mod ipmi;
 pub mod irc;
 pub mod iscsi;
 pub mod kafka;
@@ -207,6 +208,7 @@ pub fn builtin_udp() -> Vec<DatagramSpec> {
         sip::UDP_SPEC,
         rip::SPEC,
         hsrp::SPEC,
+        ipmi::SPEC,
     ]
 }
 

@@ -17,6 +17,7 @@ mod real_db;
 mod real_dcerpc;
 mod real_http;
 mod real_iot;
+mod real_ipmi;
 mod real_ldap_snmp;
 mod real_legacy;
 mod real_mail;
