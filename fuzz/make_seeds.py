@@ -141,6 +141,20 @@ write("dissect_tcp", "xmpp-sasl-iq", named("xmpp", [
 write("dissect_tcp", "ldap", named("ldap", [
     (C, bytes.fromhex("301502010160100201030403626f628006736563726574") ),
     (S, bytes.fromhex("300c02010161070a010004000400"))]))
+write("dissect_tcp", "rsync", named("rsync", [
+    (S, b"@RSYNCD: 32.0 sha512 md5\n"), (C, b"@RSYNCD: 32.0 sha512 md5\nmod\n"),
+    (S, b"@RSYNCD: AUTHREQD Y2hhbGxlbmdl\n"), (C, b"alice " + b"A" * 86 + b"\n"),
+    (S, b"@RSYNCD: OK\n")]))
+write("dissect_tcp", "svn", named("svn", [
+    (S, b"( success ( 2 2 ( ) ( edit-pipeline ) ) ) "), (C, b"( 2 ( edit-pipeline ) 10:svn://h/r ) "),
+    (S, b"( success ( ( CRAM-MD5 PLAIN ) 4:Repo ) ) "), (C, b"( CRAM-MD5 ( ) ) "),
+    (S, b"( step ( 11:<1.2@host> ) ) "), (C, b"38:alice 87ae782c4d178a678afa84eafbbd857f "),
+    (S, b"( failure ( 4:nope ) ) "), (C, b"( PLAIN ( 20:AGFsaWNlAFN2bi1wdzE= ) ) "),
+    (S, b"( success ( ) ) ")]))
+RAKP1 = bytes([6, 0, 0xff, 7, 6, 0x12]) + bytes(8) + struct.pack("<H", 33) + bytes([7, 0, 0, 0, 2, 0, 0, 0]) + b"\x11" * 16 + bytes([0x14, 0, 0, 5]) + b"admin"
+RAKP2 = bytes([6, 0, 0xff, 7, 6, 0x13]) + bytes(8) + struct.pack("<H", 60) + bytes([7, 0, 0, 0, 0xa4, 0xa3, 0xa2, 0xa0]) + b"\x22" * 16 + b"\xa1" * 16 + b"\x33" * 20
+RAKP4 = bytes([6, 0, 0xff, 7, 6, 0x15]) + bytes(8) + struct.pack("<H", 20) + bytes([7, 0, 0, 0, 0xa4, 0xa3, 0xa2, 0xa0]) + b"\x5a" * 12
+write("dissect_udp", "ipmi-rakp", b"ipmi\0" + conversation([(C, RAKP1), (S, RAKP2), (S, RAKP4)]))
 write("dissect_udp", "snmp", b"snmp\0" + conversation([
     (C, bytes.fromhex("302602010104067075626c6963a01902044d0c5ad0020100020100300b300906052b060102010500")),
     (S, bytes.fromhex("302602010104067075626c6963a21902044d0c5ad0020100020100300b300906052b060102010500"))]))

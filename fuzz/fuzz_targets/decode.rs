@@ -6,7 +6,7 @@ use plainsight::capture::{LinkType, Packet};
 use plainsight::decode::{DecodedAt, Decoder, DefragLimits, decode_stateless};
 use plainsight::timestamp::Timestamp;
 
-const LINKTYPES: [LinkType; 9] = [
+const LINKTYPES: [LinkType; 20] = [
     LinkType::ETHERNET,
     LinkType::RAW,
     LinkType::IPV4,
@@ -16,6 +16,17 @@ const LINKTYPES: [LinkType; 9] = [
     LinkType::LINUX_SLL,
     LinkType::LINUX_SLL2,
     LinkType(147),
+    LinkType::PPP,
+    LinkType::PPP_HDLC,
+    LinkType::PPP_ETHER,
+    LinkType::C_HDLC,
+    LinkType::IEEE802_11,
+    LinkType::PFLOG,
+    LinkType::PRISM,
+    LinkType::IEEE802_11_RADIOTAP,
+    LinkType::AVS,
+    LinkType::PPI,
+    LinkType::NFLOG,
 ];
 
 fuzz_target!(|data: &[u8]| {

@@ -109,6 +109,10 @@ pub fn parse(d: &[u8]) -> Option<Session<'_>> {
 /// setup, or a v1.5 message to the BMC), or the ASF presence ping consoles open with
 /// (RMCP class 6, the ASF IANA number 4542).
 pub fn probe(d: &[u8]) -> Probe {
+    // RMCP version 1.0 first: every other datagram (a DNS conversation's) stops here.
+    if d.first() != Some(&0x06) {
+        return Probe::No;
+    }
     if let [0x06, 0x00, _, 0x06, 0x00, 0x00, 0x11, 0xbe, 0x80 | 0x40, ..] = d {
         return Probe::Yes;
     }
