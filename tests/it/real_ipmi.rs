@@ -10,7 +10,7 @@
 
 use hmac::{Hmac, KeyInit, Mac};
 
-use crate::support::{find_program, is_root, run_e2e, scan};
+use crate::support::{hex, real_e2e, scan};
 
 // The same values as in tests/e2e/real-ipmi.sh.
 const USER: &str = "bmcadmin";
@@ -18,31 +18,11 @@ const PASS: &str = "Ipmi-L4n-pw";
 
 #[test]
 fn real_ipmi_rakp_and_straight_password() {
-    if !is_root() {
-        eprintln!("real_ipmi: SKIPPED: needs root (tcpdump on lo)");
+    let Some(run) = real_e2e("real-ipmi", &["tcpdump", "ipmi_sim", "ipmitool"]) else {
         return;
-    }
-    let missing: Vec<&str> = ["tcpdump", "ipmi_sim", "ipmitool"]
-        .into_iter()
-        .filter(|p| find_program(p).is_none())
-        .collect();
-    if !missing.is_empty() {
-        eprintln!(
-            "real_ipmi: SKIPPED: missing {} (./scripts/setup-debian.sh --test)",
-            missing.join(", ")
-        );
-        return;
-    }
-    let (dir, pcap, stdout) = run_e2e("real-ipmi");
-    let port: u64 = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("port "))
-        .and_then(|p| p.parse().ok())
-        .expect("port line");
-    let truths: Vec<&str> = stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("truth "))
-        .collect();
+    };
+    let (dir, pcap, stdout, port) = (&run.dir, &run.pcap, &run.stdout, run.port);
+    let truths: Vec<&str> = run.truths.iter().map(String::as_str).collect();
     assert_eq!(truths, vec!["1 0", "2 1", "3 0"], "{stdout}");
 
     let (findings, code, stderr) = scan(&[pcap.as_path()]);
@@ -78,17 +58,12 @@ fn real_ipmi_rakp_and_straight_password() {
             .collect();
         let mut mac = Hmac::<sha1::Sha1>::new_from_slice(PASS.as_bytes()).unwrap();
         mac.update(&salt);
-        let expected: String = mac
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let expected = hex(&mac.finalize().into_bytes());
         assert_eq!(hash, expected, "{f}");
         assert_eq!(f["secret"], expected.as_str(), "{f}");
         assert!(salt.ends_with(USER.as_bytes()), "{f}");
     }
     assert_eq!(findings[2]["secret"], PASS);
     assert_eq!(findings[2]["kind"], "cleartext");
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(dir);
 }

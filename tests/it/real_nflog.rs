@@ -7,7 +7,7 @@
 //! them). Needs root, tcpdump, nft, redis-server and redis-cli
 //! (`./scripts/setup-debian.sh --test`); otherwise the test says why and passes.
 
-use crate::support::{find_program, is_root, run_e2e, scan};
+use crate::support::{real_e2e, scan};
 
 // The same values as in tests/e2e/real-nflog.sh.
 const PASS: &str = "nfl0g-Redis!";
@@ -17,37 +17,20 @@ const ACL_PASS: &str = "Acl-nfl0g-pw";
 
 #[test]
 fn real_nflog_capture_redis_logins() {
-    if !is_root() {
-        eprintln!("real_nflog: SKIPPED: needs root (network namespace, nftables)");
+    let Some(run) = real_e2e(
+        "real-nflog",
+        &["tcpdump", "nft", "ip", "redis-server", "redis-cli"],
+    ) else {
         return;
-    }
-    let missing: Vec<&str> = ["tcpdump", "nft", "ip", "redis-server", "redis-cli"]
-        .into_iter()
-        .filter(|p| find_program(p).is_none())
-        .collect();
-    if !missing.is_empty() {
-        eprintln!(
-            "real_nflog: SKIPPED: missing {} (./scripts/setup-debian.sh --test)",
-            missing.join(", ")
-        );
-        return;
-    }
-    let (dir, pcap, stdout) = run_e2e("real-nflog");
-    let port: u64 = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("port "))
-        .and_then(|p| p.parse().ok())
-        .expect("port line");
-    let truths: Vec<&str> = stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("truth "))
-        .collect();
+    };
+    let (dir, pcap, stdout, port) = (&run.dir, &run.pcap, &run.stdout, run.port);
+    let truths: Vec<&str> = run.truths.iter().map(String::as_str).collect();
     assert_eq!(truths.len(), 3, "{stdout}");
     assert_eq!(truths[0], "1 PONG", "{stdout}");
     assert!(truths[1].contains("WRONGPASS"), "{stdout}");
     assert_eq!(truths[2], "3 PONG", "{stdout}");
 
-    let head = std::fs::read(&pcap).expect("capture");
+    let head = std::fs::read(pcap).expect("capture");
     assert_eq!(
         u32::from_le_bytes(head[20..24].try_into().unwrap()),
         239,
@@ -79,5 +62,5 @@ fn real_nflog_capture_redis_logins() {
         ],
         "{findings:#?}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -10,7 +10,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use crate::support::{find_program, is_root, run_e2e, scan};
+use crate::support::{real_e2e, scan};
 
 // The same values as in tests/e2e/real-rsync.sh.
 const USER: &str = "mirror";
@@ -36,31 +36,11 @@ fn sha512_hex(data: &[u8]) -> String {
 
 #[test]
 fn real_rsync_daemon_logins() {
-    if !is_root() {
-        eprintln!("real_rsync: SKIPPED: needs root (tcpdump on lo)");
+    let Some(run) = real_e2e("real-rsync", &["tcpdump", "rsync", "sha512sum"]) else {
         return;
-    }
-    let missing: Vec<&str> = ["tcpdump", "rsync", "sha512sum"]
-        .into_iter()
-        .filter(|p| find_program(p).is_none())
-        .collect();
-    if !missing.is_empty() {
-        eprintln!(
-            "real_rsync: SKIPPED: missing {} (./scripts/setup-debian.sh --test)",
-            missing.join(", ")
-        );
-        return;
-    }
-    let (dir, pcap, stdout) = run_e2e("real-rsync");
-    let port: u64 = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("port "))
-        .and_then(|p| p.parse().ok())
-        .expect("port line");
-    let truths: Vec<&str> = stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("truth "))
-        .collect();
+    };
+    let (dir, pcap, stdout, port) = (&run.dir, &run.pcap, &run.stdout, run.port);
+    let truths: Vec<&str> = run.truths.iter().map(String::as_str).collect();
     // rsync's exit status: 0, or 5 (error starting the client-server protocol).
     assert_eq!(truths, vec!["1 0", "2 5", "3 5"], "{stdout}");
 
@@ -98,5 +78,5 @@ fn real_rsync_daemon_logins() {
         let expected = sha512_hex(&[password.as_bytes(), salt.as_bytes()].concat());
         assert_eq!(hash, expected, "{password}: {f}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(dir);
 }

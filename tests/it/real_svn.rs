@@ -9,7 +9,7 @@
 
 use hmac::{Hmac, KeyInit, Mac};
 
-use crate::support::{find_program, is_root, run_e2e, scan};
+use crate::support::{hex, real_e2e, scan};
 
 // The same values as in tests/e2e/real-svn.sh.
 const USER: &str = "harry";
@@ -19,31 +19,11 @@ const OTHER: &str = "sally";
 
 #[test]
 fn real_svnserve_cram_md5_logins() {
-    if !is_root() {
-        eprintln!("real_svn: SKIPPED: needs root (tcpdump on lo)");
+    let Some(run) = real_e2e("real-svn", &["tcpdump", "svn", "svnserve", "svnadmin"]) else {
         return;
-    }
-    let missing: Vec<&str> = ["tcpdump", "svn", "svnserve", "svnadmin"]
-        .into_iter()
-        .filter(|p| find_program(p).is_none())
-        .collect();
-    if !missing.is_empty() {
-        eprintln!(
-            "real_svn: SKIPPED: missing {} (./scripts/setup-debian.sh --test)",
-            missing.join(", ")
-        );
-        return;
-    }
-    let (dir, pcap, stdout) = run_e2e("real-svn");
-    let port: u64 = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("port "))
-        .and_then(|p| p.parse().ok())
-        .expect("port line");
-    let truths: Vec<&str> = stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("truth "))
-        .collect();
+    };
+    let (dir, pcap, stdout, port) = (&run.dir, &run.pcap, &run.stdout, run.port);
+    let truths: Vec<&str> = run.truths.iter().map(String::as_str).collect();
     assert_eq!(truths, vec!["1 0", "2 1", "3 1"], "{stdout}");
 
     let (findings, code, stderr) = scan(&[pcap.as_path()]);
@@ -77,13 +57,8 @@ fn real_svnserve_cram_md5_logins() {
         let challenge = f["challenge"].as_str().expect("challenge");
         let mut mac = Hmac::<md5::Md5>::new_from_slice(password.as_bytes()).unwrap();
         mac.update(challenge.as_bytes());
-        let expected: String = mac
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let expected = hex(&mac.finalize().into_bytes());
         assert_eq!(f["secret"], expected.as_str(), "{password}: {f}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(dir);
 }

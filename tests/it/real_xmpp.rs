@@ -5,7 +5,7 @@
 //! and sendxmpp (`./scripts/setup-debian.sh --test`); otherwise the test says why and
 //! passes.
 
-use crate::support::{find_program, is_root, run_e2e, scan};
+use crate::support::{real_e2e, scan};
 
 // The same values as in tests/e2e/real-xmpp.sh.
 const USER: &str = "juliet";
@@ -14,31 +14,14 @@ const WRONG: &str = "xmpp-Wr0ng";
 
 #[test]
 fn real_xmpp_sasl_plain_logins() {
-    if !is_root() {
-        eprintln!("real_xmpp: SKIPPED: needs root (tcpdump on lo)");
+    let Some(run) = real_e2e(
+        "real-xmpp",
+        &["tcpdump", "prosody", "prosodyctl", "sendxmpp", "runuser"],
+    ) else {
         return;
-    }
-    let missing: Vec<&str> = ["tcpdump", "prosody", "prosodyctl", "sendxmpp", "runuser"]
-        .into_iter()
-        .filter(|p| find_program(p).is_none())
-        .collect();
-    if !missing.is_empty() {
-        eprintln!(
-            "real_xmpp: SKIPPED: missing {} (./scripts/setup-debian.sh --test)",
-            missing.join(", ")
-        );
-        return;
-    }
-    let (dir, pcap, stdout) = run_e2e("real-xmpp");
-    let port: u64 = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("port "))
-        .and_then(|p| p.parse().ok())
-        .expect("port line");
-    let truths: Vec<&str> = stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("truth "))
-        .collect();
+    };
+    let (dir, pcap, stdout, port) = (&run.dir, &run.pcap, &run.stdout, run.port);
+    let truths: Vec<&str> = run.truths.iter().map(String::as_str).collect();
     // sendxmpp's exit status: 0 sent (logged in), non-zero refused.
     assert_eq!(truths.len(), 2, "{stdout}");
     assert_eq!(truths[0], "1 0", "{stdout}");
@@ -68,5 +51,5 @@ fn real_xmpp_sasl_plain_logins() {
         ],
         "{findings:#?}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -270,3 +270,57 @@ pub fn run_e2e(name: &str) -> (PathBuf, PathBuf, String) {
     );
     (dir, pcap, stdout)
 }
+
+/// What a real-server script left: its capture, the port it printed (`port <n>`) and its
+/// `truth <n> <...>` lines, in order.
+pub struct E2e {
+    pub dir: PathBuf,
+    pub pcap: PathBuf,
+    pub stdout: String,
+    pub port: u64,
+    pub truths: Vec<String>,
+}
+
+/// Runs `tests/e2e/<name>.sh` when the machine can (root, and every program of
+/// `programs`); otherwise says why the test is skipped and gives `None`.
+pub fn real_e2e(name: &str, programs: &[&str]) -> Option<E2e> {
+    if !is_root() {
+        eprintln!("{name}: SKIPPED: needs root (captures, namespaces)");
+        return None;
+    }
+    let missing: Vec<&str> = programs
+        .iter()
+        .copied()
+        .filter(|p| find_program(p).is_none())
+        .collect();
+    if !missing.is_empty() {
+        eprintln!(
+            "{name}: SKIPPED: missing {} (./scripts/setup-debian.sh --test)",
+            missing.join(", ")
+        );
+        return None;
+    }
+    let (dir, pcap, stdout) = run_e2e(name);
+    let port = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("port "))
+        .and_then(|p| p.parse().ok())
+        .expect("port line");
+    let truths = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("truth "))
+        .map(str::to_string)
+        .collect();
+    Some(E2e {
+        dir,
+        pcap,
+        stdout,
+        port,
+        truths,
+    })
+}
+
+/// Lowercase hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
