@@ -151,6 +151,11 @@ write("dissect_tcp", "svn", named("svn", [
     (S, b"( step ( 11:<1.2@host> ) ) "), (C, b"38:alice 87ae782c4d178a678afa84eafbbd857f "),
     (S, b"( failure ( 4:nope ) ) "), (C, b"( PLAIN ( 20:AGFsaWNlAFN2bi1wdzE= ) ) "),
     (S, b"( success ( ) ) ")]))
+write("dissect_tcp", "managesieve", named("managesieve", [
+    (S, b'"IMPLEMENTATION" "Dovecot"\r\n"SASL" "PLAIN LOGIN"\r\nOK\r\n'),
+    (C, b'AUTHENTICATE "PLAIN" "AGFsaWNlAHdyb25n"\r\n'), (S, b'NO "failed"\r\n'),
+    (C, b'AUTHENTICATE "LOGIN"\r\n'), (S, b'"VXNlcm5hbWU6"\r\n'), (C, b'{4+}\r\nYm9i\r\n'),
+    (S, b'{12}\r\nUGFzc3dvcmQ6\r\n'), (C, b'"c2VjcmV0"\r\n'), (S, b'OK\r\n')]))
 RAKP1 = bytes([6, 0, 0xff, 7, 6, 0x12]) + bytes(8) + struct.pack("<H", 33) + bytes([7, 0, 0, 0, 2, 0, 0, 0]) + b"\x11" * 16 + bytes([0x14, 0, 0, 5]) + b"admin"
 RAKP2 = bytes([6, 0, 0xff, 7, 6, 0x13]) + bytes(8) + struct.pack("<H", 60) + bytes([7, 0, 0, 0, 0xa4, 0xa3, 0xa2, 0xa0]) + b"\x22" * 16 + b"\xa1" * 16 + b"\x33" * 20
 RAKP4 = bytes([6, 0, 0xff, 7, 6, 0x15]) + bytes(8) + struct.pack("<H", 20) + bytes([7, 0, 0, 0, 0xa4, 0xa3, 0xa2, 0xa0]) + b"\x5a" * 12

@@ -23,6 +23,7 @@ pub mod kerberos;
 pub mod keystrokes;
 pub mod ldap;
 pub mod lines;
+pub mod managesieve;
 pub mod mqtt;
 pub mod mysql;
 pub mod nats;
@@ -247,6 +248,7 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
         iscsi::SPEC,
         rsync::SPEC,
         svn::SPEC,
+        managesieve::SPEC,
     ]
 }
 
@@ -585,6 +587,25 @@ mod split_tests {
                 (S, b"( step ( 11:<1.2@host> ) ) "),
                 (C, b"38:alice 87ae782c4d178a678afa84eafbbd857f "),
                 (S, b"( success ( ) ) "),
+            ],
+        );
+    }
+
+    #[test]
+    fn managesieve_any_split() {
+        check(
+            &managesieve::SPEC,
+            &[
+                (
+                    S,
+                    b"\"IMPLEMENTATION\" \"Dovecot\"\r\n\"SASL\" \"PLAIN LOGIN\"\r\nOK\r\n",
+                ),
+                (C, b"AUTHENTICATE \"LOGIN\"\r\n"),
+                (S, b"\"VXNlcm5hbWU6\"\r\n"),
+                (C, b"{4+}\r\nYm9i\r\n"),
+                (S, b"{12}\r\nUGFzc3dvcmQ6\r\n"),
+                (C, b"\"c2VjcmV0\"\r\n"),
+                (S, b"OK \"Logged in.\"\r\n"),
             ],
         );
     }

@@ -604,7 +604,89 @@ fn svn_logins_expected() -> Vec<Expect> {
     ]
 }
 
+// ---- ManageSieve ---------------------------------------------------------------------
+
+/// The greeting Debian's dovecot-managesieved (Pigeonhole) sends, without STARTTLS.
+const SIEVE_GREETING: &[u8] = b"\"IMPLEMENTATION\" \"Dovecot (Debian) Pigeonhole\"\r\n\"SIEVE\" \"fileinto reject envelope encoded-character vacation\"\r\n\"NOTIFY\" \"mailto\"\r\n\"SASL\" \"PLAIN LOGIN\"\r\n\"VERSION\" \"1.0\"\r\nOK \"Dovecot (Debian) ready.\"\r\n";
+
+fn managesieve_logins() -> Vec<u8> {
+    use base64::Engine as _;
+    let b64 = |s: &[u8]| base64::engine::general_purpose::STANDARD.encode(s);
+    let mut a = conv("10.43.0.10:50001", "10.43.0.1:4190", 1_700_430_000);
+    a.server(SIEVE_GREETING)
+        .client(
+            format!(
+                "AUTHENTICATE \"PLAIN\" \"{}\"\r\n",
+                b64(b"\0sally\0sieve-Wr0ng")
+            )
+            .as_bytes(),
+        )
+        .server(b"NO \"Authentication failed.\"\r\n")
+        .client(
+            format!(
+                "AUTHENTICATE \"PLAIN\" {{28+}}\r\n{}\r\n",
+                b64(b"\0sally\0Sieve-filter-1")
+            )
+            .as_bytes(),
+        )
+        .server(b"OK \"Logged in.\"\r\n")
+        .client(b"LISTSCRIPTS\r\n")
+        .server(b"\"vacation\" ACTIVE\r\nOK \"Listscripts completed.\"\r\n")
+        .close();
+    // LOGIN on another port, step by step.
+    let mut b = conv("10.43.0.11:50002", "10.43.0.2:2000", 1_700_430_010);
+    b.server(SIEVE_GREETING)
+        .client(b"AUTHENTICATE \"LOGIN\"\r\n")
+        .server(b"\"VXNlcm5hbWU6\"\r\n")
+        .client(format!("\"{}\"\r\n", b64(b"harry")).as_bytes())
+        .server(b"\"UGFzc3dvcmQ6\"\r\n")
+        .client(format!("\"{}\"\r\n", b64(b"Login-sieve-2")).as_bytes())
+        .server(b"OK\r\n")
+        .close();
+    pcap(vec![a, b])
+}
+
+fn managesieve_logins_expected() -> Vec<Expect> {
+    let e = Expect {
+        protocol: "managesieve",
+        mechanism: "AUTHENTICATE PLAIN",
+        kind: "cleartext",
+        client: "10.43.0.10:50001",
+        server: "10.43.0.1:4190",
+        username: Some("sally"),
+        secret: "sieve-Wr0ng",
+        outcome: "failure",
+        frame: Some(5),
+        ..Expect::default()
+    };
+    vec![
+        e.clone(),
+        Expect {
+            secret: "Sieve-filter-1",
+            outcome: "success",
+            frame: Some(7),
+            ..e
+        },
+        Expect {
+            mechanism: "AUTHENTICATE LOGIN",
+            client: "10.43.0.11:50002",
+            server: "10.43.0.2:2000",
+            username: Some("harry"),
+            secret: "Login-sieve-2",
+            outcome: "success",
+            frame: None,
+            ..e
+        },
+    ]
+}
+
 pub const FIXTURES: &[Fixture] = &[
+    Fixture {
+        name: "managesieve-logins.pcap",
+        bytes: managesieve_logins,
+        expected: managesieve_logins_expected,
+        exit: 1,
+    },
     Fixture {
         name: "svn-logins.pcap",
         bytes: svn_logins,
