@@ -516,6 +516,33 @@ mod tests {
         );
     }
 
+    /// Prism (length in the writer's byte order) and AVS (big-endian, its magic) headers
+    /// before 802.11, and Cisco HDLC in a PPP_HDLC capture: each decodes as raw IP.
+    #[test]
+    fn prism_avs_and_cisco_hdlc_in_ppp() {
+        let ip = &ip_packets()[0];
+        let raw = decoded(&packet(LinkType::RAW, ip));
+        let dot11 = Link::Ieee80211.frame(ip);
+        for msglen in [144u32.to_le_bytes(), 144u32.to_be_bytes()] {
+            let mut prism = vec![0x44, 0, 0, 0];
+            prism.extend_from_slice(&msglen);
+            prism.resize(144, 0x5a);
+            prism.extend_from_slice(&dot11);
+            assert_eq!(decoded(&packet(LinkType::PRISM, &prism)), raw);
+        }
+        let mut avs = 0x8021_1001u32.to_be_bytes().to_vec();
+        avs.extend_from_slice(&64u32.to_be_bytes());
+        avs.resize(64, 0);
+        avs.extend_from_slice(&dot11);
+        assert_eq!(decoded(&packet(LinkType::AVS, &avs)), raw);
+        assert_eq!(decoded(&packet(LinkType::PRISM, &avs)), raw);
+        let chdlc = Link::CiscoHdlc.frame(ip);
+        assert_eq!(decoded(&packet(LinkType::PPP_HDLC, &chdlc)), raw);
+        let mut bare_ppp = vec![0x21]; // compressed protocol field, no address/control
+        bare_ppp.extend_from_slice(ip);
+        assert_eq!(decoded(&packet(LinkType::PPP, &bare_ppp)), raw);
+    }
+
     /// Headers that nest (PPI around PPI...) stop at the decoder's bound, not the stack's.
     #[test]
     fn nested_headers_are_bounded() {

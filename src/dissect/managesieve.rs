@@ -26,7 +26,7 @@ pub const SPEC: ProtocolSpec = ProtocolSpec {
                 LineReader::new(config.max_line),
                 LineReader::new(config.max_line),
             ],
-            literal: [false, false],
+            literal: [None, None],
             exchange: None,
             pending: None,
             starttls: false,
@@ -106,11 +106,22 @@ fn strings(text: &[u8]) -> Vec<Option<Vec<u8>>> {
     out
 }
 
+/// The length a line's closing `{n}` / `{n+}` announces.
+fn literal_len(text: &[u8]) -> Option<usize> {
+    let open = memchr::memrchr(b'{', text)?;
+    let inner = text[open + 1..].strip_suffix(b"}")?;
+    let digits = inner.strip_suffix(b"+").unwrap_or(inner);
+    if digits.is_empty() || digits.len() > 6 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(digits).ok()?.parse().ok()
+}
+
 #[derive(Debug)]
 pub struct ManageSieve {
     lines: [LineReader; 2],
-    /// The next line of this direction is a literal's string.
-    literal: [bool; 2],
+    /// The next line of this direction begins with a literal's string of this length.
+    literal: [Option<usize>; 2],
     exchange: Option<Exchange>,
     /// A complete login waiting for the server's verdict.
     pending: Option<Box<Credential>>,
@@ -121,15 +132,18 @@ pub struct ManageSieve {
 impl ManageSieve {
     fn client_line(&mut self, line: Line<'_>) {
         let text = line.text.strip_suffix(b"\r").unwrap_or(line.text);
-        if std::mem::take(&mut self.literal[0]) {
-            self.response(text, &line);
+        if let Some(n) = self.literal[0].take() {
+            match text.get(..n) {
+                Some(s) => self.response(s, &line),
+                None => self.exchange = None, // not the string announced: out of step
+            }
             return;
         }
         let words = strings(text);
         if self.exchange.is_some() {
             // A response: a quoted string (or a literal announced on this line).
             match words.first() {
-                Some(None) => self.literal[0] = true,
+                Some(None) => self.announce(0, text),
                 Some(Some(s)) if text.first() == Some(&b'"') => {
                     let s = s.clone();
                     self.response(&s, &line);
@@ -157,8 +171,17 @@ impl ManageSieve {
                 let ir = ir.clone();
                 self.response(&ir, &line);
             }
-            Some(None) => self.literal[0] = true,
+            Some(None) => self.announce(0, text),
             None => {}
+        }
+    }
+
+    /// A literal announced at the end of `text`, for the next line of direction `side`; a
+    /// malformed announcement puts the exchange out of step.
+    fn announce(&mut self, side: usize, text: &[u8]) {
+        self.literal[side] = literal_len(text);
+        if self.literal[side].is_none() {
+            self.exchange = None;
         }
     }
 
@@ -179,9 +202,11 @@ impl ManageSieve {
 
     fn server_line(&mut self, text: &[u8], out: &mut Vec<Credential>) {
         let text = text.strip_suffix(b"\r").unwrap_or(text);
-        if std::mem::take(&mut self.literal[1]) {
-            if let Some(x) = &mut self.exchange {
-                x.server_challenge(text);
+        if let Some(n) = self.literal[1].take() {
+            match (text.get(..n), &mut self.exchange) {
+                (Some(ch), Some(x)) => x.server_challenge(ch),
+                (None, _) => self.exchange = None,
+                _ => {}
             }
             return;
         }
@@ -199,7 +224,7 @@ impl ManageSieve {
             }
             None => {
                 if self.exchange.is_some() {
-                    self.literal[1] = true;
+                    self.announce(1, text);
                 }
                 return;
             }
@@ -262,7 +287,7 @@ impl Dissector for ManageSieve {
 
     fn gap(&mut self, dir: Direction, _len: u64, out: &mut Vec<Credential>) {
         self.lines[dir.index()].gap();
-        self.literal[dir.index()] = false;
+        self.literal[dir.index()] = None;
         if self.pending.is_none() {
             self.exchange = None;
         }
@@ -368,6 +393,33 @@ mod tests {
         assert_eq!(found[0].mechanism, "AUTHENTICATE CRAM-MD5");
         assert_eq!(found[0].outcome, Outcome::Failure);
         assert_eq!(found[0].hashcat.as_ref().map(|h| h.mode), Some(10200));
+    }
+
+    /// A literal is as long as its `{n}` says: a line shorter than announced (a stream out
+    /// of step) gives nothing, a longer one is cut to it.
+    #[test]
+    fn literals_are_read_to_their_length() {
+        let found = run(&[
+            (S, GREETING),
+            (
+                C,
+                b"AUTHENTICATE \"PLAIN\" {32+}\r\nAGFsaWNlAFNpZXZlLXB3MSE=\r\n",
+            ),
+            (S, b"OK\r\n"),
+        ]);
+        assert!(found.is_empty());
+        let found = run(&[
+            (S, GREETING),
+            (
+                C,
+                b"AUTHENTICATE \"PLAIN\" {24}\r\nAGFsaWNlAFNpZXZlLXB3MSE=   \r\n",
+            ),
+            (S, b"OK\r\n"),
+        ]);
+        assert_eq!(found[0].secret.as_deref(), Some(&b"Sieve-pw1!"[..]));
+        assert_eq!(literal_len(b"x {12+}"), Some(12));
+        assert_eq!(literal_len(b"x {}"), None);
+        assert_eq!(literal_len(b"x {99999999}"), None);
     }
 
     #[test]
