@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use crate::capture::Packet;
 use crate::decode::{
-    Decoded, Decoder, DefragLimits, DefragStats, Skip, TcpSegment, Transport as L4, UdpDatagram,
-    decode_stateless,
+    Decoded, Decoder, DefragLimits, DefragStats, IpDatagram, Skip, TcpSegment, Transport as L4,
+    UdpDatagram, decode_stateless,
 };
 use crate::dissect::detect::{Detector, Registry, Verdict};
 use crate::dissect::{Chunk, DatagramDissector, Dissector, DissectorConfig};
@@ -654,14 +654,7 @@ impl FlowEngine {
     /// ask for it.
     pub fn decoded(&mut self, d: &Decoded<'_>, meta: Meta, raw: Option<&Packet<'_>>) {
         let core = &mut self.core;
-        if meta.ts > core.now {
-            core.now = meta.ts;
-        }
-        let stats = &mut core.stats;
-        if stats.first_ts == Timestamp::ZERO || meta.ts < stats.first_ts {
-            stats.first_ts = meta.ts;
-        }
-        stats.last_ts = stats.last_ts.max(meta.ts);
+        core.saw(meta.ts);
         match d.transport {
             L4::Tcp(seg) => {
                 core.stats.tcp_segments += 1;
@@ -684,6 +677,17 @@ impl FlowEngine {
             core.now = ts;
             core.expire_now_and_then();
         }
+    }
+
+    /// A datagram of a protocol other than TCP and UDP (its packet was counted as
+    /// skipped): read when a dissector knows its IP protocol. `raw` is kept as evidence
+    /// when the limits ask for it.
+    pub fn ip_datagram(&mut self, dg: &IpDatagram<'_>, meta: Meta, raw: Option<&Packet<'_>>) {
+        let core = &mut self.core;
+        let raw = raw.filter(|_| core.limits.keep_packets);
+        core.saw(meta.ts);
+        core.ip(dg, meta, raw);
+        core.expire_now_and_then();
     }
 
     /// A packet that yields no segment, counted.
@@ -801,7 +805,12 @@ impl Engine {
         let mut again = None;
         match self.decoder.reassembling(pkt, &stateless, &mut again) {
             Ok(d) => self.flows.decoded(d, meta, raw),
-            Err(skip) => self.flows.skipped(skip),
+            Err(skip) => {
+                self.flows.skipped(skip);
+                if let Some(dg) = stateless.ip_datagram() {
+                    self.flows.ip_datagram(dg, meta, Some(pkt));
+                }
+            }
         }
     }
 
@@ -812,6 +821,19 @@ impl Engine {
 }
 
 impl Core {
+    /// Capture time moves on to a packet's, `ts`; the capture's time range grows.
+    #[inline(always)]
+    fn saw(&mut self, ts: Timestamp) {
+        if ts > self.now {
+            self.now = ts;
+        }
+        let stats = &mut self.stats;
+        if stats.first_ts == Timestamp::ZERO || ts < stats.first_ts {
+            stats.first_ts = ts;
+        }
+        stats.last_ts = stats.last_ts.max(ts);
+    }
+
     /// A UDP datagram: its conversation's dissector, chosen from the first datagram.
     fn udp(&mut self, d: &Decoded<'_>, dg: &UdpDatagram<'_>, pkt: Meta, raw: Option<&Packet<'_>>) {
         let src = (d.src, dg.src_port);
@@ -855,13 +877,74 @@ impl Core {
                 })
             }
         };
+        self.conversation_datagram(fid, src, dg.payload, pkt, raw, true);
+    }
+
+    /// A datagram of a protocol carried directly over IP (OSPF, VRRP, PPTP's GRE): a
+    /// conversation of the two addresses (ports written as 0), its protocol chosen from
+    /// the first datagram by IP protocol number; the first sender is its client.
+    fn ip(&mut self, dg: &IpDatagram<'_>, pkt: Meta, raw: Option<&Packet<'_>>) {
+        let proto = u16::from(dg.protocol);
+        let key = FlowKey::new(Transport::Ip, (dg.src, proto), (dg.dst, proto));
+        let fid = match self.udp.lookup(&key) {
+            Some(fid) => fid,
+            None => {
+                if !self.registry.reads_ip_protocol(dg.protocol) {
+                    return;
+                }
+                if self.udp.is_full()
+                    && let Some((id, _)) = self.udp.least_recent()
+                {
+                    self.stats.flows_evicted += 1;
+                    self.end_udp(id);
+                }
+                let state = match self.registry.choose_ip(dg.protocol, dg.payload) {
+                    Some(spec) => {
+                        self.stats.sessions.add(spec.name, 1);
+                        UdpState::Active(spec.name, (spec.new)(&self.limits.dissector))
+                    }
+                    None => UdpState::Ignored,
+                };
+                self.udp.insert(Flow {
+                    key,
+                    client: Endpoint {
+                        ip: dg.src,
+                        port: 0,
+                    },
+                    server: Endpoint {
+                        ip: dg.dst,
+                        port: 0,
+                    },
+                    orientation: Orientation::Ports,
+                    first_seen: pkt.ts,
+                    last_seen: pkt.ts,
+                    closed: false,
+                    state,
+                })
+            }
+        };
+        self.conversation_datagram(fid, (dg.src, 0), dg.payload, pkt, raw, false);
+    }
+
+    /// A datagram of conversation `fid` from `src`: through its dissector (and the rules,
+    /// for UDP), findings with this packet and the recent ones as evidence.
+    #[inline(always)]
+    fn conversation_datagram(
+        &mut self,
+        fid: FlowId,
+        src: (IpAddr, u16),
+        payload: &[u8],
+        pkt: Meta,
+        raw: Option<&Packet<'_>>,
+        udp: bool,
+    ) {
         self.udp.touch(fid, pkt.ts);
         let Some(flow) = self.udp.get_mut(fid) else {
             return;
         };
         let dir = flow.direction_from(src);
         let chunk = Chunk {
-            data: dg.payload,
+            data: payload,
             frame: pkt.frame,
             ts: pkt.ts,
         };
@@ -873,7 +956,7 @@ impl Core {
             UdpState::Ignored => None,
         };
         let rules = self.registry.rules();
-        if !rules.is_empty() {
+        if udp && !rules.is_empty() {
             StreamRules::datagram(
                 rules,
                 flow.server.port,
@@ -1302,6 +1385,11 @@ impl Core {
         let mut packets = packets.into_iter();
         for c in self.scratch.drain(..) {
             self.stats.findings += 1;
+            let (client, server) = if c.sent_by_server {
+                (server, client)
+            } else {
+                (client, server)
+            };
             self.findings.push(Finding {
                 credential: c,
                 client,

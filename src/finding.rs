@@ -77,6 +77,14 @@ pub struct Hashcat {
     pub hash: String,
 }
 
+/// A line that John the Ripper accepts, with its format (`--format=`), for what hashcat
+/// has no mode for (keyed MD5 and HMAC-SHA of routing protocols).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct John {
+    pub format: &'static str,
+    pub hash: String,
+}
+
 /// What a dissector found: the credential and how it was carried.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Credential {
@@ -100,6 +108,8 @@ pub struct Credential {
     pub challenge: Option<Vec<u8>>,
     /// A line for offline cracking.
     pub hashcat: Option<Hashcat>,
+    /// A line for John the Ripper, when hashcat has no mode for the mechanism.
+    pub john: Option<John>,
     /// The account's domain or realm (NTLM domain, Kerberos realm).
     pub domain: Option<Vec<u8>>,
     /// Protocol-specific facts worth keeping (workstation, realm, URL, form fields...),
@@ -113,6 +123,10 @@ pub struct Credential {
     /// The client presents this credential again and again (HTTP Basic on every
     /// request, an SNMP community on every query): repeats are reported once.
     pub repeats: bool,
+    /// The side the conversation recorded as its server sent the credential: for
+    /// protocols without ports or handshake (PPP in GRE), where the first sender seen
+    /// need not be the client. The finding's client and server are swapped.
+    pub sent_by_server: bool,
 }
 
 impl Credential {
@@ -135,11 +149,13 @@ impl Credential {
             anonymous: false,
             challenge: None,
             hashcat: None,
+            john: None,
             domain: None,
             details: Vec::new(),
             flags: Vec::new(),
             rule: None,
             repeats: false,
+            sent_by_server: false,
         }
     }
 
@@ -213,6 +229,24 @@ impl Serialize for HashcatJson<'_> {
         m.serialize_entry("mode", &self.hashcat.mode)?;
         if self.reveal {
             m.serialize_entry("hash", &self.hashcat.hash)?;
+        } else {
+            m.serialize_entry("hash_redacted", &true)?;
+        }
+        m.end()
+    }
+}
+
+struct JohnJson<'a> {
+    john: &'a John,
+    reveal: bool,
+}
+
+impl Serialize for JohnJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("format", self.john.format)?;
+        if self.reveal {
+            m.serialize_entry("hash", &self.john.hash)?;
         } else {
             m.serialize_entry("hash_redacted", &true)?;
         }
@@ -300,6 +334,15 @@ impl Serialize for FindingJson<'_> {
                 "hashcat",
                 &HashcatJson {
                     hashcat: h,
+                    reveal: self.reveal,
+                },
+            )?;
+        }
+        if let Some(j) = &c.john {
+            m.serialize_entry(
+                "john",
+                &JohnJson {
+                    john: j,
                     reveal: self.reveal,
                 },
             )?;

@@ -35,7 +35,9 @@ const QUEUE: usize = 4;
 #[derive(Clone, Copy, Debug)]
 struct Entry {
     meta: Meta,
-    decoded: DecodedAt,
+    /// `None` for a datagram of a protocol other than TCP and UDP, which is decoded
+    /// again from its whole packet in `raw` (rare: routing and PPP protocols).
+    decoded: Option<DecodedAt>,
     start: u32,
     end: u32,
     /// The whole captured packet, when packets are kept as evidence.
@@ -87,10 +89,31 @@ impl Batch {
         self.bytes.extend_from_slice(l4);
         self.entries.push(Entry {
             meta,
-            decoded,
+            decoded: Some(decoded),
             start,
             end: self.bytes.len() as u32,
             raw,
+            clock,
+        });
+    }
+
+    /// A packet carrying a protocol other than TCP and UDP (see [`Stateless::ip_datagram`]):
+    /// it travels whole.
+    fn push_ip(&mut self, p: &Packet<'_>, meta: Meta, clock: Timestamp) {
+        let start = self.bytes.len() as u32;
+        self.bytes.extend_from_slice(p.data);
+        let end = self.bytes.len() as u32;
+        self.entries.push(Entry {
+            meta,
+            decoded: None,
+            start,
+            end,
+            raw: Some(Raw {
+                start,
+                end,
+                linktype: p.linktype,
+                orig_len: p.orig_len,
+            }),
             clock,
         });
     }
@@ -112,7 +135,11 @@ impl Batch {
                 .bytes
                 .get(e.start as usize..e.end as usize)
                 .unwrap_or_default();
-            let Some(d) = e.decoded.over(bytes) else {
+            let Some(decoded) = e.decoded else {
+                self.replay_ip(e, bytes, flows);
+                continue;
+            };
+            let Some(d) = decoded.over(bytes) else {
                 continue;
             };
             let raw = e.raw.map(|r| Packet {
@@ -128,6 +155,23 @@ impl Batch {
             flows.decoded(&d, e.meta, raw.as_ref());
         }
         flows.advance(self.clock);
+    }
+
+    /// An entry of [`Batch::push_ip`]: its packet decoded again.
+    fn replay_ip(&self, e: &Entry, bytes: &[u8], flows: &mut FlowEngine) {
+        let Some(r) = e.raw else {
+            return;
+        };
+        let pkt = Packet {
+            frame: e.meta.frame,
+            ts: e.meta.ts,
+            linktype: r.linktype,
+            data: bytes,
+            orig_len: r.orig_len,
+        };
+        if let Some(dg) = decode_stateless(&pkt).ip_datagram() {
+            flows.ip_datagram(dg, e.meta, Some(&pkt));
+        }
     }
 }
 
@@ -678,7 +722,14 @@ fn run_threads(
                                     break 'read;
                                 }
                             }
-                            Err(skip) => count_skip(&mut stats, skip),
+                            Err(skip) => {
+                                count_skip(&mut stats, skip);
+                                // Routing and PPP protocols: the first worker reads them all.
+                                if stateless.ip_datagram().is_some() {
+                                    batches[0].push_ip(pkt, meta, clock);
+                                    clock = clock.max(meta.ts);
+                                }
+                            }
                         }
                         false
                     }
@@ -926,7 +977,12 @@ fn replicated(
                                         flows.advance(meta.ts);
                                     }
                                 }
-                                Err(skip) if primary => count_skip(&mut stats, skip),
+                                Err(skip) if primary => {
+                                    count_skip(&mut stats, skip);
+                                    if let Some(dg) = stateless.ip_datagram() {
+                                        flows.ip_datagram(dg, meta, Some(pkt));
+                                    }
+                                }
                                 Err(_) => {}
                             }
                         }

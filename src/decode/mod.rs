@@ -60,6 +60,20 @@ pub enum Transport<'a> {
     Udp(UdpDatagram<'a>),
 }
 
+/// An IP datagram of a protocol other than TCP and UDP (OSPF, VRRP, PPTP's enhanced
+/// GRE...), borrowed from the packet: what [`Stateless::ip_datagram`] gives for a packet
+/// decoding skipped as [`Skip::NotTcpUdp`].
+#[derive(Clone, Copy, Debug)]
+pub struct IpDatagram<'a> {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    /// The IP protocol number (IPv6: the header after the extension headers).
+    pub protocol: u8,
+    /// The IPv4 TTL or IPv6 hop limit (VRRP and OSPF on a link are sent with 255 and 1).
+    pub ttl: u8,
+    pub payload: &'a [u8],
+}
+
 /// A decoded IP packet carrying TCP or UDP.
 #[derive(Clone, Copy, Debug)]
 pub struct Decoded<'a> {
@@ -504,6 +518,8 @@ struct Fragment<'a> {
 enum Stop<'a> {
     Skip(Skip),
     Fragment(Fragment<'a>),
+    /// Neither TCP nor UDP: [`Skip::NotTcpUdp`], with the datagram.
+    Ip(IpDatagram<'a>),
 }
 
 impl From<Skip> for Stop<'_> {
@@ -530,12 +546,13 @@ fn decode_frame_general<'a>(packet: &Packet<'a>, depth: u8) -> Result<Decoded<'a
         return decode_frame(&inner, depth + 1);
     }
     let sliced = slice_link(packet)?;
-    let (src, dst, ip_payload) = match &sliced.net {
+    let (src, dst, ttl, ip_payload) = match &sliced.net {
         Some(LaxNetSlice::Ipv4(v4)) => {
             let h = v4.header();
             (
                 IpAddr::V4(h.source_addr()),
                 IpAddr::V4(h.destination_addr()),
+                h.ttl(),
                 v4.payload(),
             )
         }
@@ -544,6 +561,7 @@ fn decode_frame_general<'a>(packet: &Packet<'a>, depth: u8) -> Result<Decoded<'a
             (
                 IpAddr::V6(h.source_addr()),
                 IpAddr::V6(h.destination_addr()),
+                h.hop_limit(),
                 v6.payload(),
             )
         }
@@ -573,6 +591,15 @@ fn decode_frame_general<'a>(packet: &Packet<'a>, depth: u8) -> Result<Decoded<'a
         return decode_frame(&inner, depth + 1);
     }
     let complete = !ip_payload.incomplete;
+    let other = || {
+        Stop::Ip(IpDatagram {
+            src,
+            dst,
+            protocol: ip_payload.ip_number.0,
+            ttl,
+            payload: ip_payload.payload,
+        })
+    };
     // Bytes of the packet the snapshot length cut off, all of them at its end.
     let missing = (packet.orig_len as usize).saturating_sub(packet.data.len());
     let transport = match &sliced.transport {
@@ -599,15 +626,9 @@ fn decode_frame_general<'a>(packet: &Packet<'a>, depth: u8) -> Result<Decoded<'a
                 payload: udp.payload(),
             })
         }
-        Some(_) => return Err(Skip::NotTcpUdp.into()),
-        None => {
-            return Err(if sliced.stop_err.is_some() {
-                Skip::Malformed
-            } else {
-                Skip::NotTcpUdp
-            }
-            .into());
-        }
+        Some(_) => return Err(other()),
+        None if sliced.stop_err.is_some() => return Err(Skip::Malformed.into()),
+        None => return Err(other()),
     };
     Ok(Decoded {
         src,
@@ -682,6 +703,16 @@ impl<'a> Stateless<'a> {
             Ok(d) => Ok(d),
             Err(Stop::Skip(s)) => Err(*s),
             Err(Stop::Fragment(_)) => Err(Skip::Fragment),
+            Err(Stop::Ip(_)) => Err(Skip::NotTcpUdp),
+        }
+    }
+
+    /// The datagram of a protocol other than TCP and UDP, when that is what the packet
+    /// carries (not reassembled: a fragment of one is [`Skip::Fragment`]).
+    pub fn ip_datagram(&self) -> Option<&IpDatagram<'a>> {
+        match &self.0 {
+            Err(Stop::Ip(d)) => Some(d),
+            _ => None,
         }
     }
 }
@@ -725,6 +756,7 @@ impl Decoder {
         let f = match decode_frame(packet, 0) {
             Ok(d) => return Ok(d),
             Err(Stop::Skip(s)) => return Err(s),
+            Err(Stop::Ip(_)) => return Err(Skip::NotTcpUdp),
             Err(Stop::Fragment(f)) => f,
         };
         let Some(whole) = self
@@ -758,6 +790,7 @@ impl Decoder {
             return decode_frame(&inner, 1).map_err(|stop| match stop {
                 Stop::Skip(s) => s,
                 Stop::Fragment(_) => Skip::Fragment,
+                Stop::Ip(_) => Skip::NotTcpUdp,
             });
         }
         Ok(Decoded {

@@ -148,6 +148,20 @@ impl Registry {
         self.udp_by_port.contains_key(&port)
     }
 
+    /// The protocol of a conversation carried directly over IP protocol `protocol`, from
+    /// its first datagram: the first one of that protocol whose probe does not say No.
+    pub fn choose_ip(&self, protocol: u8, payload: &[u8]) -> Option<&DatagramSpec> {
+        self.udp
+            .iter()
+            .filter(|s| s.ip_protocols.contains(&protocol))
+            .find(|s| (s.probe)(payload) != Probe::No)
+    }
+
+    /// Whether a built-in dissector reads IP protocol `protocol`.
+    pub fn reads_ip_protocol(&self, protocol: u8) -> bool {
+        self.udp.iter().any(|s| s.ip_protocols.contains(&protocol))
+    }
+
     /// The UDP protocol of a conversation, from its first datagram: a Yes, or the port's
     /// protocol unless it says No.
     pub fn choose_udp(&self, server_port: u16, payload: &[u8]) -> Option<&DatagramSpec> {

@@ -19,6 +19,7 @@ use crate::flow::Direction;
 pub const SPEC: DatagramSpec = DatagramSpec {
     name: "hsrp",
     udp_ports: &[1985, 2029],
+    ip_protocols: &[],
     probe,
     by_content: false,
     new: |_config| Box::new(Hsrp),

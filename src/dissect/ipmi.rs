@@ -30,6 +30,7 @@ use crate::flow::Direction;
 pub const SPEC: DatagramSpec = DatagramSpec {
     name: "ipmi",
     udp_ports: &[623],
+    ip_protocols: &[],
     probe,
     by_content: true,
     new: |_config| {

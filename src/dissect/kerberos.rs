@@ -59,6 +59,7 @@ pub const SPEC: ProtocolSpec = ProtocolSpec {
 pub const UDP_SPEC: DatagramSpec = DatagramSpec {
     name: "kerberos",
     udp_ports: &[88],
+    ip_protocols: &[],
     probe: probe_datagram,
     by_content: true,
     new: |_config| Box::new(KerberosUdp::default()),

@@ -20,6 +20,7 @@ pub mod irc;
 pub mod iscsi;
 pub mod kafka;
 pub mod kerberos;
+pub mod keyed;
 pub mod keystrokes;
 pub mod ldap;
 pub mod lines;
@@ -29,6 +30,7 @@ pub mod mysql;
 pub mod nats;
 pub mod nntp;
 pub mod ntlmssp;
+pub mod ospf;
 pub mod pop3;
 pub mod postgresql;
 pub mod prefixed;
@@ -49,6 +51,7 @@ pub mod tacacs;
 pub mod tds;
 pub mod telnet;
 pub mod vnc;
+pub mod vrrp;
 pub mod x11;
 pub mod xmpp;
 
@@ -183,6 +186,9 @@ pub struct DatagramSpec {
     pub name: &'static str,
     /// Well-known UDP server ports.
     pub udp_ports: &'static [u16],
+    /// IP protocol numbers it is carried on directly, without UDP (OSPF 89, VRRP 112):
+    /// a conversation is then the two addresses, its ports written as 0.
+    pub ip_protocols: &'static [u8],
     /// Looks at the first datagram of a conversation.
     pub probe: fn(payload: &[u8]) -> Probe,
     /// Whether content alone can choose it (its probe may say Yes); a protocol read on
@@ -210,6 +216,8 @@ pub fn builtin_udp() -> Vec<DatagramSpec> {
         rip::SPEC,
         hsrp::SPEC,
         ipmi::SPEC,
+        ospf::SPEC,
+        vrrp::SPEC,
     ]
 }
 

@@ -53,6 +53,7 @@ use crate::flow::Direction;
 pub const SPEC: DatagramSpec = DatagramSpec {
     name: "radius",
     udp_ports: &[1812, 1645, 1813, 1646],
+    ip_protocols: &[],
     probe,
     by_content: true,
     new: |config| {

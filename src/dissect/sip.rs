@@ -64,6 +64,7 @@ pub const SPEC: ProtocolSpec = ProtocolSpec {
 pub const UDP_SPEC: DatagramSpec = DatagramSpec {
     name: "sip",
     udp_ports: &[5060],
+    ip_protocols: &[],
     probe: probe_datagram,
     by_content: true,
     new: |_config| Box::new(SipDatagrams::default()),

@@ -46,6 +46,7 @@ use crate::flow::Direction;
 pub const SPEC: DatagramSpec = DatagramSpec {
     name: "snmp",
     udp_ports: &[161, 162],
+    ip_protocols: &[],
     probe,
     by_content: true,
     new: |_config| Box::new(Snmp::default()),

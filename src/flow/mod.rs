@@ -37,8 +37,11 @@ impl Direction {
 /// Transport protocol of a flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Transport {
-    Tcp,
-    Udp,
+    Tcp = 0,
+    Udp = 1,
+    /// An IP protocol without ports (OSPF, VRRP, GRE): the key's ports hold the protocol
+    /// number.
+    Ip = 4,
 }
 
 /// The 4-tuple (plus transport), the same for both directions: the two endpoints in a
@@ -51,7 +54,7 @@ pub struct FlowKey {
     hi: u128,
     /// The lower endpoint's port in the high half, the other's in the low half.
     ports: u32,
-    /// The transport (bit 0) and whether the addresses are IPv6 (bit 1).
+    /// The transport (bits 0 and 2) and whether the addresses are IPv6 (bit 1).
     kind: u8,
 }
 

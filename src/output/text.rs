@@ -115,6 +115,9 @@ impl<W: Write> View for Text<W> {
         if let (Some(h), true) = (&c.hashcat, self.reveal) {
             extra.push(format!("hashcat -m {} '{}'", h.mode, h.hash));
         }
+        if let (Some(j), true) = (&c.john, self.reveal) {
+            extra.push(format!("john --format={} '{}'", j.format, j.hash));
+        }
         if !extra.is_empty() {
             line.push_str("  ");
             line.push_str(&extra.join("  "));

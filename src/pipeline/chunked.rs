@@ -286,7 +286,13 @@ impl Sorting {
                             l.push(e);
                         }
                     }
-                    Err(skip) => count_skip(&mut self.stats, skip),
+                    Err(skip) => {
+                        count_skip(&mut self.stats, skip);
+                        // Routing and PPP protocols: the first worker reads them all.
+                        if decoded.ip_datagram().is_some() {
+                            self.lists[0].push(entry(false, None));
+                        }
+                    }
                 }
                 true
             }
@@ -783,6 +789,11 @@ impl Worker<'_> {
                     }
                 }
                 Err(skip) if e.fragment && primary => count_skip(&mut self.stats, skip),
+                Err(Skip::NotTcpUdp) if !e.fragment => {
+                    if let Some(dg) = decode_stateless(&pkt).ip_datagram() {
+                        self.flows.ip_datagram(dg, meta, Some(&pkt));
+                    }
+                }
                 Err(_) => {}
             }
             if n % 256 == 255 && !self.send(false) {

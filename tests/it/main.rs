@@ -22,6 +22,7 @@ mod real_ldap_snmp;
 mod real_legacy;
 mod real_mail;
 mod real_nflog;
+mod real_routing;
 mod real_rsync;
 mod real_servers;
 mod real_svn;

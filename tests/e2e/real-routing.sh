@@ -1,0 +1,146 @@
+#!/bin/bash
+# End-to-end routing-protocol authentication for plainsight: two BIRD routers and a
+# keepalived VRRP master in network namespaces joined by two veth links, a real capture.
+#
+#   tests/e2e/real-routing.sh OUT.pcap
+#
+# Must run as root (ip netns, tcpdump). Routers A and B share link 1 (10.91.0.0/24) and
+# link 2 (10.92.0.0/24):
+#
+#   link 1  OSPFv2 cryptographic authentication, HMAC-SHA-256, key ID 5, $OSPF_HMAC
+#           RIPv2 cryptographic authentication, keyed MD5, key ID 3, $RIP_MD5
+#           VRRPv2 (keepalived on A, virtual router 51) auth_type PASS, $VRRP_PASS
+#   link 2  OSPFv2 simple password $OSPF_SIMPLE, RIPv2 plaintext password $RIP_PLAIN
+#
+# The capture is taken in A on every interface (`-i any`: Linux cooked v2). It prints
+# "truth ospf <neighbours in state Full>" on standard output once the routers formed
+# their adjacencies. Everything it started is stopped on any exit.
+set -euo pipefail
+
+OSPF_HMAC='Ospf-Hmac-256!'
+RIP_MD5='R1p-md5-key'
+VRRP_PASS='vrrpPW1'
+OSPF_SIMPLE='osimple'
+RIP_PLAIN='rip-plain-pw'
+
+OUT=${1:?usage: real-routing.sh OUT.pcap}
+export PATH="$PATH:/usr/sbin:/sbin:/usr/bin:/bin"
+
+. "$(dirname "$0")/lib.sh"
+
+[ "$(id -u)" -eq 0 ] || die "must run as root"
+for p in tcpdump ip bird birdc keepalived; do
+    command -v "$p" >/dev/null 2>&1 || die "missing program: $p"
+done
+
+TMP=$(mktemp -d /tmp/plainsight-routing.XXXXXX)
+A="plainsight-rta-$$"
+B="plainsight-rtb-$$"
+PIDS=()
+cleanup() {
+    local rc=$?
+    set +e
+    netns_stop "${PIDS[@]}" -- "$A" "$B"
+    ip netns del "$A" 2>/dev/null
+    ip netns del "$B" 2>/dev/null
+    [ "$rc" -ne 0 ] && for f in "$TMP"/*.log; do [ -s "$f" ] && tail -n 5 "$f" >&2; done
+    rm -rf "$TMP"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+veth_namespaces "$A" "$B" 10.91.0.1 10.91.0.2
+ip netns exec "$A" ip link add vs2 type veth peer name vc2 netns "$B"
+ip netns exec "$A" ip addr add 10.92.0.1/24 dev vs2
+ip netns exec "$B" ip addr add 10.92.0.2/24 dev vc2
+ip netns exec "$A" ip link set vs2 up
+ip netns exec "$B" ip link set vc2 up
+
+# router <name> <router id> <link 1 interface> <link 2 interface>
+router() {
+    cat >"$TMP/$1.conf" <<CONF
+router id $2;
+log "$TMP/$1.log" all;
+protocol device { }
+protocol ospf v2 ospf1 {
+    ipv4 { import none; export none; };
+    area 0 {
+        interface "$3" {
+            hello 2;
+            authentication cryptographic;
+            password "$OSPF_HMAC" { id 5; algorithm hmac sha256; };
+        };
+        interface "$4" {
+            hello 2;
+            authentication simple;
+            password "$OSPF_SIMPLE";
+        };
+    };
+}
+protocol rip rip1 {
+    ipv4 { import none; export none; };
+    interface "$3" {
+        version 2;
+        update time 2;
+        authentication cryptographic;
+        password "$RIP_MD5" { id 3; algorithm keyed md5; };
+    };
+    interface "$4" {
+        version 2;
+        update time 2;
+        authentication plaintext;
+        password "$RIP_PLAIN";
+    };
+}
+CONF
+}
+router a 10.91.0.1 vsrv vs2
+router b 10.91.0.2 vcli vc2
+
+cat >"$TMP/keepalived.conf" <<CONF
+global_defs {
+    router_id plainsight_a
+}
+vrrp_instance plainsight {
+    state MASTER
+    interface vsrv
+    virtual_router_id 51
+    priority 150
+    advert_int 1
+    authentication {
+        auth_type PASS
+        auth_pass $VRRP_PASS
+    }
+    virtual_ipaddress {
+        10.91.0.100/24
+    }
+}
+CONF
+
+ip netns exec "$A" tcpdump -i any "${TCPDUMP_OPTS[@]}" -w "$OUT" \
+    "ip proto 89 or udp port 520 or ip proto 112" 2>"$TMP/tcpdump.log" &
+TCPDUMP=$!
+PIDS+=("$TCPDUMP")
+wait_for grep -q "listening on" "$TMP/tcpdump.log" || die "tcpdump did not start"
+
+ip netns exec "$A" bird -f -c "$TMP/a.conf" -s "$TMP/a.ctl" -P "$TMP/a.pid" 2>>"$TMP/a.log" &
+PIDS+=($!)
+ip netns exec "$B" bird -f -c "$TMP/b.conf" -s "$TMP/b.ctl" -P "$TMP/b.pid" 2>>"$TMP/b.log" &
+PIDS+=($!)
+ip netns exec "$A" keepalived --vrrp -n -l -f "$TMP/keepalived.conf" \
+    -p "$TMP/keepalived.pid" -r "$TMP/vrrp.pid" >"$TMP/keepalived.log" 2>&1 &
+PIDS+=($!)
+
+# Both adjacencies up (two neighbours of A in state Full), then a few more rounds.
+full() {
+    [ "$(ip netns exec "$A" birdc -s "$TMP/a.ctl" show ospf neighbors ospf1 2>/dev/null \
+        | grep -c Full)" -ge 2 ]
+}
+for _ in $(seq 60); do full && break; sleep 0.5; done
+echo "truth ospf $(ip netns exec "$A" birdc -s "$TMP/a.ctl" show ospf neighbors ospf1 2>/dev/null | grep -c Full || true)"
+sleep 3
+capture_settled "$OUT"
+kill -INT "$TCPDUMP"
+wait "$TCPDUMP" 2>/dev/null || true
+[ -s "$OUT" ] || die "empty capture"

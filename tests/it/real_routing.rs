@@ -1,0 +1,134 @@
+//! Real routers: `tests/e2e/real-routing.sh` runs two BIRD routers and a keepalived VRRP
+//! master in network namespaces joined by two veth links, with OSPFv2 HMAC-SHA-256 and
+//! RIPv2 keyed MD5 on one link, OSPFv2 and RIPv2 simple passwords on the other, and a
+//! VRRPv2 `auth_type PASS` virtual router, captured on every interface of one router
+//! (Linux cooked v2). plainsight must report the simple passwords exactly, and for the
+//! signed messages a John the Ripper line that the configured key verifies (keyed MD5:
+//! MD5 of the message and the key padded to 16 bytes; HMAC-SHA-256 by RFC 5709), from both
+//! routers, with one or two threads alike. Needs root, tcpdump, ip, BIRD and keepalived
+//! (`./scripts/setup-debian.sh --test`); otherwise the test says why and passes.
+
+use std::collections::BTreeSet;
+
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::Value;
+
+use crate::support::{hex, real_e2e, scan_with};
+
+// The same values as in tests/e2e/real-routing.sh.
+const OSPF_HMAC: &str = "Ospf-Hmac-256!";
+const RIP_MD5: &str = "R1p-md5-key";
+const VRRP_PASS: &str = "vrrpPW1";
+const OSPF_SIMPLE: &str = "osimple";
+const RIP_PLAIN: &str = "rip-plain-pw";
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len() / 2)
+        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
+        .collect()
+}
+
+/// Whether John's line `hash` is the digest `key` gives its message.
+fn verifies(hash: &str, key: &str) -> bool {
+    let parts: Vec<&str> = hash.split('$').collect();
+    match parts.as_slice() {
+        ["", "netmd5", signed, digest] => {
+            let mut k = key.as_bytes().to_vec();
+            k.resize(16, 0);
+            let mut m = unhex(signed);
+            m.extend(k);
+            hex(&md5_digest(&m)) == *digest
+        }
+        ["", "ospf", "2", signed, digest] => {
+            let mut k = key.as_bytes().to_vec();
+            k.resize(32, 0);
+            let mut m = Hmac::<sha2::Sha256>::new_from_slice(&k).unwrap();
+            m.update(&unhex(signed));
+            m.update(&[0x87, 0x8f, 0xe1, 0xf3].repeat(8));
+            hex(&m.finalize().into_bytes()) == *digest
+        }
+        _ => false,
+    }
+}
+
+fn md5_digest(data: &[u8]) -> Vec<u8> {
+    use md5::Digest;
+    md5::Md5::digest(data).to_vec()
+}
+
+/// (protocol, mechanism, client) of the findings, and every finding checked against the
+/// configured keys.
+fn read(findings: &[Value]) -> BTreeSet<(String, String, String)> {
+    let mut got = BTreeSet::new();
+    for f in findings {
+        let s = |k: &str| f[k].as_str().unwrap_or("").to_string();
+        let (protocol, mechanism) = (s("protocol"), s("mechanism"));
+        let client = f["client"]["ip"].as_str().unwrap_or("").to_string();
+        assert_eq!(f["outcome"], "unknown", "{f}");
+        match (protocol.as_str(), mechanism.as_str()) {
+            ("ospf", "simple password") => assert_eq!(s("secret"), OSPF_SIMPLE, "{f}"),
+            ("rip", "simple password") => assert_eq!(s("secret"), RIP_PLAIN, "{f}"),
+            ("vrrp", "simple text password") => {
+                assert_eq!(s("secret"), VRRP_PASS, "{f}");
+                assert_eq!(f["details"]["vrid"], "51", "{f}");
+                assert_eq!(f["details"]["virtual_ips"], "10.91.0.100", "{f}");
+            }
+            ("ospf", "HMAC-SHA-256") | ("rip", "keyed MD5") => {
+                let key = if protocol == "ospf" {
+                    OSPF_HMAC
+                } else {
+                    RIP_MD5
+                };
+                let hash = f["john"]["hash"].as_str().unwrap_or("");
+                assert!(verifies(hash, key), "{f}");
+                assert_eq!(f["kind"], "challenge-response", "{f}");
+            }
+            _ => panic!("unexpected finding {f}"),
+        }
+        got.insert((protocol, mechanism, client));
+    }
+    got
+}
+
+#[test]
+fn real_routers_keys_and_digests() {
+    let Some(run) = real_e2e(
+        "real-routing",
+        &["tcpdump", "ip", "bird", "birdc", "keepalived"],
+    ) else {
+        return;
+    };
+    let (dir, pcap, stdout) = (&run.dir, &run.pcap, &run.stdout);
+    assert_eq!(run.truths, ["ospf 2"], "both adjacencies formed: {stdout}");
+    let head = std::fs::read(pcap).expect("capture");
+    assert_eq!(
+        u32::from_le_bytes(head[20..24].try_into().unwrap()),
+        276,
+        "the capture is Linux cooked v2"
+    );
+    let (one, code, stderr) = scan_with(&["--threads", "1"], &[pcap.as_path()]);
+    assert_eq!(code, 1, "{stderr}");
+    let got = read(&one);
+    let t = |p: &str, m: &str, c: &str| (p.to_string(), m.to_string(), c.to_string());
+    for router in ["10.91.0.1", "10.91.0.2"] {
+        assert!(got.contains(&t("ospf", "HMAC-SHA-256", router)), "{got:?}");
+        assert!(got.contains(&t("rip", "keyed MD5", router)), "{got:?}");
+    }
+    for router in ["10.92.0.1", "10.92.0.2"] {
+        assert!(
+            got.contains(&t("ospf", "simple password", router)),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&t("rip", "simple password", router)),
+            "{got:?}"
+        );
+    }
+    assert!(
+        got.contains(&t("vrrp", "simple text password", "10.91.0.1")),
+        "{got:?}"
+    );
+    let (two, _, stderr) = scan_with(&["--threads", "2"], &[pcap.as_path()]);
+    assert_eq!(one, two, "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}
