@@ -33,6 +33,7 @@ pub mod ntlmssp;
 pub mod ospf;
 pub mod pop3;
 pub mod postgresql;
+pub mod ppp;
 pub mod prefixed;
 pub mod radius;
 pub mod redis;
@@ -218,6 +219,7 @@ pub fn builtin_udp() -> Vec<DatagramSpec> {
         ipmi::SPEC,
         ospf::SPEC,
         vrrp::SPEC,
+        ppp::PPTP_SPEC,
     ]
 }
 

@@ -313,6 +313,29 @@ pub fn udp_packet(src: SocketAddr, dst: SocketAddr, payload: &[u8]) -> Vec<u8> {
     v
 }
 
+/// Builds one IP packet of protocol `protocol` (OSPF, VRRP, GRE...) with TTL / hop limit
+/// `ttl`.
+pub fn ip_packet(src: IpAddr, dst: IpAddr, protocol: u8, ttl: u8, payload: &[u8]) -> Vec<u8> {
+    let builder = match (src, dst) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => PacketBuilder::ipv4(a.octets(), b.octets(), ttl),
+        (IpAddr::V6(a), IpAddr::V6(b)) => PacketBuilder::ipv6(a.octets(), b.octets(), ttl),
+        (IpAddr::V4(a), IpAddr::V6(b)) => {
+            PacketBuilder::ipv6(a.to_ipv6_mapped().octets(), b.octets(), ttl)
+        }
+        (IpAddr::V6(a), IpAddr::V4(b)) => {
+            PacketBuilder::ipv6(a.octets(), b.to_ipv6_mapped().octets(), ttl)
+        }
+    };
+    let mut v = Vec::with_capacity(payload.len() + 40);
+    if builder
+        .write(&mut v, etherparse::IpNumber(protocol), payload)
+        .is_err()
+    {
+        v.clear();
+    }
+    v
+}
+
 /// A TCP connection between a client and a server, written as its packets.
 #[derive(Clone, Debug)]
 pub struct TcpConversation {
