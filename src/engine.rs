@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use crate::capture::Packet;
 use crate::decode::{
-    Decoded, Decoder, DefragLimits, DefragStats, IpDatagram, Skip, TcpSegment, Transport as L4,
-    UdpDatagram, decode_stateless,
+    Decoded, Decoder, DefragLimits, DefragStats, IpDatagram, LinkFrame, LinkPayload, Other, Skip,
+    TcpSegment, Transport as L4, UdpDatagram, decode_stateless,
 };
 use crate::dissect::detect::{Detector, Registry, Verdict};
 use crate::dissect::{Chunk, DatagramDissector, Dissector, DissectorConfig};
@@ -518,6 +518,8 @@ struct Core {
     /// The last UDP datagrams (when packets are kept): a credential completed by a
     /// later datagram (the response) or at the conversation's end names earlier ones.
     recent_udp: std::collections::VecDeque<CapturedPacket>,
+    /// Network names of 802.11 BSSIDs, from beacons and probe responses.
+    ssids: std::collections::VecDeque<([u8; 6], Vec<u8>)>,
     /// Packets of flows that produced findings, for evidence files.
     evidence: Vec<CapturedPacket>,
     now: Timestamp,
@@ -530,6 +532,14 @@ enum UdpState {
     /// The protocol's name and its dissector.
     Active(&'static str, Box<dyn DatagramDissector>),
     Ignored,
+}
+
+/// Network names remembered from 802.11 beacons (the oldest forgotten first).
+const MAX_SSIDS: usize = 256;
+
+/// The address a MAC endpoint goes by in the flow table (see [`Endpoint::mac`]).
+fn mac_ip(mac: [u8; 6]) -> IpAddr {
+    crate::finding::Endpoint::mac(mac).ip
 }
 
 /// Bytes held above the flow table, over all flows.
@@ -642,6 +652,7 @@ impl FlowEngine {
                 rule_scratch: Vec::new(),
                 findings: Vec::new(),
                 recent_udp: std::collections::VecDeque::new(),
+                ssids: std::collections::VecDeque::new(),
                 evidence: Vec::new(),
                 now: Timestamp::ZERO,
                 last_expiry: Timestamp::ZERO,
@@ -679,14 +690,17 @@ impl FlowEngine {
         }
     }
 
-    /// A datagram of a protocol other than TCP and UDP (its packet was counted as
-    /// skipped): read when a dissector knows its IP protocol. `raw` is kept as evidence
-    /// when the limits ask for it.
-    pub fn ip_datagram(&mut self, dg: &IpDatagram<'_>, meta: Meta, raw: Option<&Packet<'_>>) {
+    /// A packet that carries neither TCP nor UDP (and was counted as skipped): an IP
+    /// datagram read when a dissector knows its IP protocol, a link-layer frame (PPPoE,
+    /// EAPOL). `raw` is kept as evidence when the limits ask for it.
+    pub fn other(&mut self, other: &Other<'_>, meta: Meta, raw: Option<&Packet<'_>>) {
         let core = &mut self.core;
         let raw = raw.filter(|_| core.limits.keep_packets);
         core.saw(meta.ts);
-        core.ip(dg, meta, raw);
+        match other {
+            Other::Ip(dg) => core.ip(dg, meta, raw),
+            Other::Link(f) => core.link(f, meta, raw),
+        }
         core.expire_now_and_then();
     }
 
@@ -807,8 +821,8 @@ impl Engine {
             Ok(d) => self.flows.decoded(d, meta, raw),
             Err(skip) => {
                 self.flows.skipped(skip);
-                if let Some(dg) = stateless.ip_datagram() {
-                    self.flows.ip_datagram(dg, meta, Some(pkt));
+                if let Some(o) = stateless.other(pkt) {
+                    self.flows.other(&o, meta, Some(pkt));
                 }
             }
         }
@@ -867,8 +881,8 @@ impl Core {
                 self.stats.udp_flows += 1;
                 self.udp.insert(Flow {
                     key,
-                    client: Endpoint { ip: c.0, port: c.1 },
-                    server: Endpoint { ip: s.0, port: s.1 },
+                    client: Endpoint::new(c.0, c.1),
+                    server: Endpoint::new(s.0, s.1),
                     orientation: Orientation::Ports,
                     first_seen: pkt.ts,
                     last_seen: pkt.ts,
@@ -907,14 +921,8 @@ impl Core {
                 };
                 self.udp.insert(Flow {
                     key,
-                    client: Endpoint {
-                        ip: dg.src,
-                        port: 0,
-                    },
-                    server: Endpoint {
-                        ip: dg.dst,
-                        port: 0,
-                    },
+                    client: Endpoint::new(dg.src, 0),
+                    server: Endpoint::new(dg.dst, 0),
                     orientation: Orientation::Ports,
                     first_seen: pkt.ts,
                     last_seen: pkt.ts,
@@ -924,6 +932,71 @@ impl Core {
             }
         };
         self.conversation_datagram(fid, (dg.src, 0), dg.payload, pkt, raw, false);
+    }
+
+    /// A link-layer frame (see [`LinkFrame`]): a PPPoE session or an EAPOL link is a
+    /// conversation of the two MAC addresses (EAPOL sent to a group address: of that
+    /// address, whoever sends); a beacon's network name is remembered for the WPA
+    /// handshakes of its BSSID.
+    fn link(&mut self, f: &LinkFrame<'_>, pkt: Meta, raw: Option<&Packet<'_>>) {
+        let (tag, payload) = match f.payload {
+            LinkPayload::Ssid(ssid) => {
+                if !self.ssids.iter().any(|(b, s)| *b == f.src && s == ssid) {
+                    if self.ssids.len() >= MAX_SSIDS {
+                        self.ssids.pop_front();
+                    }
+                    self.ssids.push_back((f.src, ssid.to_vec()));
+                }
+                return;
+            }
+            LinkPayload::Pppoe { session, ppp } => (session, ppp),
+            LinkPayload::Eapol(frame) => (0x888e, frame),
+        };
+        let group = f.dst[0] & 1 == 1;
+        let (a, b) = if group {
+            (f.dst, f.dst)
+        } else {
+            (f.src, f.dst)
+        };
+        let key = FlowKey::new(Transport::Link, (mac_ip(a), tag), (mac_ip(b), tag));
+        let fid = match self.udp.lookup(&key) {
+            Some(fid) => fid,
+            None => {
+                if self.udp.is_full()
+                    && let Some((id, _)) = self.udp.least_recent()
+                {
+                    self.stats.flows_evicted += 1;
+                    self.end_udp(id);
+                }
+                let state: (&'static str, Box<dyn DatagramDissector>) = match f.payload {
+                    LinkPayload::Pppoe { session, .. } => {
+                        ("pppoe", Box::new(crate::dissect::ppp::Pppoe::new(session)))
+                    }
+                    _ => {
+                        let ssid = self
+                            .ssids
+                            .iter()
+                            .rev()
+                            .find(|(bssid, _)| *bssid == f.src || *bssid == f.dst)
+                            .map(|(_, s)| s.clone());
+                        let d = crate::dissect::eapol::Eapol::new(f.src, f.dst, ssid);
+                        ("eapol", Box::new(d))
+                    }
+                };
+                self.stats.sessions.add(state.0, 1);
+                self.udp.insert(Flow {
+                    key,
+                    client: Endpoint::mac(f.src),
+                    server: Endpoint::mac(f.dst),
+                    orientation: Orientation::Ports,
+                    first_seen: pkt.ts,
+                    last_seen: pkt.ts,
+                    closed: false,
+                    state: UdpState::Active(state.0, state.1),
+                })
+            }
+        };
+        self.conversation_datagram(fid, (mac_ip(f.src), 0), payload, pkt, raw, false);
     }
 
     /// A datagram of conversation `fid` from `src`: through its dissector (and the rules,
@@ -1099,8 +1172,8 @@ impl Core {
         self.stats.flows += 1;
         self.flows.insert(Flow {
             key,
-            client: Endpoint { ip: c.0, port: c.1 },
-            server: Endpoint { ip: s.0, port: s.1 },
+            client: Endpoint::new(c.0, c.1),
+            server: Endpoint::new(s.0, s.1),
             orientation,
             first_seen: ts,
             last_seen: ts,

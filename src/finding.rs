@@ -54,15 +54,52 @@ impl Outcome {
     }
 }
 
-/// One side of a connection.
+/// One side of a connection: an address and a port (0 for protocols without ports), or,
+/// for link-layer protocols (PPPoE, 802.1X, 802.11), a MAC address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Endpoint {
+    /// With `mac`: the MAC's IPv6 link-local address (modified EUI-64), which tells
+    /// stations apart in tables; never written out.
     pub ip: IpAddr,
     pub port: u16,
+    pub mac: Option<[u8; 6]>,
+}
+
+impl Endpoint {
+    pub fn new(ip: IpAddr, port: u16) -> Endpoint {
+        Endpoint {
+            ip,
+            port,
+            mac: None,
+        }
+    }
+
+    /// A station of a link-layer protocol.
+    pub fn mac(mac: [u8; 6]) -> Endpoint {
+        let [a, b, c, d, e, f] = mac;
+        let eui64 = [a ^ 0x02, b, c, 0xff, 0xfe, d, e, f];
+        let mut v6 = [0u8; 16];
+        v6[..2].copy_from_slice(&[0xfe, 0x80]);
+        v6[8..].copy_from_slice(&eui64);
+        Endpoint {
+            ip: IpAddr::V6(std::net::Ipv6Addr::from(v6)),
+            port: 0,
+            mac: Some(mac),
+        }
+    }
+}
+
+/// A MAC address as `aa:bb:cc:dd:ee:ff`.
+pub fn mac_string(mac: &[u8; 6]) -> String {
+    let parts: Vec<String> = mac.iter().map(|b| format!("{b:02x}")).collect();
+    parts.join(":")
 }
 
 impl std::fmt::Display for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(mac) = &self.mac {
+            return f.write_str(&mac_string(mac));
+        }
         match self.ip {
             IpAddr::V4(ip) => write!(f, "{}:{}", ip, self.port),
             IpAddr::V6(ip) => write!(f, "[{}]:{}", ip, self.port),
@@ -211,6 +248,11 @@ struct EndpointJson<'a>(&'a Endpoint);
 
 impl Serialize for EndpointJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if let Some(mac) = &self.0.mac {
+            let mut m = s.serialize_map(Some(1))?;
+            m.serialize_entry("mac", &mac_string(mac))?;
+            return m.end();
+        }
         let mut m = s.serialize_map(Some(2))?;
         m.serialize_entry("ip", &self.0.ip)?;
         m.serialize_entry("port", &self.0.port)?;
@@ -378,14 +420,8 @@ mod tests {
         c.add_frames([14, 12, 14]);
         Finding {
             credential: c,
-            client: Endpoint {
-                ip: IpAddr::V4(Ipv4Addr::new(192, 168, 1, 211)),
-                port: 1042,
-            },
-            server: Endpoint {
-                ip: IpAddr::V4(Ipv4Addr::new(192, 168, 1, 17)),
-                port: 21,
-            },
+            client: Endpoint::new(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 211)), 1042),
+            server: Endpoint::new(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 17)), 21),
             source: Arc::from("capture.pcap"),
             packets: Vec::new(),
         }

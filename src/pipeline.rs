@@ -97,7 +97,7 @@ impl Batch {
         });
     }
 
-    /// A packet carrying a protocol other than TCP and UDP (see [`Stateless::ip_datagram`]):
+    /// A packet carrying a protocol other than TCP and UDP (see [`Stateless::other`]):
     /// it travels whole.
     fn push_ip(&mut self, p: &Packet<'_>, meta: Meta, clock: Timestamp) {
         let start = self.bytes.len() as u32;
@@ -169,8 +169,8 @@ impl Batch {
             data: bytes,
             orig_len: r.orig_len,
         };
-        if let Some(dg) = decode_stateless(&pkt).ip_datagram() {
-            flows.ip_datagram(dg, e.meta, Some(&pkt));
+        if let Some(o) = decode_stateless(&pkt).other(&pkt) {
+            flows.other(&o, e.meta, Some(&pkt));
         }
     }
 }
@@ -725,7 +725,7 @@ fn run_threads(
                             Err(skip) => {
                                 count_skip(&mut stats, skip);
                                 // Routing and PPP protocols: the first worker reads them all.
-                                if stateless.ip_datagram().is_some() {
+                                if stateless.other(pkt).is_some() {
                                     batches[0].push_ip(pkt, meta, clock);
                                     clock = clock.max(meta.ts);
                                 }
@@ -979,8 +979,8 @@ fn replicated(
                                 }
                                 Err(skip) if primary => {
                                     count_skip(&mut stats, skip);
-                                    if let Some(dg) = stateless.ip_datagram() {
-                                        flows.ip_datagram(dg, meta, Some(pkt));
+                                    if let Some(o) = stateless.other(pkt) {
+                                        flows.other(&o, meta, Some(pkt));
                                     }
                                 }
                                 Err(_) => {}
@@ -1053,10 +1053,7 @@ mod tests {
         use crate::finding::{Credential, Endpoint, Kind};
         let mut c = Credential::new("ftp", "USER/PASS", Kind::Cleartext, Timestamp::ZERO);
         c.username = Some(format!("user{n}").into_bytes());
-        let end = |port| Endpoint {
-            ip: "10.0.0.1".parse().unwrap(),
-            port,
-        };
+        let end = |port| Endpoint::new("10.0.0.1".parse().unwrap(), port);
         Finding {
             credential: c,
             client: end(n),

@@ -203,7 +203,13 @@ fn mpls<'a>(packet: &Packet<'a>, mut at: usize) -> Result<Packet<'a>, Skip> {
 /// control frames, data frames without a body and protected (encrypted) frames carry no
 /// IP that can be read. `padded`: radiotap says the header is padded to four bytes.
 fn ieee80211<'a>(packet: &Packet<'a>, padded: bool) -> Result<Packet<'a>, Skip> {
-    let data = packet.data;
+    let (ethertype, at) = ieee80211_llc(packet.data, padded)?;
+    snap_type(packet, ethertype, at)
+}
+
+/// The Ethernet type of an 802.11 data frame's LLC/SNAP header and where its payload
+/// starts.
+fn ieee80211_llc(data: &[u8], padded: bool) -> Result<(u16, usize), Skip> {
     let (fc0, fc1) = match data {
         [a, b, ..] => (*a, *b),
         _ => return Err(Skip::Malformed),
@@ -232,12 +238,18 @@ fn ieee80211<'a>(packet: &Packet<'a>, padded: bool) -> Result<Packet<'a>, Skip> 
     if llc[..3] != [0xaa, 0xaa, 0x03] {
         return Err(Skip::NotTcpUdp);
     }
-    snap_type(packet, u16::from_be_bytes([llc[6], llc[7]]), at + 8)
+    Ok((u16::from_be_bytes([llc[6], llc[7]]), at + 8))
 }
 
 /// A radiotap header (radiotap.org): its length, and its Flags field for a frame check
 /// sequence at the end of the frame and padding after the 802.11 header.
 fn radiotap<'a>(packet: &Packet<'a>) -> Result<Packet<'a>, Skip> {
+    let (frame, padded) = radiotap_frame(packet)?;
+    ieee80211(&frame, padded)
+}
+
+/// The 802.11 frame behind a radiotap header, and whether its header is padded.
+fn radiotap_frame<'a>(packet: &Packet<'a>) -> Result<(Packet<'a>, bool), Skip> {
     let data = packet.data;
     let len = usize::from(le16(data, 2).ok_or(Skip::Malformed)?);
     if data.first() != Some(&0) || len < 8 {
@@ -262,13 +274,20 @@ fn radiotap<'a>(packet: &Packet<'a>) -> Result<Packet<'a>, Skip> {
         }
     }
     let fcs = if flags & 0x10 != 0 { 4 } else { 0 };
-    let frame = inner(packet, LinkType::IEEE802_11, len, fcs)?;
-    ieee80211(&frame, flags & 0x20 != 0)
+    Ok((
+        inner(packet, LinkType::IEEE802_11, len, fcs)?,
+        flags & 0x20 != 0,
+    ))
 }
 
 /// A Prism monitor-mode header (its length in the second word, in the byte order of the
 /// host that wrote it) or an AVS one (magic 0x8021100x, big-endian length), then 802.11.
 fn prism_or_avs<'a>(packet: &Packet<'a>) -> Result<Packet<'a>, Skip> {
+    ieee80211(&prism_or_avs_frame(packet)?, false)
+}
+
+/// The 802.11 frame behind a Prism or AVS header.
+fn prism_or_avs_frame<'a>(packet: &Packet<'a>) -> Result<Packet<'a>, Skip> {
     let data = packet.data;
     let magic = be32(data, 0).ok_or(Skip::Malformed)?;
     let len = if magic & 0xffff_fff0 == 0x8021_1000 {
@@ -282,7 +301,7 @@ fn prism_or_avs<'a>(packet: &Packet<'a>) -> Result<Packet<'a>, Skip> {
     if len < 8 {
         return Err(Skip::Malformed);
     }
-    ieee80211(&inner(packet, LinkType::IEEE802_11, len, 0)?, false)
+    inner(packet, LinkType::IEEE802_11, len, 0)
 }
 
 /// A PPI header: its length and the link type of the frame after it (802.11 mostly).
@@ -348,6 +367,120 @@ fn pflog<'a>(packet: &Packet<'a>) -> Result<Packet<'a>, Skip> {
         return Err(Skip::NotTcpUdp);
     }
     ip_at(packet, (len + 3) & !3)
+}
+
+/// A link-layer frame that carries no IP but may carry a login: what [`frame`] gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkFrame<'a> {
+    /// The sender's MAC address (802.11: the transmitter).
+    pub src: [u8; 6],
+    /// The receiver's MAC address.
+    pub dst: [u8; 6],
+    pub payload: LinkPayload<'a>,
+}
+
+/// What a [`LinkFrame`] carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkPayload<'a> {
+    /// A PPPoE session's PPP frame (RFC 2516), from its protocol field, cut to the
+    /// session header's length.
+    Pppoe { session: u16, ppp: &'a [u8] },
+    /// An IEEE 802.1X EAPOL frame (Ethernet type 0x888E), from its version byte.
+    Eapol(&'a [u8]),
+    /// An 802.11 beacon or probe response: the network's name, for the WPA handshakes
+    /// of its BSSID (`src`).
+    Ssid(&'a [u8]),
+}
+
+fn mac_at(data: &[u8], at: usize) -> Option<[u8; 6]> {
+    data.get(at..at + 6)?.try_into().ok()
+}
+
+/// The PPPoE session or EAPOL frame of an Ethernet frame (behind up to four VLAN tags),
+/// or the EAPOL frame, beacon or probe response of an 802.11 one (bare or behind a
+/// radiotap, PPI, Prism or AVS header); `None` for any other frame. Off the fast path:
+/// only packets that carry neither TCP nor UDP are asked.
+pub fn frame<'a>(packet: &Packet<'a>) -> Option<LinkFrame<'a>> {
+    let mut packet = *packet;
+    for _ in 0..super::MAX_TUNNELS {
+        return match packet.linktype {
+            LinkType::ETHERNET => ethernet_frame(packet.data),
+            LinkType::IEEE802_11 => ieee80211_frame(packet.data, false),
+            LinkType::IEEE802_11_RADIOTAP => {
+                let (f, padded) = radiotap_frame(&packet).ok()?;
+                ieee80211_frame(f.data, padded)
+            }
+            LinkType::PRISM | LinkType::AVS => {
+                ieee80211_frame(prism_or_avs_frame(&packet).ok()?.data, false)
+            }
+            LinkType::PPI => {
+                packet = ppi(&packet).ok()?;
+                continue;
+            }
+            _ => None,
+        };
+    }
+    None
+}
+
+fn ethernet_frame(data: &[u8]) -> Option<LinkFrame<'_>> {
+    let (dst, src) = (mac_at(data, 0)?, mac_at(data, 6)?);
+    let mut at = 12;
+    let mut ethertype = be16(data, at)?;
+    let mut tags = 0;
+    while matches!(ethertype, 0x8100 | 0x88a8 | 0x9100) && tags < 4 {
+        at += 4;
+        tags += 1;
+        ethertype = be16(data, at)?;
+    }
+    let body = data.get(at + 2..)?;
+    let payload = match ethertype {
+        0x8864 => {
+            let h = body.get(..6)?;
+            if h[0] != 0x11 || h[1] != 0 {
+                return None;
+            }
+            let len = usize::from(u16::from_be_bytes([h[4], h[5]]));
+            let ppp = &body[6..];
+            LinkPayload::Pppoe {
+                session: u16::from_be_bytes([h[2], h[3]]),
+                ppp: &ppp[..len.min(ppp.len())],
+            }
+        }
+        0x888e => LinkPayload::Eapol(body),
+        _ => return None,
+    };
+    Some(LinkFrame { src, dst, payload })
+}
+
+fn ieee80211_frame(data: &[u8], padded: bool) -> Option<LinkFrame<'_>> {
+    let fc0 = *data.first()?;
+    let (dst, src) = (mac_at(data, 4)?, mac_at(data, 10)?);
+    let kind = (fc0 >> 2) & 0x03;
+    let subtype = fc0 >> 4;
+    if kind == 0 && matches!(subtype, 5 | 8) {
+        // Beacon or probe response: timestamp, interval, capabilities, then elements;
+        // the SSID is element 0. The BSSID (address 3) is the sender.
+        let bssid = mac_at(data, 16)?;
+        let elements = data.get(36..)?;
+        let (&id, rest) = elements.split_first()?;
+        let len = usize::from(*rest.first()?);
+        let ssid = rest.get(1..1 + len)?;
+        if id != 0 || len > 32 {
+            return None;
+        }
+        return Some(LinkFrame {
+            src: bssid,
+            dst,
+            payload: LinkPayload::Ssid(ssid),
+        });
+    }
+    let (ethertype, at) = ieee80211_llc(data, padded).ok()?;
+    (ethertype == 0x888e).then_some(LinkFrame {
+        src,
+        dst,
+        payload: LinkPayload::Eapol(data.get(at..)?),
+    })
 }
 
 #[cfg(test)]

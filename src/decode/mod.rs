@@ -10,6 +10,8 @@ pub mod defrag;
 mod fast;
 mod link;
 
+pub use link::{LinkFrame, LinkPayload, frame as link_frame};
+
 use etherparse::{
     EtherType, IpNumber, Ipv6ExtensionsSlice, LaxNetSlice, LaxSlicedPacket, TcpSlice,
     TransportSlice, UdpSlice,
@@ -72,6 +74,14 @@ pub struct IpDatagram<'a> {
     /// The IPv4 TTL or IPv6 hop limit (VRRP and OSPF on a link are sent with 255 and 1).
     pub ttl: u8,
     pub payload: &'a [u8],
+}
+
+/// What a packet carrying neither TCP nor UDP holds for dissectors: see
+/// [`Stateless::other`].
+#[derive(Clone, Copy, Debug)]
+pub enum Other<'a> {
+    Ip(IpDatagram<'a>),
+    Link(LinkFrame<'a>),
 }
 
 /// A decoded IP packet carrying TCP or UDP.
@@ -707,11 +717,14 @@ impl<'a> Stateless<'a> {
         }
     }
 
-    /// The datagram of a protocol other than TCP and UDP, when that is what the packet
-    /// carries (not reassembled: a fragment of one is [`Skip::Fragment`]).
-    pub fn ip_datagram(&self) -> Option<&IpDatagram<'a>> {
+    /// What a packet that carries neither TCP nor UDP carries for the dissectors of
+    /// other protocols: an IP datagram (not reassembled: a fragment of one is
+    /// [`Skip::Fragment`]) or a link-layer frame (PPPoE, EAPOL, 802.11 beacons). `packet`
+    /// is the packet this was decoded from.
+    pub fn other(&self, packet: &Packet<'a>) -> Option<Other<'a>> {
         match &self.0 {
-            Err(Stop::Ip(d)) => Some(d),
+            Err(Stop::Ip(d)) => Some(Other::Ip(*d)),
+            Err(Stop::Skip(Skip::NotTcpUdp)) => link::frame(packet).map(Other::Link),
             _ => None,
         }
     }

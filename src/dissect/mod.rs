@@ -10,6 +10,7 @@ pub mod ber;
 pub mod cvs;
 pub mod dcerpc;
 pub mod detect;
+pub mod eapol;
 pub mod framing;
 pub mod ftp;
 pub mod hsrp;

@@ -149,6 +149,18 @@ pub enum Message<'a> {
         id: u8,
         value: &'a [u8],
     },
+    /// Cisco LEAP (EAP type 17): the authenticator's 8-byte challenge, the peer's 24-byte
+    /// response (MS-CHAP's NT-Response), the user name.
+    LeapChallenge {
+        id: u8,
+        value: &'a [u8],
+        name: &'a [u8],
+    },
+    LeapResponse {
+        id: u8,
+        value: &'a [u8],
+        name: &'a [u8],
+    },
     EapResult {
         id: u8,
         success: bool,
@@ -209,6 +221,15 @@ pub fn message(protocol: u16, info: &[u8]) -> Option<Message<'_>> {
                     id,
                     value: prefixed(rest)?.0,
                 }),
+                // Version 1, reserved, the count and the bytes, the name.
+                (_, 17) if rest.first() == Some(&1) => {
+                    let (value, name) = prefixed(rest.get(2..)?)?;
+                    Some(match (code, value.len()) {
+                        (1, 8) => Message::LeapChallenge { id, value, name },
+                        (2, 24) => Message::LeapResponse { id, value, name },
+                        _ => return None,
+                    })
+                }
                 _ => None,
             }
         }
@@ -324,8 +345,37 @@ impl Authentication {
                     frame: chunk.frame,
                 });
             }
+            Message::LeapChallenge { id, value, name } => {
+                self.eap_md5 = Some(Challenge {
+                    id,
+                    value: value.to_vec(),
+                    name: name.to_vec(),
+                    dir,
+                    frame: chunk.frame,
+                });
+            }
+            Message::LeapResponse { id, value, name } => {
+                let Some(ch) = self
+                    .eap_md5
+                    .take_if(|ch| ch.value.len() == 8 && ch.dir != dir)
+                else {
+                    return;
+                };
+                let mut c = new("LEAP", Kind::ChallengeResponse);
+                c.username = Some(name.to_vec());
+                c.secret = Some(hex(value).into_bytes());
+                c.challenge = Some(hex(&ch.value).into_bytes());
+                if let Ok(challenge) = <[u8; 8]>::try_from(&ch.value[..]) {
+                    c.hashcat = Some(netntlmv1_hashcat(mschap_user(name), value, &challenge));
+                }
+                c.add_frames([ch.frame]);
+                self.start(id, EAP, dir, c, chunk, out);
+            }
             Message::EapMd5Response { id, value } => {
-                let Some(ch) = self.eap_md5.take_if(|ch| ch.id == id && ch.dir != dir) else {
+                let Some(ch) = self
+                    .eap_md5
+                    .take_if(|ch| ch.id == id && ch.dir != dir && ch.value.len() != 8)
+                else {
                     return;
                 };
                 let mut c = new("EAP-MD5", Kind::ChallengeResponse);
@@ -466,23 +516,61 @@ pub struct Pptp {
     auth: Authentication,
 }
 
+/// The authentication message of a PPP frame, if it is one.
+fn auth_message(ppp: &[u8]) -> Option<Message<'_>> {
+    let (protocol, info) = frame(ppp)?;
+    if !matches!(protocol, LCP | PAP | CHAP | EAP) {
+        return None;
+    }
+    message(protocol, info)
+}
+
 impl DatagramDissector for Pptp {
     fn datagram(&mut self, dir: Direction, chunk: Chunk<'_>, out: &mut Vec<Credential>) {
-        let Some((call, ppp)) = gre_ppp(chunk.data) else {
-            return;
-        };
-        let Some((protocol, info)) = frame(ppp) else {
-            return;
-        };
-        if !matches!(protocol, LCP | PAP | CHAP | EAP) {
-            return;
-        }
-        let Some(m) = message(protocol, info) else {
+        let Some((call, m)) =
+            gre_ppp(chunk.data).and_then(|(call, ppp)| Some((call, auth_message(ppp)?)))
+        else {
             return;
         };
         let new = |mechanism: &'static str, kind: Kind| {
             let mut c = Credential::new("pptp", mechanism, kind, chunk.ts);
             c.details.push(("call_id", call.to_string()));
+            c
+        };
+        self.auth.message(dir, m, &chunk, &new, out);
+    }
+
+    fn close(&mut self, out: &mut Vec<Credential>) {
+        self.auth.close(out);
+    }
+}
+
+/// A PPPoE session (RFC 2516) between a client and an access concentrator: its PPP
+/// frames, protocol field first. `details.session_id` is the session's ID.
+#[derive(Debug)]
+pub struct Pppoe {
+    session: u16,
+    auth: Authentication,
+}
+
+impl Pppoe {
+    pub fn new(session: u16) -> Pppoe {
+        Pppoe {
+            session,
+            auth: Authentication::default(),
+        }
+    }
+}
+
+impl DatagramDissector for Pppoe {
+    fn datagram(&mut self, dir: Direction, chunk: Chunk<'_>, out: &mut Vec<Credential>) {
+        let Some(m) = auth_message(chunk.data) else {
+            return;
+        };
+        let session = self.session;
+        let new = |mechanism: &'static str, kind: Kind| {
+            let mut c = Credential::new("pppoe", mechanism, kind, chunk.ts);
+            c.details.push(("session_id", session.to_string()));
             c
         };
         self.auth.message(dir, m, &chunk, &new, out);

@@ -42,6 +42,9 @@ pub enum Transport {
     /// An IP protocol without ports (OSPF, VRRP, GRE): the key's ports hold the protocol
     /// number.
     Ip = 4,
+    /// A link-layer protocol between MAC addresses (PPPoE, EAPOL): the addresses as
+    /// [`crate::finding::Endpoint::mac`] gives them, the ports a session ID or type.
+    Link = 8,
 }
 
 /// The 4-tuple (plus transport), the same for both directions: the two endpoints in a
@@ -54,7 +57,7 @@ pub struct FlowKey {
     hi: u128,
     /// The lower endpoint's port in the high half, the other's in the low half.
     ports: u32,
-    /// The transport (bits 0 and 2) and whether the addresses are IPv6 (bit 1).
+    /// The transport (bits 0, 2 and 3) and whether the addresses are IPv6 (bit 1).
     kind: u8,
 }
 
@@ -362,14 +365,8 @@ mod tests {
         let k = key(port);
         Flow {
             key: k,
-            client: Endpoint {
-                ip: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
-                port,
-            },
-            server: Endpoint {
-                ip: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)),
-                port: 21,
-            },
+            client: Endpoint::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), port),
+            server: Endpoint::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)), 21),
             orientation: Orientation::Handshake,
             first_seen: Timestamp::new(t, 0),
             last_seen: Timestamp::new(t, 0),

@@ -70,7 +70,7 @@ fn tie_break(a: &Finding, b: &Finding) -> std::cmp::Ordering {
         let c = &f.credential;
         (
             c.frames.clone(),
-            (f.client.ip, f.client.port, f.server.ip, f.server.port),
+            (f.client, f.server),
             (c.protocol.clone(), c.mechanism.clone()),
             (c.username.clone(), c.secret.clone()),
             outcome_index(c.outcome),
@@ -138,7 +138,7 @@ impl<'a> Reporter<'a> {
         let key = foldhash::fast::FixedState::with_seed(0x7e9e).hash_one((
             &c.protocol,
             &c.mechanism,
-            f.client.ip,
+            (f.client.ip, f.client.mac),
             f.server,
             &c.username,
             &c.secret,

@@ -258,10 +258,7 @@ mod tests {
         let mut c = Credential::new("ftp", "USER/PASS", kind, Timestamp::ZERO);
         c.username = Some(user.as_bytes().to_vec());
         c.secret = Some(secret.as_bytes().to_vec());
-        let end = Endpoint {
-            ip: "10.0.0.1".parse().unwrap(),
-            port: 21,
-        };
+        let end = Endpoint::new("10.0.0.1".parse().unwrap(), 21);
         Finding {
             credential: c,
             client: end,

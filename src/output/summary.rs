@@ -121,7 +121,7 @@ impl Audit {
         let hasher = foldhash::fast::FixedState::with_seed(0xa0d1);
         if p.accounts.len() < MAX_DISTINCT && p.servers.len() < MAX_DISTINCT {
             p.accounts
-                .insert(hasher.hash_one((f.server.ip, &c.domain, &c.username)));
+                .insert(hasher.hash_one((f.server.ip, f.server.mac, &c.domain, &c.username)));
             p.servers.insert(hasher.hash_one(f.server));
         } else {
             p.capped = true;
@@ -495,7 +495,10 @@ pub fn write_text(
 }
 
 fn endpoint_json(e: &Endpoint) -> Value {
-    json!({"ip": e.ip.to_string(), "port": e.port})
+    match &e.mac {
+        Some(mac) => json!({"mac": crate::finding::mac_string(mac)}),
+        None => json!({"ip": e.ip.to_string(), "port": e.port}),
+    }
 }
 
 fn bytes_json(key: &str, bytes: &[u8], m: &mut serde_json::Map<String, Value>) {

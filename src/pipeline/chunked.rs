@@ -289,7 +289,7 @@ impl Sorting {
                     Err(skip) => {
                         count_skip(&mut self.stats, skip);
                         // Routing and PPP protocols: the first worker reads them all.
-                        if decoded.ip_datagram().is_some() {
+                        if decoded.other(pkt).is_some() {
                             self.lists[0].push(entry(false, None));
                         }
                     }
@@ -790,8 +790,8 @@ impl Worker<'_> {
                 }
                 Err(skip) if e.fragment && primary => count_skip(&mut self.stats, skip),
                 Err(Skip::NotTcpUdp) if !e.fragment => {
-                    if let Some(dg) = decode_stateless(&pkt).ip_datagram() {
-                        self.flows.ip_datagram(dg, meta, Some(&pkt));
+                    if let Some(o) = decode_stateless(&pkt).other(&pkt) {
+                        self.flows.other(&o, meta, Some(&pkt));
                     }
                 }
                 Err(_) => {}

@@ -11,6 +11,7 @@ mod proto_http;
 mod proto_iot;
 mod proto_ldap_snmp;
 mod proto_legacy;
+mod proto_link;
 mod proto_routing;
 mod proto_win;
 mod real_aaa;

@@ -109,6 +109,9 @@ pub struct Expect {
 const KNOWN_FLAGS: &[&str] = &["auth_offered_in_clear"];
 
 fn endpoint(v: &Value) -> String {
+    if let Some(mac) = v["mac"].as_str() {
+        return mac.to_string();
+    }
     let ip = v["ip"].as_str().unwrap_or_default();
     let port = v["port"].as_u64().unwrap_or_default();
     if ip.contains(':') {
