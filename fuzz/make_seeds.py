@@ -35,8 +35,9 @@ for name in ["telnet-linemode.pcap", "pop3-sasl.pcap", "ip-fragments.pcap", "mul
     write("capture", name, open(os.path.join(FIX, name), "rb").read())
 
 # decode: first byte picks the link type (index into the target's table), 0xa5 separates packets.
-link_index = {1: 0, 101: 1, 0: 4, 113: 6, 276: 7}
-for name in ["ftp-ipv6.pcap", "vlan-qinq.pcap", "linux-sll.pcap", "null-loopback.pcap", "ip-fragments.pcap"]:
+link_index = {1: 0, 101: 1, 0: 4, 113: 6, 276: 7, 127: 16}
+for name in ["ftp-ipv6.pcap", "vlan-qinq.pcap", "linux-sll.pcap", "null-loopback.pcap", "ip-fragments.pcap",
+             "routing-auth.pcap", "pptp-logins.pcap", "pppoe-eapol.pcap", "wpa-handshake.pcap"]:
     ps = packets(os.path.join(FIX, name))
     if not ps:
         continue
@@ -241,3 +242,44 @@ for name in sorted(os.listdir(FIX)):
                 bytes([(min(len(d), 127) << 1) | (1 if s else 0)]) + d[:127] for s, d in records)
         if len(data) < 64 * 1024:
             write("dissect_" + transport, name.rsplit(".", 1)[0], data)
+
+
+# Protocols without ports and link-layer ones: OSPF, VRRP, PPTP's GRE by IP protocol;
+# PPPoE sessions and EAPOL frames (wired, and in radiotap 802.11) by their frames.
+def other_payloads(path):
+    """(dissector, from_first_sender, payload) of the fixture's non-TCP/UDP packets."""
+    out, first = [], None
+    for linktype, f in packets(path):
+        if linktype == 1 and len(f) >= 14:
+            et, src = struct.unpack(">H", f[12:14])[0], f[6:12]
+            body = f[14:]
+            if et == 0x0800 and len(body) >= 20:
+                proto = body[9]
+                name = {89: "ospf", 112: "vrrp", 47: "pptp"}.get(proto)
+                if name:
+                    src = body[12:16]
+                    first = first or src
+                    out.append((name, src == first, body[(body[0] & 15) * 4:]))
+            elif et == 0x8864 and len(body) >= 6:
+                first = first or src
+                out.append(("pppoe", src == first, body[6:]))
+            elif et == 0x888E:
+                first = first or src
+                out.append(("eapol", src == first, body))
+        elif linktype == 127 and len(f) >= 4:
+            frame = f[struct.unpack("<H", f[2:4])[0]:]
+            if len(frame) > 32 and frame[0] & 0x0C == 0x08 and frame[24:32] == b"\xaa\xaa\x03\x00\x00\x00\x88\x8e":
+                src = frame[10:16]
+                first = first or src
+                out.append(("eapol", src == first, frame[32:]))
+    return out
+
+
+for name in ("routing-auth.pcap", "pptp-logins.pcap", "pppoe-eapol.pcap", "wpa-handshake.pcap"):
+    by = {}
+    for proto, c, d in other_payloads(os.path.join(FIX, name)):
+        by.setdefault(proto, []).append((not c, d))
+    for proto, records in sorted(by.items()):
+        data = proto.encode() + b"\0" + b"".join(
+            bytes([(min(len(d), 127) << 1) | (1 if s else 0)]) + d[:127] for s, d in records)
+        write("dissect_udp", name.rsplit(".", 1)[0] + "-" + proto, data)

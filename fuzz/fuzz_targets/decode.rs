@@ -47,6 +47,8 @@ fuzz_target!(|data: &[u8]| {
             let _ = d.tcp_checksum_ok();
         }
         // What one worker hands another: packed as offsets, the same packet back.
+        // Neither TCP nor UDP: the datagram or link-layer frame other dissectors read.
+        let _ = decode_stateless(&pkt).other(&pkt);
         if let Ok(d) = decode_stateless(&pkt).get()
             && let Some(at) = DecodedAt::new(d, pkt.data)
         {

@@ -168,6 +168,65 @@ pub const TABLE: &[Advice] = &[
         instead: "TACACS+ over TLS 1.3 where the devices support it, or at least a long random key per device and the management network kept apart",
     },
     Advice {
+        protocol: "ospf",
+        name: "OSPF",
+        cleartext: "every router put the segment's key in clear in the header of every packet it sent: whoever has it can become a neighbour and inject routes",
+        challenge: Some(
+            "the key was not sent, but every packet carries a digest of itself under the key: one captured hello is enough to try keys offline, and a cracked key lets anyone inject routes",
+        ),
+        instead: "OSPF HMAC-SHA-256 authentication (RFC 5709) with a long random key per link, rotated, or OSPF over IPsec",
+    },
+    Advice {
+        protocol: "rip",
+        name: "RIP",
+        cleartext: "every router sent the key in clear with every routing update: whoever has it can inject routes",
+        challenge: Some(
+            "the key was not sent, but every update carries a digest of itself under the key: one captured update is enough to try keys offline",
+        ),
+        instead: "a routing protocol with strong authentication (OSPF or BGP with long random keys), or RIP with HMAC-SHA (RFC 4822) and long random keys",
+    },
+    Advice {
+        protocol: "vrrp",
+        name: "VRRP",
+        cleartext: "the master sent the virtual router's password in clear in every advertisement, every second: whoever has it can claim the gateway's addresses",
+        challenge: None,
+        instead: "VRRPv3 on a segment only trusted hosts reach (authentication was removed from the protocol as useless), with filtering of protocol 112 at the edge",
+    },
+    Advice {
+        protocol: "pptp",
+        name: "PPTP",
+        cleartext: "PAP sent the VPN user's password in clear inside the tunnel, before any encryption",
+        challenge: Some(
+            "MS-CHAPv2 sent a challenge and response that reduce to a single DES key: the account's password (or its NT hash) falls to a dictionary or to a complete DES search, and with it the whole VPN session",
+        ),
+        instead: "a VPN built on TLS or IPsec with certificates (IKEv2, OpenVPN, WireGuard); retire PPTP",
+    },
+    Advice {
+        protocol: "pppoe",
+        name: "PPPoE",
+        cleartext: "PAP sent the subscriber's password in clear on the access network",
+        challenge: Some(CRACK),
+        instead: "CHAP at the least, better IPoE with per-port authentication, and an access network whose ports cannot see each other's traffic",
+    },
+    Advice {
+        protocol: "eapol",
+        name: "802.1X",
+        cleartext: "the EAP method sent the password in clear",
+        challenge: Some(
+            "EAP-MD5 and LEAP send a challenge and response outside any tunnel: anyone on the port or the air can crack the password offline (LEAP: as fast as MS-CHAP)",
+        ),
+        instead: "EAP-TLS with certificates, or PEAP/EAP-TTLS with the server's certificate checked",
+    },
+    Advice {
+        protocol: "wpa",
+        name: "WPA-PSK",
+        cleartext: "the network's passphrase crossed the air",
+        challenge: Some(
+            "every station that joins shows a handshake (and many access points a PMKID) computed from the network's passphrase: one capture is enough to try passphrases offline, and the passphrase opens the whole network and its recorded traffic",
+        ),
+        instead: "WPA3-SAE (which resists offline guessing), or WPA2/WPA3-Enterprise with EAP-TLS; otherwise a long random passphrase",
+    },
+    Advice {
         protocol: "radius",
         name: "RADIUS",
         cleartext: "User-Password is only hidden with MD5 and the shared secret: whoever knows or cracks the shared secret reads every password",
