@@ -22,7 +22,7 @@ if [ "${1:-}" = "--test" ]; then
         samba smbclient krb5-kdc krb5-admin-server krb5-user util-linux
         mosquitto mosquitto-clients ngircd sic microsocks socat
         libauthen-tacacsplus-perl python3 prosody sendxmpp
-        cvs xvfb xauth x11-utils nftables rsync subversion openipmi ipmitool bird2 keepalived"
+        cvs xvfb xauth x11-utils nftables rsync subversion openipmi ipmitool bird2 keepalived hostapd wpasupplicant"
 fi
 
 missing=""

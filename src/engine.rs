@@ -935,9 +935,9 @@ impl Core {
     }
 
     /// A link-layer frame (see [`LinkFrame`]): a PPPoE session or an EAPOL link is a
-    /// conversation of the two MAC addresses (EAPOL sent to a group address: of that
-    /// address, whoever sends); a beacon's network name is remembered for the WPA
-    /// handshakes of its BSSID.
+    /// conversation of the two MAC addresses (EAPOL sent to a group address, as wired
+    /// 802.1X does: of that address, its first sender and the next station that sends to
+    /// it); a beacon's network name is remembered for the WPA handshakes of its BSSID.
     fn link(&mut self, f: &LinkFrame<'_>, pkt: Meta, raw: Option<&Packet<'_>>) {
         let (tag, payload) = match f.payload {
             LinkPayload::Ssid(ssid) => {
@@ -996,6 +996,14 @@ impl Core {
                 })
             }
         };
+        if group
+            && let Some(flow) = self.udp.get_mut(fid)
+            && flow.server.mac == Some(f.dst)
+            && flow.client.mac != Some(f.src)
+        {
+            // The other station talking to the group: the conversation's other side.
+            flow.server = Endpoint::mac(f.src);
+        }
         self.conversation_datagram(fid, (mac_ip(f.src), 0), payload, pkt, raw, false);
     }
 

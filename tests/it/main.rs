@@ -17,6 +17,7 @@ mod proto_win;
 mod real_aaa;
 mod real_db;
 mod real_dcerpc;
+mod real_dot1x;
 mod real_http;
 mod real_iot;
 mod real_ipmi;

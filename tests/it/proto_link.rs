@@ -197,7 +197,7 @@ fn pppoe_eapol_expected() -> Vec<Expect> {
             mechanism: "EAP-MD5",
             kind: "challenge-response",
             client: "02:00:00:00:cc:01",
-            server: "01:80:c2:00:00:03",
+            server: "02:00:00:00:dd:01",
             username: Some("host/pc1.corp"),
             secret: "01afd09efdd6f8ca9f18ec77c5869788c3",
             outcome: "success",
