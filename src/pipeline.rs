@@ -99,7 +99,7 @@ impl Batch {
 
     /// A packet carrying a protocol other than TCP and UDP (see [`Stateless::other`]):
     /// it travels whole.
-    fn push_ip(&mut self, p: &Packet<'_>, meta: Meta, clock: Timestamp) {
+    fn push_other(&mut self, p: &Packet<'_>, meta: Meta, clock: Timestamp) {
         let start = self.bytes.len() as u32;
         self.bytes.extend_from_slice(p.data);
         let end = self.bytes.len() as u32;
@@ -136,7 +136,7 @@ impl Batch {
                 .get(e.start as usize..e.end as usize)
                 .unwrap_or_default();
             let Some(decoded) = e.decoded else {
-                self.replay_ip(e, bytes, flows);
+                self.replay_other(e, bytes, flows);
                 continue;
             };
             let Some(d) = decoded.over(bytes) else {
@@ -157,8 +157,8 @@ impl Batch {
         flows.advance(self.clock);
     }
 
-    /// An entry of [`Batch::push_ip`]: its packet decoded again.
-    fn replay_ip(&self, e: &Entry, bytes: &[u8], flows: &mut FlowEngine) {
+    /// An entry of [`Batch::push_other`]: its packet decoded again.
+    fn replay_other(&self, e: &Entry, bytes: &[u8], flows: &mut FlowEngine) {
         let Some(r) = e.raw else {
             return;
         };
@@ -724,9 +724,10 @@ fn run_threads(
                             }
                             Err(skip) => {
                                 count_skip(&mut stats, skip);
-                                // Routing and PPP protocols: the first worker reads them all.
+                                // Neither TCP nor UDP (routing protocols, PPP,
+                                // EAPOL): the first worker reads them all.
                                 if stateless.other(pkt).is_some() {
-                                    batches[0].push_ip(pkt, meta, clock);
+                                    batches[0].push_other(pkt, meta, clock);
                                     clock = clock.max(meta.ts);
                                 }
                             }

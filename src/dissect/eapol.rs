@@ -132,7 +132,7 @@ impl Eapol {
     }
 
     /// The MAC address of the side `dir` comes from.
-    fn from(&self, dir: Direction) -> [u8; 6] {
+    fn mac_of(&self, dir: Direction) -> [u8; 6] {
         match dir {
             Direction::ToServer => self.macs[0],
             Direction::ToClient => self.macs[1],
@@ -174,10 +174,13 @@ impl Eapol {
             // Message 1: the access point's nonce (and maybe a PMKID).
             (true, false, _) => {
                 if let Some(p) = pmkid(k.data) {
-                    let (ap, sta) = (self.from(dir), self.from(other(dir)));
+                    let (ap, sta) = (self.mac_of(dir), self.mac_of(other(dir)));
                     let mut c = self.wpa("PMKID", chunk, ap, sta);
                     c.secret = Some(hex(p).into_bytes());
                     c.sent_by_server = dir == Direction::ToServer;
+                    // The same for every message 1 between the two (a retransmission,
+                    // a reconnection): reported once.
+                    c.repeats = true;
                     c.add_frames([chunk.frame]);
                     if let Some(ssid) = &self.ssid {
                         c.hashcat = Some(Hashcat {
@@ -208,7 +211,7 @@ impl Eapol {
                 else {
                     return;
                 };
-                let (ap, sta) = (self.from(a.dir), self.from(dir));
+                let (ap, sta) = (self.mac_of(a.dir), self.mac_of(dir));
                 let mut c = self.wpa("4-way handshake", chunk, ap, sta);
                 c.secret = Some(hex(k.mic).into_bytes());
                 c.challenge = Some(hex(&a.nonce).into_bytes());
@@ -450,6 +453,10 @@ mod tests {
         let out = run(&[(Direction::ToServer, m1.clone())], Some(b"Cafe"));
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].mechanism, "PMKID");
+        assert!(
+            out[0].repeats,
+            "every message 1 of the pair carries the same PMKID"
+        );
         assert_eq!(
             out[0].hashcat.as_ref().unwrap().hash,
             format!(

@@ -288,7 +288,8 @@ impl Sorting {
                     }
                     Err(skip) => {
                         count_skip(&mut self.stats, skip);
-                        // Routing and PPP protocols: the first worker reads them all.
+                        // Neither TCP nor UDP (routing protocols, PPP, EAPOL): the first worker
+                        // reads them all.
                         if decoded.other(pkt).is_some() {
                             self.lists[0].push(entry(false, None));
                         }
