@@ -695,6 +695,13 @@ impl FlowEngine {
     /// EAPOL). `raw` is kept as evidence when the limits ask for it.
     pub fn other(&mut self, other: &Other<'_>, meta: Meta, raw: Option<&Packet<'_>>) {
         let core = &mut self.core;
+        // Only what a dissector reads reaches the flow stage (and the capture's time
+        // range): not ICMP, nor IP protocols no dissector knows.
+        if let Other::Ip(dg) = other
+            && !core.registry.reads_ip_protocol(dg.protocol)
+        {
+            return;
+        }
         let raw = raw.filter(|_| core.limits.keep_packets);
         core.saw(meta.ts);
         match other {
@@ -903,9 +910,6 @@ impl Core {
         let fid = match self.udp.lookup(&key) {
             Some(fid) => fid,
             None => {
-                if !self.registry.reads_ip_protocol(dg.protocol) {
-                    return;
-                }
                 if self.udp.is_full()
                     && let Some((id, _)) = self.udp.least_recent()
                 {
