@@ -97,6 +97,18 @@ fn pmkid(data: &[u8]) -> Option<&[u8]> {
     None
 }
 
+/// Message 2, waiting for the access point's nonce (from message 1 or 3).
+#[derive(Debug)]
+struct Message2 {
+    replay: u64,
+    mic: Vec<u8>,
+    /// The EAPOL frame, its MIC zeroed.
+    eapol: Vec<u8>,
+    version: u16,
+    dir: Direction,
+    frame: u64,
+}
+
 /// Message 1, waiting for message 2.
 #[derive(Debug)]
 struct Anonce {
@@ -116,6 +128,8 @@ pub struct Eapol {
     anonce: Option<Anonce>,
     /// A handshake's credential waiting for message 3, and the replay counter it needs.
     pending: Option<(u64, Direction, Credential)>,
+    /// Message 2 seen without message 1.
+    orphan: Option<Message2>,
 }
 
 impl Eapol {
@@ -128,6 +142,7 @@ impl Eapol {
             auth: Authentication::default(),
             anonce: None,
             pending: None,
+            orphan: None,
         }
     }
 
@@ -153,6 +168,40 @@ impl Eapol {
         }
         c.details.push(("bssid", mac_string(&ap)));
         c.details.push(("station", mac_string(&sta)));
+        c
+    }
+
+    /// The credential of a handshake: message 2 and the access point's nonce (from
+    /// message 1, at `nonce_frame`, or 3), `pair` as hashcat's message pair.
+    fn handshake(
+        &self,
+        chunk: &Chunk<'_>,
+        m2: &Message2,
+        anonce: &[u8],
+        nonce_frame: u64,
+        pair: &str,
+    ) -> Credential {
+        let (ap, sta) = (self.mac_of(other(m2.dir)), self.mac_of(m2.dir));
+        let mut c = self.wpa("4-way handshake", chunk, ap, sta);
+        c.secret = Some(hex(&m2.mic).into_bytes());
+        c.challenge = Some(hex(anonce).into_bytes());
+        c.details.push(("key_version", m2.version.to_string()));
+        c.sent_by_server = m2.dir == Direction::ToClient;
+        c.add_frames([nonce_frame, m2.frame]);
+        if let Some(ssid) = &self.ssid {
+            c.hashcat = Some(Hashcat {
+                mode: 22000,
+                hash: format!(
+                    "WPA*02*{}*{}*{}*{}*{}*{}*{pair}",
+                    hex(&m2.mic),
+                    hex(&ap),
+                    hex(&sta),
+                    hex(ssid),
+                    hex(anonce),
+                    hex(&m2.eapol)
+                ),
+            });
+        }
         c
     }
 
@@ -205,39 +254,30 @@ impl Eapol {
             }
             // Message 2: the station's nonce and MIC.
             (false, true, false) if k.nonce.iter().any(|&b| b != 0) => {
+                // The EAPOL frame as sent, its MIC zeroed: header (4) and body.
+                let mut eapol = frame[..4 + body.len()].to_vec();
+                eapol[4 + 77..4 + 93].fill(0);
+                let m2 = Message2 {
+                    replay: k.replay,
+                    mic: k.mic.to_vec(),
+                    eapol,
+                    version: k.version(),
+                    dir,
+                    frame: chunk.frame,
+                };
                 let Some(a) = self
                     .anonce
                     .take_if(|a| a.dir != dir && a.replay == k.replay)
                 else {
+                    // Message 1 missed: message 3 carries the same nonce.
+                    self.orphan = Some(m2);
                     return;
                 };
-                let (ap, sta) = (self.mac_of(a.dir), self.mac_of(dir));
-                let mut c = self.wpa("4-way handshake", chunk, ap, sta);
-                c.secret = Some(hex(k.mic).into_bytes());
-                c.challenge = Some(hex(&a.nonce).into_bytes());
-                c.details.push(("key_version", k.version().to_string()));
-                c.sent_by_server = dir == Direction::ToClient;
-                c.add_frames([a.frame, chunk.frame]);
-                if let Some(ssid) = &self.ssid {
-                    // The EAPOL frame as sent, its MIC zeroed: header (4) and body.
-                    let mut eapol = frame[..4 + body.len()].to_vec();
-                    eapol[4 + 77..4 + 93].fill(0);
-                    c.hashcat = Some(Hashcat {
-                        mode: 22000,
-                        hash: format!(
-                            "WPA*02*{}*{}*{}*{}*{}*{}*00",
-                            hex(k.mic),
-                            hex(&ap),
-                            hex(&sta),
-                            hex(ssid),
-                            hex(&a.nonce),
-                            hex(&eapol)
-                        ),
-                    });
-                }
+                let mut c = self.handshake(chunk, &m2, &a.nonce, a.frame, "00");
                 if let Some((_, _, previous)) = self.pending.take() {
                     out.push(previous);
                 }
+                c.timestamp = chunk.ts;
                 self.pending = Some((k.replay + 1, a.dir, c));
             }
             // Message 3: the access point verified the MIC.
@@ -248,6 +288,14 @@ impl Eapol {
                 {
                     c.outcome = Outcome::Success;
                     c.add_frames([chunk.frame]);
+                    out.push(c);
+                } else if let Some(m2) = self
+                    .orphan
+                    .take_if(|m2| m2.replay + 1 == k.replay && m2.dir != dir)
+                {
+                    // Messages 2 and 3 (hashcat's message pair 2).
+                    let mut c = self.handshake(chunk, &m2, k.nonce, chunk.frame, "02");
+                    c.outcome = Outcome::Success;
                     out.push(c);
                 }
             }
@@ -394,7 +442,7 @@ mod tests {
         let m3 = eapol(KEY, &key_body(M3, 2, &anonce, &[0x33; 16], &[]));
         use Direction::{ToClient as FromSta, ToServer as FromAp};
         let out = run(
-            &[(FromAp, m1), (FromSta, m2.clone()), (FromAp, m3)],
+            &[(FromAp, m1), (FromSta, m2.clone()), (FromAp, m3.clone())],
             Some(b"HomeNet"),
         );
         assert_eq!(out.len(), 1, "{out:?}");
@@ -443,6 +491,18 @@ mod tests {
             f[2]
         );
         assert!(c.details.contains(&("ssid", "HomeNet".to_string())));
+
+        // Message 1 missed: messages 2 and 3 give the same line, message pair 2.
+        let out = run(&[(FromSta, m2), (FromAp, m3)], Some(b"HomeNet"));
+        assert_eq!(out.len(), 1, "{out:?}");
+        let line = &out[0].hashcat.as_ref().unwrap().hash;
+        assert_eq!(line[..line.len() - 2], h.hash[..h.hash.len() - 2]);
+        assert!(line.ends_with("*02"), "{line}");
+        assert_eq!(out[0].outcome, Outcome::Success);
+        assert!(
+            out[0].sent_by_server,
+            "the station is the harness's second side"
+        );
     }
 
     #[test]
