@@ -901,6 +901,28 @@ impl Core {
         self.conversation_datagram(fid, src, dg.payload, pkt, raw, true);
     }
 
+    /// The first segment of a connection: a TCP MD5 signature on it (BGP's) is a finding.
+    #[inline]
+    fn signed_segment(
+        &mut self,
+        fid: FlowId,
+        d: &Decoded<'_>,
+        seg: &TcpSegment<'_>,
+        pkt: Meta,
+        raw: Option<&Packet<'_>>,
+    ) {
+        let Some(c) = crate::dissect::tcp_md5::credential(d.src, d.dst, seg, pkt.frame, pkt.ts)
+        else {
+            return;
+        };
+        let Some((client, server)) = self.flows.get(fid).map(|f| (f.client, f.server)) else {
+            return;
+        };
+        self.scratch.push(c);
+        let kept: Vec<CapturedPacket> = raw.map(CapturedPacket::from_packet).into_iter().collect();
+        self.push_findings(client, server, vec![kept]);
+    }
+
     /// A datagram of a protocol carried directly over IP (OSPF, VRRP, PPTP's GRE): a
     /// conversation of the two addresses (ports written as 0), its protocol chosen from
     /// the first datagram by IP protocol number; the first sender is its client.
@@ -1258,7 +1280,9 @@ impl Core {
                 if !seg.flags.syn && seg.wire_len == 0 {
                     return;
                 }
-                self.create(key, src, dst, seg, pkt.ts)
+                let fid = self.create(key, src, dst, seg, pkt.ts);
+                self.signed_segment(fid, d, seg, pkt, raw);
+                fid
             }
         };
         self.flows.touch(fid, pkt.ts);

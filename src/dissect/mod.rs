@@ -50,6 +50,7 @@ pub mod socks;
 pub mod stomp;
 pub mod svn;
 pub mod tacacs;
+pub mod tcp_md5;
 pub mod tds;
 pub mod telnet;
 pub mod vnc;

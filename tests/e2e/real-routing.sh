@@ -11,10 +11,13 @@
 #           RIPv2 cryptographic authentication, keyed MD5, key ID 3, $RIP_MD5
 #           VRRPv2 (keepalived on A, virtual router 51) auth_type PASS, $VRRP_PASS
 #   link 2  OSPFv2 simple password $OSPF_SIMPLE, RIPv2 plaintext password $RIP_PLAIN
+#   BGP     a session between them over link 1 (AS 65001 and 65002), TCP MD5 signatures
+#           with $BGP_KEY (RFC 2385)
 #
 # The capture is taken in A on every interface (`-i any`: Linux cooked v2). It prints
-# "truth ospf <neighbours in state Full>" on standard output once the routers formed
-# their adjacencies. Everything it started is stopped on any exit.
+# "truth ospf <neighbours in state Full>" and "truth bgp <state>" on standard output once
+# the routers formed their adjacencies and the BGP session. Everything it started is
+# stopped on any exit.
 set -euo pipefail
 
 OSPF_HMAC='Ospf-Hmac-256!'
@@ -22,6 +25,7 @@ RIP_MD5='R1p-md5-key'
 VRRP_PASS='vrrpPW1'
 OSPF_SIMPLE='osimple'
 RIP_PLAIN='rip-plain-pw'
+BGP_KEY='Bgp-Md5-Key!'
 
 OUT=${1:?usage: real-routing.sh OUT.pcap}
 export PATH="$PATH:/usr/sbin:/sbin:/usr/bin:/bin"
@@ -57,7 +61,7 @@ ip netns exec "$B" ip addr add 10.92.0.2/24 dev vc2
 ip netns exec "$A" ip link set vs2 up
 ip netns exec "$B" ip link set vc2 up
 
-# router <name> <router id> <link 1 interface> <link 2 interface>
+# router <name> <router id> <link 1 interface> <link 2 interface> <AS> <neighbour> <its AS>
 router() {
     cat >"$TMP/$1.conf" <<CONF
 router id $2;
@@ -93,10 +97,16 @@ protocol rip rip1 {
         password "$RIP_PLAIN";
     };
 }
+protocol bgp bgp1 {
+    local $2 as $5;
+    neighbor $6 as $7;
+    password "$BGP_KEY";
+    ipv4 { import none; export none; };
+}
 CONF
 }
-router a 10.91.0.1 vsrv vs2
-router b 10.91.0.2 vcli vc2
+router a 10.91.0.1 vsrv vs2 65001 10.91.0.2 65002
+router b 10.91.0.2 vcli vc2 65002 10.91.0.1 65001
 
 cat >"$TMP/keepalived.conf" <<CONF
 global_defs {
@@ -119,7 +129,7 @@ vrrp_instance plainsight {
 CONF
 
 ip netns exec "$A" tcpdump -i any "${TCPDUMP_OPTS[@]}" -w "$OUT" \
-    "ip proto 89 or udp port 520 or ip proto 112" 2>"$TMP/tcpdump.log" &
+    "ip proto 89 or udp port 520 or ip proto 112 or tcp port 179" 2>"$TMP/tcpdump.log" &
 TCPDUMP=$!
 PIDS+=("$TCPDUMP")
 wait_for grep -q "listening on" "$TMP/tcpdump.log" || die "tcpdump did not start"
@@ -139,6 +149,11 @@ full() {
 }
 for _ in $(seq 60); do full && break; sleep 0.5; done
 echo "truth ospf $(ip netns exec "$A" birdc -s "$TMP/a.ctl" show ospf neighbors ospf1 2>/dev/null | grep -c Full || true)"
+established() {
+    ip netns exec "$A" birdc -s "$TMP/a.ctl" show protocols bgp1 2>/dev/null | grep -q Established
+}
+for _ in $(seq 40); do established && break; sleep 0.5; done
+echo "truth bgp $(established && echo Established || echo down)"
 sleep 3
 capture_settled "$OUT"
 kill -INT "$TCPDUMP"

@@ -1,10 +1,11 @@
 //! Real routers: `tests/e2e/real-routing.sh` runs two BIRD routers and a keepalived VRRP
 //! master in network namespaces joined by two veth links, with OSPFv2 HMAC-SHA-256 and
-//! RIPv2 keyed MD5 on one link, OSPFv2 and RIPv2 simple passwords on the other, and a
-//! VRRPv2 `auth_type PASS` virtual router, captured on every interface of one router
-//! (Linux cooked v2). plainsight must report the simple passwords exactly, and for the
-//! signed messages a John the Ripper line that the configured key verifies (keyed MD5:
-//! MD5 of the message and the key padded to 16 bytes; HMAC-SHA-256 by RFC 5709), from both
+//! RIPv2 keyed MD5 on one link, OSPFv2 and RIPv2 simple passwords on the other, a VRRPv2
+//! `auth_type PASS` virtual router and a BGP session signed with TCP MD5 (RFC 2385, by the
+//! kernel), captured on every interface of one router (Linux cooked v2). plainsight must
+//! report the simple passwords exactly, and for the signed messages a John the Ripper line
+//! that the configured key verifies (keyed MD5: MD5 of the message and the key padded to
+//! 16 bytes; TCP MD5: MD5 of the signed bytes and the key; HMAC-SHA-256 by RFC 5709), from both
 //! routers, with one or two threads alike. Needs root, tcpdump, ip, BIRD and keepalived
 //! (`./scripts/setup-debian.sh --test`); otherwise the test says why and passes.
 
@@ -21,6 +22,7 @@ const RIP_MD5: &str = "R1p-md5-key";
 const VRRP_PASS: &str = "vrrpPW1";
 const OSPF_SIMPLE: &str = "osimple";
 const RIP_PLAIN: &str = "rip-plain-pw";
+const BGP_KEY: &str = "Bgp-Md5-Key!";
 
 fn unhex(s: &str) -> Vec<u8> {
     (0..s.len() / 2)
@@ -37,6 +39,11 @@ fn verifies(hash: &str, key: &str) -> bool {
             k.resize(16, 0);
             let mut m = unhex(signed);
             m.extend(k);
+            hex(&md5_digest(&m)) == *digest
+        }
+        ["", "tcpmd5", signed, digest] => {
+            let mut m = unhex(signed);
+            m.extend(key.as_bytes());
             hex(&md5_digest(&m)) == *digest
         }
         ["", "ospf", "2", signed, digest] => {
@@ -63,7 +70,11 @@ fn read(findings: &[Value]) -> BTreeSet<(String, String, String)> {
     for f in findings {
         let s = |k: &str| f[k].as_str().unwrap_or("").to_string();
         let (protocol, mechanism) = (s("protocol"), s("mechanism"));
-        let client = f["client"]["ip"].as_str().unwrap_or("").to_string();
+        let client = if protocol == "bgp" {
+            String::new() // whichever router connected first
+        } else {
+            f["client"]["ip"].as_str().unwrap_or("").to_string()
+        };
         assert_eq!(f["outcome"], "unknown", "{f}");
         match (protocol.as_str(), mechanism.as_str()) {
             ("ospf", "simple password") => assert_eq!(s("secret"), OSPF_SIMPLE, "{f}"),
@@ -73,11 +84,11 @@ fn read(findings: &[Value]) -> BTreeSet<(String, String, String)> {
                 assert_eq!(f["details"]["vrid"], "51", "{f}");
                 assert_eq!(f["details"]["virtual_ips"], "10.91.0.100", "{f}");
             }
-            ("ospf", "HMAC-SHA-256") | ("rip", "keyed MD5") => {
-                let key = if protocol == "ospf" {
-                    OSPF_HMAC
-                } else {
-                    RIP_MD5
+            ("ospf", "HMAC-SHA-256") | ("rip", "keyed MD5") | ("bgp", "TCP MD5 signature") => {
+                let key = match protocol.as_str() {
+                    "ospf" => OSPF_HMAC,
+                    "rip" => RIP_MD5,
+                    _ => BGP_KEY,
                 };
                 let hash = f["john"]["hash"].as_str().unwrap_or("");
                 assert!(verifies(hash, key), "{f}");
@@ -99,7 +110,11 @@ fn real_routers_keys_and_digests() {
         return;
     };
     let (dir, pcap, stdout) = (&run.dir, &run.pcap, &run.stdout);
-    assert_eq!(run.truths, ["ospf 2"], "both adjacencies formed: {stdout}");
+    assert_eq!(
+        run.truths,
+        ["ospf 2", "bgp Established"],
+        "both adjacencies and the BGP session up: {stdout}"
+    );
     let head = std::fs::read(pcap).expect("capture");
     assert_eq!(
         u32::from_le_bytes(head[20..24].try_into().unwrap()),
@@ -128,6 +143,7 @@ fn real_routers_keys_and_digests() {
         got.contains(&t("vrrp", "simple text password", "10.91.0.1")),
         "{got:?}"
     );
+    assert!(got.contains(&t("bgp", "TCP MD5 signature", "")), "{got:?}");
     let (two, _, stderr) = scan_with(&["--threads", "2"], &[pcap.as_path()]);
     assert_eq!(one, two, "{stderr}");
     let _ = std::fs::remove_dir_all(dir);
