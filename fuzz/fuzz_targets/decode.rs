@@ -45,6 +45,9 @@ fuzz_target!(|data: &[u8]| {
         };
         if let Ok(d) = decoder.decode(&pkt) {
             let _ = d.tcp_checksum_ok();
+            if let plainsight::decode::Transport::Tcp(t) = &d.transport {
+                let _ = plainsight::dissect::tcp_md5::signature(d.src, d.dst, t.segment);
+            }
         }
         // What one worker hands another: packed as offsets, the same packet back.
         // Neither TCP nor UDP: the datagram or link-layer frame other dissectors read.

@@ -186,6 +186,15 @@ pub const TABLE: &[Advice] = &[
         instead: "a routing protocol with strong authentication (OSPF or BGP with long random keys), or RIP with HMAC-SHA (RFC 4822) and long random keys",
     },
     Advice {
+        protocol: "bgp",
+        name: "BGP",
+        cleartext: "the session's key crossed the wire",
+        challenge: Some(
+            "the key was not sent, but every segment of the session carries an MD5 signature under it (RFC 2385): one captured SYN is enough to try keys offline, and a cracked key lets anyone reset or hijack the session",
+        ),
+        instead: "TCP-AO (RFC 5925) with long random keys, or BGP over IPsec; at the least a long random TCP MD5 key per peer, rotated",
+    },
+    Advice {
         protocol: "vrrp",
         name: "VRRP",
         cleartext: "the master sent the virtual router's password in clear in every advertisement, every second: whoever has it can claim the gateway's addresses",
