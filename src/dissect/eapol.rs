@@ -181,7 +181,7 @@ impl Eapol {
         nonce_frame: u64,
         pair: &str,
     ) -> Credential {
-        let (ap, sta) = (self.mac_of(other(m2.dir)), self.mac_of(m2.dir));
+        let (ap, sta) = (self.mac_of(m2.dir.opposite()), self.mac_of(m2.dir));
         let mut c = self.wpa("4-way handshake", chunk, ap, sta);
         c.secret = Some(hex(&m2.mic).into_bytes());
         c.challenge = Some(hex(anonce).into_bytes());
@@ -223,7 +223,7 @@ impl Eapol {
             // Message 1: the access point's nonce (and maybe a PMKID).
             (true, false, _) => {
                 if let Some(p) = pmkid(k.data) {
-                    let (ap, sta) = (self.mac_of(dir), self.mac_of(other(dir)));
+                    let (ap, sta) = (self.mac_of(dir), self.mac_of(dir.opposite()));
                     let mut c = self.wpa("PMKID", chunk, ap, sta);
                     c.secret = Some(hex(p).into_bytes());
                     c.sent_by_server = dir == Direction::ToServer;
@@ -301,13 +301,6 @@ impl Eapol {
             }
             _ => {}
         }
-    }
-}
-
-fn other(dir: Direction) -> Direction {
-    match dir {
-        Direction::ToServer => Direction::ToClient,
-        Direction::ToClient => Direction::ToServer,
     }
 }
 

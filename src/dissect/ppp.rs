@@ -273,20 +273,6 @@ pub struct Authentication {
     pending: Option<(u8, u16, Direction, Credential)>,
 }
 
-fn side(dir: Direction) -> usize {
-    match dir {
-        Direction::ToServer => 0,
-        Direction::ToClient => 1,
-    }
-}
-
-fn other(dir: Direction) -> Direction {
-    match dir {
-        Direction::ToServer => Direction::ToClient,
-        Direction::ToClient => Direction::ToServer,
-    }
-}
-
 impl Authentication {
     /// One message of the link, from `dir`. `new` makes a finding's credential with the
     /// carrier's protocol name and details.
@@ -302,7 +288,7 @@ impl Authentication {
             Message::LcpAuth {
                 protocol: CHAP,
                 algorithm,
-            } => self.algorithm[side(dir)] = algorithm,
+            } => self.algorithm[dir.index()] = algorithm,
             Message::LcpAuth { .. } => {}
             Message::PapRequest { id, peer, password } => {
                 let mut c = new("PAP", Kind::Cleartext);
@@ -409,7 +395,7 @@ impl Authentication {
         name: &[u8],
         new: &dyn Fn(&'static str, Kind) -> Credential,
     ) -> Option<Credential> {
-        let algorithm = self.algorithm[side(ch.dir)].or(match (ch.value.len(), value.len()) {
+        let algorithm = self.algorithm[ch.dir.index()].or(match (ch.value.len(), value.len()) {
             (16, 49) => Some(MS_CHAP_V2),
             (8, 49) => Some(MS_CHAP),
             (_, 16) => Some(CHAP_MD5),
@@ -468,7 +454,7 @@ impl Authentication {
         if let Some((_, _, _, previous)) = self.pending.take() {
             out.push(previous);
         }
-        self.pending = Some((id, protocol, other(dir), c));
+        self.pending = Some((id, protocol, dir.opposite(), c));
     }
 
     /// An answer from `dir` with identifier and PPP protocol `key`: the outcome of the
