@@ -15,7 +15,7 @@ use plainsight::dissect::ppp::{CHAP, EAP, PAP};
 use plainsight::timestamp::Timestamp;
 
 use crate::fixtures::{Fixture, assert_expected, assert_generated};
-use crate::support::{Expect, find_program, fixture, hex, scan};
+use crate::support::{Expect, find_program, fixture, hex, scan, tshark_fields};
 
 fn unhex(s: &str) -> Vec<u8> {
     (0..s.len() / 2)
@@ -473,19 +473,8 @@ fn tshark_reads_the_link_fixtures_alike() {
         eprintln!("tshark_reads_the_link_fixtures_alike: SKIPPED: no tshark");
         return;
     };
-    let fields = |file: &str, filter: &str, fields: &[&str]| -> Vec<String> {
-        let mut cmd = Command::new(&tshark);
-        cmd.args(["-n", "-r"])
-            .arg(fixture(file))
-            .args(["-Y", filter, "-T", "fields"]);
-        for f in fields {
-            cmd.args(["-e", f]);
-        }
-        let out = cmd.output().expect("run tshark");
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(str::to_string)
-            .collect()
+    let fields = |file: &str, filter: &str, fields: &[&str]| {
+        tshark_fields(&tshark, &fixture(file), filter, fields)
     };
     let chap = fields(
         "pppoe-eapol.pcap",

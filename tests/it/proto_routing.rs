@@ -4,7 +4,6 @@
 //! tshark's reading of them when tshark is installed.
 
 use std::net::IpAddr;
-use std::process::Command;
 
 use plainsight::dissect::ospf::build::{self as ospf, Signing};
 use plainsight::dissect::ppp::build::{chap_data, control, gre, lcp_auth, pap_data};
@@ -15,7 +14,7 @@ use plainsight::synth::{SynthPacket, ip_packet, udp_packet};
 use plainsight::timestamp::Timestamp;
 
 use crate::fixtures::{Fixture, assert_expected, assert_generated};
-use crate::support::{Expect, find_program, fixture, scan};
+use crate::support::{Expect, find_program, fixture, scan, tshark_fields};
 
 fn ip(s: &str) -> IpAddr {
     s.parse().expect("address")
@@ -411,19 +410,8 @@ fn tshark_reads_the_routing_and_pptp_fixtures_alike() {
         eprintln!("tshark_reads_the_routing_and_pptp_fixtures_alike: SKIPPED: no tshark");
         return;
     };
-    let fields = |file: &str, filter: &str, fields: &[&str]| -> Vec<String> {
-        let mut cmd = Command::new(&tshark);
-        cmd.args(["-n", "-r"])
-            .arg(fixture(file))
-            .args(["-Y", filter, "-T", "fields"]);
-        for f in fields {
-            cmd.args(["-e", f]);
-        }
-        let out = cmd.output().expect("run tshark");
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(str::to_string)
-            .collect()
+    let fields = |file: &str, filter: &str, fields: &[&str]| {
+        tshark_fields(&tshark, &fixture(file), filter, fields)
     };
     let ospf = fields(
         "routing-auth.pcap",

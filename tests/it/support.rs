@@ -324,6 +324,23 @@ pub fn real_e2e(name: &str, programs: &[&str]) -> Option<E2e> {
     })
 }
 
+/// The `fields` tshark gives for the packets of `file` that match display filter
+/// `filter`: one line a packet, the fields tab-separated.
+pub fn tshark_fields(tshark: &Path, file: &Path, filter: &str, fields: &[&str]) -> Vec<String> {
+    let mut cmd = Command::new(tshark);
+    cmd.args(["-n", "-r"])
+        .arg(file)
+        .args(["-Y", filter, "-T", "fields"]);
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd.output().expect("run tshark");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
 /// Lowercase hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
