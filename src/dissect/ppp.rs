@@ -24,7 +24,7 @@
 //! `details.authenticator` the name the authenticator gave in its challenge. Encrypted
 //! (MPPE) and compressed frames after the login are not read.
 
-use super::radius::{challenge_hash, chap_hashcat, mschap_user, netntlmv1_hashcat};
+use super::radius::{chap_hashcat, mschap_user, mschapv2_hashcat, netntlmv1_hashcat};
 use super::{Chunk, DatagramDissector, DatagramSpec, Probe};
 use crate::finding::{Credential, Kind, Outcome, hex};
 use crate::flow::Direction;
@@ -407,10 +407,11 @@ impl Authentication {
                 let mut c = new("MS-CHAPv2", Kind::ChallengeResponse);
                 c.secret = Some(hex(nt_response).into_bytes());
                 c.details.push(("peer_challenge", hex(peer_challenge)));
-                c.hashcat = Some(netntlmv1_hashcat(
-                    mschap_user(name),
+                c.hashcat = Some(mschapv2_hashcat(
+                    name,
+                    peer_challenge,
+                    &ch.value,
                     nt_response,
-                    &challenge_hash(peer_challenge, &ch.value, name),
                 ));
                 c
             }

@@ -347,6 +347,22 @@ pub fn challenge_hash(peer: &[u8], authenticator: &[u8], user: &[u8]) -> [u8; 8]
     out
 }
 
+/// The hashcat mode 5500 line of an MS-CHAPv2 NT-Response (RFC 2759): to the
+/// ChallengeHash of the peer's and the authenticator's challenges and the user name (its
+/// `DOMAIN\` left out), as asleap and chapcrack give it. RADIUS and PPP share it.
+pub fn mschapv2_hashcat(
+    user: &[u8],
+    peer_challenge: &[u8],
+    authenticator_challenge: &[u8],
+    nt_response: &[u8],
+) -> Hashcat {
+    netntlmv1_hashcat(
+        mschap_user(user),
+        nt_response,
+        &challenge_hash(peer_challenge, authenticator_challenge, user),
+    )
+}
+
 /// The hashcat mode 5500 (NetNTLMv1) line of an MS-CHAP NT-Response to an 8-byte
 /// challenge. hashcat does not use the user name for NetNTLMv1; one it cannot parse (a
 /// `:`, more than 60 bytes) is left out of the line.
@@ -551,11 +567,11 @@ impl Radius {
                 c.challenge = Some(hex(challenge).into_bytes());
                 c.details.push(("peer_challenge", hex(peer_challenge)));
                 c.details.push(("ident", ident.to_string()));
-                let name = user.unwrap_or_default();
-                c.hashcat = Some(netntlmv1_hashcat(
-                    mschap_user(name),
+                c.hashcat = Some(mschapv2_hashcat(
+                    user.unwrap_or_default(),
+                    peer_challenge,
+                    challenge,
                     nt_response,
-                    &challenge_hash(peer_challenge, challenge, name),
                 ));
                 c
             }

@@ -133,15 +133,50 @@ mod tests {
             .collect()
     }
 
-    /// John the Ripper's vector (key "lolcats"): the signed bytes of a BGP SYN.
+    /// John the Ripper's vector (key "lolcats"): a BGP SYN from 192.168.56.20 to .40
+    /// with a 40-byte header, rebuilt as it was on the wire (its checksum set, the
+    /// signature in its option) — the signed bytes and digest read from it are John's
+    /// line, which the key verifies.
     #[test]
-    fn johns_vector_recomputes() {
-        let signed = unhex("c0a83814c0a838280006002800b3d10515f72762291b6878a010007300000000");
-        let digest = md5::Md5::new()
+    fn johns_vector_from_the_segment() {
+        let john_signed = "c0a83814c0a838280006002800b3d10515f72762291b6878a010007300000000";
+        let john_digest = "eaf8d1f1da3f03c90b42709e9508fc73";
+        let mut seg = unhex("00b3d10515f72762291b6878a0100073");
+        seg.extend([0x5a, 0x31, 0, 0]); // the checksum on the wire, then the urgent pointer
+        seg.extend([1, 1, 19, 18]);
+        seg.extend(unhex(john_digest));
+        let (src, dst): (IpAddr, IpAddr) = (
+            "192.168.56.20".parse().unwrap(),
+            "192.168.56.40".parse().unwrap(),
+        );
+        let (signed, digest) = signature(src, dst, &seg).unwrap();
+        assert_eq!(
+            (hex(&signed), hex(&digest)),
+            (john_signed.to_string(), john_digest.to_string())
+        );
+        let check = md5::Md5::new()
             .chain_update(&signed)
             .chain_update(b"lolcats")
             .finalize();
-        assert_eq!(hex(&digest), "eaf8d1f1da3f03c90b42709e9508fc73");
+        assert_eq!(hex(&check), john_digest);
+        let t = TcpSegment {
+            src_port: 179,
+            dst_port: 53509,
+            seq: 0,
+            ack: 0,
+            flags: crate::decode::TcpFlags::default(),
+            window: 0,
+            payload: &[],
+            wire_len: 0,
+            segment: &seg,
+        };
+        let c = credential(src, dst, &t, 1, Timestamp::ZERO).unwrap();
+        assert_eq!(c.protocol, "bgp");
+        let j = c.john.unwrap();
+        assert_eq!(
+            (j.format, j.hash),
+            ("tcp-md5", format!("$tcpmd5${john_signed}${john_digest}"))
+        );
     }
 
     #[test]
