@@ -22,7 +22,8 @@ if [ "${1:-}" = "--test" ]; then
         samba smbclient krb5-kdc krb5-admin-server krb5-user util-linux
         mosquitto mosquitto-clients ngircd sic microsocks socat
         libauthen-tacacsplus-perl python3 prosody sendxmpp
-        cvs xvfb xauth x11-utils nftables rsync subversion openipmi ipmitool bird2 keepalived hostapd wpasupplicant"
+        cvs xvfb xauth x11-utils nftables rsync subversion openipmi ipmitool bird2 keepalived hostapd wpasupplicant
+        rsh-server rsh-client"
 fi
 
 missing=""
@@ -36,6 +37,14 @@ if [ -n "$missing" ]; then
     $SUDO apt-get update -qq
     # shellcheck disable=SC2086
     $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# rsh-server enables rlogin, rsh and rexec in the system's inetd: the tests run their own
+# inetd in a network namespace, so the system-wide entries are turned off again.
+if [ "${1:-}" = "--test" ] && command -v update-inetd >/dev/null 2>&1; then
+    for service in login shell exec; do
+        $SUDO update-inetd --disable "$service" 2>/dev/null || true
+    done
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then

@@ -1573,6 +1573,16 @@ impl Core {
                 };
                 deliver(&mut st.app, &mut st.rules, &mut env, dir, dl);
             }
+            // The directions whose sender closed them (as the flow's sides stand now).
+            let ended = [Direction::ToServer, Direction::ToClient]
+                .map(|d| st.fin[d.index()] && st.streams[d.index()].finished());
+            let end = |dis: &mut dyn Dissector, reversed: bool, out: &mut Vec<Credential>| {
+                for d in [Direction::ToServer, Direction::ToClient] {
+                    if ended[d.index()] {
+                        dis.end(if reversed { d.opposite() } else { d }, out);
+                    }
+                }
+            };
             match &mut st.app {
                 App::Detecting(det) => {
                     let verdict = det.decide(env.registry, env.server_port, env.client_port, true);
@@ -1583,6 +1593,7 @@ impl Core {
                             start_rules(&mut st.rules, &mut env, Some(spec.name), det, reversed);
                             let mut dis = (spec.new)(env.config);
                             det.replay(&mut *dis, reversed, env.out);
+                            end(&mut *dis, reversed, env.out);
                             dis.close(env.out);
                             env.reversed = reversed;
                             st.dissected = true;
@@ -1590,7 +1601,10 @@ impl Core {
                         _ => start_rules(&mut st.rules, &mut env, None, det, false),
                     }
                 }
-                App::Active(dis) => dis.close(env.out),
+                App::Active(dis) => {
+                    end(&mut **dis, false, env.out);
+                    dis.close(env.out);
+                }
                 App::New { .. } | App::Ignored => {}
             }
             if let Some(r) = st.rules.as_mut() {

@@ -38,6 +38,7 @@ pub mod ppp;
 pub mod prefixed;
 pub mod radius;
 pub mod redis;
+pub mod rexec;
 pub mod rip;
 pub mod rlogin;
 pub mod rsync;
@@ -81,6 +82,14 @@ pub trait Dissector: Send {
     /// The connection ended (or the capture did): report what is still pending, with the
     /// outcome it has so far.
     fn close(&mut self, out: &mut Vec<Credential>);
+
+    /// Direction `dir` ended with a FIN after every byte before it was delivered: its
+    /// sender closed the connection (told just before [`Dissector::close`]). A server
+    /// that hangs up without answering a login has refused it, for protocols that always
+    /// answer one that succeeds.
+    fn end(&mut self, dir: Direction, out: &mut Vec<Credential>) {
+        let _ = (dir, out);
+    }
 
     /// Nothing more can be found on this connection (it switched to TLS, or the login
     /// completed); the flow can stop feeding bytes.
@@ -247,6 +256,7 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
         nntp::SPEC,
         socks::SPEC,
         rlogin::SPEC,
+        rexec::SPEC,
         vnc::SPEC,
         tacacs::SPEC,
         xmpp::SPEC,
@@ -647,6 +657,17 @@ mod split_tests {
                 (S, b"\x01\x00"),
                 (C, b"\x05\x01\x00\x03\x0bexample.org\x00\x50"),
                 (S, b"\x05\x00\x00\x01\x00\x00\x00\x00\x00\x00"),
+            ],
+        );
+    }
+
+    #[test]
+    fn rexec_any_split() {
+        check(
+            &rexec::SPEC,
+            &[
+                (C, b"1023\0alice\0pa55 word\0ls -l /tmp\0"),
+                (S, b"\x01Login incorrect.\n"),
             ],
         );
     }

@@ -43,6 +43,13 @@ pub const TABLE: &[Advice] = &[
         instead: "SSH, with keys rather than passwords or host trust",
     },
     Advice {
+        protocol: "rexec",
+        name: "rexec",
+        cleartext: "it sent the user name and the password as they are in the connection's first bytes, with the command to run after them, and the command's output came back unencrypted",
+        challenge: None,
+        instead: "SSH, with keys rather than passwords (ssh user@host command runs one command the same way)",
+    },
+    Advice {
         protocol: "pop3",
         name: "POP3",
         cleartext: "it sent the mailbox password in the clear (USER/PASS as text; AUTH PLAIN and LOGIN are only base64, an encoding anyone can undo)",

@@ -26,6 +26,7 @@ mod real_legacy;
 mod real_mail;
 mod real_nflog;
 mod real_routing;
+mod real_rsh;
 mod real_rsync;
 mod real_servers;
 mod real_svn;
