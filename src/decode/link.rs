@@ -387,8 +387,8 @@ pub enum LinkPayload<'a> {
     Pppoe { session: u16, ppp: &'a [u8] },
     /// An IEEE 802.1X EAPOL frame (Ethernet type 0x888E), from its version byte.
     Eapol(&'a [u8]),
-    /// An 802.11 beacon or probe response: the network's name, for the WPA handshakes
-    /// of its BSSID (`src`).
+    /// An 802.11 beacon, probe response or (re)association request: the network's name,
+    /// for the WPA handshakes of its BSSID (`src`).
     Ssid(&'a [u8]),
 }
 
@@ -397,7 +397,7 @@ fn mac_at(data: &[u8], at: usize) -> Option<[u8; 6]> {
 }
 
 /// The PPPoE session or EAPOL frame of an Ethernet frame (behind up to four VLAN tags),
-/// or the EAPOL frame, beacon or probe response of an 802.11 one (bare or behind a
+/// or the EAPOL frame or network-naming management frame of an 802.11 one (bare or behind a
 /// radiotap, PPI, Prism or AVS header); `None` for any other frame. Off the fast path:
 /// only packets that carry neither TCP nor UDP are asked.
 pub fn frame<'a>(packet: &Packet<'a>) -> Option<LinkFrame<'a>> {
@@ -458,20 +458,30 @@ fn ieee80211_frame(data: &[u8], padded: bool) -> Option<LinkFrame<'_>> {
     let (dst, src) = (mac_at(data, 4)?, mac_at(data, 10)?);
     let kind = (fc0 >> 2) & 0x03;
     let subtype = fc0 >> 4;
-    if kind == 0 && matches!(subtype, 5 | 8) {
-        // Beacon or probe response: timestamp, interval, capabilities, then elements;
-        // the SSID is element 0. The BSSID (address 3) is the sender.
+    if kind == 0 {
+        // Management frames naming the network: beacons and probe responses (the access
+        // point's: timestamp, interval, capabilities), association requests (the
+        // station's: capabilities, listen interval) and reassociation requests (and the
+        // current access point's address), then elements, the SSID first. Address 3 is
+        // the BSSID. A hidden network's beacons name none (an empty or zeroed SSID);
+        // its probe responses and its stations' association requests do.
+        let elements_at = match subtype {
+            5 | 8 => 36,
+            0 => 28,
+            2 => 34,
+            _ => return None,
+        };
         let bssid = mac_at(data, 16)?;
-        let elements = data.get(36..)?;
+        let elements = data.get(elements_at..)?;
         let (&id, rest) = elements.split_first()?;
         let len = usize::from(*rest.first()?);
         let ssid = rest.get(1..1 + len)?;
-        if id != 0 || len > 32 {
+        if id != 0 || len > 32 || ssid.iter().all(|&b| b == 0) {
             return None;
         }
         return Some(LinkFrame {
             src: bssid,
-            dst,
+            dst: if bssid == dst { src } else { dst },
             payload: LinkPayload::Ssid(ssid),
         });
     }
@@ -647,6 +657,57 @@ mod tests {
             Ok(ip.clone()),
             "padded reading"
         );
+    }
+
+    /// The management frames that name a network give its SSID with its BSSID as sender:
+    /// beacons and probe responses from the access point, (re)association requests from
+    /// the station; a hidden network's beacon (empty or zeroed SSID) and frames of other
+    /// subtypes give nothing.
+    #[test]
+    fn ieee80211_network_names() {
+        const AP: [u8; 6] = [2, 0, 0, 0, 0xa1, 1];
+        const STA: [u8; 6] = [2, 0, 0, 0, 0x5a, 2];
+        let management = |subtype: u8, a1: [u8; 6], a2: [u8; 6], fixed: usize, ssid: &[u8]| {
+            let mut f = vec![subtype << 4, 0, 0, 0];
+            f.extend(a1);
+            f.extend(a2);
+            f.extend(AP);
+            f.extend([0x20, 0]);
+            f.extend(vec![0x11; fixed]);
+            f.push(0);
+            f.push(ssid.len() as u8);
+            f.extend(ssid);
+            f.extend([1, 1, 0x82]);
+            f
+        };
+        let cases = [
+            (management(8, [0xff; 6], AP, 12, b"Lab"), [0xff; 6]),
+            (management(5, STA, AP, 12, b"Lab"), STA),
+            (management(0, AP, STA, 4, b"Lab"), STA),
+            (management(2, AP, STA, 10, b"Lab"), STA),
+        ];
+        for (f, other) in cases {
+            let p = packet(LinkType::IEEE802_11, &f);
+            let got = frame(&p).expect("a network name");
+            assert_eq!(got.src, AP, "{:02x}", f[0]);
+            assert_eq!(got.dst, other, "{:02x}", f[0]);
+            assert_eq!(got.payload, LinkPayload::Ssid(b"Lab"), "{:02x}", f[0]);
+        }
+        for f in [
+            management(8, [0xff; 6], AP, 12, b""),
+            management(8, [0xff; 6], AP, 12, &[0, 0, 0]),
+            // A probe request (no BSSID to name), an authentication frame.
+            management(4, [0xff; 6], STA, 0, b"Lab"),
+            management(11, AP, STA, 6, b"Lab"),
+            management(0, AP, STA, 4, &[b'x'; 33]),
+        ] {
+            assert_eq!(frame(&packet(LinkType::IEEE802_11, &f)), None, "{f:02x?}");
+        }
+        // Cut anywhere: no panic.
+        let f = management(2, AP, STA, 10, b"Lab");
+        for n in 0..f.len() {
+            let _ = frame(&packet(LinkType::IEEE802_11, &f[..n]));
+        }
     }
 
     /// Prism (length in the writer's byte order) and AVS (big-endian, its magic) headers
