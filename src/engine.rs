@@ -518,7 +518,8 @@ struct Core {
     /// The last UDP datagrams (when packets are kept): a credential completed by a
     /// later datagram (the response) or at the conversation's end names earlier ones.
     recent_udp: std::collections::VecDeque<CapturedPacket>,
-    /// Network names of 802.11 BSSIDs, from beacons and probe responses.
+    /// Network names of 802.11 BSSIDs, from beacons, probe responses and association
+    /// requests.
     ssids: std::collections::VecDeque<([u8; 6], Vec<u8>)>,
     /// Packets of flows that produced findings, for evidence files.
     evidence: Vec<CapturedPacket>,

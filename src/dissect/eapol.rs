@@ -8,7 +8,8 @@
 //! - EAPOL-Key frames: message 1 of the handshake (from the access point: its nonce) and
 //!   message 2 (from the station: its nonce and a MIC computed with a key derived from
 //!   the network's passphrase) give hashcat 22000's `WPA*02` line — MIC, the two MAC
-//!   addresses, the network name (from a beacon or probe response seen before), the
+//!   addresses, the network name (from a beacon, probe response or association request
+//!   seen before), the
 //!   access point's nonce and message 2 with its MIC zeroed — which cracks to the
 //!   passphrase of the whole network. A PMKID in message 1's key data gives the `WPA*01`
 //!   line (no station needed). Protocol `wpa`, mechanism `4-way handshake` or `PMKID`;
