@@ -37,7 +37,7 @@ for name in ["telnet-linemode.pcap", "pop3-sasl.pcap", "ip-fragments.pcap", "mul
 # decode: first byte picks the link type (index into the target's table), 0xa5 separates packets.
 link_index = {1: 0, 101: 1, 0: 4, 113: 6, 276: 7, 127: 16}
 for name in ["ftp-ipv6.pcap", "vlan-qinq.pcap", "linux-sll.pcap", "null-loopback.pcap", "ip-fragments.pcap",
-             "routing-auth.pcap", "pptp-logins.pcap", "pppoe-eapol.pcap", "wpa-handshake.pcap"]:
+             "routing-auth.pcap", "pptp-logins.pcap", "pppoe-eapol.pcap", "wpa-handshake.pcap", "isis-auth.pcap"]:
     ps = packets(os.path.join(FIX, name))
     if not ps:
         continue
@@ -152,6 +152,8 @@ write("dissect_tcp", "svn", named("svn", [
     (S, b"( step ( 11:<1.2@host> ) ) "), (C, b"38:alice 87ae782c4d178a678afa84eafbbd857f "),
     (S, b"( failure ( 4:nope ) ) "), (C, b"( PLAIN ( 20:AGFsaWNlAFN2bi1wdzE= ) ) "),
     (S, b"( success ( ) ) ")]))
+write("dissect_tcp", "rexec", named("rexec", [
+    (C, b"1023\0alice\0s3cret\0ls -l\0"), (S, b"\x01Login incorrect.\n")]))
 write("dissect_tcp", "managesieve", named("managesieve", [
     (S, b'"IMPLEMENTATION" "Dovecot"\r\n"SASL" "PLAIN LOGIN"\r\nOK\r\n'),
     (C, b'AUTHENTICATE "PLAIN" "AGFsaWNlAHdyb25n"\r\n'), (S, b'NO "failed"\r\n'),
@@ -266,6 +268,9 @@ def other_payloads(path):
             elif et == 0x888E:
                 first = first or src
                 out.append(("eapol", src == first, body))
+            elif et <= 1500 and body[:4] == b"\xfe\xfe\x03\x83":
+                first = first or src
+                out.append(("isis", src == first, body[3:3 + et - 3]))
         elif linktype == 127 and len(f) >= 4:
             frame = f[struct.unpack("<H", f[2:4])[0]:]
             if len(frame) > 32 and frame[0] & 0x0C == 0x08 and frame[24:32] == b"\xaa\xaa\x03\x00\x00\x00\x88\x8e":
@@ -275,7 +280,7 @@ def other_payloads(path):
     return out
 
 
-for name in ("routing-auth.pcap", "pptp-logins.pcap", "pppoe-eapol.pcap", "wpa-handshake.pcap"):
+for name in ("routing-auth.pcap", "pptp-logins.pcap", "pppoe-eapol.pcap", "wpa-handshake.pcap", "isis-auth.pcap"):
     by = {}
     for proto, c, d in other_payloads(os.path.join(FIX, name)):
         by.setdefault(proto, []).append((not c, d))

@@ -961,10 +961,11 @@ impl Core {
         self.conversation_datagram(fid, (dg.src, 0), dg.payload, pkt, raw, false);
     }
 
-    /// A link-layer frame (see [`LinkFrame`]): a PPPoE session or an EAPOL link is a
-    /// conversation of the two MAC addresses (EAPOL sent to a group address, as wired
-    /// 802.1X does: of that address, its first sender and the next station that sends to
-    /// it); a beacon's network name is remembered for the WPA handshakes of its BSSID.
+    /// A link-layer frame (see [`LinkFrame`]): a PPPoE session, an EAPOL link or an IS-IS
+    /// router's PDUs to a group is a conversation of the two MAC addresses (EAPOL sent to
+    /// a group address, as wired 802.1X does: of that address, its first sender and the
+    /// next station that sends to it); a beacon's network name is remembered for the WPA
+    /// handshakes of its BSSID.
     fn link(&mut self, f: &LinkFrame<'_>, pkt: Meta, raw: Option<&Packet<'_>>) {
         let (tag, payload) = match f.payload {
             LinkPayload::Ssid(ssid) => {
@@ -978,8 +979,11 @@ impl Core {
             }
             LinkPayload::Pppoe { session, ppp } => (session, ppp),
             LinkPayload::Eapol(frame) => (0x888e, frame),
+            LinkPayload::Isis(pdu) => (0xfefe, pdu),
         };
-        let group = f.dst[0] & 1 == 1;
+        // EAPOL to a group address: one conversation of the group (see above). IS-IS
+        // routers each send to their group: a conversation of the router and the group.
+        let group = f.dst[0] & 1 == 1 && matches!(f.payload, LinkPayload::Eapol(_));
         let (a, b) = if group {
             (f.dst, f.dst)
         } else {
@@ -999,6 +1003,7 @@ impl Core {
                     LinkPayload::Pppoe { session, .. } => {
                         ("pppoe", Box::new(crate::dissect::ppp::Pppoe::new(session)))
                     }
+                    LinkPayload::Isis(_) => ("isis", Box::<crate::dissect::isis::Isis>::default()),
                     _ => {
                         let ssid = self
                             .ssids

@@ -47,7 +47,8 @@ pub fn replay<'a>(data: &'a [u8], gaps: bool, mut each: impl FnMut(Record<'a>)) 
 }
 
 /// Plays `data` to the TCP dissector `d` (a gap is 10 bytes long), which must never hold
-/// `max_buffered` bytes or more, and closes it; its findings are checked.
+/// `max_buffered` bytes or more, ends the directions the input's length picks (as FINs
+/// would) and closes it; its findings are checked.
 pub fn feed(d: &mut dyn Dissector, data: &[u8], max_buffered: usize, name: &str) {
     let mut out = Vec::new();
     let frames = replay(data, true, |record| {
@@ -61,6 +62,11 @@ pub fn feed(d: &mut dyn Dissector, data: &[u8], max_buffered: usize, name: &str)
             d.buffered()
         );
     });
+    for dir in [Direction::ToServer, Direction::ToClient] {
+        if data.len() & (1 << dir.index()) != 0 {
+            d.end(dir, &mut out);
+        }
+    }
     d.close(&mut out);
     check_frames(&out, frames);
 }

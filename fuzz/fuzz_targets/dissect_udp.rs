@@ -2,13 +2,14 @@
 //! NUL (an unknown name picks a dissector by its first byte), then records as in a
 //! conversation (see `conversation`; no gaps), one datagram each. New dissectors are
 //! covered as soon as they are in `builtin_udp()`; the link-layer ones the engine makes
-//! itself (`pppoe`, `eapol`) by name.
+//! itself (`pppoe`, `eapol`, `isis`) by name.
 #![no_main]
 
 mod conversation;
 
 use libfuzzer_sys::fuzz_target;
 use plainsight::dissect::eapol::Eapol;
+use plainsight::dissect::isis::Isis;
 use plainsight::dissect::ppp::Pppoe;
 use plainsight::dissect::{DatagramDissector, DissectorConfig, builtin_udp};
 
@@ -20,6 +21,7 @@ fuzz_target!(|data: &[u8]| {
     let (name, rest) = (&data[..nul], &data[nul + 1..]);
     let (label, mut d): (&str, Box<dyn DatagramDissector>) = match name {
         b"pppoe" => ("pppoe", Box::new(Pppoe::new(7))),
+        b"isis" => ("isis", Box::<Isis>::default()),
         b"eapol" => (
             "eapol",
             Box::new(Eapol::new([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2], Some(b"net".to_vec()))),

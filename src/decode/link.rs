@@ -390,6 +390,55 @@ pub enum LinkPayload<'a> {
     /// An 802.11 beacon, probe response or (re)association request: the network's name,
     /// for the WPA handshakes of its BSSID (`src`).
     Ssid(&'a [u8]),
+    /// An IS-IS PDU (802.2 LLC, SAPs 0xFE), from its discriminator.
+    Isis(&'a [u8]),
+}
+
+/// The IS-IS PDU in an 802.2 LLC frame (DSAP and SSAP 0xFE, unnumbered information), if
+/// that is what it holds.
+fn llc_isis(llc: &[u8]) -> Option<&[u8]> {
+    match llc {
+        [0xfe, 0xfe, 0x03, pdu @ ..] if pdu.first() == Some(&0x83) => Some(pdu),
+        _ => None,
+    }
+}
+
+/// The group address of the IS-IS routers a PDU is for, where the capture does not say
+/// (Linux cooked captures keep only the sender's address): level 1's (AllL1ISs), level
+/// 2's (AllL2ISs), or all of them (AllISs) for point-to-point hellos.
+fn isis_group(pdu: &[u8]) -> [u8; 6] {
+    match pdu.get(4).map(|t| t & 0x1f) {
+        Some(15 | 18 | 24 | 26) => [0x01, 0x80, 0xc2, 0, 0, 0x14],
+        Some(16 | 20 | 25 | 27) => [0x01, 0x80, 0xc2, 0, 0, 0x15],
+        _ => [0x09, 0x00, 0x2b, 0, 0, 0x05],
+    }
+}
+
+/// An IS-IS PDU in a Linux cooked capture (`-i any`): protocol 0x0004 (802.2 frames
+/// received) or an 802.3 length (802.2 frames sent: the kernel writes the length), the
+/// sender's address of 6 bytes.
+fn cooked_isis(
+    data: &[u8],
+    protocol: u16,
+    addr_len: u8,
+    addr: usize,
+    llc: usize,
+) -> Option<LinkFrame<'_>> {
+    let body = data.get(llc..)?;
+    let body = match protocol {
+        0x0004 => body,
+        len @ 14..=1500 => &body[..usize::from(len).min(body.len())],
+        _ => return None,
+    };
+    if addr_len != 6 {
+        return None;
+    }
+    let pdu = llc_isis(body)?;
+    Some(LinkFrame {
+        src: mac_at(data, addr)?,
+        dst: isis_group(pdu),
+        payload: LinkPayload::Isis(pdu),
+    })
 }
 
 fn mac_at(data: &[u8], at: usize) -> Option<[u8; 6]> {
@@ -397,7 +446,8 @@ fn mac_at(data: &[u8], at: usize) -> Option<[u8; 6]> {
 }
 
 /// The PPPoE session or EAPOL frame of an Ethernet frame (behind up to four VLAN tags),
-/// or the EAPOL frame or network-naming management frame of an 802.11 one (bare or behind a
+/// or an IS-IS PDU (also in Linux cooked captures), or the EAPOL frame or
+/// network-naming management frame of an 802.11 one (bare or behind a
 /// radiotap, PPI, Prism or AVS header); `None` for any other frame. Off the fast path:
 /// only packets that carry neither TCP nor UDP are asked.
 pub fn frame<'a>(packet: &Packet<'a>) -> Option<LinkFrame<'a>> {
@@ -405,6 +455,14 @@ pub fn frame<'a>(packet: &Packet<'a>) -> Option<LinkFrame<'a>> {
     for _ in 0..super::MAX_TUNNELS {
         return match packet.linktype {
             LinkType::ETHERNET => ethernet_frame(packet.data),
+            LinkType::LINUX_SLL => {
+                let d = packet.data;
+                cooked_isis(d, be16(d, 14)?, *d.get(5)?, 6, 16)
+            }
+            LinkType::LINUX_SLL2 => {
+                let d = packet.data;
+                cooked_isis(d, be16(d, 0)?, *d.get(11)?, 12, 20)
+            }
             LinkType::IEEE802_11 => ieee80211_frame(packet.data, false),
             LinkType::IEEE802_11_RADIOTAP => {
                 let (f, padded) = radiotap_frame(&packet).ok()?;
@@ -448,6 +506,8 @@ fn ethernet_frame(data: &[u8]) -> Option<LinkFrame<'_>> {
             }
         }
         0x888e => LinkPayload::Eapol(body),
+        // An 802.3 length: 802.2 LLC follows, cut to it.
+        len @ ..=1500 => LinkPayload::Isis(llc_isis(&body[..usize::from(len).min(body.len())])?),
         _ => return None,
     };
     Some(LinkFrame { src, dst, payload })

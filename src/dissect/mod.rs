@@ -19,6 +19,7 @@ pub mod imap;
 pub mod ipmi;
 pub mod irc;
 pub mod iscsi;
+pub mod isis;
 pub mod kafka;
 pub mod kerberos;
 pub mod keyed;

@@ -202,6 +202,15 @@ pub const TABLE: &[Advice] = &[
         instead: "TCP-AO (RFC 5925) with long random keys, or BGP over IPsec; at the least a long random TCP MD5 key per peer, rotated",
     },
     Advice {
+        protocol: "isis",
+        name: "IS-IS",
+        cleartext: "the router sent the password in clear in its hellos (the interface's) or its link-state PDUs (the area's or the domain's), again and again: whoever has it can form adjacencies and inject routes",
+        challenge: Some(
+            "the key was not sent, but every signed PDU carries an HMAC of itself under it: one captured PDU is enough to try keys offline, and a cracked key lets anyone inject routes",
+        ),
+        instead: "HMAC-SHA-256 authentication (RFC 5310) with long random keys, on every interface and level; never cleartext passwords",
+    },
+    Advice {
         protocol: "vrrp",
         name: "VRRP",
         cleartext: "the master sent the virtual router's password in clear in every advertisement, every second: whoever has it can claim the gateway's addresses",

@@ -1,6 +1,6 @@
 //! Fixtures of link-layer logins, between MAC addresses: PPP authentication in PPPoE
-//! sessions, 802.1X EAP on a wired port, and a WPA2 4-way handshake (with a PMKID) in
-//! radiotap 802.11 frames. Generated here from RFC 2759's MS-CHAPv2 example and a MIC
+//! sessions, 802.1X EAP on a wired port, a WPA2 4-way handshake (with a PMKID) in
+//! radiotap 802.11 frames, and IS-IS passwords and HMAC-MD5 in 802.3/LLC frames. Generated here from RFC 2759's MS-CHAPv2 example and a MIC
 //! computed from a passphrase as a station does (PBKDF2, the 802.11 PRF, HMAC-SHA1), and
 //! held to tshark's reading of them when tshark is installed.
 
@@ -360,6 +360,117 @@ fn leak_mic() -> &'static str {
     crate::support::leak(hex(&wpa2_mic(PASSPHRASE, &anonce, &snonce, &unsigned)))
 }
 
+const ALL_L1_ISS: [u8; 6] = [0x01, 0x80, 0xc2, 0, 0, 0x14];
+const ALL_L2_ISS: [u8; 6] = [0x01, 0x80, 0xc2, 0, 0, 0x15];
+const ISIS_AREA_KEY: &[u8] = b"isis-area-key";
+
+/// An 802.3 frame (a length, not a type) carrying an 802.2 LLC frame to SAPs `sap`,
+/// behind a VLAN tag when `vlan` is set.
+fn llc(dst: [u8; 6], src: [u8; 6], sap: u8, body: &[u8], vlan: bool) -> Vec<u8> {
+    let mut f = dst.to_vec();
+    f.extend(src);
+    if vlan {
+        f.extend([0x81, 0x00, 0x00, 0x0a]);
+    }
+    f.extend((body.len() as u16 + 3).to_be_bytes());
+    f.extend([sap, sap, 0x03]);
+    f.extend(body);
+    f
+}
+
+/// IS-IS on a LAN: router 1's level-1 hello with a cleartext password (twice), router 2's
+/// level-2 hello with another behind a VLAN tag, router 1's level-1 LSP signed with
+/// HMAC-MD5 under the area key (RFC 5304), an unsigned level-2 LSP, and a spanning-tree
+/// BPDU (LLC SAP 0x42, not IS-IS).
+fn isis_auth() -> Vec<u8> {
+    use plainsight::dissect::isis::build::{Signing, lan_hello, lsp};
+    let (r1, r2) = (mac(1, 0x15), mac(2, 0x15));
+    let (s1, s2) = ([0x19, 0x21, 0x68, 0, 0, 1], [0x19, 0x21, 0x68, 0, 0, 2]);
+    let hello = lan_hello(1, s1, Signing::Cleartext(b"isis-hello"));
+    let bpdu = [0u8, 0, 0, 0, 0, 0x80, 0, 2, 0, 0, 0, 0, 1];
+    write(
+        LinkType::ETHERNET,
+        vec![
+            (0, llc(ALL_L1_ISS, r1, 0xfe, &hello, false)),
+            (
+                1,
+                llc(
+                    ALL_L2_ISS,
+                    r2,
+                    0xfe,
+                    &lan_hello(2, s2, Signing::Cleartext(b"isis-l2-hello")),
+                    true,
+                ),
+            ),
+            (2, llc(ALL_L1_ISS, r1, 0xfe, &hello, false)),
+            (
+                3,
+                llc(
+                    ALL_L1_ISS,
+                    r1,
+                    0xfe,
+                    &lsp(1, s1, Signing::HmacMd5(ISIS_AREA_KEY)),
+                    false,
+                ),
+            ),
+            (
+                4,
+                llc(ALL_L2_ISS, r1, 0xfe, &lsp(2, s1, Signing::None), false),
+            ),
+            (5, llc([0x01, 0x80, 0xc2, 0, 0, 0], r2, 0x42, &bpdu, false)),
+        ],
+    )
+}
+
+fn isis_auth_expected() -> Vec<Expect> {
+    use plainsight::dissect::isis::build::{Signing, lsp};
+    let signed_lsp = lsp(
+        1,
+        [0x19, 0x21, 0x68, 0, 0, 1],
+        Signing::HmacMd5(ISIS_AREA_KEY),
+    );
+    // The digest the router put in its LSP, and what it covers (digest, checksum and
+    // lifetime zeroed), recomputed here with the key.
+    let digest = &signed_lsp[signed_lsp.len() - 7 - 16..signed_lsp.len() - 7];
+    let mut signed = signed_lsp.clone();
+    let at = signed.len() - 7 - 16;
+    signed[at..at + 16].fill(0);
+    signed[10..12].fill(0);
+    signed[24..26].fill(0);
+    let mut m = Hmac::<md5::Md5>::new_from_slice(ISIS_AREA_KEY).unwrap();
+    m.update(&signed);
+    assert_eq!(&m.finalize().into_bytes()[..], digest);
+    let e = Expect {
+        protocol: "isis",
+        mechanism: "cleartext password",
+        kind: "cleartext",
+        client: "02:00:00:00:15:01",
+        server: "01:80:c2:00:00:14",
+        secret: "isis-hello",
+        outcome: "unknown",
+        frame: Some(1),
+        ..Expect::default()
+    };
+    vec![
+        e.clone(),
+        Expect {
+            client: "02:00:00:00:15:02",
+            server: "01:80:c2:00:00:15",
+            secret: "isis-l2-hello",
+            frame: Some(2),
+            ..e.clone()
+        },
+        Expect {
+            mechanism: "HMAC-MD5",
+            kind: "challenge-response",
+            secret: crate::support::leak(hex(digest)),
+            challenge: Some(crate::support::leak(hex(&signed))),
+            frame: Some(4),
+            ..e
+        },
+    ]
+}
+
 const FIXTURES: &[Fixture] = &[
     Fixture {
         name: "pppoe-eapol.pcap",
@@ -371,6 +482,12 @@ const FIXTURES: &[Fixture] = &[
         name: "wpa-handshake.pcap",
         bytes: wpa_handshake,
         expected: wpa_handshake_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "isis-auth.pcap",
+        bytes: isis_auth,
+        expected: isis_auth_expected,
         exit: 1,
     },
 ];
