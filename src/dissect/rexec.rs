@@ -47,18 +47,28 @@ pub struct Request<'a> {
 /// Parses the client's opening once user and password are whole; `Err(true)` when more
 /// bytes are needed, `Err(false)` when this is not an rexec opening.
 pub fn parse_request(d: &[u8]) -> Result<Request<'_>, bool> {
+    // Every other protocol's flow is turned away on its first byte (the probe sees them
+    // all): the port's first digit, or the NUL of an empty port.
+    match d.first() {
+        None => return Err(true),
+        Some(&b) if b != 0 && !b.is_ascii_digit() => return Err(false),
+        Some(_) => {}
+    }
     // The NUL-terminated strings that came whole, then what came of the next.
-    let mut whole: Vec<&[u8]> = Vec::with_capacity(4);
+    let mut whole: [&[u8]; 4] = [&[]; 4];
+    let mut count = 0;
     let mut at = 0;
-    while whole.len() < 4 {
-        match d[at..].iter().position(|&b| b == 0) {
+    while count < 4 {
+        match memchr::memchr(0, &d[at..]) {
             Some(n) => {
-                whole.push(&d[at..at + n]);
+                whole[count] = &d[at..at + n];
+                count += 1;
                 at += n + 1;
             }
             None => break,
         }
     }
+    let whole = &whole[..count];
     let partial = &d[at..];
     let field = |i: usize| whole.get(i).copied().unwrap_or(partial);
     // The port: at most five digits, at most 65535.
