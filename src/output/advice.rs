@@ -184,6 +184,15 @@ pub const TABLE: &[Advice] = &[
         instead: "OSPF HMAC-SHA-256 authentication (RFC 5709) with a long random key per link, rotated, or OSPF over IPsec",
     },
     Advice {
+        protocol: "hsrp",
+        name: "HSRP",
+        cleartext: "every router of the group sent its key in clear in every hello, every few seconds (Cisco's default, cisco, if none was set): whoever has it can claim the segment's gateway address",
+        challenge: Some(
+            "the key was not sent, but every hello carries an MD5 digest of itself under the key: one captured hello is enough to try keys offline, and a cracked key lets anyone take the gateway over",
+        ),
+        instead: "MD5 authentication with a long random key (a key chain, rotated), and filtering of UDP 1985 from hosts; better, first-hop redundancy on a segment only routers reach",
+    },
+    Advice {
         protocol: "rip",
         name: "RIP",
         cleartext: "every router sent the key in clear with every routing update: whoever has it can inject routes",

@@ -19,7 +19,7 @@ use plainsight::synth::{Link, SynthPacket, TcpConversation, udp_packet};
 use plainsight::timestamp::Timestamp;
 
 use crate::fixtures::{Fixture, assert_expected, assert_generated};
-use crate::support::{Expect, fixture, leak, scan};
+use crate::support::{Expect, fixture, hex, leak, scan};
 
 fn sa(s: &str) -> SocketAddr {
     s.parse().expect("socket address")
@@ -244,7 +244,8 @@ fn udp(secs: i64, src: &str, dst: &str, payload: &[u8]) -> SynthPacket {
 /// authentication and one with keyed MD5 (no password on the wire); an HSRP version 1
 /// group with Cisco's default key and a version 2 group with its own key, hellos every
 /// 3 seconds to 224.0.0.2 / 224.0.0.102; a DNS query whose ID and flags read as an HSRP
-/// hello, on port 53 (not HSRP: no finding).
+/// hello, on port 53 (not HSRP: no finding); an HSRP version 1 group signed with MD5
+/// (RFC 1828 keyed MD5, the same hello twice).
 fn routing_keys() -> Vec<u8> {
     let routes = [([10, 20, 0, 0], 1), ([10, 21, 0, 0], 2)];
     let mut md5 = rip::response(Some(b"unused"), &routes);
@@ -289,10 +290,25 @@ fn routing_keys() -> Vec<u8> {
     let mut dns = b"\x00\x01\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00".to_vec();
     dns.extend(b"\x07example\x03com\x00\x00\x01\x00\x01");
     packets.push(udp(40, "10.38.3.9:40000", "10.38.3.1:53", &dns));
+    // HSRP MD5 authentication: the same hello twice (one finding, John's line).
+    for t in [41, 44] {
+        packets.push(udp(
+            t,
+            "10.38.4.2:1985",
+            "224.0.0.2:1985",
+            &hsrp::hello_v1_md5(4, HSRP_MD5_KEY, 1, [10, 38, 4, 2], [10, 38, 4, 1]),
+        ));
+    }
     packets_pcap(packets)
 }
 
+const HSRP_MD5_KEY: &[u8] = b"Hsrp-Md5-Key";
+
 fn routing_keys_expected() -> Vec<Expect> {
+    let hello = hsrp::hello_v1_md5(4, HSRP_MD5_KEY, 1, [10, 38, 4, 2], [10, 38, 4, 1]);
+    let mut signed = hello.clone();
+    signed[34..50].fill(0);
+    assert_eq!(&hsrp::keyed_md5(HSRP_MD5_KEY, &signed)[..], &hello[34..50]);
     let e = Expect {
         protocol: "rip",
         mechanism: "simple password",
@@ -327,6 +343,18 @@ fn routing_keys_expected() -> Vec<Expect> {
             server: "224.0.0.102:1985",
             secret: "Hsrp2key",
             frame: Some(4),
+            ..e.clone()
+        },
+        Expect {
+            protocol: "hsrp",
+            mechanism: "MD5 authentication",
+            kind: "challenge-response",
+            client: "10.38.4.2:1985",
+            server: "224.0.0.2:1985",
+            secret: leak(hex(&hello[34..50])),
+            challenge: Some(leak(hex(&signed))),
+            // After the first two RIP rounds, the twenty HSRP hellos and the DNS query.
+            frame: Some(30),
             ..e
         },
     ]
