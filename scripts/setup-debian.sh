@@ -23,7 +23,7 @@ if [ "${1:-}" = "--test" ]; then
         mosquitto mosquitto-clients ngircd sic microsocks socat
         libauthen-tacacsplus-perl python3 prosody sendxmpp
         cvs xvfb xauth x11-utils nftables rsync subversion openipmi ipmitool bird2 keepalived hostapd wpasupplicant
-        rsh-server rsh-client frr"
+        rsh-server rsh-client frr tgt libiscsi-bin"
 fi
 
 missing=""

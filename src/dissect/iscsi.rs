@@ -7,8 +7,14 @@
 //! `CHAP_R` = MD5(identifier, secret, challenge): crackable offline (hashcat 4800,
 //! `response:challenge:identifier`). Mechanism `CHAP`, kind `challenge-response`. The
 //! Login Response after it decides: status class 0 success, 2 (initiator error:
-//! authentication failure, 0x0201) failure. Mutual CHAP's reverse challenge is the
-//! target's answer, not a second credential. Digests are not in force during login.
+//! authentication failure, 0x0201) failure.
+//!
+//! Mutual CHAP: the initiator sends its own `CHAP_I` and `CHAP_C` with its answer, and the
+//! target proves itself with `CHAP_N` and `CHAP_R` under the target's secret (the
+//! "outgoing" account): a second credential, mechanism `mutual CHAP`, the target's side
+//! (the finding's client is the target). The initiator decides: going on with the login
+//! (or the session) accepts it, hanging up refuses it. Digests are not in force during
+//! login.
 
 use super::framing::{Framer, Measure};
 use super::{Chunk, Dissector, Probe, ProtocolSpec};
@@ -106,7 +112,11 @@ pub struct Iscsi {
     framers: [Framer; 2],
     /// The target's CHAP identifier and challenge.
     challenge: Option<(u8, Vec<u8>)>,
+    /// The initiator's (mutual CHAP).
+    reverse: Option<(u8, Vec<u8>)>,
     pending: Option<Box<Credential>>,
+    /// The target's mutual CHAP answer, until the initiator goes on or hangs up.
+    mutual: Option<Box<Credential>>,
     done: bool,
 }
 
@@ -115,7 +125,9 @@ impl Default for Iscsi {
         Iscsi {
             framers: [Framer::new(MAX_PDU), Framer::new(MAX_PDU)],
             challenge: None,
+            reverse: None,
             pending: None,
+            mutual: None,
             done: false,
         }
     }
@@ -130,28 +142,17 @@ impl Iscsi {
         ) else {
             return;
         };
-        let mut c = Credential::new("iscsi", "CHAP", Kind::ChallengeResponse, ts);
-        c.username = Some(name.to_vec());
-        c.secret = Some(hex(&response).into_bytes());
-        c.add_frames(frames);
-        if let Some((id, challenge)) = &self.challenge {
-            c.challenge = Some(hex(challenge).into_bytes());
-            c.hashcat = Some(Hashcat {
-                mode: 4800,
-                hash: format!("{}:{}:{:02x}", hex(&response), hex(challenge), id),
-            });
-        }
+        self.reverse = chap_challenge(data);
+        let c = credential("CHAP", name, &response, self.challenge.as_ref(), frames, ts);
         self.pending = Some(Box::new(c));
     }
 
-    fn response(&mut self, pdu: &[u8], out: &mut Vec<Credential>) {
+    fn response(&mut self, pdu: &[u8], frames: Vec<u64>, ts: Timestamp, out: &mut Vec<Credential>) {
         let data = login_data(pdu);
-        if let (Some(id), Some(challenge)) = (
-            text_value(data, b"CHAP_I").and_then(|v| std::str::from_utf8(v).ok()?.parse().ok()),
-            text_value(data, b"CHAP_C").and_then(binary_value),
-        ) && self.pending.is_none()
+        if self.pending.is_none()
+            && let Some(challenge) = chap_challenge(data)
         {
-            self.challenge = Some((id, challenge));
+            self.challenge = Some(challenge);
             return;
         }
         let Some(mut c) = self.pending.take() else {
@@ -162,13 +163,74 @@ impl Iscsi {
             2 if pdu[37] == 1 => Outcome::Failure,
             _ => Outcome::Unknown,
         };
+        let accepted = c.outcome == Outcome::Success;
         out.push(*c);
         self.done = true;
+        // The target's proof, when the initiator asked for one.
+        if let (true, Some(reverse), Some(name), Some(answer)) = (
+            accepted,
+            self.reverse.take(),
+            text_value(data, b"CHAP_N"),
+            text_value(data, b"CHAP_R").and_then(binary_value),
+        ) {
+            let mut m = credential("mutual CHAP", name, &answer, Some(&reverse), frames, ts);
+            m.sent_by_server = true;
+            self.mutual = Some(Box::new(m));
+            self.done = false;
+        }
     }
+
+    /// The initiator's verdict on the target's mutual CHAP answer.
+    fn mutual(&mut self, outcome: Outcome, out: &mut Vec<Credential>) {
+        if let Some(mut m) = self.mutual.take() {
+            m.outcome = outcome;
+            out.push(*m);
+            self.done = true;
+        }
+    }
+}
+
+/// The `CHAP_I` and `CHAP_C` of a data segment.
+fn chap_challenge(data: &[u8]) -> Option<(u8, Vec<u8>)> {
+    Some((
+        std::str::from_utf8(text_value(data, b"CHAP_I")?)
+            .ok()?
+            .parse()
+            .ok()?,
+        text_value(data, b"CHAP_C").and_then(binary_value)?,
+    ))
+}
+
+/// A CHAP answer (`CHAP_N`, `CHAP_R`) to `challenge` (identifier and challenge) as a
+/// finding, with hashcat's 4800 line when the challenge is known.
+fn credential(
+    mechanism: &'static str,
+    name: &[u8],
+    response: &[u8],
+    challenge: Option<&(u8, Vec<u8>)>,
+    frames: Vec<u64>,
+    ts: Timestamp,
+) -> Credential {
+    let mut c = Credential::new("iscsi", mechanism, Kind::ChallengeResponse, ts);
+    c.username = Some(name.to_vec());
+    c.secret = Some(hex(response).into_bytes());
+    c.add_frames(frames);
+    if let Some((id, challenge)) = challenge {
+        c.challenge = Some(hex(challenge).into_bytes());
+        c.hashcat = Some(Hashcat {
+            mode: 4800,
+            hash: format!("{}:{}:{:02x}", hex(response), hex(challenge), id),
+        });
+    }
+    c
 }
 
 impl Dissector for Iscsi {
     fn data(&mut self, dir: Direction, chunk: Chunk<'_>, out: &mut Vec<Credential>) {
+        if dir == Direction::ToServer && self.mutual.is_some() {
+            // The initiator goes on: it took the target's answer.
+            self.mutual(Outcome::Success, out);
+        }
         if self.done {
             return;
         }
@@ -197,7 +259,7 @@ impl Dissector for Iscsi {
             let (pdu, frames) = (msg.bytes.to_vec(), msg.frames);
             match dir {
                 Direction::ToServer => self.request(&pdu, frames, chunk.ts),
-                Direction::ToClient => self.response(&pdu, out),
+                Direction::ToClient => self.response(&pdu, frames, chunk.ts, out),
             }
         }
     }
@@ -210,19 +272,27 @@ impl Dissector for Iscsi {
         self.done = true;
     }
 
+    fn end(&mut self, dir: Direction, out: &mut Vec<Credential>) {
+        if dir == Direction::ToServer {
+            // The initiator hung up on the target's answer: it refused it.
+            self.mutual(Outcome::Failure, out);
+        }
+    }
+
     fn close(&mut self, out: &mut Vec<Credential>) {
         if let Some(c) = self.pending.take() {
             out.push(*c);
         }
+        self.mutual(Outcome::Unknown, out);
     }
 
     fn done(&self) -> bool {
-        self.done && self.pending.is_none()
+        self.done && self.pending.is_none() && self.mutual.is_none()
     }
 
     fn buffered(&self) -> usize {
         self.framers.iter().map(Framer::buffered).sum::<usize>()
-            + self.pending.as_ref().map_or(0, |_| 256)
+            + (usize::from(self.pending.is_some()) + usize::from(self.mutual.is_some())) * 256
     }
 }
 
@@ -322,6 +392,82 @@ mod tests {
             ),
             (S, login(OP_LOGIN_RESPONSE, &["HeaderDigest=None"], status)),
         ]
+    }
+
+    /// Mutual CHAP: the target answers the initiator's challenge; the initiator going on
+    /// accepts it, hanging up refuses it.
+    #[test]
+    fn mutual_chap_is_the_targets_credential() {
+        let challenge = binary_value(CHALLENGE.as_bytes()).unwrap();
+        let reverse = [0x5cu8; 16];
+        let mutual = |target_secret: &[u8], then: Option<&[u8]>| {
+            let mut script = session(&chap(42, b"Sup3r-Secret!", &challenge), (0, 0));
+            let last = script.len() - 1;
+            script[last - 1] = (
+                C,
+                login(
+                    OP_LOGIN_REQUEST,
+                    &[
+                        "CHAP_N=backup-host",
+                        &format!("CHAP_R=0x{}", chap(42, b"Sup3r-Secret!", &challenge)),
+                        "CHAP_I=7",
+                        &format!("CHAP_C=0x{}", hex(&reverse)),
+                    ],
+                    (0, 0),
+                ),
+            );
+            let answer = chap(7, target_secret, &reverse);
+            script[last] = (
+                S,
+                login(
+                    OP_LOGIN_RESPONSE,
+                    &["CHAP_N=array-1", &format!("CHAP_R=0x{answer}")],
+                    (0, 0),
+                ),
+            );
+            let mut d = Iscsi::default();
+            let mut out = Vec::new();
+            for (i, (dir, bytes)) in script.iter().enumerate() {
+                let chunk = Chunk {
+                    data: bytes,
+                    frame: i as u64 + 1,
+                    ts: Timestamp::ZERO,
+                };
+                d.data(*dir, chunk, &mut out);
+            }
+            match then {
+                Some(more) => {
+                    let chunk = Chunk {
+                        data: more,
+                        frame: 9,
+                        ts: Timestamp::ZERO,
+                    };
+                    d.data(C, chunk, &mut out);
+                }
+                None => d.end(C, &mut out),
+            }
+            d.close(&mut out);
+            (out, answer)
+        };
+        let next = login(OP_LOGIN_REQUEST, &["HeaderDigest=None"], (0, 0));
+        let (out, answer) = mutual(b"Array-Secret", Some(&next));
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert_eq!(
+            (&*out[0].mechanism, out[0].outcome),
+            ("CHAP", Outcome::Success)
+        );
+        let m = &out[1];
+        assert_eq!(m.mechanism, "mutual CHAP");
+        assert_eq!(m.username.as_deref(), Some(&b"array-1"[..]));
+        assert!(m.sent_by_server);
+        assert_eq!(m.outcome, Outcome::Success);
+        assert_eq!(m.frames, vec![6]);
+        assert_eq!(
+            m.hashcat.as_ref().unwrap().hash,
+            format!("{answer}:{}:07", hex(&reverse))
+        );
+        let (out, _) = mutual(b"Wrong", None);
+        assert_eq!(out[1].outcome, Outcome::Failure);
     }
 
     #[test]

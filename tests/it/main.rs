@@ -21,6 +21,7 @@ mod real_dot1x;
 mod real_http;
 mod real_iot;
 mod real_ipmi;
+mod real_iscsi;
 mod real_isis;
 mod real_ldap_snmp;
 mod real_legacy;
