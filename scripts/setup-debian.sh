@@ -23,7 +23,8 @@ if [ "${1:-}" = "--test" ]; then
         mosquitto mosquitto-clients ngircd sic microsocks socat
         libauthen-tacacsplus-perl python3 prosody sendxmpp
         cvs xvfb xauth x11-utils nftables rsync subversion openipmi ipmitool bird2 keepalived hostapd wpasupplicant
-        rsh-server rsh-client frr tgt libiscsi-bin"
+        rsh-server rsh-client frr tgt libiscsi-bin
+        rabbitmq-server amqp-tools python3-qpid-proton python3-stomp"
 fi
 
 missing=""
