@@ -28,6 +28,7 @@ mod real_ldap_snmp;
 mod real_legacy;
 mod real_mail;
 mod real_nflog;
+mod real_proxy;
 mod real_routing;
 mod real_rsh;
 mod real_rsync;

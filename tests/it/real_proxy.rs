@@ -1,0 +1,76 @@
+//! A real proxy: `tests/e2e/real-proxy.sh` runs Squid (Basic credentials checked by
+//! basic_ncsa_auth) in a network namespace with two origins (Python's http.server and an
+//! openssl s_server), and curl goes through it from another: a GET and a CONNECT (then
+//! TLS), each with the right password and a wrong one. plainsight must report every
+//! `Proxy-Authorization` with the proxy's verdict (407 a failure, the origin's answer or
+//! the tunnel a success), the request's target in `details.url`, and nothing from inside
+//! the tunnel. Needs root, tcpdump, ip, squid, htpasswd (apache2-utils), curl and openssl
+//! (`./scripts/setup-debian.sh --test`); otherwise the test says why and passes.
+
+use crate::support::{real_e2e, scan_with};
+
+// The same values as in tests/e2e/real-proxy.sh.
+const WEB_USER: &str = "proxyuser";
+const WEB_PASS: &str = "Proxy-Pass-1";
+const TUNNEL_USER: &str = "tunneluser";
+const TUNNEL_PASS: &str = "Tunnel-Pass-3";
+const WRONG: &str = "Wrong-Pass-2";
+
+#[test]
+fn real_squid_proxy_basic() {
+    let Some(run) = real_e2e(
+        "real-proxy",
+        &[
+            "tcpdump", "ip", "squid", "htpasswd", "curl", "openssl", "python3",
+        ],
+    ) else {
+        return;
+    };
+    assert_eq!(
+        run.truths,
+        ["1 200", "2 407", "3 200", "4 407"],
+        "{}",
+        run.stdout
+    );
+    for threads in ["1", "2"] {
+        let (findings, code, stderr) = scan_with(&["--threads", threads], &[run.pcap.as_path()]);
+        assert_eq!(code, 1, "{stderr}");
+        let got: Vec<(&str, &str, &str, &str, &str, &str)> = findings
+            .iter()
+            .map(|f| {
+                let s = |k: &str| f[k].as_str().unwrap_or("");
+                (
+                    s("protocol"),
+                    s("mechanism"),
+                    s("username"),
+                    s("secret"),
+                    s("outcome"),
+                    f["details"]["url"].as_str().unwrap_or(""),
+                )
+            })
+            .collect();
+        let web = "http://10.226.0.1:8080/";
+        let tunnel = "10.226.0.1:8443";
+        assert_eq!(
+            got,
+            vec![
+                ("http", "Proxy Basic", WEB_USER, WEB_PASS, "success", web),
+                ("http", "Proxy Basic", WEB_USER, WRONG, "failure", web),
+                (
+                    "http",
+                    "Proxy Basic",
+                    TUNNEL_USER,
+                    TUNNEL_PASS,
+                    "success",
+                    tunnel
+                ),
+                ("http", "Proxy Basic", TUNNEL_USER, WRONG, "failure", tunnel),
+            ],
+            "{threads} threads: {findings:#?}"
+        );
+        assert!(
+            findings.iter().all(|f| f["server"]["port"] == 3128),
+            "{findings:#?}"
+        );
+    }
+}
