@@ -186,7 +186,7 @@ pub const TABLE: &[Advice] = &[
     Advice {
         protocol: "hsrp",
         name: "HSRP",
-        cleartext: "every router of the group sent its key in clear in every hello, every few seconds (Cisco's default, cisco, if none was set): whoever has it can claim the segment's gateway address",
+        cleartext: "every router of the group sent its key in clear in every hello, every few seconds (Cisco's well-known default key if none was set): whoever has it can claim the segment's gateway address",
         challenge: Some(
             "the key was not sent, but every hello carries an MD5 digest of itself under the key: one captured hello is enough to try keys offline, and a cracked key lets anyone take the gateway over",
         ),
