@@ -24,7 +24,8 @@ if [ "${1:-}" = "--test" ]; then
         libauthen-tacacsplus-perl python3 prosody sendxmpp
         cvs xvfb xauth x11-utils nftables rsync subversion openipmi ipmitool bird2 keepalived hostapd wpasupplicant
         rsh-server rsh-client frr tgt libiscsi-bin
-        rabbitmq-server amqp-tools python3-qpid-proton python3-stomp squid apache2-utils"
+        rabbitmq-server amqp-tools python3-qpid-proton python3-stomp squid apache2-utils
+        tigervnc-standalone-server tigervnc-tools xtightvncviewer"
 fi
 
 missing=""

@@ -7,8 +7,8 @@
 //!   characters, each key byte's bits reversed). Mechanism `VNC authentication`, kind
 //!   challenge-response: `secret` is the response and `challenge` the challenge, both in
 //!   lowercase hex, as for NTLM. hashcat has no mode for it; John the Ripper's `VNC`
-//!   format takes `$vnc$*<challenge>*<response>` (hex) — built from those two fields (it
-//!   is not written out: it would carry the response past the redaction of `secret`).
+//!   format takes `$vnc$*<challenge>*<response>` (uppercase hex, as vncpcap2john writes
+//!   it): the `john` field (redacted like `hashcat` without `--reveal`).
 //! - VeNCrypt (type 19) with the `Plain` sub-type (256, no TLS): the user name and the
 //!   password in clear, mechanism `VeNCrypt Plain`; its `VncAuth` sub-type (2) is VNC
 //!   Authentication as above. The TLS sub-types (and the TLS, RA2, Tight and other
@@ -23,7 +23,7 @@
 //! connection, port 5500) is not.
 
 use super::{Chunk, Dissector, Probe, ProtocolSpec};
-use crate::finding::{Credential, Kind, Outcome, hex};
+use crate::finding::{Credential, John, Kind, Outcome, hex};
 use crate::flow::Direction;
 use crate::timestamp::Timestamp;
 
@@ -266,6 +266,16 @@ impl Vnc {
                 );
                 c.secret = Some(hex(m).into_bytes());
                 c.challenge = self.challenge.map(|ch| hex(&ch).into_bytes());
+                if let Some(ch) = self.challenge {
+                    c.john = Some(John {
+                        format: "VNC",
+                        hash: format!(
+                            "$vnc$*{}*{}",
+                            hex(&ch).to_ascii_uppercase(),
+                            hex(m).to_ascii_uppercase()
+                        ),
+                    });
+                }
                 c.add_frames(frames.iter().copied());
                 self.pending = Some(c);
                 Step::Result
@@ -445,6 +455,12 @@ mod tests {
         assert_eq!(c.outcome, Outcome::Success);
         assert_eq!(c.frames, vec![4]);
         assert_eq!(detail(c, "version"), Some("3.3"));
+        let john = c.john.as_ref().unwrap();
+        assert_eq!(john.format, "VNC");
+        assert_eq!(
+            john.hash,
+            "$vnc$*263CD2330C2902A68C88AAE131BA552C*3F0526502C716D0ED6A7DE026AF40C5A"
+        );
     }
 
     #[test]

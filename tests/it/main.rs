@@ -35,6 +35,7 @@ mod real_rsync;
 mod real_servers;
 mod real_svn;
 mod real_tacacs;
+mod real_vnc;
 mod real_win;
 mod real_xmpp;
 mod rules;
