@@ -24,6 +24,7 @@ use plainsight::synth::{Link, SynthPacket, TcpConversation};
 use plainsight::timestamp::Timestamp;
 
 use crate::fixtures::{Fixture, assert_expected, assert_generated};
+use crate::support::unhex;
 use crate::support::{Expect, fixture, leak, scan};
 
 fn sa(s: &str) -> SocketAddr {
@@ -36,13 +37,6 @@ fn at(secs: i64) -> Timestamp {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
-        .collect()
 }
 
 /// A little-endian microsecond Ethernet pcap of `packets`, in time order.

@@ -24,6 +24,7 @@ use plainsight::synth::{Link, SynthPacket, TcpConversation};
 use plainsight::timestamp::Timestamp;
 
 use crate::fixtures::{Fixture, assert_expected, assert_generated};
+use crate::support::unhex;
 use crate::support::{Expect, fixture, leak, repo, scan};
 
 fn sa(s: &str) -> SocketAddr {
@@ -1515,13 +1516,6 @@ fn check_vnc(findings: &[Value], passwords: &[&[u8]]) {
             "no password gives {f:#}"
         );
     }
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
-        .collect()
 }
 
 #[test]

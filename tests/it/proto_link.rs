@@ -15,13 +15,8 @@ use plainsight::dissect::ppp::{CHAP, EAP, PAP};
 use plainsight::timestamp::Timestamp;
 
 use crate::fixtures::{Fixture, assert_expected, assert_generated};
+use crate::support::unhex;
 use crate::support::{Expect, find_program, fixture, hex, scan, tshark_fields};
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
-}
 
 fn mac(last: u8, group: u8) -> [u8; 6] {
     [0x02, 0, 0, 0, group, last]

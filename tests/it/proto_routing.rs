@@ -14,6 +14,7 @@ use plainsight::synth::{SynthPacket, ip_packet, udp_packet};
 use plainsight::timestamp::Timestamp;
 
 use crate::fixtures::{Fixture, assert_expected, assert_generated};
+use crate::support::unhex;
 use crate::support::{Expect, find_program, fixture, scan, tshark_fields};
 
 fn ip(s: &str) -> IpAddr {
@@ -25,12 +26,6 @@ fn at(secs: i64, bytes: Vec<u8>) -> SynthPacket {
         ts: Timestamp::new(1_700_390_000 + secs, 0),
         ip: bytes,
     }
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
 }
 
 fn pcap(mut packets: Vec<SynthPacket>) -> Vec<u8> {

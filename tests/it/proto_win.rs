@@ -29,6 +29,7 @@ use crate::support::{Expect, fixture, leak, scan};
 #[path = "krb_crypto.rs"]
 pub mod krb_crypto;
 
+use crate::support::unhex;
 use krb_crypto::{
     USAGE_AS_REP_ENC_PART, USAGE_PA_ENC_TIMESTAMP, USAGE_TICKET, aes_decrypt, aes_encrypt,
     aes_string_to_key, nt_hash, rc4_hmac_decrypt, rc4_hmac_encrypt,
@@ -69,12 +70,6 @@ fn udp(ts: Timestamp, src: &str, dst: &str, payload: &[u8]) -> SynthPacket {
 
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("hex"))
-        .collect()
 }
 
 // ---- NTLM ---------------------------------------------------------------------------

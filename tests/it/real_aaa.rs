@@ -23,6 +23,7 @@ use md4::Md4;
 use md5::{Digest, Md5};
 use serde_json::Value;
 
+use crate::support::unhex;
 use crate::support::{Expect, assert_findings, find_program, is_root, leak, repo, scan};
 
 // The same values as in tests/e2e/real-aaa.sh.
@@ -48,13 +49,6 @@ const REQUIRED_SIP: &[&str] = &["kamailio", "sipsak"];
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
-        .collect()
 }
 
 fn md5(parts: &[&[u8]]) -> Vec<u8> {

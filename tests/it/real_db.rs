@@ -24,6 +24,7 @@ use md5::{Digest, Md5};
 use serde_json::Value;
 use sha1::Sha1;
 
+use crate::support::unhex;
 use crate::support::{
     Expect, assert_findings, find_program, is_root, leak, repo, scan, without_client_port,
 };
@@ -74,13 +75,6 @@ fn postgres_server() -> bool {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
-        .collect()
 }
 
 /// The findings of the script's exchanges, in time order. Challenge-responses are checked

@@ -10,18 +10,13 @@
 
 use md5::Digest;
 
+use crate::support::unhex;
 use crate::support::{hex, real_e2e, scan_with};
 
 // The same values as in tests/e2e/real-dot1x.sh.
 const USER: &str = "alice";
 const PASS: &str = "Dot1x-Md5-Pass";
 const WRONG: &str = "dot1x-Wr0ng";
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
-}
 
 #[test]
 fn real_wired_dot1x_eap_md5() {

@@ -9,18 +9,13 @@
 
 use md5::Digest;
 
+use crate::support::unhex;
 use crate::support::{real_e2e, scan_with};
 
 // The same values as in tests/e2e/real-iscsi.sh.
 const INIT_SECRET: &str = "Chap-Secret-12";
 const TARGET_SECRET: &str = "Target-Secret1";
 const WRONG: &str = "Wrong-Secret-99";
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
-}
 
 #[test]
 fn real_iscsi_chap_and_mutual_chap() {

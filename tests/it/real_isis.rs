@@ -14,18 +14,13 @@ use std::collections::BTreeSet;
 
 use hmac::{Hmac, KeyInit, Mac};
 
+use crate::support::unhex;
 use crate::support::{find_program, hex, real_e2e, scan_with, tshark_fields};
 
 // The same values as in tests/e2e/real-isis.sh.
 const HELLO_PW: &str = "Hello-Pw1";
 const AREA_KEY: &str = "Area-Md5-Key";
 const DOMAIN_PW: &str = "Domain-Pw";
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
-}
 
 #[test]
 fn real_isis_passwords_and_hmac_md5() {

@@ -19,6 +19,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
+use crate::support::unhex;
 use crate::support::{
     Expect, assert_findings, find_program, is_root, leak, repo, scan, without_client_port,
 };
@@ -45,13 +46,6 @@ fn localized_key<D: sha2::Digest>(pass: &[u8], engine_id: &[u8]) -> Vec<u8> {
     h.update(engine_id);
     h.update(&ku);
     h.finalize().to_vec()
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
-        .collect()
 }
 
 /// The HMAC of an SNMPv3 finding (`secret`) recomputed from the pass phrase over what it

@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::Value;
 
+use crate::support::unhex;
 use crate::support::{hex, real_e2e, scan_with};
 
 // The same values as in tests/e2e/real-routing.sh.
@@ -23,12 +24,6 @@ const VRRP_PASS: &str = "vrrpPW1";
 const OSPF_SIMPLE: &str = "osimple";
 const RIP_PLAIN: &str = "rip-plain-pw";
 const BGP_KEY: &str = "Bgp-Md5-Key!";
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
-}
 
 /// Whether John's line `hash` is the digest `key` gives its message.
 fn verifies(hash: &str, key: &str) -> bool {

@@ -15,6 +15,7 @@ use std::process::Command;
 use md5::{Digest, Md5};
 use serde_json::Value;
 
+use crate::support::unhex;
 use crate::support::{is_root, run_e2e, scan, scan_with};
 
 // The same values as in tests/e2e/real-tacacs.sh.
@@ -22,13 +23,6 @@ const KEY: &str = "k3y-Shared-tac";
 const USER: &str = "netops";
 const PASS: &str = "Rout3r!pw";
 const WRONG: &str = "tac-Wr0ng";
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
-        .collect()
-}
 
 /// RFC 8907 section 4.5: the body XOR MD5(session_id, key, version, seq_no[, previous]).
 fn decrypt(session: &[u8], version: u8, seq: u8, body: &[u8]) -> Vec<u8> {

@@ -8,17 +8,12 @@
 //! otherwise the test says why and passes.
 
 use crate::proto_iot::vnc_response;
+use crate::support::unhex;
 use crate::support::{real_e2e, scan_with};
 
 // The same values as in tests/e2e/real-vnc.sh.
 const VNC_PASS: &str = "Vnc-Pw12";
 const WRONG: &str = "Wrong-Pw";
-
-fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
-}
 
 #[test]
 fn real_tigervnc_authentication() {

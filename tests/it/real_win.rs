@@ -26,7 +26,8 @@ use crate::proto_win::krb_crypto::{
     USAGE_AS_REP_ENC_PART, USAGE_PA_ENC_TIMESTAMP, USAGE_TICKET, aes_decrypt, aes_string_to_key,
     nt_hash, rc4_hmac_decrypt,
 };
-use crate::proto_win::{netntlmv2_verifies, unhex};
+use crate::proto_win::netntlmv2_verifies;
+use crate::support::unhex;
 use crate::support::{Expect, assert_findings, find_program, is_root, repo, scan};
 
 // The same values as in tests/e2e/real-win.sh.

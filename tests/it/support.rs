@@ -341,6 +341,15 @@ pub fn tshark_fields(tshark: &Path, file: &Path, filter: &str, fields: &[&str]) 
         .collect()
 }
 
+/// The bytes of a hex string (either case).
+pub fn unhex(s: &str) -> Vec<u8> {
+    assert!(s.len().is_multiple_of(2), "odd hex length: {s}");
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
 /// Lowercase hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
