@@ -26,8 +26,7 @@ use plainsight::synth::{Link, SynthPacket, TcpConversation, fragment_ipv4, udp_p
 use plainsight::timestamp::Timestamp;
 
 use crate::fixtures::{Fixture, assert_expected, assert_generated};
-use crate::support::unhex;
-use crate::support::{Expect, fixture, leak, scan};
+use crate::support::{Expect, fixture, leak, scan, unhex};
 
 fn sa(s: &str) -> SocketAddr {
     s.parse().expect("socket address")

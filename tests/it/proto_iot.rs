@@ -24,8 +24,7 @@ use plainsight::synth::{Link, SynthPacket, TcpConversation};
 use plainsight::timestamp::Timestamp;
 
 use crate::fixtures::{Fixture, assert_expected, assert_generated};
-use crate::support::unhex;
-use crate::support::{Expect, fixture, leak, repo, scan};
+use crate::support::{Expect, fixture, leak, repo, scan, unhex};
 
 fn sa(s: &str) -> SocketAddr {
     s.parse().expect("socket address")

@@ -15,8 +15,7 @@ use plainsight::dissect::ppp::{CHAP, EAP, PAP};
 use plainsight::timestamp::Timestamp;
 
 use crate::fixtures::{Fixture, assert_expected, assert_generated};
-use crate::support::unhex;
-use crate::support::{Expect, find_program, fixture, hex, scan, tshark_fields};
+use crate::support::{Expect, find_program, fixture, hex, scan, tshark_fields, unhex};
 
 fn mac(last: u8, group: u8) -> [u8; 6] {
     [0x02, 0, 0, 0, group, last]

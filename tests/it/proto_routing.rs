@@ -14,8 +14,7 @@ use plainsight::synth::{SynthPacket, ip_packet, udp_packet};
 use plainsight::timestamp::Timestamp;
 
 use crate::fixtures::{Fixture, assert_expected, assert_generated};
-use crate::support::unhex;
-use crate::support::{Expect, find_program, fixture, scan, tshark_fields};
+use crate::support::{Expect, find_program, fixture, scan, tshark_fields, unhex};
 
 fn ip(s: &str) -> IpAddr {
     s.parse().expect("address")

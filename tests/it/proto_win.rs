@@ -24,12 +24,11 @@ use plainsight::synth::{Link, SynthPacket, TcpConversation, udp_packet};
 use plainsight::timestamp::Timestamp;
 
 use crate::fixtures::{Fixture, assert_expected, assert_generated};
-use crate::support::{Expect, fixture, leak, scan};
+use crate::support::{Expect, fixture, leak, scan, unhex};
 
 #[path = "krb_crypto.rs"]
 pub mod krb_crypto;
 
-use crate::support::unhex;
 use krb_crypto::{
     USAGE_AS_REP_ENC_PART, USAGE_PA_ENC_TIMESTAMP, USAGE_TICKET, aes_decrypt, aes_encrypt,
     aes_string_to_key, nt_hash, rc4_hmac_decrypt, rc4_hmac_encrypt,

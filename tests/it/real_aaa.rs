@@ -23,8 +23,7 @@ use md4::Md4;
 use md5::{Digest, Md5};
 use serde_json::Value;
 
-use crate::support::unhex;
-use crate::support::{Expect, assert_findings, find_program, is_root, leak, repo, scan};
+use crate::support::{Expect, assert_findings, find_program, is_root, leak, repo, scan, unhex};
 
 // The same values as in tests/e2e/real-aaa.sh.
 const RAD_USER: &str = "alice";

@@ -24,9 +24,8 @@ use md5::{Digest, Md5};
 use serde_json::Value;
 use sha1::Sha1;
 
-use crate::support::unhex;
 use crate::support::{
-    Expect, assert_findings, find_program, is_root, leak, repo, scan, without_client_port,
+    Expect, assert_findings, find_program, is_root, leak, repo, scan, unhex, without_client_port,
 };
 
 // The same values as in tests/e2e/real-db.sh.

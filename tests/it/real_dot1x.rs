@@ -10,8 +10,7 @@
 
 use md5::Digest;
 
-use crate::support::unhex;
-use crate::support::{hex, real_e2e, scan_with};
+use crate::support::{hex, real_e2e, scan_with, unhex};
 
 // The same values as in tests/e2e/real-dot1x.sh.
 const USER: &str = "alice";

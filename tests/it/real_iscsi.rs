@@ -9,8 +9,7 @@
 
 use md5::Digest;
 
-use crate::support::unhex;
-use crate::support::{real_e2e, scan_with};
+use crate::support::{real_e2e, scan_with, unhex};
 
 // The same values as in tests/e2e/real-iscsi.sh.
 const INIT_SECRET: &str = "Chap-Secret-12";

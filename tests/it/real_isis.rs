@@ -14,8 +14,7 @@ use std::collections::BTreeSet;
 
 use hmac::{Hmac, KeyInit, Mac};
 
-use crate::support::unhex;
-use crate::support::{find_program, hex, real_e2e, scan_with, tshark_fields};
+use crate::support::{find_program, hex, real_e2e, scan_with, tshark_fields, unhex};
 
 // The same values as in tests/e2e/real-isis.sh.
 const HELLO_PW: &str = "Hello-Pw1";

@@ -19,9 +19,8 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::support::unhex;
 use crate::support::{
-    Expect, assert_findings, find_program, is_root, leak, repo, scan, without_client_port,
+    Expect, assert_findings, find_program, is_root, leak, repo, scan, unhex, without_client_port,
 };
 
 // The same values as in tests/e2e/real-ldap-snmp.sh.

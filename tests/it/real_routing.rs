@@ -14,8 +14,7 @@ use std::collections::BTreeSet;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::Value;
 
-use crate::support::unhex;
-use crate::support::{hex, real_e2e, scan_with};
+use crate::support::{hex, real_e2e, scan_with, unhex};
 
 // The same values as in tests/e2e/real-routing.sh.
 const OSPF_HMAC: &str = "Ospf-Hmac-256!";

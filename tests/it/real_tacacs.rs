@@ -15,8 +15,7 @@ use std::process::Command;
 use md5::{Digest, Md5};
 use serde_json::Value;
 
-use crate::support::unhex;
-use crate::support::{is_root, run_e2e, scan, scan_with};
+use crate::support::{is_root, run_e2e, scan, scan_with, unhex};
 
 // The same values as in tests/e2e/real-tacacs.sh.
 const KEY: &str = "k3y-Shared-tac";

@@ -8,8 +8,7 @@
 //! otherwise the test says why and passes.
 
 use crate::proto_iot::vnc_response;
-use crate::support::unhex;
-use crate::support::{real_e2e, scan_with};
+use crate::support::{real_e2e, scan_with, unhex};
 
 // The same values as in tests/e2e/real-vnc.sh.
 const VNC_PASS: &str = "Vnc-Pw12";

@@ -27,8 +27,7 @@ use crate::proto_win::krb_crypto::{
     nt_hash, rc4_hmac_decrypt,
 };
 use crate::proto_win::netntlmv2_verifies;
-use crate::support::unhex;
-use crate::support::{Expect, assert_findings, find_program, is_root, repo, scan};
+use crate::support::{Expect, assert_findings, find_program, is_root, repo, scan, unhex};
 
 // The same values as in tests/e2e/real-win.sh.
 const REALM: &str = "PLAINSIGHT.TEST";
