@@ -25,7 +25,7 @@ if [ "${1:-}" = "--test" ]; then
         cvs xvfb xauth x11-utils nftables rsync subversion openipmi ipmitool bird2 keepalived hostapd wpasupplicant
         rsh-server rsh-client frr tgt libiscsi-bin
         rabbitmq-server amqp-tools python3-qpid-proton python3-stomp squid apache2-utils
-        tigervnc-standalone-server tigervnc-tools xtightvncviewer"
+        tigervnc-standalone-server tigervnc-tools xtightvncviewer nats-server"
 fi
 
 missing=""

@@ -27,6 +27,7 @@ mod real_isis;
 mod real_ldap_snmp;
 mod real_legacy;
 mod real_mail;
+mod real_nats;
 mod real_nflog;
 mod real_proxy;
 mod real_routing;
