@@ -60,6 +60,17 @@ free_port() {
     die "no free port"
 }
 
+# Returns once something listens on TCP port $2 in network namespace $1, waiting up to $3
+# seconds (5 by default); the script dies otherwise.
+wait_listening() {
+    local tries=$((${3:-5} * 20))
+    for _ in $(seq "$tries"); do
+        ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
+        sleep 0.05
+    done
+    die "nothing listens on TCP port $2 in $1"
+}
+
 # Stops the processes given before "--" (the daemons a script started), then every
 # process still living in the network namespaces given after it (their children), TERM
 # first and KILL 0.2 s later; waits for the first and deletes the namespaces.

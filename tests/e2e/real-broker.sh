@@ -85,14 +85,8 @@ ip netns exec "$NS_S" setpriv --reuid=rabbitmq --regid=rabbitmq --init-groups \
     RABBITMQ_PID_FILE="$R/pid" rabbitmq-server >"$R/rabbitmq.out" 2>&1 &
 PIDS+=($!)
 # Up to 60 s: the Erlang VM, the plugins, then the listeners.
-for _ in $(seq 240); do
-    if ip netns exec "$NS_S" ss -Hltn "sport = :61613" | grep -q . &&
-        ip netns exec "$NS_S" ss -Hltn "sport = :5672" | grep -q .; then
-        break
-    fi
-    sleep 0.25
-done
-ip netns exec "$NS_S" ss -Hltn "sport = :61613" | grep -q . || die "RabbitMQ did not start"
+wait_listening "$NS_S" 5672 60
+wait_listening "$NS_S" 61613 60
 
 # ---- capture ------------------------------------------------------------------------
 ip netns exec "$NS_S" tcpdump -i vsrv "${TCPDUMP_OPTS[@]}" -n -Z root -w "$TMP/capture.pcap" \

@@ -80,10 +80,7 @@ tgt --mode account --op bind --tid 1 --user "$INIT_USER"
 tgt --mode account --op new --user "$TARGET_USER" --password "$TARGET_SECRET"
 tgt --mode account --op bind --tid 1 --user "$TARGET_USER" --outgoing
 tgt --mode target --op bind --tid 1 --initiator-address ALL
-for _ in $(seq 100); do
-    ip netns exec "$NS_S" ss -Hltn "sport = :3260" | grep -q . && break
-    sleep 0.05
-done
+wait_listening "$NS_S" 3260
 
 # ---- capture ------------------------------------------------------------------------
 ip netns exec "$NS_S" tcpdump -i vsrv "${TCPDUMP_OPTS[@]}" -n -Z root -w "$TMP/capture.pcap" \

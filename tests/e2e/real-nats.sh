@@ -74,13 +74,8 @@ for conf in users token; do
     ip netns exec "$NS_S" nats-server -c "$TMP/$conf.conf" >"$TMP/$conf.log" 2>&1 &
     PIDS+=($!)
 done
-for port in 4222 4223; do
-    for _ in $(seq 100); do
-        ip netns exec "$NS_S" ss -Hltn "sport = :$port" | grep -q . && break
-        sleep 0.05
-    done
-    ip netns exec "$NS_S" ss -Hltn "sport = :$port" | grep -q . || die "nats-server did not listen on $port"
-done
+wait_listening "$NS_S" 4222
+wait_listening "$NS_S" 4223
 
 ip netns exec "$NS_S" tcpdump -i vsrv "${TCPDUMP_OPTS[@]}" -n -Z root -w "$TMP/capture.pcap" \
     >/dev/null 2>"$TMP/tcpdump.err" &

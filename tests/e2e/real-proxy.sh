@@ -62,13 +62,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-wait_listen() {
-    for _ in $(seq 100); do
-        ip netns exec "$NS_S" ss -Hltn "sport = :$1" | grep -q . && return 0
-        sleep 0.05
-    done
-    die "nothing listens on port $1"
-}
 
 veth_namespaces "$NS_S" "$NS_C" "$SRV_IP" "$CLI_IP"
 
@@ -109,9 +102,9 @@ shutdown_lifetime 1 seconds
 CONF
 ip netns exec "$NS_S" squid -N -f "$TMP/squid/squid.conf" >"$TMP/squid.out" 2>&1 &
 PIDS+=($!)
-wait_listen 3128
-wait_listen 8080
-wait_listen 8443
+wait_listening "$NS_S" 3128
+wait_listening "$NS_S" 8080
+wait_listening "$NS_S" 8443
 
 # ---- capture ------------------------------------------------------------------------
 ip netns exec "$NS_S" tcpdump -i vsrv "${TCPDUMP_OPTS[@]}" -n -Z root -w "$TMP/capture.pcap" \

@@ -77,16 +77,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-in_srv() { ip netns exec "$NS_S" "$@"; }
 in_cli() { ip netns exec "$NS_C" env HOME="$TMP/client-home" "$@"; }
 
-wait_listen() {
-    for _ in $(seq 100); do
-        if in_srv ss -Hltn "sport = :$1" | grep -q .; then return 0; fi
-        sleep 0.05
-    done
-    die "nothing listens on port $1"
-}
 
 # ---- network ------------------------------------------------------------------------
 veth_namespaces "$NS_S" "$NS_C" "$SRV_IP" "$CLI_IP"
@@ -116,8 +108,8 @@ EOF
 ip netns exec "$NS_S" inetutils-inetd -d -p "$TMP/inetd.pid" "$TMP/inetd.conf" \
     >"$TMP/inetd.out" 2>&1 &
 PIDS+=($!)
-wait_listen 513
-wait_listen 512
+wait_listening "$NS_S" 513
+wait_listening "$NS_S" 512
 
 # ---- capture ------------------------------------------------------------------------
 ip netns exec "$NS_S" tcpdump -i vsrv "${TCPDUMP_OPTS[@]}" -n -Z root -w "$TMP/capture.pcap" \

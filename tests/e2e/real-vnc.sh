@@ -79,11 +79,7 @@ PIDS+=($!)
 ip netns exec "$NS_C" Xvfb ":$VIEWER_DISPLAY" -nolisten tcp -screen 0 320x200x16 \
     >"$TMP/xvfb.out" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 100); do
-    ip netns exec "$NS_S" ss -Hltn "sport = :$PORT" | grep -q . && break
-    sleep 0.05
-done
-ip netns exec "$NS_S" ss -Hltn "sport = :$PORT" | grep -q . || die "Xtigervnc did not start"
+wait_listening "$NS_S" "$PORT"
 wait_for test -e "/tmp/.X11-unix/X$VIEWER_DISPLAY" || die "Xvfb did not start"
 
 ip netns exec "$NS_S" tcpdump -i vsrv "${TCPDUMP_OPTS[@]}" -n -Z root -w "$TMP/capture.pcap" \
