@@ -6,7 +6,7 @@
 //! rabbitmq-server, amqp-tools, python3-qpid-proton and python3-stomp
 //! (`./scripts/setup-debian.sh --test`); otherwise the test says why and passes.
 
-use crate::support::{real_e2e, scan_with};
+use crate::support::{real_e2e, rows, scan_with};
 
 // The same values as in tests/e2e/real-broker.sh.
 const USER: &str = "mquser";
@@ -43,21 +43,7 @@ fn real_rabbitmq_amqp_and_stomp_logins() {
     for threads in ["1", "2"] {
         let (findings, code, stderr) = scan_with(&["--threads", threads], &[run.pcap.as_path()]);
         assert_eq!(code, 1, "{stderr}");
-        let got: Vec<(&str, &str, &str, &str, &str, u64, &str)> = findings
-            .iter()
-            .map(|f| {
-                let s = |k: &str| f[k].as_str().unwrap_or("");
-                (
-                    s("protocol"),
-                    s("mechanism"),
-                    s("username"),
-                    s("secret"),
-                    s("outcome"),
-                    f["server"]["port"].as_u64().unwrap_or(0),
-                    f["details"]["version"].as_str().unwrap_or(""),
-                )
-            })
-            .collect();
+        let got = rows(&findings, "version");
         assert_eq!(
             got,
             vec![

@@ -7,7 +7,7 @@
 //! nats-server and python3 (`./scripts/setup-debian.sh --test`); otherwise the test says
 //! why and passes.
 
-use crate::support::{real_e2e, scan_with};
+use crate::support::{real_e2e, rows, scan_with};
 
 // The same values as in tests/e2e/real-nats.sh.
 const USER: &str = "alice";
@@ -29,21 +29,7 @@ fn real_nats_server_logins() {
     for threads in ["1", "2"] {
         let (findings, code, stderr) = scan_with(&["--threads", threads], &[run.pcap.as_path()]);
         assert_eq!(code, 1, "{stderr}");
-        let got: Vec<(&str, &str, &str, &str, &str, u64, &str)> = findings
-            .iter()
-            .map(|f| {
-                let s = |k: &str| f[k].as_str().unwrap_or("");
-                (
-                    s("protocol"),
-                    s("mechanism"),
-                    s("username"),
-                    s("secret"),
-                    s("outcome"),
-                    f["server"]["port"].as_u64().unwrap_or(0),
-                    f["details"]["reason"].as_str().unwrap_or(""),
-                )
-            })
-            .collect();
+        let got = rows(&findings, "reason");
         let refused = "Authorization Violation";
         assert_eq!(
             got,

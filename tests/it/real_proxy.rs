@@ -7,7 +7,7 @@
 //! the tunnel. Needs root, tcpdump, ip, squid, htpasswd (apache2-utils), curl and openssl
 //! (`./scripts/setup-debian.sh --test`); otherwise the test says why and passes.
 
-use crate::support::{real_e2e, scan_with};
+use crate::support::{real_e2e, rows, scan_with};
 
 // The same values as in tests/e2e/real-proxy.sh.
 const WEB_USER: &str = "proxyuser";
@@ -35,36 +35,40 @@ fn real_squid_proxy_basic() {
     for threads in ["1", "2"] {
         let (findings, code, stderr) = scan_with(&["--threads", threads], &[run.pcap.as_path()]);
         assert_eq!(code, 1, "{stderr}");
-        let got: Vec<(&str, &str, &str, &str, &str, &str)> = findings
-            .iter()
-            .map(|f| {
-                let s = |k: &str| f[k].as_str().unwrap_or("");
-                (
-                    s("protocol"),
-                    s("mechanism"),
-                    s("username"),
-                    s("secret"),
-                    s("outcome"),
-                    f["details"]["url"].as_str().unwrap_or(""),
-                )
-            })
-            .collect();
+        let got = rows(&findings, "url");
         let web = "http://10.226.0.1:8080/";
         let tunnel = "10.226.0.1:8443";
         assert_eq!(
             got,
             vec![
-                ("http", "Proxy Basic", WEB_USER, WEB_PASS, "success", web),
-                ("http", "Proxy Basic", WEB_USER, WRONG, "failure", web),
+                (
+                    "http",
+                    "Proxy Basic",
+                    WEB_USER,
+                    WEB_PASS,
+                    "success",
+                    3128,
+                    web
+                ),
+                ("http", "Proxy Basic", WEB_USER, WRONG, "failure", 3128, web),
                 (
                     "http",
                     "Proxy Basic",
                     TUNNEL_USER,
                     TUNNEL_PASS,
                     "success",
+                    3128,
                     tunnel
                 ),
-                ("http", "Proxy Basic", TUNNEL_USER, WRONG, "failure", tunnel),
+                (
+                    "http",
+                    "Proxy Basic",
+                    TUNNEL_USER,
+                    WRONG,
+                    "failure",
+                    3128,
+                    tunnel
+                ),
             ],
             "{threads} threads: {findings:#?}"
         );

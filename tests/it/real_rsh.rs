@@ -8,7 +8,7 @@
 //! in.rlogind, in.rexecd, rlogin, expect and python3 (`./scripts/setup-debian.sh
 //! --test`); otherwise the test says why and passes.
 
-use crate::support::{find_program, real_e2e, scan_with, tshark_fields};
+use crate::support::{find_program, real_e2e, rows, scan_with, tshark_fields};
 
 // The same values as in tests/e2e/real-rsh.sh.
 const PASS: &str = "Rsh!pa55w0rd";
@@ -44,21 +44,7 @@ fn real_rlogin_and_rexec_logins() {
     for threads in ["1", "2"] {
         let (findings, code, stderr) = scan_with(&["--threads", threads], &[run.pcap.as_path()]);
         assert_eq!(code, 1, "{stderr}");
-        let got: Vec<(&str, &str, &str, &str, &str, u64, &str)> = findings
-            .iter()
-            .map(|f| {
-                let s = |k: &str| f[k].as_str().unwrap_or("");
-                (
-                    s("protocol"),
-                    s("mechanism"),
-                    s("username"),
-                    s("secret"),
-                    s("outcome"),
-                    f["server"]["port"].as_u64().unwrap_or(0),
-                    f["details"]["command"].as_str().unwrap_or(""),
-                )
-            })
-            .collect();
+        let got = rows(&findings, "command");
         assert_eq!(
             got,
             vec![

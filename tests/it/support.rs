@@ -341,6 +341,29 @@ pub fn tshark_fields(tshark: &Path, file: &Path, filter: &str, fields: &[&str]) 
         .collect()
 }
 
+/// What the real-server tests compare of each finding, in order: protocol, mechanism, user
+/// name, secret, outcome, the server's port and `details.<detail>` ("" where absent).
+pub type Row<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, u64, &'a str);
+
+/// The [`Row`]s of `findings`.
+pub fn rows<'a>(findings: &'a [Value], detail: &str) -> Vec<Row<'a>> {
+    findings
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or("");
+            (
+                s("protocol"),
+                s("mechanism"),
+                s("username"),
+                s("secret"),
+                s("outcome"),
+                f["server"]["port"].as_u64().unwrap_or(0),
+                f["details"][detail].as_str().unwrap_or(""),
+            )
+        })
+        .collect()
+}
+
 /// The bytes of a hex string (either case).
 pub fn unhex(s: &str) -> Vec<u8> {
     assert!(s.len().is_multiple_of(2), "odd hex length: {s}");
