@@ -23,7 +23,7 @@ if [ "${1:-}" = "--test" ]; then
         mosquitto mosquitto-clients ngircd sic microsocks socat
         libauthen-tacacsplus-perl python3 prosody sendxmpp
         cvs xvfb xauth x11-utils nftables rsync subversion openipmi ipmitool bird2 keepalived hostapd wpasupplicant
-        rsh-server rsh-client frr tgt libiscsi-bin
+        rsh-server rsh-client poppassd frr tgt libiscsi-bin
         rabbitmq-server amqp-tools python3-qpid-proton python3-stomp squid apache2-utils
         tigervnc-standalone-server tigervnc-tools xtightvncviewer nats-server"
 fi
@@ -41,10 +41,11 @@ if [ -n "$missing" ]; then
     $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
-# rsh-server enables rlogin, rsh and rexec in the system's inetd: the tests run their own
-# inetd in a network namespace, so the system-wide entries are turned off again.
+# rsh-server enables rlogin, rsh and rexec in the system's inetd, poppassd its password
+# change: the tests run their own inetd in a network namespace, so the system-wide entries
+# are turned off again.
 if [ "${1:-}" = "--test" ] && command -v update-inetd >/dev/null 2>&1; then
-    for service in login shell exec; do
+    for service in login shell exec poppassd; do
         $SUDO update-inetd --disable "$service" 2>/dev/null || true
     done
 fi

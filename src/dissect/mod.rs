@@ -34,6 +34,7 @@ pub mod nntp;
 pub mod ntlmssp;
 pub mod ospf;
 pub mod pop3;
+pub mod poppass;
 pub mod postgresql;
 pub mod ppp;
 pub mod prefixed;
@@ -258,6 +259,7 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
         socks::SPEC,
         rlogin::SPEC,
         rexec::SPEC,
+        poppass::SPEC,
         vnc::SPEC,
         tacacs::SPEC,
         xmpp::SPEC,
@@ -669,6 +671,22 @@ mod split_tests {
             &[
                 (C, b"1023\0alice\0pa55 word\0ls -l /tmp\0"),
                 (S, b"\x01Login incorrect.\n"),
+            ],
+        );
+    }
+
+    #[test]
+    fn poppass_any_split() {
+        check(
+            &poppass::SPEC,
+            &[
+                (S, b"200 poppassd v1.8.5 hello, who are you?\r\n"),
+                (C, b"user alice\r\n"),
+                (S, b"200 Your password please.\r\n"),
+                (C, b"pass old pw\r\n"),
+                (S, b"200 Your new password please.\r\n"),
+                (C, b"newpass n3w\r\n"),
+                (S, b"500 Bad password.\r\n"),
             ],
         );
     }

@@ -50,6 +50,13 @@ pub const TABLE: &[Advice] = &[
         instead: "SSH, with keys rather than passwords (ssh user@host command runs one command the same way)",
     },
     Advice {
+        protocol: "poppass",
+        name: "poppass (Eudora password change)",
+        cleartext: "it sent the mailbox's old password and the new one chosen to replace it as plain text lines, so whoever recorded the change knows the password before and after it",
+        challenge: None,
+        instead: "a password change page served over HTTPS, or the mail server's own password change over TLS; poppassd kept to localhost behind such a page",
+    },
+    Advice {
         protocol: "pop3",
         name: "POP3",
         cleartext: "it sent the mailbox password in the clear (USER/PASS as text; AUTH PLAIN and LOGIN are only base64, an encoding anyone can undo)",

@@ -1,15 +1,16 @@
 #!/bin/bash
-# End-to-end rlogin and rexec traffic for plainsight: real servers, real clients (rexec's
-# is a few lines of Python: Debian ships no rexec client), a real capture.
+# End-to-end rlogin, rexec and poppass traffic for plainsight: real servers, real clients
+# (rexec's and poppass's are a few lines of Python: Debian ships neither client), a real
+# capture.
 #
 #   tests/e2e/real-rsh.sh OUT.pcap
 #
 # Must run as root. Creates two network namespaces joined by a veth pair (server side
 # 10.221.0.1/24, client side 10.221.0.2/24) and touches no other interface or address,
 # and a user account for the run (removed on exit). In the server namespace:
-# netkit's in.rlogind (513) and in.rexecd (512) started per connection by
-# inetutils-inetd, both checking passwords through PAM; tcpdump on the veth. From the
-# client namespace, one connection after another:
+# netkit's in.rlogind (513), in.rexecd (512) and poppassd (106, Eudora's password change)
+# started per connection by inetutils-inetd, all checking passwords through PAM; tcpdump
+# on the veth. From the client namespace, one connection after another:
 #
 #   rlogin 1 rlogin -l $USER, through a pty driven by expect: the wrong password typed at
 #            "Password:" (refused), then the right one at the next prompt (in.rlogind's
@@ -20,15 +21,20 @@
 #          4 a standard-error port the client listens on, $USER / $PASS, a command
 #            writing to both outputs                          -> \0, stderr on the second
 #            connection (rexecd connects back to it)
+#   poppass 5 $USER / $WRONG                                   -> 500 (old password wrong)
+#           6 $USER / $PASS, new password $NEWPASS             -> 200 changed
+#           7 $USER / $NEWPASS, an empty new password          -> 500 New password required
 #
 # It prints "user <name>" and "truth <n> SUCCESS|FAILURE" for each rexec connection as
-# the client saw it. Everything the script started is stopped, and the namespaces, the
+# the client saw it, and "truth <n> <reply code>..." with poppassd's reply to each
+# command of a poppass connection. Everything the script started is stopped, and the namespaces, the
 # account and the temporary directory removed, on any exit (E2E_KEEP=1 keeps the
 # directory).
 set -euo pipefail
 
 PASS='Rsh!pa55w0rd'
 WRONG='rsh-Wr0ng'
+NEWPASS='Changed 2 pa55'
 SRV_IP=10.221.0.1
 CLI_IP=10.221.0.2
 
@@ -39,8 +45,8 @@ export PATH="$PATH:/usr/sbin:/sbin:/usr/bin:/bin"
 . "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root"
-for p in ip tcpdump inetutils-inetd in.rlogind in.rexecd expect python3 useradd userdel \
-    chpasswd ss; do
+for p in ip tcpdump inetutils-inetd in.rlogind in.rexecd poppassd expect python3 useradd \
+    userdel chpasswd ss; do
     command -v "$p" >/dev/null 2>&1 || die "missing program: $p"
 done
 # The client: "rlogin" is an alternative; netkit's is the one the test was written for.
@@ -104,12 +110,14 @@ printf '127.0.0.1 localhost\n%s rsh-server\n%s rsh-client\n' "$SRV_IP" "$CLI_IP"
 cat > "$TMP/inetd.conf" <<EOF
 $SRV_IP:513 stream tcp nowait root $(command -v in.rlogind) in.rlogind
 $SRV_IP:512 stream tcp nowait root $(command -v in.rexecd) in.rexecd
+$SRV_IP:106 stream tcp nowait root $(command -v poppassd) poppassd
 EOF
 ip netns exec "$NS_S" inetutils-inetd -d -p "$TMP/inetd.pid" "$TMP/inetd.conf" \
     >"$TMP/inetd.out" 2>&1 &
 PIDS+=($!)
 wait_listening "$NS_S" 513
 wait_listening "$NS_S" 512
+wait_listening "$NS_S" 106
 
 # ---- capture ------------------------------------------------------------------------
 ip netns exec "$NS_S" tcpdump -i vsrv "${TCPDUMP_OPTS[@]}" -n -Z root -w "$TMP/capture.pcap" \
@@ -210,13 +218,56 @@ rexec 3 "$USER_NAME" "$WRONG" "id" 0
 rexec 4 "$USER_NAME" "$PASS" "echo out; echo err >&2" 1
 grep -q "^err" "$TMP/client.out" || die "rexec 4: nothing on standard error: $(cat "$TMP/client.out")"
 
+# ---- poppass -------------------------------------------------------------------------
+# Eudora's client side: each command sent once the previous reply came, until a 500 (the
+# server then hangs up) or the end; the reply codes printed in order.
+cat > "$TMP/poppass.py" <<'EOF'
+import socket, sys
+srv, user, old = sys.argv[1:4]
+new = sys.argv[4] if len(sys.argv) > 4 else None
+s = socket.create_connection((srv, 106), timeout=20)
+f = s.makefile("rb")
+def reply():
+    line = f.readline()
+    if not line:
+        raise SystemExit("poppass: the server hung up")
+    return line.decode(errors="replace").strip()
+codes = []
+commands = [f"user {user}", f"pass {old}"]
+if new is not None:
+    commands.append(f"newpass {new}")
+commands.append("quit")
+first = reply()
+if not first.startswith("200 "):
+    raise SystemExit("poppass: greeting " + first)
+for c in commands:
+    s.sendall(c.encode() + b"\r\n")
+    r = reply()
+    codes.append(r[:3])
+    if not r.startswith("200"):
+        break
+s.close()
+print(" ".join(codes))
+EOF
+poppass() {
+    local n=$1 rc=0
+    shift
+    in_cli timeout 60 python3 "$TMP/poppass.py" "$SRV_IP" "$@" >"$TMP/client.out" \
+        2>"$TMP/client.err" || rc=$?
+    [ "$rc" = 0 ] || die "poppass $n: exit status $rc"
+    echo "truth $n $(cat "$TMP/client.out")"
+}
+poppass 5 "$USER_NAME" "$WRONG"
+poppass 6 "$USER_NAME" "$PASS" "$NEWPASS"
+poppass 7 "$USER_NAME" "$NEWPASS" ""
+
 # ---- stop the capture ---------------------------------------------------------------
-# Five connections (rlogin, three rexec, rexecd's standard-error connection back), each
-# closed by both sides.
+# Eight connections (rlogin, three rexec, rexecd's standard-error connection back, three
+# poppass), each closed by both sides.
 for _ in 1 2 3; do
-    wait_for captured_fins "$TMP/capture.pcap" 10 && break
+    wait_for captured_fins "$TMP/capture.pcap" 16 && break
 done
-captured_fins "$TMP/capture.pcap" 10 || log "the capture lacks some connections' ends; going on"
+captured_fins "$TMP/capture.pcap" 16 || log "the capture lacks some connections' ends; going on"
 capture_settled "$TMP/capture.pcap"
 kill -INT "$TCPDUMP"
 wait "$TCPDUMP" || true

@@ -1,18 +1,21 @@
-//! Real rlogin and rexec: `tests/e2e/real-rsh.sh` runs netkit's in.rlogind and in.rexecd
-//! (from inetutils-inetd, passwords checked by PAM) in a network namespace, and from
-//! another one logs in with netkit's rlogin through a pty (a wrong password, then the
-//! right one at in.rlogind's next prompt) and runs three rexec commands (the right
-//! password, a wrong one, the right one with a standard-error connection back). plainsight
-//! must report every password with the server's verdict, as the clients saw it, and read
-//! each rexec opening as tshark does. Needs root, tcpdump, ip, inetutils-inetd,
-//! in.rlogind, in.rexecd, rlogin, expect and python3 (`./scripts/setup-debian.sh
-//! --test`); otherwise the test says why and passes.
+//! Real rlogin, rexec and poppass: `tests/e2e/real-rsh.sh` runs netkit's in.rlogind and
+//! in.rexecd and Debian's poppassd (from inetutils-inetd, passwords checked by PAM) in a
+//! network namespace, and from another one logs in with netkit's rlogin through a pty (a
+//! wrong password, then the right one at in.rlogind's next prompt), runs three rexec
+//! commands (the right password, a wrong one, the right one with a standard-error
+//! connection back) and changes the account's password with poppass (a wrong old
+//! password, a change that goes through, an empty new password poppassd refuses).
+//! plainsight must report every password with the server's verdict, as the clients saw
+//! it, and read each rexec opening as tshark does. Needs root, tcpdump, ip,
+//! inetutils-inetd, in.rlogind, in.rexecd, poppassd, rlogin, expect and python3
+//! (`./scripts/setup-debian.sh --test`); otherwise the test says why and passes.
 
 use crate::support::{find_program, real_e2e, rows, scan_with, tshark_fields};
 
 // The same values as in tests/e2e/real-rsh.sh.
 const PASS: &str = "Rsh!pa55w0rd";
 const WRONG: &str = "rsh-Wr0ng";
+const NEWPASS: &str = "Changed 2 pa55";
 
 #[test]
 fn real_rlogin_and_rexec_logins() {
@@ -24,6 +27,7 @@ fn real_rlogin_and_rexec_logins() {
             "inetutils-inetd",
             "in.rlogind",
             "in.rexecd",
+            "poppassd",
             "rlogin",
             "expect",
             "python3",
@@ -38,7 +42,14 @@ fn real_rlogin_and_rexec_logins() {
         .expect("user line");
     assert_eq!(
         run.truths,
-        ["2 SUCCESS", "3 FAILURE", "4 SUCCESS"],
+        [
+            "2 SUCCESS",
+            "3 FAILURE",
+            "4 SUCCESS",
+            "5 200 500",
+            "6 200 200 200 200",
+            "7 200 200 500"
+        ],
         "{stdout}"
     );
     for threads in ["1", "2"] {
@@ -69,6 +80,10 @@ fn real_rlogin_and_rexec_logins() {
                     512,
                     "echo out; echo err >&2"
                 ),
+                ("poppass", "USER/PASS", user, WRONG, "failure", 106, ""),
+                ("poppass", "USER/PASS", user, PASS, "success", 106, ""),
+                ("poppass", "NEWPASS", user, NEWPASS, "success", 106, ""),
+                ("poppass", "USER/PASS", user, NEWPASS, "success", 106, ""),
             ],
             "{threads} threads: {findings:#?}"
         );
