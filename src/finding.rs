@@ -196,6 +196,14 @@ impl Credential {
         }
     }
 
+    /// The value of detail `key`, if the credential has it.
+    pub fn detail(&self, key: &str) -> Option<&str> {
+        self.details
+            .iter()
+            .find(|(n, _)| *n == key)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// Adds frame numbers, keeping the list sorted and free of repeats.
     pub fn add_frames(&mut self, frames: impl IntoIterator<Item = u64>) {
         self.frames.extend(frames);

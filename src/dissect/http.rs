@@ -1993,13 +1993,6 @@ mod tests {
         c.secret.as_deref().unwrap_or_default()
     }
 
-    fn detail<'a>(c: &'a Credential, k: &str) -> Option<&'a str> {
-        c.details
-            .iter()
-            .find(|(n, _)| *n == k)
-            .map(|(_, v)| v.as_str())
-    }
-
     #[test]
     fn bodies_are_handed_over_to_be_skipped_but_forms_are_not() {
         let mut d = Http::new(&config());
@@ -2224,7 +2217,7 @@ mod tests {
         assert!(out[0].repeats);
         assert_eq!(out[0].frames, vec![1]);
         assert_eq!(out[0].timestamp, Timestamp::new(1, 0));
-        assert_eq!(detail(&out[0], "url"), Some("http://site.example/private"));
+        assert_eq!(out[0].detail("url"), Some("http://site.example/private"));
         assert_eq!(secret(&out[1]), b"1234");
         assert_eq!(out[1].outcome, Outcome::Success);
         assert_eq!(user(&out[2]), Some("jürgen".as_bytes()));
@@ -2238,7 +2231,7 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].username, None);
         assert_eq!(secret(&out[0]), b"not*base64!");
-        assert!(detail(&out[0], "note").is_some_and(|n| n.contains("base64")));
+        assert!(out[0].detail("note").is_some_and(|n| n.contains("base64")));
         assert_eq!(out[0].outcome, Outcome::Unknown);
         // No colon: the decoded value is the secret.
         let out = run(&[(C, &basic_req(&format!("Basic {}", b64(b"apikey123"))))]);
@@ -2373,9 +2366,9 @@ mod tests {
             Some(&b"dcd98b7102dd2f0e8b11d0f600bfb0c093"[..])
         );
         assert_eq!(c.outcome, Outcome::Success);
-        assert_eq!(detail(c, "realm"), Some("testrealm@host.com"));
-        assert_eq!(detail(c, "uri"), Some("/dir/index.html"));
-        assert_eq!(detail(c, "method"), Some("GET"));
+        assert_eq!(c.detail("realm"), Some("testrealm@host.com"));
+        assert_eq!(c.detail("uri"), Some("/dir/index.html"));
+        assert_eq!(c.detail("method"), Some("GET"));
         // The reported response is what a client computes from the password...
         let want = digest_response(
             b"Mufasa",
@@ -2416,7 +2409,7 @@ mod tests {
         let out = run(&[(C, req.as_bytes())]);
         assert_eq!(out.len(), 1);
         assert!(out[0].hashcat.is_none());
-        assert_eq!(detail(&out[0], "algorithm"), Some("SHA-256"));
+        assert_eq!(out[0].detail("algorithm"), Some("SHA-256"));
         // username* (RFC 7616 extended notation).
         let req = "GET / HTTP/1.1\r\nAuthorization: Digest username*=UTF-8''J%C3%A4s%C3%B8n, realm=\"r\", nonce=\"n\", uri=\"/\", response=\"0123456789abcdef0123456789abcdef\"\r\n\r\n";
         let out = run(&[(C, req.as_bytes())]);
@@ -2555,8 +2548,8 @@ mod tests {
         assert_eq!(user(&out[0]), Some("Jürgen M".as_bytes()));
         assert_eq!(secret(&out[0]), b"p&ss w:rd");
         assert_eq!(out[0].outcome, Outcome::Success);
-        assert_eq!(detail(&out[0], "url"), Some("http://blog/wp-login.php"));
-        assert_eq!(detail(&out[0], "fields"), Some("log,pwd"));
+        assert_eq!(out[0].detail("url"), Some("http://blog/wp-login.php"));
+        assert_eq!(out[0].detail("fields"), Some("log,pwd"));
         assert_eq!(user(&out[1]), Some(&b"admin"[..]));
         assert_eq!(secret(&out[1]), b"s3cr3t!");
         assert_eq!(out[1].frames, vec![3, 4]);
@@ -2625,8 +2618,8 @@ mod tests {
         assert_eq!(secret(&out[0]), b"Gr4fana!");
         assert_eq!(out[0].outcome, Outcome::Failure);
         assert_eq!(out[1].outcome, Outcome::Success);
-        assert_eq!(detail(&out[0], "url"), Some("http://grafana:3000/login"));
-        assert_eq!(detail(&out[0], "fields"), Some("user,password"));
+        assert_eq!(out[0].detail("url"), Some("http://grafana:3000/login"));
+        assert_eq!(out[0].detail("fields"), Some("user,password"));
     }
 
     #[test]
@@ -2663,14 +2656,14 @@ mod tests {
         assert_eq!(secret(&out[0]), b"qwerty1234");
         assert_eq!(out[0].outcome, Outcome::Success);
         assert_eq!(
-            detail(&out[0], "url"),
+            out[0].detail("url"),
             Some("http://192.168.56.101:1337/login")
         );
-        assert_eq!(detail(&out[0], "fields"), Some("login,password"));
+        assert_eq!(out[0].detail("fields"), Some("login,password"));
         assert_eq!(out[1].mechanism, "URL userinfo");
         assert_eq!(user(&out[1]), Some(&b"ftpuser"[..]));
         assert_eq!(secret(&out[1]), b"s:cret");
-        assert_eq!(detail(&out[1], "url"), Some("http://files.example/pub/"));
+        assert_eq!(out[1].detail("url"), Some("http://files.example/pub/"));
     }
 
     #[test]

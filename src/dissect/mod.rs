@@ -27,6 +27,7 @@ pub mod keystrokes;
 pub mod ldap;
 pub mod lines;
 pub mod managesieve;
+pub mod memcached;
 pub mod mqtt;
 pub mod mysql;
 pub mod nats;
@@ -274,6 +275,7 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
         rsync::SPEC,
         svn::SPEC,
         managesieve::SPEC,
+        memcached::SPEC,
     ]
 }
 
@@ -687,6 +689,34 @@ mod split_tests {
                 (S, b"200 Your new password please.\r\n"),
                 (C, b"newpass n3w\r\n"),
                 (S, b"500 Bad password.\r\n"),
+            ],
+        );
+    }
+
+    #[test]
+    fn memcached_any_split() {
+        use memcached::build::{request, response};
+        use memcached::{SASL_AUTH, SASL_STEP};
+        let binary = [
+            (C, request(SASL_AUTH, b"CRAM-MD5", b"")),
+            (
+                S,
+                response(SASL_AUTH, memcached::STATUS_AUTH_CONTINUE, b"<1.2@host>"),
+            ),
+            (C, request(SASL_STEP, b"CRAM-MD5", b"mc 0123456789abcdef")),
+            (S, response(SASL_STEP, memcached::STATUS_AUTH_ERROR, b"")),
+            (C, request(SASL_AUTH, b"PLAIN", b"\0mc\0pw")),
+            (S, response(SASL_AUTH, memcached::STATUS_SUCCESS, b"")),
+        ];
+        let binary: Vec<(Direction, &[u8])> = binary.iter().map(|(d, b)| (*d, &b[..])).collect();
+        check(&memcached::SPEC, &binary);
+        check(
+            &memcached::SPEC,
+            &[
+                (C, b"get k\r\n"),
+                (S, b"CLIENT_ERROR unauthenticated\r\n"),
+                (C, b"set k 0 0 9\r\nasc wrong\r\n"),
+                (S, b"CLIENT_ERROR authentication failure\r\n"),
             ],
         );
     }

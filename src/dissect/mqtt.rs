@@ -865,13 +865,6 @@ mod tests {
         crate::dissect::script::play(&mut Mqtt::default(), script).0
     }
 
-    fn detail<'a>(c: &'a Credential, k: &str) -> Option<&'a str> {
-        c.details
-            .iter()
-            .find(|(n, _)| *n == k)
-            .map(|(_, v)| v.as_str())
-    }
-
     fn hex(s: &str) -> Vec<u8> {
         (0..s.len())
             .step_by(2)
@@ -911,8 +904,8 @@ mod tests {
             assert_eq!(c.mechanism, "CONNECT");
             assert_eq!(c.kind, Kind::Cleartext);
             assert_eq!(c.frames, vec![1]);
-            assert_eq!(detail(c, "client_id"), Some("myvoiceismypassport"));
-            assert_eq!(detail(c, "version"), Some(version));
+            assert_eq!(c.detail("client_id"), Some("myvoiceismypassport"));
+            assert_eq!(c.detail("version"), Some(version));
         }
     }
 
@@ -962,8 +955,8 @@ mod tests {
         assert_eq!(out[0].secret.as_deref(), Some(&pw[..]));
         assert_eq!(out[0].username.as_deref(), Some("devé".as_bytes()));
         assert_eq!(out[0].outcome, Outcome::Failure);
-        assert_eq!(detail(&out[0], "client_id"), None);
-        assert_eq!(detail(&out[0], "reason"), Some("bad"));
+        assert_eq!(out[0].detail("client_id"), None);
+        assert_eq!(out[0].detail("reason"), Some("bad"));
     }
 
     #[test]
@@ -1017,7 +1010,7 @@ mod tests {
         assert_eq!(out[0].mechanism, "enhanced auth PLAIN");
         assert_eq!(out[0].username.as_deref(), Some(&b"alice"[..]));
         assert_eq!(out[0].secret.as_deref(), Some(&b"s3cr3t"[..]));
-        assert_eq!(detail(&out[0], "method"), Some("PLAIN"));
+        assert_eq!(out[0].detail("method"), Some("PLAIN"));
         assert_eq!(out[0].outcome, Outcome::Success);
 
         // CRAM-MD5 over AUTH packets: the server's challenge, the client's answer.

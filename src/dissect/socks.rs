@@ -563,13 +563,6 @@ mod tests {
         crate::dissect::script::play(&mut Socks::default(), script).0
     }
 
-    fn detail<'a>(c: &'a Credential, k: &str) -> Option<&'a str> {
-        c.details
-            .iter()
-            .find(|(n, _)| *n == k)
-            .map(|(_, v)| v.as_str())
-    }
-
     #[test]
     fn zeek_socks_auth_capture() {
         // The handshake of Zeek's socks-auth.pcap: bob/alice, CONNECT 192.168.0.2:22.
@@ -589,8 +582,8 @@ mod tests {
         assert_eq!(c.outcome, Outcome::Success);
         assert_eq!(c.mechanism, "SOCKS5 username/password");
         assert_eq!(c.frames, vec![3]);
-        assert_eq!(detail(c, "destination"), Some("192.168.0.2:22"));
-        assert_eq!(detail(c, "command"), None);
+        assert_eq!(c.detail("destination"), Some("192.168.0.2:22"));
+        assert_eq!(c.detail("command"), None);
     }
 
     #[test]
@@ -629,8 +622,8 @@ mod tests {
         ]);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].secret.as_deref(), Some("pä".as_bytes()));
-        assert_eq!(detail(&out[0], "destination"), Some("example.org:443"));
-        assert_eq!(detail(&out[0], "command"), Some("UDP ASSOCIATE"));
+        assert_eq!(out[0].detail("destination"), Some("example.org:443"));
+        assert_eq!(out[0].detail("command"), Some("UDP ASSOCIATE"));
         assert_eq!(out[0].outcome, Outcome::Success);
     }
 

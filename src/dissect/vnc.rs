@@ -420,13 +420,6 @@ mod tests {
             .collect()
     }
 
-    fn detail<'a>(c: &'a Credential, k: &str) -> Option<&'a str> {
-        c.details
-            .iter()
-            .find(|(n, _)| *n == k)
-            .map(|(_, v)| v.as_str())
-    }
-
     #[test]
     fn rfb_3_3_type_and_challenge_in_one_segment() {
         // john-samples 06-vnc-Password-3.3-mini.pcap.
@@ -454,7 +447,7 @@ mod tests {
         );
         assert_eq!(c.outcome, Outcome::Success);
         assert_eq!(c.frames, vec![4]);
-        assert_eq!(detail(c, "version"), Some("3.3"));
+        assert_eq!(c.detail("version"), Some("3.3"));
         let john = c.john.as_ref().unwrap();
         assert_eq!(john.format, "VNC");
         assert_eq!(
@@ -478,8 +471,8 @@ mod tests {
         ]);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].outcome, Outcome::Failure);
-        assert_eq!(detail(&out[0], "reason"), Some("Authentication failed"));
-        assert_eq!(detail(&out[0], "version"), Some("3.8"));
+        assert_eq!(out[0].detail("reason"), Some("Authentication failed"));
+        assert_eq!(out[0].detail("version"), Some("3.8"));
         // 3.7: no reason string; the client's older version wins.
         let out = run(&[
             (S, b"RFB 003.008\n"),
@@ -494,7 +487,7 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].outcome, Outcome::Failure);
         assert_eq!(out[0].frames, vec![6, 7]);
-        assert_eq!(detail(&out[0], "version"), Some("3.7"));
+        assert_eq!(out[0].detail("version"), Some("3.7"));
     }
 
     #[test]

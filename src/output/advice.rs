@@ -50,6 +50,13 @@ pub const TABLE: &[Advice] = &[
         instead: "SSH, with keys rather than passwords (ssh user@host command runs one command the same way)",
     },
     Advice {
+        protocol: "memcached",
+        name: "memcached",
+        cleartext: "it sent the cache's user name and password in the clear (SASL PLAIN in the binary protocol is the two of them as they are, and the text protocol's login is a set whose value is user and password)",
+        challenge: Some(CRACK),
+        instead: "memcached's TLS (-Z) with client certificates, or the cache kept on a private network or a Unix socket that only its applications reach",
+    },
+    Advice {
         protocol: "poppass",
         name: "poppass (Eudora password change)",
         cleartext: "it sent the mailbox's old password and the new one chosen to replace it as plain text lines, so whoever recorded the change knows the password before and after it",

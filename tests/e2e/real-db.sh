@@ -10,8 +10,10 @@
 # listening on 127.0.0.1:<free port>, ssl off; pg_hba.conf: md5 for $PG_MD5_USER, password
 # for $PG_PW_USER, scram-sha-256 for $PG_SCRAM_USER; the roles are made over the Unix
 # socket, which is not captured) and MariaDB (a throwaway datadir made by
-# mariadb-install-db, 127.0.0.1:<free port>, its user made over the Unix socket), and
-# tcpdump on lo for those three ports. Then, one after another:
+# mariadb-install-db, 127.0.0.1:<free port>, its user made over the Unix socket), three
+# memcached servers (SASL with Cyrus's sasldb offering PLAIN only, SASL offering CRAM-MD5
+# only, and the text protocol's auth file, -Y; each on 127.0.0.1:<free port>, run as
+# nobody), and tcpdump on lo for those ports. Then, one after another:
 #
 #   Redis       1 redis-cli -a $REDIS_PASS PING             -> AUTH pass, +OK (success)
 #               2 redis-cli -a $REDIS_WRONG PING            -> AUTH pass, -WRONGPASS (failure)
@@ -31,8 +33,17 @@
 #                 in clear, the server switches to mysql_native_password (new scramble),
 #                 the client answers, OK               -> mysql_clear_password (success)
 #                                                         and mysql_native_password (success)
+#   memcached  14 memcping (libmemcached), PLAIN, right     -> SASL PLAIN, status 0 (success)
+#              15 memcping, PLAIN, wrong password          -> status 0x20 (failure)
+#              16 memcping, CRAM-MD5, right                -> SASL CRAM-MD5 (success)
+#              17 memcping, CRAM-MD5, wrong password       -> SASL CRAM-MD5 (failure)
+#              18 the text protocol (a Python client, as memcached's protocol.txt says):
+#                 get (refused: unauthenticated), set "$MC_USER $MC_WRONG" (authentication
+#                 failure), set "$MC_USER $MC_PASS" (STORED), get  -> ASCII authentication,
+#                                                         failure then success
 #
-# It prints "ports redis=<port> postgresql=<port> mysql=<port>" on standard output. Every
+# It prints "ports redis=<port> postgresql=<port> mysql=<port> mc_plain=<port>
+# mc_cram=<port> mc_text=<port>" on standard output. Every
 # process it started is stopped and the temporary directory removed on any exit
 # (E2E_KEEP=1 keeps the directory for debugging).
 set -euo pipefail
@@ -52,6 +63,9 @@ PG_WRONG='pg-Wr0ng'
 MY_USER='webapp'
 MY_PASS='My-W3b!pass'
 MY_WRONG='my-Wr0ng'
+MC_USER='cacheapp'
+MC_PASS='Mc-S4sl!pass'
+MC_WRONG='mc-Wr0ng'
 
 OUT=${1:?usage: real-db.sh OUT.pcap}
 
@@ -60,7 +74,8 @@ export PATH="$PATH:/usr/sbin:/sbin:/usr/bin:/bin"
 . "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root"
-for p in tcpdump redis-server redis-cli psql mariadbd mariadb mariadb-install-db setpriv ss; do
+for p in tcpdump redis-server redis-cli psql mariadbd mariadb mariadb-install-db setpriv ss \
+    memcached memcping saslpasswd2 python3; do
     command -v "$p" >/dev/null 2>&1 || die "missing program: $p"
 done
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -78,7 +93,7 @@ cleanup() {
     set +e
     if [ "$rc" -ne 0 ]; then
         for f in "$TMP"/redis.log "$TMP"/initdb.log "$TMP"/postgres.log "$TMP"/mariadb-install.log \
-            "$TMP"/mariadb.log "$TMP"/tcpdump.err; do
+            "$TMP"/mariadb.log "$TMP"/memcached-*.log "$TMP"/tcpdump.err; do
             [ -s "$f" ] && { echo "--- ${f#"$TMP"/}" >&2; tail -n 20 "$f" >&2; }
         done
     fi
@@ -109,6 +124,18 @@ PG_PORT=$(free_port)
 MY_PORT=$(free_port)
 while [ "$PG_PORT" = "$REDIS_PORT" ]; do PG_PORT=$(free_port); done
 while [ "$MY_PORT" = "$REDIS_PORT" ] || [ "$MY_PORT" = "$PG_PORT" ]; do MY_PORT=$(free_port); done
+# Three more, each unlike every port taken so far.
+TAKEN=" $REDIS_PORT $PG_PORT $MY_PORT "
+another_port() {
+    local p
+    p=$(free_port)
+    while [[ "$TAKEN" == *" $p "* ]]; do p=$(free_port); done
+    TAKEN="$TAKEN$p "
+    echo "$p"
+}
+MC_PLAIN_PORT=$(another_port)
+MC_CRAM_PORT=$(another_port)
+MC_TEXT_PORT=$(another_port)
 
 # ---- redis-server ------------------------------------------------------------------
 cat >"$TMP/redis.conf" <<EOF
@@ -153,10 +180,35 @@ mariadbd --no-defaults --datadir="$TMP/mysql" --user=root --bind-address=127.0.0
     >>"$TMP/mariadb.log" 2>&1 &
 PIDS+=($!)
 
+# ---- memcached ---------------------------------------------------------------------
+# Cyrus SASL reads memcached.conf from SASL_CONF_PATH: one directory per mechanism
+# offered, the same sasldb (made readable by nobody, whom memcached runs as).
+saslpasswd2 -p -a memcached -c -f "$TMP/sasldb2" "$MC_USER" <<<"$MC_PASS" \
+    || die "saslpasswd2 failed"
+chmod 644 "$TMP/sasldb2"
+for mech in plain cram-md5; do
+    mkdir -p "$TMP/sasl-$mech"
+    printf 'mech_list: %s\nsasldb_path: %s\n' "$mech" "$TMP/sasldb2" >"$TMP/sasl-$mech/memcached.conf"
+done
+SASL_CONF_PATH="$TMP/sasl-plain" memcached -S -u nobody -l 127.0.0.1 -p "$MC_PLAIN_PORT" -U 0 \
+    -m 16 >"$TMP/memcached-plain.log" 2>&1 &
+PIDS+=($!)
+SASL_CONF_PATH="$TMP/sasl-cram-md5" memcached -S -u nobody -l 127.0.0.1 -p "$MC_CRAM_PORT" -U 0 \
+    -m 16 >"$TMP/memcached-cram.log" 2>&1 &
+PIDS+=($!)
+printf '%s:%s\n' "$MC_USER" "$MC_PASS" >"$TMP/memcached.auth"
+chmod 644 "$TMP/memcached.auth"
+memcached -Y "$TMP/memcached.auth" -u nobody -l 127.0.0.1 -p "$MC_TEXT_PORT" -U 0 -m 16 \
+    >"$TMP/memcached-text.log" 2>&1 &
+PIDS+=($!)
+
 # Ready when listening (a login to check would be a credential before the capture).
 wait_for listening "$REDIS_PORT" || die "redis-server is not listening"
 wait_for listening "$PG_PORT" || die "postgres is not listening"
 wait_for listening "$MY_PORT" || die "mariadbd is not listening"
+for p in "$MC_PLAIN_PORT" "$MC_CRAM_PORT" "$MC_TEXT_PORT"; do
+    wait_for listening "$p" || die "memcached is not listening on $p"
+done
 
 # Roles and users, over the Unix sockets.
 psql -X -q -h "$TMP/pgsock" -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 >&2 <<EOF
@@ -171,7 +223,8 @@ CREATE USER '$MY_USER'@'%' IDENTIFIED VIA mysql_native_password USING PASSWORD('
 EOF
 
 tcpdump -i lo "${TCPDUMP_OPTS[@]}" -w "$OUT" \
-    "tcp port $REDIS_PORT or tcp port $PG_PORT or tcp port $MY_PORT" 2>"$TMP/tcpdump.err" &
+    "tcp port $REDIS_PORT or tcp port $PG_PORT or tcp port $MY_PORT or tcp port $MC_PLAIN_PORT \
+    or tcp port $MC_CRAM_PORT or tcp port $MC_TEXT_PORT" 2>"$TMP/tcpdump.err" &
 TCPDUMP=$!
 PIDS+=("$TCPDUMP")
 wait_for grep -q "listening on" "$TMP/tcpdump.err" || die "tcpdump did not start"
@@ -224,8 +277,40 @@ if my "$MY_WRONG"; then die "mariadb (wrong password) got in"; fi
 my "$MY_PASS" --plugin-dir="$CLIENT_PLUGINS" --default-auth=mysql_clear_password \
     || die "mariadb --default-auth=mysql_clear_password failed: $(cat "$TMP/mariadb.err")"
 
+# ---- memcached ---------------------------------------------------------------------
+mc() { # port password
+    memcping -s "127.0.0.1:$1" -u "$MC_USER" -p "$2" >"$TMP/memcping.out" 2>&1
+}
+# 14, 15 PLAIN; 16, 17 CRAM-MD5
+mc "$MC_PLAIN_PORT" "$MC_PASS" || die "memcping (PLAIN) failed: $(cat "$TMP/memcping.out")"
+if mc "$MC_PLAIN_PORT" "$MC_WRONG"; then die "memcping (PLAIN, wrong password) got in"; fi
+mc "$MC_CRAM_PORT" "$MC_PASS" || die "memcping (CRAM-MD5) failed: $(cat "$TMP/memcping.out")"
+if mc "$MC_CRAM_PORT" "$MC_WRONG"; then die "memcping (CRAM-MD5, wrong password) got in"; fi
+# 18 the text protocol: each command sent once the previous reply came.
+python3 - "$MC_TEXT_PORT" "$MC_USER" "$MC_PASS" "$MC_WRONG" <<'EOF' || die "memcached text login failed"
+import socket, sys
+port, user, right, wrong = sys.argv[1:5]
+s = socket.create_connection(("127.0.0.1", int(port)), timeout=10)
+f = s.makefile("rb")
+def ask(command, value=None):
+    data = command.encode() + b"\r\n"
+    if value is not None:
+        data += value.encode() + b"\r\n"
+    s.sendall(data)
+    return f.readline().strip()
+def login(password):
+    value = f"{user} {password}"
+    return ask(f"set auth 0 0 {len(value)}", value)
+assert ask("get greeting") == b"CLIENT_ERROR unauthenticated"
+assert login(wrong) == b"CLIENT_ERROR authentication failure"
+assert login(right) == b"STORED"
+assert ask("get greeting") == b"END"
+s.close()
+EOF
+
 capture_settled "$OUT"
 kill -INT "$TCPDUMP"
 wait "$TCPDUMP" 2>/dev/null || true
 [ -s "$OUT" ] || die "empty capture"
-echo "ports redis=$REDIS_PORT postgresql=$PG_PORT mysql=$MY_PORT"
+echo "ports redis=$REDIS_PORT postgresql=$PG_PORT mysql=$MY_PORT mc_plain=$MC_PLAIN_PORT" \
+    "mc_cram=$MC_CRAM_PORT mc_text=$MC_TEXT_PORT"

@@ -9,7 +9,6 @@
 
 use std::net::SocketAddr;
 
-use hmac::{Hmac, KeyInit, Mac};
 use md4::Md4;
 use md5::{Digest, Md5};
 use sha1::Sha1;
@@ -24,6 +23,7 @@ use plainsight::synth::{Link, SynthPacket, TcpConversation};
 use plainsight::timestamp::Timestamp;
 
 use crate::fixtures::{Fixture, assert_expected, assert_generated};
+use crate::support::hmac_md5;
 use crate::support::{Expect, fixture, leak, scan, unhex};
 
 fn sa(s: &str) -> SocketAddr {
@@ -92,16 +92,6 @@ fn mysql_native_response(password: &str, scramble: &[u8]) -> [u8; 20] {
         *b = stage1[i] ^ mask[i];
     }
     r
-}
-
-type HmacMd5 = Hmac<Md5>;
-
-fn hmac_md5(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
-    let mut m = HmacMd5::new_from_slice(key).expect("any key length");
-    for p in parts {
-        m.update(p);
-    }
-    m.finalize().into_bytes().to_vec()
 }
 
 fn utf16(s: &str) -> Vec<u8> {

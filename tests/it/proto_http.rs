@@ -14,7 +14,6 @@ use std::net::SocketAddr;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use hmac::{Hmac, KeyInit, Mac};
 use md5::{Digest, Md5};
 use plainsight::capture::PcapWriter;
 use plainsight::dissect::ntlmssp::build;
@@ -22,6 +21,7 @@ use plainsight::synth::{Link, SynthPacket, TcpConversation};
 use plainsight::timestamp::Timestamp;
 use serde_json::Value;
 
+use crate::support::hmac_md5;
 use crate::support::{Expect, assert_findings, fixture, leak, scan};
 
 struct HttpFixture {
@@ -375,14 +375,6 @@ const NTLM_CHALLENGE: [u8; 8] = [0x5a, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77]
 
 fn utf16(s: &str) -> Vec<u8> {
     s.encode_utf16().flat_map(u16::to_le_bytes).collect()
-}
-
-fn hmac_md5(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
-    let mut m = <Hmac<Md5>>::new_from_slice(key).expect("hmac key");
-    for p in parts {
-        m.update(p);
-    }
-    m.finalize().into_bytes().to_vec()
 }
 
 /// The NTLMv2 response (MS-NLMP 3.3.2) of `password` to `challenge`: NTProofStr + blob.

@@ -8,7 +8,6 @@
 
 use std::net::SocketAddr;
 
-use hmac::{Hmac, KeyInit, Mac};
 use md4::{Digest, Md4};
 
 use plainsight::capture::PcapWriter;
@@ -20,6 +19,7 @@ use plainsight::synth::{Link, SynthPacket, TcpConversation, udp_packet};
 use plainsight::timestamp::Timestamp;
 
 use crate::fixtures::{Fixture, assert_expected, assert_generated};
+use crate::support::hmac_md5;
 use crate::support::{Expect, fixture, leak, scan};
 
 fn sa(s: &str) -> SocketAddr {
@@ -247,18 +247,8 @@ fn ldap_sasl_plain_expected() -> Vec<Expect> {
     }]
 }
 
-type HmacMd5 = Hmac<md5::Md5>;
-
 fn utf16(s: &str) -> Vec<u8> {
     s.encode_utf16().flat_map(u16::to_le_bytes).collect()
-}
-
-fn hmac_md5(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
-    let mut m = HmacMd5::new_from_slice(key).expect("any key length");
-    for p in parts {
-        m.update(p);
-    }
-    m.finalize().into_bytes().to_vec()
 }
 
 fn hex(bytes: &[u8]) -> String {

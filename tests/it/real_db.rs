@@ -2,30 +2,35 @@
 //! PostgreSQL and MariaDB on 127.0.0.1, logs in with `redis-cli` (requirepass, an ACL
 //! user, `HELLO ... AUTH`, an inline `AUTH` over /dev/tcp), `psql` (md5, password after a
 //! refused SSLRequest, SCRAM-SHA-256) and `mariadb` (mysql_native_password, the client's
-//! mysql_clear_password plugin switched by the server), right and wrong passwords, and
-//! captures lo with tcpdump. plainsight must report each credential exactly once, with the
+//! mysql_clear_password plugin switched by the server), `memcping` (libmemcached: SASL
+//! PLAIN and CRAM-MD5 against memcached `-S`) and memcached's text protocol login (`-Y`),
+//! right and wrong passwords, and captures lo with tcpdump. plainsight must report each credential exactly once, with the
 //! right user, secret and outcome, and nothing for SCRAM.
 //!
 //! The expected findings are written from what the script does (its header lists the same
 //! exchanges), not from plainsight's output; only the servers' ports (free ports the script
 //! picked) come from the run, and the clients' ephemeral ports are normalised to 0. The
-//! challenge-responses (PostgreSQL md5, MySQL native) are recomputed here from the known
-//! passwords with the challenges of the findings.
+//! challenge-responses (PostgreSQL md5, MySQL native, memcached's CRAM-MD5) are recomputed
+//! here from the known passwords with the challenges of the findings. Every server runs on
+//! a port none of them is known by: each protocol is found by content.
 //!
 //! Needs root and the packages of `./scripts/setup-debian.sh --test` (redis-server,
-//! redis-tools, postgresql, mariadb-server, mariadb-client, tcpdump); otherwise the test
+//! redis-tools, postgresql, mariadb-server, mariadb-client, memcached, libmemcached-tools,
+//! sasl2-bin, tcpdump); otherwise the test
 //! says why on standard error and passes.
 
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 use std::time::Instant;
 
+use base64::Engine as _;
 use md5::{Digest, Md5};
 use serde_json::Value;
 use sha1::Sha1;
 
 use crate::support::{
-    Expect, assert_findings, find_program, is_root, leak, repo, scan, unhex, without_client_port,
+    Expect, assert_findings, find_program, hmac_md5, is_root, leak, repo, scan, unhex,
+    without_client_port,
 };
 
 // The same values as in tests/e2e/real-db.sh.
@@ -42,6 +47,9 @@ const PG_WRONG: &str = "pg-Wr0ng";
 const MY_USER: &str = "webapp";
 const MY_PASS: &str = "My-W3b!pass";
 const MY_WRONG: &str = "my-Wr0ng";
+const MC_USER: &str = "cacheapp";
+const MC_PASS: &str = "Mc-S4sl!pass";
+const MC_WRONG: &str = "mc-Wr0ng";
 
 const REQUIRED: &[&str] = &[
     "bash",
@@ -54,6 +62,10 @@ const REQUIRED: &[&str] = &[
     "mariadb-install-db",
     "setpriv",
     "ss",
+    "memcached",
+    "memcping",
+    "saslpasswd2",
+    "python3",
 ];
 
 fn is_executable(p: &std::path::Path) -> bool {
@@ -78,7 +90,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// The findings of the script's exchanges, in time order. Challenge-responses are checked
 /// apart (their challenges come from the servers).
-fn expected(redis: u16, pg: u16, my: u16) -> Vec<Expect> {
+fn expected(redis: u16, pg: u16, my: u16, mc: [u16; 3]) -> Vec<Expect> {
     let client = "127.0.0.1:0";
     let r = Expect {
         protocol: "redis",
@@ -111,6 +123,26 @@ fn expected(redis: u16, pg: u16, my: u16) -> Vec<Expect> {
         server: leak(format!("127.0.0.1:{my}")),
         username: Some(MY_USER),
         ..Expect::default()
+    };
+    let mc_plain = Expect {
+        protocol: "memcached",
+        mechanism: "SASL PLAIN",
+        kind: "cleartext",
+        client,
+        server: leak(format!("127.0.0.1:{}", mc[0])),
+        username: Some(MC_USER),
+        ..Expect::default()
+    };
+    let mc_cram = Expect {
+        mechanism: "SASL CRAM-MD5",
+        kind: "challenge-response",
+        server: leak(format!("127.0.0.1:{}", mc[1])),
+        ..mc_plain.clone()
+    };
+    let mc_text = Expect {
+        mechanism: "ASCII authentication",
+        server: leak(format!("127.0.0.1:{}", mc[2])),
+        ..mc_plain.clone()
     };
     vec![
         // 1 redis-cli -a, the requirepass password: no user name.
@@ -192,15 +224,66 @@ fn expected(redis: u16, pg: u16, my: u16) -> Vec<Expect> {
             outcome: "success",
             ..native
         },
+        // 14, 15 memcached SASL PLAIN.
+        Expect {
+            secret: MC_PASS,
+            outcome: "success",
+            ..mc_plain.clone()
+        },
+        Expect {
+            secret: MC_WRONG,
+            outcome: "failure",
+            ..mc_plain
+        },
+        // 16, 17 CRAM-MD5 (the response is checked apart).
+        Expect {
+            secret: "<cram right>",
+            outcome: "success",
+            ..mc_cram.clone()
+        },
+        Expect {
+            secret: "<cram wrong>",
+            outcome: "failure",
+            ..mc_cram
+        },
+        // 18 the text protocol: the wrong password, then the right one, on one connection.
+        Expect {
+            secret: MC_WRONG,
+            outcome: "failure",
+            ..mc_text.clone()
+        },
+        Expect {
+            secret: MC_PASS,
+            outcome: "success",
+            ..mc_text
+        },
     ]
 }
 
 /// Replaces the response of a challenge-response finding by a label, once it is checked
 /// against the one recomputed from `password` with the finding's own challenge.
 fn check_challenge_response(f: &mut Value, password: &str, label: &str) {
-    let challenge = unhex(f["challenge"].as_str().expect("challenge"));
+    let challenge = f["challenge"].as_str().expect("challenge");
+    // CRAM-MD5's challenge is text, shown as it is; the others' are bytes, in hex.
+    let challenge = if f["protocol"] == "memcached" {
+        challenge.as_bytes().to_vec()
+    } else {
+        unhex(challenge)
+    };
     let user = f["username"].as_str().expect("user").to_string();
-    let (want, hashcat) = if f["protocol"] == "postgresql" {
+    let (want, hashcat) = if f["protocol"] == "memcached" {
+        // CRAM-MD5 (RFC 2195): HMAC-MD5 of the challenge under the password.
+        let digest = hex(&hmac_md5(password.as_bytes(), &[&challenge]));
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        (
+            digest.clone(),
+            format!(
+                "$cram_md5${}${}",
+                b64(&challenge),
+                b64(format!("{user} {digest}").as_bytes())
+            ),
+        )
+    } else if f["protocol"] == "postgresql" {
         let inner = hex(&Md5::digest(format!("{password}{user}")));
         let outer = hex(&Md5::digest([inner.as_bytes(), &challenge].concat()));
         (
@@ -263,7 +346,8 @@ fn real_databases_every_credential_reported_once() {
         out.status
     );
 
-    // "ports redis=<port> postgresql=<port> mysql=<port>"
+    // "ports redis=<port> postgresql=<port> mysql=<port> mc_plain=<port> mc_cram=<port>
+    // mc_text=<port>"
     let ports = stdout
         .lines()
         .find_map(|l| l.strip_prefix("ports "))
@@ -288,7 +372,8 @@ fn real_databases_every_credential_reported_once() {
     // In time order, with the challenge-responses recomputed and replaced by labels.
     let mut sorted: Vec<Value> = findings.iter().map(without_client_port).collect();
     sorted.sort_by_key(|f| f["timestamp"].as_str().unwrap_or("").to_string());
-    let want = expected(redis, pg, my);
+    let mc = [port("mc_plain"), port("mc_cram"), port("mc_text")];
+    let want = expected(redis, pg, my, mc);
     assert_eq!(sorted.len(), want.len(), "findings: {sorted:#?}");
     for (f, e) in sorted.iter_mut().zip(&want) {
         let (password, label) = match e.secret {
@@ -296,6 +381,8 @@ fn real_databases_every_credential_reported_once() {
             "<md5 wrong>" => (PG_WRONG, e.secret),
             "<native right>" | "<native right, switched>" => (MY_PASS, e.secret),
             "<native wrong>" => (MY_WRONG, e.secret),
+            "<cram right>" => (MC_PASS, e.secret),
+            "<cram wrong>" => (MC_WRONG, e.secret),
             _ => continue,
         };
         check_challenge_response(f, password, label);
@@ -309,7 +396,7 @@ fn real_databases_every_credential_reported_once() {
             );
         }
     }
-    // One connection per exchange (the 13th gives two findings).
+    // One connection per exchange (the 13th and the 18th give two findings each).
     let mut clients: Vec<u64> = findings
         .iter()
         .filter_map(|f| f["client"]["port"].as_u64())
@@ -318,7 +405,7 @@ fn real_databases_every_credential_reported_once() {
     clients.dedup();
     assert_eq!(
         clients.len(),
-        findings.len() - 1,
+        findings.len() - 2,
         "one client port per exchange"
     );
 

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use hmac::{Hmac, KeyInit, Mac};
 use serde_json::Value;
 
 pub fn bin() -> PathBuf {
@@ -376,4 +377,13 @@ pub fn unhex(s: &str) -> Vec<u8> {
 /// Lowercase hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// HMAC-MD5 (RFC 2104) of the concatenated `parts` under `key`.
+pub fn hmac_md5(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    let mut m = <Hmac<md5::Md5>>::new_from_slice(key).expect("any key length");
+    for p in parts {
+        m.update(p);
+    }
+    m.finalize().into_bytes().to_vec()
 }
