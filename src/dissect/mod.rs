@@ -24,6 +24,7 @@ pub mod kafka;
 pub mod kerberos;
 pub mod keyed;
 pub mod keystrokes;
+pub mod l2tp;
 pub mod ldap;
 pub mod lines;
 pub mod managesieve;
@@ -234,6 +235,7 @@ pub fn builtin_udp() -> Vec<DatagramSpec> {
         ospf::SPEC,
         vrrp::SPEC,
         ppp::PPTP_SPEC,
+        l2tp::SPEC,
     ]
 }
 

@@ -241,6 +241,15 @@ pub const TABLE: &[Advice] = &[
         instead: "VRRPv3 on a segment only trusted hosts reach (authentication was removed from the protocol as useless), with filtering of protocol 112 at the edge",
     },
     Advice {
+        protocol: "l2tp",
+        name: "L2TP",
+        cleartext: "the tunnel carried its users' PPP logins without encryption (PAP's password as it is), since nothing but IPsec protects L2TP",
+        challenge: Some(
+            "the tunnel's peers proved their shared secret with MD5 challenges and answers, and PPP's CHAP logins inside did the same with each user's password: anyone who recorded them can try secrets offline",
+        ),
+        instead: "L2TP only inside IPsec (L2TP/IPsec with certificates), or a VPN built on TLS or IPsec alone (IKEv2, OpenVPN, WireGuard)",
+    },
+    Advice {
         protocol: "pptp",
         name: "PPTP",
         cleartext: "PAP sent the VPN user's password in clear inside the tunnel, before any encryption",

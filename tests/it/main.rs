@@ -24,6 +24,7 @@ mod real_iot;
 mod real_ipmi;
 mod real_iscsi;
 mod real_isis;
+mod real_l2tp;
 mod real_ldap_snmp;
 mod real_legacy;
 mod real_mail;

@@ -1,10 +1,17 @@
 //! Fixtures of protocols carried directly over IP, without ports: OSPFv2, VRRPv2 and
-//! PPTP's GRE (with a RIPv2 router signing with keyed MD5 among them). Generated here,
+//! PPTP's GRE (with a RIPv2 router signing with keyed MD5 among them), and L2TP's tunnels
+//! (UDP 1701) with the PPP logins they carry. Generated here,
 //! their findings held to what the RFCs' own examples give, and their packets to
 //! tshark's reading of them when tshark is installed.
 
 use std::net::IpAddr;
 
+use md5::{Digest, Md5};
+use plainsight::dissect::l2tp::build::{avp, control as l2tp_control, data as l2tp_data};
+use plainsight::dissect::l2tp::{
+    AVP_ASSIGNED_SESSION_ID, AVP_CHALLENGE, AVP_CHALLENGE_RESPONSE, AVP_HOST_NAME, ICRP, ICRQ,
+    SCCCN, SCCRP, SCCRQ,
+};
 use plainsight::dissect::ospf::build::{self as ospf, Signing};
 use plainsight::dissect::ppp::build::{chap_data, control, gre, lcp_auth, pap_data};
 use plainsight::dissect::ppp::{CHAP, PAP};
@@ -14,7 +21,7 @@ use plainsight::synth::{SynthPacket, ip_packet, udp_packet};
 use plainsight::timestamp::Timestamp;
 
 use crate::fixtures::{Fixture, assert_expected, assert_generated};
-use crate::support::{Expect, find_program, fixture, scan, tshark_fields, unhex};
+use crate::support::{Expect, find_program, fixture, leak, scan, tshark_fields, unhex};
 
 fn ip(s: &str) -> IpAddr {
     s.parse().expect("address")
@@ -289,6 +296,270 @@ fn pptp_logins() -> Vec<u8> {
     pcap(packets)
 }
 
+/// L2TP's tunnel secret in the fixture.
+const L2TP_SECRET: &[u8] = b"tunnel-Secret9";
+
+/// `MD5(message type + secret + challenge)`: an L2TP Challenge Response.
+fn l2tp_answer(kind: u16, challenge: &[u8]) -> Vec<u8> {
+    Md5::new()
+        .chain_update([kind as u8])
+        .chain_update(L2TP_SECRET)
+        .chain_update(challenge)
+        .finalize()
+        .to_vec()
+}
+
+/// An L2TP tunnel between a LAC (10.50.0.2) and an LNS (10.50.0.1), both on port 1701,
+/// as xl2tpd sets it up with `challenge = yes` on both sides: each answers the other's
+/// challenge. Two incoming calls then carry subscribers' PPP logins: CHAP-MD5 with
+/// hashcat's mode 4800 example (accepted) on the first, PAP refused on the second, the
+/// two sessions' frames interleaved.
+fn l2tp_ppp() -> Vec<u8> {
+    let (lns, lac) = ("10.50.0.1:1701", "10.50.0.2:1701");
+    let mut packets = Vec::new();
+    let mut send = |t: i64, from: &str, to: &str, bytes: Vec<u8>| {
+        packets.push(at(
+            t,
+            udp_packet(from.parse().unwrap(), to.parse().unwrap(), &bytes),
+        ));
+    };
+    let lac_challenge = unhex("5be1d2a3c4e5f60718293a4b5c6d7e8f");
+    let lns_challenge = unhex("0f1e2d3c4b5a69788796a5b4c3d2e1f0");
+    send(
+        500,
+        lac,
+        lns,
+        l2tp_control(
+            0,
+            0,
+            0,
+            0,
+            SCCRQ,
+            &[
+                avp(2, &[1, 0]),
+                avp(AVP_HOST_NAME, b"lac-pop1"),
+                avp(9, &[0xa0, 0x01]),
+                avp(AVP_CHALLENGE, &lac_challenge),
+            ],
+        ),
+    );
+    send(
+        501,
+        lns,
+        lac,
+        l2tp_control(
+            0xa001,
+            0,
+            0,
+            1,
+            SCCRP,
+            &[
+                avp(2, &[1, 0]),
+                avp(AVP_HOST_NAME, b"lns-core"),
+                avp(9, &[0xb0, 0x02]),
+                avp(AVP_CHALLENGE, &lns_challenge),
+                avp(AVP_CHALLENGE_RESPONSE, &l2tp_answer(SCCRP, &lac_challenge)),
+            ],
+        ),
+    );
+    send(
+        502,
+        lac,
+        lns,
+        l2tp_control(
+            0xb002,
+            0,
+            1,
+            1,
+            SCCCN,
+            &[avp(
+                AVP_CHALLENGE_RESPONSE,
+                &l2tp_answer(SCCCN, &lns_challenge),
+            )],
+        ),
+    );
+    // Two calls: the LAC's session IDs 0x0101 and 0x0102, the LNS's 0x0201 and 0x0202.
+    for (i, (mine, theirs)) in [(0x0101u16, 0x0201u16), (0x0102, 0x0202)]
+        .into_iter()
+        .enumerate()
+    {
+        let t = 503 + 2 * i as i64;
+        let n = 2 + i as u16;
+        send(
+            t,
+            lac,
+            lns,
+            l2tp_control(
+                0xb002,
+                0,
+                n,
+                1 + i as u16,
+                ICRQ,
+                &[avp(AVP_ASSIGNED_SESSION_ID, &mine.to_be_bytes())],
+            ),
+        );
+        send(
+            t + 1,
+            lns,
+            lac,
+            l2tp_control(
+                0xa001,
+                mine,
+                1 + i as u16,
+                n + 1,
+                ICRP,
+                &[avp(AVP_ASSIGNED_SESSION_ID, &theirs.to_be_bytes())],
+            ),
+        );
+    }
+    // Frames to the LNS carry its session IDs, frames to the LAC the LAC's.
+    send(
+        510,
+        lns,
+        lac,
+        l2tp_data(0xa001, 0x0101, &lcp_auth(1, Some(5))),
+    );
+    send(
+        511,
+        lns,
+        lac,
+        l2tp_data(
+            0xa001,
+            0x0101,
+            &control(
+                CHAP,
+                1,
+                1,
+                &chap_data(&unhex("01020304050607080910111213141516"), b"lns-core"),
+            ),
+        ),
+    );
+    send(512, lns, lac, l2tp_data(0xa001, 0x0102, &lcp_auth(1, None)));
+    send(
+        513,
+        lac,
+        lns,
+        l2tp_data(
+            0xb002,
+            0x0202,
+            &control(PAP, 1, 1, &pap_data(b"dsl-user2", b"Not-Her-Pw")),
+        ),
+    );
+    send(
+        514,
+        lac,
+        lns,
+        l2tp_data(
+            0xb002,
+            0x0201,
+            &control(
+                CHAP,
+                2,
+                1,
+                &chap_data(&unhex("afd09efdd6f8ca9f18ec77c5869788c3"), b"dsl-user1"),
+            ),
+        ),
+    );
+    send(
+        515,
+        lns,
+        lac,
+        l2tp_data(0xa001, 0x0102, &control(PAP, 3, 1, b"\x0bAuth failed")),
+    );
+    send(
+        516,
+        lns,
+        lac,
+        l2tp_data(0xa001, 0x0101, &control(CHAP, 3, 1, b"Welcome")),
+    );
+    pcap(packets)
+}
+
+fn l2tp_ppp_expected() -> Vec<Expect> {
+    let tunnel = |user, secret, challenge, frame, hashcat, client, server| Expect {
+        protocol: "l2tp",
+        mechanism: "tunnel authentication",
+        kind: "challenge-response",
+        client,
+        server,
+        username: Some(user),
+        secret,
+        outcome: "success",
+        frame: Some(frame),
+        challenge: Some(challenge),
+        hashcat: Some((4800, hashcat)),
+        ..Expect::default()
+    };
+    let (lns, lac) = ("10.50.0.1:1701", "10.50.0.2:1701");
+    vec![
+        tunnel(
+            "lns-core",
+            leak(crate::support::hex(&l2tp_answer(
+                SCCRP,
+                &unhex("5be1d2a3c4e5f60718293a4b5c6d7e8f"),
+            ))),
+            "5be1d2a3c4e5f60718293a4b5c6d7e8f",
+            2,
+            leak(format!(
+                "{}:5be1d2a3c4e5f60718293a4b5c6d7e8f:02",
+                crate::support::hex(&l2tp_answer(
+                    SCCRP,
+                    &unhex("5be1d2a3c4e5f60718293a4b5c6d7e8f")
+                ))
+            )),
+            lns,
+            lac,
+        ),
+        tunnel(
+            "lac-pop1",
+            leak(crate::support::hex(&l2tp_answer(
+                SCCCN,
+                &unhex("0f1e2d3c4b5a69788796a5b4c3d2e1f0"),
+            ))),
+            "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+            3,
+            leak(format!(
+                "{}:0f1e2d3c4b5a69788796a5b4c3d2e1f0:03",
+                crate::support::hex(&l2tp_answer(
+                    SCCCN,
+                    &unhex("0f1e2d3c4b5a69788796a5b4c3d2e1f0")
+                ))
+            )),
+            lac,
+            lns,
+        ),
+        Expect {
+            protocol: "l2tp",
+            mechanism: "PAP",
+            kind: "cleartext",
+            client: lac,
+            server: lns,
+            username: Some("dsl-user2"),
+            secret: "Not-Her-Pw",
+            outcome: "failure",
+            frame: Some(11),
+            ..Expect::default()
+        },
+        Expect {
+            protocol: "l2tp",
+            mechanism: "CHAP",
+            kind: "challenge-response",
+            client: lac,
+            server: lns,
+            username: Some("dsl-user1"),
+            secret: "01afd09efdd6f8ca9f18ec77c5869788c3",
+            outcome: "success",
+            frame: Some(12),
+            challenge: Some("01020304050607080910111213141516"),
+            hashcat: Some((
+                4800,
+                "afd09efdd6f8ca9f18ec77c5869788c3:01020304050607080910111213141516:01",
+            )),
+            ..Expect::default()
+        },
+    ]
+}
+
 fn pptp_logins_expected() -> Vec<Expect> {
     vec![
         Expect {
@@ -365,6 +636,12 @@ const FIXTURES: &[Fixture] = &[
         expected: pptp_logins_expected,
         exit: 1,
     },
+    Fixture {
+        name: "l2tp-ppp.pcap",
+        bytes: l2tp_ppp,
+        expected: l2tp_ppp_expected,
+        exit: 1,
+    },
 ];
 
 #[test]
@@ -439,4 +716,27 @@ fn tshark_reads_the_routing_and_pptp_fixtures_alike() {
     assert_eq!(chap, ["User\t49", "bob\t16"]);
     let dns = fields("pptp-logins.pcap", "dns", &["ip.src"]);
     assert_eq!(dns, ["10.40.9.1,10.41.0.2"]);
+    // L2TP: the tunnel's messages, its challenges and answers, and the PPP inside.
+    let l2tp = fields(
+        "l2tp-ppp.pcap",
+        "l2tp.type == 1 && l2tp.avp.type == 13",
+        &["l2tp.avp.message_type", "l2tp.avp.chap_challenge_response"],
+    );
+    assert_eq!(l2tp.len(), 2, "{l2tp:?}");
+    assert!(
+        l2tp[0].starts_with("2\t") && l2tp[1].starts_with("3\t"),
+        "{l2tp:?}"
+    );
+    let pap = fields(
+        "l2tp-ppp.pcap",
+        "pap.code == 1",
+        &["pap.peer_id", "pap.password"],
+    );
+    assert_eq!(pap, ["dsl-user2\tNot-Her-Pw"]);
+    let chap = fields(
+        "l2tp-ppp.pcap",
+        "chap.code == 2",
+        &["chap.name", "chap.value"],
+    );
+    assert_eq!(chap, ["dsl-user1\tafd09efdd6f8ca9f18ec77c5869788c3"]);
 }
