@@ -11,6 +11,7 @@
 //! | `URL userinfo` | `http://user:password@host/` request targets (proxies), percent-decoded | cleartext |
 //! | `POST form` | `application/x-www-form-urlencoded` POST bodies (Content-Length or chunked) with a password-like field, and a user-like one if present | cleartext |
 //! | `POST JSON` | JSON POST bodies (`application/json`, `text/json`, `application/*+json`): the first object, depth first (up to 4 levels), with a password-like member holding a string or number, and a user-like member of it or of an enclosing object (REST and single-page-application logins, GraphQL `variables`) | cleartext |
+//! | `UsernameToken PasswordText`, `UsernameToken PasswordDigest` | WS-Security in a SOAP POST body (`application/soap+xml`, `text/xml`, `*+xml`; ONVIF cameras and recorders, enterprise SOAP services): the password itself, or `Base64(SHA-1(nonce + created + password))` with the nonce in `challenge` and the creation time in `details.created` ([`super::wsse`]) | cleartext / challenge-response |
 //! | `GET query string` (`<METHOD> query string` for other methods) | a query string with both a user-like and a password-like field | cleartext |
 //!
 //! Field names are matched case-insensitively against [`DissectorConfig`]'s lists, as a
@@ -26,7 +27,9 @@
 //! - `Proxy-Authorization`: 407 is a failure; 2xx-4xx a success; 5xx unknown.
 //! - Bearer tokens: 401 (407 on a proxy) is a failure; anything else unknown, since a token
 //!   is sent preemptively with every API call and a 2xx does not show it was checked.
-//! - Forms and query strings: 2xx/3xx success, 401/403 failure, anything else unknown.
+//! - Forms, query strings and UsernameTokens: 2xx/3xx success, 401/403 failure, anything
+//!   else unknown (a SOAP service refusing a token answers 400 or 500 with a fault whose
+//!   body is not read: unknown).
 //! - No response seen (the connection or capture ended, or the response stream lost its
 //!   place after missing bytes): unknown. Credentials the client repeats on every request
 //!   (Basic, Bearer) are marked `repeats`; an unanswered repeat of one that got a verdict
@@ -47,6 +50,7 @@ use memchr::{memchr, memmem};
 use super::ftp::looks_like_tls;
 use super::ntlmssp::{self, Message};
 use super::sasl::decode_base64;
+use super::wsse;
 use super::{Chunk, Dissector, DissectorConfig, Probe, ProtocolSpec};
 use crate::finding::{Credential, Hashcat, Kind, Outcome};
 use crate::flow::Direction;
@@ -1094,6 +1098,9 @@ enum BodyType {
     Form,
     /// `application/json`, `text/json`, `application/<anything>+json`.
     Json,
+    /// `application/soap+xml`, `text/xml`, `application/xml`, `application/<anything>+xml`
+    /// (SOAP: WS-Security's UsernameToken).
+    Xml,
 }
 
 impl BodyType {
@@ -1106,6 +1113,11 @@ impl BodyType {
             || (media.starts_with(b"application/") && media.ends_with(b"+json"))
         {
             BodyType::Json
+        } else if media == b"text/xml"
+            || media == b"application/xml"
+            || (media.starts_with(b"application/") && media.ends_with(b"+xml"))
+        {
+            BodyType::Xml
         } else {
             BodyType::Other
         }
@@ -1673,6 +1685,16 @@ impl Http {
             return;
         };
         let body = form.data.strip_suffix(b"\r\n").unwrap_or(&form.data);
+        if req.body_type == BodyType::Xml {
+            let Some(token) = wsse::username_token(body) else {
+                return;
+            };
+            let mut c = token_credential(token, form.ts);
+            c.add_frames(form.frames.iter().copied());
+            c.details.push(("url", req.url()));
+            self.request_credential(req.id, c, out);
+            return;
+        }
         let (login, mechanism) = match req.body_type {
             BodyType::Json => (
                 json_login(body, self.user_fields, self.password_fields),
@@ -1689,8 +1711,14 @@ impl Http {
         let mut c = Credential::new("http", mechanism, Kind::Cleartext, form.ts);
         c.add_frames(form.frames.iter().copied());
         let c = form_credential(c, login, req.url());
+        self.request_credential(req.id, c, out);
+    }
+
+    /// A credential of request `id`'s body: it waits for the request's response, or is
+    /// settled now if that response came first.
+    fn request_credential(&mut self, request: u64, c: Credential, out: &mut Vec<Credential>) {
         let waiting = self.pending.iter_mut().find_map(|p| match p {
-            Pending::Request { id, creds, .. } if *id == req.id => Some(creds),
+            Pending::Request { id, creds, .. } if *id == request => Some(creds),
             _ => None,
         });
         match waiting {
@@ -1702,7 +1730,7 @@ impl Http {
             None => {
                 let status = self
                     .answered
-                    .filter(|(id, _)| *id == req.id)
+                    .filter(|(id, _)| *id == request)
                     .map(|(_, s)| s);
                 self.settle(Class::Form, c, status, out);
             }
@@ -1812,6 +1840,30 @@ impl Http {
 }
 
 /// A form or query-string credential with its fields.
+/// A WS-Security UsernameToken as a credential: its password as it is (`UsernameToken
+/// PasswordText`), or its digest with the nonce and creation time that salt it
+/// (`UsernameToken PasswordDigest`).
+fn token_credential(t: wsse::UsernameToken, ts: Timestamp) -> Credential {
+    let mut c = if t.digest {
+        let mut c = Credential::new(
+            "http",
+            "UsernameToken PasswordDigest",
+            Kind::ChallengeResponse,
+            ts,
+        );
+        c.challenge = t.nonce;
+        if let Some(created) = t.created {
+            c.details.push(("created", lossy(&created)));
+        }
+        c
+    } else {
+        Credential::new("http", "UsernameToken PasswordText", Kind::Cleartext, ts)
+    };
+    c.username = Some(t.username);
+    c.secret = Some(t.password);
+    c
+}
+
 fn form_credential(mut c: Credential, login: FormLogin, url: String) -> Credential {
     let mut fields = Vec::new();
     if let Some((name, value)) = login.user {
@@ -2620,6 +2672,56 @@ mod tests {
         assert_eq!(out[1].outcome, Outcome::Success);
         assert_eq!(out[0].detail("url"), Some("http://grafana:3000/login"));
         assert_eq!(out[0].detail("fields"), Some("user,password"));
+    }
+
+    /// ONVIF device calls with WS-Security: a digest token refused (401) and a text
+    /// token accepted, on one connection; a SOAP call without a token gives nothing.
+    #[test]
+    fn soap_username_tokens() {
+        let envelope = |token: &str| {
+            format!(
+                "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Header>{token}</s:Header><s:Body><GetDeviceInformation xmlns=\"http://www.onvif.org/ver10/device/wsdl\"/></s:Body></s:Envelope>"
+            )
+        };
+        let post = |body: &str| {
+            format!(
+                "POST /onvif/device_service HTTP/1.1\r\nHost: cam\r\nContent-Type: application/soap+xml; charset=utf-8; action=\"http://www.onvif.org/ver10/device/wsdl/GetDeviceInformation\"\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+        };
+        let digest = envelope(
+            r#"<Security xmlns="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"><UsernameToken><Username>admin</Username><Password Type="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest">tuOSpGlFlIXsozq4HFNeeGeFLEI=</Password><Nonce>LKqI6G/AikKCQrN0zqZFlg==</Nonce><Created xmlns="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd">2010-09-16T07:50:45Z</Created></UsernameToken></Security>"#,
+        );
+        let text = envelope(
+            "<wsse:Security xmlns:wsse=\"x\"><wsse:UsernameToken><wsse:Username>operator</wsse:Username><wsse:Password>Cam&amp;Pass1</wsse:Password></wsse:UsernameToken></wsse:Security>",
+        );
+        let none = envelope("");
+        let out = run(&[
+            (C, post(&digest).as_bytes()),
+            (S, b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n"),
+            (C, post(&text).as_bytes()),
+            (S, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+            (C, post(&none).as_bytes()),
+            (S, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+        ]);
+        assert_eq!(out.len(), 2, "{out:#?}");
+        assert_eq!(out[0].mechanism, "UsernameToken PasswordDigest");
+        assert_eq!(out[0].kind, Kind::ChallengeResponse);
+        assert_eq!(user(&out[0]), Some(&b"admin"[..]));
+        assert_eq!(secret(&out[0]), b"tuOSpGlFlIXsozq4HFNeeGeFLEI=");
+        assert_eq!(
+            out[0].challenge.as_deref(),
+            Some(&b"LKqI6G/AikKCQrN0zqZFlg=="[..])
+        );
+        assert_eq!(out[0].detail("created"), Some("2010-09-16T07:50:45Z"));
+        assert_eq!(out[0].outcome, Outcome::Failure);
+        assert_eq!(out[1].mechanism, "UsernameToken PasswordText");
+        assert_eq!(secret(&out[1]), b"Cam&Pass1");
+        assert_eq!(out[1].outcome, Outcome::Success);
+        assert_eq!(
+            out[1].detail("url"),
+            Some("http://cam/onvif/device_service")
+        );
     }
 
     #[test]

@@ -60,6 +60,7 @@ pub mod tds;
 pub mod telnet;
 pub mod vnc;
 pub mod vrrp;
+pub mod wsse;
 pub mod x11;
 pub mod xmpp;
 

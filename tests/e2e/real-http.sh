@@ -11,7 +11,9 @@
 #              users from a plain password file;
 #   port 8081  /cgi-bin/login.sh, a CGI form login: 302 to /welcome.html for the right
 #              password, 403 otherwise (a port no protocol is expected on: HTTP is found
-#              by its content);
+#              by its content); /cgi-bin/onvif.py, a SOAP 1.2 service (an ONVIF device's
+#              GetSystemDateAndTime) checking WS-Security UsernameTokens, digest or text:
+#              200 and the answer for the right password, 401 otherwise;
 #   port 443   the same as port 80 over TLS (a self-signed certificate made here with
 #              openssl);
 #
@@ -32,6 +34,11 @@
 #                       -> 200 (success); the body is passed over, not inspected, so the
 #                       login after it is still seen (the inspection cap is 1 MiB; a
 #                       user of its own, as the same login again would be a repeat)
+#  10 UsernameToken PasswordDigest $HTTP_USER / $PASS   python-zeep (the SOAP client
+#                       library, from a WSDL) calling GetSystemDateAndTime -> 200
+#  11 UsernameToken PasswordDigest $HTTP_USER / $WRONG  the same -> 401
+#  12 UsernameToken PasswordText   $HTTP_USER / $PASS   the same -> 200
+#  13 UsernameToken PasswordText   $HTTP_USER / $WRONG  the same -> 401
 #
 # For each it prints "truth <n> <status>" on standard output (the status curl saw; for 9,
 # that of the login and how many new connections it took, which must be 0), and
@@ -55,7 +62,7 @@ export PATH="$PATH:/usr/sbin:/sbin:/usr/bin:/bin"
 . "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root"
-for p in ip tcpdump lighttpd curl openssl ss; do
+for p in ip tcpdump lighttpd curl openssl ss python3; do
     command -v "$p" >/dev/null 2>&1 || die "missing program: $p"
 done
 for m in mod_auth mod_authn_file mod_cgi mod_openssl; do
@@ -138,6 +145,72 @@ case "\$body" in
         printf 'Status: 401 Unauthorized\r\nContent-Type: application/json\r\n\r\n{"error": "bad"}\n' ;;
 esac
 EOF
+# A SOAP service as an ONVIF device answers GetSystemDateAndTime, behind WS-Security.
+cat > "$TMP/www/cgi-bin/onvif.py" <<EOF
+import base64, hashlib, os, sys
+import xml.etree.ElementTree as ET
+WSSE = "{http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd}"
+WSU = "{http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd}"
+body = sys.stdin.buffer.read(int(os.environ.get("CONTENT_LENGTH") or 0))
+ok = False
+token = ET.fromstring(body).find(".//" + WSSE + "UsernameToken")
+if token is not None:
+    user = token.findtext(WSSE + "Username")
+    pw = token.find(WSSE + "Password")
+    if user == "$HTTP_USER" and pw is not None:
+        if (pw.get("Type") or "").endswith("#PasswordDigest"):
+            nonce = base64.b64decode(token.findtext(WSSE + "Nonce"))
+            created = token.findtext(WSU + "Created").encode()
+            want = hashlib.sha1(nonce + created + b"$PASS").digest()
+            ok = base64.b64decode(pw.text) == want
+        else:
+            ok = pw.text == "$PASS"
+env = '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:tds="http://www.onvif.org/ver10/device/wsdl"><s:Body>%s</s:Body></s:Envelope>'
+if ok:
+    answer = env % '<tds:GetSystemDateAndTimeResponse><tds:SystemDateAndTime>2026-11-27T10:00:00Z</tds:SystemDateAndTime></tds:GetSystemDateAndTimeResponse>'
+    sys.stdout.write("Status: 200 OK\r\nContent-Type: application/soap+xml\r\n\r\n" + answer)
+else:
+    fault = '<s:Fault><s:Code><s:Value>s:Sender</s:Value></s:Code><s:Reason><s:Text xml:lang="en">Sender not Authorized</s:Text></s:Reason></s:Fault>'
+    sys.stdout.write("Status: 401 Unauthorized\r\nContent-Type: application/soap+xml\r\n\r\n" + (env % fault))
+EOF
+cat > "$TMP/device.wsdl" <<'EOF'
+<?xml version="1.0" encoding="utf-8"?>
+<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/"
+    xmlns:soap12="http://schemas.xmlsoap.org/wsdl/soap12/"
+    xmlns:xs="http://www.w3.org/2001/XMLSchema"
+    xmlns:tds="http://www.onvif.org/ver10/device/wsdl"
+    targetNamespace="http://www.onvif.org/ver10/device/wsdl">
+  <wsdl:types>
+    <xs:schema targetNamespace="http://www.onvif.org/ver10/device/wsdl" elementFormDefault="qualified">
+      <xs:element name="GetSystemDateAndTime"><xs:complexType><xs:sequence/></xs:complexType></xs:element>
+      <xs:element name="GetSystemDateAndTimeResponse"><xs:complexType><xs:sequence>
+        <xs:element name="SystemDateAndTime" type="xs:string"/>
+      </xs:sequence></xs:complexType></xs:element>
+    </xs:schema>
+  </wsdl:types>
+  <wsdl:message name="GetSystemDateAndTimeRequest"><wsdl:part name="parameters" element="tds:GetSystemDateAndTime"/></wsdl:message>
+  <wsdl:message name="GetSystemDateAndTimeResponse"><wsdl:part name="parameters" element="tds:GetSystemDateAndTimeResponse"/></wsdl:message>
+  <wsdl:portType name="Device">
+    <wsdl:operation name="GetSystemDateAndTime">
+      <wsdl:input message="tds:GetSystemDateAndTimeRequest"/>
+      <wsdl:output message="tds:GetSystemDateAndTimeResponse"/>
+    </wsdl:operation>
+  </wsdl:portType>
+  <wsdl:binding name="DeviceBinding" type="tds:Device">
+    <soap12:binding style="document" transport="http://schemas.xmlsoap.org/soap/http"/>
+    <wsdl:operation name="GetSystemDateAndTime">
+      <soap12:operation soapAction="http://www.onvif.org/ver10/device/wsdl/GetSystemDateAndTime"/>
+      <wsdl:input><soap12:body use="literal"/></wsdl:input>
+      <wsdl:output><soap12:body use="literal"/></wsdl:output>
+    </wsdl:operation>
+  </wsdl:binding>
+  <wsdl:service name="DeviceService">
+    <wsdl:port name="DevicePort" binding="tds:DeviceBinding">
+      <soap12:address location="http://127.0.0.1:8081/cgi-bin/onvif.py"/>
+    </wsdl:port>
+  </wsdl:service>
+</wsdl:definitions>
+EOF
 printf '%s\n' "$HTTP_USER:$PASS" "$DL_USER:$DL_PASS" > "$TMP/users"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
     -keyout "$TMP/key.pem" -out "$TMP/cert.pem" >/dev/null 2>&1 || die "openssl failed"
@@ -156,7 +229,7 @@ auth.require = (
     "/digest/" => ( "method" => "digest", "realm" => "$REALM", "require" => "valid-user",
                     "algorithm" => "MD5" ),
 )
-cgi.assign = ( ".sh" => "/bin/sh" )
+cgi.assign = ( ".sh" => "/bin/sh", ".py" => "$(command -v python3)" )
 \$SERVER["socket"] == "127.0.0.1:8081" { }
 \$SERVER["socket"] == "127.0.0.1:443" {
     ssl.engine = "enable"
@@ -215,6 +288,31 @@ status=$(in_ns curl -sS --max-time 20 --limit-rate 40M -o /dev/null http://127.0
     --next -o /dev/null -w '%{http_code} %{num_connects}' -u "$DL_USER:$DL_PASS" \
     http://127.0.0.1/basic/ 2>>"$TMP/curl.err") || die "curl 9 failed: $(cat "$TMP/curl.err")"
 echo "truth 9 $status"
+# python-zeep with WS-Security, from the WSDL (Debian's python3; the status zeep saw).
+soap() { # n password digest(1|0)
+    local status
+    status=$(in_ns /usr/bin/python3 - "$TMP/device.wsdl" "$HTTP_USER" "$2" "$3" 2>>"$TMP/zeep.err" <<'PY'
+import sys
+import zeep
+from zeep.wsse.username import UsernameToken
+wsdl, user, password, digest = sys.argv[1:5]
+client = zeep.Client(wsdl, wsse=UsernameToken(user, password, use_digest=digest == "1"))
+# The HTTP status of the call, whatever zeep makes of the answer (a SOAP fault).
+statuses = []
+client.transport.session.hooks["response"].append(lambda r, *a, **k: statuses.append(r.status_code))
+try:
+    client.service.GetSystemDateAndTime()
+except (zeep.exceptions.TransportError, zeep.exceptions.Fault):
+    pass
+print(statuses[-1] if statuses else "none")
+PY
+) || die "zeep $1 failed: $(cat "$TMP/zeep.err")"
+    echo "truth $1 $status"
+}
+soap 10 "$PASS" 1
+soap 11 "$WRONG" 1
+soap 12 "$PASS" 0
+soap 13 "$WRONG" 0
 
 # ---- stop the capture ---------------------------------------------------------------
 capture_settled "$TMP/capture.pcap"

@@ -1,17 +1,18 @@
 //! A real web server and a real client: `tests/e2e/real-http.sh` runs lighttpd (Basic and
 //! Digest through mod_auth, a CGI form login, the same over TLS, a 4 MB download followed
-//! by a login on the same connection) on the loopback interface
-//! of a network namespace, drives curl against it, and captures the loopback traffic with
+//! by a login on the same connection, a SOAP service behind WS-Security) on the loopback
+//! interface of a network namespace, drives curl (and python-zeep for SOAP) against it, and captures the loopback traffic with
 //! tcpdump. plainsight must report every login exactly once, with the right user, secret,
 //! mechanism and outcome, and nothing for the TLS request.
 //!
 //! The expected findings are written from what the script does (its header lists the same
 //! requests in the same order). The only values known at run time are those of curl's
 //! Digest answer (server nonce, client nonce), which the script prints from curl's own
-//! log; the response is recomputed here from the password.
+//! log; the response is recomputed here from the password. So are the UsernameToken
+//! digests, from the nonce and creation time of each finding.
 //!
 //! Needs root and the packages of `./scripts/setup-debian.sh --test` (lighttpd,
-//! lighttpd-mod-openssl, curl, tcpdump, openssl); otherwise the test says why on standard
+//! lighttpd-mod-openssl, curl, tcpdump, openssl, python3-zeep); otherwise the test says why on standard
 //! error and passes.
 
 use std::path::Path;
@@ -33,7 +34,9 @@ const REALM: &str = "plainsight e2e";
 const DL_USER: &str = "bob";
 const DL_PASS: &str = "Aft3r-4MB!dl";
 
-const REQUIRED: &[&str] = &["ip", "tcpdump", "lighttpd", "curl", "openssl", "ss", "bash"];
+const REQUIRED: &[&str] = &[
+    "ip", "tcpdump", "lighttpd", "curl", "openssl", "ss", "bash", "python3",
+];
 const LIGHTTPD_MODULES: &[&str] = &["mod_auth", "mod_authn_file", "mod_cgi", "mod_openssl"];
 
 fn md5_hex(s: &str) -> String {
@@ -49,6 +52,42 @@ fn digest_params(v: &str) -> Vec<(String, String)> {
         .filter_map(|p| p.split_once('='))
         .map(|(k, v)| (k.trim().to_string(), v.trim().trim_matches('"').to_string()))
         .collect()
+}
+
+/// A UsernameToken digest's secret replaced by the password it was made from (checked:
+/// `Base64(SHA-1(nonce + created + password))`), so that it can be expected.
+fn label_token_digest(mut f: Value) -> Value {
+    use base64::Engine as _;
+    if f["mechanism"] != "UsernameToken PasswordDigest" {
+        return f;
+    }
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let nonce = b64
+        .decode(f["challenge"].as_str().expect("nonce"))
+        .expect("base64 nonce");
+    let created = f["details"]["created"]
+        .as_str()
+        .expect("created")
+        .to_string();
+    let digest = |password: &str| {
+        b64.encode(
+            sha1::Sha1::new()
+                .chain_update(&nonce)
+                .chain_update(&created)
+                .chain_update(password)
+                .finalize(),
+        )
+    };
+    let secret = f["secret"].as_str().expect("secret");
+    let label = if secret == digest(PASS) {
+        "<digest of the password>"
+    } else if secret == digest(WRONG) {
+        "<digest of the wrong password>"
+    } else {
+        panic!("a digest of neither password: {f:#}")
+    };
+    f["secret"] = Value::from(label);
+    f
 }
 
 #[test]
@@ -68,6 +107,13 @@ fn real_http_every_login_reported_once() {
             .filter(|m| !Path::new(&format!("/usr/lib/lighttpd/{m}.so")).is_file())
             .map(|m| format!("lighttpd {m}")),
     );
+    let zeep = Command::new("/usr/bin/python3")
+        .args(["-c", "import zeep"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !zeep {
+        missing.push("python3-zeep".to_string());
+    }
     if !missing.is_empty() {
         eprintln!(
             "real_http: SKIPPED: missing {} (install with ./scripts/setup-debian.sh --test)",
@@ -109,7 +155,8 @@ fn real_http_every_login_reported_once() {
     assert_eq!(
         statuses,
         [
-            "1 200", "2 401", "3 302", "4 403", "5 200", "6 200", "7 200", "8 401", "9 200 0"
+            "1 200", "2 401", "3 302", "4 403", "5 200", "6 200", "7 200", "8 401", "9 200 0",
+            "10 200", "11 401", "12 200", "13 401"
         ],
         "{stdout}"
     );
@@ -216,6 +263,37 @@ fn real_http_every_login_reported_once() {
             username: Some(DL_USER),
             secret: DL_PASS,
             outcome: "success",
+            ..web.clone()
+        },
+        // WS-Security: digests (checked apart, then labelled), then text.
+        Expect {
+            mechanism: "UsernameToken PasswordDigest",
+            kind: "challenge-response",
+            server: "127.0.0.1:8081",
+            secret: "<digest of the password>",
+            outcome: "success",
+            ..web.clone()
+        },
+        Expect {
+            mechanism: "UsernameToken PasswordDigest",
+            kind: "challenge-response",
+            server: "127.0.0.1:8081",
+            secret: "<digest of the wrong password>",
+            outcome: "failure",
+            ..web.clone()
+        },
+        Expect {
+            mechanism: "UsernameToken PasswordText",
+            server: "127.0.0.1:8081",
+            secret: PASS,
+            outcome: "success",
+            ..web.clone()
+        },
+        Expect {
+            mechanism: "UsernameToken PasswordText",
+            server: "127.0.0.1:8081",
+            secret: WRONG,
+            outcome: "failure",
             ..web
         },
     ];
@@ -223,14 +301,18 @@ fn real_http_every_login_reported_once() {
         assert_eq!(f["client"]["ip"], "127.0.0.1", "{f:#}");
         assert_ne!(f["server"]["port"], 443, "a finding inside TLS: {f:#}");
     }
-    let normalised: Vec<Value> = findings.iter().map(without_client_port).collect();
+    let normalised: Vec<Value> = findings
+        .iter()
+        .map(without_client_port)
+        .map(label_token_digest)
+        .collect();
     assert_findings("real http", &normalised, &expected);
 
     // One connection per request, in time order.
     let mut sorted: Vec<&Value> = findings.iter().collect();
     sorted.sort_by_key(|f| f["timestamp"].as_str().unwrap_or("").to_string());
     for (i, (f, e)) in sorted.iter().zip(&expected).enumerate() {
-        if let Some(why) = e.mismatch(&without_client_port(f)) {
+        if let Some(why) = e.mismatch(&label_token_digest(without_client_port(f))) {
             panic!(
                 "finding #{} in time order is not request #{}: {why}\n{f:#}",
                 i + 1,
