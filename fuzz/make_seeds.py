@@ -154,6 +154,31 @@ write("dissect_tcp", "svn", named("svn", [
     (S, b"( success ( ) ) ")]))
 write("dissect_tcp", "rexec", named("rexec", [
     (C, b"1023\0alice\0s3cret\0ls -l\0"), (S, b"\x01Login incorrect.\n")]))
+write("dissect_tcp", "poppass", named("poppass", [
+    (S, b"200 poppassd v1.8.5 hello, who are you?\r\n"), (C, b"user alice\r\n"),
+    (S, b"200 Your password please.\r\n"), (C, b"pass old pw\r\n"),
+    (S, b"200 Your new password please.\r\n"), (C, b"newpass n3w\r\n"), (S, b"500 Bad.\r\n")]))
+def mc(magic, op, key, value, status=0):
+    return bytes([magic, op]) + struct.pack(">HBBHIIQ", len(key), 0, 0, status, len(key) + len(value), 0, 0) + key + value
+write("dissect_tcp", "memcached-sasl", named("memcached", [
+    (C, mc(0x80, 0x20, b"", b"")), (S, mc(0x81, 0x20, b"", b"CRAM-MD5 PLAIN")),
+    (C, mc(0x80, 0x21, b"CRAM-MD5", b"")), (S, mc(0x81, 0x21, b"", b"<1.2@vm>", 0x21)),
+    (C, mc(0x80, 0x22, b"CRAM-MD5", b"mc 0123456789abcdef0123456789abcdef")),
+    (S, mc(0x81, 0x22, b"", b"Auth failure.", 0x20)),
+    (C, mc(0x80, 0x21, b"PLAIN", b"\0mc\0pw")), (S, mc(0x81, 0x21, b"", b"Authenticated"))]))
+write("dissect_tcp", "memcached-text", named("memcached", [
+    (C, b"get k\r\n"), (S, b"CLIENT_ERROR unauthenticated\r\n"),
+    (C, b"set auth 0 0 9\r\nasc wrong\r\n"), (S, b"CLIENT_ERROR authentication failure\r\n"),
+    (C, b"set auth 0 0 10\r\nasc right!\r\n"), (S, b"STORED\r\n")]))
+SOAP = (b'<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header><wsse:Security>'
+        b'<wsse:UsernameToken><wsse:Username>admin</wsse:Username><wsse:Password Type="x#PasswordDigest">'
+        b'tuOSpGlFlIXsozq4HFNeeGeFLEI=</wsse:Password><wsse:Nonce>LKqI6G/AikKCQrN0zqZFlg==</wsse:Nonce>'
+        b'<wsu:Created>2010-09-16T07:50:45Z</wsu:Created></wsse:UsernameToken></wsse:Security>'
+        b'</s:Header><s:Body/></s:Envelope>')
+write("dissect_tcp", "http-soap-wsse", named("http", [
+    (C, b"POST /onvif/device_service HTTP/1.1\r\nContent-Type: application/soap+xml\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(SOAP) + SOAP),
+    (S, b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n")]))
 write("dissect_tcp", "managesieve", named("managesieve", [
     (S, b'"IMPLEMENTATION" "Dovecot"\r\n"SASL" "PLAIN LOGIN"\r\nOK\r\n'),
     (C, b'AUTHENTICATE "PLAIN" "AGFsaWNlAHdyb25n"\r\n'), (S, b'NO "failed"\r\n'),
@@ -225,6 +250,7 @@ PREFIXES = {
     "postgresql": "postgresql", "mysql": "mysql", "mssql": "mssql", "mqtt": "mqtt",
     "irc": "irc", "nntp": "nntp", "socks": "socks", "rlogin": "rlogin", "vnc": "vnc",
     "radius": "radius", "sip": "sip", "smb1": "smb", "smb2": "smb", "kerberos": "kerberos",
+    "l2tp": "l2tp",
 }
 for name in sorted(os.listdir(FIX)):
     if not name.endswith(".pcap"):
