@@ -41,6 +41,13 @@
 //! are not read further. After missing bytes (a gap) a body of known length goes on by
 //! counting; otherwise the side resynchronises at the next request or status line.
 //! `CONNECT` answered 2xx and `101 Switching Protocols` end the inspection.
+//!
+//! **RTSP** (RFC 2326, RFC 7826; [`RTSP_SPEC`], TCP 554 and 8554, any by content) is read by
+//! the same code with its own version token: IP cameras and media servers ask for Basic
+//! or Digest exactly as HTTP servers do (`DESCRIBE rtsp://cam/stream RTSP/1.0`; hashcat
+//! 11400 takes the method and URI as they are). A response without Content-Length has no
+//! body, and interleaved RTP/RTCP packets (`$`, channel, 16-bit length) between messages
+//! are passed over. Its findings have protocol `rtsp`.
 
 use std::collections::VecDeque;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -61,6 +68,15 @@ pub const SPEC: ProtocolSpec = ProtocolSpec {
     tcp_ports: &[80, 8080, 8000, 8008, 3128],
     probe,
     new: |config| Box::new(Http::new(config)),
+};
+
+/// RTSP (cameras, media servers): HTTP's message syntax and authentication schemes, its
+/// own version token, interleaved media between messages. Findings have protocol `rtsp`.
+pub const RTSP_SPEC: ProtocolSpec = ProtocolSpec {
+    name: "rtsp",
+    tcp_ports: &[554, 8554],
+    probe: rtsp_probe,
+    new: |config| Box::new(Http::rtsp(config)),
 };
 
 /// Form and query-string field names that hold a user name (lowercase).
@@ -144,27 +160,65 @@ fn is_method_byte(b: u8) -> bool {
     b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
 }
 
-/// `HTTP/1.x` at the end of a request line (`complete`), or a prefix of it so far.
-fn version_shape(v: &[u8], complete: bool) -> Probe {
-    const V: &[u8] = b"HTTP/1.";
-    match v {
-        [h @ .., d] if h == V && d.is_ascii_digit() => Probe::Yes,
-        [h @ .., d, b'\r'] if !complete && h == V && d.is_ascii_digit() => Probe::Yes,
-        _ if !complete && V.starts_with(v) => Probe::Maybe,
-        _ => Probe::No,
+/// HTTP or one of the protocols built on its message syntax (RTSP): the version token of
+/// its request and status lines, and how a response without a length ends.
+#[derive(Debug)]
+pub struct Dialect {
+    /// The `protocol` of its findings.
+    pub name: &'static str,
+    /// The version tokens up to their last digit (`HTTP/1.`).
+    versions: &'static [&'static [u8]],
+    /// A response without Content-Length or chunking runs to the end of the connection
+    /// (HTTP); otherwise it has no body (RTSP, RFC 2326 section 12.14).
+    until_close: bool,
+    /// `$`-framed binary data may come between messages (RTSP's interleaved RTP and RTCP,
+    /// RFC 2326 section 10.12).
+    interleaved: bool,
+}
+
+pub const HTTP: Dialect = Dialect {
+    name: "http",
+    versions: &[b"HTTP/1."],
+    until_close: true,
+    interleaved: false,
+};
+
+/// RTSP 1.0 (RFC 2326) and 2.0 (RFC 7826): IP cameras' and media servers' streams, with
+/// HTTP's Basic and Digest authentication.
+pub const RTSP: Dialect = Dialect {
+    name: "rtsp",
+    versions: &[b"RTSP/1.", b"RTSP/2."],
+    until_close: false,
+    interleaved: true,
+};
+
+/// The dialect's version (`HTTP/1.x`) at the end of a request line (`complete`), or a
+/// prefix of it so far.
+fn version_shape(d: &Dialect, v: &[u8], complete: bool) -> Probe {
+    let mut shape = Probe::No;
+    for &version in d.versions {
+        match v {
+            [h @ .., n] if h == version && n.is_ascii_digit() => return Probe::Yes,
+            [h @ .., n, b'\r'] if !complete && h == version && n.is_ascii_digit() => {
+                return Probe::Yes;
+            }
+            _ if !complete && version.starts_with(v) => shape = Probe::Maybe,
+            _ => {}
+        }
     }
+    shape
 }
 
 /// How the client's first bytes compare with `METHOD SP request-target SP HTTP/1.x`.
-fn request_shape(data: &[u8]) -> Probe {
+fn request_shape(d: &Dialect, data: &[u8]) -> Probe {
     match memchr(b'\n', data) {
-        Some(i) => request_line_shape(strip_cr(&data[..i]), true),
-        None => request_line_shape(data, false),
+        Some(i) => request_line_shape(d, strip_cr(&data[..i]), true),
+        None => request_line_shape(d, data, false),
     }
 }
 
 /// A request line (`complete`: without its line end), or its beginning.
-fn request_line_shape(line: &[u8], complete: bool) -> Probe {
+fn request_line_shape(d: &Dialect, line: &[u8], complete: bool) -> Probe {
     match line.first() {
         None if complete => return Probe::No,
         None => return Probe::Maybe,
@@ -191,17 +245,19 @@ fn request_line_shape(line: &[u8], complete: bool) -> Probe {
     if target.is_empty() {
         return Probe::No;
     }
-    version_shape(&rest[sp2 + 1..], complete)
+    version_shape(d, &rest[sp2 + 1..], complete)
 }
 
 /// How the server's first bytes compare with `HTTP/1.x SP 3DIGIT`.
-fn status_shape(data: &[u8]) -> Probe {
-    const V: &[u8] = b"HTTP/1.";
-    let n = data.len().min(V.len());
-    if data[..n] != V[..n] {
+fn status_shape(d: &Dialect, data: &[u8]) -> Probe {
+    // Every version token of a dialect has the same length.
+    let Some(v) = d.versions.iter().find(|v| {
+        let n = data.len().min(v.len());
+        data[..n] == v[..n]
+    }) else {
         return Probe::No;
-    }
-    let Some(rest) = data.get(V.len()..) else {
+    };
+    let Some(rest) = data.get(v.len()..) else {
         return Probe::Maybe;
     };
     match rest {
@@ -227,8 +283,18 @@ fn status_shape(data: &[u8]) -> Probe {
 /// HTTP when the client's first line is a request line or the server's a status line; No
 /// as soon as neither side can be HTTP (TLS, SSH, FTP/SMTP/POP3 banners and commands...).
 pub fn probe(to_server: &[u8], to_client: &[u8]) -> Probe {
-    let req = (!to_server.is_empty()).then(|| request_shape(to_server));
-    let resp = (!to_client.is_empty()).then(|| status_shape(to_client));
+    probe_dialect(&HTTP, to_server, to_client)
+}
+
+/// RTSP when the client's first line is an RTSP request line or the server's an RTSP
+/// status line.
+pub fn rtsp_probe(to_server: &[u8], to_client: &[u8]) -> Probe {
+    probe_dialect(&RTSP, to_server, to_client)
+}
+
+fn probe_dialect(d: &Dialect, to_server: &[u8], to_client: &[u8]) -> Probe {
+    let req = (!to_server.is_empty()).then(|| request_shape(d, to_server));
+    let resp = (!to_client.is_empty()).then(|| status_shape(d, to_client));
     match (req, resp) {
         (Some(Probe::Yes), _) | (_, Some(Probe::Yes)) => Probe::Yes,
         (Some(Probe::No) | None, Some(Probe::No) | None) if req.is_some() || resp.is_some() => {
@@ -247,8 +313,8 @@ pub struct RequestLine<'a> {
     pub target: &'a [u8],
 }
 
-pub fn parse_request_line(line: &[u8]) -> Option<RequestLine<'_>> {
-    if request_line_shape(line, true) != Probe::Yes {
+pub fn parse_request_line<'a>(d: &Dialect, line: &'a [u8]) -> Option<RequestLine<'a>> {
+    if request_line_shape(d, line, true) != Probe::Yes {
         return None;
     }
     let sp = memchr(b' ', line)?;
@@ -261,8 +327,8 @@ pub fn parse_request_line(line: &[u8]) -> Option<RequestLine<'_>> {
 }
 
 /// The status code of a status line `HTTP/1.x SP 3DIGIT [SP reason]`.
-pub fn parse_status_line(line: &[u8]) -> Option<u16> {
-    if status_shape(line) != Probe::Yes {
+pub fn parse_status_line(d: &Dialect, line: &[u8]) -> Option<u16> {
+    if status_shape(d, line) != Probe::Yes {
         return None;
     }
     let code = line.get(9..12)?;
@@ -1176,6 +1242,7 @@ struct Response {
 /// One HTTP connection.
 #[derive(Debug)]
 pub struct Http {
+    dialect: &'static Dialect,
     max_line: usize,
     user_fields: &'static [&'static str],
     password_fields: &'static [&'static str],
@@ -1201,7 +1268,17 @@ pub struct Http {
 
 impl Http {
     pub fn new(config: &DissectorConfig) -> Http {
+        Http::of(&HTTP, config)
+    }
+
+    /// The dissector for RTSP.
+    pub fn rtsp(config: &DissectorConfig) -> Http {
+        Http::of(&RTSP, config)
+    }
+
+    fn of(dialect: &'static Dialect, config: &DissectorConfig) -> Http {
         Http {
+            dialect,
             max_line: config.max_line.max(16),
             user_fields: config.form_user_fields,
             password_fields: config.form_password_fields,
@@ -1329,7 +1406,25 @@ impl Http {
         let mut rest = chunk.data;
         while !rest.is_empty() && !self.done {
             let max_line = self.max_line;
+            let interleaved = self.dialect.interleaved;
             let side = self.side(dir);
+            if interleaved
+                && matches!(side.phase, Phase::Start)
+                && side.partial.is_empty()
+                && !side.skipping
+                && let Some(&[b'$', _channel, hi, lo]) = rest.get(..4)
+            {
+                // An interleaved RTP or RTCP packet: `$`, its channel, its length.
+                let len = u16::from_be_bytes([hi, lo]);
+                rest = &rest[4..];
+                if len > 0 {
+                    side.phase = Phase::Body(Body {
+                        framing: Framing::Length(u64::from(len)),
+                        form: None,
+                    });
+                }
+                continue;
+            }
             if let Phase::Body(body) = &mut side.phase {
                 match body.consume(rest, chunk.frame, chunk.ts) {
                     Ok((used, finished)) => {
@@ -1419,13 +1514,13 @@ impl Http {
                 let lost = matches!(side.phase, Phase::Lost);
                 match dir {
                     Direction::ToServer => {
-                        if let Some(rl) = parse_request_line(text) {
+                        if let Some(rl) = parse_request_line(self.dialect, text) {
                             self.begin_request(rl, frames, ts);
                             return;
                         }
                     }
                     Direction::ToClient => {
-                        if let Some(status) = parse_status_line(text) {
+                        if let Some(status) = parse_status_line(self.dialect, text) {
                             self.begin_response(status, out);
                             return;
                         }
@@ -1829,7 +1924,8 @@ impl Http {
             match r.content_length {
                 Some(0) => return,
                 Some(n) => Framing::Length(n),
-                None => Framing::UntilClose,
+                None if self.dialect.until_close => Framing::UntilClose,
+                None => return,
             }
         };
         self.server.phase = Phase::Body(Body {
@@ -1877,8 +1973,8 @@ fn form_credential(mut c: Credential, login: FormLogin, url: String) -> Credenti
     c
 }
 
-impl Dissector for Http {
-    fn data(&mut self, dir: Direction, chunk: Chunk<'_>, out: &mut Vec<Credential>) {
+impl Http {
+    fn data_in(&mut self, dir: Direction, chunk: Chunk<'_>, out: &mut Vec<Credential>) {
         if self.done {
             return;
         }
@@ -1895,7 +1991,7 @@ impl Dissector for Http {
         self.feed(dir, chunk, out);
     }
 
-    fn gap(&mut self, dir: Direction, len: u64, out: &mut Vec<Credential>) {
+    fn gap_in(&mut self, dir: Direction, len: u64, out: &mut Vec<Credential>) {
         if self.done {
             return;
         }
@@ -1924,7 +2020,7 @@ impl Dissector for Http {
         self.lose(dir, out);
     }
 
-    fn close(&mut self, out: &mut Vec<Credential>) {
+    fn close_in(&mut self, out: &mut Vec<Credential>) {
         if matches!(self.client.phase, Phase::Headers) {
             // The headers were cut short: the complete fields still count.
             self.finish_field(Direction::ToServer);
@@ -1944,6 +2040,35 @@ impl Dissector for Http {
                 out.push(c);
             }
         }
+    }
+
+    /// Findings of a dialect other than HTTP carry its name.
+    fn name(&self, found: &mut [Credential]) {
+        if self.dialect.name != HTTP.name {
+            for c in found {
+                c.protocol = self.dialect.name.into();
+            }
+        }
+    }
+}
+
+impl Dissector for Http {
+    fn data(&mut self, dir: Direction, chunk: Chunk<'_>, out: &mut Vec<Credential>) {
+        let from = out.len();
+        self.data_in(dir, chunk, out);
+        self.name(&mut out[from..]);
+    }
+
+    fn gap(&mut self, dir: Direction, len: u64, out: &mut Vec<Credential>) {
+        let from = out.len();
+        self.gap_in(dir, len, out);
+        self.name(&mut out[from..]);
+    }
+
+    fn close(&mut self, out: &mut Vec<Credential>) {
+        let from = out.len();
+        self.close_in(out);
+        self.name(&mut out[from..]);
     }
 
     fn done(&self) -> bool {
@@ -2141,18 +2266,21 @@ mod tests {
     #[test]
     fn start_lines() {
         assert_eq!(
-            parse_request_line(b"POST /login?a=b HTTP/1.1"),
+            parse_request_line(&HTTP, b"POST /login?a=b HTTP/1.1"),
             Some(RequestLine {
                 method: b"POST",
                 target: b"/login?a=b"
             })
         );
-        assert_eq!(parse_request_line(b"GET / HTTP/1.1x"), None);
-        assert_eq!(parse_request_line(b"get / HTTP/1.1"), None);
-        assert_eq!(parse_status_line(b"HTTP/1.1 401 Unauthorized"), Some(401));
-        assert_eq!(parse_status_line(b"HTTP/1.0 200"), Some(200));
-        assert_eq!(parse_status_line(b"HTTP/1.1 2000 x"), None);
-        assert_eq!(parse_status_line(b"RTSP/1.0 200 OK"), None);
+        assert_eq!(parse_request_line(&HTTP, b"GET / HTTP/1.1x"), None);
+        assert_eq!(parse_request_line(&HTTP, b"get / HTTP/1.1"), None);
+        assert_eq!(
+            parse_status_line(&HTTP, b"HTTP/1.1 401 Unauthorized"),
+            Some(401)
+        );
+        assert_eq!(parse_status_line(&HTTP, b"HTTP/1.0 200"), Some(200));
+        assert_eq!(parse_status_line(&HTTP, b"HTTP/1.1 2000 x"), None);
+        assert_eq!(parse_status_line(&HTTP, b"RTSP/1.0 200 OK"), None);
     }
 
     #[test]
@@ -2672,6 +2800,82 @@ mod tests {
         assert_eq!(out[1].outcome, Outcome::Success);
         assert_eq!(out[0].detail("url"), Some("http://grafana:3000/login"));
         assert_eq!(out[0].detail("fields"), Some("user,password"));
+    }
+
+    /// An IP camera's RTSP session: DESCRIBE refused (401, no body: RTSP responses
+    /// without Content-Length have none), Digest accepted with the SDP in the answer,
+    /// SETUP and PLAY, interleaved RTP whose bytes look like a refusal, then a Basic
+    /// login on a new DESCRIBE refused.
+    #[test]
+    fn rtsp_camera_logins() {
+        let mut d = Http::rtsp(&config());
+        let sdp = "v=0\r\no=- 1 1 IN IP4 10.0.0.9\r\ns=cam\r\nm=video 0 RTP/AVP 96\r\n";
+        let ok_describe = format!(
+            "RTSP/1.0 200 OK\r\nCSeq: 3\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
+            sdp.len()
+        );
+        let digest = "DESCRIBE rtsp://10.0.0.9:554/Streaming/Channels/101 RTSP/1.0\r\nCSeq: 3\r\nAuthorization: Digest username=\"admin\", realm=\"IP Camera(C6496)\", nonce=\"a1b2c3d4e5f60718\", uri=\"rtsp://10.0.0.9:554/Streaming/Channels/101\", response=\"0a4f113b1f8f1d5a8c3e9a52b8e66c1d\"\r\nUser-Agent: LibVLC/3.0.18 (LIVE555 Streaming Media v2016.11.28)\r\nAccept: application/sdp\r\n\r\n";
+        // RTP whose payload reads as an acceptance, were it not passed over.
+        let payload = b"\nRTSP/1.0 200 OK\r\nCSeq: 5\r\n\r\n";
+        let mut rtp = vec![b'$', 0, 0, payload.len() as u8];
+        rtp.extend_from_slice(payload);
+        let mut out = Vec::new();
+        feed_all(
+            &mut d,
+            &[
+                (C, b"OPTIONS rtsp://10.0.0.9:554/Streaming/Channels/101 RTSP/1.0\r\nCSeq: 1\r\n\r\n"),
+                (S, b"RTSP/1.0 200 OK\r\nCSeq: 1\r\nPublic: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN\r\n\r\n"),
+                (C, b"DESCRIBE rtsp://10.0.0.9:554/Streaming/Channels/101 RTSP/1.0\r\nCSeq: 2\r\nAccept: application/sdp\r\n\r\n"),
+                (S, b"RTSP/1.0 401 Unauthorized\r\nCSeq: 2\r\nWWW-Authenticate: Digest realm=\"IP Camera(C6496)\", nonce=\"a1b2c3d4e5f60718\", stale=\"FALSE\"\r\n\r\n"),
+                (C, digest.as_bytes()),
+                (S, ok_describe.as_bytes()),
+                (C, b"PLAY rtsp://10.0.0.9:554/Streaming/Channels/101/ RTSP/1.0\r\nCSeq: 4\r\nSession: 12345678\r\n\r\n"),
+                (S, b"RTSP/1.0 200 OK\r\nCSeq: 4\r\nSession: 12345678\r\n\r\n"),
+                (S, &rtp),
+                (C, b"DESCRIBE rtsp://10.0.0.9/live RTSP/1.0\r\nCSeq: 5\r\nAuthorization: Basic YWRtaW46MTIzNDU=\r\n\r\n"),
+                (S, &rtp),
+                (S, b"RTSP/1.0 401 Unauthorized\r\nCSeq: 5\r\n\r\n"),
+            ],
+            &mut out,
+        );
+        d.close(&mut out);
+        let got: Vec<(&str, &str, &[u8], Outcome)> = out
+            .iter()
+            .map(|c| {
+                (
+                    c.protocol.as_ref(),
+                    c.mechanism.as_ref(),
+                    secret(c),
+                    c.outcome,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "rtsp",
+                    "Digest",
+                    &b"0a4f113b1f8f1d5a8c3e9a52b8e66c1d"[..],
+                    Outcome::Success
+                ),
+                ("rtsp", "Basic", b"12345", Outcome::Failure),
+            ]
+        );
+        let h = out[0].hashcat.as_ref().expect("hashcat line");
+        assert_eq!(
+            h.hash,
+            "$sip$***admin*IP Camera(C6496)*DESCRIBE**rtsp://10.0.0.9:554/Streaming/Channels/101**a1b2c3d4e5f60718****MD5*0a4f113b1f8f1d5a8c3e9a52b8e66c1d"
+        );
+        // HTTP's probe leaves RTSP alone, RTSP's takes it.
+        assert_eq!(
+            rtsp_probe(b"DESCRIBE rtsp://cam/ RTSP/1.0\r\n", b""),
+            Probe::Yes
+        );
+        assert_eq!(rtsp_probe(b"", b"RTSP/1.0 200 OK\r\n"), Probe::Yes);
+        assert_eq!(rtsp_probe(b"OPTIONS * RTSP/2.0\r\n", b""), Probe::Yes);
+        assert_eq!(rtsp_probe(b"GET / HTTP/1.1\r\n", b""), Probe::No);
+        assert_eq!(rtsp_probe(b"DESCRIBE rtsp://cam/ RT", b""), Probe::Maybe);
     }
 
     /// ONVIF device calls with WS-Security: a digest token refused (401) and a text

@@ -250,6 +250,7 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
         telnet::SPEC,
         ldap::SPEC,
         http::SPEC,
+        http::RTSP_SPEC,
         redis::SPEC,
         postgresql::SPEC,
         mysql::SPEC,

@@ -92,6 +92,13 @@ pub const TABLE: &[Advice] = &[
         instead: "HTTPS everywhere (TLS, with HSTS so browsers never fall back to plain HTTP)",
     },
     Advice {
+        protocol: "rtsp",
+        name: "RTSP",
+        cleartext: "the camera or media server took the password in a Basic header, only base64, with every request of the stream",
+        challenge: Some(CRACK),
+        instead: "RTSPS (RTSP over TLS, port 322) or streams kept on a management network, with a strong password per camera rather than the factory one",
+    },
+    Advice {
         protocol: "ldap",
         name: "LDAP",
         cleartext: "a simple bind sent the DN and the password as they are (BER is a way of writing bytes down, not encryption), and directory passwords usually open every other system too",

@@ -34,6 +34,7 @@ mod real_proxy;
 mod real_routing;
 mod real_rsh;
 mod real_rsync;
+mod real_rtsp;
 mod real_servers;
 mod real_svn;
 mod real_tacacs;
