@@ -179,6 +179,14 @@ write("dissect_tcp", "http-soap-wsse", named("http", [
     (C, b"POST /onvif/device_service HTTP/1.1\r\nContent-Type: application/soap+xml\r\n"
         b"Content-Length: %d\r\n\r\n" % len(SOAP) + SOAP),
     (S, b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n")]))
+write("dissect_tcp", "rtsp", named("rtsp", [
+    (C, b"DESCRIBE rtsp://cam/live RTSP/1.0\r\nCSeq: 2\r\n\r\n"),
+    (S, b"RTSP/1.0 401 Unauthorized\r\nCSeq: 2\r\nWWW-Authenticate: Digest realm=\"c\", nonce=\"n1\"\r\n\r\n"),
+    (C, b"DESCRIBE rtsp://cam/live RTSP/1.0\r\nCSeq: 3\r\nAuthorization: Digest username=\"admin\", "
+        b"realm=\"c\", nonce=\"n1\", uri=\"rtsp://cam/live\", response=\"0123456789abcdef0123456789abcdef\"\r\n\r\n"),
+    (S, b"RTSP/1.0 200 OK\r\nCSeq: 3\r\nContent-Length: 4\r\n\r\nv=0\n$\x00\x00\x04abcd"),
+    (C, b"PLAY rtsp://cam/live RTSP/1.0\r\nCSeq: 4\r\nAuthorization: Basic YWRtaW46MTIzNDU=\r\n\r\n"),
+    (S, b"RTSP/1.0 200 OK\r\nCSeq: 4\r\n\r\n$\x01\x00\x02zz")]))
 write("dissect_tcp", "managesieve", named("managesieve", [
     (S, b'"IMPLEMENTATION" "Dovecot"\r\n"SASL" "PLAIN LOGIN"\r\nOK\r\n'),
     (C, b'AUTHENTICATE "PLAIN" "AGFsaWNlAHdyb25n"\r\n'), (S, b'NO "failed"\r\n'),

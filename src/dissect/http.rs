@@ -289,8 +289,34 @@ pub fn probe(to_server: &[u8], to_client: &[u8]) -> Probe {
 /// RTSP when the client's first line is an RTSP request line or the server's an RTSP
 /// status line.
 pub fn rtsp_probe(to_server: &[u8], to_client: &[u8]) -> Probe {
+    // Every new flow is probed: an HTTP request (`GET`, `POST`...) is turned away on its
+    // method, before its target and version are walked.
+    let head = &to_server[..to_server.len().min(MAX_RTSP_METHOD + 1)];
+    if let Some(sp) = memchr(b' ', head)
+        && !RTSP_METHODS.contains(&&head[..sp])
+    {
+        return Probe::No;
+    }
     probe_dialect(&RTSP, to_server, to_client)
 }
+
+/// RTSP's methods (RFC 2326 section 10, RFC 7826 section 13).
+const RTSP_METHODS: &[&[u8]] = &[
+    b"OPTIONS",
+    b"DESCRIBE",
+    b"ANNOUNCE",
+    b"SETUP",
+    b"PLAY",
+    b"PAUSE",
+    b"TEARDOWN",
+    b"GET_PARAMETER",
+    b"SET_PARAMETER",
+    b"REDIRECT",
+    b"RECORD",
+    b"PLAY_NOTIFY",
+];
+/// The longest of them.
+const MAX_RTSP_METHOD: usize = 13;
 
 fn probe_dialect(d: &Dialect, to_server: &[u8], to_client: &[u8]) -> Probe {
     let req = (!to_server.is_empty()).then(|| request_shape(d, to_server));
@@ -2876,6 +2902,11 @@ mod tests {
         assert_eq!(rtsp_probe(b"OPTIONS * RTSP/2.0\r\n", b""), Probe::Yes);
         assert_eq!(rtsp_probe(b"GET / HTTP/1.1\r\n", b""), Probe::No);
         assert_eq!(rtsp_probe(b"DESCRIBE rtsp://cam/ RT", b""), Probe::Maybe);
+        assert_eq!(
+            rtsp_probe(b"GET_PARAMETER rtsp://cam/ RTSP/1.0\r\n", b""),
+            Probe::Yes
+        );
+        assert_eq!(rtsp_probe(b"GET rtsp://cam/ RTSP/1.0\r\n", b""), Probe::No);
     }
 
     /// ONVIF device calls with WS-Security: a digest token refused (401) and a text
