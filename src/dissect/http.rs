@@ -161,7 +161,9 @@ fn is_method_byte(b: u8) -> bool {
 }
 
 /// HTTP or one of the protocols built on its message syntax (RTSP): the version token of
-/// its request and status lines, and how a response without a length ends.
+/// its request and status lines, and how a response without a length ends. The shape
+/// functions taking one are inlined into each probe, so that a dialect's constants fold
+/// (the HTTP probe runs on every new flow).
 #[derive(Debug)]
 pub struct Dialect {
     /// The `protocol` of its findings.
@@ -194,6 +196,7 @@ pub const RTSP: Dialect = Dialect {
 
 /// The dialect's version (`HTTP/1.x`) at the end of a request line (`complete`), or a
 /// prefix of it so far.
+#[inline(always)]
 fn version_shape(d: &Dialect, v: &[u8], complete: bool) -> Probe {
     let mut shape = Probe::No;
     for &version in d.versions {
@@ -210,6 +213,7 @@ fn version_shape(d: &Dialect, v: &[u8], complete: bool) -> Probe {
 }
 
 /// How the client's first bytes compare with `METHOD SP request-target SP HTTP/1.x`.
+#[inline(always)]
 fn request_shape(d: &Dialect, data: &[u8]) -> Probe {
     match memchr(b'\n', data) {
         Some(i) => request_line_shape(d, strip_cr(&data[..i]), true),
@@ -218,6 +222,7 @@ fn request_shape(d: &Dialect, data: &[u8]) -> Probe {
 }
 
 /// A request line (`complete`: without its line end), or its beginning.
+#[inline(always)]
 fn request_line_shape(d: &Dialect, line: &[u8], complete: bool) -> Probe {
     match line.first() {
         None if complete => return Probe::No,
@@ -249,6 +254,7 @@ fn request_line_shape(d: &Dialect, line: &[u8], complete: bool) -> Probe {
 }
 
 /// How the server's first bytes compare with `HTTP/1.x SP 3DIGIT`.
+#[inline(always)]
 fn status_shape(d: &Dialect, data: &[u8]) -> Probe {
     // Every version token of a dialect has the same length.
     let Some(v) = d.versions.iter().find(|v| {
@@ -292,7 +298,7 @@ pub fn rtsp_probe(to_server: &[u8], to_client: &[u8]) -> Probe {
     // Every new flow is probed: an HTTP request (`GET`, `POST`...) is turned away on its
     // method, before its target and version are walked.
     let head = &to_server[..to_server.len().min(MAX_RTSP_METHOD + 1)];
-    if let Some(sp) = memchr(b' ', head)
+    if let Some(sp) = head.iter().position(|&b| b == b' ')
         && !RTSP_METHODS.contains(&&head[..sp])
     {
         return Probe::No;
@@ -318,6 +324,7 @@ const RTSP_METHODS: &[&[u8]] = &[
 /// The longest of them.
 const MAX_RTSP_METHOD: usize = 13;
 
+#[inline(always)]
 fn probe_dialect(d: &Dialect, to_server: &[u8], to_client: &[u8]) -> Probe {
     let req = (!to_server.is_empty()).then(|| request_shape(d, to_server));
     let resp = (!to_client.is_empty()).then(|| status_shape(d, to_client));
