@@ -34,7 +34,7 @@ fn at(s: i64) -> Timestamp {
 }
 
 /// Traffic for the shipped detectors: an API key in a query string and another in a
-/// header, AWS keys in a JSON body, a bearer token in RTSP (not HTTP), and a password
+/// header, AWS keys in a JSON body, a bearer token in ICAP (HTTP-like, no dissector takes it), and a password
 /// field in an unknown protocol split across three segments.
 fn shipped_rules_capture() -> Vec<u8> {
     let mut a = TcpConversation::new(sa("10.20.0.2:50000"), sa("10.20.0.1:80"))
@@ -52,11 +52,11 @@ fn shipped_rules_capture() -> Vec<u8> {
         .client(&[format!("POST /deploy HTTP/1.1\r\nHost: ci.example\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", body.len()).as_bytes(), body].concat())
         .server(b"HTTP/1.1 204 No Content\r\n\r\n")
         .close();
-    let mut c = TcpConversation::new(sa("10.20.0.4:50002"), sa("10.20.0.1:554"))
+    let mut c = TcpConversation::new(sa("10.20.0.4:50002"), sa("10.20.0.1:1344"))
         .starting_at(at(1_700_020_020));
     c.handshake()
-        .client(b"DESCRIBE rtsp://cam.example/live RTSP/1.0\r\nCSeq: 2\r\nAuthorization: Bearer eyJhbGciOi.c2VjcmV0.dG9rZW4\r\n\r\n")
-        .server(b"RTSP/1.0 200 OK\r\nCSeq: 2\r\n\r\n")
+        .client(b"OPTIONS icap://icap.example/reqmod ICAP/1.0\r\nHost: icap.example\r\nAuthorization: Bearer eyJhbGciOi.c2VjcmV0.dG9rZW4\r\nEncapsulated: null-body=0\r\n\r\n")
+        .server(b"ICAP/1.0 200 OK\r\nMethods: REQMOD\r\nEncapsulated: null-body=0\r\n\r\n")
         .close();
     let mut d = TcpConversation::new(sa("10.20.0.5:50003"), sa("10.20.0.1:7000"))
         .starting_at(at(1_700_020_030));
@@ -102,7 +102,7 @@ fn shipped_rules_expected() -> Vec<Expect> {
         Expect {
             mechanism: "http-bearer-token",
             client: "10.20.0.4:50002",
-            server: "10.20.0.1:554",
+            server: "10.20.0.1:1344",
             secret: "eyJhbGciOi.c2VjcmV0.dG9rZW4",
             ..base
         },
