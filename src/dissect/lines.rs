@@ -5,6 +5,7 @@
 use memchr::memchr;
 
 use super::Chunk;
+use crate::flow::Direction;
 use crate::timestamp::Timestamp;
 
 /// One line, without its CR LF (or LF) terminator.
@@ -128,6 +129,48 @@ impl LineReader {
     /// The unterminated line so far.
     pub fn partial(&self) -> &[u8] {
         &self.buf
+    }
+}
+
+/// Both directions of a line protocol, each with its own [`LineReader`]: what the line
+/// dissectors (NNTP, poppass...) share.
+#[derive(Debug, Default)]
+pub struct LinePair([LineReader; 2]);
+
+impl LinePair {
+    pub fn new(max: usize) -> LinePair {
+        LinePair([LineReader::new(max), LineReader::new(max)])
+    }
+
+    /// Feeds `dir`'s bytes; `each` gets every completed line with its direction.
+    pub fn feed(
+        &mut self,
+        dir: Direction,
+        chunk: Chunk<'_>,
+        mut each: impl FnMut(Direction, Line<'_>),
+    ) {
+        self.0[dir.index()].feed(chunk, |l| each(dir, l));
+    }
+
+    /// Whether `dir` holds no partial line (its next byte starts a line: where a TLS
+    /// handshake after STARTTLS would begin).
+    pub fn at_line_start(&self, dir: Direction) -> bool {
+        self.0[dir.index()].partial().is_empty()
+    }
+
+    /// Bytes of `dir` are missing (see [`LineReader::gap`]).
+    pub fn gap(&mut self, dir: Direction) {
+        self.0[dir.index()].gap();
+    }
+
+    /// Lines of both directions discarded for being too long.
+    pub fn overlong(&self) -> u64 {
+        self.0.iter().map(|l| l.overlong).sum()
+    }
+
+    /// Bytes held for unterminated lines.
+    pub fn buffered(&self) -> usize {
+        self.0.iter().map(LineReader::buffered).sum()
     }
 }
 

@@ -26,7 +26,7 @@ use std::collections::VecDeque;
 use base64::Engine as _;
 
 use super::framing::{Framer, Measure};
-use super::lines::{LineReader, first_line, split_command};
+use super::lines::{LinePair, first_line, split_command};
 use super::sasl::{BASE64, Exchange, Step};
 use super::{Chunk, Dissector, Probe, ProtocolSpec};
 use crate::finding::{Credential, Kind, Outcome};
@@ -256,7 +256,7 @@ enum Pending {
 /// The text protocol's state.
 #[derive(Debug, Default)]
 struct Text {
-    lines: [LineReader; 2],
+    lines: LinePair,
     /// A `set` of this many value bytes was read: its value line is next.
     value: Option<usize>,
     /// The value line of a `set` that is not a login: passed over.
@@ -456,19 +456,17 @@ impl Memcached {
     }
 
     fn text_data(&mut self, dir: Direction, chunk: Chunk<'_>, out: &mut Vec<Credential>) {
+        // The readers are set aside while their lines change the session.
         let mut lines = std::mem::take(&mut self.text.lines);
-        match dir {
-            Direction::ToServer => lines[0].feed(chunk, |l| {
-                if !self.done {
-                    self.text_client_line(l.text, l.frames, l.ts);
-                }
-            }),
-            Direction::ToClient => lines[1].feed(chunk, |l| {
-                if !self.done {
-                    self.text_server_line(l.text, out);
-                }
-            }),
-        }
+        lines.feed(dir, chunk, |dir, l| {
+            if self.done {
+                return;
+            }
+            match dir {
+                Direction::ToServer => self.text_client_line(l.text, l.frames, l.ts),
+                Direction::ToClient => self.text_server_line(l.text, out),
+            }
+        });
         self.text.lines = lines;
     }
 }
@@ -503,7 +501,7 @@ impl Dissector for Memcached {
         match self.framers.as_mut() {
             Some(f) => f[dir.index()].gap(len),
             None => {
-                self.text.lines[dir.index()].gap();
+                self.text.lines.gap(dir);
                 if dir == Direction::ToServer {
                     // A value line may be among the missing bytes.
                     self.text.value = None;
@@ -535,19 +533,14 @@ impl Dissector for Memcached {
     }
 
     fn lines_too_long(&self) -> u64 {
-        self.text.lines.iter().map(|l| l.overlong).sum()
+        self.text.lines.overlong()
     }
 
     fn buffered(&self) -> usize {
         self.framers
             .as_ref()
             .map_or(0, |f| f.iter().map(Framer::buffered).sum::<usize>())
-            + self
-                .text
-                .lines
-                .iter()
-                .map(LineReader::buffered)
-                .sum::<usize>()
+            + self.text.lines.buffered()
             + self.text.pending.len() * 64
             + self.text.frames.capacity() * 8
     }
@@ -586,6 +579,7 @@ pub mod build {
 mod tests {
     use super::build::{request, response};
     use super::*;
+    use crate::dissect::script::summary;
     use Direction::{ToClient as S, ToServer as C};
 
     fn run<B: AsRef<[u8]>>(script: &[(Direction, B)]) -> Vec<Credential> {
@@ -594,19 +588,6 @@ mod tests {
             script,
         )
         .0
-    }
-
-    fn summary(out: &[Credential]) -> Vec<(&str, &[u8], &[u8], Outcome)> {
-        out.iter()
-            .map(|c| {
-                (
-                    c.mechanism.as_ref(),
-                    c.username.as_deref().unwrap_or_default(),
-                    c.secret.as_deref().unwrap_or_default(),
-                    c.outcome,
-                )
-            })
-            .collect()
     }
 
     #[test]

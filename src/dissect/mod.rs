@@ -312,6 +312,20 @@ pub(crate) mod script {
         d.close(&mut out);
         (out, done)
     }
+
+    /// The mechanism, user name, secret and outcome of each credential, in order.
+    pub fn summary(out: &[Credential]) -> Vec<(&str, &[u8], &[u8], crate::finding::Outcome)> {
+        out.iter()
+            .map(|c| {
+                (
+                    c.mechanism.as_ref(),
+                    c.username.as_deref().unwrap_or_default(),
+                    c.secret.as_deref().unwrap_or_default(),
+                    c.outcome,
+                )
+            })
+            .collect()
+    }
 }
 
 /// Shared by the dissectors' "never panics on garbage" tests: mutated, cut copies of valid

@@ -19,7 +19,7 @@
 use std::collections::VecDeque;
 
 use super::ftp::looks_like_tls;
-use super::lines::{Line, LineReader, first_line, is_one_of, split_command};
+use super::lines::{Line, LinePair, first_line, is_one_of, split_command};
 use super::sasl::{Exchange, Step};
 use super::{Chunk, Dissector, Probe, ProtocolSpec};
 use crate::finding::{Credential, Kind, Outcome};
@@ -31,10 +31,7 @@ pub const SPEC: ProtocolSpec = ProtocolSpec {
     probe,
     new: |config| {
         Box::new(Nntp {
-            lines: [
-                LineReader::new(config.max_line),
-                LineReader::new(config.max_line),
-            ],
+            lines: LinePair::new(config.max_line),
             session: Session::default(),
         })
     },
@@ -153,7 +150,7 @@ enum Pending {
 
 #[derive(Debug, Default)]
 pub struct Nntp {
-    lines: [LineReader; 2],
+    lines: LinePair,
     session: Session,
 }
 
@@ -348,18 +345,18 @@ impl Dissector for Nntp {
         if s.done {
             return;
         }
-        if self.lines[dir.index()].partial().is_empty() && looks_like_tls(chunk.data) {
+        if self.lines.at_line_start(dir) && looks_like_tls(chunk.data) {
             s.done = true;
             return;
         }
-        match dir {
-            Direction::ToServer => self.lines[0].feed(chunk, |l| s.client_line(l, out)),
-            Direction::ToClient => self.lines[1].feed(chunk, |l| s.server_line(l.text, out)),
-        }
+        self.lines.feed(dir, chunk, |dir, l| match dir {
+            Direction::ToServer => s.client_line(l, out),
+            Direction::ToClient => s.server_line(l.text, out),
+        });
     }
 
     fn gap(&mut self, dir: Direction, _len: u64, _out: &mut Vec<Credential>) {
-        self.lines[dir.index()].gap();
+        self.lines.gap(dir);
         match dir {
             Direction::ToClient => self.session.server_body = false,
             Direction::ToServer => self.session.client_body = false,
@@ -375,11 +372,11 @@ impl Dissector for Nntp {
     }
 
     fn lines_too_long(&self) -> u64 {
-        self.lines.iter().map(|l| l.overlong).sum()
+        self.lines.overlong()
     }
 
     fn buffered(&self) -> usize {
-        self.lines.iter().map(LineReader::buffered).sum::<usize>()
+        self.lines.buffered()
             + self.session.pending.len() * 64
             + self.session.user.as_ref().map_or(0, |(u, _)| u.len())
     }

@@ -25,7 +25,7 @@
 use std::collections::VecDeque;
 
 use super::ftp::looks_like_tls;
-use super::lines::{Line, LineReader, first_line, split_command, starts_with_ignore_case};
+use super::lines::{Line, LinePair, first_line, split_command, starts_with_ignore_case};
 use super::{Chunk, Dissector, Probe, ProtocolSpec};
 use crate::finding::{Credential, Kind, Outcome};
 use crate::flow::Direction;
@@ -36,10 +36,7 @@ pub const SPEC: ProtocolSpec = ProtocolSpec {
     probe,
     new: |config| {
         Box::new(Poppass {
-            lines: [
-                LineReader::new(config.max_line),
-                LineReader::new(config.max_line),
-            ],
+            lines: LinePair::new(config.max_line),
             session: Session::default(),
         })
     },
@@ -108,7 +105,7 @@ enum Pending {
 
 #[derive(Debug, Default)]
 pub struct Poppass {
-    lines: [LineReader; 2],
+    lines: LinePair,
     session: Session,
 }
 
@@ -196,18 +193,18 @@ impl Dissector for Poppass {
         if s.done {
             return;
         }
-        if self.lines[dir.index()].partial().is_empty() && looks_like_tls(chunk.data) {
+        if self.lines.at_line_start(dir) && looks_like_tls(chunk.data) {
             s.done = true;
             return;
         }
-        match dir {
-            Direction::ToServer => self.lines[0].feed(chunk, |l| s.client_line(l, out)),
-            Direction::ToClient => self.lines[1].feed(chunk, |l| s.server_line(l.text, out)),
-        }
+        self.lines.feed(dir, chunk, |dir, l| match dir {
+            Direction::ToServer => s.client_line(l, out),
+            Direction::ToClient => s.server_line(l.text, out),
+        });
     }
 
     fn gap(&mut self, dir: Direction, _len: u64, _out: &mut Vec<Credential>) {
-        self.lines[dir.index()].gap();
+        self.lines.gap(dir);
     }
 
     /// The server hung up: poppassd answers `500` before it does, so a password still
@@ -221,11 +218,11 @@ impl Dissector for Poppass {
     }
 
     fn lines_too_long(&self) -> u64 {
-        self.lines.iter().map(|l| l.overlong).sum()
+        self.lines.overlong()
     }
 
     fn buffered(&self) -> usize {
-        self.lines.iter().map(LineReader::buffered).sum::<usize>()
+        self.lines.buffered()
             + self.session.pending.len() * 64
             + self.session.user.as_ref().map_or(0, |(u, _)| u.len())
     }
@@ -234,6 +231,7 @@ impl Dissector for Poppass {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dissect::script::summary;
     use Direction::{ToClient as S, ToServer as C};
 
     fn run(script: &[(Direction, &[u8])]) -> Vec<Credential> {
@@ -242,19 +240,6 @@ mod tests {
             script,
         )
         .0
-    }
-
-    fn summary(out: &[Credential]) -> Vec<(&str, &[u8], &[u8], Outcome)> {
-        out.iter()
-            .map(|c| {
-                (
-                    c.mechanism.as_ref(),
-                    c.username.as_deref().unwrap_or_default(),
-                    c.secret.as_deref().unwrap_or_default(),
-                    c.outcome,
-                )
-            })
-            .collect()
     }
 
     /// poppassd 1.8.5's own words, a change that went through.
