@@ -116,6 +116,24 @@ stop_pids() {
     return 0
 }
 
+# The exit trap of the scripts that run servers in namespaces:
+#   trap 'netns_cleanup "$NS_C" "$NS_S"' EXIT
+# After a failure, the end of each log in $TMP ($TMP/*.log, tcpdump.err, client.out);
+# then the processes in PIDS and everything left in the namespaces given are stopped, the
+# namespaces deleted and $TMP removed. The script exits with the status it had.
+netns_cleanup() {
+    local rc=$? f
+    set +e
+    if [ "$rc" -ne 0 ]; then
+        for f in "$TMP"/*.log "$TMP"/tcpdump.err "$TMP"/client.out; do
+            [ -s "$f" ] && { echo "--- ${f#"$TMP"/}" >&2; tail -n 20 "$f" >&2; }
+        done
+    fi
+    netns_stop "${PIDS[@]}" -- "$@"
+    rm -rf "$TMP"
+    exit "$rc"
+}
+
 # Creates network namespaces $1 (server) and $2 (client) joined by a veth pair, server
 # side address $3, client side $4 (both /24). The pair is created inside the server
 # namespace and its peer moved straight into the client namespace: the host's own

@@ -43,19 +43,7 @@ NS_C=plainsight-l2c-$$
 TMP=$(mktemp -d /tmp/plainsight-l2tp.XXXXXX)
 PIDS=()
 
-cleanup() {
-    local rc=$?
-    set +e
-    if [ "$rc" -ne 0 ]; then
-        for f in "$TMP"/*.log "$TMP"/tcpdump.err; do
-            [ -s "$f" ] && { echo "--- ${f#"$TMP"/}" >&2; tail -n 20 "$f" >&2; }
-        done
-    fi
-    netns_stop "${PIDS[@]}" -- "$NS_C" "$NS_S"
-    rm -rf "$TMP"
-    exit "$rc"
-}
-trap cleanup EXIT
+trap 'netns_cleanup "$NS_C" "$NS_S"' EXIT
 trap 'exit 130' INT TERM
 
 veth_namespaces "$NS_S" "$NS_C" "$LNS_IP" "$LAC_IP"
