@@ -28,8 +28,9 @@
 //! - Bearer tokens: 401 (407 on a proxy) is a failure; anything else unknown, since a token
 //!   is sent preemptively with every API call and a 2xx does not show it was checked.
 //! - Forms, query strings and UsernameTokens: 2xx/3xx success, 401/403 failure, anything
-//!   else unknown (a SOAP service refusing a token answers 400 or 500 with a fault whose
-//!   body is not read: unknown).
+//!   else unknown; a UsernameToken answered 400 or 500 is a failure when the response's
+//!   SOAP fault is an authentication fault (ONVIF's `ter:NotAuthorized`, WS-Security's
+//!   `wsse:FailedAuthentication`... read in the first 64 KiB of the body).
 //! - No response seen (the connection or capture ended, or the response stream lost its
 //!   place after missing bytes): unknown. Credentials the client repeats on every request
 //!   (Basic, Bearer) are marked `repeats`; an unanswered repeat of one that got a verdict
@@ -1296,6 +1297,9 @@ pub struct Http {
     /// a verdict on this connection.
     held: Vec<Credential>,
     known: VecDeque<u64>,
+    /// UsernameTokens answered 400 or 500: refused if the response's SOAP fault is an
+    /// authentication fault, which its body tells.
+    fault_wait: Vec<Credential>,
     done: bool,
 }
 
@@ -1326,6 +1330,7 @@ impl Http {
             lost_ambiguous: false,
             held: Vec::new(),
             known: VecDeque::new(),
+            fault_wait: Vec::new(),
             done: false,
         }
     }
@@ -1800,6 +1805,16 @@ impl Http {
         let side = self.side(dir);
         let phase = std::mem::take(&mut side.phase);
         if dir == Direction::ToClient {
+            if let Phase::Body(Body {
+                form: Some(body), ..
+            }) = phase
+                && !self.fault_wait.is_empty()
+            {
+                let refused = wsse::AUTHENTICATION_FAULTS
+                    .iter()
+                    .any(|name| memmem::find(&body.data, name).is_some());
+                self.settle_faults(refused, out);
+            }
             return;
         }
         let req = self.request.take();
@@ -1877,6 +1892,8 @@ impl Http {
         };
         let interim = (100..200).contains(&status) && status != 101;
         if !interim {
+            // A fault whose body never came (or had none) judged nothing.
+            self.settle_faults(false, out);
             match self.pending.pop_front() {
                 Some(Pending::Request {
                     id,
@@ -1888,7 +1905,11 @@ impl Http {
                     self.response.connect = connect;
                     self.answered = Some((id, status));
                     for (class, c) in creds {
-                        self.settle(class, c, Some(status), out);
+                        if matches!(status, 400 | 500) && c.mechanism.starts_with("UsernameToken") {
+                            self.fault_wait.push(c);
+                        } else {
+                            self.settle(class, c, Some(status), out);
+                        }
                     }
                 }
                 Some(Pending::Hole) => self.flush_pending(out),
@@ -1961,10 +1982,22 @@ impl Http {
                 None => return,
             }
         };
-        self.server.phase = Phase::Body(Body {
-            framing,
-            form: None,
-        });
+        // A response that may be a SOAP fault refusing a token is kept to be read.
+        let form = (!self.fault_wait.is_empty()).then(FormBuf::default);
+        self.server.phase = Phase::Body(Body { framing, form });
+    }
+
+    /// Settles the tokens waiting for a SOAP fault: refused when the fault is an
+    /// authentication fault, otherwise not judged.
+    fn settle_faults(&mut self, refused: bool, out: &mut Vec<Credential>) {
+        for mut c in self.fault_wait.drain(..) {
+            c.outcome = if refused {
+                Outcome::Failure
+            } else {
+                Outcome::Unknown
+            };
+            out.push(c);
+        }
     }
 }
 
@@ -2054,6 +2087,7 @@ impl Http {
     }
 
     fn close_in(&mut self, out: &mut Vec<Credential>) {
+        self.settle_faults(false, out);
         if matches!(self.client.phase, Phase::Headers) {
             // The headers were cut short: the complete fields still count.
             self.finish_field(Direction::ToServer);
@@ -2964,6 +2998,30 @@ mod tests {
             out[1].detail("url"),
             Some("http://cam/onvif/device_service")
         );
+        // Refused with 400 and ONVIF's fault (the fault's body in two segments, then the
+        // next call's answer); a 500 whose fault is no authentication fault judges nothing.
+        let fault = |code: &str| {
+            let body = format!(
+                "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" xmlns:ter=\"http://www.onvif.org/ver10/error\"><s:Body><s:Fault><s:Code><s:Value>s:Sender</s:Value><s:Subcode><s:Value>{code}</s:Value></s:Subcode></s:Code></s:Fault></s:Body></s:Envelope>"
+            );
+            format!(
+                "HTTP/1.1 {} x\r\nContent-Type: application/soap+xml\r\nContent-Length: {}\r\n\r\n{body}",
+                if code.contains("Auth") { 400 } else { 500 },
+                body.len()
+            )
+        };
+        let refused = fault("ter:NotAuthorized");
+        let (head, tail) = refused.split_at(refused.len() - 40);
+        let broken = fault("ter:ActionNotSupported");
+        let out = run(&[
+            (C, post(&text).as_bytes()),
+            (S, head.as_bytes()),
+            (S, tail.as_bytes()),
+            (C, post(&text).as_bytes()),
+            (S, broken.as_bytes()),
+        ]);
+        let got: Vec<Outcome> = out.iter().map(|c| c.outcome).collect();
+        assert_eq!(got, [Outcome::Failure, Outcome::Unknown]);
     }
 
     #[test]

@@ -20,6 +20,15 @@
 
 use memchr::memmem;
 
+/// The fault codes (and subcodes) a SOAP service answers a refused token with: WS-Security
+/// 1.1 (section 12) and ONVIF's.
+pub const AUTHENTICATION_FAULTS: &[&[u8]] = &[
+    b"FailedAuthentication",
+    b"InvalidSecurityToken",
+    b"FailedCheck",
+    b"NotAuthorized",
+];
+
 /// A UsernameToken's fields, entities decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UsernameToken {

@@ -13,7 +13,8 @@
 #              password, 403 otherwise (a port no protocol is expected on: HTTP is found
 #              by its content); /cgi-bin/onvif.py, a SOAP 1.2 service (an ONVIF device's
 #              GetSystemDateAndTime) checking WS-Security UsernameTokens, digest or text:
-#              200 and the answer for the right password, 401 otherwise;
+#              200 and the answer for the right password; otherwise 401 (digest) or, as
+#              many ONVIF devices do, 400 and a SOAP fault ter:NotAuthorized (text);
 #   port 443   the same as port 80 over TLS (a self-signed certificate made here with
 #              openssl);
 #
@@ -38,7 +39,7 @@
 #                       library, from a WSDL) calling GetSystemDateAndTime -> 200
 #  11 UsernameToken PasswordDigest $HTTP_USER / $WRONG  the same -> 401
 #  12 UsernameToken PasswordText   $HTTP_USER / $PASS   the same -> 200
-#  13 UsernameToken PasswordText   $HTTP_USER / $WRONG  the same -> 401
+#  13 UsernameToken PasswordText   $HTTP_USER / $WRONG  the same -> 400, NotAuthorized
 #
 # For each it prints "truth <n> <status>" on standard output (the status curl saw; for 9,
 # that of the login and how many new connections it took, which must be 0), and
@@ -153,12 +154,14 @@ WSSE = "{http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-sece
 WSU = "{http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd}"
 body = sys.stdin.buffer.read(int(os.environ.get("CONTENT_LENGTH") or 0))
 ok = False
+digest = False
 token = ET.fromstring(body).find(".//" + WSSE + "UsernameToken")
 if token is not None:
     user = token.findtext(WSSE + "Username")
     pw = token.find(WSSE + "Password")
     if user == "$HTTP_USER" and pw is not None:
-        if (pw.get("Type") or "").endswith("#PasswordDigest"):
+        digest = (pw.get("Type") or "").endswith("#PasswordDigest")
+        if digest:
             nonce = base64.b64decode(token.findtext(WSSE + "Nonce"))
             created = token.findtext(WSU + "Created").encode()
             want = hashlib.sha1(nonce + created + b"$PASS").digest()
@@ -170,8 +173,9 @@ if ok:
     answer = env % '<tds:GetSystemDateAndTimeResponse><tds:SystemDateAndTime>2026-11-27T10:00:00Z</tds:SystemDateAndTime></tds:GetSystemDateAndTimeResponse>'
     sys.stdout.write("Status: 200 OK\r\nContent-Type: application/soap+xml\r\n\r\n" + answer)
 else:
-    fault = '<s:Fault><s:Code><s:Value>s:Sender</s:Value></s:Code><s:Reason><s:Text xml:lang="en">Sender not Authorized</s:Text></s:Reason></s:Fault>'
-    sys.stdout.write("Status: 401 Unauthorized\r\nContent-Type: application/soap+xml\r\n\r\n" + (env % fault))
+    fault = '<s:Fault><s:Code><s:Value>s:Sender</s:Value><s:Subcode><s:Value xmlns:ter="http://www.onvif.org/ver10/error">ter:NotAuthorized</s:Value></s:Subcode></s:Code><s:Reason><s:Text xml:lang="en">Sender not Authorized</s:Text></s:Reason></s:Fault>'
+    status = "401 Unauthorized" if digest else "400 Bad Request"
+    sys.stdout.write("Status: " + status + "\r\nContent-Type: application/soap+xml\r\n\r\n" + (env % fault))
 EOF
 cat > "$TMP/device.wsdl" <<'EOF'
 <?xml version="1.0" encoding="utf-8"?>
