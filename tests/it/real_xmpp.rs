@@ -5,7 +5,7 @@
 //! and sendxmpp (`./scripts/setup-debian.sh --test`); otherwise the test says why and
 //! passes.
 
-use crate::support::{real_e2e, scan};
+use crate::support::{real_e2e, rows, scan};
 
 // The same values as in tests/e2e/real-xmpp.sh.
 const USER: &str = "juliet";
@@ -29,25 +29,11 @@ fn real_xmpp_sasl_plain_logins() {
 
     let (findings, code, stderr) = scan(&[pcap.as_path()]);
     assert_eq!(code, 1, "{stderr}");
-    let got: Vec<(&str, &str, &str, &str, &str, u64)> = findings
-        .iter()
-        .map(|f| {
-            let s = |k: &str| f[k].as_str().unwrap_or("");
-            (
-                s("protocol"),
-                s("mechanism"),
-                s("username"),
-                s("secret"),
-                s("outcome"),
-                f["server"]["port"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect();
     assert_eq!(
-        got,
+        rows(&findings, ""),
         vec![
-            ("xmpp", "SASL PLAIN", USER, PASS, "success", port),
-            ("xmpp", "SASL PLAIN", USER, WRONG, "failure", port),
+            ("xmpp", "SASL PLAIN", USER, PASS, "success", port, ""),
+            ("xmpp", "SASL PLAIN", USER, WRONG, "failure", port, ""),
         ],
         "{findings:#?}"
     );
