@@ -521,6 +521,9 @@ struct Core {
     /// Network names of 802.11 BSSIDs, from beacons, probe responses and association
     /// requests.
     ssids: std::collections::VecDeque<([u8; 6], Vec<u8>)>,
+    /// EAPOL conversations that began before any frame named their network, with their
+    /// two MAC addresses: a name that comes later is handed to them.
+    unnamed_eapol: std::collections::VecDeque<(FlowId, [[u8; 6]; 2])>,
     /// Packets of flows that produced findings, for evidence files.
     evidence: Vec<CapturedPacket>,
     now: Timestamp,
@@ -654,6 +657,7 @@ impl FlowEngine {
                 findings: Vec::new(),
                 recent_udp: std::collections::VecDeque::new(),
                 ssids: std::collections::VecDeque::new(),
+                unnamed_eapol: std::collections::VecDeque::new(),
                 evidence: Vec::new(),
                 now: Timestamp::ZERO,
                 last_expiry: Timestamp::ZERO,
@@ -974,6 +978,7 @@ impl Core {
                         self.ssids.pop_front();
                     }
                     self.ssids.push_back((f.src, ssid.to_vec()));
+                    self.name_eapol(f.src, ssid);
                 }
                 return;
             }
@@ -990,6 +995,7 @@ impl Core {
             (f.src, f.dst)
         };
         let key = FlowKey::new(Transport::Link, (mac_ip(a), tag), (mac_ip(b), tag));
+        let mut unnamed = false;
         let fid = match self.udp.lookup(&key) {
             Some(fid) => fid,
             None => {
@@ -1011,6 +1017,7 @@ impl Core {
                             .rev()
                             .find(|(bssid, _)| *bssid == f.src || *bssid == f.dst)
                             .map(|(_, s)| s.clone());
+                        unnamed = ssid.is_none();
                         let d = crate::dissect::eapol::Eapol::new(f.src, f.dst, ssid);
                         ("eapol", Box::new(d))
                     }
@@ -1028,6 +1035,12 @@ impl Core {
                 })
             }
         };
+        if unnamed {
+            if self.unnamed_eapol.len() >= MAX_SSIDS {
+                self.unnamed_eapol.pop_front();
+            }
+            self.unnamed_eapol.push_back((fid, [f.src, f.dst]));
+        }
         if group
             && let Some(flow) = self.udp.get_mut(fid)
             && flow.server.mac == Some(f.dst)
@@ -1037,6 +1050,45 @@ impl Core {
             flow.server = Endpoint::mac(f.src);
         }
         self.conversation_datagram(fid, (mac_ip(f.src), 0), payload, pkt, raw, false);
+    }
+
+    /// A frame named access point `bssid`'s network: the EAPOL conversations with it that
+    /// began unnamed are told (their WPA findings wait for the name, see
+    /// [`crate::dissect::eapol`]).
+    fn name_eapol(&mut self, bssid: [u8; 6], ssid: &[u8]) {
+        let mut i = 0;
+        while i < self.unnamed_eapol.len() {
+            let (fid, macs) = self.unnamed_eapol[i];
+            if !macs.contains(&bssid) {
+                i += 1;
+                continue;
+            }
+            self.unnamed_eapol.remove(i);
+            // The conversation may have ended and its slot gone to another.
+            let Some(flow) = self.udp.get_mut(fid) else {
+                continue;
+            };
+            let ours = [flow.client.mac, flow.server.mac]
+                .iter()
+                .all(|m| m.is_some_and(|m| macs.contains(&m)));
+            let UdpState::Active("eapol", dis) = &mut flow.state else {
+                continue;
+            };
+            if !ours {
+                continue;
+            }
+            dis.network_named(bssid, ssid, &mut self.scratch);
+            if !self.scratch.is_empty() {
+                let (client, server) = (flow.client, flow.server);
+                let recent = self.recent_udp.make_contiguous();
+                let packets = self
+                    .scratch
+                    .iter()
+                    .map(|c| evidence_of(recent, &c.frames))
+                    .collect();
+                self.push_findings(client, server, packets);
+            }
+        }
     }
 
     /// A datagram of conversation `fid` from `src`: through its dissector (and the rules,

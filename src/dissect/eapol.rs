@@ -14,9 +14,11 @@
 //!   passphrase of the whole network. A PMKID in message 1's key data gives the `WPA*01`
 //!   line (no station needed). Protocol `wpa`, mechanism `4-way handshake` or `PMKID`;
 //!   the station is the client, the access point the server; message 3 (the access point
-//!   accepted the MIC) makes the outcome a success. Without a network name in the
-//!   capture the line cannot be cracked: `details.ssid` is then absent and the hashcat
-//!   line is left out.
+//!   accepted the MIC) makes the outcome a success. The network's name salts the
+//!   passphrase: a handshake seen before any frame named it waits for the name (the next
+//!   beacon, handed over by the engine through [`DatagramDissector::network_named`]);
+//!   when the capture never names it, the finding comes at the conversation's end
+//!   without `details.ssid` and without a hashcat line (it cannot be cracked).
 
 use super::ppp::{Authentication, EAP, message};
 use super::{Chunk, DatagramDissector};
@@ -131,7 +133,14 @@ pub struct Eapol {
     pending: Option<(u64, Direction, Credential)>,
     /// Message 2 seen without message 1.
     orphan: Option<Message2>,
+    /// WPA credentials made before any frame named the network: their hashcat lines wait
+    /// for its name (see [`DatagramDissector::network_named`]), or go without one at the
+    /// end.
+    unnamed: Vec<Credential>,
 }
+
+/// Stands for the network name's hex in a hashcat line made before the name was known.
+const SSID_LATER: &str = "?";
 
 impl Eapol {
     /// A conversation whose first frame went from `first_src` to `first_dst`, of the
@@ -144,7 +153,15 @@ impl Eapol {
             anonce: None,
             pending: None,
             orphan: None,
+            unnamed: Vec::new(),
         }
+    }
+
+    /// The network name's hex for a hashcat line (a stand-in until it is known).
+    fn ssid_hex(&self) -> String {
+        self.ssid
+            .as_deref()
+            .map_or_else(|| SSID_LATER.to_string(), hex)
     }
 
     /// The MAC address of the side `dir` comes from.
@@ -189,20 +206,18 @@ impl Eapol {
         c.details.push(("key_version", m2.version.to_string()));
         c.sent_by_server = m2.dir == Direction::ToClient;
         c.add_frames([nonce_frame, m2.frame]);
-        if let Some(ssid) = &self.ssid {
-            c.hashcat = Some(Hashcat {
-                mode: 22000,
-                hash: format!(
-                    "WPA*02*{}*{}*{}*{}*{}*{}*{pair}",
-                    hex(&m2.mic),
-                    hex(&ap),
-                    hex(&sta),
-                    hex(ssid),
-                    hex(anonce),
-                    hex(&m2.eapol)
-                ),
-            });
-        }
+        c.hashcat = Some(Hashcat {
+            mode: 22000,
+            hash: format!(
+                "WPA*02*{}*{}*{}*{}*{}*{}*{pair}",
+                hex(&m2.mic),
+                hex(&ap),
+                hex(&sta),
+                self.ssid_hex(),
+                hex(anonce),
+                hex(&m2.eapol)
+            ),
+        });
         c
     }
 
@@ -232,18 +247,16 @@ impl Eapol {
                     // a reconnection): reported once.
                     c.repeats = true;
                     c.add_frames([chunk.frame]);
-                    if let Some(ssid) = &self.ssid {
-                        c.hashcat = Some(Hashcat {
-                            mode: 22000,
-                            hash: format!(
-                                "WPA*01*{}*{}*{}*{}***",
-                                hex(p),
-                                hex(&ap),
-                                hex(&sta),
-                                hex(ssid)
-                            ),
-                        });
-                    }
+                    c.hashcat = Some(Hashcat {
+                        mode: 22000,
+                        hash: format!(
+                            "WPA*01*{}*{}*{}*{}***",
+                            hex(p),
+                            hex(&ap),
+                            hex(&sta),
+                            self.ssid_hex()
+                        ),
+                    });
                     out.push(c);
                 }
                 self.anonce = Some(Anonce {
@@ -305,8 +318,85 @@ impl Eapol {
     }
 }
 
+impl Eapol {
+    /// WPA credentials made while the network's name is unknown wait for it.
+    fn hold_unnamed(&mut self, out: &mut Vec<Credential>, from: usize) {
+        if self.ssid.is_some() {
+            return;
+        }
+        let mut i = from;
+        while i < out.len() {
+            if out[i].protocol == "wpa" && self.unnamed.len() < MAX_UNNAMED {
+                self.unnamed.push(out.remove(i));
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// A held credential, with the network's name when it came (or without a hashcat
+    /// line: it cannot be cracked without the name).
+    fn named(mut c: Credential, ssid: Option<&[u8]>) -> Credential {
+        match ssid {
+            Some(ssid) => {
+                c.details
+                    .insert(0, ("ssid", String::from_utf8_lossy(ssid).into_owned()));
+                if let Some(h) = c.hashcat.as_mut() {
+                    h.hash = h.hash.replacen(SSID_LATER, &hex(ssid), 1);
+                }
+            }
+            None => c.hashcat = None,
+        }
+        c
+    }
+}
+
+/// WPA credentials held for a network name, at most (more go out without one).
+const MAX_UNNAMED: usize = 16;
+
 impl DatagramDissector for Eapol {
     fn datagram(&mut self, dir: Direction, chunk: Chunk<'_>, out: &mut Vec<Credential>) {
+        let from = out.len();
+        self.datagram_in(dir, chunk, out);
+        self.hold_unnamed(out, from);
+        // Past the cap: out now, without a hashcat line.
+        for c in out[from..].iter_mut().filter(|c| c.protocol == "wpa") {
+            if self.ssid.is_none() {
+                c.hashcat = None;
+            }
+        }
+    }
+
+    fn network_named(&mut self, bssid: [u8; 6], ssid: &[u8], out: &mut Vec<Credential>) {
+        if self.ssid.is_some() || !self.macs.contains(&bssid) {
+            return;
+        }
+        self.ssid = Some(ssid.to_vec());
+        for c in std::mem::take(&mut self.unnamed) {
+            out.push(Eapol::named(c, Some(ssid)));
+        }
+    }
+
+    fn close(&mut self, out: &mut Vec<Credential>) {
+        let from = out.len();
+        self.auth.close(out);
+        if let Some((_, _, c)) = self.pending.take() {
+            out.push(c);
+        }
+        self.hold_unnamed(out, from);
+        for c in std::mem::take(&mut self.unnamed) {
+            out.push(Eapol::named(c, None));
+        }
+        for c in out[from..].iter_mut().filter(|c| c.protocol == "wpa") {
+            if self.ssid.is_none() {
+                c.hashcat = None;
+            }
+        }
+    }
+}
+
+impl Eapol {
+    fn datagram_in(&mut self, dir: Direction, chunk: Chunk<'_>, out: &mut Vec<Credential>) {
         let Some((kind, body)) = parse(chunk.data) else {
             return;
         };
@@ -322,13 +412,6 @@ impl DatagramDissector for Eapol {
             }
             KEY => self.key_frame(dir, chunk.data, body, &chunk, out),
             _ => {}
-        }
-    }
-
-    fn close(&mut self, out: &mut Vec<Credential>) {
-        self.auth.close(out);
-        if let Some((_, _, c)) = self.pending.take() {
-            out.push(c);
         }
     }
 }
@@ -521,9 +604,38 @@ mod tests {
                 hex(b"Cafe")
             )
         );
-        let out = run(&[(Direction::ToServer, m1)], None);
+        let out = run(&[(Direction::ToServer, m1.clone())], None);
         assert!(out[0].hashcat.is_none());
         assert!(out[0].details.iter().all(|(k, _)| *k != "ssid"));
+        // The network named after the PMKID was seen (a beacon just after the handshake):
+        // the finding waits for the name and gets its line; another access point's name
+        // does not count.
+        let mut d = Eapol::new(AP, STA, None);
+        let mut out = Vec::new();
+        let chunk = Chunk {
+            data: &m1,
+            frame: 1,
+            ts: Timestamp::new(5, 0),
+        };
+        d.datagram(Direction::ToServer, chunk, &mut out);
+        assert!(out.is_empty(), "held for the name: {out:?}");
+        d.network_named([9; 6], b"Other", &mut out);
+        assert!(out.is_empty());
+        d.network_named(AP, b"Cafe", &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(
+            out[0].hashcat.as_ref().unwrap().hash,
+            format!(
+                "WPA*01*{}*{}*{}*{}***",
+                "5a".repeat(16),
+                hex(&AP),
+                hex(&STA),
+                hex(b"Cafe")
+            )
+        );
+        assert_eq!(out[0].details[0], ("ssid", "Cafe".to_string()));
+        d.close(&mut out);
+        assert_eq!(out.len(), 1, "nothing more at the end");
         // A message 2 without its message 1, or of another replay counter: nothing.
         let m2 = eapol(KEY, &key_body(M2, 9, &[2; 32], &[3; 16], &[]));
         assert!(run(&[(Direction::ToClient, m2)], Some(b"x")).is_empty());

@@ -191,6 +191,12 @@ pub trait DatagramDissector: Send {
     /// The conversation ended (idle, or the capture did): report what is pending.
     fn close(&mut self, out: &mut Vec<Credential>);
 
+    /// A frame named the 802.11 network of access point `bssid` after this conversation
+    /// began (WPA: what its hashcat lines need).
+    fn network_named(&mut self, bssid: [u8; 6], ssid: &[u8], out: &mut Vec<Credential>) {
+        let _ = (bssid, ssid, out);
+    }
+
     /// Bytes the dissector holds.
     fn buffered(&self) -> usize {
         0

@@ -15,7 +15,7 @@ use plainsight::dissect::ppp::{CHAP, EAP, PAP};
 use plainsight::timestamp::Timestamp;
 
 use crate::fixtures::{Fixture, assert_expected, assert_generated};
-use crate::support::{Expect, find_program, fixture, hex, scan, tshark_fields, unhex};
+use crate::support::{Expect, find_program, fixture, hex, scan, scan_with, tshark_fields, unhex};
 
 fn mac(last: u8, group: u8) -> [u8; 6] {
     [0x02, 0, 0, 0, group, last]
@@ -287,6 +287,12 @@ fn beacon() -> Vec<u8> {
 /// network, then the 4-way handshake whose message 2 carries the MIC a station computes
 /// from `PASSPHRASE`, message 1 with a PMKID in its key data.
 fn wpa_handshake() -> Vec<u8> {
+    write(LinkType::IEEE802_11_RADIOTAP, wpa_handshake_frames())
+}
+
+/// The beacon naming the network, then the handshake's four messages (the first with a
+/// PMKID), one a second.
+fn wpa_handshake_frames() -> Vec<(i64, Vec<u8>)> {
     let anonce = [0x5au8; 32];
     let snonce: [u8; 32] = core::array::from_fn(|i| i as u8);
     let mut pmkid_kde = vec![0xdd, 0x14, 0x00, 0x0f, 0xac, 0x04];
@@ -307,7 +313,7 @@ fn wpa_handshake() -> Vec<u8> {
         (3, radiotap(&data_frame(true, &m3))),
         (4, radiotap(&data_frame(false, &m4))),
     ];
-    write(LinkType::IEEE802_11_RADIOTAP, frames)
+    frames
 }
 
 fn wpa_handshake_expected() -> Vec<Expect> {
@@ -494,6 +500,42 @@ fn link_fixtures_are_what_the_generator_makes() {
 #[test]
 fn link_fixtures_give_exactly_their_findings() {
     assert_expected(FIXTURES);
+}
+
+/// The capture begins just before the handshake and the next beacon names the network
+/// after it: the findings wait for the name and carry the lines they carry when the
+/// beacon comes first (one thread or two).
+#[test]
+fn wpa_lines_when_the_network_is_named_after_the_handshake() {
+    let mut frames = wpa_handshake_frames();
+    let (_, beacon) = frames.remove(0);
+    frames.push((5, beacon));
+    let dir = std::env::temp_dir().join(format!("plainsight-wpa-late-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("directory");
+    let late = dir.join("late-beacon.pcap");
+    std::fs::write(&late, write(LinkType::IEEE802_11_RADIOTAP, frames)).expect("write");
+    let lines = |path: &std::path::Path, threads: &str| -> Vec<String> {
+        let (findings, code, stderr) = scan_with(&["--threads", threads], &[path]);
+        assert_eq!(code, 1, "{stderr}");
+        let mut lines: Vec<String> = findings
+            .iter()
+            .map(|f| {
+                f["hashcat"]["hash"]
+                    .as_str()
+                    .unwrap_or("(none)")
+                    .to_string()
+            })
+            .collect();
+        lines.sort();
+        lines
+    };
+    let want = lines(&fixture("wpa-handshake.pcap"), "1");
+    assert_eq!(want.len(), 2, "{want:?}");
+    assert!(want.iter().all(|l| l.starts_with("WPA*0")), "{want:?}");
+    for threads in ["1", "2"] {
+        assert_eq!(lines(&late, threads), want, "{threads} threads");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The handshake's hashcat 22000 line holds what a station's MIC is computed over: with
