@@ -319,16 +319,20 @@ impl Eapol {
 }
 
 impl Eapol {
-    /// WPA credentials made while the network's name is unknown wait for it.
+    /// WPA credentials made (from `from` on) while the network's name is unknown wait
+    /// for it; past the cap they go out now, without a hashcat line.
     fn hold_unnamed(&mut self, out: &mut Vec<Credential>, from: usize) {
         if self.ssid.is_some() {
             return;
         }
         let mut i = from;
         while i < out.len() {
-            if out[i].protocol == "wpa" && self.unnamed.len() < MAX_UNNAMED {
+            if out[i].protocol != "wpa" {
+                i += 1;
+            } else if self.unnamed.len() < MAX_UNNAMED {
                 self.unnamed.push(out.remove(i));
             } else {
+                out[i].hashcat = None;
                 i += 1;
             }
         }
@@ -359,12 +363,6 @@ impl DatagramDissector for Eapol {
         let from = out.len();
         self.datagram_in(dir, chunk, out);
         self.hold_unnamed(out, from);
-        // Past the cap: out now, without a hashcat line.
-        for c in out[from..].iter_mut().filter(|c| c.protocol == "wpa") {
-            if self.ssid.is_none() {
-                c.hashcat = None;
-            }
-        }
     }
 
     fn network_named(&mut self, bssid: [u8; 6], ssid: &[u8], out: &mut Vec<Credential>) {
@@ -386,11 +384,6 @@ impl DatagramDissector for Eapol {
         self.hold_unnamed(out, from);
         for c in std::mem::take(&mut self.unnamed) {
             out.push(Eapol::named(c, None));
-        }
-        for c in out[from..].iter_mut().filter(|c| c.protocol == "wpa") {
-            if self.ssid.is_none() {
-                c.hashcat = None;
-            }
         }
     }
 }
@@ -587,6 +580,13 @@ mod tests {
         let mut data = vec![0xdd, 0x14, 0x00, 0x0f, 0xac, 0x04];
         data.extend([0x5a; 16]);
         let m1 = eapol(KEY, &key_body(M1, 1, &[1; 32], &[0; 16], &data));
+        let line = format!(
+            "WPA*01*{}*{}*{}*{}***",
+            "5a".repeat(16),
+            hex(&AP),
+            hex(&STA),
+            hex(b"Cafe")
+        );
         let out = run(&[(Direction::ToServer, m1.clone())], Some(b"Cafe"));
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].mechanism, "PMKID");
@@ -594,16 +594,7 @@ mod tests {
             out[0].repeats,
             "every message 1 of the pair carries the same PMKID"
         );
-        assert_eq!(
-            out[0].hashcat.as_ref().unwrap().hash,
-            format!(
-                "WPA*01*{}*{}*{}*{}***",
-                "5a".repeat(16),
-                hex(&AP),
-                hex(&STA),
-                hex(b"Cafe")
-            )
-        );
+        assert_eq!(out[0].hashcat.as_ref().unwrap().hash, line);
         let out = run(&[(Direction::ToServer, m1.clone())], None);
         assert!(out[0].hashcat.is_none());
         assert!(out[0].details.iter().all(|(k, _)| *k != "ssid"));
@@ -623,19 +614,26 @@ mod tests {
         assert!(out.is_empty());
         d.network_named(AP, b"Cafe", &mut out);
         assert_eq!(out.len(), 1);
-        assert_eq!(
-            out[0].hashcat.as_ref().unwrap().hash,
-            format!(
-                "WPA*01*{}*{}*{}*{}***",
-                "5a".repeat(16),
-                hex(&AP),
-                hex(&STA),
-                hex(b"Cafe")
-            )
-        );
+        assert_eq!(out[0].hashcat.as_ref().unwrap().hash, line);
         assert_eq!(out[0].details[0], ("ssid", "Cafe".to_string()));
         d.close(&mut out);
         assert_eq!(out.len(), 1, "nothing more at the end");
+        // Held at most MAX_UNNAMED: the next goes out at once without a line, and the
+        // held ones at the end, without lines too (the name never came).
+        let mut d = Eapol::new(AP, STA, None);
+        let mut out = Vec::new();
+        for frame in 0..=MAX_UNNAMED as u64 {
+            let chunk = Chunk {
+                data: &m1,
+                frame,
+                ts: Timestamp::new(5, 0),
+            };
+            d.datagram(Direction::ToServer, chunk, &mut out);
+        }
+        assert_eq!(out.len(), 1, "{out:?}");
+        d.close(&mut out);
+        assert_eq!(out.len(), MAX_UNNAMED + 1);
+        assert!(out.iter().all(|c| c.hashcat.is_none()));
         // A message 2 without its message 1, or of another replay counter: nothing.
         let m2 = eapol(KEY, &key_body(M2, 9, &[2; 32], &[3; 16], &[]));
         assert!(run(&[(Direction::ToClient, m2)], Some(b"x")).is_empty());
