@@ -118,14 +118,16 @@ stop_pids() {
 
 # The exit trap of the scripts that run servers in namespaces:
 #   trap 'netns_cleanup "$NS_C" "$NS_S"' EXIT
-# After a failure, the end of each log in $TMP ($TMP/*.log, tcpdump.err, client.out);
+# After a failure, the end of each log in $TMP ($TMP/*.log, tcpdump.err, client.out, and
+# the files a script lists in the array E2E_LOGS);
 # then the processes in PIDS and everything left in the namespaces given are stopped, the
 # namespaces deleted and $TMP removed. The script exits with the status it had.
 netns_cleanup() {
     local rc=$? f
     set +e
     if [ "$rc" -ne 0 ]; then
-        for f in "$TMP"/*.log "$TMP"/tcpdump.err "$TMP"/client.out; do
+        for f in "$TMP"/*.log "$TMP"/tcpdump.err "$TMP"/client.out \
+            ${E2E_LOGS[@]+"${E2E_LOGS[@]}"}; do
             [ -s "$f" ] && { echo "--- ${f#"$TMP"/}" >&2; tail -n 20 "$f" >&2; }
         done
     fi

@@ -48,20 +48,9 @@ TMP=$(mktemp -d /tmp/plainsight-broker.XXXXXX)
 chmod 755 "$TMP"
 PIDS=()
 
-cleanup() {
-    local rc=$?
-    set +e
-    if [ "$rc" -ne 0 ]; then
-        for f in "$TMP"/rabbit/rabbitmq.out "$TMP"/tcpdump.err "$TMP"/client.out; do
-            [ -s "$f" ] && { echo "--- ${f#"$TMP"/}" >&2; tail -n 20 "$f" >&2; }
-        done
-    fi
-    # The broker's Erlang VM and epmd live in the namespace: netns_stop ends them.
-    netns_stop "${PIDS[@]}" -- "$NS_C" "$NS_S"
-    rm -rf "$TMP"
-    exit "$rc"
-}
-trap cleanup EXIT
+# The broker's Erlang VM and epmd live in the namespace: the cleanup's netns_stop ends them.
+E2E_LOGS=("$TMP"/rabbit/rabbitmq.out)
+trap 'netns_cleanup "$NS_C" "$NS_S"' EXIT
 trap 'exit 130' INT TERM
 
 veth_namespaces "$NS_S" "$NS_C" "$SRV_IP" "$CLI_IP"

@@ -47,19 +47,8 @@ TMP=$(mktemp -d /tmp/plainsight-proxy.XXXXXX)
 chmod 755 "$TMP" # Squid runs as the proxy user
 PIDS=()
 
-cleanup() {
-    local rc=$?
-    set +e
-    if [ "$rc" -ne 0 ]; then
-        for f in "$TMP"/squid/cache.log "$TMP"/squid.out "$TMP"/tcpdump.err; do
-            [ -s "$f" ] && { echo "--- ${f#"$TMP"/}" >&2; tail -n 20 "$f" >&2; }
-        done
-    fi
-    netns_stop "${PIDS[@]}" -- "$NS_C" "$NS_S"
-    rm -rf "$TMP"
-    exit "$rc"
-}
-trap cleanup EXIT
+E2E_LOGS=("$TMP"/squid/cache.log "$TMP"/squid.out)
+trap 'netns_cleanup "$NS_C" "$NS_S"' EXIT
 trap 'exit 130' INT TERM
 
 
