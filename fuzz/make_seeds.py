@@ -170,6 +170,27 @@ write("dissect_tcp", "memcached-text", named("memcached", [
     (C, b"get k\r\n"), (S, b"CLIENT_ERROR unauthenticated\r\n"),
     (C, b"set auth 0 0 9\r\nasc wrong\r\n"), (S, b"CLIENT_ERROR authentication failure\r\n"),
     (C, b"set auth 0 0 10\r\nasc right!\r\n"), (S, b"STORED\r\n")]))
+def zk_buf(b):
+    return struct.pack(">i", len(b)) + b
+def zk(body):
+    return struct.pack(">I", len(body)) + body
+ZK_CONNECT = zk(b"\0" * 12 + struct.pack(">i", 30000) + b"\0" * 8 + zk_buf(b"\0" * 16) + b"\0")
+ZK_ACCEPT = zk(b"\0" * 4 + struct.pack(">i", 30000) + b"\1" * 8 + zk_buf(b"\7" * 16) + b"\0")
+def zk_reply(xid, err, body=b""):
+    return zk(struct.pack(">iqi", xid, 1, err) + body)
+write("dissect_tcp", "zookeeper", named("zookeeper", [
+    (C, ZK_CONNECT), (S, ZK_ACCEPT),
+    (C, zk(struct.pack(">iii", -4, 100, 0) + zk_buf(b"digest") + zk_buf(b"alice:pw"))),
+    (S, zk_reply(-4, 0)),
+    (C, zk(struct.pack(">ii", 1, 102) + zk_buf(b""))),
+    (S, zk_reply(1, 0, zk_buf(b'realm="zk-sasl-md5",nonce="abc",charset=utf-8,algorithm=md5-sess'))),
+    (C, zk(struct.pack(">ii", 2, 102) + zk_buf(b'username="bob",realm="zk-sasl-md5",nonce="abc",cnonce="x",'
+        b'nc=00000001,qop=auth,digest-uri="zookeeper/zk-sasl-md5",response=0123456789abcdef0123456789abcdef'))),
+    (S, zk_reply(2, -115, struct.pack(">i", -1))),
+    (C, zk(struct.pack(">ii", 3, 1) + zk_buf(b"/n") + zk_buf(b"v") + struct.pack(">ii", 1, 31)
+        + zk_buf(b"digest") + zk_buf(b"u:mmRnm3Q742LDeHiWvW5mAKUPIhY=") + struct.pack(">i", 0))),
+    (C, zk(struct.pack(">ii", 4, 6) + zk_buf(b"/n"))),
+    (S, zk_reply(4, 0, struct.pack(">ii", 1, 1) + zk_buf(b"digest") + zk_buf(b"c:AAAAAAAAAAAAAAAAAAAAAAAAAAA=")))]))
 SOAP = (b'<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header><wsse:Security>'
         b'<wsse:UsernameToken><wsse:Username>admin</wsse:Username><wsse:Password Type="x#PasswordDigest">'
         b'tuOSpGlFlIXsozq4HFNeeGeFLEI=</wsse:Password><wsse:Nonce>LKqI6G/AikKCQrN0zqZFlg==</wsse:Nonce>'

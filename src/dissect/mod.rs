@@ -63,6 +63,7 @@ pub mod vrrp;
 pub mod wsse;
 pub mod x11;
 pub mod xmpp;
+pub mod zookeeper;
 
 use crate::finding::Credential;
 use crate::flow::Direction;
@@ -286,6 +287,7 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
         svn::SPEC,
         managesieve::SPEC,
         memcached::SPEC,
+        zookeeper::SPEC,
     ]
 }
 
@@ -743,6 +745,25 @@ mod split_tests {
                 (S, b"CLIENT_ERROR authentication failure\r\n"),
             ],
         );
+    }
+
+    #[test]
+    fn zookeeper_any_split() {
+        use zookeeper::build::{auth, connect_request, connect_response, create, reply, request};
+        use zookeeper::{AUTH_XID, OP_AUTH, OP_CREATE};
+        let acl = "u:mmRnm3Q742LDeHiWvW5mAKUPIhY=";
+        let script = [
+            (C, connect_request()),
+            (S, connect_response()),
+            (C, request(AUTH_XID, OP_AUTH, &auth("digest", b"u:pw"))),
+            (S, reply(AUTH_XID, zookeeper::AUTH_FAILED, b"")),
+            (
+                C,
+                request(1, OP_CREATE, &create("/n", b"v", &[("digest", acl)])),
+            ),
+        ];
+        let script: Vec<(Direction, &[u8])> = script.iter().map(|(d, b)| (*d, &b[..])).collect();
+        check(&zookeeper::SPEC, &script);
     }
 
     #[test]

@@ -57,6 +57,13 @@ pub const TABLE: &[Advice] = &[
         instead: "memcached's TLS (-Z) with client certificates, or the cache kept on a private network or a Unix socket that only its applications reach",
     },
     Advice {
+        protocol: "zookeeper",
+        name: "ZooKeeper",
+        cleartext: "it sent the digest identity's user name and password as they are in an auth packet (addauth digest), and every digest ACL it set or read carried the password's unsalted SHA-1, which a dictionary reverses",
+        challenge: Some(CRACK),
+        instead: "SASL with Kerberos (GSSAPI) or mutual TLS client certificates (the x509 scheme) on ZooKeeper's secure client port, ACLs on those identities rather than digest ones",
+    },
+    Advice {
         protocol: "poppass",
         name: "poppass (Eudora password change)",
         cleartext: "it sent the mailbox's old password and the new one chosen to replace it as plain text lines, so whoever recorded the change knows the password before and after it",

@@ -41,6 +41,7 @@ mod real_tacacs;
 mod real_vnc;
 mod real_win;
 mod real_xmpp;
+mod real_zookeeper;
 mod rules;
 mod support;
 mod third_party;

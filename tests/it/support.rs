@@ -387,3 +387,32 @@ pub fn hmac_md5(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
     }
     m.finalize().into_bytes().to_vec()
 }
+
+/// RFC 2831's DIGEST-MD5 `response` recomputed from a finding's fields (user name, nonce in
+/// `challenge`, `details` realm, cnonce, nc, qop, digest_uri and authzid when sent) and
+/// `password`.
+pub fn digest_md5_response(f: &Value, password: &str) -> String {
+    use md5::{Digest, Md5};
+    let s = |v: &Value| v.as_str().unwrap_or("").to_string();
+    let d = |k: &str| s(&f["details"][k]);
+    let (user, nonce) = (s(&f["username"]), s(&f["challenge"]));
+    let md5 = |b: &[u8]| Md5::digest(b).to_vec();
+    let authzid = f["details"]["authzid"]
+        .as_str()
+        .map_or(String::new(), |a| format!(":{a}"));
+    let a1 = [
+        md5(format!("{user}:{}:{password}", d("realm")).as_bytes()),
+        format!(":{nonce}:{}{authzid}", d("cnonce")).into_bytes(),
+    ]
+    .concat();
+    let a2 = format!("AUTHENTICATE:{}", d("digest_uri"));
+    let kd = format!(
+        "{}:{nonce}:{}:{}:{}:{}",
+        hex(&md5(&a1)),
+        d("nc"),
+        d("cnonce"),
+        d("qop"),
+        hex(&md5(a2.as_bytes()))
+    );
+    hex(&md5(kd.as_bytes()))
+}
