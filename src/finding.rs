@@ -112,6 +112,8 @@ impl std::fmt::Display for Endpoint {
 pub struct Hashcat {
     pub mode: u32,
     pub hash: String,
+    /// The salt in the line is hex (binary salts): hashcat needs `--hex-salt`.
+    pub hex_salt: bool,
 }
 
 /// A line that John the Ripper accepts, with its format (`--format=`), for what hashcat
@@ -277,6 +279,9 @@ impl Serialize for HashcatJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("mode", &self.hashcat.mode)?;
+        if self.hashcat.hex_salt {
+            m.serialize_entry("options", "--hex-salt")?;
+        }
         if self.reveal {
             m.serialize_entry("hash", &self.hashcat.hash)?;
         } else {

@@ -217,6 +217,7 @@ impl Eapol {
                 hex(anonce),
                 hex(&m2.eapol)
             ),
+            hex_salt: false,
         });
         c
     }
@@ -256,6 +257,7 @@ impl Eapol {
                             hex(&sta),
                             self.ssid_hex()
                         ),
+                        hex_salt: false,
                     });
                     out.push(c);
                 }

@@ -860,7 +860,11 @@ pub fn digest_credential(
     if let Some(q) = &d.qop {
         c.details.push(("qop", lossy(q)));
     }
-    c.hashcat = digest_hashcat(&d, method).map(|hash| Hashcat { mode: 11400, hash });
+    c.hashcat = digest_hashcat(&d, method).map(|hash| Hashcat {
+        mode: 11400,
+        hash,
+        hex_salt: false,
+    });
     Some(c)
 }
 
@@ -2013,6 +2017,7 @@ fn token_credential(t: wsse::UsernameToken, ts: Timestamp) -> Credential {
             Kind::ChallengeResponse,
             ts,
         );
+        c.hashcat = wsse::hashcat(&t);
         c.challenge = t.nonce;
         if let Some(created) = t.created {
             c.details.push(("created", lossy(&created)));

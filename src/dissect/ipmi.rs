@@ -243,6 +243,7 @@ impl Ipmi {
                     c.hashcat = Some(Hashcat {
                         mode: 7300,
                         hash: format!("{}:{}", hex(&salt), hex(hmac)),
+                        hex_salt: false,
                     });
                 }
                 c.challenge = Some(hex(&salt).into_bytes());

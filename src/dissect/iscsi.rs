@@ -220,6 +220,7 @@ fn credential(
         c.hashcat = Some(Hashcat {
             mode: 4800,
             hash: format!("{}:{}:{:02x}", hex(response), hex(challenge), id),
+            hex_salt: false,
         });
     }
     c

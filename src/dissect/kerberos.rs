@@ -532,6 +532,7 @@ pub fn hashcat_pa(etype: i64, user: &[u8], realm: &[u8], cipher: &[u8]) -> Optio
                     hex(&cipher[16..]),
                     hex(&cipher[..16])
                 ),
+                hex_salt: false,
             })
         }
         AES128 | AES256 if (52..=56).contains(&cipher.len()) => {
@@ -539,6 +540,7 @@ pub fn hashcat_pa(etype: i64, user: &[u8], realm: &[u8], cipher: &[u8]) -> Optio
             Some(Hashcat {
                 mode: if etype == AES128 { 19800 } else { 19900 },
                 hash: format!("$krb5pa${etype}${user}${realm}${}", hex(cipher)),
+                hex_salt: false,
             })
         }
         _ => None,
@@ -557,6 +559,7 @@ pub fn hashcat_asrep(etype: i64, user: &[u8], realm: &[u8], cipher: &[u8]) -> Op
                     hex(&cipher[..16]),
                     hex(&cipher[16..])
                 ),
+                hex_salt: false,
             })
         }
         AES128 | AES256 if (44..=12 + 20480).contains(&cipher.len()) => {
@@ -569,6 +572,7 @@ pub fn hashcat_asrep(etype: i64, user: &[u8], realm: &[u8], cipher: &[u8]) -> Op
                     hex(&cipher[split..]),
                     hex(&cipher[..split])
                 ),
+                hex_salt: false,
             })
         }
         _ => None,
@@ -592,6 +596,7 @@ pub fn hashcat_tgs(user: &[u8], realm: &[u8], spn: &[u8], cipher: &[u8]) -> Opti
             hex(&cipher[..16]),
             hex(&cipher[16..])
         ),
+        hex_salt: false,
     })
 }
 

@@ -374,6 +374,7 @@ impl Session {
                     c.hashcat = Some(Hashcat {
                         mode: 11200,
                         hash: format!("$mysqlna${}*{}", hex(s), hex(data)),
+                        hex_salt: false,
                     });
                 }
                 c

@@ -146,6 +146,7 @@ impl Authenticate {
                             hex(&self.nt_response[..16]),
                             hex(&self.nt_response[16..])
                         ),
+                        hex_salt: false,
                     }
                 } else {
                     Hashcat {
@@ -156,6 +157,7 @@ impl Authenticate {
                             hex(&self.nt_response),
                             hex(&ch)
                         ),
+                        hex_salt: false,
                     }
                 });
             }

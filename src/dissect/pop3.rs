@@ -168,6 +168,7 @@ impl Session {
                             String::from_utf8_lossy(digest).to_ascii_lowercase(),
                             String::from_utf8_lossy(ts)
                         ),
+                        hex_salt: false,
                     });
                 }
                 Pending::Apop(c)

@@ -261,6 +261,7 @@ impl Session {
                             hex(&salt),
                             String::from_utf8_lossy(digest).to_ascii_lowercase()
                         ),
+                        hex_salt: false,
                     });
                 }
                 c

@@ -324,6 +324,7 @@ pub fn chap_hashcat(ident: u8, response: &[u8], challenge: &[u8]) -> Option<Hash
     (response.len() == 16 && challenge.len() == 16).then(|| Hashcat {
         mode: 4800,
         hash: format!("{}:{}:{:02x}", hex(response), hex(challenge), ident),
+        hex_salt: false,
     })
 }
 
@@ -374,6 +375,7 @@ pub fn netntlmv1_hashcat(user: &[u8], nt_response: &[u8], challenge: &[u8; 8]) -
     Hashcat {
         mode: 5500,
         hash: format!("{user}::::{}:{}", hex(nt_response), hex(challenge)),
+        hex_salt: false,
     }
 }
 

@@ -219,6 +219,7 @@ impl Rsync {
             c.hashcat = Some(Hashcat {
                 mode,
                 hash: format!("{}:{}", hex(raw), String::from_utf8_lossy(&challenge)),
+                hex_salt: false,
             });
         }
         c.challenge = Some(challenge);

@@ -308,6 +308,7 @@ impl Exchange {
                         String::from_utf8_lossy(ch),
                         String::from_utf8_lossy(resp)
                     ),
+                    hex_salt: false,
                 });
             }
         }

@@ -370,6 +370,7 @@ pub fn sip_hashcat(d: &DigestFields, method: &[u8]) -> Option<Hashcat> {
     Some(Hashcat {
         mode: 11400,
         hash: f.join("*"),
+        hex_salt: false,
     })
 }
 

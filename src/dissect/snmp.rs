@@ -275,6 +275,7 @@ fn usm_credential(data: &[u8], m: &V3Message<'_>, chunk: &Chunk<'_>) -> Option<C
             "$SNMPv3${hash_type}${}${message}${engine}${digest}",
             m.msg_id
         ),
+        hex_salt: false,
     });
     c.secret = Some(digest.into_bytes());
     c.challenge = Some(message.into_bytes());

@@ -285,6 +285,7 @@ impl Svn {
                         BASE64.encode(challenge),
                         BASE64.encode(response)
                     ),
+                    hex_salt: false,
                 });
                 c.challenge = Some(challenge.clone());
                 self.pending = Some(Box::new(c));

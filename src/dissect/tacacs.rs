@@ -404,6 +404,7 @@ fn key_record(h: &Header, body: &[u8], keys_given: bool) -> Credential {
             h.version,
             h.seq
         ),
+        hex_salt: false,
     });
     let note = if keys_given {
         "none of the keys given decrypts this session; the shared key can be cracked from this reply"

@@ -20,6 +20,9 @@
 
 use memchr::memmem;
 
+use super::sasl::decode_base64;
+use crate::finding::{Hashcat, hex};
+
 /// The fault codes (and subcodes) a SOAP service answers a refused token with: WS-Security
 /// 1.1 (section 12) and ONVIF's.
 pub const AUTHENTICATION_FAULTS: &[&[u8]] = &[
@@ -39,6 +42,29 @@ pub struct UsernameToken {
     /// The nonce as sent (base64), and the creation time.
     pub nonce: Option<Vec<u8>>,
     pub created: Option<Vec<u8>>,
+}
+
+/// Longest salt (nonce and creation time) put in a hashcat line: hashcat's pure kernels
+/// take salts of up to 256 bytes.
+const MAX_SALT: usize = 256;
+
+/// A digest token's hashcat line: mode 120, `sha1($salt.$pass)`, the salt the decoded nonce
+/// and the creation time (either may be absent: empty), in hex (`--hex-salt`).
+pub fn hashcat(t: &UsernameToken) -> Option<Hashcat> {
+    if !t.digest {
+        return None;
+    }
+    let digest = decode_base64(&t.password).filter(|d| d.len() == 20)?;
+    let mut salt = match &t.nonce {
+        Some(n) => decode_base64(n)?,
+        None => Vec::new(),
+    };
+    salt.extend_from_slice(t.created.as_deref().unwrap_or_default());
+    (salt.len() <= MAX_SALT).then(|| Hashcat {
+        mode: 120,
+        hash: format!("{}:{}", hex(&digest), hex(&salt)),
+        hex_salt: true,
+    })
 }
 
 /// The first element named `local` (any namespace prefix) in `xml`: its attributes (the
@@ -198,21 +224,39 @@ mod tests {
 
     /// The ONVIF specification's example (password `userpassword`): the digest is SHA-1 of
     /// the decoded nonce, the creation time and the password — checked so the fields mean
-    /// what the module says.
+    /// what the module says; and its hashcat line.
     #[test]
     fn digest_is_sha1_of_nonce_created_password() {
         use base64::Engine as _;
         use sha1::{Digest, Sha1};
         let t = username_token(DIGEST).unwrap();
         let b64 = base64::engine::general_purpose::STANDARD;
-        let nonce = b64.decode(t.nonce.unwrap()).unwrap();
+        let nonce = b64.decode(t.nonce.clone().unwrap()).unwrap();
         // The ONVIF Core Specification's example password for this nonce and time.
         let made = Sha1::new()
             .chain_update(&nonce)
-            .chain_update(t.created.unwrap())
+            .chain_update(t.created.clone().unwrap())
             .chain_update(b"userpassword")
             .finalize();
         assert_eq!(b64.encode(made).as_bytes(), &t.password[..]);
+        let h = hashcat(&t).expect("hashcat line");
+        assert_eq!((h.mode, h.hex_salt), (120, true));
+        assert_eq!(
+            h.hash,
+            format!(
+                "{}:{}{}",
+                crate::finding::hex(&made),
+                crate::finding::hex(&nonce),
+                crate::finding::hex(b"2010-09-16T07:50:45Z")
+            )
+        );
+        // A text token, or a digest that is not 20 bytes, has none.
+        let mut text = t.clone();
+        text.digest = false;
+        assert_eq!(hashcat(&text), None);
+        let mut short = t;
+        short.password = b"AAAA".to_vec();
+        assert_eq!(hashcat(&short), None);
     }
 
     #[test]

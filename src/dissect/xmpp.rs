@@ -316,6 +316,7 @@ impl Xmpp {
                                 String::from_utf8_lossy(&secret).to_ascii_lowercase(),
                                 String::from_utf8_lossy(sid)
                             ),
+                            hex_salt: false,
                         });
                     }
                     c

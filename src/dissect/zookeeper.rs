@@ -269,6 +269,7 @@ impl ZooKeeper {
         c.hashcat = Some(Hashcat {
             mode: 120,
             hash: format!("{}:{}:", hex(&hash), String::from_utf8_lossy(user)),
+            hex_salt: false,
         });
         c.details.push(("path", at.path.clone()));
         c.details.push(("request", at.request.to_string()));

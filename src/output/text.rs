@@ -113,7 +113,8 @@ impl<W: Write> View for Text<W> {
             ));
         }
         if let (Some(h), true) = (&c.hashcat, self.reveal) {
-            extra.push(format!("hashcat -m {} '{}'", h.mode, h.hash));
+            let options = if h.hex_salt { " --hex-salt" } else { "" };
+            extra.push(format!("hashcat -m {}{options} '{}'", h.mode, h.hash));
         }
         if let (Some(j), true) = (&c.john, self.reveal) {
             extra.push(format!("john --format={} '{}'", j.format, j.hash));

@@ -55,7 +55,8 @@ fn digest_params(v: &str) -> Vec<(String, String)> {
 }
 
 /// A UsernameToken digest's secret replaced by the password it was made from (checked:
-/// `Base64(SHA-1(nonce + created + password))`), so that it can be expected.
+/// `Base64(SHA-1(nonce + created + password))`), so that it can be expected; its hashcat
+/// line checked to carry the same digest and salt (mode 120, `--hex-salt`).
 fn label_token_digest(mut f: Value) -> Value {
     use base64::Engine as _;
     if f["mechanism"] != "UsernameToken PasswordDigest" {
@@ -78,7 +79,17 @@ fn label_token_digest(mut f: Value) -> Value {
                 .finalize(),
         )
     };
-    let secret = f["secret"].as_str().expect("secret");
+    let secret = f["secret"].as_str().expect("secret").to_string();
+    let line = format!(
+        "{}:{}{}",
+        crate::support::hex(&b64.decode(&secret).expect("base64 digest")),
+        crate::support::hex(&nonce),
+        crate::support::hex(created.as_bytes())
+    );
+    assert_eq!(f["hashcat"]["hash"], line, "{f:#}");
+    assert_eq!(f["hashcat"]["mode"], 120, "{f:#}");
+    assert_eq!(f["hashcat"]["options"], "--hex-salt", "{f:#}");
+    f.as_object_mut().expect("object").remove("hashcat");
     let label = if secret == digest(PASS) {
         "<digest of the password>"
     } else if secret == digest(WRONG) {
