@@ -226,6 +226,10 @@ USM_GET = bytes.fromhex(
     "012904046a6f686e040cbaeea1064ab1109d40102a780400302d040b80001f88030000000000000400a11c0204"
     "16a1e2aa020100020100300e300c06082b060102010101000500")
 USM_REPLY = USM_GET[:len(USM_GET) - 0x1e] + b"\xa2" + USM_GET[len(USM_GET) - 0x1e + 1:]
+NTP_REQ = bytes.fromhex("23000620" + "00" * 36 + "931db8a8a2ffe67f" + "00000001" + "6927b12139920c6b1713fb28c4d0df7d")
+NTP_NAK = bytes([0x24]) + bytes(47) + bytes(4)
+NTP_EF = bytes([0x23]) + bytes(47) + bytes.fromhex("01040010") + bytes(12) + bytes.fromhex("00000002") + bytes(20)
+write("dissect_udp", "ntp", b"ntp\0" + conversation([(C, NTP_REQ), (S, NTP_NAK), (C, NTP_EF)]))
 write("dissect_udp", "snmpv3-usm-get-response", b"snmp\0" + conversation([(C, USM_GET), (S, USM_REPLY)]))
 write("rules", "api-key", bytes([0x1f, 0x90]) + conversation([
     (C, b"GET /v1/items?api_key=AKIAIOSFODNN7EXAMPLE&token=abcdef0123456789 HTTP/1.1\r\n"

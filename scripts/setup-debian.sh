@@ -25,7 +25,7 @@ if [ "${1:-}" = "--test" ]; then
         cvs xvfb xauth x11-utils nftables rsync subversion openipmi ipmitool bird2 keepalived hostapd wpasupplicant
         rsh-server rsh-client poppassd frr tgt libiscsi-bin memcached libmemcached-tools sasl2-bin xl2tpd
         gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-        gstreamer1.0-tools python3-gi zookeeper python3-kazoo python3-pure-sasl
+        gstreamer1.0-tools python3-gi zookeeper python3-kazoo python3-pure-sasl chrony
         rabbitmq-server amqp-tools python3-qpid-proton python3-stomp python3-zeep squid apache2-utils
         tigervnc-standalone-server tigervnc-tools xtightvncviewer nats-server"
 fi
@@ -50,6 +50,14 @@ if [ "${1:-}" = "--test" ] && command -v update-inetd >/dev/null 2>&1; then
     for service in login shell exec poppassd; do
         $SUDO update-inetd --disable "$service" 2>/dev/null || true
     done
+fi
+
+# chrony's package starts its daemon, which would steer this machine's clock: the tests run
+# their own chronyd (never touching the clock) in network namespaces.
+if [ "${1:-}" = "--test" ] && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now chrony >/dev/null 2>&1 || true
+elif [ "${1:-}" = "--test" ] && command -v service >/dev/null 2>&1; then
+    $SUDO service chrony stop >/dev/null 2>&1 || true
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then

@@ -162,6 +162,10 @@ pub struct Credential {
     /// The client presents this credential again and again (HTTP Basic on every
     /// request, an SNMP community on every query): repeats are reported once.
     pub repeats: bool,
+    /// With `repeats`, for a credential whose secret changes with every message (a MAC
+    /// over each packet, a new conversation for each): what names the key, told apart by
+    /// it rather than by the secret.
+    pub repeat_key: Option<String>,
     /// The side the conversation recorded as its server sent the credential: for
     /// protocols without ports or handshake (PPP in GRE), where the first sender seen
     /// need not be the client. The finding's client and server are swapped.
@@ -194,6 +198,7 @@ impl Credential {
             flags: Vec::new(),
             rule: None,
             repeats: false,
+            repeat_key: None,
             sent_by_server: false,
         }
     }

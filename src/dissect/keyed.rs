@@ -95,14 +95,14 @@ pub fn credential(
 /// Keys a conversation already reported (at most [`Reported::MAX`]: a conversation
 /// cycling through more keys reports no more of them).
 #[derive(Debug, Default)]
-pub struct Reported(Vec<(u8, usize)>);
+pub struct Reported(Vec<(u32, usize)>);
 
 impl Reported {
     const MAX: usize = 8;
 
     /// Whether the key `key_id` with digests of `len` bytes is new here (and now
     /// remembered).
-    pub fn first(&mut self, key_id: u8, len: usize) -> bool {
+    pub fn first(&mut self, key_id: u32, len: usize) -> bool {
         if self.0.contains(&(key_id, len)) || self.0.len() >= Self::MAX {
             return false;
         }

@@ -34,6 +34,7 @@ pub mod mysql;
 pub mod nats;
 pub mod nntp;
 pub mod ntlmssp;
+pub mod ntp;
 pub mod ospf;
 pub mod pop3;
 pub mod poppass;
@@ -244,6 +245,7 @@ pub fn builtin_udp() -> Vec<DatagramSpec> {
         vrrp::SPEC,
         ppp::PPTP_SPEC,
         l2tp::SPEC,
+        ntp::SPEC,
     ]
 }
 

@@ -148,7 +148,7 @@ impl DatagramDissector for Ospf {
                 let Some(alg) = Algorithm::from_digest_len(digest.len()) else {
                     return;
                 };
-                if !self.reported.first(key_id, digest.len()) {
+                if !self.reported.first(key_id.into(), digest.len()) {
                     return;
                 }
                 let mut c = keyed::credential("ospf", alg, key_id, signed, digest, &chunk);

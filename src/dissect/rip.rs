@@ -142,7 +142,7 @@ impl DatagramDissector for Rip {
             let Some(alg) = Algorithm::from_digest_len(k.digest.len()) else {
                 return;
             };
-            if !self.reported.first(k.key_id, k.digest.len()) {
+            if !self.reported.first(k.key_id.into(), k.digest.len()) {
                 return;
             }
             let mut c = keyed::credential("rip", alg, k.key_id, k.signed, k.digest, &chunk);

@@ -57,6 +57,15 @@ pub const TABLE: &[Advice] = &[
         instead: "memcached's TLS (-Z) with client certificates, or the cache kept on a private network or a Unix socket that only its applications reach",
     },
     Advice {
+        protocol: "ntp",
+        name: "NTP",
+        cleartext: "the time service's key crossed the wire",
+        challenge: Some(
+            "the key was not sent, but every packet carries an MD5 or SHA-1 of the key and the packet: one captured request is enough to try keys offline, and keys typed as words fall quickly",
+        ),
+        instead: "NTS (RFC 8915, chrony's and ntpsec's nts option) or, where keys must stay, long random keys (chronyc keygen, ntpkeygen) of the AES-CMAC type",
+    },
+    Advice {
         protocol: "zookeeper",
         name: "ZooKeeper",
         cleartext: "it sent the digest identity's user name and password as they are in an auth packet (addauth digest), and every digest ACL it set or read carried the password's unsalted SHA-1, which a dictionary reverses",

@@ -20,7 +20,8 @@ const MAX_HELD_PACKET_BYTES: usize = 64 << 20;
 /// Writes findings to a sink, once per repeatable credential: a credential the client
 /// presents over and over (HTTP Basic on every request, an SNMP community on every query,
 /// over any number of connections) is reported once per (protocol, mechanism, client
-/// address, server, user, secret) and verdict. A repeat whose verdict was not seen
+/// address, server, user, secret — or the key's name when each message carries its own
+/// MAC) and verdict. A repeat whose verdict was not seen
 /// (`unknown`) adds nothing once a verdict is known, and is only reported when no
 /// occurrence got one.
 ///
@@ -141,7 +142,9 @@ impl<'a> Reporter<'a> {
             (f.client.ip, f.client.mac),
             f.server,
             &c.username,
-            &c.secret,
+            c.repeat_key
+                .as_ref()
+                .map_or(c.secret.as_deref(), |k| Some(k.as_bytes())),
         ));
         let slot = outcome_index(c.outcome);
         if self.hold {
