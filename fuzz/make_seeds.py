@@ -230,6 +230,11 @@ NTP_REQ = bytes.fromhex("23000620" + "00" * 36 + "931db8a8a2ffe67f" + "00000001"
 NTP_NAK = bytes([0x24]) + bytes(47) + bytes(4)
 NTP_EF = bytes([0x23]) + bytes(47) + bytes.fromhex("01040010") + bytes(12) + bytes.fromhex("00000002") + bytes(20)
 write("dissect_udp", "ntp", b"ntp\0" + conversation([(C, NTP_REQ), (S, NTP_NAK), (C, NTP_EF)]))
+NIS_CALL = bytes.fromhex("6b0737130000000000000002000186a40000000200000003000000000000000000000000000000000000"
+    "000f706c61696e73696768742e74657374000000000d7061737377642e62796e616d65000000000000066e6973626f620000")
+NIS_REPLY = bytes.fromhex("6b07371300000001000000000000000000000000000000000000000100000020"
+    "6e6973626f623a2431246e6973626f6230312433592e4c6934383a313730323a")
+write("dissect_udp", "nis", b"nis\0" + conversation([(C, NIS_CALL), (S, NIS_REPLY)]))
 write("dissect_udp", "snmpv3-usm-get-response", b"snmp\0" + conversation([(C, USM_GET), (S, USM_REPLY)]))
 write("rules", "api-key", bytes([0x1f, 0x90]) + conversation([
     (C, b"GET /v1/items?api_key=AKIAIOSFODNN7EXAMPLE&token=abcdef0123456789 HTTP/1.1\r\n"

@@ -32,6 +32,7 @@ pub mod memcached;
 pub mod mqtt;
 pub mod mysql;
 pub mod nats;
+pub mod nis;
 pub mod nntp;
 pub mod ntlmssp;
 pub mod ntp;
@@ -246,6 +247,7 @@ pub fn builtin_udp() -> Vec<DatagramSpec> {
         ppp::PPTP_SPEC,
         l2tp::SPEC,
         ntp::SPEC,
+        nis::SPEC,
     ]
 }
 

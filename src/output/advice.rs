@@ -57,6 +57,15 @@ pub const TABLE: &[Advice] = &[
         instead: "memcached's TLS (-Z) with client certificates, or the cache kept on a private network or a Unix socket that only its applications reach",
     },
     Advice {
+        protocol: "nis",
+        name: "NIS",
+        cleartext: "yppasswd sent the old password in clear to change it",
+        challenge: Some(
+            "every lookup of an account (each login on a NIS client) carried the account's password hash in clear, and anyone on the network may ask ypserv for it: the hashes can be cracked offline",
+        ),
+        instead: "LDAP over TLS with SSSD (the hashes never leave the directory) or Kerberos; passwords changed through kpasswd or a web page over HTTPS",
+    },
+    Advice {
         protocol: "ntp",
         name: "NTP",
         cleartext: "the time service's key crossed the wire",

@@ -30,6 +30,7 @@ mod real_legacy;
 mod real_mail;
 mod real_nats;
 mod real_nflog;
+mod real_nis;
 mod real_ntp;
 mod real_proxy;
 mod real_routing;

@@ -1,0 +1,82 @@
+//! A real NIS master and client: `tests/e2e/real-nis.sh` runs rpcbind, ypserv and
+//! rpc.yppasswdd in one network namespace and rpcbind, ypbind, ypmatch and yppasswd in
+//! another (each in a mount namespace of its own). plainsight must report the passwd map's
+//! hash that the lookups carried (once: every lookup repeats it) with a hashcat line the
+//! password solves, and yppasswd's cleartext old password and new hash with the outcome
+//! rpc.yppasswdd gave; a wrong old password that yppasswd refused itself never crossed the
+//! wire. One thread or two. Needs root, tcpdump, ip, ypserv, yp-tools, ypbind, rpcbind and
+//! expect (`./scripts/setup-debian.sh --test`); otherwise the test says why and passes.
+
+use crate::support::{real_e2e, scan_with};
+
+// The same values as in tests/e2e/real-nis.sh.
+const NIS_USER: &str = "nisbob";
+const OLD: &str = "Nis-Old-Pw2";
+const NEW: &str = "Tr1cky-Horse9";
+
+/// Whether an MD5-crypt hash (`$1$salt$...`) is `password`'s, by openssl.
+fn md5_crypt_of(hash: &str, password: &str) -> bool {
+    let salt = hash.split('$').nth(2).unwrap_or("");
+    let out = std::process::Command::new("openssl")
+        .args(["passwd", "-1", "-salt", salt, password])
+        .output()
+        .expect("openssl");
+    String::from_utf8_lossy(&out.stdout).trim() == hash
+}
+
+#[test]
+fn real_nis_maps_and_yppasswd() {
+    let Some(run) = real_e2e(
+        "real-nis",
+        &[
+            "tcpdump", "ip", "rpcbind", "ypbind", "ypmatch", "yppasswd", "expect", "openssl",
+        ],
+    ) else {
+        return;
+    };
+    let changed = match run.truths.as_slice() {
+        [a, b, c, d] if a == "1 SUCCESS" && b == "2 SUCCESS" && c == "3 FAILURE" => {
+            d == "4 SUCCESS"
+        }
+        _ => panic!("{}", run.stdout),
+    };
+    let want = if changed { "success" } else { "failure" };
+    for threads in ["1", "2"] {
+        let (findings, code, stderr) = scan_with(&["--threads", threads], &[run.pcap.as_path()]);
+        assert_eq!(code, 1, "{stderr}");
+        let got: Vec<(&str, &str, &str)> = findings
+            .iter()
+            .map(|f| {
+                assert_eq!(f["protocol"], "nis");
+                assert_eq!(f["username"], NIS_USER);
+                (
+                    f["mechanism"].as_str().unwrap_or(""),
+                    f["kind"].as_str().unwrap_or(""),
+                    f["outcome"].as_str().unwrap_or(""),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("passwd map", "challenge-response", "unknown"),
+                ("yppasswd", "cleartext", want),
+                ("yppasswd new password hash", "challenge-response", want),
+            ],
+            "{threads} threads: {findings:#?}"
+        );
+        let map = &findings[0];
+        assert_eq!(map["details"]["map"], "passwd.byname");
+        assert_eq!(map["details"]["domain"], "plainsight.test");
+        assert_eq!(map["hashcat"]["mode"], 500);
+        assert_eq!(map["hashcat"]["hash"], map["secret"]);
+        assert!(
+            md5_crypt_of(map["secret"].as_str().unwrap_or(""), OLD),
+            "{map:#}"
+        );
+        assert_eq!(findings[1]["secret"], OLD);
+        let new = findings[2]["secret"].as_str().unwrap_or("");
+        assert!(md5_crypt_of(new, NEW), "{:#}", findings[2]);
+    }
+    let _ = std::fs::remove_dir_all(&run.dir);
+}
