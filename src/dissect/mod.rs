@@ -292,6 +292,7 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
         managesieve::SPEC,
         memcached::SPEC,
         zookeeper::SPEC,
+        nis::TCP_SPEC,
     ]
 }
 

@@ -20,9 +20,12 @@
 //!   new password's crypt hash, mechanism `yppasswd new password hash`. The reply's status
 //!   says `success` (0) or `failure`.
 //!
-//! TCP (`ypcat`'s `YPPROC_ALL`) is not read yet.
+//! Over TCP (record marking, RFC 5531 section 11) the same calls are read, and
+//! `YPPROC_ALL` (`ypcat passwd`: the whole map in one reply, streamed over as many record
+//! fragments as it needs) gives one finding per account, read as the entries come.
 
-use super::{Chunk, DatagramDissector, DatagramSpec, Probe};
+use super::framing::{Framer, Measure};
+use super::{Chunk, DatagramDissector, DatagramSpec, Dissector, Probe, ProtocolSpec};
 use crate::finding::{Credential, Hashcat, John, Kind, Outcome};
 use crate::flow::Direction;
 
@@ -35,11 +38,20 @@ pub const SPEC: DatagramSpec = DatagramSpec {
     new: |_config| Box::<Nis>::default(),
 };
 
+/// NIS over TCP, found by content (ypserv's port is rpcbind's choice).
+pub const TCP_SPEC: ProtocolSpec = ProtocolSpec {
+    name: "nis",
+    tcp_ports: &[],
+    probe: tcp_probe,
+    new: |_config| Box::<NisTcp>::default(),
+};
+
 pub const YPPROG: u32 = 100_004;
 pub const YPPASSWDPROG: u32 = 100_009;
 pub const YPPROC_MATCH: u32 = 3;
 pub const YPPROC_FIRST: u32 = 4;
 pub const YPPROC_NEXT: u32 = 5;
+pub const YPPROC_ALL: u32 = 8;
 pub const YPPASSWDPROC_UPDATE: u32 = 1;
 /// `ypstat` YP_TRUE: the map had the key.
 const YP_TRUE: u32 = 1;
@@ -144,6 +156,27 @@ pub fn probe(payload: &[u8]) -> Probe {
     }
 }
 
+/// A record-marked call to ypserv or rpc.yppasswdd opening a TCP connection.
+pub fn tcp_probe(to_server: &[u8], _to_client: &[u8]) -> Probe {
+    match to_server.first() {
+        None => return Probe::Maybe,
+        Some(b) if b & 0x80 == 0 => return Probe::No,
+        _ => {}
+    }
+    let call = to_server.get(4..).unwrap_or_default();
+    if call.len() < 16 {
+        // Too short to tell; what is there must agree: a call, RPC version 2, one of the
+        // two programs (0x000186a4, 0x000186a9).
+        const HEAD: [u8; 11] = [0, 0, 0, 0, 0, 0, 0, 2, 0, 0x01, 0x86];
+        let agrees = call.iter().enumerate().skip(4).all(|(i, &b)| match i {
+            4..=14 => b == HEAD[i - 4],
+            _ => matches!(b, 0xa4 | 0xa9),
+        });
+        return if agrees { Probe::Maybe } else { Probe::No };
+    }
+    probe(call)
+}
+
 /// Whether a map holds passwd lines with hashes.
 fn is_passwd_map(map: &[u8]) -> bool {
     map.starts_with(b"passwd.") || map.starts_with(b"shadow.") || map.starts_with(b"master.passwd.")
@@ -211,6 +244,16 @@ fn hash_credential(
     c
 }
 
+/// A passwd map's value as a finding, when it holds a hash.
+fn map_entry(value: &[u8], map: &str, domain: &str, chunk: &Chunk<'_>) -> Option<Credential> {
+    let (user, hash) = passwd_entry(value)?;
+    let mut c = hash_credential("passwd map", user, hash, chunk);
+    c.repeats = true;
+    c.details.push(("map", map.to_string()));
+    c.details.push(("domain", domain.to_string()));
+    Some(c)
+}
+
 /// A call waiting for its reply.
 #[derive(Debug)]
 enum Pending {
@@ -218,6 +261,8 @@ enum Pending {
     Lookup { map: String, domain: String },
     /// A password change: its two findings.
     Update(Vec<Credential>),
+    /// A whole map asked for (TCP): the map and the domain.
+    All { map: String, domain: String },
 }
 
 #[derive(Debug, Default)]
@@ -232,16 +277,21 @@ impl Nis {
         }
         let mut x = Xdr { b: call.args };
         let pending = match (call.prog, call.vers, call.proc_) {
-            (YPPROG, 2, YPPROC_MATCH | YPPROC_FIRST | YPPROC_NEXT) => {
+            (YPPROG, 2, YPPROC_MATCH | YPPROC_FIRST | YPPROC_NEXT | YPPROC_ALL) => {
                 let (Some(domain), Some(map)) = (x.opaque(), x.opaque()) else {
                     return;
                 };
                 if !is_passwd_map(map) {
                     return;
                 }
-                Pending::Lookup {
-                    map: String::from_utf8_lossy(map).into_owned(),
-                    domain: String::from_utf8_lossy(domain).into_owned(),
+                let (map, domain) = (
+                    String::from_utf8_lossy(map).into_owned(),
+                    String::from_utf8_lossy(domain).into_owned(),
+                );
+                if call.proc_ == YPPROC_ALL {
+                    Pending::All { map, domain }
+                } else {
+                    Pending::Lookup { map, domain }
                 }
             }
             (YPPASSWDPROG, 1, YPPASSWDPROC_UPDATE) => {
@@ -294,16 +344,13 @@ impl Nis {
                 }
                 // ypresp_val holds the value; ypresp_key_val the value and the key.
                 while let Some(value) = x.opaque() {
-                    if let Some((user, hash)) = passwd_entry(value) {
-                        let mut c = hash_credential("passwd map", user, hash, chunk);
-                        c.repeats = true;
-                        c.details.push(("map", map));
-                        c.details.push(("domain", domain));
+                    if let Some(c) = map_entry(value, &map, &domain, chunk) {
                         out.push(c);
                         return;
                     }
                 }
             }
+            Pending::All { .. } => {}
             Pending::Update(found) => {
                 let status = results.and_then(|r| Xdr { b: r }.u32());
                 let outcome = match status {
@@ -340,6 +387,248 @@ impl DatagramDissector for Nis {
 
     fn buffered(&self) -> usize {
         self.pending.len() * 128
+    }
+}
+
+/// Longest record fragment of a call read (calls are small).
+const MAX_CALL: usize = 4 + 8192;
+/// Most reply bytes held: a whole reply to a lookup, or the unread part of one map entry.
+const MAX_REPLY: usize = 16 * 1024;
+
+/// What the reply being read is.
+#[derive(Debug, Default)]
+enum Record {
+    /// Its header is not read yet.
+    #[default]
+    Start,
+    /// A reply to a lookup or a password change: read whole at its end.
+    Whole,
+    /// `YPPROC_ALL`'s stream of map entries.
+    All { map: String, domain: String },
+    /// Nothing to read in it.
+    Skip,
+}
+
+/// The server's record-marked replies, as a stream: fragment headers taken out, the
+/// current record's unread bytes held.
+#[derive(Debug, Default)]
+struct Replies {
+    /// A fragment header cut by TCP.
+    head: Vec<u8>,
+    /// Bytes left in the current fragment, and whether it ends its record.
+    left: usize,
+    last: bool,
+    buf: Vec<u8>,
+    record: Record,
+    lost: bool,
+}
+
+/// NIS over TCP: calls in record fragments, replies as a stream.
+#[derive(Debug, Default)]
+pub struct NisTcp {
+    calls: Nis,
+    client: Option<Box<Framer>>,
+    replies: Replies,
+    client_lost: bool,
+}
+
+fn measure_fragment(b: &[u8]) -> Measure {
+    match b.get(..4) {
+        None => Measure::More,
+        Some(h) => Measure::Total(
+            4 + (u32::from_be_bytes([h[0], h[1], h[2], h[3]]) & 0x7fff_ffff) as usize,
+        ),
+    }
+}
+
+impl NisTcp {
+    fn client_data(&mut self, chunk: Chunk<'_>) {
+        let framer = self
+            .client
+            .get_or_insert_with(|| Box::new(Framer::new(MAX_CALL)));
+        framer.push(chunk);
+        loop {
+            let Some(framer) = self.client.as_mut() else {
+                return;
+            };
+            if framer.is_lost() {
+                self.client_lost = true;
+                return;
+            }
+            let Some(msg) = framer.next(measure_fragment) else {
+                return;
+            };
+            let frame = msg.frames.last().copied().unwrap_or(chunk.frame);
+            let at = Chunk {
+                data: &[],
+                frame,
+                ts: msg.ts,
+            };
+            if let Some(call) = parse_call(&msg.bytes[4..]) {
+                self.calls.call(&call, &at);
+            }
+        }
+    }
+
+    fn server_data(&mut self, chunk: &Chunk<'_>, out: &mut Vec<Credential>) {
+        let mut data = chunk.data;
+        while !data.is_empty() && !self.replies.lost {
+            let r = &mut self.replies;
+            if r.left == 0 {
+                let need = 4 - r.head.len();
+                let n = need.min(data.len());
+                r.head.extend_from_slice(&data[..n]);
+                data = &data[n..];
+                if r.head.len() < 4 {
+                    return;
+                }
+                let h = u32::from_be_bytes([r.head[0], r.head[1], r.head[2], r.head[3]]);
+                r.head.clear();
+                r.last = h & 0x8000_0000 != 0;
+                r.left = (h & 0x7fff_ffff) as usize;
+                if r.left == 0 && r.last {
+                    self.end_record(chunk, out);
+                }
+                continue;
+            }
+            let n = r.left.min(data.len());
+            if !matches!(r.record, Record::Skip) {
+                r.buf.extend_from_slice(&data[..n]);
+            }
+            data = &data[n..];
+            r.left -= n;
+            self.progress(chunk, out);
+            let r = &mut self.replies;
+            if r.buf.len() > MAX_REPLY {
+                // One entry (or a lookup's reply) beyond any account line: not read.
+                r.buf = Vec::new();
+                r.record = Record::Skip;
+            }
+            if r.left == 0 && r.last {
+                self.end_record(chunk, out);
+            }
+        }
+    }
+
+    /// Reads what the held bytes of the current record allow.
+    fn progress(&mut self, chunk: &Chunk<'_>, out: &mut Vec<Credential>) {
+        let r = &mut self.replies;
+        if matches!(r.record, Record::Start) {
+            let mut x = Xdr { b: &r.buf };
+            let head = (|| {
+                let (xid, msg_type, stat) = (x.u32()?, x.u32()?, x.u32()?);
+                let _flavor = x.u32()?;
+                x.opaque()?;
+                let accept = x.u32()?;
+                Some((xid, msg_type == 1 && stat == 0 && accept == 0))
+            })();
+            let Some((xid, ok)) = head else {
+                if r.buf.len() >= 512 {
+                    r.record = Record::Skip;
+                    r.buf = Vec::new();
+                }
+                return;
+            };
+            let used = r.buf.len() - x.b.len();
+            let pending = self.calls.pending.iter().position(|(p, _)| *p == xid);
+            r.record = match pending.map(|i| &self.calls.pending[i].1) {
+                Some(Pending::All { .. }) if ok => {
+                    let Some((_, Pending::All { map, domain })) =
+                        pending.map(|i| self.calls.pending.swap_remove(i))
+                    else {
+                        return;
+                    };
+                    r.buf.drain(..used);
+                    Record::All { map, domain }
+                }
+                Some(_) => Record::Whole,
+                None => {
+                    r.buf = Vec::new();
+                    Record::Skip
+                }
+            };
+        }
+        let r = &mut self.replies;
+        let Record::All { map, domain } = &r.record else {
+            return;
+        };
+        // ypresp_all: a `more` flag, then ypresp_key_val (status, value, key), until
+        // `more` is false.
+        let mut used = 0;
+        loop {
+            let mut x = Xdr { b: &r.buf[used..] };
+            let Some(more) = x.u32() else { break };
+            if more == 0 {
+                r.record = Record::Skip;
+                r.buf = Vec::new();
+                return;
+            }
+            let (Some(stat), Some(value), Some(_key)) = (x.u32(), x.opaque(), x.opaque()) else {
+                if x.b.len() > MAX_OPAQUE * 2 + 16 {
+                    r.record = Record::Skip;
+                }
+                break;
+            };
+            if stat == YP_TRUE
+                && let Some(c) = map_entry(value, map, domain, chunk)
+            {
+                out.push(c);
+            }
+            used = r.buf.len() - x.b.len();
+        }
+        r.buf.drain(..used);
+    }
+
+    fn end_record(&mut self, chunk: &Chunk<'_>, out: &mut Vec<Credential>) {
+        let r = std::mem::take(&mut self.replies.record);
+        let buf = std::mem::take(&mut self.replies.buf);
+        if let Record::Whole = r
+            && let Some((xid, results)) = parse_reply(&buf)
+        {
+            self.calls.reply(xid, results, chunk, out);
+        }
+    }
+}
+
+impl Dissector for NisTcp {
+    fn data(&mut self, dir: Direction, chunk: Chunk<'_>, out: &mut Vec<Credential>) {
+        match dir {
+            Direction::ToServer if !self.client_lost => self.client_data(chunk),
+            Direction::ToClient => self.server_data(&chunk, out),
+            Direction::ToServer => {}
+        }
+    }
+
+    fn gap(&mut self, dir: Direction, len: u64, out: &mut Vec<Credential>) {
+        match dir {
+            Direction::ToServer => {
+                if let Some(f) = self.client.as_mut() {
+                    f.gap(len);
+                }
+            }
+            Direction::ToClient => {
+                // The stream's place is lost with the fragment headers.
+                self.replies = Replies {
+                    lost: true,
+                    ..Replies::default()
+                };
+            }
+        }
+        let _ = out;
+    }
+
+    fn close(&mut self, out: &mut Vec<Credential>) {
+        DatagramDissector::close(&mut self.calls, out);
+    }
+
+    fn done(&self) -> bool {
+        self.client_lost && self.replies.lost
+    }
+
+    fn buffered(&self) -> usize {
+        self.client.as_ref().map_or(0, |f| f.buffered())
+            + self.replies.buf.capacity()
+            + DatagramDissector::buffered(&self.calls)
     }
 }
 
@@ -500,6 +789,87 @@ mod tests {
         );
     }
 
+    fn xdr_opaque(b: &[u8]) -> Vec<u8> {
+        let mut v = (b.len() as u32).to_be_bytes().to_vec();
+        v.extend_from_slice(b);
+        v.resize(4 + b.len().div_ceil(4) * 4, 0);
+        v
+    }
+
+    /// ypcat's YPPROC_ALL call (record-marked) and ypserv's reply: the map's `entries`,
+    /// the record cut into fragments at `cuts`.
+    fn ypall(entries: &[&[u8]], cuts: &[usize]) -> (Vec<u8>, Vec<u8>) {
+        let mut call = unhex(&MATCH_CALL[..80]);
+        call[23] = YPPROC_ALL as u8;
+        call.extend(xdr_opaque(b"plainsight.test"));
+        call.extend(xdr_opaque(b"passwd.byname"));
+        let call = [
+            &(0x8000_0000u32 | call.len() as u32).to_be_bytes()[..],
+            &call,
+        ]
+        .concat();
+        // xid, REPLY, MSG_ACCEPTED, AUTH_NONE verifier, SUCCESS.
+        let mut reply = unhex("6b0737130000000100000000000000000000000000000000");
+        for e in entries {
+            reply.extend(1u32.to_be_bytes());
+            reply.extend(YP_TRUE.to_be_bytes());
+            reply.extend(xdr_opaque(e));
+            reply.extend(xdr_opaque(e.split(|&b| b == b':').next().unwrap()));
+        }
+        reply.extend(0u32.to_be_bytes());
+        let mut stream = Vec::new();
+        let mut from = 0;
+        for (i, &to) in cuts.iter().chain([&reply.len()]).enumerate() {
+            let last = if i == cuts.len() { 0x8000_0000 } else { 0 };
+            stream.extend((last | (to - from) as u32).to_be_bytes());
+            stream.extend_from_slice(&reply[from..to]);
+            from = to;
+        }
+        (call, stream)
+    }
+
+    #[test]
+    fn ypcat_over_tcp_any_fragments_any_split() {
+        let entries: [&[u8]; 3] = [
+            b"alice:$6$saltsalt$YkAEivMs7ET/i6kBGdoAbrFlSnDFc3tcbQbE9S:1001:1001::/:/bin/sh",
+            b"svc:*:999:999::/:/usr/sbin/nologin",
+            b"bob:$1$ab$kuTyJFIi/pZLev3IW4KHQ0:1002:1002:Bob:/home/bob:/bin/sh",
+        ];
+        let (call, stream) = ypall(&entries, &[30, 31, 100]);
+        assert_eq!(tcp_probe(&call, b""), Probe::Yes);
+        for n in 1..20 {
+            assert_eq!(tcp_probe(&call[..n], b""), Probe::Maybe, "{n}");
+        }
+        let users = |out: &[Credential]| -> Vec<String> {
+            out.iter()
+                .map(|c| String::from_utf8_lossy(c.username.as_deref().unwrap()).into_owned())
+                .collect()
+        };
+        for cut in 0..stream.len() {
+            let (out, _) = crate::dissect::script::play(
+                &mut NisTcp::default(),
+                &[(C, &call[..]), (S, &stream[..cut]), (S, &stream[cut..])],
+            );
+            assert_eq!(users(&out), ["alice", "bob"], "cut at {cut}");
+            assert_eq!(out[1].detail("map"), Some("passwd.byname"));
+            assert_eq!(out[1].hashcat.as_ref().unwrap().mode, 500);
+        }
+        // A reply to no call, and a stream that lost its place, give nothing.
+        let (out, _) = crate::dissect::script::play(&mut NisTcp::default(), &[(S, &stream[..])]);
+        assert!(out.is_empty());
+        let mut d = NisTcp::default();
+        let mut out = Vec::new();
+        let at = |data| Chunk {
+            data,
+            frame: 1,
+            ts: Timestamp::ZERO,
+        };
+        d.data(C, at(&call), &mut out);
+        d.gap(S, 10, &mut out);
+        d.data(S, at(&stream[10..]), &mut out);
+        assert!(out.is_empty());
+    }
+
     #[test]
     fn probe_is_cheap_and_strict() {
         assert_eq!(
@@ -512,5 +882,19 @@ mod tests {
         assert_eq!(probe(&unhex(MATCH_REPLY)), Probe::No);
         let call = unhex(MATCH_CALL);
         assert_eq!(probe(&call[..30]), Probe::No);
+        // TCP: record marking first; rpcbind's program is not NIS.
+        let framed = [
+            &(0x8000_0000u32 | call.len() as u32).to_be_bytes()[..],
+            &call,
+        ]
+        .concat();
+        assert_eq!(tcp_probe(&framed, b""), Probe::Yes);
+        assert_eq!(tcp_probe(&call, b""), Probe::No);
+        assert_eq!(tcp_probe(b"GET / HTTP/1.1\r\n", b""), Probe::No);
+        let mut rpcbind = framed.clone();
+        rpcbind[19] = 0xa0;
+        assert_eq!(tcp_probe(&rpcbind, b""), Probe::No);
+        assert_eq!(tcp_probe(&rpcbind[..19], b""), Probe::Maybe);
+        assert_eq!(tcp_probe(&rpcbind[..20], b""), Probe::No);
     }
 }

@@ -38,5 +38,7 @@ change() { # n old
 }
 if change 3 "$WRONG"; then echo "truth 3 SUCCESS"; else echo "truth 3 FAILURE"; fi
 if change 4 "$OLD"; then echo "truth 4 SUCCESS"; else echo "truth 4 FAILURE"; fi
+# 5: the whole map over TCP (YPPROC_ALL), as any user of a NIS client may ask it.
+if ypcat passwd.byname >"$DIR/ypcat.out" 2>&1; then echo "truth 5 SUCCESS"; else echo "truth 5 FAILURE"; fi
 kill %1 %2
 wait

@@ -15,6 +15,7 @@
 #   3 yppasswd as $NIS_USER, old password $WRONG -> yppasswd refuses it itself: FAILURE
 #   4 yppasswd as $NIS_USER, $OLD -> $NEW        -> what rpc.yppasswdd answered (this
 #     master, run on files of its own with -D, refuses the change: "user not found")
+#   5 ypcat passwd.byname (over TCP)             -> SUCCESS
 #
 # It prints "truth <n> SUCCESS|FAILURE" for each. Everything it started is stopped, and
 # the namespaces and the temporary directory removed, on any exit.

@@ -1,10 +1,11 @@
 //! A real NIS master and client: `tests/e2e/real-nis.sh` runs rpcbind, ypserv and
-//! rpc.yppasswdd in one network namespace and rpcbind, ypbind, ypmatch and yppasswd in
-//! another (each in a mount namespace of its own). plainsight must report the passwd map's
-//! hash that the lookups carried (once: every lookup repeats it) with a hashcat line the
-//! password solves, and yppasswd's cleartext old password and new hash with the outcome
-//! rpc.yppasswdd gave; a wrong old password that yppasswd refused itself never crossed the
-//! wire. One thread or two. Needs root, tcpdump, ip, ypserv, yp-tools, ypbind, rpcbind and
+//! rpc.yppasswdd in one network namespace and rpcbind, ypbind, ypmatch, yppasswd and ypcat
+//! in another (each in a mount namespace of its own). plainsight must report the passwd
+//! map's hash that the UDP lookups carried (once: every lookup repeats it) with a hashcat
+//! line the password solves, yppasswd's cleartext old password and new hash with the
+//! outcome rpc.yppasswdd gave (a wrong old password that yppasswd refused itself never
+//! crossed the wire), and the other account's hash from ypcat's whole map over TCP (the
+//! first account's merged with its lookups). One thread or two. Needs root, tcpdump, ip, ypserv, yp-tools, ypbind, rpcbind and
 //! expect (`./scripts/setup-debian.sh --test`); otherwise the test says why and passes.
 
 use crate::support::{real_e2e, scan_with};
@@ -13,6 +14,8 @@ use crate::support::{real_e2e, scan_with};
 const NIS_USER: &str = "nisbob";
 const OLD: &str = "Nis-Old-Pw2";
 const NEW: &str = "Tr1cky-Horse9";
+const OTHER_USER: &str = "nisalice";
+const OTHER_PASS: &str = "Alice-Pw1";
 
 /// Whether an MD5-crypt hash (`$1$salt$...`) is `password`'s, by openssl.
 fn md5_crypt_of(hash: &str, password: &str) -> bool {
@@ -35,7 +38,9 @@ fn real_nis_maps_and_yppasswd() {
         return;
     };
     let changed = match run.truths.as_slice() {
-        [a, b, c, d] if a == "1 SUCCESS" && b == "2 SUCCESS" && c == "3 FAILURE" => {
+        [a, b, c, d, e]
+            if a == "1 SUCCESS" && b == "2 SUCCESS" && c == "3 FAILURE" && e == "5 SUCCESS" =>
+        {
             d == "4 SUCCESS"
         }
         _ => panic!("{}", run.stdout),
@@ -44,12 +49,12 @@ fn real_nis_maps_and_yppasswd() {
     for threads in ["1", "2"] {
         let (findings, code, stderr) = scan_with(&["--threads", threads], &[run.pcap.as_path()]);
         assert_eq!(code, 1, "{stderr}");
-        let got: Vec<(&str, &str, &str)> = findings
+        let got: Vec<(&str, &str, &str, &str)> = findings
             .iter()
             .map(|f| {
                 assert_eq!(f["protocol"], "nis");
-                assert_eq!(f["username"], NIS_USER);
                 (
+                    f["username"].as_str().unwrap_or(""),
                     f["mechanism"].as_str().unwrap_or(""),
                     f["kind"].as_str().unwrap_or(""),
                     f["outcome"].as_str().unwrap_or(""),
@@ -59,9 +64,15 @@ fn real_nis_maps_and_yppasswd() {
         assert_eq!(
             got,
             vec![
-                ("passwd map", "challenge-response", "unknown"),
-                ("yppasswd", "cleartext", want),
-                ("yppasswd new password hash", "challenge-response", want),
+                (NIS_USER, "passwd map", "challenge-response", "unknown"),
+                (NIS_USER, "yppasswd", "cleartext", want),
+                (
+                    NIS_USER,
+                    "yppasswd new password hash",
+                    "challenge-response",
+                    want
+                ),
+                (OTHER_USER, "passwd map", "challenge-response", "unknown"),
             ],
             "{threads} threads: {findings:#?}"
         );
@@ -77,6 +88,16 @@ fn real_nis_maps_and_yppasswd() {
         assert_eq!(findings[1]["secret"], OLD);
         let new = findings[2]["secret"].as_str().unwrap_or("");
         assert!(md5_crypt_of(new, NEW), "{:#}", findings[2]);
+        // ypcat's entry: SHA-512-crypt, hashcat 1800, from the same server over TCP.
+        let all = &findings[3];
+        assert_eq!(all["hashcat"]["mode"], 1800);
+        let hash = all["secret"].as_str().unwrap_or("");
+        let salt = hash.split('$').nth(2).unwrap_or("");
+        let out = std::process::Command::new("openssl")
+            .args(["passwd", "-6", "-salt", salt, OTHER_PASS])
+            .output()
+            .expect("openssl");
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), hash);
     }
     let _ = std::fs::remove_dir_all(&run.dir);
 }
