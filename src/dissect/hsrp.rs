@@ -294,6 +294,7 @@ pub mod build {
 mod tests {
     use super::build::{hello_v1, hello_v2};
     use super::*;
+    use crate::dissect::script::unhex;
     use crate::timestamp::Timestamp;
 
     fn run(payload: &[u8]) -> Vec<Credential> {
@@ -373,12 +374,6 @@ mod tests {
         assert_eq!(probe(&v2), Probe::No);
         assert_eq!(probe(&hello_v2(1, None)[..41]), Probe::No);
         assert_eq!(probe(b"\x02\x02\x00\x00"), Probe::No);
-    }
-
-    fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len() / 2)
-            .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-            .collect()
     }
 
     /// John the Ripper's test vectors for its `hsrp` format (version 1 hellos captured

@@ -1002,13 +1002,8 @@ mod tests {
     use super::build::*;
     use super::krb_crypto::*;
     use super::*;
+    use crate::dissect::script::unhex;
     use Direction::{ToClient as S, ToServer as C};
-
-    fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len() / 2)
-            .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-            .collect()
-    }
 
     const TIME: &[u8] = b"20231115010203Z";
 

@@ -131,6 +131,7 @@ pub mod build {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::dissect::script::unhex;
     use hmac::{Hmac, KeyInit, Mac};
     use md5::Digest;
 
@@ -171,13 +172,6 @@ pub(crate) mod tests {
             Algorithm::HmacSha384 => hmac_sha!(sha2::Sha384, key, signed),
             Algorithm::HmacSha512 => hmac_sha!(sha2::Sha512, key, signed),
         }
-    }
-
-    fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
     }
 
     /// John the Ripper's own test vectors (net-md5: RIPv2 and OSPF with key

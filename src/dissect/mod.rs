@@ -326,6 +326,15 @@ pub(crate) mod script {
         (out, done)
     }
 
+    /// The bytes of a hex string (captured messages in tests).
+    pub fn unhex(s: &str) -> Vec<u8> {
+        assert!(s.len().is_multiple_of(2), "odd hex length: {s}");
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+            .collect()
+    }
+
     /// The mechanism, user name, secret and outcome of each credential, in order.
     pub fn summary(out: &[Credential]) -> Vec<(&str, &[u8], &[u8], crate::finding::Outcome)> {
         out.iter()

@@ -718,6 +718,7 @@ mod tests {
     use super::build::*;
     use super::*;
     use crate::dissect::DissectorConfig;
+    use crate::dissect::script::unhex;
     use Direction::{ToClient as S, ToServer as C};
 
     fn run(script: &[(Direction, &[u8])]) -> (Vec<Credential>, bool) {
@@ -726,12 +727,6 @@ mod tests {
 
     const SCRAMBLE: [u8; 20] = *b">~$4uth,>612IWZ>fhWX";
 
-    fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
     const RESPONSE: [u8; 20] = [
         0xee, 0xfd, 0x6d, 0x55, 0x62, 0x85, 0x1b, 0xc5, 0x96, 0x6a, 0x0b, 0x41, 0x23, 0x6a, 0xe3,
         0xf2, 0x31, 0x5e, 0xfc, 0xc4,

@@ -258,6 +258,7 @@ pub mod build {
 mod tests {
     use super::build::{header, signed};
     use super::*;
+    use crate::dissect::script::unhex;
     use crate::timestamp::Timestamp;
     use Direction::{ToClient as S, ToServer as C};
 
@@ -284,13 +285,6 @@ mod tests {
         "23000620000000000000000000000000000000000000000000000000000000000000000000000000",
         "931db8a8a2ffe67f000000016927b12139920c6b1713fb28c4d0df7d"
     );
-
-    fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     #[test]
     fn chrony_request_recomputes_from_its_key() {

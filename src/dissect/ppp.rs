@@ -623,6 +623,7 @@ pub mod build {
 mod tests {
     use super::build::*;
     use super::*;
+    use crate::dissect::script::unhex;
     use crate::timestamp::Timestamp;
 
     /// Plays GRE packets (direction, PPP frame) through the PPTP dissector.
@@ -640,12 +641,6 @@ mod tests {
         }
         d.close(&mut out);
         out
-    }
-
-    fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len() / 2)
-            .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-            .collect()
     }
 
     use Direction::{ToClient as S2C, ToServer as C2S};

@@ -874,15 +874,9 @@ pub mod build {
 mod tests {
     use super::build::*;
     use super::*;
+    use crate::dissect::script::unhex;
     use crate::timestamp::Timestamp;
     use Direction::{ToClient as S, ToServer as C};
-
-    fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     fn run(script: &[(Direction, &[u8])]) -> Vec<Credential> {
         let mut d = Radius::default();

@@ -1102,6 +1102,7 @@ pub mod build {
 mod tests {
     use super::build::*;
     use super::*;
+    use crate::dissect::script::unhex;
     use crate::finding::hex;
     use Direction::{ToClient as S, ToServer as C};
     use hmac::{Hmac, KeyInit, Mac};
@@ -1119,12 +1120,6 @@ mod tests {
             m.update(p);
         }
         m.finalize().into_bytes().to_vec()
-    }
-
-    fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len() / 2)
-            .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-            .collect()
     }
 
     /// NTProofStr of MS-NLMP 3.3.2 for a password.

@@ -125,13 +125,8 @@ pub fn credential(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dissect::script::unhex;
     use md5::Digest;
-
-    fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len() / 2)
-            .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-            .collect()
-    }
 
     /// John the Ripper's vector (key "lolcats"): a BGP SYN from 192.168.56.20 to .40
     /// with a 40-byte header, rebuilt as it was on the wire (its checksum set, the

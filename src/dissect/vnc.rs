@@ -407,17 +407,11 @@ impl Dissector for Vnc {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dissect::script::unhex;
     use Direction::{ToClient as S, ToServer as C};
 
     fn run(script: &[(Direction, &[u8])]) -> Vec<Credential> {
         crate::dissect::script::play(&mut Vnc::default(), script).0
-    }
-
-    fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
     }
 
     #[test]

@@ -676,6 +676,7 @@ mod tests {
     use super::build::*;
     use super::*;
     use crate::dissect::script::summary;
+    use crate::dissect::script::unhex;
     use Direction::{ToClient as S, ToServer as C};
 
     fn run<B: AsRef<[u8]>>(script: &[(Direction, B)]) -> Vec<Credential> {
@@ -684,13 +685,6 @@ mod tests {
             script,
         )
         .0
-    }
-
-    fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
     }
 
     /// The ACL id ZooKeeper's DigestAuthenticationProvider makes of `user:password`.
