@@ -465,26 +465,11 @@ mod tests {
     use super::build::{avp, control, data};
     use super::*;
     use crate::dissect::ppp::build as pppb;
-    use crate::timestamp::Timestamp;
     use Direction::{ToClient as S, ToServer as C};
     use md5::{Digest, Md5};
 
     fn run(script: &[(Direction, Vec<u8>)]) -> Vec<Credential> {
-        let mut d = L2tp::default();
-        let mut out = Vec::new();
-        for (i, (dir, bytes)) in script.iter().enumerate() {
-            d.datagram(
-                *dir,
-                Chunk {
-                    data: bytes,
-                    frame: i as u64 + 1,
-                    ts: Timestamp::ZERO,
-                },
-                &mut out,
-            );
-        }
-        d.close(&mut out);
-        out
+        crate::dissect::script::datagrams(&mut L2tp::default(), script)
     }
 
     fn answer(kind: u16, secret: &[u8], challenge: &[u8]) -> Vec<u8> {

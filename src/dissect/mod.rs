@@ -326,6 +326,28 @@ pub(crate) mod script {
         (out, done)
     }
 
+    /// Feeds `script` to a datagram dissector, one datagram per element (frames numbered
+    /// from 1), then closes it: what it reported.
+    pub fn datagrams<D: crate::dissect::DatagramDissector + ?Sized, B: AsRef<[u8]>>(
+        d: &mut D,
+        script: &[(Direction, B)],
+    ) -> Vec<Credential> {
+        let mut out = Vec::new();
+        for (i, (dir, data)) in script.iter().enumerate() {
+            d.datagram(
+                *dir,
+                Chunk {
+                    data: data.as_ref(),
+                    frame: i as u64 + 1,
+                    ts: Timestamp::ZERO,
+                },
+                &mut out,
+            );
+        }
+        d.close(&mut out);
+        out
+    }
+
     /// The bytes of a hex string (captured messages in tests).
     pub fn unhex(s: &str) -> Vec<u8> {
         assert!(s.len().is_multiple_of(2), "odd hex length: {s}");

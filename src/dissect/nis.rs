@@ -640,21 +640,7 @@ mod tests {
     use Direction::{ToClient as S, ToServer as C};
 
     fn run(script: &[(Direction, Vec<u8>)]) -> Vec<Credential> {
-        let mut d = Nis::default();
-        let mut out = Vec::new();
-        for (i, (dir, p)) in script.iter().enumerate() {
-            d.datagram(
-                *dir,
-                Chunk {
-                    data: p,
-                    frame: i as u64 + 1,
-                    ts: Timestamp::ZERO,
-                },
-                &mut out,
-            );
-        }
-        d.close(&mut out);
-        out
+        crate::dissect::script::datagrams(&mut Nis::default(), script)
     }
 
     // ypmatch (yp-tools 4.2) asking ypserv 4.2 for nisbob in passwd.byname, as captured.

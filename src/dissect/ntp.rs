@@ -259,25 +259,10 @@ mod tests {
     use super::build::{header, signed};
     use super::*;
     use crate::dissect::script::unhex;
-    use crate::timestamp::Timestamp;
     use Direction::{ToClient as S, ToServer as C};
 
     fn run(script: &[(Direction, Vec<u8>)]) -> Vec<Credential> {
-        let mut d = Ntp::default();
-        let mut out = Vec::new();
-        for (i, (dir, p)) in script.iter().enumerate() {
-            d.datagram(
-                *dir,
-                Chunk {
-                    data: p,
-                    frame: i as u64 + 1,
-                    ts: Timestamp::ZERO,
-                },
-                &mut out,
-            );
-        }
-        d.close(&mut out);
-        out
+        crate::dissect::script::datagrams(&mut Ntp::default(), script)
     }
 
     /// chrony 4.3's client request under `1 MD5 Ntp-Key!1`, as captured.
