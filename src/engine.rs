@@ -1080,13 +1080,7 @@ impl Core {
             dis.network_named(bssid, ssid, &mut self.scratch);
             if !self.scratch.is_empty() {
                 let (client, server) = (flow.client, flow.server);
-                let recent = self.recent_udp.make_contiguous();
-                let packets = self
-                    .scratch
-                    .iter()
-                    .map(|c| evidence_of(recent, &c.frames))
-                    .collect();
-                self.push_findings(client, server, packets);
+                self.push_udp_findings(client, server);
             }
         }
     }
@@ -1180,7 +1174,12 @@ impl Core {
             dis.close(&mut self.scratch);
         }
         flow.state = UdpState::Ignored;
-        let (client, server) = (flow.client, flow.server);
+        self.push_udp_findings(flow.client, flow.server);
+    }
+
+    /// Writes a UDP conversation's findings, each with the recent datagrams of its frames
+    /// as evidence.
+    fn push_udp_findings(&mut self, client: Endpoint, server: Endpoint) {
         let recent = self.recent_udp.make_contiguous();
         let packets = self
             .scratch
