@@ -531,30 +531,30 @@ impl Dissector for ZooKeeper {
             return;
         }
         let i = dir.index();
-        let framers = self
+        // The framers are set aside while their messages change the session: a session is
+        // read for as long as it lasts (ACLs may come at any time), so messages are read
+        // in place, not copied.
+        let mut framers = self
             .framers
-            .get_or_insert_with(|| Box::new([Framer::new(MAX_MESSAGE), Framer::new(MAX_MESSAGE)]));
+            .take()
+            .unwrap_or_else(|| Box::new([Framer::new(MAX_MESSAGE), Framer::new(MAX_MESSAGE)]));
         framers[i].push(chunk);
         while !self.done {
-            let Some(framers) = self.framers.as_mut() else {
-                return;
-            };
             if framers[i].is_lost() {
                 if dir == Direction::ToServer {
                     self.done = true;
                 }
-                return;
+                break;
             }
             let Some(msg) = framers[i].next(measure) else {
-                return;
+                break;
             };
-            // Logins and ACLs are few and small: copied out of the framer to be read.
-            let (bytes, frames, ts) = (msg.bytes.to_vec(), msg.frames, msg.ts);
             match dir {
-                Direction::ToServer => self.client_message(&bytes, &frames, ts, out),
-                Direction::ToClient => self.server_message(&bytes, &frames, ts, out),
+                Direction::ToServer => self.client_message(msg.bytes, &msg.frames, msg.ts, out),
+                Direction::ToClient => self.server_message(msg.bytes, &msg.frames, msg.ts, out),
             }
         }
+        self.framers = Some(framers);
     }
 
     fn gap(&mut self, dir: Direction, len: u64, out: &mut Vec<Credential>) {
