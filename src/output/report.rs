@@ -271,3 +271,66 @@ impl crate::pipeline::Output for Reporter<'_> {
         self.report(f)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Credential, Endpoint, Kind};
+    use crate::timestamp::Timestamp;
+
+    #[derive(Default)]
+    struct Collect(Vec<(String, Outcome)>);
+
+    impl Sink for Collect {
+        fn finding(&mut self, f: &Finding) -> io::Result<()> {
+            let secret =
+                String::from_utf8_lossy(f.credential.secret.as_deref().unwrap_or_default());
+            self.0.push((secret.into_owned(), f.credential.outcome));
+            Ok(())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// An NTP MAC of key `key` from client port `port`: every packet's digest differs.
+    fn mac(port: u16, key: u32, digest: &str, outcome: Outcome, frame: u64) -> Finding {
+        let mut c = Credential::new("ntp", "keyed MD5", Kind::ChallengeResponse, Timestamp::ZERO);
+        c.secret = Some(digest.as_bytes().to_vec());
+        c.outcome = outcome;
+        c.repeats = true;
+        c.repeat_key = Some(format!("16 key {key}"));
+        c.add_frames([frame]);
+        Finding {
+            credential: c,
+            client: Endpoint::new("10.0.0.2".parse().unwrap(), port),
+            server: Endpoint::new("10.0.0.1".parse().unwrap(), 123),
+            source: "t.pcap".into(),
+            packets: Vec::new(),
+        }
+    }
+
+    /// Repeats that name their key are merged by it, whatever their secrets (and client
+    /// ports): one per key and verdict, the earliest; an unknown one only without a
+    /// verdict.
+    #[test]
+    fn keyed_repeats_merge_by_key_not_secret() {
+        for hold in [true, false] {
+            let mut sink = Collect::default();
+            let mut r = Reporter::new(&mut sink, false, hold);
+            r.report(mac(40001, 1, "d1", Outcome::Success, 1));
+            r.report(mac(40002, 1, "d2", Outcome::Success, 2));
+            r.report(mac(40003, 2, "d3", Outcome::Unknown, 3));
+            r.report(mac(40004, 2, "d4", Outcome::Unknown, 4));
+            r.end_of_input();
+            assert_eq!(
+                sink.0,
+                vec![
+                    ("d1".to_string(), Outcome::Success),
+                    ("d3".to_string(), Outcome::Unknown)
+                ],
+                "hold {hold}"
+            );
+        }
+    }
+}
