@@ -7,7 +7,7 @@
 //! the tunnel. Needs root, tcpdump, ip, squid, htpasswd (apache2-utils), curl and openssl
 //! (`./scripts/setup-debian.sh --test`); otherwise the test says why and passes.
 
-use crate::support::{real_e2e, rows, scan_with};
+use crate::support::{real_e2e, rows, scan_threads};
 
 // The same values as in tests/e2e/real-proxy.sh.
 const WEB_USER: &str = "proxyuser";
@@ -26,15 +26,8 @@ fn real_squid_proxy_basic() {
     ) else {
         return;
     };
-    assert_eq!(
-        run.truths,
-        ["1 200", "2 407", "3 200", "4 407"],
-        "{}",
-        run.stdout
-    );
-    for threads in ["1", "2"] {
-        let (findings, code, stderr) = scan_with(&["--threads", threads], &[run.pcap.as_path()]);
-        assert_eq!(code, 1, "{stderr}");
+    run.assert_truths(&["1 200", "2 407", "3 200", "4 407"]);
+    for (threads, findings) in scan_threads(&run.pcap, &[]) {
         let got = rows(&findings, "url");
         let web = "http://10.226.0.1:8080/";
         let tunnel = "10.226.0.1:8443";

@@ -286,6 +286,27 @@ pub struct E2e {
     pub truths: Vec<String>,
 }
 
+impl E2e {
+    /// Panics with the script's output unless it printed exactly these truths.
+    pub fn assert_truths(&self, want: &[&str]) {
+        assert_eq!(self.truths, want, "{}", self.stdout);
+    }
+}
+
+/// Scans `pcap` (with the options `extra`) on one thread and on two: the thread count and
+/// the findings of each run, which must have found something (exit code 1).
+pub fn scan_threads(pcap: &Path, extra: &[&str]) -> Vec<(&'static str, Vec<Value>)> {
+    ["1", "2"]
+        .into_iter()
+        .map(|threads| {
+            let options = [&["--threads", threads][..], extra].concat();
+            let (findings, code, stderr) = scan_with(&options, &[pcap]);
+            assert_eq!(code, 1, "{threads} threads: {stderr}");
+            (threads, findings)
+        })
+        .collect()
+}
+
 /// Runs `tests/e2e/<name>.sh` when the machine can (root, and every program of
 /// `programs`); otherwise says why the test is skipped and gives `None`.
 pub fn real_e2e(name: &str, programs: &[&str]) -> Option<E2e> {
