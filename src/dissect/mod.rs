@@ -15,6 +15,7 @@ pub mod framing;
 pub mod ftp;
 pub mod hsrp;
 pub mod http;
+pub mod ike;
 pub mod imap;
 pub mod ipmi;
 pub mod irc;
@@ -248,6 +249,7 @@ pub fn builtin_udp() -> Vec<DatagramSpec> {
         l2tp::SPEC,
         ntp::SPEC,
         nis::SPEC,
+        ike::SPEC,
     ]
 }
 

@@ -66,6 +66,15 @@ pub const TABLE: &[Advice] = &[
         instead: "LDAP over TLS with SSSD (the hashes never leave the directory) or Kerberos; passwords changed through kpasswd or a web page over HTTPS",
     },
     Advice {
+        protocol: "ike",
+        name: "IKE (IPsec VPN)",
+        cleartext: "the VPN's pre-shared key crossed the wire",
+        challenge: Some(
+            "aggressive mode sends the responder's hash of its pre-shared key with every value that went into it in clear: anyone who names a valid group or identity gets one (ike-scan -A), and the key is then tried offline at millions of guesses a second",
+        ),
+        instead: "IKEv2 (its authentication is encrypted) or main mode, with certificates or long random pre-shared keys; never aggressive mode with a pre-shared key",
+    },
+    Advice {
         protocol: "ntp",
         name: "NTP",
         cleartext: "the time service's key crossed the wire",
