@@ -899,7 +899,7 @@ pub fn digest_response(
 
 /// Which header carried a credential: decides how the response's status reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Class {
+pub(crate) enum Class {
     /// `Authorization` (Basic, Digest, NTLM) or URL userinfo.
     Origin,
     /// `Proxy-Authorization`.
@@ -910,7 +910,7 @@ enum Class {
     Form,
 }
 
-fn outcome(class: Class, status: u16) -> Outcome {
+pub(crate) fn outcome(class: Class, status: u16) -> Outcome {
     // 101 Switching Protocols accepts the request as a 2xx does.
     let status = if status == 101 { 200 } else { status };
     match class {
@@ -2031,7 +2031,7 @@ fn token_credential(t: wsse::UsernameToken, ts: Timestamp) -> Credential {
     c
 }
 
-fn form_credential(mut c: Credential, login: FormLogin, url: String) -> Credential {
+pub(crate) fn form_credential(mut c: Credential, login: FormLogin, url: String) -> Credential {
     let mut fields = Vec::new();
     if let Some((name, value)) = login.user {
         fields.push(lossy(&name));

@@ -15,6 +15,7 @@ pub mod framing;
 pub mod ftp;
 pub mod hsrp;
 pub mod http;
+pub mod http2;
 pub mod ike;
 pub mod imap;
 pub mod ipmi;
@@ -262,6 +263,7 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
         smtp::SPEC,
         telnet::SPEC,
         ldap::SPEC,
+        http2::SPEC,
         http::SPEC,
         http::RTSP_SPEC,
         redis::SPEC,

@@ -66,6 +66,13 @@ pub const TABLE: &[Advice] = &[
         instead: "LDAP over TLS with SSSD (the hashes never leave the directory) or Kerberos; passwords changed through kpasswd or a web page over HTTPS",
     },
     Advice {
+        protocol: "http2",
+        name: "HTTP/2 in cleartext",
+        cleartext: "the password or token crossed the wire: HTTP/2's header compression is an encoding, not encryption, and a gRPC call's metadata travels the same way",
+        challenge: Some(CRACK),
+        instead: "TLS (h2, gRPC with TLS credentials or a mesh with mutual TLS), and short-lived tokens rather than passwords or long-lived keys",
+    },
+    Advice {
         protocol: "ike",
         name: "IKE (IPsec VPN)",
         cleartext: "the VPN's pre-shared key crossed the wire",
