@@ -93,6 +93,16 @@ def named(name, records):
     return name.encode() + b"\0" + conversation(records)
 
 
+# SMPP: Kannel's bind_transmitter and drive_smpp's answer (tests/e2e/real-smpp.sh), then a
+# refused bind_transceiver, a generic_nack and an outbind.
+write("dissect_tcp", "smpp", named("smpp", [
+    (C, bytes.fromhex("0000002b00000002000000000000000173686f706e6f7469667900536d732d70773900564d410034000000")),
+    (S, bytes.fromhex("0000001180000002000000000000000100")),
+    (C, bytes.fromhex("0000001f0000000900000000000000026964007077000000340101")),
+    (S, bytes.fromhex("00000011800000090000000e0000000200")),
+    (C, bytes.fromhex("0000001e0000000b000000000000000373797300707700")),
+]))
+
 # HTTP/2 in cleartext: grpcio's two calls to /demo.Vault/Get (the right bearer token, then a
 # forged one) and the server's answers, as tests/e2e/real-http2.sh captured them.
 H2_GRPC = [

@@ -27,7 +27,7 @@ if [ "${1:-}" = "--test" ]; then
         gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
         gstreamer1.0-tools python3-gi zookeeper python3-kazoo python3-pure-sasl chrony
         ypserv yp-tools ypbind-mt rpcbind strongswan-charon strongswan-swanctl ike-scan
-        nginx-light python3-grpcio
+        nginx-light python3-grpcio kannel kannel-extras
         rabbitmq-server amqp-tools python3-qpid-proton python3-stomp python3-zeep squid apache2-utils
         tigervnc-standalone-server tigervnc-tools xtightvncviewer nats-server"
 fi
@@ -55,10 +55,10 @@ if [ "${1:-}" = "--test" ] && command -v update-inetd >/dev/null 2>&1; then
 fi
 
 # chrony's package starts its daemon, which would steer this machine's clock, and the NIS
-# and nginx packages theirs: the tests run their own (chronyd never touching the clock, NIS in mount
+# nginx and kannel packages theirs: the tests run their own (chronyd never touching the clock, NIS in mount
 # namespaces of its own) in network namespaces.
 if [ "${1:-}" = "--test" ]; then
-    for service in chrony ypbind ypserv yppasswdd nginx; do
+    for service in chrony ypbind ypserv yppasswdd nginx kannel; do
         if [ -d /run/systemd/system ]; then
             $SUDO systemctl disable --now "$service" >/dev/null 2>&1 || true
         elif command -v service >/dev/null 2>&1; then

@@ -53,6 +53,7 @@ pub mod rsync;
 pub mod sasl;
 pub mod sip;
 pub mod smb;
+pub mod smpp;
 pub mod smtp;
 pub mod snmp;
 pub mod socks;
@@ -296,6 +297,7 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
         managesieve::SPEC,
         memcached::SPEC,
         zookeeper::SPEC,
+        smpp::SPEC,
         nis::TCP_SPEC,
     ]
 }

@@ -66,6 +66,13 @@ pub const TABLE: &[Advice] = &[
         instead: "LDAP over TLS with SSSD (the hashes never leave the directory) or Kerberos; passwords changed through kpasswd or a web page over HTTPS",
     },
     Advice {
+        protocol: "smpp",
+        name: "SMPP",
+        cleartext: "the SMS account's system_id and password crossed the wire in the bind, as every SMPP session opens",
+        challenge: None,
+        instead: "SMPP over TLS (port 3550 or a TLS tunnel such as stunnel) or a VPN to the SMSC, with a password per account and an IP allow-list at the SMSC",
+    },
+    Advice {
         protocol: "http2",
         name: "HTTP/2 in cleartext",
         cleartext: "the password or token crossed the wire: HTTP/2's header compression is an encoding, not encryption, and a gRPC call's metadata travels the same way",

@@ -34,7 +34,7 @@ def call(address, token):
     with grpc.insecure_channel(address) as channel:
         get = channel.unary_unary(METHOD)
         try:
-            get(b"\x08\x01", metadata=(("authorization", "Bearer " + token),), timeout=10)
+            get(b"\x08\x01", metadata=(("authorization", "Bearer " + token),), timeout=60)
             print("OK")
         except grpc.RpcError as e:
             print(e.code().name)

@@ -7,7 +7,7 @@
 # Must run as root. Creates two network namespaces joined by a veth pair (server side
 # 10.237.0.1/24, client side 10.237.0.2/24) and touches no other interface or address.
 # nginx serves h2c on 10.237.0.1:8080 (/admin/ behind Basic authentication, /login
-# refused, /session a form login redirected); a grpcio server on 10.237.0.1:50051 refuses
+# refused, /session a form login redirected by a back end that got its body); a grpcio server on 10.237.0.1:50051 refuses
 # calls without its bearer token. Clients, each on a connection of its own:
 #
 #   1 curl --http2-prior-knowledge -u alice:<wrong> /admin/        -> 401
@@ -73,6 +73,14 @@ http {
         location = /login {
             return 403;
         }
+        # Handed to the server below, which redirects: nginx reads the whole body first
+        # (a location that answered at once would reset the stream under curl's upload).
+        location = /session {
+            proxy_pass http://127.0.0.1:8081;
+        }
+    }
+    server {
+        listen 127.0.0.1:8081;
         location = /session {
             return 302 /home;
         }
@@ -98,7 +106,7 @@ h2() { # n curl-arguments...
     local n=$1
     shift
     echo "truth $n $(ip netns exec "$NS_C" curl -s -o /dev/null --http2-prior-knowledge \
-        --max-time 10 -w '%{http_code}' "$@")"
+        --max-time 60 -w '%{http_code}' "$@")"
 }
 h2 1 -u "alice:not-$ALICE_PW" "http://$SRV_IP:8080/admin/"
 h2 2 -u "alice:$ALICE_PW" "http://$SRV_IP:8080/admin/"

@@ -40,6 +40,7 @@ mod real_rsh;
 mod real_rsync;
 mod real_rtsp;
 mod real_servers;
+mod real_smpp;
 mod real_svn;
 mod real_tacacs;
 mod real_vnc;
