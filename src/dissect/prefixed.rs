@@ -8,7 +8,9 @@
 //! a message whose length it knows; otherwise it resynchronises on the next position the
 //! protocol's `start` function calls a plausible message start.
 
-use super::{Chunk, Probe};
+use super::{Chunk, Dissector, Probe};
+use crate::finding::Credential;
+use crate::flow::Direction;
 use crate::timestamp::Timestamp;
 
 /// What the first bytes of a message say about it.
@@ -209,6 +211,73 @@ impl Framer {
             pos += total;
         }
         self.drain(pos);
+    }
+}
+
+/// What reads the whole messages of a connection, both ways (an SMB or SMPP session).
+pub trait Messages: Send {
+    /// One whole message (its prefix included), the frames that carried it and the time
+    /// of the last.
+    fn message(
+        &mut self,
+        dir: Direction,
+        msg: &[u8],
+        frames: &[u64],
+        ts: Timestamp,
+        out: &mut Vec<Credential>,
+    );
+
+    /// The connection ended: what is pending.
+    fn close(&mut self, out: &mut Vec<Credential>);
+
+    /// Bytes held.
+    fn buffered(&self) -> usize;
+
+    /// Nothing more to read on this connection.
+    fn done(&self) -> bool {
+        false
+    }
+}
+
+/// A connection of a protocol whose messages sit behind a length prefix: a framer per
+/// direction, feeding one reader.
+#[derive(Debug)]
+pub struct Framed<M> {
+    framers: [Framer; 2],
+    pub reader: M,
+}
+
+impl<M> Framed<M> {
+    pub fn new(head: fn(&[u8]) -> Head, start: fn(&[u8]) -> Probe, max: usize, reader: M) -> Self {
+        Framed {
+            framers: [Framer::new(head, start, max), Framer::new(head, start, max)],
+            reader,
+        }
+    }
+}
+
+impl<M: Messages> Dissector for Framed<M> {
+    fn data(&mut self, dir: Direction, chunk: Chunk<'_>, out: &mut Vec<Credential>) {
+        let reader = &mut self.reader;
+        self.framers[dir.index()].feed(chunk, |msg, frames, ts| {
+            reader.message(dir, msg, frames, ts, out);
+        });
+    }
+
+    fn gap(&mut self, dir: Direction, len: u64, _out: &mut Vec<Credential>) {
+        self.framers[dir.index()].gap(len);
+    }
+
+    fn close(&mut self, out: &mut Vec<Credential>) {
+        self.reader.close(out);
+    }
+
+    fn done(&self) -> bool {
+        self.reader.done()
+    }
+
+    fn buffered(&self) -> usize {
+        self.framers.iter().map(Framer::buffered).sum::<usize>() + self.reader.buffered()
     }
 }
 

@@ -39,8 +39,8 @@
 
 use std::collections::VecDeque;
 
-use super::prefixed::{Framer, Head};
-use super::{Chunk, Dissector, Probe, ProtocolSpec, ntlmssp};
+use super::prefixed::{Framed, Head, Messages};
+use super::{Probe, ProtocolSpec, ntlmssp};
 use crate::finding::{Credential, Kind, Outcome};
 use crate::flow::Direction;
 use crate::timestamp::Timestamp;
@@ -366,7 +366,7 @@ const MAX_PENDING: usize = 16;
 const MAX_CHALLENGES: usize = 8;
 
 #[derive(Debug, Default)]
-struct Session {
+pub struct Session {
     /// The SMB1 NEGOTIATE response's EncryptionKey (non-extended security).
     smb1_challenge: Option<[u8; 8]>,
     /// The SMB1 server's SecurityMode asked for plaintext passwords.
@@ -648,7 +648,9 @@ impl Session {
         }
         a.credential("smb", "SMB1 non-extended security", self.smb1_challenge, ts)
     }
+}
 
+impl Messages for Session {
     fn message(
         &mut self,
         dir: Direction,
@@ -691,42 +693,11 @@ impl Session {
 }
 
 /// The SMB dissector of one connection.
-#[derive(Debug)]
-pub struct Smb {
-    framers: [Framer; 2],
-    session: Session,
-}
+pub type Smb = Framed<Session>;
 
 impl Default for Smb {
     fn default() -> Self {
-        Smb {
-            framers: [
-                Framer::new(head, message_start, MAX_MESSAGE),
-                Framer::new(head, message_start, MAX_MESSAGE),
-            ],
-            session: Session::default(),
-        }
-    }
-}
-
-impl Dissector for Smb {
-    fn data(&mut self, dir: Direction, chunk: Chunk<'_>, out: &mut Vec<Credential>) {
-        let session = &mut self.session;
-        self.framers[dir.index()].feed(chunk, |msg, frames, ts| {
-            session.message(dir, msg, frames, ts, out);
-        });
-    }
-
-    fn gap(&mut self, dir: Direction, len: u64, _out: &mut Vec<Credential>) {
-        self.framers[dir.index()].gap(len);
-    }
-
-    fn close(&mut self, out: &mut Vec<Credential>) {
-        self.session.close(out);
-    }
-
-    fn buffered(&self) -> usize {
-        self.framers.iter().map(Framer::buffered).sum::<usize>() + self.session.buffered()
+        Framed::new(head, message_start, MAX_MESSAGE, Session::default())
     }
 }
 
@@ -1103,6 +1074,7 @@ mod tests {
     use super::build::*;
     use super::*;
     use crate::dissect::script::unhex;
+    use crate::dissect::{Chunk, Dissector};
     use crate::finding::hex;
     use Direction::{ToClient as S, ToServer as C};
     use hmac::{Hmac, KeyInit, Mac};

@@ -14,8 +14,8 @@
 //! `ESME_RBINDFAIL`...); a `generic_nack` refuses it too. `outbind` is answered by a bind
 //! of the ESME's own: `unknown`. The session's messages after the bind are not read.
 
-use super::prefixed::{Framer, Head};
-use super::{Chunk, Dissector, Probe, ProtocolSpec};
+use super::prefixed::{Framed, Head, Messages};
+use super::{Probe, ProtocolSpec};
 use crate::finding::{Credential, Kind, Outcome};
 use crate::flow::Direction;
 use crate::timestamp::Timestamp;
@@ -183,14 +183,14 @@ fn status_name(status: u32) -> String {
 }
 
 #[derive(Debug, Default)]
-struct Session {
+pub struct Session {
     /// Binds awaiting their response: (sequence, command, finding, the bind's direction).
     pending: Vec<(u32, u32, Credential, Direction)>,
     /// A bind was answered: nothing more is read.
     bound: bool,
 }
 
-impl Session {
+impl Messages for Session {
     fn message(
         &mut self,
         dir: Direction,
@@ -247,53 +247,33 @@ impl Session {
             self.bound |= status == 0;
         }
     }
-}
-
-pub struct Smpp {
-    framers: [Framer; 2],
-    session: Session,
-}
-
-impl Default for Smpp {
-    fn default() -> Self {
-        Smpp {
-            framers: [
-                Framer::new(head, start, MAX_MESSAGE),
-                Framer::new(head, start, MAX_MESSAGE),
-            ],
-            session: Session::default(),
-        }
-    }
-}
-
-impl Dissector for Smpp {
-    fn data(&mut self, dir: Direction, chunk: Chunk<'_>, out: &mut Vec<Credential>) {
-        let session = &mut self.session;
-        self.framers[dir.index()].feed(chunk, |msg, frames, ts| {
-            session.message(dir, msg, frames, ts, out);
-        });
-    }
-
-    fn gap(&mut self, dir: Direction, len: u64, _out: &mut Vec<Credential>) {
-        self.framers[dir.index()].gap(len);
-    }
 
     fn close(&mut self, out: &mut Vec<Credential>) {
-        out.extend(self.session.pending.drain(..).map(|(_, _, c, _)| c));
+        out.extend(self.pending.drain(..).map(|(_, _, c, _)| c));
     }
 
     fn done(&self) -> bool {
-        self.session.bound && self.session.pending.is_empty()
+        self.bound && self.pending.is_empty()
     }
 
     fn buffered(&self) -> usize {
-        self.framers.iter().map(Framer::buffered).sum::<usize>() + self.session.pending.len() * 256
+        self.pending.len() * 256
+    }
+}
+
+/// The SMPP dissector of one connection.
+pub type Smpp = Framed<Session>;
+
+impl Default for Smpp {
+    fn default() -> Self {
+        Framed::new(head, start, MAX_MESSAGE, Session::default())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dissect::Dissector;
     use crate::dissect::script::{play, summary, unhex};
     use Direction::{ToClient as S, ToServer as C};
 
