@@ -13,7 +13,9 @@
 #   1 charon as branch-md5, MD5 and 1024-bit DH, the right key        -> SUCCESS
 #   2 charon as branch-sha, SHA-1 and 2048-bit DH, the right key      -> SUCCESS
 #   3 charon as branch-md5, a wrong key (it refuses the gateway's hash) -> FAILURE
-#   4 ike-scan -A from 10.236.0.3 naming group "vpngroup", SHA-1 -> the gateway
+#   4 vpnc, the Cisco VPN client: group KEY_ID "vpngroup" and its key, then XAUTH as
+#     alice and mode config                                         -> SUCCESS
+#   5 ike-scan -A from 10.236.0.3 naming group "vpngroup" (an FQDN), SHA-1 -> the gateway
 #     answers; the scanner stops there (UNKNOWN), its --pskcrack line printed as "pskcrack"
 #
 # It prints "truth <n> SUCCESS|FAILURE|ANSWERED" as each initiator ended. Everything it
@@ -23,6 +25,8 @@ set -euo pipefail
 MD5_KEY='Branch-Md5!1'
 SHA_KEY='branch-sha-2'
 GROUP_KEY='vpngroup-key'
+CISCO_KEY='Cisco-Grp!4'
+XAUTH_PW='Alice-x1'
 WRONG='not-the-key'
 GW_IP=10.236.0.1
 CLI_IP=10.236.0.2
@@ -35,7 +39,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root"
-for p in ip tcpdump swanctl ike-scan unshare /usr/lib/ipsec/charon; do
+for p in ip tcpdump swanctl ike-scan vpnc unshare /usr/lib/ipsec/charon; do
     command -v "$p" >/dev/null 2>&1 || die "missing program: $p"
 done
 
@@ -43,7 +47,7 @@ NS_S=plainsight-ikes-$$
 NS_C=plainsight-ikec-$$
 TMP=$(mktemp -d /tmp/plainsight-ike.XXXXXX)
 PIDS=()
-E2E_LOGS=("$TMP/gateway.log" "$TMP/c1.log" "$TMP/c2.log" "$TMP/c3.log")
+E2E_LOGS=("$TMP/gateway.log" "$TMP/c1.log" "$TMP/c2.log" "$TMP/c3.log" "$TMP/vpnc.log")
 
 trap 'netns_cleanup "$NS_C" "$NS_S"' EXIT
 trap 'exit 130' INT TERM
@@ -79,7 +83,7 @@ gateway_conn() { # name remote-id
     $1 {
         version = 1
         aggressive = yes
-        proposals = aes128-md5-modp1024, aes128-sha1-modp2048, aes128-sha1-modp1024
+        proposals = aes128-sha1-modp1024, aes128-md5-modp1024, aes128-sha1-modp2048
         local_addrs = $GW_IP
         local {
             auth = psk
@@ -104,7 +108,40 @@ charon_conf gateway
     gateway_conn md5 branch-md5
     gateway_conn sha branch-sha
     gateway_conn group vpngroup
-    echo "}"
+    # Cisco-style remote access: a group key for the KEY_ID identity, then XAUTH and an
+    # address from the pool (mode config).
+    cat <<CONF
+    cisco {
+        version = 1
+        aggressive = yes
+        proposals = aes128-sha1-modp1024
+        local_addrs = $GW_IP
+        pools = pool
+        local {
+            auth = psk
+            id = $GW_IP
+        }
+        remote {
+            auth = psk
+            id = keyid:vpngroup
+        }
+        remote-xauth {
+            auth = xauth
+        }
+        children {
+            net {
+                local_ts = $GW_IP/32
+                esp_proposals = aes128-sha1
+            }
+        }
+    }
+}
+pools {
+    pool {
+        addrs = 10.236.1.0/24
+    }
+}
+CONF
     cat <<CONF
 secrets {
     ike-md5 {
@@ -118,6 +155,14 @@ secrets {
     ike-group {
         id = vpngroup
         secret = "$GROUP_KEY"
+    }
+    ike-cisco {
+        id = keyid:vpngroup
+        secret = "$CISCO_KEY"
+    }
+    xauth-alice {
+        id = alice
+        secret = "$XAUTH_PW"
     }
 }
 CONF
@@ -182,17 +227,37 @@ initiator 1 branch-md5 "$MD5_KEY" aes128-md5-modp1024
 initiator 2 branch-sha "$SHA_KEY" aes128-sha1-modp2048
 initiator 3 branch-md5 "$WRONG" aes128-md5-modp1024
 
+# vpnc stays in the foreground once connected (its script, which would configure the tunnel,
+# is /bin/true here): it is stopped after a few seconds.
+cat >"$TMP/vpnc.conf" <<CONF
+IPSec gateway $GW_IP
+IPSec ID vpngroup
+IPSec secret $CISCO_KEY
+Xauth username alice
+Xauth password $XAUTH_PW
+NAT Traversal Mode none
+Local Port 0
+Pidfile $TMP/vpnc.pid
+Script /bin/true
+CONF
+ip netns exec "$NS_C" timeout 8 vpnc --no-detach --debug 1 "$TMP/vpnc.conf" >"$TMP/vpnc.log" 2>&1 || true
+if grep -q "VPNC started" "$TMP/vpnc.log"; then
+    echo "truth 4 SUCCESS"
+else
+    echo "truth 4 FAILURE"
+fi
+
 # The scanner, from the other address (the initiators are done): ike-scan's transform is
 # encryption/key length, hash, authentication, group.
 ip netns exec "$NS_C" ip route add "$GW_IP/32" dev vcli src "$SCAN_IP"
 ip netns exec "$NS_C" ike-scan -A -M --sport=0 --idtype=2 --id=vpngroup \
     --dhgroup=2 --trans=7/128,2,1,2 --pskcrack="$TMP/scan.psk" "$GW_IP" >"$TMP/scan.out" 2>&1 || true
 if grep -q "Aggressive Mode Handshake returned" "$TMP/scan.out"; then
-    echo "truth 4 ANSWERED"
+    echo "truth 5 ANSWERED"
     sed 's/^/pskcrack /' "$TMP/scan.psk"
 else
     cat "$TMP/scan.out" >&2
-    echo "truth 4 FAILURE"
+    echo "truth 5 FAILURE"
 fi
 
 capture_settled "$TMP/capture.pcap"
