@@ -43,6 +43,7 @@ const FRAME_HEADER: usize = 9;
 pub const DATA: u8 = 0;
 pub const HEADERS: u8 = 1;
 pub const RST_STREAM: u8 = 3;
+pub const SETTINGS: u8 = 4;
 pub const CONTINUATION: u8 = 9;
 pub const END_STREAM: u8 = 0x1;
 pub const END_HEADERS: u8 = 0x4;
@@ -51,8 +52,10 @@ pub const PRIORITY: u8 = 0x20;
 /// Largest header block assembled; a larger one ends the direction's reading (its
 /// dynamic table would be lost).
 const MAX_BLOCK: usize = 64 * 1024;
-/// Largest dynamic table a peer may ask for (RFC 7541 section 6.3 size updates).
+/// Largest dynamic table followed, whatever a peer's SETTINGS_HEADER_TABLE_SIZE allows.
 const MAX_TABLE: usize = 64 * 1024;
+/// The dynamic table's size until a peer's SETTINGS say otherwise (RFC 9113 6.5.2).
+const DEFAULT_TABLE: usize = 4096;
 /// Largest login body kept (as HTTP/1's forms).
 const MAX_BODY: usize = 64 * 1024;
 /// Requests awaiting their answer per connection; the oldest is settled beyond.
@@ -128,12 +131,15 @@ struct Side {
     block: Option<(u32, bool)>,
     block_bytes: Vec<u8>,
     broken: bool,
+    /// The largest dynamic table this direction's encoder may use: what the other side's
+    /// SETTINGS_HEADER_TABLE_SIZE allows (a size update above it breaks the direction).
+    table_limit: usize,
 }
 
 impl Side {
     fn new(preface: usize) -> Side {
         let mut hpack = Decoder::new();
-        hpack.set_max_allowed_table_size(MAX_TABLE);
+        hpack.set_max_allowed_table_size(DEFAULT_TABLE);
         Side {
             preface,
             head: [0; FRAME_HEADER],
@@ -144,6 +150,7 @@ impl Side {
             block: None,
             block_bytes: Vec::new(),
             broken: false,
+            table_limit: DEFAULT_TABLE,
         }
     }
 }
@@ -251,6 +258,20 @@ impl Http2 {
             HEADERS | CONTINUATION => self.header_frame(dir, head, &payload, chunk, out),
             DATA => self.data_frame(head, &payload, chunk),
             RST_STREAM => self.settle(head.stream, None, chunk, out),
+            SETTINGS => {
+                // SETTINGS_HEADER_TABLE_SIZE bounds the table of the blocks sent the other
+                // way.
+                let limit = payload
+                    .chunks_exact(6)
+                    .rev()
+                    .find(|s| s[..2] == [0, 1])
+                    .map(|s| u32::from_be_bytes([s[2], s[3], s[4], s[5]]) as usize);
+                if let Some(limit) = limit {
+                    let other = self.side(dir.opposite());
+                    other.table_limit = limit.min(MAX_TABLE);
+                    other.hpack.set_max_allowed_table_size(other.table_limit);
+                }
+            }
             _ => {}
         }
         let side = self.side(dir);
@@ -574,6 +595,7 @@ impl Dissector for Http2 {
                     let head = FrameHead::parse(&side.head);
                     let keep = match head.kind {
                         HEADERS | CONTINUATION | RST_STREAM => true,
+                        SETTINGS => head.stream == 0,
                         DATA => self.wants_data(dir, head.stream),
                         _ => false,
                     };
@@ -623,8 +645,8 @@ impl Dissector for Http2 {
     }
 
     fn buffered(&self) -> usize {
-        // The dynamic tables: 4 KiB each unless a peer asked for more (not tracked).
-        let side = |s: &Side| s.payload.capacity() + s.block_bytes.capacity() + 4096;
+        // The dynamic tables at the size their peers allow.
+        let side = |s: &Side| s.payload.capacity() + s.block_bytes.capacity() + s.table_limit;
         side(&self.client)
             + side(&self.server)
             + self.requests.iter().map(Request::size).sum::<usize>()
@@ -917,6 +939,37 @@ mod tests {
         d.data(S, chunk(&server[server.len() - 19..]), &mut out);
         d.close(&mut out);
         assert_eq!(summary(&out), summary(&want));
+    }
+
+    #[test]
+    fn table_size_updates_within_what_the_peer_allowed() {
+        let mut c = Blocks::new();
+        let auth = format!("Basic {}", b64("t:u"));
+        let get = c.headers(
+            1,
+            END_STREAM,
+            &[(":method", "GET"), ("authorization", auth.as_str())],
+        );
+        // The server's encoder grows its table to 8192 (a size update: 001xxxxx, 8192).
+        let mut s = Blocks::new();
+        let block = [&[0x3f, 0xe1, 0x3f][..], &s.encode(&[(":status", "200")])].concat();
+        let answer = frame(HEADERS, END_HEADERS | END_STREAM, 1, &block);
+        let outcome = |client_settings: &[u8]| {
+            let client = [PREFACE, client_settings, &get].concat();
+            let out = run(&[(C, client), (S, answer.clone())]);
+            summary(&out)[0].3
+        };
+        // Allowed by the client's SETTINGS_HEADER_TABLE_SIZE: the answer is read.
+        assert_eq!(
+            outcome(&frame(SETTINGS, 0, 0, &[0, 1, 0, 0, 0x20, 0])),
+            Outcome::Success
+        );
+        // Beyond the default 4096 without it: the server's direction is not followed.
+        assert_eq!(outcome(&settings()), Outcome::Unknown);
+        assert_eq!(
+            outcome(&frame(SETTINGS, 0, 0, &[0, 1, 0, 0, 0x10, 0])),
+            Outcome::Unknown
+        );
     }
 
     #[test]
