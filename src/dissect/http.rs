@@ -50,6 +50,7 @@
 //! body, and interleaved RTP/RTCP packets (`$`, channel, 16-bit length) between messages
 //! are passed over. Its findings have protocol `rtsp`.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
@@ -674,7 +675,7 @@ fn query(target: &[u8]) -> Option<&[u8]> {
 }
 
 /// The URL a request went to, without user info or query string (which may hold secrets).
-fn request_url(target: &[u8], host: Option<&[u8]>) -> String {
+pub(crate) fn request_url(target: &[u8], host: Option<&[u8]>) -> String {
     let strip_query = |p: &[u8]| -> Vec<u8> {
         p[..p
             .iter()
@@ -1195,7 +1196,7 @@ struct Request {
 
 /// What a request body is, from its Content-Type: the kinds a login is read from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-enum BodyType {
+pub(crate) enum BodyType {
     #[default]
     Other,
     /// `application/x-www-form-urlencoded`.
@@ -1208,7 +1209,7 @@ enum BodyType {
 }
 
 impl BodyType {
-    fn of(media: &[u8]) -> BodyType {
+    pub(crate) fn of(media: &[u8]) -> BodyType {
         let media = media.trim_ascii().to_ascii_lowercase();
         if media == b"application/x-www-form-urlencoded" {
             BodyType::Form
@@ -1695,21 +1696,10 @@ impl Http {
         };
         let (scheme, rest) = split_scheme(value);
         let class = if proxy { Class::Proxy } else { Class::Origin };
-        let pick =
-            |origin: &'static str, via_proxy: &'static str| if proxy { via_proxy } else { origin };
-        let found = if scheme.eq_ignore_ascii_case(b"Basic") {
-            basic_credential(rest, pick("Basic", "Proxy Basic"), ts).map(|c| (class, c))
-        } else if scheme.eq_ignore_ascii_case(b"Bearer") {
-            (!rest.is_empty()).then(|| {
-                let mut c =
-                    Credential::new("http", pick("Bearer", "Proxy Bearer"), Kind::Token, ts);
-                c.secret = Some(rest.to_vec());
-                c.repeats = true;
-                (Class::Token { proxy }, c)
-            })
-        } else if scheme.eq_ignore_ascii_case(b"Digest") {
-            digest_credential(rest, &req.method, pick("Digest", "Proxy Digest"), ts)
-                .map(|c| (class, c))
+        let found = if let Some(found) =
+            authorization_credential(proxy, scheme, rest, &req.method, ts)
+        {
+            Some(found)
         } else if scheme.eq_ignore_ascii_case(b"NTLM") || scheme.eq_ignore_ascii_case(b"Negotiate")
         {
             let mechanism = match (proxy, scheme.eq_ignore_ascii_case(b"NTLM")) {
@@ -1751,17 +1741,16 @@ impl Http {
             c.details.push(("url", req.url()));
             req.add(Class::Origin, c);
         }
-        if let Some(q) = query(&req.target)
-            && let Some(login) = form_login(q, self.user_fields, self.password_fields, true)
-        {
-            let mechanism = if req.method == b"GET" {
-                "GET query string".into()
-            } else {
-                format!("{} query string", String::from_utf8_lossy(&req.method))
-            };
-            let mut c = Credential::new("http", mechanism, Kind::Cleartext, req.line_ts);
+        let found = query_credential(
+            &req.target,
+            &req.method,
+            self.user_fields,
+            self.password_fields,
+            req.line_ts,
+            || req.url(),
+        );
+        if let Some(mut c) = found {
             c.add_frames(req.line_frames.iter().copied());
-            let c = form_credential(c, login, req.url());
             req.add(Class::Form, c);
         }
     }
@@ -1832,32 +1821,18 @@ impl Http {
             return;
         };
         let body = form.data.strip_suffix(b"\r\n").unwrap_or(&form.data);
-        if req.body_type == BodyType::Xml {
-            let Some(token) = wsse::username_token(body) else {
-                return;
-            };
-            let mut c = token_credential(token, form.ts);
-            c.add_frames(form.frames.iter().copied());
-            c.details.push(("url", req.url()));
-            self.request_credential(req.id, c, out);
-            return;
-        }
-        let (login, mechanism) = match req.body_type {
-            BodyType::Json => (
-                json_login(body, self.user_fields, self.password_fields),
-                "POST JSON",
-            ),
-            _ => (
-                form_login(body, self.user_fields, self.password_fields, false),
-                "POST form",
-            ),
-        };
-        let Some(login) = login else {
+        let found = body_credential(
+            req.body_type,
+            body,
+            self.user_fields,
+            self.password_fields,
+            form.ts,
+            || req.url(),
+        );
+        let Some(mut c) = found else {
             return;
         };
-        let mut c = Credential::new("http", mechanism, Kind::Cleartext, form.ts);
         c.add_frames(form.frames.iter().copied());
-        let c = form_credential(c, login, req.url());
         self.request_credential(req.id, c, out);
     }
 
@@ -2029,6 +2004,82 @@ fn token_credential(t: wsse::UsernameToken, ts: Timestamp) -> Credential {
     c.username = Some(t.username);
     c.secret = Some(t.password);
     c
+}
+
+/// A login in a request target's query string (`/login?user=bob&password=...`), both
+/// fields needed; `url` is asked for only when there is one.
+pub(crate) fn query_credential(
+    target: &[u8],
+    method: &[u8],
+    user_fields: &[&str],
+    password_fields: &[&str],
+    ts: Timestamp,
+    url: impl FnOnce() -> String,
+) -> Option<Credential> {
+    let login = form_login(query(target)?, user_fields, password_fields, true)?;
+    let mechanism: Cow<'static, str> = if method == b"GET" {
+        "GET query string".into()
+    } else {
+        format!("{} query string", String::from_utf8_lossy(method)).into()
+    };
+    let c = Credential::new("http", mechanism, Kind::Cleartext, ts);
+    Some(form_credential(c, login, url()))
+}
+
+/// The login a request body of `kind` holds: a form's or a JSON object's fields, a SOAP
+/// message's WS-Security UsernameToken; `url` is asked for only when there is one.
+pub(crate) fn body_credential(
+    kind: BodyType,
+    body: &[u8],
+    user_fields: &[&str],
+    password_fields: &[&str],
+    ts: Timestamp,
+    url: impl FnOnce() -> String,
+) -> Option<Credential> {
+    let (login, mechanism) = match kind {
+        BodyType::Xml => {
+            let mut c = token_credential(wsse::username_token(body)?, ts);
+            c.details.push(("url", url()));
+            return Some(c);
+        }
+        BodyType::Json => (json_login(body, user_fields, password_fields)?, "POST JSON"),
+        BodyType::Form => (
+            form_login(body, user_fields, password_fields, false)?,
+            "POST form",
+        ),
+        BodyType::Other => return None,
+    };
+    let c = Credential::new("http", mechanism, Kind::Cleartext, ts);
+    Some(form_credential(c, login, url()))
+}
+
+/// The credential of an `Authorization` value (`Proxy-Authorization` with `proxy`) whose
+/// scheme carries it whole — Basic, Bearer, Digest — and the class its answer is read
+/// with; NTLM needs the connection's challenge and is the caller's.
+pub(crate) fn authorization_credential(
+    proxy: bool,
+    scheme: &[u8],
+    rest: &[u8],
+    method: &[u8],
+    ts: Timestamp,
+) -> Option<(Class, Credential)> {
+    let class = if proxy { Class::Proxy } else { Class::Origin };
+    let pick =
+        |origin: &'static str, via_proxy: &'static str| if proxy { via_proxy } else { origin };
+    if scheme.eq_ignore_ascii_case(b"Basic") {
+        basic_credential(rest, pick("Basic", "Proxy Basic"), ts).map(|c| (class, c))
+    } else if scheme.eq_ignore_ascii_case(b"Bearer") {
+        (!rest.is_empty()).then(|| {
+            let mut c = Credential::new("http", pick("Bearer", "Proxy Bearer"), Kind::Token, ts);
+            c.secret = Some(rest.to_vec());
+            c.repeats = true;
+            (Class::Token { proxy }, c)
+        })
+    } else if scheme.eq_ignore_ascii_case(b"Digest") {
+        digest_credential(rest, method, pick("Digest", "Proxy Digest"), ts).map(|c| (class, c))
+    } else {
+        None
+    }
 }
 
 pub(crate) fn form_credential(mut c: Credential, login: FormLogin, url: String) -> Credential {

@@ -7,7 +7,8 @@
 //! direction): a byte search sees nothing. Each direction's blocks are decoded in order,
 //! as the peer does, and each request's fields are read as HTTP/1's are: `Authorization`
 //! and `Proxy-Authorization` (`Basic`, `Bearer`, `Digest`), login fields in the `:path`'s
-//! query string, and form or JSON login bodies in `DATA` frames (up to 64 KiB). Findings
+//! query string, and form, JSON or SOAP (WS-Security) login bodies in `DATA` frames (up to
+//! 64 KiB), all through the HTTP dissector's own readers. Findings
 //! have protocol `http2`, HTTP's mechanisms, `details.url`, and `details.grpc_method` for
 //! a gRPC call (`content-type: application/grpc…`).
 //!
@@ -24,11 +25,10 @@ use std::borrow::Cow;
 
 use loona_hpack::Decoder;
 
-use super::http::{self, Class};
+use super::http::{self, BodyType, Class};
 use super::{Chunk, Dissector, DissectorConfig, Probe, ProtocolSpec};
-use crate::finding::{Credential, Kind, Outcome};
+use crate::finding::{Credential, Outcome};
 use crate::flow::Direction;
-use crate::timestamp::Timestamp;
 
 pub const SPEC: ProtocolSpec = ProtocolSpec {
     name: "http2",
@@ -60,6 +60,8 @@ const DEFAULT_TABLE: usize = 4096;
 const MAX_BODY: usize = 64 * 1024;
 /// Requests awaiting their answer per connection; the oldest is settled beyond.
 const MAX_STREAMS: usize = 64;
+/// Longest gRPC method name kept in a finding.
+const MAX_GRPC_METHOD: usize = 256;
 
 /// HTTP/2 on any port: the client's first bytes are the connection preface.
 pub fn probe(to_server: &[u8], _to_client: &[u8]) -> Probe {
@@ -162,10 +164,9 @@ struct Request {
     method: Vec<u8>,
     path: Vec<u8>,
     authority: Vec<u8>,
-    scheme: Vec<u8>,
     grpc: bool,
-    /// A form or JSON body being collected (`Some` for a login-shaped request).
-    body: Option<(bool, Vec<u8>)>,
+    /// A form, JSON or SOAP body being collected (`Some` for a login-shaped request).
+    body: Option<(BodyType, Vec<u8>)>,
     body_frames: Vec<u64>,
     creds: Vec<(Class, Credential)>,
     /// The response's status, waiting for gRPC trailers.
@@ -174,18 +175,7 @@ struct Request {
 
 impl Request {
     fn url(&self) -> String {
-        let path = self.path.split(|&b| b == b'?').next().unwrap_or_default();
-        let scheme = if self.scheme.is_empty() {
-            &b"http"[..]
-        } else {
-            &self.scheme
-        };
-        format!(
-            "{}://{}{}",
-            String::from_utf8_lossy(scheme),
-            String::from_utf8_lossy(&self.authority),
-            String::from_utf8_lossy(path)
-        )
+        http::request_url(&self.path, Some(&self.authority))
     }
 
     fn add(&mut self, class: Class, mut c: Credential) {
@@ -194,10 +184,9 @@ impl Request {
             c.details.push(("url", self.url()));
         }
         if self.grpc {
-            c.details.push((
-                "grpc_method",
-                String::from_utf8_lossy(&self.path).into_owned(),
-            ));
+            let method = &self.path[..self.path.len().min(MAX_GRPC_METHOD)];
+            c.details
+                .push(("grpc_method", String::from_utf8_lossy(method).into_owned()));
         }
         self.creds.push((class, c));
     }
@@ -345,7 +334,6 @@ impl Http2 {
             method: f.method.unwrap_or_default(),
             path: f.path.unwrap_or_default(),
             authority: f.authority.unwrap_or_default(),
-            scheme: f.scheme.unwrap_or_default(),
             grpc: f.content_type.as_deref().is_some_and(|t| {
                 t.len() >= 16 && t[..16].eq_ignore_ascii_case(b"application/grpc")
             }),
@@ -353,32 +341,31 @@ impl Http2 {
         };
         let ts = chunk.ts;
         for (proxy, value) in f.authorization {
-            if let Some((class, mut c)) = authorization(proxy, &value, &req.method, ts) {
+            let (scheme, rest) = http::split_scheme(&value);
+            if let Some((class, mut c)) =
+                http::authorization_credential(proxy, scheme, rest, &req.method, ts)
+            {
                 c.add_frames([chunk.frame]);
                 req.add(class, c);
             }
         }
-        if let Some(q) = req.path.split(|&b| b == b'?').nth(1)
-            && let Some(login) = http::form_login(q, self.user_fields, self.password_fields, true)
-        {
-            let mechanism = format!("{} query string", String::from_utf8_lossy(&req.method));
-            let mut c = Credential::new("http2", mechanism, Kind::Cleartext, ts);
+        let found = http::query_credential(
+            &req.path,
+            &req.method,
+            self.user_fields,
+            self.password_fields,
+            ts,
+            || req.url(),
+        );
+        if let Some(mut c) = found {
             c.add_frames([chunk.frame]);
-            let c = http::form_credential(c, login, req.url());
             req.add(Class::Form, c);
         }
         if !end_stream && !req.grpc && req.method.eq_ignore_ascii_case(b"POST") {
             let media = f.content_type.unwrap_or_default();
-            let media = media
-                .split(|&b| b == b';')
-                .next()
-                .unwrap_or_default()
-                .trim_ascii();
-            let json = media.eq_ignore_ascii_case(b"application/json")
-                || media.eq_ignore_ascii_case(b"text/json")
-                || (media.len() > 5 && media[media.len() - 5..].eq_ignore_ascii_case(b"+json"));
-            if json || media.eq_ignore_ascii_case(b"application/x-www-form-urlencoded") {
-                req.body = Some((json, Vec::new()));
+            let kind = BodyType::of(media.split(|&b| b == b';').next().unwrap_or_default());
+            if kind != BodyType::Other {
+                req.body = Some((kind, Vec::new()));
             }
         }
         if req.creds.is_empty() && req.body.is_none() {
@@ -397,7 +384,7 @@ impl Http2 {
         };
         let (user_fields, password_fields) = (self.user_fields, self.password_fields);
         let req = &mut self.requests[i];
-        let Some((json, body)) = req.body.as_mut() else {
+        let Some((kind, body)) = req.body.as_mut() else {
             return;
         };
         let data = headers_fragment(head.flags & PADDED, payload).unwrap_or_default();
@@ -410,23 +397,14 @@ impl Http2 {
         if head.flags & END_STREAM == 0 {
             return;
         }
-        let (json, body) = (*json, std::mem::take(body));
+        let (kind, body) = (*kind, std::mem::take(body));
         req.body = None;
-        let (login, mechanism) = if json {
-            (
-                http::json_login(&body, user_fields, password_fields),
-                "POST JSON",
-            )
-        } else {
-            (
-                http::form_login(&body, user_fields, password_fields, false),
-                "POST form",
-            )
-        };
-        if let Some(login) = login {
-            let mut c = Credential::new("http2", mechanism, Kind::Cleartext, chunk.ts);
+        let found =
+            http::body_credential(kind, &body, user_fields, password_fields, chunk.ts, || {
+                req.url()
+            });
+        if let Some(mut c) = found {
             c.add_frames(req.body_frames.iter().copied());
-            let c = http::form_credential(c, login, req.url());
             req.add(Class::Form, c);
         }
         if req.creds.is_empty() {
@@ -498,7 +476,6 @@ struct Fields {
     method: Option<Vec<u8>>,
     path: Option<Vec<u8>>,
     authority: Option<Vec<u8>>,
-    scheme: Option<Vec<u8>>,
     content_type: Option<Vec<u8>>,
     /// (`Proxy-Authorization`, value) of each authorization field.
     authorization: Vec<(bool, Vec<u8>)>,
@@ -513,7 +490,6 @@ impl Fields {
             b":method" => self.method = Some(value.to_vec()),
             b":path" => self.path = Some(value.to_vec()),
             b":authority" => self.authority = Some(value[..value.len().min(256)].to_vec()),
-            b":scheme" => self.scheme = Some(value[..value.len().min(16)].to_vec()),
             b":status" => self.status = text().and_then(|t| t.parse().ok()),
             b"content-type" => self.content_type = Some(value[..value.len().min(128)].to_vec()),
             b"grpc-status" => self.grpc_status = text().and_then(|t| t.parse().ok()),
@@ -522,35 +498,6 @@ impl Fields {
                 .push((name == b"proxy-authorization", value.to_vec())),
             _ => {}
         }
-    }
-}
-
-/// An `Authorization` (or `Proxy-Authorization`) value as HTTP/1 reads it.
-fn authorization(
-    proxy: bool,
-    value: &[u8],
-    method: &[u8],
-    ts: Timestamp,
-) -> Option<(Class, Credential)> {
-    let (scheme, rest) = http::split_scheme(value);
-    let class = if proxy { Class::Proxy } else { Class::Origin };
-    let pick =
-        |origin: &'static str, via_proxy: &'static str| if proxy { via_proxy } else { origin };
-    if scheme.eq_ignore_ascii_case(b"Basic") {
-        http::basic_credential(rest, pick("Basic", "Proxy Basic"), ts).map(|c| (class, c))
-    } else if scheme.eq_ignore_ascii_case(b"Bearer") {
-        let token = rest.trim_ascii();
-        (!token.is_empty()).then(|| {
-            let mut c = Credential::new("http2", pick("Bearer", "Proxy Bearer"), Kind::Token, ts);
-            c.secret = Some(token.to_vec());
-            c.repeats = true;
-            (Class::Token { proxy }, c)
-        })
-    } else if scheme.eq_ignore_ascii_case(b"Digest") {
-        http::digest_credential(rest, method, pick("Digest", "Proxy Digest"), ts)
-            .map(|c| (class, c))
-    } else {
-        None
     }
 }
 
@@ -682,6 +629,8 @@ mod tests {
     use super::build::frame;
     use super::*;
     use crate::dissect::script::{play, summary};
+    use crate::finding::Kind;
+    use crate::timestamp::Timestamp;
     use Direction::{ToClient as S, ToServer as C};
     use loona_hpack::Encoder;
 
@@ -856,6 +805,41 @@ mod tests {
         assert_eq!(out[0].detail("url"), Some("http://intranet/admin"));
         assert_eq!(out[2].detail("url"), Some("http://intranet/login"));
         assert_eq!(out[3].frames, vec![1, 2]);
+    }
+
+    #[test]
+    fn soap_usernametoken_in_data_frames() {
+        let (mut c, mut s) = (Blocks::new(), Blocks::new());
+        let post = request(
+            "/onvif/device_service",
+            None,
+            "application/soap+xml; charset=utf-8",
+        );
+        let body = "<s:Envelope><s:Header><wsse:Security xmlns:wsse=\"x\"><wsse:UsernameToken>\
+            <wsse:Username>operator</wsse:Username><wsse:Password>Cam&amp;Pass1</wsse:Password>\
+            </wsse:UsernameToken></wsse:Security></s:Header><s:Body/></s:Envelope>";
+        let client = [
+            PREFACE.to_vec(),
+            c.headers(1, 0, &fields(&post)),
+            frame(DATA, END_STREAM, 1, body.as_bytes()),
+        ]
+        .concat();
+        let server = s.headers(1, END_STREAM, &[(":status", "200")]);
+        let out = run(&[(C, client), (S, server)]);
+        assert_eq!(
+            summary(&out),
+            vec![(
+                "UsernameToken PasswordText",
+                &b"operator"[..],
+                &b"Cam&Pass1"[..],
+                Outcome::Success
+            )]
+        );
+        assert_eq!(out[0].protocol, "http2");
+        assert_eq!(
+            out[0].detail("url"),
+            Some("http://api.test:50051/onvif/device_service")
+        );
     }
 
     #[test]
