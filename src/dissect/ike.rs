@@ -306,29 +306,50 @@ struct Initiation {
     id: Vec<u8>,
 }
 
-impl Initiation {
-    fn read(msg: &Message<'_>, dir: Direction, frame: u64) -> Option<Initiation> {
-        let (mut sa, mut ke, mut nonce, mut id) = (None, None, None, None);
+/// The payloads an aggressive mode message's hash covers or carries: the first of each
+/// type, absent when longer than [`MAX_VALUE`].
+#[derive(Debug, Default)]
+struct Values<'a> {
+    sa: Option<&'a [u8]>,
+    ke: Option<&'a [u8]>,
+    nonce: Option<&'a [u8]>,
+    id: Option<&'a [u8]>,
+    hash: Option<&'a [u8]>,
+}
+
+impl<'a> Values<'a> {
+    fn of(msg: &Message<'a>) -> Values<'a> {
+        let mut v = Values::default();
         for (kind, body) in msg.payloads() {
             let slot = match kind {
-                PAYLOAD_SA => &mut sa,
-                PAYLOAD_KE => &mut ke,
-                PAYLOAD_NONCE => &mut nonce,
-                PAYLOAD_ID => &mut id,
+                PAYLOAD_SA => &mut v.sa,
+                PAYLOAD_KE => &mut v.ke,
+                PAYLOAD_NONCE => &mut v.nonce,
+                PAYLOAD_ID => &mut v.id,
+                PAYLOAD_HASH => &mut v.hash,
                 _ => continue,
             };
-            if slot.is_none() && body.len() <= MAX_VALUE {
-                *slot = Some(body.to_vec());
-            }
+            slot.get_or_insert(body);
         }
+        for slot in [&mut v.sa, &mut v.ke, &mut v.nonce, &mut v.id, &mut v.hash] {
+            *slot = slot.filter(|b| b.len() <= MAX_VALUE);
+        }
+        v
+    }
+}
+
+impl Initiation {
+    fn read(msg: &Message<'_>, dir: Direction, frame: u64) -> Option<Initiation> {
+        let v = Values::of(msg);
+        let (sa, ke, nonce, id) = (v.sa?, v.ke?, v.nonce?, v.id?);
         Some(Initiation {
             cookie: msg.initiator_cookie,
             dir,
             frame,
-            sa: sa?,
-            ke: ke?,
-            nonce: nonce?,
-            id: id?,
+            sa: sa.to_vec(),
+            ke: ke.to_vec(),
+            nonce: nonce.to_vec(),
+            id: id.to_vec(),
         })
     }
 
@@ -340,23 +361,12 @@ impl Initiation {
 /// The responder's answer to `init` as a finding (`None` when it authenticates otherwise
 /// than with a pre-shared key, or lacks a value).
 fn credential(init: &Initiation, msg: &Message<'_>, chunk: &Chunk<'_>) -> Option<Credential> {
-    let (mut sa, mut ke, mut nonce, mut id, mut hash) = (None, None, None, None, None);
-    for (kind, body) in msg.payloads() {
-        let slot = match kind {
-            PAYLOAD_SA => &mut sa,
-            PAYLOAD_KE => &mut ke,
-            PAYLOAD_NONCE => &mut nonce,
-            PAYLOAD_ID => &mut id,
-            PAYLOAD_HASH => &mut hash,
-            _ => continue,
-        };
-        slot.get_or_insert(body);
-    }
-    let (g_xr, nr, idir, hash_r) = (ke?, nonce?, id?, hash?);
-    let chosen = first_transform(sa?)?;
+    let v = Values::of(msg);
+    let (g_xr, nr, idir, hash_r) = (v.ke?, v.nonce?, v.id?, v.hash?);
+    let chosen = first_transform(v.sa?)?;
     let auth = auth_name(chosen.auth?)?;
     let (hash_alg, size) = hash_name(chosen.hash?)?;
-    if hash_r.len() != size || g_xr.len() > MAX_VALUE || nr.len() > MAX_VALUE {
+    if hash_r.len() != size {
         return None;
     }
     let (id_type, user) = identity(&init.id)?;
@@ -919,15 +929,13 @@ mod tests {
             &[(PAYLOAD_NOTIFY, &[0, 0, 0, 1, 1, 0, 0, 24])],
         );
         assert!(run(&[(I, x.first()), (R, refused)]).is_empty());
-        // Main mode, and an answer without its request.
-        let main = message(
-            [0x44; 8],
-            [0; 8],
-            EXCHANGE_IDENTITY_PROTECTION,
-            0,
-            &[(PAYLOAD_SA, &x.sa_i)],
-        );
+        // The same initiation as main mode (its payloads all there, only the exchange type
+        // differs) is not followed, and an answer without its request gives nothing.
+        let mut main = x.first();
+        main[18] = EXCHANGE_IDENTITY_PROTECTION;
+        assert_eq!(run(&[(I, x.first()), (R, x.second(16, b"k"))]).len(), 1);
         assert!(run(&[(I, main), (R, x.second(16, b"k"))]).is_empty());
+        assert!(run(&[(R, x.second(16, b"k"))]).is_empty());
         // A hash of the wrong size for its algorithm.
         let x = Exchange::new(2, 1, 128);
         assert!(run(&[(I, x.first()), (R, x.second(16, b"k"))]).is_empty());
@@ -971,9 +979,13 @@ mod tests {
         let marked = [&[0, 0, 0, 0][..], &first].concat();
         assert_eq!(parse(&marked), parse(&first));
         assert_eq!(probe(&marked), Probe::Yes);
-        // ESP on 4500 (an SPI, not the marker), a NAT keepalive, a short or overlong one.
-        let esp = [&[0xc0, 0x01, 0x02, 0x03][..], &first[4..]].concat();
-        assert_eq!(probe(&esp[..40]), Probe::No);
+        // ESP on 4500 (an SPI and a sequence number, not the marker, then ciphertext), a NAT
+        // keepalive, a short or overlong one.
+        let esp: Vec<u8> = [0xc0, 0x01, 0x02, 0x03, 0, 0, 0, 1]
+            .into_iter()
+            .chain((0..120u8).map(|i| i.wrapping_mul(37)))
+            .collect();
+        assert_eq!(probe(&esp), Probe::No);
         assert_eq!(probe(&[0xff]), Probe::No);
         assert_eq!(probe(&first[..27]), Probe::No);
         assert_eq!(probe(&first[..first.len() - 1]), Probe::No);
