@@ -6,7 +6,11 @@
 //! encoding with tagged fields) — or, after a version 0 handshake (clients before Kafka
 //! 1.0), as a bare length-prefixed token. `PLAIN` carries the user name and password
 //! (RFC 4616: mechanism `SASL PLAIN`, cleartext); `OAUTHBEARER` a bearer token (RFC 7628:
-//! mechanism `SASL OAUTHBEARER`, token). SCRAM and GSSAPI send nothing to report.
+//! mechanism `SASL OAUTHBEARER`, token); `SCRAM-SHA-256` and `SCRAM-SHA-512` (the usual
+//! choice of managed clusters) the client's proof and the `AuthMessage` it signs, taken
+//! from two `SaslAuthenticate` round trips (mechanism `SASL SCRAM-SHA-512`,
+//! challenge-response, crackable offline: see [`super::scram`]). GSSAPI sends nothing to
+//! report, nor does SCRAM after a version 0 handshake (bare tokens, clients before 1.0).
 //!
 //! Responses carry only the request's correlation ID, so requests are remembered by it.
 //! `SaslAuthenticate`'s error code is the outcome: 0 success, 58
@@ -18,6 +22,7 @@ use std::collections::VecDeque;
 
 use super::framing::{Framer, Measure};
 use super::sasl::parse_plain;
+use super::scram::{self, Scram};
 use super::{Chunk, Dissector, Probe, ProtocolSpec};
 use crate::finding::{Credential, Kind, Outcome};
 use crate::flow::Direction;
@@ -164,16 +169,22 @@ pub fn authenticate_bytes(body: &[u8], version: i16) -> Option<&[u8]> {
     }
 }
 
-/// A `SaslAuthenticate` response (after the correlation ID): its error code and message.
-pub fn authenticate_result(rest: &[u8], version: i16) -> Option<(i16, Option<&[u8]>)> {
+/// A `SaslAuthenticate` response's error code, message and mechanism's bytes.
+pub type Answer<'a> = (i16, Option<&'a [u8]>, &'a [u8]);
+
+/// A `SaslAuthenticate` response (after the correlation ID): its error code, message and
+/// the mechanism's bytes (empty when cut short: a failure need not carry them).
+pub fn authenticate_result(rest: &[u8], version: i16) -> Option<Answer<'_>> {
     let mut r = Reader(rest);
     if version >= 2 {
         r.skip_tagged_fields()?; // response header version 1
         let code = r.i16()?;
-        Some((code, r.compact_string()?))
+        let message = r.compact_string()?;
+        Some((code, message, r.compact_bytes().unwrap_or_default()))
     } else {
         let code = r.i16()?;
-        Some((code, r.nullable_string()?))
+        let message = r.nullable_string()?;
+        Some((code, message, r.bytes().unwrap_or_default()))
     }
 }
 
@@ -241,6 +252,8 @@ pub struct Kafka {
     bare_token: bool,
     client_id: Option<String>,
     pending: Option<Box<Credential>>,
+    /// A SCRAM exchange under way, and the frames of its client messages.
+    scram: Option<(Box<Scram>, Vec<u64>)>,
     done: bool,
 }
 
@@ -253,6 +266,7 @@ impl Default for Kafka {
             bare_token: false,
             client_id: None,
             pending: None,
+            scram: None,
             done: false,
         }
     }
@@ -295,6 +309,38 @@ impl Kafka {
         Some(c)
     }
 
+    /// A SCRAM message from the client: the credential once its final message came.
+    fn scram_client(
+        &mut self,
+        hash: scram::Hash,
+        token: &[u8],
+        frames: &[u64],
+        ts: Timestamp,
+    ) -> Option<Credential> {
+        let (s, scram_frames) = self
+            .scram
+            .get_or_insert_with(|| (Box::new(Scram::new(hash)), Vec::new()));
+        scram_frames.extend_from_slice(frames);
+        match s.client(token) {
+            scram::Progress::Complete => {}
+            scram::Progress::Continue => return None,
+            _ => {
+                self.scram = None;
+                return None;
+            }
+        }
+        let (s, scram_frames) = self.scram.take()?;
+        let mut c = s.credential("kafka", format!("SASL {}", hash.mechanism()), ts)?;
+        // The `SaslAuthenticate` response judges.
+        c.outcome = Outcome::Unknown;
+        c.details.retain(|(k, _)| *k != "reason");
+        c.add_frames(scram_frames);
+        if let Some(id) = &self.client_id {
+            c.details.push(("client_id", id.clone()));
+        }
+        Some(c)
+    }
+
     fn client_frame(&mut self, frame: &[u8], frames: Vec<u64>, ts: Timestamp) {
         if std::mem::take(&mut self.bare_token) {
             if let Some(mut c) = self.credential(frame, ts) {
@@ -318,14 +364,22 @@ impl Kafka {
                 self.mechanism = b.nullable_string().flatten().map(<[u8]>::to_vec);
             }
             API_SASL_AUTHENTICATE => {
-                let made = authenticate_bytes(r.body, r.api_version)
-                    .and_then(|token| self.credential(token, ts));
+                let token = authenticate_bytes(r.body, r.api_version);
+                let scram = self
+                    .mechanism
+                    .as_deref()
+                    .and_then(scram::Hash::from_mechanism);
+                let made = match (token, scram) {
+                    (Some(token), Some(hash)) => self.scram_client(hash, token, &frames, ts),
+                    (Some(token), None) => self.credential(token, ts),
+                    (None, _) => None,
+                };
                 match made {
                     Some(mut c) => {
                         c.add_frames(frames);
                         self.pending = Some(Box::new(c));
                     }
-                    None => self.done = self.pending.is_none(),
+                    None => self.done = self.pending.is_none() && self.scram.is_none(),
                 }
             }
             _ => {}
@@ -372,9 +426,22 @@ impl Kafka {
             }
             API_SASL_AUTHENTICATE => {
                 let Some(mut c) = self.pending.take() else {
+                    // A SCRAM exchange's first answer: the server-first message, or a
+                    // refusal before any proof was sent.
+                    if let Some((s, _)) = self.scram.as_mut() {
+                        let taken = authenticate_result(r.0, w.api_version)
+                            .filter(|(code, _, _)| *code == 0)
+                            .is_some_and(|(_, _, auth)| {
+                                s.server(auth) == scram::Progress::Continue
+                            });
+                        if !taken {
+                            self.scram = None;
+                            self.done = true;
+                        }
+                    }
                     return;
                 };
-                if let Some((code, message)) = authenticate_result(r.0, w.api_version) {
+                if let Some((code, message, _)) = authenticate_result(r.0, w.api_version) {
                     c.outcome = match code {
                         0 => Outcome::Success,
                         SASL_AUTHENTICATION_FAILED => Outcome::Failure,
@@ -453,6 +520,15 @@ pub mod build {
         v.extend(s);
     }
 
+    /// An unsigned varint.
+    fn uvarint(v: &mut Vec<u8>, mut n: u64) {
+        while n >= 0x80 {
+            v.push((n as u8) | 0x80);
+            n >>= 7;
+        }
+        v.push(n as u8);
+    }
+
     /// A request with a non-flexible header (client ID `client`) or, when `flexible`, a
     /// flexible one (empty tagged fields), and `body`.
     pub fn frame(api_key: i16, version: i16, id: i32, client: &[u8], body: &[u8]) -> Vec<u8> {
@@ -489,7 +565,7 @@ pub mod build {
     pub fn authenticate(version: i16, id: i32, client: &[u8], token: &[u8]) -> Vec<u8> {
         let mut body = Vec::new();
         if version >= 2 {
-            body.push(token.len() as u8 + 1); // a one-byte varint: tokens under 127 bytes
+            uvarint(&mut body, token.len() as u64 + 1);
             body.extend(token);
             body.push(0);
         } else {
@@ -501,6 +577,17 @@ pub mod build {
 
     /// Its response with `code` and `message`.
     pub fn authenticate_response(version: i16, id: i32, code: i16, message: &[u8]) -> Vec<u8> {
+        authenticate_answer(version, id, code, message, b"")
+    }
+
+    /// Its response with `code`, `message` and the mechanism's bytes `auth`.
+    pub fn authenticate_answer(
+        version: i16,
+        id: i32,
+        code: i16,
+        message: &[u8],
+        auth: &[u8],
+    ) -> Vec<u8> {
         let mut v = id.to_be_bytes().to_vec();
         if version >= 2 {
             v.push(0); // header tagged fields
@@ -511,7 +598,8 @@ pub mod build {
                 message.len() as u8 + 1
             });
             v.extend(message);
-            v.push(1); // empty auth bytes
+            uvarint(&mut v, auth.len() as u64 + 1);
+            v.extend(auth);
             v.extend(0i64.to_be_bytes());
             v.push(0);
         } else {
@@ -521,7 +609,8 @@ pub mod build {
             } else {
                 string(&mut v, message);
             }
-            v.extend(0i32.to_be_bytes());
+            v.extend((auth.len() as i32).to_be_bytes());
+            v.extend(auth);
             if version >= 1 {
                 v.extend(0i64.to_be_bytes());
             }
@@ -636,14 +725,76 @@ mod tests {
     }
 
     #[test]
-    fn oauthbearer_token_and_scram_nothing() {
+    fn oauthbearer_token() {
         let mut s = login(2, b"n,,\x01auth=Bearer eyJhbGciOi.x.y\x01\x01", 0, b"");
         s[2] = (C, handshake(1, 2, CLIENT, b"OAUTHBEARER"));
         let (out, _) = run(&s);
         assert_eq!(out[0].kind, Kind::Token);
         assert_eq!(out[0].secret.as_deref(), Some(&b"eyJhbGciOi.x.y"[..]));
-        let mut s = login(2, b"n,,n=alice,r=abc", 0, b"");
+    }
+
+    /// A SCRAM login in `SaslAuthenticate` version `version`, the last answer `code`.
+    fn scram_login(version: i16, password: &str, code: i16) -> Vec<(Direction, Vec<u8>)> {
+        let [first, server, fin, verdict] = crate::dissect::scram::build::exchange(
+            scram::Hash::Sha512,
+            "alice",
+            password,
+            "f1ed5b8b3b5a4b0a9b2e",
+            "1ycn0l8zw3eq3crhhylsbjq7kr",
+            b"kafka-salt-16byt",
+            4096,
+        );
+        let mut s = login(version, &first, 0, b"");
         s[2] = (C, handshake(1, 2, CLIENT, b"SCRAM-SHA-512"));
+        s[5] = (S, authenticate_answer(version, 3, 0, b"", &server));
+        s.push((C, authenticate(version, 4, CLIENT, &fin)));
+        s.push(match code {
+            0 => (S, authenticate_answer(version, 4, 0, b"", &verdict)),
+            _ => (
+                S,
+                authenticate_response(
+                    version,
+                    4,
+                    code,
+                    b"Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512",
+                ),
+            ),
+        });
+        s
+    }
+
+    #[test]
+    fn scram_is_a_crackable_exchange_with_its_outcome() {
+        for version in [0, 1, 2] {
+            let (out, done) = run(&scram_login(version, "K4fka-scram", 0));
+            assert!(done);
+            assert_eq!(out.len(), 1, "version {version}: {out:?}");
+            let c = &out[0];
+            assert_eq!(c.mechanism, "SASL SCRAM-SHA-512");
+            assert_eq!(c.kind, Kind::ChallengeResponse);
+            assert_eq!(c.username.as_deref(), Some(&b"alice"[..]));
+            assert_eq!(c.outcome, Outcome::Success);
+            assert_eq!(c.frames, vec![5, 7]);
+            assert_eq!(c.detail("client_id"), Some("producer-1"));
+            assert!(crate::dissect::scram::proves(c, "K4fka-scram"));
+            let (out, _) = run(&scram_login(version, "wrong", SASL_AUTHENTICATION_FAILED));
+            assert_eq!(out.len(), 1);
+            assert_eq!(out[0].outcome, Outcome::Failure);
+            assert!(
+                out[0]
+                    .detail("reason")
+                    .unwrap()
+                    .contains("invalid credentials")
+            );
+            assert!(crate::dissect::scram::proves(&out[0], "wrong"));
+        }
+        // Refused at the first step (an unknown user): nothing was proven, nothing to say.
+        let mut s = scram_login(1, "x", 0);
+        s[5] = (
+            S,
+            authenticate_response(1, 3, SASL_AUTHENTICATION_FAILED, b"no"),
+        );
+        s.truncate(6);
         let (out, done) = run(&s);
         assert!(out.is_empty());
         assert!(done);

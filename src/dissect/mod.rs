@@ -51,6 +51,7 @@ pub mod rip;
 pub mod rlogin;
 pub mod rsync;
 pub mod sasl;
+pub mod scram;
 pub mod sip;
 pub mod smb;
 pub mod smpp;

@@ -8,8 +8,13 @@
 //!   `"md5" + md5(md5(password + user) + salt)`: mechanism `md5`, kind challenge-response,
 //!   the secret as sent, the salt (hex) as challenge and a hashcat mode 11100 line
 //!   `$postgres$<user>*<salt hex>*<32 hex digits>`.
-//! - SASL (SCRAM-SHA-256, what PostgreSQL 14+ uses by default), GSSAPI and SSPI: nothing,
-//!   no password crosses the wire.
+//! - `AuthenticationSASL` (method `scram-sha-256`, the default since PostgreSQL 14)
+//!   answered with SCRAM-SHA-256 in `SASLInitialResponse` and `SASLResponse`: mechanism
+//!   `SASL SCRAM-SHA-256`, kind challenge-response, the client's proof as secret and the
+//!   `AuthMessage` it signs as challenge (see [`super::scram`]: crackable offline, slowed by
+//!   PBKDF2's 4096 iterations); the user name is the `StartupMessage`'s (libpq sends an
+//!   empty SCRAM one). `-PLUS` (channel binding) only runs inside TLS.
+//! - GSSAPI and SSPI: nothing, no password crosses the wire.
 //! - `SSLRequest` answered `S` and `GSSENCRequest` answered `G`: the rest is encrypted, the
 //!   inspection ends; answered `N` the client goes on in the clear with a `StartupMessage`.
 //!   A client that starts with TLS right away (PostgreSQL 17's direct SSL) is not
@@ -24,6 +29,7 @@
 
 use super::framing::{Framer, Measure};
 use super::ftp::looks_like_tls;
+use super::scram::{self, Scram};
 use super::{Chunk, Dissector, Probe, ProtocolSpec};
 use crate::finding::{Credential, Hashcat, Kind, Outcome, hex};
 use crate::flow::Direction;
@@ -48,6 +54,8 @@ pub const AUTH_OK: u32 = 0;
 pub const AUTH_CLEARTEXT: u32 = 3;
 pub const AUTH_MD5: u32 = 5;
 pub const AUTH_SASL: u32 = 10;
+pub const AUTH_SASL_CONTINUE: u32 = 11;
+pub const AUTH_SASL_FINAL: u32 = 12;
 
 /// The longest message buffered whole (startup, authentication and error messages are a
 /// few hundred bytes); longer ones are skipped.
@@ -182,7 +190,11 @@ enum Asked {
     Nothing,
     Cleartext,
     Md5([u8; 4]),
-    /// SASL, GSSAPI, SSPI: no password on the wire.
+    /// SASL: a `SASLInitialResponse` naming a mechanism is next.
+    Sasl,
+    /// SASL under way: a `SASLResponse` is next.
+    SaslContinue,
+    /// GSSAPI, SSPI: no password on the wire.
     Other,
 }
 
@@ -197,6 +209,8 @@ struct Session {
     asked: Asked,
     /// A password waiting for the server's verdict.
     pending: Option<Credential>,
+    /// A SCRAM exchange under way, and the frames of its client messages.
+    scram: Option<(Box<Scram>, Vec<u64>)>,
     done: bool,
 }
 
@@ -209,6 +223,7 @@ impl Default for Session {
             database: None,
             asked: Asked::Nothing,
             pending: None,
+            scram: None,
             done: false,
         }
     }
@@ -240,6 +255,10 @@ impl Session {
         let body = msg.get(5..).unwrap_or_default();
         let password = body.strip_suffix(&[0]).unwrap_or(body);
         let mut c = match self.asked {
+            Asked::Sasl | Asked::SaslContinue => match self.sasl(body, frames, ts) {
+                Some(c) => c,
+                None => return,
+            },
             Asked::Cleartext => {
                 Credential::new("postgresql", "cleartext password", Kind::Cleartext, ts)
             }
@@ -268,8 +287,10 @@ impl Session {
             }
             Asked::Nothing | Asked::Other => return,
         };
+        if c.secret.is_none() {
+            c.secret = Some(password.to_vec());
+        }
         self.asked = Asked::Nothing;
-        c.secret = Some(password.to_vec());
         if let Some((user, user_frames)) = &self.user {
             c.username = Some(user.clone());
             c.add_frames(user_frames.iter().copied());
@@ -280,6 +301,35 @@ impl Session {
         }
         c.add_frames(frames.iter().copied());
         self.pending = Some(c);
+    }
+
+    /// A `SASLInitialResponse` (mechanism name, length, client-first) or a `SASLResponse`
+    /// (client-final): the credential once the SCRAM exchange is complete.
+    fn sasl(&mut self, body: &[u8], frames: &[u64], ts: Timestamp) -> Option<Credential> {
+        if self.asked == Asked::Sasl {
+            self.asked = Asked::Nothing;
+            let nul = body.iter().position(|&b| b == 0)?;
+            let hash = scram::Hash::from_mechanism(&body[..nul])?;
+            let len = be32(body, nul + 1)? as usize;
+            let data = body.get(nul + 5..nul + 5 + len)?;
+            let mut s = Box::new(Scram::new(hash));
+            if s.client(data) == scram::Progress::Continue {
+                self.scram = Some((s, frames.to_vec()));
+            }
+            return None;
+        }
+        self.asked = Asked::Nothing;
+        let (mut s, mut scram_frames) = self.scram.take()?;
+        if s.client(body) != scram::Progress::Complete {
+            return None;
+        }
+        scram_frames.extend_from_slice(frames);
+        let mut c = s.credential("postgresql", format!("SASL {}", s.hash.mechanism()), ts)?;
+        c.add_frames(scram_frames);
+        // The protocol's own verdict follows: `AuthenticationOk` or an error.
+        c.outcome = Outcome::Unknown;
+        c.details.retain(|(k, _)| *k != "reason");
+        Some(c)
     }
 
     fn server(&mut self, msg: &[u8], out: &mut Vec<Credential>) {
@@ -309,6 +359,17 @@ impl Session {
                         _ => Asked::Other,
                     }
                 }
+                Some(AUTH_SASL) => self.asked = Asked::Sasl,
+                Some(AUTH_SASL_CONTINUE) => {
+                    self.asked = Asked::Other;
+                    if let Some((s, _)) = self.scram.as_mut()
+                        && s.server(body.get(4..).unwrap_or_default()) == scram::Progress::Continue
+                    {
+                        self.asked = Asked::SaslContinue;
+                    }
+                }
+                // The server-final message: the verdict is the `AuthenticationOk` after it.
+                Some(AUTH_SASL_FINAL) => {}
                 Some(_) => self.asked = Asked::Other,
                 None => {}
             },
@@ -417,6 +478,11 @@ impl Dissector for Postgresql {
                 .map_or(0, |u| u.0.len() + u.1.len() * 8)
             + self.session.database.as_ref().map_or(0, Vec::len)
             + usize::from(self.session.pending.is_some()) * 256
+            + self
+                .session
+                .scram
+                .as_ref()
+                .map_or(0, |(s, f)| s.buffered() + f.len() * 8)
     }
 }
 
@@ -571,8 +637,77 @@ mod tests {
         assert_eq!(out[0].secret.as_deref(), Some(&b"pw"[..]));
     }
 
+    /// A SCRAM-SHA-256 login as libpq makes it (no SCRAM user name), answered `last`.
+    fn scram_login(password: &str, last: &[u8]) -> Vec<(Direction, Vec<u8>)> {
+        let [first, server, fin, verdict] = crate::dissect::scram::build::exchange(
+            crate::dissect::scram::Hash::Sha256,
+            "",
+            password,
+            "U8xI9WY8YscRAsVw74yx2Lt4",
+            "Qs9Ow3Yd",
+            b"0123456789abcdef",
+            4096,
+        );
+        let mut initial = b"SCRAM-SHA-256\0".to_vec();
+        initial.extend((first.len() as u32).to_be_bytes());
+        initial.extend(&first);
+        vec![
+            (C, startup(&[("user", "zeek"), ("database", "db")])),
+            (S, auth(AUTH_SASL, b"SCRAM-SHA-256-PLUS\0SCRAM-SHA-256\0\0")),
+            (C, message(b'p', &initial)),
+            (S, auth(AUTH_SASL_CONTINUE, &server)),
+            (C, message(b'p', &fin)),
+            (S, [auth(AUTH_SASL_FINAL, &verdict), last.to_vec()].concat()),
+        ]
+    }
+
     #[test]
-    fn scram_gss_and_trust_give_nothing() {
+    fn scram_sha_256_is_a_crackable_exchange_with_its_outcome() {
+        let s = scram_login("Scr4m!", &auth(AUTH_OK, b""));
+        let (out, done) = crate::dissect::script::play(&mut Postgresql::default(), &s);
+        assert!(done);
+        assert_eq!(out.len(), 1, "{out:?}");
+        let c = &out[0];
+        assert_eq!(c.mechanism, "SASL SCRAM-SHA-256");
+        assert_eq!(c.kind, Kind::ChallengeResponse);
+        assert_eq!(c.username.as_deref(), Some(&b"zeek"[..]));
+        assert_eq!(c.outcome, Outcome::Success);
+        assert_eq!(c.frames, vec![1, 3, 5]);
+        assert_eq!(c.detail("database"), Some("db"));
+        assert_eq!(c.detail("iterations"), Some("4096"));
+        assert!(crate::dissect::scram::proves(c, "Scr4m!"));
+        assert!(!crate::dissect::scram::proves(c, "scr4m!"));
+        // A wrong password: the server's error, no server-final.
+        let mut s = scram_login("wrong", &[]);
+        s.pop();
+        s.push((
+            S,
+            error("28P01", "password authentication failed for user \"zeek\""),
+        ));
+        let (out, _) = crate::dissect::script::play(&mut Postgresql::default(), &s);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].outcome, Outcome::Failure);
+        assert!(crate::dissect::scram::proves(&out[0], "wrong"));
+        // Every split of each client message gives the same.
+        let s = scram_login("Scr4m!", &auth(AUTH_OK, b""));
+        for (i, (dir, m)) in s.iter().enumerate() {
+            if *dir != C {
+                continue;
+            }
+            for cut in 1..m.len() {
+                let mut split = s.clone();
+                split[i] = (C, m[..cut].to_vec());
+                split.insert(i + 1, (C, m[cut..].to_vec()));
+                let (out, _) = crate::dissect::script::play(&mut Postgresql::default(), &split);
+                assert_eq!(out.len(), 1, "message {i} cut at {cut}");
+                assert_eq!(out[0].outcome, Outcome::Success);
+                assert!(crate::dissect::scram::proves(&out[0], "Scr4m!"));
+            }
+        }
+    }
+
+    #[test]
+    fn scram_out_of_order_or_unchained_gives_nothing() {
         let (out, done) = run(&[
             (C, &startup(&[("user", "zeek")])),
             (S, &auth(AUTH_SASL, b"SCRAM-SHA-256\0\0")),
@@ -583,6 +718,7 @@ mod tests {
                     b"SCRAM-SHA-256\0\0\0\0\x20n,,n=,r=U8xI9WY8YscRAsVw74yx2Lt4",
                 ),
             ),
+            // The server's nonce does not continue the client's.
             (S, &auth(11, b"r=U8x,s=+Cte,i=4096")),
             (C, &message(b'p', b"c=biws,r=U8x,p=GH3b")),
             (S, &auth(12, b"v=abc")),
@@ -590,6 +726,10 @@ mod tests {
         ]);
         assert!(out.is_empty(), "{out:?}");
         assert!(done);
+    }
+
+    #[test]
+    fn gss_and_trust_give_nothing() {
         let (out, _) = run(&[
             (C, &startup(&[("user", "user"), ("database", "dbdb")])),
             (S, &[auth(AUTH_OK, b""), ready()].concat()),

@@ -6,15 +6,18 @@
 //! - `PLAIN` (RFC 4616): `authzid NUL authcid NUL passwd`;
 //! - `LOGIN`: the user name, then the password, each its own response;
 //! - `CRAM-MD5` (RFC 2195): the server's challenge and `user SP hex(HMAC-MD5)`;
-//! - `XOAUTH2` and `OAUTHBEARER` (RFC 7628): a bearer token.
+//! - `XOAUTH2` and `OAUTHBEARER` (RFC 7628): a bearer token;
+//! - `SCRAM-SHA-1`, `SCRAM-SHA-256`, `SCRAM-SHA-512` (RFC 5802, 7677): the client's proof
+//!   and what it signs, crackable offline (see [`super::scram`]).
 //!
 //! A response of `*` cancels the exchange (no finding). Mechanisms that expose nothing
-//! crackable on the wire (SCRAM, GSSAPI, EXTERNAL) are not started.
+//! crackable on the wire (GSSAPI, EXTERNAL) are not started.
 
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
 use super::ntlmssp;
+use super::scram::{self, Scram};
 use crate::finding::{Credential, Hashcat, Kind};
 use crate::timestamp::Timestamp;
 
@@ -44,6 +47,7 @@ pub enum Mechanism {
     Ntlm,
     XOAuth2,
     OAuthBearer,
+    Scram(scram::Hash),
 }
 
 impl Mechanism {
@@ -58,7 +62,7 @@ impl Mechanism {
             b"NTLM" => Mechanism::Ntlm,
             b"XOAUTH2" => Mechanism::XOAuth2,
             b"OAUTHBEARER" => Mechanism::OAuthBearer,
-            _ => return None,
+            _ => return scram::Hash::from_mechanism(&upper).map(Mechanism::Scram),
         })
     }
 
@@ -71,13 +75,16 @@ impl Mechanism {
             Mechanism::Ntlm => "NTLM",
             Mechanism::XOAuth2 => "XOAUTH2",
             Mechanism::OAuthBearer => "OAUTHBEARER",
+            Mechanism::Scram(h) => h.mechanism(),
         }
     }
 
     fn kind(self) -> Kind {
         match self {
             Mechanism::Plain | Mechanism::Login => Kind::Cleartext,
-            Mechanism::CramMd5 | Mechanism::DigestMd5 | Mechanism::Ntlm => Kind::ChallengeResponse,
+            Mechanism::CramMd5 | Mechanism::DigestMd5 | Mechanism::Ntlm | Mechanism::Scram(_) => {
+                Kind::ChallengeResponse
+            }
             Mechanism::XOAuth2 | Mechanism::OAuthBearer => Kind::Token,
         }
     }
@@ -115,6 +122,8 @@ pub struct Exchange {
     /// NTLM: the server's challenge and the client's AUTHENTICATE.
     ntlm_challenge: Option<[u8; 8]>,
     ntlm: Option<ntlmssp::Authenticate>,
+    /// SCRAM: the exchange's messages.
+    scram: Option<Box<Scram>>,
 }
 
 impl Exchange {
@@ -135,6 +144,10 @@ impl Exchange {
             digest: Vec::new(),
             ntlm_challenge: None,
             ntlm: None,
+            scram: match mech {
+                Mechanism::Scram(h) => Some(Box::new(Scram::new(h))),
+                _ => None,
+            },
         })
     }
 
@@ -158,6 +171,11 @@ impl Exchange {
                     decode_base64(b64).and_then(|d| ntlmssp::find(&d))
                 {
                     self.ntlm_challenge = Some(challenge);
+                }
+            }
+            Mechanism::Scram(_) => {
+                if let (Some(s), Some(d)) = (self.scram.as_mut(), decode_base64(b64)) {
+                    s.server(&d);
                 }
             }
             _ => {}
@@ -256,6 +274,11 @@ impl Exchange {
                 None if data.is_empty() => Step::Continue,
                 None => Step::Invalid,
             },
+            Mechanism::Scram(_) => match self.scram.as_mut().map(|s| s.client(&data)) {
+                Some(scram::Progress::Continue) => Step::Continue,
+                Some(scram::Progress::Complete) => Step::Complete,
+                _ => Step::Invalid,
+            },
         };
         if step == Step::Complete {
             self.complete = true;
@@ -272,6 +295,11 @@ impl Exchange {
         let mechanism = format!("{} {}", command, self.mech.name());
         if let Some(a) = &self.ntlm {
             let mut c = a.credential(protocol, &mechanism, self.ntlm_challenge, self.ts)?;
+            c.add_frames(self.frames.iter().copied());
+            return Some(c);
+        }
+        if let Some(s) = &self.scram {
+            let mut c = s.credential(protocol, mechanism, self.ts)?;
             c.add_frames(self.frames.iter().copied());
             return Some(c);
         }
@@ -484,8 +512,47 @@ mod tests {
             x.client_response(b"!!!notbase64", &[1], Timestamp::ZERO),
             Step::Invalid
         );
-        assert!(Exchange::start(b"SCRAM-SHA-256").is_none());
+        assert!(Exchange::start(b"SCRAM-SHA-256-PLUS").is_none());
         assert!(Exchange::start(b"GSSAPI").is_none());
+    }
+
+    #[test]
+    fn scram_rfc5802_example_through_sasl() {
+        // As IMAP carries it: an empty challenge, the client-first, the server-first, the
+        // client-final, the server-final, then the client's empty answer to it.
+        use super::scram::tests::RFC5802;
+        let mut x = Exchange::start(b"scram-sha-1").unwrap();
+        x.server_challenge(b"");
+        assert_eq!(
+            x.client_response(&b64(RFC5802[0]), &[4], Timestamp::ZERO),
+            Step::Continue
+        );
+        x.server_challenge(&b64(RFC5802[1]));
+        assert_eq!(
+            x.client_response(&b64(RFC5802[2]), &[6], Timestamp::new(2, 0)),
+            Step::Complete
+        );
+        x.server_challenge(&b64(RFC5802[3]));
+        assert_eq!(
+            x.client_response(b"", &[8], Timestamp::new(3, 0)),
+            Step::Complete
+        );
+        let c = x.credential("imap", "AUTHENTICATE").unwrap();
+        assert_eq!(c.mechanism, "AUTHENTICATE SCRAM-SHA-1");
+        assert_eq!(c.kind, Kind::ChallengeResponse);
+        assert_eq!(c.username.as_deref(), Some(&b"user"[..]));
+        assert_eq!(c.frames, vec![4, 6]);
+        assert_eq!(c.timestamp, Timestamp::new(2, 0));
+        assert!(super::scram::proves(&c, "pencil"));
+        // A client-final whose nonce is not the server's ends the exchange.
+        let mut x = Exchange::start(b"SCRAM-SHA-1").unwrap();
+        x.client_response(&b64(RFC5802[0]), &[1], Timestamp::ZERO);
+        x.server_challenge(&b64(RFC5802[1]));
+        assert_eq!(
+            x.client_response(&b64(b"c=biws,r=fyko,p=AAAA"), &[2], Timestamp::ZERO),
+            Step::Invalid
+        );
+        assert!(x.credential("imap", "AUTHENTICATE").is_none());
     }
 
     #[test]

@@ -417,6 +417,45 @@ mod tests {
     }
 
     #[test]
+    fn scram_with_initial_response_server_final_and_empty_answer() {
+        use crate::dissect::scram::tests::RFC5802;
+        use base64::Engine as _;
+        let b64 = |m: &[u8]| crate::dissect::sasl::BASE64.encode(m);
+        let lines = [
+            format!("AUTH SCRAM-SHA-1 {}\r\n", b64(RFC5802[0])),
+            format!("334 {}\r\n", b64(RFC5802[1])),
+            format!("{}\r\n", b64(RFC5802[2])),
+            format!("334 {}\r\n", b64(RFC5802[3])),
+        ];
+        for (last, outcome) in [
+            (
+                &b"235 2.7.0 Authentication successful\r\n"[..],
+                Outcome::Success,
+            ),
+            (
+                b"535 5.7.8 Authentication credentials invalid\r\n",
+                Outcome::Failure,
+            ),
+        ] {
+            let out = run(&[
+                (S, b"220 mx ESMTP\r\n"),
+                (C, b"EHLO c\r\n"),
+                (S, b"250-mx\r\n250 AUTH SCRAM-SHA-1 SCRAM-SHA-256\r\n"),
+                (C, lines[0].as_bytes()),
+                (S, lines[1].as_bytes()),
+                (C, lines[2].as_bytes()),
+                (S, lines[3].as_bytes()),
+                (C, b"\r\n"),
+                (S, last),
+            ]);
+            assert_eq!(out.len(), 1, "{out:?}");
+            assert_eq!(out[0].mechanism, "AUTH SCRAM-SHA-1");
+            assert_eq!(out[0].outcome, outcome);
+            assert!(crate::dissect::scram::proves(&out[0], "pencil"));
+        }
+    }
+
+    #[test]
     fn probe_cases() {
         assert_eq!(probe(b"EHLO x\r\n", b"220 mx ESMTP\r\n"), Probe::Yes);
         assert_eq!(probe(b"", b"220 mx ESMTP\r\n"), Probe::Maybe);

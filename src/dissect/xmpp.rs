@@ -3,9 +3,9 @@
 //!
 //! - SASL (RFC 6120 section 6): `<auth mechanism='PLAIN'>base64</auth>`, then
 //!   `<challenge>`/`<response>` steps, decoded by the shared SASL layer (PLAIN, LOGIN,
-//!   CRAM-MD5 with hashcat 10200, DIGEST-MD5; SCRAM shows nothing crackable and is not
-//!   reported). Mechanism `SASL <MECHANISM>`. Outcome: `<success>` success, `<failure>`
-//!   failure; `<abort/>` cancels.
+//!   CRAM-MD5 with hashcat 10200, DIGEST-MD5, SCRAM-SHA-1 and SCRAM-SHA-256 — the proof
+//!   and its `AuthMessage`, crackable offline). Mechanism `SASL <MECHANISM>`. Outcome:
+//!   `<success>` success, `<failure>` failure; `<abort/>` cancels.
 //! - Non-SASL authentication (XEP-0078, still spoken by old clients and servers): an
 //!   `<iq type='set'>` with a `jabber:iq:auth` query holding `<username>` and
 //!   `<password>` (mechanism `iq:auth password`, cleartext) or `<digest>` =
@@ -495,6 +495,42 @@ mod tests {
 
     const OPEN: &[u8] = b"<?xml version='1.0'?><stream:stream to='example.org' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>";
     const SERVER_OPEN: &[u8] = b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='c2s_123' from='example.org' version='1.0'><stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism><mechanism>SCRAM-SHA-1</mechanism></mechanisms></stream:features>";
+
+    #[test]
+    fn sasl_scram_sha_1_rfc5802_example() {
+        use crate::dissect::scram::tests::RFC5802;
+        use base64::Engine as _;
+        let b64 = |m: &[u8]| crate::dissect::sasl::BASE64.encode(m);
+        let auth = format!(
+            "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-1'>{}</auth>",
+            b64(RFC5802[0])
+        );
+        let challenge = format!(
+            "<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{}</challenge>",
+            b64(RFC5802[1])
+        );
+        let response = format!(
+            "<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{}</response>",
+            b64(RFC5802[2])
+        );
+        let success = format!(
+            "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{}</success>",
+            b64(RFC5802[3])
+        );
+        let out = run(&[
+            (C, OPEN),
+            (S, SERVER_OPEN),
+            (C, auth.as_bytes()),
+            (S, challenge.as_bytes()),
+            (C, response.as_bytes()),
+            (S, success.as_bytes()),
+        ]);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].mechanism, "SASL SCRAM-SHA-1");
+        assert_eq!(out[0].outcome, Outcome::Success);
+        assert_eq!(out[0].username.as_deref(), Some(&b"user"[..]));
+        assert!(crate::dissect::scram::proves(&out[0], "pencil"));
+    }
 
     #[test]
     fn sasl_plain_success_and_failure() {

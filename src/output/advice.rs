@@ -379,9 +379,21 @@ pub fn lookup(protocol: &str) -> Option<&'static Advice> {
     TABLE.iter().find(|a| a.protocol == protocol)
 }
 
-/// The two sentences for a finding: what was exposed, and what to use instead.
-pub fn sentences(protocol: &str, kind: Kind) -> (String, String) {
+/// What a SCRAM exchange exposed, whatever carried it.
+const SCRAM_EXPOSED: &str = "SCRAM kept the password off the wire, but the salt, the iteration count and the client's proof crossed it in the clear: anyone who recorded them can try passwords offline (scripts/scram-crack.py), slowed only by the iterations, so a weak or reused password still falls";
+const SCRAM_INSTEAD: &str = "the same SCRAM login inside TLS (with channel binding: the -PLUS mechanisms), and a long random password";
+
+/// The two sentences for a finding of `mechanism`: what was exposed, and what to use
+/// instead.
+pub fn sentences(protocol: &str, mechanism: &str, kind: Kind) -> (String, String) {
     let generic_name = protocol.to_uppercase();
+    if mechanism.contains("SCRAM-SHA-") {
+        let name = lookup(protocol).map_or(generic_name.as_str(), |a| a.name);
+        return (
+            format!("What {name} exposed: {SCRAM_EXPOSED}."),
+            format!("Use instead: {SCRAM_INSTEAD}."),
+        );
+    }
     let (name, exposed, instead) = match lookup(protocol) {
         Some(a) => {
             let exposed = match kind {
@@ -429,8 +441,19 @@ mod tests {
 
     #[test]
     fn unknown_protocols_get_generic_advice() {
-        let (a, b) = sentences("acme", Kind::Cleartext);
+        let (a, b) = sentences("acme", "LOGIN", Kind::Cleartext);
         assert!(a.starts_with("What ACME exposed:"), "{a}");
         assert!(b.starts_with("Use instead:"), "{b}");
+    }
+
+    #[test]
+    fn scram_gets_its_own_lesson_whatever_carries_it() {
+        let (a, b) = sentences("postgresql", "SASL SCRAM-SHA-256", Kind::ChallengeResponse);
+        assert!(a.starts_with("What PostgreSQL exposed: SCRAM kept"), "{a}");
+        assert!(b.contains("-PLUS"), "{b}");
+        let (a, _) = sentences("imap", "AUTHENTICATE SCRAM-SHA-1", Kind::ChallengeResponse);
+        assert!(a.starts_with("What IMAP exposed: SCRAM kept"), "{a}");
+        let (a, _) = sentences("postgresql", "md5", Kind::ChallengeResponse);
+        assert!(!a.contains("SCRAM"), "{a}");
     }
 }

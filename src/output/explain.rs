@@ -683,7 +683,7 @@ impl<W: Write> Explain<W> {
             }
         }
         writeln!(self.out)?;
-        let (exposed, instead) = advice::sentences(&c.protocol, c.kind);
+        let (exposed, instead) = advice::sentences(&c.protocol, &c.mechanism, c.kind);
         writeln!(self.out, "  {}", st.paint(&exposed, sgr::BOLD))?;
         writeln!(self.out, "  {}", st.paint(&instead, sgr::GREEN))?;
         Ok(())

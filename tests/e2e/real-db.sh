@@ -26,7 +26,8 @@
 #               8 psql as $PG_PW_USER, sslmode=prefer: SSLRequest answered N, then
 #                 cleartext password                        -> AuthenticationOk (success)
 #               9 psql as $PG_PW_USER, wrong password       -> 28P01 (failure)
-#              10 psql as $PG_SCRAM_USER (SCRAM-SHA-256)    -> no credential
+#             10a psql as $PG_SCRAM_USER (SCRAM-SHA-256)    -> AuthenticationOk (success)
+#             10b psql as $PG_SCRAM_USER, wrong password    -> 28P01 (failure)
 #   MariaDB    11 mariadb -u $MY_USER, right password       -> mysql_native_password, OK
 #              12 mariadb -u $MY_USER, wrong password       -> mysql_native_password, ERR 1045
 #              13 mariadb --default-auth=mysql_clear_password: the client sends the password
@@ -260,8 +261,9 @@ if pg "$PG_MD5_USER" "$PG_WRONG" disable; then die "psql ($PG_MD5_USER, wrong pa
 # 8, 9 password (cleartext), after an SSLRequest the server refuses
 pg "$PG_PW_USER" "$PG_PW_PASS" prefer || die "psql ($PG_PW_USER) failed: $(cat "$TMP/psql.err")"
 if pg "$PG_PW_USER" "$PG_WRONG" prefer; then die "psql ($PG_PW_USER, wrong password) got in"; fi
-# 10 SCRAM-SHA-256
+# 10a, 10b SCRAM-SHA-256
 pg "$PG_SCRAM_USER" "$PG_SCRAM_PASS" disable || die "psql ($PG_SCRAM_USER) failed: $(cat "$TMP/psql.err")"
+if pg "$PG_SCRAM_USER" "$PG_WRONG" disable; then die "psql ($PG_SCRAM_USER, wrong password) got in"; fi
 
 # ---- MariaDB -----------------------------------------------------------------------
 my() { # password [options]

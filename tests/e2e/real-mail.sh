@@ -10,7 +10,7 @@
 # directory:
 #
 #   dovecot  IMAP on port 143: a passwd-file user, plaintext LOGIN and AUTHENTICATE
-#            PLAIN/LOGIN allowed without TLS, and STARTTLS (a self-signed certificate
+#            PLAIN/LOGIN and SCRAM-SHA-1/SCRAM-SHA-256 allowed without TLS, and STARTTLS (a self-signed certificate
 #            made here with openssl);
 #   exim     SMTP on port 25 and port 587, AUTH PLAIN and AUTH LOGIN (plaintext
 #            authenticators) offered on both; STARTTLS offered on port 25 only, so that
@@ -24,9 +24,10 @@
 #
 #   IMAP   1 fetchmail LOGIN                        $MAIL_USER / $PASS       -> OK (success)
 #          2 curl AUTHENTICATE PLAIN (AUTH=PLAIN)   $MAIL_USER / $PASS       -> OK (success)
+#         2b gsasl AUTHENTICATE SCRAM-SHA-256       $MAIL_USER / $PASS       -> OK (success)
 #          3 curl STARTTLS (--ssl-reqd), then a login $MAIL_USER / $PASS     -> no finding
 #          4 fetchmail LOGIN                        $MAIL_USER / $IMAP_WRONG -> NO (failure)
-#            (last: after a failure dovecot delays the next logins from the address)
+#         4b gsasl AUTHENTICATE SCRAM-SHA-1         $MAIL_USER / $IMAP_WRONG -> NO (failure)
 #   SMTP   port 25 (EHLO offers STARTTLS and AUTH PLAIN LOGIN):
 #          5 AUTH LOGIN, then a message             $MAIL_USER / $PASS       -> 235 (success)
 #          6 AUTH LOGIN                             $MAIL_USER / $SMTP_WRONG -> 535 (failure)
@@ -68,7 +69,7 @@ export PATH="$PATH:/usr/sbin:/sbin:/usr/bin:/bin"
 . "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root"
-for p in ip tcpdump dovecot exim curl fetchmail openssl ss md5sum; do
+for p in ip tcpdump dovecot exim curl fetchmail gsasl openssl ss md5sum; do
     command -v "$p" >/dev/null 2>&1 || die "missing program: $p"
 done
 [ -x /usr/lib/dovecot/imap ] || die "missing dovecot's IMAP server (package dovecot-imapd)"
@@ -151,7 +152,7 @@ ssl = yes
 ssl_cert = <$TMP/tls/cert.pem
 ssl_key = <$TMP/tls/key.pem
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login scram-sha-1 scram-sha-256
 auth_failure_delay = 0
 mail_location = maildir:$TMP/mail/%u
 passdb {
@@ -252,7 +253,9 @@ grep -q "listening on" "$TMP/tcpdump.err" || die "tcpdump did not start: $(cat "
 client() {
     local what=$1 ok=$2 rc=0
     shift 2
-    in_cli timeout 30 "$@" >"$TMP/client.out" 2>"$TMP/client.err" || rc=$?
+    in_cli timeout 30 "$@" >"$TMP/client.out" 2>"$TMP/client.err" </dev/null || rc=$?
+    # "failure": any status but 0 and timeout's 124.
+    [ "$ok" = failure ] && [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && ok=$rc
     case " $ok " in
     *" $rc "*) log "$what: exit $rc" ;;
     *)
@@ -301,6 +304,14 @@ not_sent 'IMAP> [A-Z0-9]+ (AUTHENTICATE|STARTTLS)' "fetchmail used AUTHENTICATE 
 client "imap AUTHENTICATE PLAIN success" 0 curl -sS -v --login-options 'AUTH=PLAIN' \
     --user "$MAIL_USER:$PASS" "$IMAP_URL"
 sent '^> [A-Z0-9]+ AUTHENTICATE PLAIN' "curl did not use AUTHENTICATE PLAIN"
+# gsasl (GNU SASL): AUTHENTICATE with the mechanism named, no STARTTLS; it logs out once
+# the server has answered. Its arguments: the mechanism and the password.
+GSASL_IMAP=(gsasl --connect="$SRV_IP:143" --imap --no-starttls --verbose -a "$MAIL_USER")
+client "imap AUTHENTICATE SCRAM-SHA-256 success" 0 "${GSASL_IMAP[@]}" -m SCRAM-SHA-256 \
+    -p "$PASS"
+cat "$TMP/client.out" >> "$TMP/client.err"
+sent 'AUTHENTICATE SCRAM-SHA-256' "gsasl did not use AUTHENTICATE SCRAM-SHA-256"
+sent '^[A-Z0-9.]+ OK ' "dovecot did not accept the SCRAM-SHA-256 login"
 client "imap STARTTLS" 0 curl -sS -v -k --ssl-reqd --user "$MAIL_USER:$PASS" "$IMAP_URL"
 sent '^> [A-Z0-9]+ STARTTLS' "curl did not use STARTTLS"
 sent '^\* (SSL|TLS) connection using' "curl did not negotiate TLS"
@@ -312,6 +323,11 @@ cat "$TMP/client.out" >> "$TMP/client.err"
 sent '^fetchmail: IMAP> [A-Z0-9]+ LOGIN ' "fetchmail did not use LOGIN"
 sent '^fetchmail: IMAP< [A-Z0-9]+ NO ' "dovecot did not refuse the wrong password with NO"
 not_sent 'IMAP> [A-Z0-9]+ (AUTHENTICATE|STARTTLS)' "fetchmail used AUTHENTICATE or STARTTLS"
+client "imap AUTHENTICATE SCRAM-SHA-1 failure" failure "${GSASL_IMAP[@]}" -m SCRAM-SHA-1 \
+    -p "$IMAP_WRONG"
+cat "$TMP/client.out" >> "$TMP/client.err"
+sent 'AUTHENTICATE SCRAM-SHA-1' "gsasl did not use AUTHENTICATE SCRAM-SHA-1"
+sent '^[A-Z0-9.]+ NO ' "dovecot did not refuse the wrong SCRAM-SHA-1 proof with NO"
 
 # ---- SMTP clients -------------------------------------------------------------------
 MESSAGE="$TMP/message.eml"

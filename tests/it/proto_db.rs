@@ -24,7 +24,7 @@ use plainsight::timestamp::Timestamp;
 
 use crate::fixtures::{Fixture, assert_expected, assert_generated};
 use crate::support::hmac_md5;
-use crate::support::{Expect, fixture, leak, scan, unhex};
+use crate::support::{Expect, Scram, fixture, leak, scan, scram, unhex};
 
 fn sa(s: &str) -> SocketAddr {
     s.parse().expect("socket address")
@@ -440,33 +440,92 @@ fn postgresql_md5_expected() -> Vec<Expect> {
     ]
 }
 
-/// What gives nothing: SCRAM-SHA-256 (PostgreSQL 14+'s default), an SSLRequest accepted
-/// (`S`) with TLS after it and bytes that would read as a password in the clear, a
-/// GSSENCRequest accepted (`G`), and trust authentication (no password asked).
-fn postgresql_safe() -> Vec<u8> {
+/// SCRAM-SHA-256 logins as libpq makes them (PostgreSQL 14+'s default): a right
+/// password (AuthenticationSASLFinal, AuthenticationOk) and a wrong one (28P01).
+fn pg_scram(password: &str, nonces: (&str, &str)) -> Scram {
+    scram("SHA-256", "", password, nonces, b"pg-scram-salt-16", 4096)
+}
+
+const PG_SCRAM_OK: (&str, &str) = ("rOprNGfwEbeRWgbNEkqO", "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0");
+const PG_SCRAM_BAD: (&str, &str) = ("Zm9vYmFyYmF6cXV4", "Q2xpZW50U2VydmVyTm9uY2U");
+
+fn postgresql_scram() -> Vec<u8> {
+    let sasl_initial = |first: &[u8]| {
+        let mut m = b"SCRAM-SHA-256\0".to_vec();
+        m.extend((first.len() as u32).to_be_bytes());
+        m.extend(first);
+        pgb::message(b'p', &m)
+    };
+    let ok = pg_scram("Scr4m-Rep0rts", PG_SCRAM_OK);
     let mut a = conv("10.50.2.5:51200", "10.50.2.1:5432", 1_700_400_200);
     a.handshake()
-        .client(&pgb::startup(&[("user", "scram_user")]))
+        .client(&pgb::startup(&[
+            ("user", "scram_user"),
+            ("database", "sales"),
+        ]))
         .server(&pgb::auth(pg::AUTH_SASL, b"SCRAM-SHA-256\0\0"))
-        .client(&pgb::message(
-            b'p',
-            b"SCRAM-SHA-256\0\0\0\0\x20n,,n=,r=rOprNGfwEbeRWgbNEkqO",
-        ))
-        .server(&pgb::auth(
-            11,
-            b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
-        ))
-        .client(&pgb::message(
-            b'p',
-            b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=",
-        ))
-        .server(&[
-            pgb::auth(12, b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="),
-            pgb::auth(pg::AUTH_OK, b""),
-            pgb::ready(),
-        ]
-        .concat())
+        .client(&sasl_initial(&ok.first))
+        .server(&pgb::auth(pg::AUTH_SASL_CONTINUE, &ok.server))
+        .client(&pgb::message(b'p', &ok.last))
+        .server(
+            &[
+                pgb::auth(pg::AUTH_SASL_FINAL, &ok.verdict),
+                pgb::auth(pg::AUTH_OK, b""),
+                pgb::ready(),
+            ]
+            .concat(),
+        )
         .close();
+    let bad = pg_scram("Scr4m-guess", PG_SCRAM_BAD);
+    let mut b = conv("10.50.2.6:51201", "10.50.2.1:5432", 1_700_400_210);
+    b.handshake()
+        .client(&pgb::startup(&[("user", "scram_user")]))
+        .server(&pgb::auth(
+            pg::AUTH_SASL,
+            b"SCRAM-SHA-256-PLUS\0SCRAM-SHA-256\0\0",
+        ))
+        .client(&sasl_initial(&bad.first))
+        .server(&pgb::auth(pg::AUTH_SASL_CONTINUE, &bad.server))
+        .client(&pgb::message(b'p', &bad.last))
+        .server(&pgb::error(
+            "28P01",
+            "password authentication failed for user \"scram_user\"",
+        ))
+        .close();
+    pcap(conversations(vec![a, b]))
+}
+
+fn postgresql_scram_expected() -> Vec<Expect> {
+    let ok = pg_scram("Scr4m-Rep0rts", PG_SCRAM_OK);
+    let bad = pg_scram("Scr4m-guess", PG_SCRAM_BAD);
+    vec![
+        Expect {
+            client: "10.50.2.5:51200",
+            server: "10.50.2.1:5432",
+            username: Some("scram_user"),
+            secret: leak(ok.proof),
+            outcome: "success",
+            frame: Some(8),
+            challenge: Some(leak(ok.auth_message)),
+            ..expect("postgresql", "SASL SCRAM-SHA-256", "challenge-response")
+        },
+        Expect {
+            client: "10.50.2.6:51201",
+            server: "10.50.2.1:5432",
+            username: Some("scram_user"),
+            secret: leak(bad.proof),
+            outcome: "failure",
+            frame: Some(12 + 8),
+            challenge: Some(leak(bad.auth_message)),
+            ..expect("postgresql", "SASL SCRAM-SHA-256", "challenge-response")
+        },
+    ]
+}
+
+/// What gives nothing: an SSLRequest accepted (`S`) with TLS after it and bytes that
+/// would read as a password in the clear, a GSSENCRequest accepted (`G`), and trust
+/// authentication (no password asked).
+fn postgresql_safe() -> Vec<u8> {
     let mut b = conv("10.50.2.6:51201", "10.50.2.1:5432", 1_700_400_210);
     b.handshake()
         .client(&pgb::encryption_request(pg::SSL_REQUEST))
@@ -488,7 +547,7 @@ fn postgresql_safe() -> Vec<u8> {
         .client(&pgb::startup(&[("user", "trusted"), ("database", "dbdb")]))
         .server(&[pgb::auth(pg::AUTH_OK, b""), pgb::ready()].concat())
         .close();
-    pcap(conversations(vec![a, b, c, d]))
+    pcap(conversations(vec![b, c, d]))
 }
 
 // ---- MySQL / MariaDB --------------------------------------------------------------------
@@ -954,6 +1013,12 @@ pub const FIXTURES: &[Fixture] = &[
         name: "postgresql-md5.pcap",
         bytes: postgresql_md5,
         expected: postgresql_md5_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "postgresql-scram.pcap",
+        bytes: postgresql_scram,
+        expected: postgresql_scram_expected,
         exit: 1,
     },
     Fixture {

@@ -963,7 +963,28 @@ fn kafka_sasl() -> Vec<u8> {
         .client(&kafka::bare(b"\0legacy\0Old-Kafka-08"))
         .server(&kafka::bare(b""))
         .close();
-    pcap(vec![a, b, c])
+    // SCRAM-SHA-512 (what managed clusters use): two SaslAuthenticate round trips.
+    let s = kafka_scram();
+    let mut d = conv("10.39.3.13:46004", "10.39.3.1:9092", 1_700_393_030);
+    d.client(&kafka::handshake(1, 1, b"billing", b"SCRAM-SHA-512"))
+        .server(&kafka::handshake_ok(1, &[b"PLAIN", b"SCRAM-SHA-512"]))
+        .client(&kafka::authenticate(2, 2, b"billing", &s.first))
+        .server(&kafka::authenticate_answer(2, 2, 0, b"", &s.server))
+        .client(&kafka::authenticate(2, 3, b"billing", &s.last))
+        .server(&kafka::authenticate_answer(2, 3, 0, b"", &s.verdict))
+        .close();
+    pcap(vec![a, b, c, d])
+}
+
+fn kafka_scram() -> crate::support::Scram {
+    crate::support::scram(
+        "SHA-512",
+        "billing-svc",
+        "Sh4red-Kafka-S3cret",
+        ("c0ffee5eed0123456789", "kafkaSrvN0nce"),
+        b"kafka-scram-salt",
+        4096,
+    )
 }
 
 fn kafka_sasl_expected() -> Vec<Expect> {
@@ -994,6 +1015,16 @@ fn kafka_sasl_expected() -> Vec<Expect> {
             client: "10.39.3.12:46003",
             username: Some("legacy"),
             secret: "Old-Kafka-08",
+            frame: None,
+            ..e.clone()
+        },
+        Expect {
+            mechanism: "SASL SCRAM-SHA-512",
+            kind: "challenge-response",
+            client: "10.39.3.13:46004",
+            username: Some("billing-svc"),
+            secret: leak(kafka_scram().proof),
+            challenge: Some(leak(kafka_scram().auth_message)),
             frame: None,
             ..e
         },
@@ -1483,7 +1514,13 @@ fn iot_details_carry_client_id_destination_channel_and_version() {
                 "client_id": "etl",
                 "reason": "Authentication failed: Invalid username or password"
             }),
-            serde_json::json!({"client_id": "legacy"})
+            serde_json::json!({"client_id": "legacy"}),
+            serde_json::json!({
+                "client_id": "billing",
+                "hash": "SHA-512",
+                "iterations": "4096",
+                "salt": "a2Fma2Etc2NyYW0tc2FsdA=="
+            }),
         ]
     );
     assert_eq!(

@@ -1,17 +1,18 @@
 //! Real database servers and clients: `tests/e2e/real-db.sh` runs redis-server,
 //! PostgreSQL and MariaDB on 127.0.0.1, logs in with `redis-cli` (requirepass, an ACL
 //! user, `HELLO ... AUTH`, an inline `AUTH` over /dev/tcp), `psql` (md5, password after a
-//! refused SSLRequest, SCRAM-SHA-256) and `mariadb` (mysql_native_password, the client's
+//! refused SSLRequest, SCRAM-SHA-256 right and wrong) and `mariadb` (mysql_native_password, the client's
 //! mysql_clear_password plugin switched by the server), `memcping` (libmemcached: SASL
 //! PLAIN and CRAM-MD5 against memcached `-S`) and memcached's text protocol login (`-Y`),
 //! right and wrong passwords, and captures lo with tcpdump. plainsight must report each credential exactly once, with the
-//! right user, secret and outcome, and nothing for SCRAM.
+//! right user, secret and outcome.
 //!
 //! The expected findings are written from what the script does (its header lists the same
 //! exchanges), not from plainsight's output; only the servers' ports (free ports the script
 //! picked) come from the run, and the clients' ephemeral ports are normalised to 0. The
-//! challenge-responses (PostgreSQL md5, MySQL native, memcached's CRAM-MD5) are recomputed
-//! here from the known passwords with the challenges of the findings. Every server runs on
+//! challenge-responses (PostgreSQL md5 and SCRAM-SHA-256, MySQL native, memcached's
+//! CRAM-MD5) are recomputed here from the known passwords with the challenges of the
+//! findings, and `scripts/scram-crack.py` must find the SCRAM passwords in a word list. Every server runs on
 //! a port none of them is known by: each protocol is found by content.
 //!
 //! Needs root and the packages of `./scripts/setup-debian.sh --test` (redis-server,
@@ -29,8 +30,8 @@ use serde_json::Value;
 use sha1::Sha1;
 
 use crate::support::{
-    Expect, assert_findings, find_program, hmac_md5, is_root, leak, repo, scan, unhex,
-    without_client_port,
+    Expect, assert_findings, find_program, hmac_md5, is_root, leak, repo, scan, scram_proves,
+    unhex, without_client_port,
 };
 
 // The same values as in tests/e2e/real-db.sh.
@@ -44,6 +45,8 @@ const PG_MD5_PASS: &str = "Md5-Pg!pass";
 const PG_PW_USER: &str = "pwuser";
 const PG_PW_PASS: &str = "Clear-Pg!pass";
 const PG_WRONG: &str = "pg-Wr0ng";
+const PG_SCRAM_USER: &str = "scramuser";
+const PG_SCRAM_PASS: &str = "Scram-Pg!pass";
 const MY_USER: &str = "webapp";
 const MY_PASS: &str = "My-W3b!pass";
 const MY_WRONG: &str = "my-Wr0ng";
@@ -113,6 +116,11 @@ fn expected(redis: u16, pg: u16, my: u16, mc: [u16; 3]) -> Vec<Expect> {
         mechanism: "cleartext password",
         kind: "cleartext",
         username: Some(PG_PW_USER),
+        ..md5.clone()
+    };
+    let scram = Expect {
+        mechanism: "SASL SCRAM-SHA-256",
+        username: Some(PG_SCRAM_USER),
         ..md5.clone()
     };
     let native = Expect {
@@ -200,7 +208,18 @@ fn expected(redis: u16, pg: u16, my: u16, mc: [u16; 3]) -> Vec<Expect> {
             outcome: "failure",
             ..pw
         },
-        // 10 SCRAM: nothing. 11, 12 mysql_native_password.
+        // 10a, 10b SCRAM-SHA-256 (the proofs are checked apart).
+        Expect {
+            secret: "<scram right>",
+            outcome: "success",
+            ..scram.clone()
+        },
+        Expect {
+            secret: "<scram wrong>",
+            outcome: "failure",
+            ..scram
+        },
+        // 11, 12 mysql_native_password.
         Expect {
             secret: "<native right>",
             outcome: "success",
@@ -375,7 +394,49 @@ fn real_databases_every_credential_reported_once() {
     let mc = [port("mc_plain"), port("mc_cram"), port("mc_text")];
     let want = expected(redis, pg, my, mc);
     assert_eq!(sorted.len(), want.len(), "findings: {sorted:#?}");
+    // The SCRAM exchanges, as plainsight writes them, through the shipped cracker.
+    let scram_jsonl: String = findings
+        .iter()
+        .filter(|f| f["mechanism"] == "SASL SCRAM-SHA-256")
+        .map(|f| format!("{f}\n"))
+        .collect();
+    let words = dir.join("words");
+    std::fs::write(
+        &words,
+        format!("pencil\n{PG_WRONG}\n{PG_MD5_PASS}\n{PG_SCRAM_PASS}\n"),
+    )
+    .unwrap();
+    let scram_file = dir.join("scram.jsonl");
+    std::fs::write(&scram_file, &scram_jsonl).unwrap();
+    let cracked = Command::new(find_program("python3").expect("python3"))
+        .arg(repo().join("scripts/scram-crack.py"))
+        .arg(&scram_file)
+        .arg(&words)
+        .output()
+        .expect("run scripts/scram-crack.py");
+    let cracked = String::from_utf8_lossy(&cracked.stdout).into_owned();
+    let mut passwords: Vec<&str> = cracked
+        .lines()
+        .filter_map(|l| l.rsplit(' ').next())
+        .collect();
+    passwords.sort_unstable();
+    assert_eq!(
+        passwords,
+        [PG_SCRAM_PASS, PG_WRONG],
+        "scram-crack.py said:\n{cracked}"
+    );
     for (f, e) in sorted.iter_mut().zip(&want) {
+        let scram = match e.secret {
+            "<scram right>" => Some(PG_SCRAM_PASS),
+            "<scram wrong>" => Some(PG_WRONG),
+            _ => None,
+        };
+        if let Some(password) = scram {
+            assert!(scram_proves(f, password), "{}: {f:#}", e.secret);
+            assert!(!scram_proves(f, "pencil"), "{}: {f:#}", e.secret);
+            f["secret"] = Value::from(e.secret);
+            continue;
+        }
         let (password, label) = match e.secret {
             "<md5 right>" => (PG_MD5_PASS, e.secret),
             "<md5 wrong>" => (PG_WRONG, e.secret),

@@ -1,6 +1,6 @@
 //! Real mail servers and real clients: `tests/e2e/real-mail.sh` runs dovecot (IMAP, with
 //! STARTTLS) and exim (SMTP on port 25 with STARTTLS, on port 587 without) in a network
-//! namespace, logs in to them with fetchmail and curl from another one, sends messages
+//! namespace, logs in to them with fetchmail, curl and gsasl (SCRAM) from another one, sends messages
 //! whose bodies hold an `AUTH PLAIN <base64>` line, and captures the traffic with
 //! tcpdump. plainsight must report every cleartext login exactly once, with the right
 //! user, secret, mechanism, outcome and `auth_offered_in_clear` flag, and nothing from the
@@ -20,7 +20,7 @@ use std::time::Instant;
 use serde_json::Value;
 
 use crate::support::{
-    Expect, assert_findings, find_program, is_root, repo, scan, without_client_port,
+    Expect, assert_findings, find_program, is_root, repo, scan, scram_proves, without_client_port,
 };
 
 // The same values as in tests/e2e/real-mail.sh.
@@ -40,6 +40,7 @@ const REQUIRED: &[&str] = &[
     "exim",
     "curl",
     "fetchmail",
+    "gsasl",
     "openssl",
     "ss",
     "md5sum",
@@ -56,7 +57,7 @@ fn is_executable(p: &Path) -> bool {
 
 /// One login the script performs, on its own TCP connection (numbered as in the script).
 struct Login {
-    conn: u32,
+    conn: &'static str,
     expect: Expect,
 }
 
@@ -91,7 +92,7 @@ fn expected_logins() -> Vec<Login> {
     vec![
         // 1 fetchmail: LOGIN, the password a quoted string with \" escapes.
         login(
-            1,
+            "1",
             Expect {
                 mechanism: "LOGIN",
                 secret: PASS,
@@ -101,7 +102,7 @@ fn expected_logins() -> Vec<Login> {
         ),
         // 2 curl: AUTHENTICATE PLAIN (with SASL-IR's initial response).
         login(
-            2,
+            "2",
             Expect {
                 mechanism: "AUTHENTICATE PLAIN",
                 secret: PASS,
@@ -109,9 +110,20 @@ fn expected_logins() -> Vec<Login> {
                 ..imap.clone()
             },
         ),
+        // 2b gsasl: AUTHENTICATE SCRAM-SHA-256 (the proof is checked apart).
+        login(
+            "2b",
+            Expect {
+                mechanism: "AUTHENTICATE SCRAM-SHA-256",
+                kind: "challenge-response",
+                secret: "<scram right>",
+                outcome: "success",
+                ..imap.clone()
+            },
+        ),
         // 4 fetchmail: LOGIN with the wrong password.
         login(
-            4,
+            "4",
             Expect {
                 mechanism: "LOGIN",
                 secret: IMAP_WRONG,
@@ -119,9 +131,20 @@ fn expected_logins() -> Vec<Login> {
                 ..imap.clone()
             },
         ),
+        // 4b gsasl: AUTHENTICATE SCRAM-SHA-1 with the wrong password.
+        login(
+            "4b",
+            Expect {
+                mechanism: "AUTHENTICATE SCRAM-SHA-1",
+                kind: "challenge-response",
+                secret: "<scram wrong>",
+                outcome: "failure",
+                ..imap.clone()
+            },
+        ),
         // 5 curl, port 25: AUTH LOGIN, then a message.
         login(
-            5,
+            "5",
             Expect {
                 mechanism: "AUTH LOGIN",
                 secret: PASS,
@@ -131,7 +154,7 @@ fn expected_logins() -> Vec<Login> {
         ),
         // 6 curl, port 25: AUTH LOGIN, wrong password.
         login(
-            6,
+            "6",
             Expect {
                 mechanism: "AUTH LOGIN",
                 secret: SMTP_WRONG,
@@ -141,7 +164,7 @@ fn expected_logins() -> Vec<Login> {
         ),
         // 7 curl, port 25: AUTH PLAIN (empty 334 challenge), then a message.
         login(
-            7,
+            "7",
             Expect {
                 mechanism: "AUTH PLAIN",
                 secret: PASS,
@@ -151,7 +174,7 @@ fn expected_logins() -> Vec<Login> {
         ),
         // 8 curl, port 25: AUTH PLAIN, wrong password.
         login(
-            8,
+            "8",
             Expect {
                 mechanism: "AUTH PLAIN",
                 secret: SMTP_WRONG,
@@ -161,7 +184,7 @@ fn expected_logins() -> Vec<Login> {
         ),
         // 9 curl, port 587: AUTH PLAIN with an initial response, then a message.
         login(
-            9,
+            "9",
             Expect {
                 mechanism: "AUTH PLAIN",
                 secret: PASS,
@@ -171,7 +194,7 @@ fn expected_logins() -> Vec<Login> {
         ),
         // 10 curl, port 587: AUTH LOGIN, wrong password.
         login(
-            10,
+            "10",
             Expect {
                 mechanism: "AUTH LOGIN",
                 secret: SMTP_WRONG,
@@ -252,7 +275,24 @@ fn real_mail_every_cleartext_login_reported_once() {
         assert_eq!(f["client"]["ip"], CLIENT_IP, "{f:#}");
         assert!(client_port(f) >= 1024, "{f:#}");
     }
-    let normalised: Vec<Value> = findings.iter().map(without_client_port).collect();
+    // The SCRAM proofs, recomputed from the passwords, replaced by labels.
+    let labelled = |f: &Value| {
+        let mut f = without_client_port(f);
+        if f["mechanism"].as_str().unwrap_or("").contains("SCRAM") {
+            let right = scram_proves(&f, PASS);
+            assert!(
+                right || scram_proves(&f, IMAP_WRONG),
+                "no password proves {f:#}"
+            );
+            f["secret"] = Value::from(if right {
+                "<scram right>"
+            } else {
+                "<scram wrong>"
+            });
+        }
+        f
+    };
+    let normalised: Vec<Value> = findings.iter().map(labelled).collect();
     assert_findings("real mail", &normalised, &expected);
 
     // The logins happened one after another: in time order, the findings are the
@@ -260,7 +300,7 @@ fn real_mail_every_cleartext_login_reported_once() {
     let mut sorted: Vec<&Value> = findings.iter().collect();
     sorted.sort_by_key(|f| f["timestamp"].as_str().unwrap_or("").to_string());
     for (i, (f, l)) in sorted.iter().zip(&logins).enumerate() {
-        if let Some(why) = l.expect.mismatch(&without_client_port(f)) {
+        if let Some(why) = l.expect.mismatch(&labelled(f)) {
             panic!(
                 "finding #{} in time order is not the script's login on connection {}: \
                  {why}\n{f:#}",

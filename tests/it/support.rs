@@ -437,3 +437,116 @@ pub fn digest_md5_response(f: &Value, password: &str) -> String {
     );
     hex(&md5(kd.as_bytes()))
 }
+
+/// A SCRAM exchange (RFC 5802) computed as a client and a server would: the four messages,
+/// the `AuthMessage` the proof signs and the proof in base64 (what a finding reports).
+pub struct Scram {
+    pub first: Vec<u8>,
+    pub server: Vec<u8>,
+    pub last: Vec<u8>,
+    pub verdict: Vec<u8>,
+    pub auth_message: String,
+    pub proof: String,
+}
+
+/// `hash` is `"SHA-1"`, `"SHA-256"` or `"SHA-512"`.
+pub fn scram(
+    hash: &str,
+    user: &str,
+    password: &str,
+    nonces: (&str, &str),
+    salt: &[u8],
+    iterations: u32,
+) -> Scram {
+    use base64::Engine as _;
+    use sha2::Digest;
+    let b64 = |d: &[u8]| base64::engine::general_purpose::STANDARD.encode(d);
+    let (client_nonce, server_nonce) = nonces;
+    let bare = format!("n={user},r={client_nonce}");
+    let server = format!(
+        "r={client_nonce}{server_nonce},s={},i={iterations}",
+        b64(salt)
+    );
+    let without = format!("c=biws,r={client_nonce}{server_nonce}");
+    let auth_message = format!("{bare},{server},{without}");
+    macro_rules! keys {
+        ($d:ty) => {{
+            let mut salted = vec![0u8; <$d as Digest>::output_size()];
+            pbkdf2::pbkdf2_hmac::<$d>(password.as_bytes(), salt, iterations, &mut salted);
+            let hmac = |key: &[u8], data: &[u8]| {
+                let mut m = Hmac::<$d>::new_from_slice(key).unwrap();
+                m.update(data);
+                m.finalize().into_bytes().to_vec()
+            };
+            let client_key = hmac(&salted, b"Client Key");
+            let signature = hmac(&<$d>::digest(&client_key), auth_message.as_bytes());
+            let server_signature = hmac(&hmac(&salted, b"Server Key"), auth_message.as_bytes());
+            let proof: Vec<u8> = client_key
+                .iter()
+                .zip(&signature)
+                .map(|(a, b)| a ^ b)
+                .collect();
+            (proof, server_signature)
+        }};
+    }
+    let (proof, server_signature) = match hash {
+        "SHA-1" => keys!(sha1::Sha1),
+        "SHA-256" => keys!(sha2::Sha256),
+        "SHA-512" => keys!(sha2::Sha512),
+        other => panic!("no SCRAM with {other}"),
+    };
+    Scram {
+        first: format!("n,,{bare}").into_bytes(),
+        server: server.into_bytes(),
+        last: format!("{without},p={}", b64(&proof)).into_bytes(),
+        verdict: format!("v={}", b64(&server_signature)).into_bytes(),
+        auth_message,
+        proof: b64(&proof),
+    }
+}
+
+/// Whether `password` is the one behind a SCRAM finding: the client's proof recomputed
+/// from the finding's `AuthMessage` (challenge), salt, iterations and hash, which must also
+/// be the ones the server sent inside that `AuthMessage`.
+pub fn scram_proves(f: &Value, password: &str) -> bool {
+    use base64::Engine as _;
+    use sha2::Digest;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let auth = f["challenge"].as_str().expect("SCRAM challenge");
+    let d = &f["details"];
+    let (salt, iterations) = (
+        d["salt"].as_str().unwrap(),
+        d["iterations"].as_str().unwrap(),
+    );
+    assert!(
+        auth.contains(&format!(",s={salt},i={iterations},")),
+        "the details are not the AuthMessage's: {f:#}"
+    );
+    let salt = b64.decode(salt).expect("salt base64");
+    let iterations: u32 = iterations.parse().unwrap();
+    macro_rules! proof {
+        ($d:ty) => {{
+            let mut salted = vec![0u8; <$d as Digest>::output_size()];
+            pbkdf2::pbkdf2_hmac::<$d>(password.as_bytes(), &salt, iterations, &mut salted);
+            let hmac = |key: &[u8], data: &[u8]| {
+                let mut m = Hmac::<$d>::new_from_slice(key).unwrap();
+                m.update(data);
+                m.finalize().into_bytes().to_vec()
+            };
+            let client_key = hmac(&salted, b"Client Key");
+            let signature = hmac(&<$d>::digest(&client_key), auth.as_bytes());
+            client_key
+                .iter()
+                .zip(&signature)
+                .map(|(a, b)| a ^ b)
+                .collect::<Vec<u8>>()
+        }};
+    }
+    let proof = match d["hash"].as_str() {
+        Some("SHA-1") => proof!(sha1::Sha1),
+        Some("SHA-256") => proof!(sha2::Sha256),
+        Some("SHA-512") => proof!(sha2::Sha512),
+        other => panic!("no SCRAM hash {other:?}: {f:#}"),
+    };
+    f["secret"].as_str() == Some(&b64.encode(proof))
+}
