@@ -163,6 +163,15 @@ write("dissect_tcp", "imap", named("imap", [
     (S, b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n"), (C, b"a1 LOGIN bob {6}\r\n"),
     (S, b"+ go\r\n"), (C, b"s3cr3t\r\n"), (S, b"a1 NO [AUTHENTICATIONFAILED] no\r\n"),
     (C, b"a2 AUTHENTICATE PLAIN\r\n"), (S, b"+ \r\n"), (C, b"AGJvYgBwdw==\r\n"), (S, b"a2 OK\r\n")]))
+# SCRAM-SHA-1 (RFC 5802's example) in IMAP: SASL-IR, the server-first, the client-final,
+# the server-final and the client's empty answer.
+write("dissect_tcp", "imap-scram", named("imap", [
+    (S, b"* OK [CAPABILITY IMAP4rev1 AUTH=SCRAM-SHA-1 SASL-IR] ready\r\n"),
+    (C, b"a1 AUTHENTICATE SCRAM-SHA-1 biwsbj11c2VyLHI9ZnlrbytkMmxiYkZnT05Sdjlxa3hkYXdM\r\n"),
+    (S, b"+ cj1meWtvK2QybGJiRmdPTlJ2OXFreGRhd0wzcmZjTkhZSlkxWlZ2V1ZzN2oscz1RU1hDUitRNnNlazhiZjkyLGk9NDA5Ng==\r\n"),
+    (C, b"Yz1iaXdzLHI9ZnlrbytkMmxiYkZnT05Sdjlxa3hkYXdMM3JmY05IWUpZMVpWdldWczdqLHA9djBYOHYzQnoyVDBDSkdiSlF5RjBYK0hJNFRzPQ==\r\n"),
+    (S, b"+ dj1ybUY5cHFWOFM3c3VBb1pXamE0ZEpSa0ZzS1E9\r\n"), (C, b"\r\n"),
+    (S, b"a1 OK Logged in\r\n")]))
 write("dissect_tcp", "smtp", named("smtp", [
     (S, b"220 mx ESMTP\r\n"), (C, b"EHLO c\r\n"), (S, b"250-mx\r\n250 AUTH PLAIN LOGIN CRAM-MD5\r\n"),
     (C, b"AUTH LOGIN Ym9i\r\n"), (S, b"334 UGFzc3dvcmQ6\r\n"), (C, b"cHc=\r\n"), (S, b"535 no\r\n"),
@@ -383,7 +392,7 @@ PREFIXES = {
     "postgresql": "postgresql", "mysql": "mysql", "mssql": "mssql", "mqtt": "mqtt",
     "irc": "irc", "nntp": "nntp", "socks": "socks", "rlogin": "rlogin", "vnc": "vnc",
     "radius": "radius", "sip": "sip", "smb1": "smb", "smb2": "smb", "kerberos": "kerberos",
-    "l2tp": "l2tp",
+    "l2tp": "l2tp", "kafka": "kafka",
 }
 for name in sorted(os.listdir(FIX)):
     if not name.endswith(".pcap"):
