@@ -16,7 +16,8 @@ computed:
 and prints `<protocol> <client> <user> <word>` for each exchange whose proof matches
 (exit status 0 when at least one did, 1 otherwise). No hashcat or John format reads a
 network exchange; this is slow (Python, one core), but a weak password falls quickly.
-Words are tried as UTF-8, without SASLprep (ASCII passwords are unaffected).
+Words are tried as UTF-8, without SASLprep (ASCII passwords are unaffected). MongoDB's
+SCRAM-SHA-1 (`details.password_input`) hands PBKDF2 hex(MD5(user:mongo:word)) instead.
 Standard library only. `-` reads the findings from standard input.
 """
 
@@ -73,8 +74,11 @@ def main(argv):
         auth_message = f["challenge"].encode("utf-8")
         want = base64.b64decode(f["secret"] + "=" * (-len(f["secret"]) % 4))
         client = "%s:%s" % (f["client"].get("ip"), f["client"].get("port"))
+        mongo = details.get("password_input", "").startswith("hex(MD5(user:mongo:")
+        user = f.get("username", "").encode("utf-8")
         for word in words:
-            if hmac.compare_digest(proof(algorithm, word, salt, iterations, auth_message), want):
+            guess = hashlib.md5(user + b":mongo:" + word).hexdigest().encode() if mongo else word
+            if hmac.compare_digest(proof(algorithm, guess, salt, iterations, auth_message), want):
                 print(f["protocol"], client, f.get("username", ""), word.decode("utf-8", "replace"))
                 cracked += 1
                 break

@@ -31,6 +31,7 @@ pub mod ldap;
 pub mod lines;
 pub mod managesieve;
 pub mod memcached;
+pub mod mongodb;
 pub mod mqtt;
 pub mod mysql;
 pub mod nats;
@@ -300,6 +301,7 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
         zookeeper::SPEC,
         smpp::SPEC,
         nis::TCP_SPEC,
+        mongodb::SPEC,
     ]
 }
 

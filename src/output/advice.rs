@@ -163,6 +163,15 @@ pub const TABLE: &[Advice] = &[
         instead: "SNMPv3 with authPriv, SHA-2 authentication, AES and long random pass phrases (offline guessing is the attack left), reachable only from the management network",
     },
     Advice {
+        protocol: "mongodb",
+        name: "MongoDB",
+        cleartext: "the driver sent the user name and password itself (SASL PLAIN, for LDAP users), readable by anyone who can see the traffic, and every query and document after it too",
+        challenge: Some(
+            "the old MONGODB-CR login sent a nonce and an MD5 of it with the password's MD5: anyone who recorded them can try passwords offline at MD5 speed",
+        ),
+        instead: "MongoDB with TLS required (net.tls.mode requireTLS) and SCRAM-SHA-256 or X.509 authentication",
+    },
+    Advice {
         protocol: "redis",
         name: "Redis",
         cleartext: "AUTH sent the password (and the ACL user name) as a plain command, and every command and value after it is readable too",
@@ -434,7 +443,7 @@ mod tests {
 
     #[test]
     fn every_protocol_in_the_schema_has_advice() {
-        for p in "ftp telnet pop3 imap smtp http ldap snmp redis postgresql mysql mssql mqtt irc nntp socks rlogin vnc sip smb kerberos radius tacacs xmpp".split(' ') {
+        for p in "ftp telnet pop3 imap smtp http ldap snmp redis postgresql mysql mssql mongodb mqtt irc nntp socks rlogin vnc sip smb kerberos radius tacacs xmpp".split(' ') {
             assert!(lookup(p).is_some(), "{p}");
         }
     }

@@ -522,6 +522,256 @@ fn postgresql_scram_expected() -> Vec<Expect> {
     ]
 }
 
+// ---- MongoDB ---------------------------------------------------------------------------
+
+const MONGO_APP_PASS: &str = "M0ngo-Orders!";
+const MONGO_OLD_PASS: &str = "legacy-guess";
+
+/// MongoDB's SCRAM-SHA-1 takes hex(MD5(user:mongo:password)) for the password.
+fn mongo_sha1_input(user: &str, password: &str) -> String {
+    hex(&Md5::digest(format!("{user}:mongo:{password}")))
+}
+
+fn mongo_scram_256() -> Scram {
+    scram(
+        "SHA-256",
+        "orders_app",
+        MONGO_APP_PASS,
+        ("pymongoNonce0123456789", "srvNonceABCDEF"),
+        b"mongo-salt-28byte-long-sha256",
+        15000,
+    )
+}
+
+fn mongo_scram_1() -> Scram {
+    scram(
+        "SHA-1",
+        "report=2Cer",
+        &mongo_sha1_input("report,er", MONGO_OLD_PASS),
+        ("javaNonce9876", "srvNonce5432"),
+        b"mongo-salt-16byt",
+        10000,
+    )
+}
+
+const MONGO_NONCE: &str = "2375531c32080ae8";
+
+fn mongo_cr_key() -> String {
+    let inner = mongo_sha1_input("backup", "Backup-2012");
+    hex(&Md5::digest(format!("{MONGO_NONCE}backup{inner}")))
+}
+
+/// MongoDB logins: a driver since 4.4 (hello in OP_QUERY with speculativeAuthenticate,
+/// SCRAM-SHA-256, the rest in OP_MSG), accepted; SCRAM-SHA-1 through saslStart on 27018
+/// (a user name with an escaped comma), refused; PLAIN for an LDAP user on $external,
+/// accepted; MONGODB-CR (getnonce, authenticate in OP_QUERY/OP_REPLY) on 37017, found by
+/// content, accepted.
+fn mongodb_logins() -> Vec<u8> {
+    use plainsight::dissect::mongodb::build::{self as mb, B};
+    let ok = |extra: Vec<(&'static str, B<'static>)>| {
+        let mut e = extra;
+        e.push(("ok", B::Double(1.0)));
+        mb::doc(&e)
+    };
+    let s = mongo_scram_256();
+    let mut a = conv("10.50.5.5:52000", "10.50.5.1:27017", 1_700_400_500);
+    let hello = mb::doc(&[
+        ("isMaster", B::Int(1)),
+        ("helloOk", B::Bool(true)),
+        ("saslSupportedMechs", B::Str("admin.orders_app")),
+        (
+            "speculativeAuthenticate",
+            B::Doc(vec![
+                ("saslStart", B::Int(1)),
+                ("mechanism", B::Str("SCRAM-SHA-256")),
+                ("payload", B::Bin(&s.first)),
+                ("autoAuthorize", B::Int(1)),
+                (
+                    "options",
+                    B::Doc(vec![("skipEmptyExchange", B::Bool(true))]),
+                ),
+                ("db", B::Str("admin")),
+            ]),
+        ),
+    ]);
+    a.handshake()
+        .client(&mb::op_query(1, "admin", &hello))
+        .server(&mb::op_reply(
+            101,
+            1,
+            &mb::doc(&[
+                ("ismaster", B::Bool(true)),
+                ("maxWireVersion", B::Int(17)),
+                (
+                    "speculativeAuthenticate",
+                    B::Doc(vec![
+                        ("conversationId", B::Int(1)),
+                        ("done", B::Bool(false)),
+                        ("payload", B::Bin(&s.server)),
+                    ]),
+                ),
+                ("ok", B::Double(1.0)),
+            ]),
+        ))
+        .client(&mb::op_msg(
+            2,
+            0,
+            &mb::doc(&[
+                ("saslContinue", B::Int(1)),
+                ("conversationId", B::Int(1)),
+                ("payload", B::Bin(&s.last)),
+                ("$db", B::Str("admin")),
+            ]),
+        ))
+        .server(&mb::op_msg(
+            102,
+            2,
+            &mb::doc(&[
+                ("conversationId", B::Int(1)),
+                ("done", B::Bool(true)),
+                ("payload", B::Bin(&s.verdict)),
+                ("ok", B::Double(1.0)),
+            ]),
+        ))
+        .client(&mb::op_msg(
+            3,
+            0,
+            &mb::doc(&[("find", B::Str("orders")), ("$db", B::Str("shop"))]),
+        ))
+        .close();
+    let s1 = mongo_scram_1();
+    let mut b = conv("10.50.5.6:52001", "10.50.5.2:27018", 1_700_400_510);
+    b.handshake()
+        .client(&mb::op_msg(
+            5,
+            0,
+            &mb::doc(&[
+                ("saslStart", B::Int(1)),
+                ("mechanism", B::Str("SCRAM-SHA-1")),
+                ("payload", B::Bin(&s1.first)),
+                ("$db", B::Str("reports")),
+            ]),
+        ))
+        .server(&mb::op_msg(
+            105,
+            5,
+            &mb::doc(&[
+                ("conversationId", B::Int(1)),
+                ("done", B::Bool(false)),
+                ("payload", B::Bin(&s1.server)),
+                ("ok", B::Double(1.0)),
+            ]),
+        ))
+        .client(&mb::op_msg(
+            6,
+            0,
+            &mb::doc(&[
+                ("saslContinue", B::Int(1)),
+                ("conversationId", B::Int(1)),
+                ("payload", B::Bin(&s1.last)),
+                ("$db", B::Str("reports")),
+            ]),
+        ))
+        .server(&mb::op_msg(
+            106,
+            6,
+            &mb::doc(&[
+                ("ok", B::Double(0.0)),
+                ("errmsg", B::Str("Authentication failed.")),
+                ("code", B::Int(18)),
+                ("codeName", B::Str("AuthenticationFailed")),
+            ]),
+        ))
+        .close();
+    let mut c = conv("10.50.5.7:52002", "10.50.5.1:27017", 1_700_400_520);
+    c.handshake()
+        .client(&mb::op_msg(
+            1,
+            0,
+            &mb::doc(&[
+                ("saslStart", B::Int(1)),
+                ("mechanism", B::Str("PLAIN")),
+                ("payload", B::Bin(b"\0jdoe\0Ld4p-Dir3ctory")),
+                ("autoAuthorize", B::Int(1)),
+                ("$db", B::Str("$external")),
+            ]),
+        ))
+        .server(&mb::op_msg(
+            2,
+            1,
+            &ok(vec![("conversationId", B::Int(1)), ("done", B::Bool(true))]),
+        ))
+        .close();
+    let key = mongo_cr_key();
+    let mut d = conv("10.50.5.8:52003", "10.50.5.3:37017", 1_700_400_530);
+    d.handshake()
+        .client(&mb::op_query(
+            1,
+            "inventory",
+            &mb::doc(&[("getnonce", B::Int(1))]),
+        ))
+        .server(&mb::op_reply(
+            2,
+            1,
+            &ok(vec![("nonce", B::Str(MONGO_NONCE))]),
+        ))
+        .client(&mb::op_query(
+            3,
+            "inventory",
+            &mb::doc(&[
+                ("authenticate", B::Int(1)),
+                ("user", B::Str("backup")),
+                ("nonce", B::Str(MONGO_NONCE)),
+                ("key", B::Str(&key)),
+            ]),
+        ))
+        .server(&mb::op_reply(4, 3, &ok(vec![])))
+        .close();
+    pcap(conversations(vec![a, b, c, d]))
+}
+
+fn mongodb_logins_expected() -> Vec<Expect> {
+    let (s, s1, key) = (mongo_scram_256(), mongo_scram_1(), mongo_cr_key());
+    vec![
+        Expect {
+            client: "10.50.5.5:52000",
+            server: "10.50.5.1:27017",
+            username: Some("orders_app"),
+            secret: leak(s.proof),
+            outcome: "success",
+            frame: Some(6),
+            challenge: Some(leak(s.auth_message)),
+            ..expect("mongodb", "SCRAM-SHA-256", "challenge-response")
+        },
+        Expect {
+            client: "10.50.5.6:52001",
+            server: "10.50.5.2:27018",
+            username: Some("report,er"),
+            secret: leak(s1.proof),
+            outcome: "failure",
+            challenge: Some(leak(s1.auth_message)),
+            ..expect("mongodb", "SCRAM-SHA-1", "challenge-response")
+        },
+        Expect {
+            client: "10.50.5.7:52002",
+            server: "10.50.5.1:27017",
+            username: Some("jdoe"),
+            secret: "Ld4p-Dir3ctory",
+            outcome: "success",
+            ..expect("mongodb", "PLAIN", "cleartext")
+        },
+        Expect {
+            client: "10.50.5.8:52003",
+            server: "10.50.5.3:37017",
+            username: Some("backup"),
+            secret: leak(key.clone()),
+            outcome: "success",
+            challenge: Some(MONGO_NONCE),
+            ..expect("mongodb", "MONGODB-CR", "challenge-response")
+        },
+    ]
+}
+
 /// What gives nothing: an SSLRequest accepted (`S`) with TLS after it and bytes that
 /// would read as a password in the clear, a GSSENCRequest accepted (`G`), and trust
 /// authentication (no password asked).
@@ -1019,6 +1269,12 @@ pub const FIXTURES: &[Fixture] = &[
         name: "postgresql-scram.pcap",
         bytes: postgresql_scram,
         expected: postgresql_scram_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "mongodb-logins.pcap",
+        bytes: mongodb_logins,
+        expected: mongodb_logins_expected,
         exit: 1,
     },
     Fixture {
