@@ -392,7 +392,7 @@ PREFIXES = {
     "postgresql": "postgresql", "mysql": "mysql", "mssql": "mssql", "mqtt": "mqtt",
     "irc": "irc", "nntp": "nntp", "socks": "socks", "rlogin": "rlogin", "vnc": "vnc",
     "radius": "radius", "sip": "sip", "smb1": "smb", "smb2": "smb", "kerberos": "kerberos",
-    "l2tp": "l2tp", "kafka": "kafka", "mongodb": "mongodb",
+    "l2tp": "l2tp", "kafka": "kafka", "mongodb": "mongodb", "cassandra": "cassandra",
 }
 for name in sorted(os.listdir(FIX)):
     if not name.endswith(".pcap"):

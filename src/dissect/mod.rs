@@ -7,6 +7,7 @@
 
 pub mod amqp;
 pub mod ber;
+pub mod cassandra;
 pub mod cvs;
 pub mod dcerpc;
 pub mod detect;
@@ -302,6 +303,7 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
         smpp::SPEC,
         nis::TCP_SPEC,
         mongodb::SPEC,
+        cassandra::SPEC,
     ]
 }
 

@@ -163,6 +163,13 @@ pub const TABLE: &[Advice] = &[
         instead: "SNMPv3 with authPriv, SHA-2 authentication, AES and long random pass phrases (offline guessing is the attack left), reachable only from the management network",
     },
     Advice {
+        protocol: "cassandra",
+        name: "Cassandra",
+        cleartext: "the driver's AUTH_RESPONSE carried the user name and password as a SASL PLAIN token, readable by anyone who can see the traffic, and every query and row after it too",
+        challenge: None,
+        instead: "client-to-node encryption (client_encryption_options enabled, optional: false) so that logins and queries only cross TLS",
+    },
+    Advice {
         protocol: "mongodb",
         name: "MongoDB",
         cleartext: "the driver sent the user name and password itself (SASL PLAIN, for LDAP users), readable by anyone who can see the traffic, and every query and document after it too",
@@ -443,7 +450,7 @@ mod tests {
 
     #[test]
     fn every_protocol_in_the_schema_has_advice() {
-        for p in "ftp telnet pop3 imap smtp http ldap snmp redis postgresql mysql mssql mongodb mqtt irc nntp socks rlogin vnc sip smb kerberos radius tacacs xmpp".split(' ') {
+        for p in "ftp telnet pop3 imap smtp http ldap snmp redis postgresql mysql mssql mongodb cassandra mqtt irc nntp socks rlogin vnc sip smb kerberos radius tacacs xmpp".split(' ') {
             assert!(lookup(p).is_some(), "{p}");
         }
     }

@@ -772,6 +772,106 @@ fn mongodb_logins_expected() -> Vec<Expect> {
     ]
 }
 
+// ---- Cassandra -------------------------------------------------------------------------
+
+const CASS_AUTH: &str = "org.apache.cassandra.auth.PasswordAuthenticator";
+
+/// Cassandra logins: a v4 driver (OPTIONS, STARTUP, AUTH_RESPONSE), accepted; a v5
+/// driver whose AUTH_RESPONSE travels in a segment, refused, on 19042 (found by content).
+fn cassandra_logins() -> Vec<u8> {
+    use plainsight::dissect::cassandra::{self as cs, build as cb};
+    let mut a = conv("10.50.6.5:53000", "10.50.6.1:9042", 1_700_400_600);
+    a.handshake()
+        .client(&cb::frame(4, 0, 0, cs::OP_OPTIONS, b""))
+        .server(&cb::frame(0x84, 0, 0, 0x06, &cb::map_of(&[])))
+        .client(&cb::frame(
+            4,
+            0,
+            1,
+            cs::OP_STARTUP,
+            &cb::map_of(&[("CQL_VERSION", "3.4.5")]),
+        ))
+        .server(&cb::frame(
+            0x84,
+            0,
+            1,
+            cs::OP_AUTHENTICATE,
+            &cb::string_of(CASS_AUTH),
+        ))
+        .client(&cb::frame(
+            4,
+            0,
+            2,
+            cs::OP_AUTH_RESPONSE,
+            &cb::bytes_of(b"\0etl_loader\0Cql-L0ader!"),
+        ))
+        .server(&cb::frame(
+            0x84,
+            0,
+            2,
+            cs::OP_AUTH_SUCCESS,
+            &(-1i32).to_be_bytes(),
+        ))
+        .close();
+    let mut b = conv("10.50.6.6:53001", "10.50.6.2:19042", 1_700_400_610);
+    b.handshake()
+        .client(&cb::frame(
+            5,
+            0,
+            0,
+            cs::OP_STARTUP,
+            &cb::map_of(&[("CQL_VERSION", "3.0.0")]),
+        ))
+        .server(&cb::frame(
+            0x85,
+            0,
+            0,
+            cs::OP_AUTHENTICATE,
+            &cb::string_of(CASS_AUTH),
+        ))
+        .client(&cb::segment_of(&cb::frame(
+            5,
+            0,
+            1,
+            cs::OP_AUTH_RESPONSE,
+            &cb::bytes_of(b"\0cassandra\0cassandra"),
+        )))
+        .server(&cb::segment_of(&cb::frame(
+            0x85,
+            0,
+            1,
+            cs::OP_ERROR,
+            &cb::error(
+                0x0100,
+                "Provided username cassandra and/or password are incorrect",
+            ),
+        )))
+        .close();
+    pcap(conversations(vec![a, b]))
+}
+
+fn cassandra_logins_expected() -> Vec<Expect> {
+    vec![
+        Expect {
+            client: "10.50.6.5:53000",
+            server: "10.50.6.1:9042",
+            username: Some("etl_loader"),
+            secret: "Cql-L0ader!",
+            outcome: "success",
+            frame: Some(8),
+            ..expect("cassandra", "AUTH_RESPONSE PLAIN", "cleartext")
+        },
+        Expect {
+            client: "10.50.6.6:53001",
+            server: "10.50.6.2:19042",
+            username: Some("cassandra"),
+            secret: "cassandra",
+            outcome: "failure",
+            ..expect("cassandra", "AUTH_RESPONSE PLAIN", "cleartext")
+        },
+    ]
+}
+
 /// What gives nothing: an SSLRequest accepted (`S`) with TLS after it and bytes that
 /// would read as a password in the clear, a GSSENCRequest accepted (`G`), and trust
 /// authentication (no password asked).
@@ -1269,6 +1369,12 @@ pub const FIXTURES: &[Fixture] = &[
         name: "postgresql-scram.pcap",
         bytes: postgresql_scram,
         expected: postgresql_scram_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "cassandra-logins.pcap",
+        bytes: cassandra_logins,
+        expected: cassandra_logins_expected,
         exit: 1,
     },
     Fixture {
