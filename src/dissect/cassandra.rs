@@ -92,8 +92,9 @@ pub fn header(b: &[u8]) -> Option<Header> {
     })
 }
 
-/// A driver's first frame: `OPTIONS` or `STARTUP`, a request of a known version with a
-/// small body. A server's answer alone is only Maybe.
+/// A driver's first frame: `OPTIONS` (an empty body) or `STARTUP` (a string map holding
+/// the mandatory `CQL_VERSION`), a request of a known version without flags (but beta's).
+/// A server's answer alone is only Maybe.
 pub fn probe(to_server: &[u8], to_client: &[u8]) -> Probe {
     let first = if to_server.is_empty() {
         to_client
@@ -113,14 +114,17 @@ pub fn probe(to_server: &[u8], to_client: &[u8]) -> Probe {
                 Probe::No
             }
         }
-        Some(h)
-            if !h.response
-                && h.flags & !0x1f == 0
-                && matches!(h.opcode, OP_OPTIONS | OP_STARTUP)
-                && h.len < MAX_UNIT
-                && (h.opcode == OP_STARTUP || h.len == 0) =>
-        {
-            Probe::Yes
+        Some(h) if h.response || h.flags & !0x10 != 0 => Probe::No,
+        Some(h) if h.opcode == OP_OPTIONS && h.len == 0 => Probe::Yes,
+        Some(h) if h.opcode == OP_STARTUP && (13..MAX_UNIT).contains(&h.len) => {
+            let body = &first[h.size..first.len().min(h.size + h.len)];
+            if body.windows(11).any(|w| w == b"CQL_VERSION") {
+                Probe::Yes
+            } else if body.len() < h.len {
+                Probe::Maybe
+            } else {
+                Probe::No
+            }
         }
         Some(_) => Probe::No,
     }
@@ -462,6 +466,10 @@ impl Dissector for Cassandra {
         while !self.session.done {
             let Some(n) = self.unit(dir) else { break };
             self.take(dir, n, chunk.ts, out);
+        }
+        if self.session.done {
+            // Nothing more is read: the buffers go now.
+            self.buffers = Default::default();
         }
     }
 
@@ -845,6 +853,20 @@ mod tests {
             Probe::Yes
         );
         assert_eq!(probe(&frame(4, 0, 0, OP_OPTIONS, b"xx"), b""), Probe::No);
+        assert_eq!(probe(&frame(4, 1, 0, OP_OPTIONS, b""), b""), Probe::No);
+        // A MongoDB OP_QUERY of 260 bytes with request ID 1 starts as a v4 STARTUP would,
+        // a flag set; a STARTUP without CQL_VERSION is something else too.
+        let mongo = [4, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0xd4, 7, 0, 0];
+        assert_eq!(probe(&mongo, b""), Probe::No);
+        let startup = frame(4, 0, 0, OP_STARTUP, &map_of(&[("CQL_VERSION", "3.0.0")]));
+        assert_eq!(probe(&startup[..12], b""), Probe::Maybe);
+        assert_eq!(
+            probe(
+                &frame(4, 0, 0, OP_STARTUP, &map_of(&[("DRIVER", "x.y.z.w.v")])),
+                b""
+            ),
+            Probe::No
+        );
         assert_eq!(probe(b"\x04\0", b""), Probe::Maybe);
         assert_eq!(probe(b"GET / HTTP/1.1\r\n", b""), Probe::No);
         assert_eq!(probe(b"", &frame(0x84, 0, 0, OP_READY, b"")), Probe::Maybe);
