@@ -260,6 +260,26 @@ fn matches(e: &toml::Value, f: &Value) -> Result<(), String> {
     if s(e, "hash_format").starts_with("PostgreSQL md5") && got_secret != s(e, "hash") {
         why.push(format!("secret {got_secret:?} != hash {:?}", s(e, "hash")));
     }
+    // SCRAM entries give the exchange's three messages: the proof is the secret, and
+    // client-first-bare, server-first and client-final-without-proof are the challenge.
+    if let (Some(first), Some(server), Some(last)) = (
+        e.get("client_first").and_then(toml::Value::as_str),
+        e.get("server_first").and_then(toml::Value::as_str),
+        e.get("client_final").and_then(toml::Value::as_str),
+    ) {
+        let bare = first.splitn(3, ',').nth(2).unwrap_or_default();
+        let (without, proof) = last.rsplit_once(",p=").unwrap_or_default();
+        if got_secret != proof {
+            why.push(format!("secret {got_secret:?} != proof {proof:?}"));
+        }
+        let auth = format!("{bare},{server},{without}");
+        if f["challenge"] != auth.as_str() {
+            why.push(format!(
+                "challenge {} != AuthMessage {auth:?}",
+                f["challenge"]
+            ));
+        }
+    }
     if s(e, "protocol") == "postgresql"
         && let Some(db) = e.get("database").and_then(toml::Value::as_str)
         && f["details"]["database"] != db
