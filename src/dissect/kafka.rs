@@ -332,8 +332,6 @@ impl Kafka {
         let (s, scram_frames) = self.scram.take()?;
         let mut c = s.credential("kafka", format!("SASL {}", hash.mechanism()), ts)?;
         // The `SaslAuthenticate` response judges.
-        c.outcome = Outcome::Unknown;
-        c.details.retain(|(k, _)| *k != "reason");
         c.add_frames(scram_frames);
         if let Some(id) = &self.client_id {
             c.details.push(("client_id", id.clone()));

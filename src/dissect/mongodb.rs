@@ -435,8 +435,6 @@ impl Session {
         let x = self.scram.take()?;
         let hash = x.scram.hash;
         let mut c = x.scram.credential("mongodb", hash.mechanism(), ts)?;
-        c.outcome = Outcome::Unknown;
-        c.details.retain(|(k, _)| *k != "reason");
         if hash == scram::Hash::Sha1 {
             c.details
                 .push(("password_input", "hex(MD5(user:mongo:password))".into()));

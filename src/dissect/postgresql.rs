@@ -327,8 +327,6 @@ impl Session {
         let mut c = s.credential("postgresql", format!("SASL {}", s.hash.mechanism()), ts)?;
         c.add_frames(scram_frames);
         // The protocol's own verdict follows: `AuthenticationOk` or an error.
-        c.outcome = Outcome::Unknown;
-        c.details.retain(|(k, _)| *k != "reason");
         Some(c)
     }
 

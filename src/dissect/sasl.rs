@@ -300,6 +300,7 @@ impl Exchange {
         }
         if let Some(s) = &self.scram {
             let mut c = s.credential(protocol, mechanism, self.ts)?;
+            s.judge(&mut c);
             c.add_frames(self.frames.iter().copied());
             return Some(c);
         }

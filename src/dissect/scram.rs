@@ -377,9 +377,8 @@ impl Scram {
 
     /// The credential of a complete exchange: the user name (when the client sent one),
     /// the `ClientProof` as secret, the `AuthMessage` as challenge; the hash, the
-    /// iterations, the salt, an authorization identity and the server's error in
-    /// `details`. An `e=` answer is a failure, a `v=` one a success; the carrying
-    /// protocol's own verdict, when it has one, is the better judge.
+    /// iterations, the salt and an authorization identity in `details`. Its outcome is
+    /// left to the carrying protocol (or to [`Scram::judge`]).
     pub fn credential(
         &self,
         protocol: &'static str,
@@ -405,6 +404,12 @@ impl Scram {
             c.details
                 .push(("authzid", String::from_utf8_lossy(a).into_owned()));
         }
+        Some(c)
+    }
+
+    /// The server-final message's verdict on `c`, for carriers that have none of their
+    /// own: `v=` a success, `e=` a failure with the server's error in `details.reason`.
+    pub fn judge(&self, c: &mut Credential) {
         match &self.verdict {
             Some(ServerFinal::Verified) => c.outcome = crate::finding::Outcome::Success,
             Some(ServerFinal::Error(e)) => {
@@ -414,7 +419,6 @@ impl Scram {
             }
             None => {}
         }
-        Some(c)
     }
 
     /// Bytes held.
@@ -545,8 +549,11 @@ pub(crate) mod tests {
         assert_eq!(s.server(msgs[1]), Progress::Continue);
         assert_eq!(s.client(msgs[2]), Progress::Complete);
         assert_eq!(s.server(msgs[3]), Progress::Complete);
-        s.credential("imap", "AUTHENTICATE SCRAM", Timestamp::ZERO)
-            .unwrap()
+        let mut c = s
+            .credential("imap", "AUTHENTICATE SCRAM", Timestamp::ZERO)
+            .unwrap();
+        s.judge(&mut c);
+        c
     }
 
     #[test]
@@ -639,7 +646,9 @@ pub(crate) mod tests {
         s.client(RFC5802[2]);
         assert!(s.is_complete());
         assert_eq!(s.server(b"e=invalid-proof"), Progress::Complete);
-        let c = s.credential("x", "SCRAM", Timestamp::ZERO).unwrap();
+        let mut c = s.credential("x", "SCRAM", Timestamp::ZERO).unwrap();
+        assert_eq!(c.outcome, crate::finding::Outcome::Unknown);
+        s.judge(&mut c);
         assert_eq!(c.outcome, crate::finding::Outcome::Failure);
         assert_eq!(c.detail("reason"), Some("invalid-proof"));
     }
