@@ -834,7 +834,7 @@ fn cassandra_logins() -> Vec<u8> {
             0,
             1,
             cs::OP_AUTH_RESPONSE,
-            &cb::bytes_of(b"\0cassandra\0cassandra"),
+            &cb::bytes_of(b"\0cassandra\0Cassandra-2019"),
         )))
         .server(&cb::segment_of(&cb::frame(
             0x85,
@@ -865,7 +865,7 @@ fn cassandra_logins_expected() -> Vec<Expect> {
             client: "10.50.6.6:53001",
             server: "10.50.6.2:19042",
             username: Some("cassandra"),
-            secret: "cassandra",
+            secret: "Cassandra-2019",
             outcome: "failure",
             ..expect("cassandra", "AUTH_RESPONSE PLAIN", "cleartext")
         },
