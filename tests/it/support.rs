@@ -449,6 +449,44 @@ pub struct Scram {
     pub proof: String,
 }
 
+/// SCRAM's `ClientProof` and `ServerSignature` of `password` for `auth_message`, with
+/// `hash` `"SHA-1"`, `"SHA-256"` or `"SHA-512"`: what a client and a server compute.
+fn scram_keys(
+    hash: &str,
+    password: &[u8],
+    salt: &[u8],
+    iterations: u32,
+    auth_message: &[u8],
+) -> (Vec<u8>, Vec<u8>) {
+    use sha2::Digest;
+    macro_rules! keys {
+        ($d:ty) => {{
+            let mut salted = vec![0u8; <$d as Digest>::output_size()];
+            pbkdf2::pbkdf2_hmac::<$d>(password, salt, iterations, &mut salted);
+            let hmac = |key: &[u8], data: &[u8]| {
+                let mut m = Hmac::<$d>::new_from_slice(key).unwrap();
+                m.update(data);
+                m.finalize().into_bytes().to_vec()
+            };
+            let client_key = hmac(&salted, b"Client Key");
+            let signature = hmac(&<$d>::digest(&client_key), auth_message);
+            let server_signature = hmac(&hmac(&salted, b"Server Key"), auth_message);
+            let proof: Vec<u8> = client_key
+                .iter()
+                .zip(&signature)
+                .map(|(a, b)| a ^ b)
+                .collect();
+            (proof, server_signature)
+        }};
+    }
+    match hash {
+        "SHA-1" => keys!(sha1::Sha1),
+        "SHA-256" => keys!(sha2::Sha256),
+        "SHA-512" => keys!(sha2::Sha512),
+        other => panic!("no SCRAM with {other}"),
+    }
+}
+
 /// `hash` is `"SHA-1"`, `"SHA-256"` or `"SHA-512"`.
 pub fn scram(
     hash: &str,
@@ -459,7 +497,6 @@ pub fn scram(
     iterations: u32,
 ) -> Scram {
     use base64::Engine as _;
-    use sha2::Digest;
     let b64 = |d: &[u8]| base64::engine::general_purpose::STANDARD.encode(d);
     let (client_nonce, server_nonce) = nonces;
     let bare = format!("n={user},r={client_nonce}");
@@ -469,32 +506,13 @@ pub fn scram(
     );
     let without = format!("c=biws,r={client_nonce}{server_nonce}");
     let auth_message = format!("{bare},{server},{without}");
-    macro_rules! keys {
-        ($d:ty) => {{
-            let mut salted = vec![0u8; <$d as Digest>::output_size()];
-            pbkdf2::pbkdf2_hmac::<$d>(password.as_bytes(), salt, iterations, &mut salted);
-            let hmac = |key: &[u8], data: &[u8]| {
-                let mut m = Hmac::<$d>::new_from_slice(key).unwrap();
-                m.update(data);
-                m.finalize().into_bytes().to_vec()
-            };
-            let client_key = hmac(&salted, b"Client Key");
-            let signature = hmac(&<$d>::digest(&client_key), auth_message.as_bytes());
-            let server_signature = hmac(&hmac(&salted, b"Server Key"), auth_message.as_bytes());
-            let proof: Vec<u8> = client_key
-                .iter()
-                .zip(&signature)
-                .map(|(a, b)| a ^ b)
-                .collect();
-            (proof, server_signature)
-        }};
-    }
-    let (proof, server_signature) = match hash {
-        "SHA-1" => keys!(sha1::Sha1),
-        "SHA-256" => keys!(sha2::Sha256),
-        "SHA-512" => keys!(sha2::Sha512),
-        other => panic!("no SCRAM with {other}"),
-    };
+    let (proof, server_signature) = scram_keys(
+        hash,
+        password.as_bytes(),
+        salt,
+        iterations,
+        auth_message.as_bytes(),
+    );
     Scram {
         first: format!("n,,{bare}").into_bytes(),
         server: server.into_bytes(),
@@ -510,7 +528,6 @@ pub fn scram(
 /// be the ones the server sent inside that `AuthMessage`.
 pub fn scram_proves(f: &Value, password: &str) -> bool {
     use base64::Engine as _;
-    use sha2::Digest;
     let b64 = base64::engine::general_purpose::STANDARD;
     let auth = f["challenge"].as_str().expect("SCRAM challenge");
     let d = &f["details"];
@@ -523,30 +540,13 @@ pub fn scram_proves(f: &Value, password: &str) -> bool {
         "the details are not the AuthMessage's: {f:#}"
     );
     let salt = b64.decode(salt).expect("salt base64");
-    let iterations: u32 = iterations.parse().unwrap();
-    macro_rules! proof {
-        ($d:ty) => {{
-            let mut salted = vec![0u8; <$d as Digest>::output_size()];
-            pbkdf2::pbkdf2_hmac::<$d>(password.as_bytes(), &salt, iterations, &mut salted);
-            let hmac = |key: &[u8], data: &[u8]| {
-                let mut m = Hmac::<$d>::new_from_slice(key).unwrap();
-                m.update(data);
-                m.finalize().into_bytes().to_vec()
-            };
-            let client_key = hmac(&salted, b"Client Key");
-            let signature = hmac(&<$d>::digest(&client_key), auth.as_bytes());
-            client_key
-                .iter()
-                .zip(&signature)
-                .map(|(a, b)| a ^ b)
-                .collect::<Vec<u8>>()
-        }};
-    }
-    let proof = match d["hash"].as_str() {
-        Some("SHA-1") => proof!(sha1::Sha1),
-        Some("SHA-256") => proof!(sha2::Sha256),
-        Some("SHA-512") => proof!(sha2::Sha512),
-        other => panic!("no SCRAM hash {other:?}: {f:#}"),
-    };
+    let hash = d["hash"].as_str().unwrap_or_default();
+    let (proof, _) = scram_keys(
+        hash,
+        password.as_bytes(),
+        &salt,
+        iterations.parse().unwrap(),
+        auth.as_bytes(),
+    );
     f["secret"].as_str() == Some(&b64.encode(proof))
 }
