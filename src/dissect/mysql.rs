@@ -18,12 +18,17 @@
 //! - `mysql_clear_password`: the password itself (NUL-terminated), cleartext.
 //! - `dialog` (MariaDB's PAM plugin): the answer to a password question (type 4 or 5),
 //!   cleartext.
-//! - `caching_sha2_password` and `sha256_password`: their scrambles are not reported (no
-//!   cracking mode), nor is an RSA-encrypted password. But when the server asks for full
-//!   authentication (`AuthMoreData` 0x04) on this connection, which the capture shows in
-//!   the clear, a client that answers with the NUL-terminated password instead of asking
-//!   for the server's public key (0x02) has sent the password in clear: cleartext, with a
-//!   `note` saying so. `sha256_password` data that is a NUL-terminated password likewise.
+//! - `caching_sha2_password` (MySQL 8's default): the 32-byte scramble
+//!   SHA256(password) XOR SHA256(SHA256(SHA256(password)) + nonce), kind
+//!   challenge-response, the scramble (hex) as secret, the 20-byte nonce (hex) as
+//!   challenge: one guess costs three SHA-256s, no cracker has a mode for it,
+//!   `scripts/offline-crack.py` tries a word list. Its outcome is the login's, fast
+//!   authentication (`AuthMoreData` 0x03) or full. An RSA-encrypted password is not
+//!   reported. But when the server asks for full authentication (`AuthMoreData` 0x04) on
+//!   this connection, which the capture shows in the clear, a client that answers with the
+//!   NUL-terminated password instead of asking for the server's public key (0x02) has sent
+//!   the password in clear: cleartext, with a `note` saying so. `sha256_password` data
+//!   that is a NUL-terminated password likewise.
 //! - An `SSLRequest` (a 32-byte response with CLIENT_SSL): TLS follows, nothing more is
 //!   read. So are `ed25519`, `gssapi` and the like: nothing.
 //!
@@ -376,6 +381,19 @@ impl Session {
                         hash: format!("$mysqlna${}*{}", hex(s), hex(data)),
                         hex_salt: false,
                     });
+                }
+                c
+            }
+            b"caching_sha2_password" if data.len() == 32 => {
+                let mut c = self.credential(
+                    "caching_sha2_password",
+                    Kind::ChallengeResponse,
+                    hex(data).as_bytes(),
+                    frames,
+                    ts,
+                );
+                if let Some(s) = self.scramble.as_ref().filter(|s| s.len() >= 20) {
+                    c.challenge = Some(hex(&s[..20]).into_bytes());
                 }
                 c
             }
@@ -858,28 +876,64 @@ mod tests {
             (C, &packet(3, &RESPONSE)),
             (S, &err(4, 1045, "Access denied")),
         ]);
-        assert_eq!(out.len(), 1, "{out:?}");
-        assert_eq!(out[0].challenge.as_deref(), Some(hex(&new).as_bytes()));
+        // The first scramble (caching_sha2_password, the client's default) and the
+        // native response after the switch: the same password behind both, one verdict.
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert_eq!(out[0].mechanism, "caching_sha2_password");
+        assert_eq!(out[0].challenge.as_deref(), Some(hex(&SCRAMBLE).as_bytes()));
+        assert_eq!(out[0].outcome, Outcome::Failure);
+        assert_eq!(out[1].challenge.as_deref(), Some(hex(&new).as_bytes()));
         assert_eq!(
-            out[0].hashcat.as_ref().unwrap().hash,
+            out[1].hashcat.as_ref().unwrap().hash,
             format!("$mysqlna${}*{}", hex(&new), hex(&RESPONSE))
         );
-        assert_eq!(out[0].outcome, Outcome::Failure);
+        assert_eq!(out[1].outcome, Outcome::Failure);
+    }
+
+    /// caching_sha2_password's scramble: SHA256(pw) XOR SHA256(SHA256(SHA256(pw)) + nonce).
+    pub(crate) fn caching_sha2(password: &[u8], nonce: &[u8]) -> Vec<u8> {
+        use sha2::{Digest, Sha256};
+        let stage1 = Sha256::digest(password);
+        let stage2 = Sha256::digest(stage1);
+        let mask = Sha256::digest([&stage2[..], nonce].concat());
+        stage1.iter().zip(mask.iter()).map(|(a, b)| a ^ b).collect()
     }
 
     #[test]
-    fn caching_sha2_fast_auth_and_rsa_give_nothing() {
+    fn caching_sha2_fast_auth_scramble_is_crackable_and_rsa_gives_nothing_more() {
+        let scramble = caching_sha2(b"Sha2-F4st!", &SCRAMBLE);
         let (out, done) = run(&[
             (S, &greeting("8.0.36", &SCRAMBLE, "caching_sha2_password")),
-            (C, &response("bob", &[7; 32], None, "caching_sha2_password")),
+            (
+                C,
+                &response("bob", &scramble, None, "caching_sha2_password"),
+            ),
             (S, &packet(2, &[1, 3])),
             (S, &ok(3)),
         ]);
-        assert!(out.is_empty());
         assert!(done);
+        assert_eq!(out.len(), 1, "{out:?}");
+        let c = &out[0];
+        assert_eq!(c.mechanism, "caching_sha2_password");
+        assert_eq!(c.kind, Kind::ChallengeResponse);
+        assert_eq!(c.username.as_deref(), Some(&b"bob"[..]));
+        assert_eq!(c.outcome, Outcome::Success);
+        assert_eq!(c.challenge.as_deref(), Some(hex(&SCRAMBLE).as_bytes()));
+        // What a cracker computes per guess, from the finding alone.
+        let nonce = crate::dissect::script::unhex(&String::from_utf8_lossy(
+            c.challenge.as_deref().unwrap(),
+        ));
+        let secret = String::from_utf8_lossy(c.secret.as_deref().unwrap()).into_owned();
+        assert_eq!(secret, hex(&caching_sha2(b"Sha2-F4st!", &nonce)));
+        assert_ne!(secret, hex(&caching_sha2(b"sha2-F4st!", &nonce)));
+        // Full authentication with RSA: the scramble, judged by the final OK; the
+        // encrypted password is not reported.
         let (out, _) = run(&[
             (S, &greeting("8.0.36", &SCRAMBLE, "caching_sha2_password")),
-            (C, &response("bob", &[7; 32], None, "caching_sha2_password")),
+            (
+                C,
+                &response("bob", &scramble, None, "caching_sha2_password"),
+            ),
             (S, &packet(2, &[1, 4])),
             (C, &packet(3, &[2])),
             (
@@ -890,26 +944,42 @@ mod tests {
                 ),
             ),
             (C, &packet(5, &[0x5a; 256])),
-            (S, &ok(6)),
+            (S, &err(6, 1045, "Access denied for user 'bob'")),
+        ]);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].kind, Kind::ChallengeResponse);
+        assert_eq!(out[0].outcome, Outcome::Failure);
+        // No password: an empty scramble is no credential.
+        let (out, _) = run(&[
+            (S, &greeting("8.0.36", &SCRAMBLE, "caching_sha2_password")),
+            (C, &response("bob", &[], None, "caching_sha2_password")),
+            (S, &ok(2)),
         ]);
         assert!(out.is_empty(), "{out:?}");
     }
 
     #[test]
     fn caching_sha2_full_auth_in_clear() {
+        let scramble = caching_sha2(b"sha2-Secret", &SCRAMBLE);
         let (out, _) = run(&[
             (S, &greeting("8.0.36", &SCRAMBLE, "caching_sha2_password")),
-            (C, &response("bob", &[7; 32], None, "caching_sha2_password")),
+            (
+                C,
+                &response("bob", &scramble, None, "caching_sha2_password"),
+            ),
             (S, &packet(2, &[1, 4])),
             (C, &packet(3, b"sha2-Secret\0")),
             (S, &ok(4)),
         ]);
-        assert_eq!(out.len(), 1);
-        assert_eq!(out[0].mechanism, "caching_sha2_password");
-        assert_eq!(out[0].kind, Kind::Cleartext);
-        assert_eq!(out[0].secret.as_deref(), Some(&b"sha2-Secret"[..]));
+        assert_eq!(out.len(), 2, "{out:?}");
+        // The scramble, then the password itself; the same OK judges both.
+        assert_eq!(out[0].kind, Kind::ChallengeResponse);
         assert_eq!(out[0].outcome, Outcome::Success);
-        assert_eq!(out[0].details[0].0, "note");
+        assert_eq!(out[1].mechanism, "caching_sha2_password");
+        assert_eq!(out[1].kind, Kind::Cleartext);
+        assert_eq!(out[1].secret.as_deref(), Some(&b"sha2-Secret"[..]));
+        assert_eq!(out[1].outcome, Outcome::Success);
+        assert_eq!(out[1].details[0].0, "note");
     }
 
     #[test]

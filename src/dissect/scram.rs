@@ -23,7 +23,7 @@
 //! so one recorded exchange lets anyone try passwords offline (slowed by the iterations
 //! only: 4096 for PostgreSQL and Dovecot, 10,000–15,000 for MongoDB). A finding's
 //! `challenge` is the `AuthMessage` (salt and iterations are inside it) and its secret
-//! the `ClientProof` in base64, as sent; `scripts/scram-crack.py` tries a word list on
+//! the `ClientProof` in base64, as sent; `scripts/offline-crack.py` tries a word list on
 //! them. No hashcat or John format reads a network exchange (their SCRAM modes read the
 //! server's stored keys).
 //!

@@ -396,7 +396,7 @@ pub fn lookup(protocol: &str) -> Option<&'static Advice> {
 }
 
 /// What a SCRAM exchange exposed, whatever carried it.
-const SCRAM_EXPOSED: &str = "SCRAM kept the password off the wire, but the salt, the iteration count and the client's proof crossed it in the clear: anyone who recorded them can try passwords offline (scripts/scram-crack.py), slowed only by the iterations, so a weak or reused password still falls";
+const SCRAM_EXPOSED: &str = "SCRAM kept the password off the wire, but the salt, the iteration count and the client's proof crossed it in the clear: anyone who recorded them can try passwords offline (scripts/offline-crack.py), slowed only by the iterations, so a weak or reused password still falls";
 const SCRAM_INSTEAD: &str = "the same SCRAM login inside TLS (with channel binding: the -PLUS mechanisms), and a long random password";
 
 /// The two sentences for a finding of `mechanism`: what was exposed, and what to use

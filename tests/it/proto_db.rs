@@ -1012,7 +1012,7 @@ fn mysql_clear_password() -> Vec<u8> {
         ))
         .client(&my::response(
             "erin",
-            &[0x3c; 32],
+            &caching_sha2("Sha2-in-clear", &MY_SCRAMBLE_A),
             None,
             "caching_sha2_password",
         ))
@@ -1046,6 +1046,16 @@ fn mysql_clear_password_expected() -> Vec<Expect> {
             client: "10.60.1.6:52101",
             server: "10.60.1.2:3306",
             username: Some("erin"),
+            secret: leak(hex(&caching_sha2("Sha2-in-clear", &MY_SCRAMBLE_A))),
+            outcome: "failure",
+            frame: Some(11 + 5),
+            challenge: Some(leak(hex(&MY_SCRAMBLE_A))),
+            ..expect("mysql", "caching_sha2_password", "challenge-response")
+        },
+        Expect {
+            client: "10.60.1.6:52101",
+            server: "10.60.1.2:3306",
+            username: Some("erin"),
             secret: "Sha2-in-clear",
             outcome: "failure",
             frame: Some(11 + 7),
@@ -1054,8 +1064,81 @@ fn mysql_clear_password_expected() -> Vec<Expect> {
     ]
 }
 
-/// What gives nothing: an SSLRequest and TLS; caching_sha2_password fast authentication;
-/// full authentication with the RSA public key; a login without a password.
+/// caching_sha2_password's scramble (MySQL 8's default plugin):
+/// SHA256(password) XOR SHA256(SHA256(SHA256(password)) + nonce).
+fn caching_sha2(password: &str, nonce: &[u8]) -> Vec<u8> {
+    use sha2::Sha256;
+    let stage1 = Sha256::digest(password.as_bytes());
+    let stage2 = Sha256::digest(stage1);
+    let mask = Sha256::digest([&stage2[..], nonce].concat());
+    stage1.iter().zip(mask.iter()).map(|(a, b)| a ^ b).collect()
+}
+
+/// MySQL 8's default login: caching_sha2_password fast authentication (AuthMoreData
+/// 0x03, then OK), and full authentication with the server's RSA public key (the
+/// encrypted password is not reported; the scramble before it is, judged by the ERR).
+fn mysql_caching_sha2() -> Vec<u8> {
+    let mut b = conv("10.60.2.6:52201", "10.60.2.1:3306", 1_700_500_210);
+    b.handshake()
+        .server(&my::greeting(
+            "8.0.36",
+            &MY_SCRAMBLE_B,
+            "caching_sha2_password",
+        ))
+        .client(&my::response(
+            "fast",
+            &caching_sha2("F4st-Auth!", &MY_SCRAMBLE_B),
+            Some("inventory"),
+            "caching_sha2_password",
+        ))
+        .server(&[my::packet(2, &[1, 3]), my::ok(3)].concat())
+        .close();
+    let mut c = conv("10.60.2.7:52202", "10.60.2.1:3306", 1_700_500_220);
+    c.handshake()
+        .server(&my::greeting("8.0.36", &MY_SCRAMBLE_C, "caching_sha2_password"))
+        .client(&my::response(
+            "rsa",
+            &caching_sha2("rsa-Guess", &MY_SCRAMBLE_C),
+            None,
+            "caching_sha2_password",
+        ))
+        .server(&my::packet(2, &[1, 4]))
+        .client(&my::packet(3, &[2]))
+        .server(&my::packet(
+            4,
+            b"\x01-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----\n",
+        ))
+        .client(&my::packet(5, &[0xa7; 256]))
+        .server(&my::err(6, 1045, "Access denied for user 'rsa'"))
+        .close();
+    pcap(conversations(vec![b, c]))
+}
+
+fn mysql_caching_sha2_expected() -> Vec<Expect> {
+    vec![
+        Expect {
+            client: "10.60.2.6:52201",
+            server: "10.60.2.1:3306",
+            username: Some("fast"),
+            secret: leak(hex(&caching_sha2("F4st-Auth!", &MY_SCRAMBLE_B))),
+            outcome: "success",
+            frame: Some(5),
+            challenge: Some(leak(hex(&MY_SCRAMBLE_B))),
+            ..expect("mysql", "caching_sha2_password", "challenge-response")
+        },
+        Expect {
+            client: "10.60.2.7:52202",
+            server: "10.60.2.1:3306",
+            username: Some("rsa"),
+            secret: leak(hex(&caching_sha2("rsa-Guess", &MY_SCRAMBLE_C))),
+            outcome: "failure",
+            challenge: Some(leak(hex(&MY_SCRAMBLE_C))),
+            ..expect("mysql", "caching_sha2_password", "challenge-response")
+        },
+    ]
+}
+
+/// What gives nothing: an SSLRequest and TLS; a login without a password.
 fn mysql_safe() -> Vec<u8> {
     let mut a = conv("10.60.2.5:52200", "10.60.2.1:3306", 1_700_500_200);
     a.handshake()
@@ -1069,34 +1152,6 @@ fn mysql_safe() -> Vec<u8> {
         .server(b"\x16\x03\x03\x00\x31\x02\x00\x00\x2d\x03\x03")
         .client(&my::packet(3, b"Sha2-inside-tls\0"))
         .close();
-    let mut b = conv("10.60.2.6:52201", "10.60.2.1:3306", 1_700_500_210);
-    b.handshake()
-        .server(&my::greeting(
-            "8.0.36",
-            &MY_SCRAMBLE_B,
-            "caching_sha2_password",
-        ))
-        .client(&my::response(
-            "fast",
-            &[0x11; 32],
-            None,
-            "caching_sha2_password",
-        ))
-        .server(&[my::packet(2, &[1, 3]), my::ok(3)].concat())
-        .close();
-    let mut c = conv("10.60.2.7:52202", "10.60.2.1:3306", 1_700_500_220);
-    c.handshake()
-        .server(&my::greeting("8.0.36", &MY_SCRAMBLE_C, "caching_sha2_password"))
-        .client(&my::response("rsa", &[0x22; 32], None, "caching_sha2_password"))
-        .server(&my::packet(2, &[1, 4]))
-        .client(&my::packet(3, &[2]))
-        .server(&my::packet(
-            4,
-            b"\x01-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----\n",
-        ))
-        .client(&my::packet(5, &[0xa7; 256]))
-        .server(&my::ok(6))
-        .close();
     let mut d = conv("10.60.2.8:52203", "10.60.2.1:3306", 1_700_500_230);
     d.handshake()
         .server(&my::greeting(
@@ -1107,7 +1162,7 @@ fn mysql_safe() -> Vec<u8> {
         .client(&my::response("nopass", b"", None, "mysql_native_password"))
         .server(&my::err(2, 1045, "Access denied (using password: NO)"))
         .close();
-    pcap(conversations(vec![a, b, c, d]))
+    pcap(conversations(vec![a, d]))
 }
 
 // ---- MSSQL (TDS) ------------------------------------------------------------------------
@@ -1402,6 +1457,12 @@ pub const FIXTURES: &[Fixture] = &[
         exit: 1,
     },
     Fixture {
+        name: "mysql-caching-sha2.pcap",
+        bytes: mysql_caching_sha2,
+        expected: mysql_caching_sha2_expected,
+        exit: 1,
+    },
+    Fixture {
         name: "mysql-safe.pcap",
         bytes: mysql_safe,
         expected: none,
@@ -1524,7 +1585,7 @@ fn db_details_say_what_the_reader_needs() {
     let (findings, _, _) = scan(&[&fixture("mysql-clear-password.pcap")]);
     let sha2 = findings
         .iter()
-        .find(|f| f["mechanism"] == "caching_sha2_password")
+        .find(|f| f["mechanism"] == "caching_sha2_password" && f["kind"] == "cleartext")
         .expect("caching_sha2");
     assert!(
         sha2["details"]["note"]

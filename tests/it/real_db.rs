@@ -12,7 +12,7 @@
 //! picked) come from the run, and the clients' ephemeral ports are normalised to 0. The
 //! challenge-responses (PostgreSQL md5 and SCRAM-SHA-256, MySQL native, memcached's
 //! CRAM-MD5) are recomputed here from the known passwords with the challenges of the
-//! findings, and `scripts/scram-crack.py` must find the SCRAM passwords in a word list. Every server runs on
+//! findings, and `scripts/offline-crack.py` must find the SCRAM passwords in a word list. Every server runs on
 //! a port none of them is known by: each protocol is found by content.
 //!
 //! Needs root and the packages of `./scripts/setup-debian.sh --test` (redis-server,
@@ -409,11 +409,11 @@ fn real_databases_every_credential_reported_once() {
     let scram_file = dir.join("scram.jsonl");
     std::fs::write(&scram_file, &scram_jsonl).unwrap();
     let cracked = Command::new(find_program("python3").expect("python3"))
-        .arg(repo().join("scripts/scram-crack.py"))
+        .arg(repo().join("scripts/offline-crack.py"))
         .arg(&scram_file)
         .arg(&words)
         .output()
-        .expect("run scripts/scram-crack.py");
+        .expect("run scripts/offline-crack.py");
     let cracked = String::from_utf8_lossy(&cracked.stdout).into_owned();
     let mut passwords: Vec<&str> = cracked
         .lines()
@@ -423,7 +423,7 @@ fn real_databases_every_credential_reported_once() {
     assert_eq!(
         passwords,
         [PG_SCRAM_PASS, PG_WRONG],
-        "scram-crack.py said:\n{cracked}"
+        "offline-crack.py said:\n{cracked}"
     );
     for (f, e) in sorted.iter_mut().zip(&want) {
         let scram = match e.secret {

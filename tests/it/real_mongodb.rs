@@ -4,7 +4,7 @@
 //! answers as mongod does (`tests/e2e/mongo-peer.py`: Debian ships no MongoDB server), one
 //! port MongoDB's and one found by content, right and wrong passwords. plainsight must
 //! report each login once with the outcome the driver saw; each SCRAM proof and
-//! MONGODB-CR key must be the one the password makes, and `scripts/scram-crack.py` must
+//! MONGODB-CR key must be the one the password makes, and `scripts/offline-crack.py` must
 //! find the SCRAM passwords, one thread or two. Needs root, tcpdump, ip, python3 and
 //! python3-pymongo (`./scripts/setup-debian.sh --test`); otherwise the test says why and
 //! passes.
@@ -157,13 +157,13 @@ fn real_pymongo_logins() {
     )
     .unwrap();
     let out = std::process::Command::new("/usr/bin/python3")
-        .arg(repo().join("scripts/scram-crack.py"))
+        .arg(repo().join("scripts/offline-crack.py"))
         .arg(dir.join("findings.jsonl"))
         .arg(dir.join("words"))
         .output()
-        .expect("scripts/scram-crack.py");
+        .expect("scripts/offline-crack.py");
     let said = String::from_utf8_lossy(&out.stdout).into_owned();
     let _ = std::fs::remove_dir_all(&dir);
     let cracked: Vec<&str> = said.lines().filter_map(|l| l.rsplit(' ').next()).collect();
-    assert_eq!(cracked, [APP_PASS, WRONG], "scram-crack.py said:\n{said}");
+    assert_eq!(cracked, [APP_PASS, WRONG], "offline-crack.py said:\n{said}");
 }
