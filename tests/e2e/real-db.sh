@@ -42,6 +42,11 @@
 #                 get (refused: unauthenticated), set "$MC_USER $MC_WRONG" (authentication
 #                 failure), set "$MC_USER $MC_PASS" (STORED), get  -> ASCII authentication,
 #                                                         failure then success
+#   MySQL 8    19 mariadb-admin ping with libmariadb's caching_sha2_password plugin
+#                 (MySQL 8's default) to tests/e2e/mysql8-peer.py (Debian has no MySQL 8
+#                 server: the peer greets as one and checks the scramble as its cache
+#                 does), right password  -> AuthMoreData 0x03, OK (success)
+#              20 the same, wrong password              -> ERR 1045 (failure)
 #
 # It prints "ports redis=<port> postgresql=<port> mysql=<port> mc_plain=<port>
 # mc_cram=<port> mc_text=<port>" on standard output. Every
@@ -64,6 +69,8 @@ PG_WRONG='pg-Wr0ng'
 MY_USER='webapp'
 MY_PASS='My-W3b!pass'
 MY_WRONG='my-Wr0ng'
+MY8_USER='app8'
+MY8_PASS='My8-Sha2!pass'
 MC_USER='cacheapp'
 MC_PASS='Mc-S4sl!pass'
 MC_WRONG='mc-Wr0ng'
@@ -76,7 +83,7 @@ export PATH="$PATH:/usr/sbin:/sbin:/usr/bin:/bin"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root"
 for p in tcpdump redis-server redis-cli psql mariadbd mariadb mariadb-install-db setpriv ss \
-    memcached memcping saslpasswd2 python3; do
+    memcached memcping saslpasswd2 python3 mariadb-admin; do
     command -v "$p" >/dev/null 2>&1 || die "missing program: $p"
 done
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -84,6 +91,7 @@ PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 id postgres >/dev/null 2>&1 || die "missing user: postgres"
 CLIENT_PLUGINS=$(dirname "$(ls /usr/lib/*/libmariadb3/plugin/mysql_clear_password.so 2>/dev/null | head -n 1)")
 [ -f "$CLIENT_PLUGINS/mysql_clear_password.so" ] || die "missing MariaDB client plugin mysql_clear_password"
+[ -f "$CLIENT_PLUGINS/caching_sha2_password.so" ] || die "missing MariaDB client plugin caching_sha2_password"
 
 TMP=$(mktemp -d /tmp/plainsight-db.XXXXXX)
 chmod 755 "$TMP"
@@ -137,6 +145,7 @@ another_port() {
 MC_PLAIN_PORT=$(another_port)
 MC_CRAM_PORT=$(another_port)
 MC_TEXT_PORT=$(another_port)
+MY8_PORT=$(another_port)
 
 # ---- redis-server ------------------------------------------------------------------
 cat >"$TMP/redis.conf" <<EOF
@@ -223,9 +232,15 @@ mariadb --no-defaults -S "$TMP/mysql.sock" -u root >&2 <<EOF
 CREATE USER '$MY_USER'@'%' IDENTIFIED VIA mysql_native_password USING PASSWORD('$MY_PASS');
 EOF
 
+# ---- a MySQL 8 peer (caching_sha2_password) ------------------------------------------
+/usr/bin/python3 "$(dirname "$0")/mysql8-peer.py" 127.0.0.1 "$MY8_PORT" "$MY8_USER" "$MY8_PASS" \
+    >"$TMP/mysql8-peer.log" 2>&1 &
+PIDS+=($!)
+wait_for listening "$MY8_PORT" || die "the MySQL 8 peer is not listening"
+
 tcpdump -i lo "${TCPDUMP_OPTS[@]}" -w "$OUT" \
     "tcp port $REDIS_PORT or tcp port $PG_PORT or tcp port $MY_PORT or tcp port $MC_PLAIN_PORT \
-    or tcp port $MC_CRAM_PORT or tcp port $MC_TEXT_PORT" 2>"$TMP/tcpdump.err" &
+    or tcp port $MC_CRAM_PORT or tcp port $MC_TEXT_PORT or tcp port $MY8_PORT" 2>"$TMP/tcpdump.err" &
 TCPDUMP=$!
 PIDS+=("$TCPDUMP")
 wait_for grep -q "listening on" "$TMP/tcpdump.err" || die "tcpdump did not start"
@@ -310,9 +325,21 @@ assert ask("get greeting") == b"END"
 s.close()
 EOF
 
+# ---- MySQL 8 -----------------------------------------------------------------------
+# `ping` exits 0 whenever the server answers, even "Access denied": its words judge.
+my8() { # password
+    mariadb-admin --no-defaults --skip-ssl --plugin-dir="$CLIENT_PLUGINS" \
+        --default-auth=caching_sha2_password -h 127.0.0.1 -P "$MY8_PORT" -u "$MY8_USER" \
+        -p"$1" ping >"$TMP/mariadb-admin.out" 2>&1 || true
+    grep -q 'is alive' "$TMP/mariadb-admin.out" && ! grep -q 'Access denied' "$TMP/mariadb-admin.out"
+}
+# 19, 20
+my8 "$MY8_PASS" || die "mariadb-admin (caching_sha2_password) failed: $(cat "$TMP/mariadb-admin.out")"
+if my8 "$MY_WRONG"; then die "mariadb-admin (caching_sha2_password, wrong password) got in"; fi
+
 capture_settled "$OUT"
 kill -INT "$TCPDUMP"
 wait "$TCPDUMP" 2>/dev/null || true
 [ -s "$OUT" ] || die "empty capture"
 echo "ports redis=$REDIS_PORT postgresql=$PG_PORT mysql=$MY_PORT mc_plain=$MC_PLAIN_PORT" \
-    "mc_cram=$MC_CRAM_PORT mc_text=$MC_TEXT_PORT"
+    "mc_cram=$MC_CRAM_PORT mc_text=$MC_TEXT_PORT mysql8=$MY8_PORT"

@@ -4,6 +4,8 @@
 //! refused SSLRequest, SCRAM-SHA-256 right and wrong) and `mariadb` (mysql_native_password, the client's
 //! mysql_clear_password plugin switched by the server), `memcping` (libmemcached: SASL
 //! PLAIN and CRAM-MD5 against memcached `-S`) and memcached's text protocol login (`-Y`),
+//! `mariadb-admin` with libmariadb's caching_sha2_password plugin against a peer greeting
+//! as MySQL 8 (`tests/e2e/mysql8-peer.py`: Debian has no MySQL 8 server),
 //! right and wrong passwords, and captures lo with tcpdump. plainsight must report each credential exactly once, with the
 //! right user, secret and outcome.
 //!
@@ -50,6 +52,8 @@ const PG_SCRAM_PASS: &str = "Scram-Pg!pass";
 const MY_USER: &str = "webapp";
 const MY_PASS: &str = "My-W3b!pass";
 const MY_WRONG: &str = "my-Wr0ng";
+const MY8_USER: &str = "app8";
+const MY8_PASS: &str = "My8-Sha2!pass";
 const MC_USER: &str = "cacheapp";
 const MC_PASS: &str = "Mc-S4sl!pass";
 const MC_WRONG: &str = "mc-Wr0ng";
@@ -62,6 +66,7 @@ const REQUIRED: &[&str] = &[
     "psql",
     "mariadbd",
     "mariadb",
+    "mariadb-admin",
     "mariadb-install-db",
     "setpriv",
     "ss",
@@ -93,7 +98,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// The findings of the script's exchanges, in time order. Challenge-responses are checked
 /// apart (their challenges come from the servers).
-fn expected(redis: u16, pg: u16, my: u16, mc: [u16; 3]) -> Vec<Expect> {
+fn expected(redis: u16, pg: u16, my: u16, mc: [u16; 3], my8: u16) -> Vec<Expect> {
     let client = "127.0.0.1:0";
     let r = Expect {
         protocol: "redis",
@@ -146,6 +151,15 @@ fn expected(redis: u16, pg: u16, my: u16, mc: [u16; 3]) -> Vec<Expect> {
         kind: "challenge-response",
         server: leak(format!("127.0.0.1:{}", mc[1])),
         ..mc_plain.clone()
+    };
+    let sha2 = Expect {
+        protocol: "mysql",
+        mechanism: "caching_sha2_password",
+        kind: "challenge-response",
+        client,
+        server: leak(format!("127.0.0.1:{my8}")),
+        username: Some(MY8_USER),
+        ..Expect::default()
     };
     let mc_text = Expect {
         mechanism: "ASCII authentication",
@@ -276,7 +290,30 @@ fn expected(redis: u16, pg: u16, my: u16, mc: [u16; 3]) -> Vec<Expect> {
             outcome: "success",
             ..mc_text
         },
+        // 19, 20 caching_sha2_password's scramble (checked apart).
+        Expect {
+            secret: "<sha2 right>",
+            outcome: "success",
+            ..sha2.clone()
+        },
+        Expect {
+            secret: "<sha2 wrong>",
+            outcome: "failure",
+            ..sha2
+        },
     ]
+}
+
+/// caching_sha2_password's scramble: SHA256(pw) XOR SHA256(SHA256(SHA256(pw)) + nonce).
+fn caching_sha2(password: &str, nonce: &[u8]) -> String {
+    use sha2::Sha256;
+    let stage1 = Sha256::digest(password.as_bytes());
+    let mask = Sha256::digest([&Sha256::digest(stage1)[..], nonce].concat());
+    hex(&stage1
+        .iter()
+        .zip(mask.iter())
+        .map(|(a, b)| a ^ b)
+        .collect::<Vec<u8>>())
 }
 
 /// Replaces the response of a challenge-response finding by a label, once it is checked
@@ -392,7 +429,7 @@ fn real_databases_every_credential_reported_once() {
     let mut sorted: Vec<Value> = findings.iter().map(without_client_port).collect();
     sorted.sort_by_key(|f| f["timestamp"].as_str().unwrap_or("").to_string());
     let mc = [port("mc_plain"), port("mc_cram"), port("mc_text")];
-    let want = expected(redis, pg, my, mc);
+    let want = expected(redis, pg, my, mc, port("mysql8"));
     assert_eq!(sorted.len(), want.len(), "findings: {sorted:#?}");
     // The SCRAM exchanges, as plainsight writes them, through the shipped cracker.
     let scram_jsonl: String = findings
@@ -434,6 +471,23 @@ fn real_databases_every_credential_reported_once() {
         if let Some(password) = scram {
             assert!(scram_proves(f, password), "{}: {f:#}", e.secret);
             assert!(!scram_proves(f, "pencil"), "{}: {f:#}", e.secret);
+            f["secret"] = Value::from(e.secret);
+            continue;
+        }
+        let sha2 = match e.secret {
+            "<sha2 right>" => Some(MY8_PASS),
+            "<sha2 wrong>" => Some(MY_WRONG),
+            _ => None,
+        };
+        if let Some(password) = sha2 {
+            let nonce = unhex(f["challenge"].as_str().expect("nonce"));
+            assert_eq!(nonce.len(), 20, "{f:#}");
+            assert_eq!(
+                f["secret"],
+                caching_sha2(password, &nonce),
+                "{}: {f:#}",
+                e.secret
+            );
             f["secret"] = Value::from(e.secret);
             continue;
         }
