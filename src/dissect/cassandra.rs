@@ -210,11 +210,9 @@ enum Waiting {
 pub struct Session {
     /// LZ4 chosen by `STARTUP`.
     lz4: bool,
-    /// Snappy chosen: compressed bodies cannot be read.
-    snappy: bool,
-    /// From v5 on, frames travel in segments once the server answered `STARTUP`: per
-    /// direction (to the server, to the client).
-    segments: [bool; 2],
+    /// From v5 on, frames travel in segments, both ways, once the server answered
+    /// `STARTUP` (the client reads that answer before it sends again).
+    segments: bool,
     /// The server's authenticator class.
     authenticator: Option<String>,
     waiting: Option<(i16, Waiting)>,
@@ -241,7 +239,7 @@ impl Session {
         };
         let raw = frame.get(h.size..h.size + h.len).unwrap_or_default();
         let decompressed;
-        let body = if h.flags & FLAG_COMPRESSED != 0 && !self.segments[dir.index()] {
+        let body = if h.flags & FLAG_COMPRESSED != 0 && !self.segments {
             if !self.lz4 {
                 return;
             }
@@ -268,7 +266,6 @@ impl Session {
                 for (k, v) in string_map(body) {
                     if k == b"COMPRESSION" {
                         self.lz4 = v.eq_ignore_ascii_case(b"lz4");
-                        self.snappy = v.eq_ignore_ascii_case(b"snappy");
                     }
                 }
             }
@@ -317,7 +314,7 @@ impl Session {
     fn response(&mut self, h: &Header, body: &[u8], frames: &[u64], out: &mut Vec<Credential>) {
         if matches!(h.opcode, OP_AUTHENTICATE | OP_READY) && h.version >= 5 {
             // Both directions carry segments from here on.
-            self.segments = [true, true];
+            self.segments = true;
         }
         if h.opcode == OP_AUTHENTICATE
             && let Some((class, _)) = string(body)
@@ -387,7 +384,7 @@ impl Cassandra {
     /// length, or `None` for more bytes. A unit too long or malformed ends the inspection.
     fn unit(&mut self, dir: Direction) -> Option<usize> {
         let b = &self.buffers[dir.index()].bytes;
-        let head = if self.session.segments[dir.index()] {
+        let head = if self.session.segments {
             let (hdr, payload, _, _) = segment(b, self.session.lz4)?;
             Head::Message(hdr + payload + 4)
         } else {
@@ -416,7 +413,7 @@ impl Cassandra {
         {
             buf.frames.push(last);
         }
-        if !self.session.segments[dir.index()] {
+        if !self.session.segments {
             self.session.frame(dir, &unit, &frames, ts, out);
             return;
         }

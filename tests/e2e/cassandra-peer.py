@@ -15,6 +15,7 @@ AUTHENTICATE travels in segments (encoded and checked with the driver's own segm
 codec, CRC-24 and CRC-32 included).
 """
 
+import io
 import socket
 import struct
 import sys
@@ -27,7 +28,7 @@ ERROR, AUTHENTICATE, SUPPORTED, AUTH_SUCCESS = 0x00, 0x03, 0x06, 0x10
 def serve(host, port, user, password):
     import lz4.block
     from cassandra.connection import locally_supported_compressions
-    from cassandra.segment import SegmentCodec, CRC24_LENGTH
+    from cassandra.segment import SegmentCodec
 
     def string(s):
         b = s.encode()
@@ -47,7 +48,6 @@ def serve(host, port, user, password):
                     head = f.read(head_len)
                     if len(head) < head_len:
                         return
-                    import io
                     header = codec.decode_header(io.BytesIO(head))
                     rest = f.read(header.payload_length + 4)
                     payload = codec.decode(io.BytesIO(rest), header).payload
@@ -86,7 +86,6 @@ def serve(host, port, user, password):
                     else:
                         out = frame(v, stream, ERROR, struct.pack(">i", 0x000A) + string("unsupported"))
                     if segments:
-                        import io
                         buf = io.BytesIO()
                         codec.encode(buf, out)
                         out = buf.getvalue()

@@ -19,6 +19,10 @@ import sys
 import threading
 
 
+# An OK packet: no rows, no insert id, SERVER_STATUS_AUTOCOMMIT, no warnings.
+OK = b"\x00\x00\x00\x02\x00\x00\x00"
+
+
 def packet(seq, payload):
     return struct.pack("<I", len(payload))[:3] + bytes([seq]) + payload
 
@@ -51,18 +55,15 @@ def handle(conn, user, password):
         seq, body = read_packet(f)
         if body is None:
             return
-        client_caps = struct.unpack("<I", body[:4])[0]
         rest = body[32:]
         end = rest.index(b"\0")
         name, rest = rest[:end], rest[end + 1:]
-        if client_caps & 0x00200000:  # lenenc auth data (short form)
-            n, rest = rest[0], rest[1:]
-        else:
-            n, rest = rest[0], rest[1:]
+        # The auth data's length: one byte (CLIENT_SECURE_CONNECTION), or the short form of
+        # a length-encoded integer (CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA): the same for 32.
+        n, rest = rest[0], rest[1:]
         auth = rest[:n]
-        ok = packet
         if name.decode() == user and auth == scramble(password.encode(), nonce):
-            conn.sendall(packet(seq + 1, b"\x01\x03") + ok(seq + 2, b"\x00\x00\x00\x02\x00\x00\x00"))
+            conn.sendall(packet(seq + 1, b"\x01\x03") + packet(seq + 2, OK))
         else:
             msg = "Access denied for user '%s'@'%s' (using password: YES)" % (
                 name.decode(), "10.242.0.2")
@@ -73,7 +74,7 @@ def handle(conn, user, password):
             seq, body = read_packet(f)
             if not body or body[0] == 0x01:  # COM_QUIT
                 return
-            conn.sendall(packet(seq + 1, b"\x00\x00\x00\x02\x00\x00\x00"))
+            conn.sendall(packet(seq + 1, OK))
 
 
 def main():

@@ -24,7 +24,7 @@ use plainsight::timestamp::Timestamp;
 
 use crate::fixtures::{Fixture, assert_expected, assert_generated};
 use crate::support::hmac_md5;
-use crate::support::{Expect, Scram, fixture, leak, scan, scram, unhex};
+use crate::support::{Expect, Scram, caching_sha2, fixture, leak, scan, scram, unhex};
 
 fn sa(s: &str) -> SocketAddr {
     s.parse().expect("socket address")
@@ -1062,16 +1062,6 @@ fn mysql_clear_password_expected() -> Vec<Expect> {
             ..expect("mysql", "caching_sha2_password", "cleartext")
         },
     ]
-}
-
-/// caching_sha2_password's scramble (MySQL 8's default plugin):
-/// SHA256(password) XOR SHA256(SHA256(SHA256(password)) + nonce).
-fn caching_sha2(password: &str, nonce: &[u8]) -> Vec<u8> {
-    use sha2::Sha256;
-    let stage1 = Sha256::digest(password.as_bytes());
-    let stage2 = Sha256::digest(stage1);
-    let mask = Sha256::digest([&stage2[..], nonce].concat());
-    stage1.iter().zip(mask.iter()).map(|(a, b)| a ^ b).collect()
 }
 
 /// MySQL 8's default login: caching_sha2_password fast authentication (AuthMoreData

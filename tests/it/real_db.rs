@@ -32,8 +32,8 @@ use serde_json::Value;
 use sha1::Sha1;
 
 use crate::support::{
-    Expect, assert_findings, find_program, hmac_md5, is_root, leak, repo, scan, scram_proves,
-    unhex, without_client_port,
+    Expect, assert_findings, caching_sha2, find_program, hmac_md5, is_root, leak, repo, scan,
+    scram_proves, unhex, without_client_port,
 };
 
 // The same values as in tests/e2e/real-db.sh.
@@ -304,18 +304,6 @@ fn expected(redis: u16, pg: u16, my: u16, mc: [u16; 3], my8: u16) -> Vec<Expect>
     ]
 }
 
-/// caching_sha2_password's scramble: SHA256(pw) XOR SHA256(SHA256(SHA256(pw)) + nonce).
-fn caching_sha2(password: &str, nonce: &[u8]) -> String {
-    use sha2::Sha256;
-    let stage1 = Sha256::digest(password.as_bytes());
-    let mask = Sha256::digest([&Sha256::digest(stage1)[..], nonce].concat());
-    hex(&stage1
-        .iter()
-        .zip(mask.iter())
-        .map(|(a, b)| a ^ b)
-        .collect::<Vec<u8>>())
-}
-
 /// Replaces the response of a challenge-response finding by a label, once it is checked
 /// against the one recomputed from `password` with the finding's own challenge.
 fn check_challenge_response(f: &mut Value, password: &str, label: &str) {
@@ -484,7 +472,7 @@ fn real_databases_every_credential_reported_once() {
             assert_eq!(nonce.len(), 20, "{f:#}");
             assert_eq!(
                 f["secret"],
-                caching_sha2(password, &nonce),
+                hex(&caching_sha2(password, &nonce)),
                 "{}: {f:#}",
                 e.secret
             );

@@ -550,3 +550,12 @@ pub fn scram_proves(f: &Value, password: &str) -> bool {
     );
     f["secret"].as_str() == Some(&b64.encode(proof))
 }
+
+/// MySQL's caching_sha2_password scramble (MySQL 8's default plugin):
+/// SHA256(password) XOR SHA256(SHA256(SHA256(password)) + nonce).
+pub fn caching_sha2(password: &str, nonce: &[u8]) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let stage1 = Sha256::digest(password.as_bytes());
+    let mask = Sha256::digest([&Sha256::digest(stage1)[..], nonce].concat());
+    stage1.iter().zip(mask.iter()).map(|(a, b)| a ^ b).collect()
+}
