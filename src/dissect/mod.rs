@@ -274,6 +274,7 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
         postgresql::SPEC,
         mysql::SPEC,
         tds::SPEC,
+        tds::SYBASE_SPEC,
         sip::SPEC,
         smb::SPEC,
         kerberos::SPEC,

@@ -23,7 +23,17 @@
 //! with the error's number and text in `details`. Once the login is judged nothing more is
 //! read.
 //!
-//! TDS 4.2/5.0 (Sybase) logins are not decoded.
+//! TDS 4.2 and 5.0 (Sybase and SAP Adaptive Server Enterprise, SQL Anywhere, Open Server
+//! gateways; Microsoft SQL Server before 7.0 spoke 4.2), protocol `sybase`: the login
+//! record (packet type 0x02, Sybase's TDS 5.0 Functional Specification, [MS-TDS]'s
+//! "Pre-TDS7 Login") has the host name, user name and password in 30-byte fields, each
+//! followed by its length, the password in clear. Mechanism `TDS 5.0 login` or `TDS 4.2
+//! login` (the record's `ltdsversion`). When the client asks for the password to be
+//! encrypted (`lseclogin`), the field is left empty and the password follows encrypted
+//! with the server's key: nothing is reported. The server's answer is written in the byte
+//! order the record asked for (`lint2`): a `LOGINACK` with status 5 (TDS 5.0) or 1 (TDS
+//! 4.2) is a success, 6 a failure (after an `EED` "Login failed." 4002), 7 a negotiation
+//! still to come; a 4.2 server refuses with an `ERROR` token and no `LOGINACK`.
 
 use super::framing::{Framer, Measure};
 use super::ftp::looks_like_tls;
@@ -40,6 +50,14 @@ pub const SPEC: ProtocolSpec = ProtocolSpec {
     new: |_config| Box::new(Tds::default()),
 };
 
+/// TDS 4.2/5.0: Sybase ASE's usual ports; any other is found by the login record.
+pub const SYBASE_SPEC: ProtocolSpec = ProtocolSpec {
+    name: "sybase",
+    tcp_ports: &[5000, 4100],
+    probe: login_record_probe,
+    new: |_config| Box::new(Tds::default()),
+};
+
 /// Packet types.
 pub const SQL_BATCH: u8 = 0x01;
 pub const RPC: u8 = 0x03;
@@ -50,6 +68,8 @@ pub const TRANSACTION_MANAGER: u8 = 0x0e;
 pub const LOGIN7: u8 = 0x10;
 pub const SSPI: u8 = 0x11;
 pub const PRELOGIN: u8 = 0x12;
+/// The login record of TDS 4.2 and 5.0.
+pub const LOGIN: u8 = 0x02;
 
 /// Status bit: the last packet of a message.
 pub const END_OF_MESSAGE: u8 = 0x01;
@@ -73,6 +93,21 @@ pub const TOKEN_FEATUREEXTACK: u8 = 0xae;
 pub const TOKEN_ENVCHANGE: u8 = 0xe3;
 pub const TOKEN_SSPI: u8 = 0xed;
 pub const TOKEN_FEDAUTHINFO: u8 = 0xee;
+/// Tokens of TDS 4.2/5.0 answers (besides `ERROR`, `INFO`, `LOGINACK`, `ENVCHANGE`).
+pub const TOKEN_MSG: u8 = 0x65;
+pub const TOKEN_CAPABILITY: u8 = 0xe2;
+pub const TOKEN_EED: u8 = 0xe5;
+pub const TOKEN_PARAMFMT: u8 = 0xec;
+pub const TOKEN_DONE: u8 = 0xfd;
+pub const TOKEN_DONEPROC: u8 = 0xfe;
+pub const TOKEN_DONEINPROC: u8 = 0xff;
+
+/// `LOGINACK` status of TDS 5.0: the login succeeded, failed, or a negotiation (the
+/// encrypted password's) follows; TDS 4.2 says 1 for a success.
+pub const LOG_SUCCEED: u8 = 5;
+pub const LOG_FAIL: u8 = 6;
+pub const LOG_NEGOTIATE: u8 = 7;
+pub const LOG_SUCCEED_42: u8 = 1;
 
 /// `OptionFlags2` bit: integrated security (SSPI).
 pub const INTEGRATED_SECURITY: u8 = 0x80;
@@ -94,6 +129,10 @@ fn le16(b: &[u8], at: usize) -> Option<u16> {
 
 fn le32(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+fn be32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 
 /// The length of the TDS packet at the start of `b`.
@@ -262,6 +301,207 @@ pub fn login_answer(p: &[u8]) -> LoginAnswer {
     a
 }
 
+/// Where the fields of a TDS 4.2/5.0 login record start. Host name, user name, password,
+/// host process, application and server name are 30 bytes each, their length in the byte
+/// after; the client library's name 10 bytes.
+const REC_HOSTNAME: usize = 0;
+const REC_USER: usize = 31;
+const REC_PASSWORD: usize = 62;
+const REC_HOSTPROC: usize = 93;
+const REC_APPNAME: usize = 140;
+const REC_SERVNAME: usize = 171;
+const REC_TDS_VERSION: usize = 458;
+const REC_PROGNAME: usize = 462;
+/// `lseclogin`: how the client wants to log in (bits asking to encrypt the password).
+const REC_SECLOGIN: usize = 514;
+/// The shortest record read: up to `lprogvers` (4.2 and 5.0 records are 568 bytes).
+const REC_MIN: usize = 477;
+/// `lseclogin` bits that keep the password out of the record (`TDS_SEC_LOG_ENCRYPT`,
+/// `ENCRYPT2`, `ENCRYPT3`).
+const SEC_LOG_ENCRYPT: u8 = 0x01 | 0x20 | 0x80;
+/// The data representations a record declares (`lint2`, `lint4`, `lchar`, `lflt`,
+/// `ldate`) and the values each may take: big- or little-endian integers (2/3, 0/1),
+/// ASCII or EBCDIC, IEEE (either order), VAX or ND5000 floats, dates either way.
+const REC_FORMATS: [(usize, &[u8]); 5] = [
+    (124, &[2, 3]),
+    (125, &[0, 1]),
+    (126, &[6, 7]),
+    (127, &[4, 5, 10, 11]),
+    (128, &[8, 9]),
+];
+/// `lint2` for little-endian integers.
+const INT2_LSB_LO: u8 = 3;
+
+/// Whether the start of a login record holds together: the four first fields' lengths
+/// within their 30 bytes, then each representation byte one its list allows. Yes once all
+/// are there, Maybe while some are still to come.
+fn record_shape(r: &[u8]) -> Probe {
+    for at in [REC_HOSTNAME, REC_USER, REC_PASSWORD, REC_HOSTPROC] {
+        match r.get(at + 30) {
+            Some(&n) if n > 30 => return Probe::No,
+            Some(_) => {}
+            None => return Probe::Maybe,
+        }
+    }
+    for (at, allowed) in REC_FORMATS {
+        match r.get(at) {
+            Some(b) if !allowed.contains(b) => return Probe::No,
+            Some(_) => {}
+            None => return Probe::Maybe,
+        }
+    }
+    Probe::Yes
+}
+
+/// The fields of a TDS 4.2/5.0 login record that plainsight reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoginRecord<'a> {
+    pub hostname: &'a [u8],
+    pub user: &'a [u8],
+    /// The password as sent (empty when it is to be sent encrypted).
+    pub password: &'a [u8],
+    pub app: &'a [u8],
+    pub server: &'a [u8],
+    /// The client library (`lprogname`: `TDS-Library`, `CT-Library`, `jConnect`...).
+    pub library: &'a [u8],
+    /// `ltdsversion`: 5.0.0.0, 4.2.0.0...
+    pub tds_version: [u8; 4],
+    /// The client's integers, and so the server's answer, are little-endian.
+    pub little_endian: bool,
+    /// `lseclogin` asks for the password to be sent encrypted, after the record.
+    pub encrypted_password: bool,
+}
+
+/// A 30-byte (or `size`-byte) field at `at` cut to the length in the byte after it.
+fn record_field(r: &[u8], at: usize, size: usize) -> Option<&[u8]> {
+    let len = usize::from(*r.get(at + size)?);
+    r.get(at..at + len.min(size))
+}
+
+/// Parses a TDS 4.2/5.0 login record (the payload of its packets).
+pub fn parse_login_record(r: &[u8]) -> Option<LoginRecord<'_>> {
+    if r.len() < REC_MIN || record_shape(r) != Probe::Yes {
+        return None;
+    }
+    Some(LoginRecord {
+        hostname: record_field(r, REC_HOSTNAME, 30)?,
+        user: record_field(r, REC_USER, 30)?,
+        password: record_field(r, REC_PASSWORD, 30)?,
+        app: record_field(r, REC_APPNAME, 30)?,
+        server: record_field(r, REC_SERVNAME, 30)?,
+        library: record_field(r, REC_PROGNAME, 10)?,
+        tds_version: r
+            .get(REC_TDS_VERSION..REC_TDS_VERSION + 4)?
+            .try_into()
+            .ok()?,
+        little_endian: r[REC_FORMATS[0].0] == INT2_LSB_LO,
+        encrypted_password: r
+            .get(REC_SECLOGIN)
+            .is_some_and(|&s| s & SEC_LOG_ENCRYPT != 0),
+    })
+}
+
+/// The mechanism a record's TDS version names: `TDS 5.0 login`, `TDS 4.2 login`.
+fn record_mechanism(version: [u8; 4]) -> String {
+    format!("TDS {}.{} login", version[0], version[1])
+}
+
+/// What a TDS 4.2/5.0 server's answer to a login record says.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecordAnswer {
+    /// The first `LOGINACK`'s status.
+    pub ack: Option<u8>,
+    /// The first error: an `ERROR` token, or an `EED` of severity 11 or more (number and
+    /// message; an `EED` of severity 10 is information, such as a changed database).
+    pub error: Option<(u32, String)>,
+}
+
+/// Walks the tokens of a TDS 4.2/5.0 answer, whose integers are in the order the login
+/// record asked for, up to the first one it cannot size.
+pub fn record_answer(p: &[u8], little_endian: bool) -> RecordAnswer {
+    let u16_at = |b: &[u8], at| {
+        if little_endian {
+            le16(b, at)
+        } else {
+            be16(b, at)
+        }
+    };
+    let u32_at = |b: &[u8], at| {
+        if little_endian {
+            le32(b, at)
+        } else {
+            be32(b, at)
+        }
+    };
+    let message = |b: &[u8], number_at: usize, len_at: usize| -> Option<(u32, String)> {
+        let number = u32_at(b, number_at)?;
+        let len = usize::from(u16_at(b, len_at)?);
+        let text = b.get(len_at + 2..(len_at + 2 + len).min(b.len()))?;
+        let text: String = String::from_utf8_lossy(text)
+            .trim_end()
+            .chars()
+            .take(MAX_DIAGNOSTIC)
+            .collect();
+        Some((number, text))
+    };
+    let mut a = RecordAnswer::default();
+    let mut at = 0;
+    while let Some(&token) = p.get(at) {
+        let (len, data_at) = match token {
+            TOKEN_ERROR | TOKEN_INFO | TOKEN_LOGINACK | TOKEN_ENVCHANGE | TOKEN_EED
+            | TOKEN_CAPABILITY | TOKEN_PARAMFMT => match u16_at(p, at + 1) {
+                Some(l) => (usize::from(l), at + 3),
+                None => break,
+            },
+            TOKEN_MSG => match p.get(at + 1) {
+                Some(&l) => (usize::from(l), at + 2),
+                None => break,
+            },
+            TOKEN_DONE | TOKEN_DONEPROC | TOKEN_DONEINPROC => (8, at + 1),
+            _ => break,
+        };
+        let Some(data) = p.get(data_at..data_at + len) else {
+            break;
+        };
+        match token {
+            TOKEN_LOGINACK if a.ack.is_none() => a.ack = data.first().copied(),
+            // Number, state, class, then the message (2-byte length).
+            TOKEN_ERROR if a.error.is_none() => a.error = message(data, 0, 6),
+            // Number, state, class, SQL state (1-byte length), status, transaction
+            // state, then the message.
+            TOKEN_EED if a.error.is_none() && data.get(5).is_some_and(|&c| c >= 11) => {
+                if let Some(&state_len) = data.get(6) {
+                    a.error = message(data, 0, 7 + usize::from(state_len) + 3);
+                }
+            }
+            _ => {}
+        }
+        at = data_at + len;
+    }
+    a
+}
+
+/// TDS 4.2/5.0 when the client's first packet is a login record whose first fields hold
+/// together (see [`record_shape`]); the client silent, a tabular result is only Maybe.
+pub fn login_record_probe(to_server: &[u8], to_client: &[u8]) -> Probe {
+    if to_server.is_empty() {
+        return if to_client.is_empty() {
+            Probe::Maybe
+        } else {
+            header(to_client, &[TABULAR_RESULT])
+        };
+    }
+    match header(to_server, &[LOGIN]) {
+        Probe::Maybe => {}
+        other => return other,
+    }
+    let Some(len) = be16(to_server, 2) else {
+        return Probe::Maybe;
+    };
+    let end = to_server.len().min(usize::from(len));
+    record_shape(to_server.get(8..end).unwrap_or_default())
+}
+
 /// TDS versions a `LOGIN7` may carry (7.0 to 7.4).
 const TDS_VERSIONS: &[u32] = &[
     0x7000_0000,
@@ -402,6 +642,8 @@ struct Session {
     /// A LOGIN7 (or SSPI message) waits for its answer.
     login_sent: bool,
     ntlm_challenge: Option<[u8; 8]>,
+    /// A TDS 4.2/5.0 login record was sent: the answer's integers are little-endian.
+    record_little_endian: Option<bool>,
     done: bool,
 }
 
@@ -456,6 +698,36 @@ impl Session {
                 ));
                 self.pending = Some(c);
             }
+            LOGIN => {
+                let Some(r) = parse_login_record(p) else {
+                    return;
+                };
+                if let Some(old) = self.pending.take() {
+                    out.push(old);
+                }
+                self.login_sent = true;
+                self.record_little_endian = Some(r.little_endian);
+                if r.user.is_empty() || (r.password.is_empty() && r.encrypted_password) {
+                    return;
+                }
+                let mechanism = record_mechanism(r.tds_version);
+                let mut c = Credential::new("sybase", mechanism, Kind::Cleartext, ts);
+                c.username = Some(r.user.to_vec());
+                c.secret = Some(r.password.to_vec());
+                c.add_frames(frames.iter().copied());
+                for (key, value) in [
+                    ("hostname", r.hostname),
+                    ("application", r.app),
+                    ("server_name", r.server),
+                    ("library", r.library),
+                ] {
+                    if !value.is_empty() {
+                        c.details
+                            .push((key, String::from_utf8_lossy(value).into_owned()));
+                    }
+                }
+                self.pending = Some(c);
+            }
             SSPI => {
                 if let Some(ntlmssp::Message::Authenticate(a)) = ntlmssp::find(p)
                     && let Some(mut c) = a.credential("mssql", "SSPI NTLM", self.ntlm_challenge, ts)
@@ -491,6 +763,17 @@ impl Session {
         if !self.login_sent {
             return;
         }
+        if let Some(little_endian) = self.record_little_endian {
+            let a = record_answer(p, little_endian);
+            let outcome = match (a.ack, &a.error) {
+                (Some(LOG_SUCCEED | LOG_SUCCEED_42), _) => Outcome::Success,
+                (Some(LOG_FAIL), _) | (None, Some(_)) => Outcome::Failure,
+                // LOG_NEGOTIATE: the encrypted password is still to come.
+                _ => return,
+            };
+            self.judge(outcome, a.error, out);
+            return;
+        }
         let a = login_answer(p);
         if let Some(Some(ntlmssp::Message::Challenge { challenge })) =
             a.sspi.as_deref().map(ntlmssp::find)
@@ -504,9 +787,15 @@ impl Session {
         } else {
             return; // an SSPI round trip, or nothing about the login
         };
+        self.judge(outcome, a.error, out);
+    }
+
+    /// The server's verdict on the login: the pending credential is complete, and the
+    /// inspection ends.
+    fn judge(&mut self, outcome: Outcome, error: Option<(u32, String)>, out: &mut Vec<Credential>) {
         if let Some(mut c) = self.pending.take() {
             c.outcome = outcome;
-            if let (Outcome::Failure, Some((number, text))) = (outcome, &a.error) {
+            if let (Outcome::Failure, Some((number, text))) = (outcome, &error) {
                 let text: String = text.chars().take(MAX_DIAGNOSTIC).collect();
                 c.details.push(("diagnostic", format!("{number} {text}")));
             }
@@ -753,6 +1042,139 @@ pub mod build {
         t.extend_from_slice(&[0; 8]);
         t
     }
+
+    /// A TDS 4.2/5.0 login record as FreeTDS writes it: `version` 4.2 or 5.0, integers
+    /// little- or big-endian, the password field left empty when `encrypt` asks for it to
+    /// be sent encrypted.
+    pub fn login_record(
+        host: &str,
+        user: &str,
+        password: &str,
+        app: &str,
+        version: [u8; 2],
+        little_endian: bool,
+        encrypt: bool,
+    ) -> Vec<u8> {
+        fn put(r: &mut [u8], at: usize, size: usize, value: &[u8]) {
+            let n = value.len().min(size);
+            r[at..at + n].copy_from_slice(&value[..n]);
+            r[at + size] = n as u8;
+        }
+        let mut r = vec![0u8; 568];
+        put(&mut r, REC_HOSTNAME, 30, host.as_bytes());
+        put(&mut r, REC_USER, 30, user.as_bytes());
+        if !encrypt {
+            put(&mut r, REC_PASSWORD, 30, password.as_bytes());
+        }
+        put(&mut r, REC_HOSTPROC, 30, b"4242");
+        let int2 = if little_endian { 3 } else { 2 };
+        r[124..133].copy_from_slice(&[int2, int2 - 2, 6, 10, 9, 1, 0, 0, 0]);
+        put(&mut r, REC_APPNAME, 30, app.as_bytes());
+        put(&mut r, REC_SERVNAME, 30, b"ASE01");
+        // lrempw: no server name, the same password.
+        if !encrypt {
+            r[202] = 0;
+            r[203] = password.len() as u8;
+            r[204..204 + password.len()].copy_from_slice(password.as_bytes());
+            r[457] = password.len() as u8 + 2;
+        }
+        r[REC_TDS_VERSION..REC_TDS_VERSION + 2].copy_from_slice(&version);
+        put(&mut r, REC_PROGNAME, 10, b"CT-Library");
+        r[473..477].copy_from_slice(&[16, 0, 0, 0]);
+        r[478..480].copy_from_slice(&[13, 17]);
+        put(&mut r, 480, 30, b"us_english");
+        if encrypt {
+            r[REC_SECLOGIN] = 0x01;
+        }
+        put(&mut r, 525, 30, b"utf8");
+        put(&mut r, 557, 6, b"512");
+        r
+    }
+
+    /// A TDS 4.2/5.0 login record in 512-byte packets, as a client sends it.
+    pub fn login_record_packets(record: &[u8]) -> Vec<u8> {
+        let chunks: Vec<&[u8]> = record.chunks(504).collect();
+        let mut out = Vec::new();
+        for (i, c) in chunks.iter().enumerate() {
+            out.extend(packet(LOGIN, 0, i + 1 == chunks.len(), c));
+        }
+        out
+    }
+
+    /// A TDS 4.2/5.0 token with a 2-byte length in the client's byte order.
+    fn token(id: u8, body: &[u8], little_endian: bool) -> Vec<u8> {
+        let len = body.len() as u16;
+        let mut t = vec![id];
+        t.extend_from_slice(&if little_endian {
+            len.to_le_bytes()
+        } else {
+            len.to_be_bytes()
+        });
+        t.extend_from_slice(body);
+        t
+    }
+
+    /// A TDS 4.2/5.0 server's answer to a login: `LOGINACK` with `status` (after an `EED`
+    /// "Login failed." when 6), or for `None` a TDS 4.2 refusal (an `ERROR` token alone),
+    /// then `DONE`.
+    pub fn login_record_answer(status: Option<u8>, little_endian: bool) -> Vec<u8> {
+        let i32b = |v: u32| {
+            if little_endian {
+                v.to_le_bytes()
+            } else {
+                v.to_be_bytes()
+            }
+        };
+        let u16b = |v: u16| {
+            if little_endian {
+                v.to_le_bytes()
+            } else {
+                v.to_be_bytes()
+            }
+        };
+        let text = b"Login failed.\n";
+        let mut t = Vec::new();
+        // An EED of severity 10 (information) comes first either way.
+        let mut info = i32b(5701).to_vec();
+        info.extend_from_slice(&[1, 10, 0, 0]);
+        info.extend_from_slice(&u16b(0));
+        info.extend_from_slice(&u16b(4));
+        info.extend_from_slice(b"info");
+        info.extend_from_slice(&[0, 0, 0, 0]);
+        t.extend(token(TOKEN_EED, &info, little_endian));
+        match status {
+            Some(LOG_FAIL) => {
+                let mut eed = i32b(4002).to_vec();
+                eed.extend_from_slice(&[1, 14, 5]);
+                eed.extend_from_slice(b"ZZZZZ");
+                eed.push(0);
+                eed.extend_from_slice(&u16b(0));
+                eed.extend_from_slice(&u16b(text.len() as u16));
+                eed.extend_from_slice(text);
+                eed.extend_from_slice(&[5]);
+                eed.extend_from_slice(b"ASE01");
+                eed.extend_from_slice(&[0, 0, 0]);
+                t.extend(token(TOKEN_EED, &eed, little_endian));
+            }
+            None => {
+                let mut e = i32b(4002).to_vec();
+                e.extend_from_slice(&[1, 14]);
+                e.extend_from_slice(&u16b(13));
+                e.extend_from_slice(&text[..13]);
+                e.extend_from_slice(&[0, 0, 0, 0]);
+                t.extend(token(TOKEN_ERROR, &e, little_endian));
+            }
+            _ => {}
+        }
+        if let Some(s) = status {
+            let mut ack = vec![s, 5, 0, 0, 0, 10];
+            ack.extend_from_slice(b"sql server");
+            ack.extend_from_slice(&[16, 0, 2, 0]);
+            t.extend(token(TOKEN_LOGINACK, &ack, little_endian));
+        }
+        t.extend_from_slice(&[TOKEN_DONE, 0, 0, 0, 0, 0, 0, 0, 0]);
+        t
+    }
 }
 
 #[cfg(test)]
@@ -986,6 +1408,148 @@ mod tests {
         assert_eq!(probe(b"", b"220 ftp ready\r\n"), Probe::No);
     }
 
+    fn record_session(
+        record: &[u8],
+        answer: Option<u8>,
+        little_endian: bool,
+    ) -> (Vec<Credential>, bool) {
+        let login = login_record_packets(record);
+        let answer = packet(
+            TABULAR_RESULT,
+            1,
+            true,
+            &login_record_answer(answer, little_endian),
+        );
+        run(&[(C, &login), (S, &answer)])
+    }
+
+    #[test]
+    fn login_record_tds50() {
+        let r = login_record("ws-12", "sa", "Syb4se!", "isql", [5, 0], true, false);
+        let (out, done) = record_session(&r, Some(LOG_SUCCEED), true);
+        assert!(done);
+        assert_eq!(out.len(), 1, "{out:?}");
+        let c = &out[0];
+        assert_eq!(c.protocol, "sybase");
+        assert_eq!(c.mechanism, "TDS 5.0 login");
+        assert_eq!(c.kind, Kind::Cleartext);
+        assert_eq!(c.username.as_deref(), Some(&b"sa"[..]));
+        assert_eq!(c.secret.as_deref(), Some(&b"Syb4se!"[..]));
+        assert_eq!(c.outcome, Outcome::Success);
+        // The record spans two packets: both carry it.
+        assert_eq!(c.frames, vec![1]);
+        let details: Vec<(&str, &str)> = c.details.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(
+            details,
+            vec![
+                ("hostname", "ws-12"),
+                ("application", "isql"),
+                ("server_name", "ASE01"),
+                ("library", "CT-Library"),
+            ]
+        );
+        // Refused, the answer big-endian as the record asked.
+        let r = login_record("ws-12", "sa", "guess", "isql", [5, 0], false, false);
+        let (out, _) = record_session(&r, Some(LOG_FAIL), false);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].outcome, Outcome::Failure);
+        assert_eq!(
+            out[0].details.last(),
+            Some(&("diagnostic", "4002 Login failed.".to_string()))
+        );
+        // Read in the wrong byte order the tokens do not hold together: no verdict.
+        let answer = login_record_answer(Some(LOG_FAIL), true);
+        assert_eq!(record_answer(&answer, true).ack, Some(LOG_FAIL));
+        assert_eq!(record_answer(&answer, false), RecordAnswer::default());
+    }
+
+    #[test]
+    fn login_record_tds42() {
+        let r = login_record("pc", "report", "Old-4.2", "dblib", [4, 2], true, false);
+        let (out, done) = record_session(&r, Some(LOG_SUCCEED_42), true);
+        assert!(done);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].mechanism, "TDS 4.2 login");
+        assert_eq!(out[0].outcome, Outcome::Success);
+        // A 4.2 server refuses with an ERROR token and no LOGINACK.
+        let (out, done) = record_session(&r, None, true);
+        assert!(done);
+        assert_eq!(out[0].outcome, Outcome::Failure);
+        assert_eq!(
+            out[0].details.last(),
+            Some(&("diagnostic", "4002 Login failed.".to_string()))
+        );
+        // An answer with nothing about the login (information only) is no verdict.
+        let (out, done) = run(&[
+            (C, &login_record_packets(&r)),
+            (
+                S,
+                &packet(
+                    TABULAR_RESULT,
+                    1,
+                    true,
+                    &[TOKEN_DONE, 0, 0, 0, 0, 0, 0, 0, 0],
+                ),
+            ),
+        ]);
+        assert!(!done);
+        assert_eq!(out[0].outcome, Outcome::Unknown);
+    }
+
+    #[test]
+    fn login_record_encrypted_password_gives_nothing() {
+        let r = login_record("pc", "sa", "never-sent", "isql", [5, 0], true, true);
+        let negotiate = login_record_answer(Some(LOG_NEGOTIATE), true);
+        let success = login_record_answer(Some(LOG_SUCCEED), true);
+        let (out, done) = run(&[
+            (C, &login_record_packets(&r)),
+            (S, &packet(TABULAR_RESULT, 1, true, &negotiate)),
+            (C, &packet(0x0f, 1, true, b"\x65\x03\x01\x00\x1f")),
+            (S, &packet(TABULAR_RESULT, 1, true, &success)),
+        ]);
+        assert!(out.is_empty(), "{out:?}");
+        assert!(done);
+        // The negotiation alone is no verdict.
+        let (_, done) = run(&[
+            (C, &login_record_packets(&r)),
+            (S, &packet(TABULAR_RESULT, 1, true, &negotiate)),
+        ]);
+        assert!(!done);
+    }
+
+    #[test]
+    fn login_record_probe_and_shape() {
+        let r = login_record("pc", "sa", "pw", "isql", [5, 0], true, false);
+        let first = login_record_packets(&r);
+        assert_eq!(login_record_probe(&first, b""), Probe::Yes);
+        assert_eq!(login_record_probe(&first[..8 + 100], b""), Probe::Maybe);
+        assert_eq!(login_record_probe(&first[..3], b""), Probe::Maybe);
+        assert_eq!(login_record_probe(b"", b""), Probe::Maybe);
+        // MS-TDS's probe leaves it to this one, and this one leaves MS-TDS alone.
+        assert_eq!(probe(&first, b""), Probe::No);
+        assert_eq!(login_record_probe(&login("sa", "x"), b""), Probe::No);
+        let pre = packet(PRELOGIN, 1, true, &prelogin(ENCRYPT_OFF));
+        assert_eq!(login_record_probe(&pre, b""), Probe::No);
+        // A length past its field, a byte order no spec has: not a login record.
+        for (at, value) in [(REC_USER + 30, 31), (124, 4), (126, 0), (128, 1)] {
+            let mut bad = r.clone();
+            bad[at] = value;
+            let p = login_record_packets(&bad);
+            assert_eq!(login_record_probe(&p, b""), Probe::No, "{at}");
+            assert_eq!(parse_login_record(&bad), None, "{at}");
+        }
+        let mut short = r.clone();
+        short.truncate(REC_MIN - 1);
+        assert_eq!(parse_login_record(&short), None);
+        for other in [
+            &b"\x02\x00\x02\x00\x00\x00\x00\x00GET / HTTP/1.1\r\nHost: example.org\r\n"[..],
+            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+            b"USER bob\r\n",
+        ] {
+            assert_eq!(login_record_probe(other, b""), Probe::No, "{other:?}");
+        }
+    }
+
     #[test]
     fn never_panics_on_garbage() {
         let valid = [
@@ -994,6 +1558,13 @@ mod tests {
             login("sa", "pw"),
             packet(TABULAR_RESULT, 1, true, &loginack()),
             packet(TABULAR_RESULT, 1, true, &error(18456, "no")),
+            login_record_packets(&login_record("h", "u", "p", "a", [5, 0], true, false)),
+            packet(
+                TABULAR_RESULT,
+                1,
+                true,
+                &login_record_answer(Some(LOG_FAIL), true),
+            ),
         ];
         super::super::garbage::feed(
             0x1357_9bdf,
@@ -1006,6 +1577,10 @@ mod tests {
                 let _ = parse_login7(b);
                 let _ = login_answer(b);
                 let _ = prelogin_options(b);
+                let _ = login_record_probe(b, b);
+                let _ = parse_login_record(b);
+                let _ = record_answer(b, true);
+                let _ = record_answer(b, false);
             },
             |r| u64::from(r.next() % 100),
             |d| assert!(d.buffered() < 4 * MAX_ASSEMBLED),
@@ -1043,7 +1618,7 @@ mod tests {
                 .collect()
         }
         let l = login7("h", "bob", "two-packets", "app", "srv", "db");
-        let whole: Vec<(Direction, Vec<u8>)> = vec![
+        let mut whole: Vec<(Direction, Vec<u8>)> = vec![
             (C, packet(PRELOGIN, 1, true, &prelogin(ENCRYPT_NOT_SUP))),
             (
                 S,
@@ -1065,8 +1640,23 @@ mod tests {
             ),
             (S, packet(TABULAR_RESULT, 1, true, &loginack())),
         ];
+        let record = login_record("h", "sa", "Syb4se-pw", "isql", [5, 0], false, false);
+        whole.extend([
+            (C, Vec::new()),
+            (C, login_record_packets(&record)),
+            (
+                S,
+                packet(
+                    TABULAR_RESULT,
+                    1,
+                    true,
+                    &login_record_answer(Some(LOG_FAIL), false),
+                ),
+            ),
+        ]);
         let want = go(&whole);
-        assert_eq!(want.len(), 2, "{want:?}");
+        assert_eq!(want.len(), 3, "{want:?}");
+        assert_eq!(want[2].2, Outcome::Failure);
         for (i, (dir, data)) in whole.iter().enumerate() {
             for cut in 1..data.len() {
                 let mut split = whole.clone();

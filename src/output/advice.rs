@@ -207,6 +207,13 @@ pub const TABLE: &[Advice] = &[
         instead: "forced encryption on the server (TLS for every connection, Encrypt=Strict on the clients), or Windows (Kerberos) authentication",
     },
     Advice {
+        protocol: "sybase",
+        name: "Sybase / SAP ASE (TDS 5.0)",
+        cleartext: "the login record carried the user name and the password as plain text, in fixed fields any capture shows at a glance",
+        challenge: None,
+        instead: "TLS for every connection (an ssl listener, `net password encryption reqd` on the server) so that neither the login nor the queries cross the network readable",
+    },
+    Advice {
         protocol: "mqtt",
         name: "MQTT",
         cleartext: "CONNECT carried the user name and the password in clear, and every message after it is readable too",
@@ -450,7 +457,7 @@ mod tests {
 
     #[test]
     fn every_protocol_in_the_schema_has_advice() {
-        for p in "ftp telnet pop3 imap smtp http ldap snmp redis postgresql mysql mssql mongodb cassandra mqtt irc nntp socks rlogin vnc sip smb kerberos radius tacacs xmpp".split(' ') {
+        for p in "ftp telnet pop3 imap smtp http ldap snmp redis postgresql mysql mssql sybase mongodb cassandra mqtt irc nntp socks rlogin vnc sip smb kerberos radius tacacs xmpp".split(' ') {
             assert!(lookup(p).is_some(), "{p}");
         }
     }

@@ -44,6 +44,7 @@ mod real_rtsp;
 mod real_servers;
 mod real_smpp;
 mod real_svn;
+mod real_sybase;
 mod real_tacacs;
 mod real_vnc;
 mod real_win;

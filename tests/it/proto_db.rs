@@ -1263,6 +1263,96 @@ fn mssql_login7() -> Vec<u8> {
     pcap(conversations(vec![a, b, c, d]))
 }
 
+/// TDS 5.0 and 4.2 login records (Sybase): `sa` refused by a TDS 5.0 server (an EED
+/// "Login failed." then LOGINACK 6), the record's two packets in two segments; a
+/// big-endian TDS 5.0 client (jConnect's byte order) accepted (LOGINACK 5, answered
+/// big-endian); a TDS 4.2 login on port 15000 (found by content) refused with an ERROR
+/// token alone; and a TDS 5.0 login whose password is to be sent encrypted (`lseclogin`:
+/// the field left empty), which gives nothing.
+fn sybase_logins() -> Vec<u8> {
+    let answer = |status, little_endian| {
+        tdsb::packet(
+            tds::TABULAR_RESULT,
+            1,
+            true,
+            &tdsb::login_record_answer(status, little_endian),
+        )
+    };
+    let record = |user, password, version, little_endian, encrypt| {
+        tdsb::login_record_packets(&tdsb::login_record(
+            "ops-ws-3",
+            user,
+            password,
+            "isql",
+            version,
+            little_endian,
+            encrypt,
+        ))
+    };
+    let refused = record("sa", "Sa-Syb4se", [5, 0], true, false);
+    let mut a = conv("10.70.2.5:53200", "10.70.2.1:5000", 1_700_600_200);
+    a.handshake()
+        .client(&refused[..512])
+        .client(&refused[512..])
+        .server(&answer(Some(tds::LOG_FAIL), true))
+        .close();
+    let mut b = conv("10.70.2.6:53201", "10.70.2.1:5000", 1_700_600_210);
+    b.handshake()
+        .client(&record(
+            "billing_app",
+            "B1ll-Java-2026",
+            [5, 0],
+            false,
+            false,
+        ))
+        .server(&answer(Some(tds::LOG_SUCCEED), false))
+        .close();
+    let mut c = conv("10.70.2.7:53202", "10.70.2.2:15000", 1_700_600_220);
+    c.handshake()
+        .client(&record("legacy", "dblib-42-pw", [4, 2], true, false))
+        .server(&answer(None, true))
+        .close();
+    let mut d = conv("10.70.2.8:53203", "10.70.2.1:5000", 1_700_600_230);
+    d.handshake()
+        .client(&record("sa", "never-in-the-record", [5, 0], true, true))
+        .server(&answer(Some(tds::LOG_NEGOTIATE), true))
+        .close();
+    pcap(conversations(vec![a, b, c, d]))
+}
+
+fn sybase_logins_expected() -> Vec<Expect> {
+    let v5 = expect("sybase", "TDS 5.0 login", "cleartext");
+    vec![
+        Expect {
+            client: "10.70.2.5:53200",
+            server: "10.70.2.1:5000",
+            username: Some("sa"),
+            secret: "Sa-Syb4se",
+            outcome: "failure",
+            frame: Some(5),
+            ..v5.clone()
+        },
+        Expect {
+            client: "10.70.2.6:53201",
+            server: "10.70.2.1:5000",
+            username: Some("billing_app"),
+            secret: "B1ll-Java-2026",
+            outcome: "success",
+            frame: Some(9 + 4),
+            ..v5
+        },
+        Expect {
+            client: "10.70.2.7:53202",
+            server: "10.70.2.2:15000",
+            username: Some("legacy"),
+            secret: "dblib-42-pw",
+            outcome: "failure",
+            frame: Some(17 + 4),
+            ..expect("sybase", "TDS 4.2 login", "cleartext")
+        },
+    ]
+}
+
 fn mssql_ntlm() -> (Vec<u8>, String, String) {
     ntlmv2("frank", "CORP", "Fr4nk-Domain!", TDS_CHALLENGE)
 }
@@ -1462,6 +1552,12 @@ pub const FIXTURES: &[Fixture] = &[
         name: "mssql-login7.pcap",
         bytes: mssql_login7,
         expected: mssql_login7_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "sybase-logins.pcap",
+        bytes: sybase_logins,
+        expected: sybase_logins_expected,
         exit: 1,
     },
     Fixture {
