@@ -28,6 +28,24 @@
 //! bind whose response is not seen. A failure's `diagnosticMessage` (Active Directory puts
 //! the reason there: `data 52e` bad password, `775` locked) goes in `details`.
 //!
+//! Passwords written, not only presented (each judged by the response of the same
+//! message ID: applied on `success`, refused otherwise):
+//! - the Password Modify extended operation (RFC 3062, OID 1.3.6.1.4.1.4203.1.11.1, what
+//!   `ldappasswd` sends): the old password (mechanism `password modify (old password)`,
+//!   judged as a bind: invalidCredentials refuses it) and the new one (`password modify
+//!   (new password)`), for the `userIdentity` it names or else the identity the
+//!   connection bound as; a password the server generated comes back in the response's
+//!   `genPasswd` (`password modify (generated password)`);
+//! - a `ModifyRequest` or `AddRequest` writing `userPassword` (an administrator's reset,
+//!   a new account), `unicodePwd` (Active Directory: the password quoted, in UTF-16LE; a
+//!   change deletes the old value and adds the new) or `sambaNTPassword` (an NT hash):
+//!   mechanism `modify userPassword`, `add userPassword`, `modify unicodePwd (old
+//!   value)`..., the entry's DN as the user name. A `userPassword` in a `{SCHEME}` other
+//!   than `{CLEARTEXT}` is a hash, not the password: kind `challenge-response`, the hash
+//!   as the secret with its hashcat line where one exists (`{SSHA}` 111, `{SHA}` 101,
+//!   `{SSHA256}` 1411, `{SSHA512}` 1711, `{CRYPT}` by its crypt prefix;
+//!   `sambaNTPassword` 1000) and the scheme in `details`.
+//!
 //! A StartTLS extended request (OID 1.3.6.1.4.1.1466.20037) answered with success ends
 //! the inspection: what follows is TLS.
 //!
@@ -48,7 +66,7 @@ use super::ftp::looks_like_tls;
 use super::ntlmssp;
 use super::sasl::{BASE64, Exchange, Step, parse_plain};
 use super::{Chunk, Dissector, Probe, ProtocolSpec};
-use crate::finding::{Credential, Kind, Outcome};
+use crate::finding::{Credential, Hashcat, John, Kind, Outcome};
 use crate::flow::Direction;
 use crate::timestamp::Timestamp;
 
@@ -66,6 +84,8 @@ pub const MAX_MESSAGE: usize = 64 << 10;
 
 /// The StartTLS extended operation (RFC 4511 section 4.14).
 pub const START_TLS_OID: &[u8] = b"1.3.6.1.4.1.1466.20037";
+/// The Password Modify extended operation (RFC 3062).
+pub const PASSWORD_MODIFY_OID: &[u8] = b"1.3.6.1.4.1.4203.1.11.1";
 
 /// `protocolOp` tags ([APPLICATION n]) a client sends: bind, unbind, search, modify, add,
 /// delete, modifyDN, compare, abandon, extended.
@@ -81,8 +101,15 @@ fn primitive_op(tag: u32) -> bool {
 
 const BIND_REQUEST: u32 = 0;
 const BIND_RESPONSE: u32 = 1;
+const MODIFY_REQUEST: u32 = 6;
+const MODIFY_RESPONSE: u32 = 7;
+const ADD_REQUEST: u32 = 8;
+const ADD_RESPONSE: u32 = 9;
 const EXTENDED_REQUEST: u32 = 23;
 const EXTENDED_RESPONSE: u32 = 24;
+
+/// Most password values read from one modify or add request.
+const MAX_PASSWORD_VALUES: usize = 8;
 
 /// resultCode saslBindInProgress.
 const SASL_BIND_IN_PROGRESS: i64 = 14;
@@ -185,10 +212,24 @@ pub enum Op<'a> {
     },
     ExtendedRequest {
         name: &'a [u8],
+        /// `requestValue`.
+        value: Option<&'a [u8]>,
     },
     ExtendedResponse {
         result: i64,
+        diagnostic: &'a [u8],
+        /// `responseValue`.
+        value: Option<&'a [u8]>,
     },
+    /// A `ModifyRequest` (`add: false`) or `AddRequest`: the entry, and the password
+    /// attributes' values it writes.
+    Update {
+        add: bool,
+        object: &'a [u8],
+        passwords: Vec<PasswordValue<'a>>,
+    },
+    /// A `ModifyResponse` or `AddResponse`.
+    UpdateResponse { result: i64, diagnostic: &'a [u8] },
     /// Any other operation, by its [APPLICATION n] tag.
     Other(u32),
 }
@@ -211,6 +252,84 @@ pub enum Auth<'a> {
     SicilyResponse(&'a [u8]),
     /// Another choice, by its context tag.
     Other(u32),
+}
+
+/// A password attribute's value in a modify or add request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PasswordValue<'a> {
+    /// `userPassword`, `unicodePwd` or `sambaNTPassword`.
+    pub attribute: &'static str,
+    /// The modification: add (0), delete (1: the value removed, an old password) or
+    /// replace (2); an add request's values are adds.
+    pub operation: i64,
+    pub value: &'a [u8],
+}
+
+/// The attributes that hold passwords, by their description (options such as
+/// `;binary` ignored, any case, `userPassword`'s OID too).
+pub fn password_attribute(description: &[u8]) -> Option<&'static str> {
+    let name = description.split(|&b| b == b';').next()?;
+    if name == b"2.5.4.35" {
+        return Some("userPassword");
+    }
+    ["userPassword", "unicodePwd", "sambaNTPassword"]
+        .into_iter()
+        .find(|a| name.eq_ignore_ascii_case(a.as_bytes()))
+}
+
+/// The password values of one `PartialAttribute` (`type`, `vals`), added to `out`.
+fn password_values<'a>(attribute: ber::Tlv<'a>, operation: i64, out: &mut Vec<PasswordValue<'a>>) {
+    let mut a = attribute.children();
+    let Some(attribute) = a.octet_string().and_then(password_attribute) else {
+        return;
+    };
+    let Some(vals) = a.next() else {
+        return;
+    };
+    let mut vals = vals.children();
+    while out.len() < MAX_PASSWORD_VALUES
+        && let Some(value) = vals.octet_string()
+    {
+        out.push(PasswordValue {
+            attribute,
+            operation,
+            value,
+        });
+    }
+}
+
+/// The fields of a Password Modify request's value (RFC 3062: `userIdentity`,
+/// `oldPasswd`, `newPasswd`, each optional).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PasswordModify<'a> {
+    pub user: Option<&'a [u8]>,
+    pub old: Option<&'a [u8]>,
+    pub new: Option<&'a [u8]>,
+}
+
+/// Parses a Password Modify request's value.
+pub fn parse_password_modify(value: &[u8]) -> Option<PasswordModify<'_>> {
+    let (seq, rest) = ber::read(value).ok()?;
+    if !rest.is_empty() || !seq.is(Class::Universal, true, ber::SEQUENCE) {
+        return None;
+    }
+    let mut r = seq.children();
+    let mut p = PasswordModify::default();
+    for (tag, field) in [(0, &mut p.user), (1, &mut p.old), (2, &mut p.new)] {
+        *field = r.next_tagged(Class::Context, false, tag).map(|t| t.value);
+    }
+    r.is_empty().then_some(p)
+}
+
+/// The `genPasswd` of a Password Modify response's value.
+pub fn generated_password(value: &[u8]) -> Option<&[u8]> {
+    let (seq, _) = ber::read(value).ok()?;
+    if !seq.is(Class::Universal, true, ber::SEQUENCE) {
+        return None;
+    }
+    seq.children()
+        .next_tagged(Class::Context, false, 0)
+        .map(|t| t.value)
 }
 
 /// Parses one whole `LDAPMessage` (exactly `data`, nothing after it).
@@ -273,16 +392,182 @@ pub fn parse_message(data: &[u8]) -> Option<Message<'_>> {
         (EXTENDED_REQUEST, true) => {
             let mut c = op.children();
             let name = c.next_tagged(Class::Context, false, 0)?.value;
-            Op::ExtendedRequest { name }
+            let value = c.next_tagged(Class::Context, false, 1).map(|t| t.value);
+            Op::ExtendedRequest { name, value }
         }
         (EXTENDED_RESPONSE, true) => {
             let mut c = op.children();
             let result = c.enumerated()?;
-            Op::ExtendedResponse { result }
+            let _matched_dn = c.octet_string()?;
+            let diagnostic = c.octet_string()?;
+            let _referral = c.next_tagged(Class::Context, true, 3);
+            let _name = c.next_tagged(Class::Context, false, 10);
+            let value = c.next_tagged(Class::Context, false, 11).map(|t| t.value);
+            Op::ExtendedResponse {
+                result,
+                diagnostic,
+                value,
+            }
+        }
+        (MODIFY_REQUEST | ADD_REQUEST, true) => {
+            let add = op.tag == ADD_REQUEST;
+            let mut c = op.children();
+            let object = c.octet_string()?;
+            let list = c.next_tagged(Class::Universal, true, ber::SEQUENCE)?;
+            let mut passwords = Vec::new();
+            for item in list.children() {
+                if add {
+                    password_values(item, 0, &mut passwords);
+                } else {
+                    // change: SEQUENCE { operation ENUMERATED, modification }
+                    let mut change = item.children();
+                    let (Some(operation), Some(modification)) =
+                        (change.enumerated(), change.next())
+                    else {
+                        continue;
+                    };
+                    password_values(modification, operation, &mut passwords);
+                }
+            }
+            Op::Update {
+                add,
+                object,
+                passwords,
+            }
+        }
+        (MODIFY_RESPONSE | ADD_RESPONSE, true) => {
+            let mut c = op.children();
+            let result = c.enumerated()?;
+            let _matched_dn = c.octet_string()?;
+            let diagnostic = c.octet_string()?;
+            Op::UpdateResponse { result, diagnostic }
         }
         (tag, _) => Op::Other(tag),
     };
     Some(Message { id, op })
+}
+
+/// What a written password value is: the password itself, or a hash of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WrittenPassword {
+    pub kind: Kind,
+    /// The password (cleartext) or the hash as sent.
+    pub secret: Vec<u8>,
+    /// A hash's `{SCHEME}` (upper case), or `NT hash`.
+    pub scheme: Option<String>,
+    pub crack: Option<Result<Hashcat, John>>,
+}
+
+/// `userPassword` schemes that hold the password itself.
+const CLEARTEXT_SCHEMES: &[&str] = &["CLEARTEXT", "PLAIN", "CLEAR"];
+
+/// What `value` of a password `attribute` is; `None` for an empty value or one that is
+/// not what the attribute holds.
+pub fn written_password(attribute: &str, value: &[u8]) -> Option<WrittenPassword> {
+    let cleartext = |secret: Vec<u8>| {
+        (!secret.is_empty()).then_some(WrittenPassword {
+            kind: Kind::Cleartext,
+            secret,
+            scheme: None,
+            crack: None,
+        })
+    };
+    match attribute {
+        "unicodePwd" => {
+            // The password in double quotes, UTF-16LE.
+            if !value.len().is_multiple_of(2) {
+                return None;
+            }
+            let units: Vec<u16> = value
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect();
+            let text = String::from_utf16_lossy(&units);
+            let inner = text
+                .strip_prefix('"')
+                .and_then(|t| t.strip_suffix('"'))
+                .unwrap_or(&text);
+            cleartext(inner.as_bytes().to_vec())
+        }
+        "sambaNTPassword" => {
+            let hex = std::str::from_utf8(value).ok()?;
+            if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
+            let hash = hex.to_ascii_lowercase();
+            Some(WrittenPassword {
+                kind: Kind::ChallengeResponse,
+                secret: value.to_vec(),
+                scheme: Some("NT hash".to_string()),
+                crack: Some(Ok(Hashcat {
+                    mode: 1000,
+                    hash,
+                    hex_salt: false,
+                })),
+            })
+        }
+        _ => {
+            let scheme_end = value
+                .first()
+                .filter(|&&b| b == b'{')
+                .and_then(|_| value.iter().take(24).position(|&b| b == b'}'));
+            let Some(end) = scheme_end else {
+                return cleartext(value.to_vec());
+            };
+            let scheme = String::from_utf8_lossy(&value[1..end]).to_ascii_uppercase();
+            let rest = &value[end + 1..];
+            if CLEARTEXT_SCHEMES.contains(&scheme.as_str()) {
+                return cleartext(rest.to_vec());
+            }
+            let text = std::str::from_utf8(value).ok();
+            let line = |mode| {
+                text.map(|t| {
+                    Ok(Hashcat {
+                        mode,
+                        hash: t.to_string(),
+                        hex_salt: false,
+                    })
+                })
+            };
+            let crack = match scheme.as_str() {
+                "SSHA" => line(111),
+                "SHA" => line(101),
+                "SSHA256" => line(1411),
+                "SSHA512" => line(1711),
+                "CRYPT" => super::nis::crypt_line(rest),
+                _ => None,
+            };
+            Some(WrittenPassword {
+                kind: Kind::ChallengeResponse,
+                secret: value.to_vec(),
+                scheme: Some(scheme),
+                crack,
+            })
+        }
+    }
+}
+
+/// The credential of a written password.
+fn written_credential(
+    mechanism: String,
+    user: Option<&[u8]>,
+    w: WrittenPassword,
+    frames: &[u64],
+    ts: Timestamp,
+) -> Credential {
+    let mut c = Credential::new("ldap", mechanism, w.kind, ts);
+    c.username = user.map(<[u8]>::to_vec);
+    c.secret = Some(w.secret);
+    if let Some(scheme) = w.scheme {
+        c.details.push(("scheme", scheme));
+    }
+    match w.crack {
+        Some(Ok(h)) => c.hashcat = Some(h),
+        Some(Err(j)) => c.john = Some(j),
+        None => {}
+    }
+    c.add_frames(frames.iter().copied());
+    c
 }
 
 /// The outcome a bind's resultCode gives (see the module documentation).
@@ -491,6 +776,32 @@ enum Pending {
     /// A bind whose credential waits for the verdict.
     Bind(Box<Credential>),
     StartTls,
+    /// Passwords a modify, add or Password Modify request wrote, each with how the
+    /// response judges it (`true`: applied only on success; `false`: as a bind, an old
+    /// password); and for a Password Modify, the user a generated password is for.
+    Write {
+        written: Vec<(Credential, bool)>,
+        generated_for: Option<Option<Vec<u8>>>,
+    },
+}
+
+impl Pending {
+    /// Its credentials, reported without a verdict.
+    fn unjudged(self, out: &mut Vec<Credential>) {
+        match self {
+            Pending::Bind(c) => out.push(*c),
+            Pending::Write { written, .. } => out.extend(written.into_iter().map(|(c, _)| c)),
+            Pending::StartTls => {}
+        }
+    }
+}
+
+/// What the response to a write says: its resultCode, diagnosticMessage and (a Password
+/// Modify's) responseValue.
+struct WriteAnswer<'a> {
+    result: i64,
+    diagnostic: &'a [u8],
+    value: Option<&'a [u8]>,
 }
 
 /// Binds and StartTLS requests waiting for their responses; beyond this the oldest is
@@ -511,6 +822,9 @@ struct Session {
     /// A SASL credential the server answered with saslBindInProgress (DIGEST-MD5's
     /// rspauth, SPNEGO's mechListMIC): the client's next SASL bind carries its outcome.
     continued: Option<Box<Credential>>,
+    /// The user name of the last bind the server accepted: whose password a Password
+    /// Modify without `userIdentity` changes.
+    bound: Option<Vec<u8>>,
     done: bool,
 }
 
@@ -531,11 +845,37 @@ fn mechanism_name(m: &[u8]) -> String {
 impl Session {
     fn push(&mut self, id: i64, p: Pending, out: &mut Vec<Credential>) {
         if self.pending.len() >= MAX_PENDING
-            && let Some((_, Pending::Bind(c))) = self.pending.pop_front()
+            && let Some((_, oldest)) = self.pending.pop_front()
         {
-            out.push(*c);
+            oldest.unjudged(out);
         }
         self.pending.push_back((id, p));
+    }
+
+    /// The credentials of a modify or add request's password values.
+    fn update(
+        &mut self,
+        add: bool,
+        object: &[u8],
+        passwords: &[PasswordValue<'_>],
+        frames: &[u64],
+        ts: Timestamp,
+    ) -> Vec<(Credential, bool)> {
+        let mut written = Vec::new();
+        for p in passwords {
+            let mechanism = match (add, p.operation) {
+                (true, _) => format!("add {}", p.attribute),
+                (false, 0 | 2) => format!("modify {}", p.attribute),
+                (false, 1) => format!("modify {} (old value)", p.attribute),
+                _ => continue,
+            };
+            let Some(w) = written_password(p.attribute, p.value) else {
+                continue;
+            };
+            let c = written_credential(mechanism, Some(object), w, frames, ts);
+            written.push((c, p.operation != 1));
+        }
+        written
     }
 
     fn take(&mut self, id: i64) -> Option<Pending> {
@@ -647,14 +987,102 @@ impl Session {
                     None => {}
                 }
             }
-            Op::ExtendedRequest { name } if name == START_TLS_OID => {
+            Op::ExtendedRequest { name, .. } if name == START_TLS_OID => {
                 self.push(msg.id, Pending::StartTls, out);
+            }
+            Op::ExtendedRequest { name, value } if name == PASSWORD_MODIFY_OID => {
+                // Without a value: the bound user's password, generated by the server.
+                let Some(p) = value.map_or(Some(PasswordModify::default()), parse_password_modify)
+                else {
+                    return;
+                };
+                let user = p.user.map(<[u8]>::to_vec).or_else(|| self.bound.clone());
+                let mut written = Vec::new();
+                for (password, which, applied) in [(p.old, "old", false), (p.new, "new", true)] {
+                    if let Some(w) = password.and_then(|v| written_password("userPassword", v)) {
+                        let mechanism = format!("password modify ({which} password)");
+                        let c = written_credential(mechanism, user.as_deref(), w, frames, ts);
+                        written.push((c, applied));
+                    }
+                }
+                // A request without a new password asks the server to generate one.
+                let generated_for = p.new.is_none().then_some(user);
+                let write = Pending::Write {
+                    written,
+                    generated_for,
+                };
+                self.push(msg.id, write, out);
+            }
+            Op::Update {
+                add,
+                object,
+                passwords,
+            } if !passwords.is_empty() => {
+                let written = self.update(add, object, &passwords, frames, ts);
+                if !written.is_empty() {
+                    let write = Pending::Write {
+                        written,
+                        generated_for: None,
+                    };
+                    self.push(msg.id, write, out);
+                }
             }
             _ => {}
         }
     }
 
-    fn server(&mut self, msg: Message<'_>, out: &mut Vec<Credential>) {
+    /// The response to a write: each password judged, and a generated one reported.
+    fn written(
+        &mut self,
+        id: i64,
+        answer: WriteAnswer<'_>,
+        frames: &[u64],
+        ts: Timestamp,
+        out: &mut Vec<Credential>,
+    ) {
+        let WriteAnswer {
+            result,
+            diagnostic,
+            value,
+        } = answer;
+        let Some(Pending::Write {
+            written,
+            generated_for,
+        }) = self.take(id)
+        else {
+            return;
+        };
+        for (mut c, applied) in written {
+            c.outcome = match (applied, result) {
+                (_, 0) => Outcome::Success,
+                (true, _) => Outcome::Failure,
+                (false, r) => outcome(r),
+            };
+            if c.outcome != Outcome::Success && !diagnostic.is_empty() {
+                let d = &diagnostic[..diagnostic.len().min(MAX_DIAGNOSTIC)];
+                c.details
+                    .push(("diagnostic", String::from_utf8_lossy(d).into_owned()));
+            }
+            out.push(c);
+        }
+        if let (Some(user), 0, Some(generated)) =
+            (generated_for, result, value.and_then(generated_password))
+            && let Some(w) = written_password("userPassword", generated)
+        {
+            let mechanism = "password modify (generated password)".to_string();
+            let mut c = written_credential(mechanism, user.as_deref(), w, frames, ts);
+            c.outcome = Outcome::Success;
+            out.push(c);
+        }
+    }
+
+    fn server(
+        &mut self,
+        msg: Message<'_>,
+        frames: &[u64],
+        ts: Timestamp,
+        out: &mut Vec<Credential>,
+    ) {
         match msg.op {
             Op::BindResponse {
                 result,
@@ -686,6 +1114,9 @@ impl Session {
                 }
                 if let Some(Pending::Bind(mut c)) = self.take(msg.id) {
                     c.outcome = outcome(result);
+                    if c.outcome == Outcome::Success {
+                        self.bound.clone_from(&c.username);
+                    }
                     if c.outcome != Outcome::Success && !diagnostic.is_empty() {
                         let d = &diagnostic[..diagnostic.len().min(MAX_DIAGNOSTIC)];
                         c.details
@@ -694,12 +1125,34 @@ impl Session {
                     out.push(*c);
                 }
             }
-            Op::ExtendedResponse { result } => {
-                if let Some(Pending::StartTls) = self.take(msg.id)
-                    && result == 0
-                {
-                    self.done = true;
+            Op::ExtendedResponse {
+                result,
+                diagnostic,
+                value,
+            } => match self.pending.iter().find(|(id, _)| *id == msg.id) {
+                Some((_, Pending::StartTls)) => {
+                    self.take(msg.id);
+                    if result == 0 {
+                        self.done = true;
+                    }
                 }
+                Some((_, Pending::Write { .. })) => {
+                    let answer = WriteAnswer {
+                        result,
+                        diagnostic,
+                        value,
+                    };
+                    self.written(msg.id, answer, frames, ts, out);
+                }
+                _ => {}
+            },
+            Op::UpdateResponse { result, diagnostic } => {
+                let answer = WriteAnswer {
+                    result,
+                    diagnostic,
+                    value: None,
+                };
+                self.written(msg.id, answer, frames, ts, out);
             }
             _ => {}
         }
@@ -749,7 +1202,7 @@ impl Dissector for Ldap {
             };
             match dir {
                 Direction::ToServer => s.client(msg, frames, ts, out),
-                Direction::ToClient => s.server(msg, out),
+                Direction::ToClient => s.server(msg, frames, ts, out),
             }
         });
     }
@@ -760,9 +1213,7 @@ impl Dissector for Ldap {
 
     fn close(&mut self, out: &mut Vec<Credential>) {
         for (_, p) in self.session.pending.drain(..) {
-            if let Pending::Bind(c) = p {
-                out.push(*c);
-            }
+            p.unjudged(out);
         }
         if let Some(c) = self.session.continued.take() {
             out.push(*c);
@@ -869,6 +1320,78 @@ pub mod build {
 
     pub fn unbind(id: i64) -> Vec<u8> {
         message(id, vec![0x42, 0x00])
+    }
+
+    /// A Password Modify request (RFC 3062); `None` fields are left out.
+    pub fn password_modify(
+        id: i64,
+        user: Option<&[u8]>,
+        old: Option<&[u8]>,
+        new: Option<&[u8]>,
+    ) -> Vec<u8> {
+        let mut fields = Vec::new();
+        for (tag, f) in [(0x80, user), (0x81, old), (0x82, new)] {
+            if let Some(v) = f {
+                fields.extend_from_slice(&tlv(tag, v));
+            }
+        }
+        let body = [
+            tlv(0x80, super::PASSWORD_MODIFY_OID),
+            tlv(0x81, &seq(&[&fields])),
+        ]
+        .concat();
+        message(id, tlv(0x77, &body))
+    }
+
+    /// A Password Modify response, with a generated password or without.
+    pub fn password_modify_response(
+        id: i64,
+        result: i64,
+        diagnostic: &[u8],
+        generated: Option<&[u8]>,
+    ) -> Vec<u8> {
+        let mut body = [enumerated(result), octets(b""), octets(diagnostic)].concat();
+        if let Some(g) = generated {
+            body.extend_from_slice(&tlv(0x8b, &seq(&[&tlv(0x80, g)])));
+        }
+        message(id, tlv(0x78, &body))
+    }
+
+    /// An attribute and its values (a `PartialAttribute`).
+    fn attribute(name: &[u8], values: &[&[u8]]) -> Vec<u8> {
+        let vals: Vec<u8> = values.iter().flat_map(|v| octets(v)).collect();
+        seq(&[&octets(name), &tlv(0x31, &vals)])
+    }
+
+    /// A modification: operation (add 0, delete 1, replace 2), attribute, values.
+    pub type Change<'a> = (i64, &'a [u8], &'a [&'a [u8]]);
+
+    /// A ModifyRequest of these changes.
+    pub fn modify(id: i64, object: &[u8], changes: &[Change<'_>]) -> Vec<u8> {
+        let changes: Vec<u8> = changes
+            .iter()
+            .flat_map(|(op, name, values)| seq(&[&enumerated(*op), &attribute(name, values)]))
+            .collect();
+        message(id, tlv(0x66, &[octets(object), seq(&[&changes])].concat()))
+    }
+
+    /// An AddRequest: (attribute, values).
+    pub fn add(id: i64, entry: &[u8], attributes: &[(&[u8], &[&[u8]])]) -> Vec<u8> {
+        let attributes: Vec<u8> = attributes
+            .iter()
+            .flat_map(|(name, values)| attribute(name, values))
+            .collect();
+        message(
+            id,
+            tlv(0x68, &[octets(entry), seq(&[&attributes])].concat()),
+        )
+    }
+
+    /// A ModifyResponse (`add`: an AddResponse).
+    pub fn update_response(id: i64, add: bool, result: i64, diagnostic: &[u8]) -> Vec<u8> {
+        let tag = if add { 0x69 } else { 0x67 };
+        let body = [enumerated(result), octets(b""), octets(diagnostic)].concat();
+        message(id, tlv(tag, &body))
     }
 }
 
@@ -1016,6 +1539,274 @@ mod tests {
         let known = out.iter().filter(|c| c.outcome != Outcome::Unknown).count();
         assert_eq!(known, MAX_PENDING);
         assert!(d.buffered() < 4096, "{}", d.buffered());
+    }
+
+    type Seen = (String, Option<Vec<u8>>, Vec<u8>, Kind, Outcome);
+
+    fn seen(out: &[Credential]) -> Vec<Seen> {
+        out.iter()
+            .map(|c| {
+                (
+                    c.mechanism.to_string(),
+                    c.username.clone(),
+                    c.secret.clone().unwrap_or_default(),
+                    c.kind,
+                    c.outcome,
+                )
+            })
+            .collect()
+    }
+
+    fn row(m: &str, user: &[u8], secret: &[u8], kind: Kind, outcome: Outcome) -> Seen {
+        (
+            m.to_string(),
+            Some(user.to_vec()),
+            secret.to_vec(),
+            kind,
+            outcome,
+        )
+    }
+
+    #[test]
+    fn password_modify_old_new_and_generated() {
+        use Kind::Cleartext as Clear;
+        use Outcome::{Failure, Success, Unknown};
+        let dn = b"uid=ann,ou=people,dc=example,dc=org";
+        let (old, new) = (
+            "password modify (old password)",
+            "password modify (new password)",
+        );
+        // userIdentity named, old and new given, accepted.
+        let out = findings(&[
+            (
+                C,
+                &password_modify(1, Some(dn), Some(b"Old-Pw-1"), Some(b"New-Pw-2")),
+            ),
+            (S, &password_modify_response(1, 0, b"", None)),
+        ]);
+        assert_eq!(
+            seen(&out),
+            vec![
+                row(old, dn, b"Old-Pw-1", Clear, Success),
+                row(new, dn, b"New-Pw-2", Clear, Success)
+            ]
+        );
+        // The old password refused as a bind's would be (invalidCredentials); the new one
+        // was then not set; the diagnostic kept.
+        let out = findings(&[
+            (
+                C,
+                &password_modify(1, Some(dn), Some(b"Guess-1"), Some(b"New-Pw-3")),
+            ),
+            (S, &password_modify_response(1, 49, b"bad old", None)),
+        ]);
+        assert_eq!(
+            seen(&out),
+            vec![
+                row(old, dn, b"Guess-1", Clear, Failure),
+                row(new, dn, b"New-Pw-3", Clear, Failure)
+            ]
+        );
+        assert_eq!(out[0].details, vec![("diagnostic", "bad old".to_string())]);
+        // Refused for another reason (a password policy): the old password's worth unknown.
+        let out = findings(&[
+            (
+                C,
+                &password_modify(1, Some(dn), Some(b"Old-Pw-1"), Some(b"short")),
+            ),
+            (S, &password_modify_response(1, 19, b"too short", None)),
+        ]);
+        assert_eq!(out[0].outcome, Unknown);
+        assert_eq!(out[1].outcome, Failure);
+        // No userIdentity: the identity bound; no new password: the server generates one
+        // and sends it back.
+        let out = findings(&[
+            (C, &simple_bind(1, dn, b"Old-Pw-1")),
+            (S, &bind_response(1, 0, b"", b"", None)),
+            (C, &password_modify(2, None, None, None)),
+            (S, &password_modify_response(2, 0, b"", Some(b"xK3-gen"))),
+        ]);
+        assert_eq!(
+            seen(&out),
+            vec![
+                row("simple bind", dn, b"Old-Pw-1", Clear, Success),
+                row(
+                    "password modify (generated password)",
+                    dn,
+                    b"xK3-gen",
+                    Clear,
+                    Success
+                )
+            ]
+        );
+        assert_eq!(out[1].frames, vec![4]);
+        // A request without any value at all asks the same.
+        let bare = extended(3, PASSWORD_MODIFY_OID);
+        let out = findings(&[
+            (C, &simple_bind(1, dn, b"Old-Pw-1")),
+            (S, &bind_response(1, 0, b"", b"", None)),
+            (C, &bare),
+            (S, &password_modify_response(3, 0, b"", Some(b"Gen-2"))),
+        ]);
+        assert_eq!(out[1].secret.as_deref(), Some(&b"Gen-2"[..]));
+        // Unanswered: reported when the connection closes, verdict unknown; a refused
+        // bind is no identity to change.
+        let out = findings(&[
+            (C, &simple_bind(1, dn, b"Wrong")),
+            (S, &bind_response(1, 49, b"", b"", None)),
+            (
+                C,
+                &password_modify(2, None, Some(b"Wrong"), Some(b"New-Pw-4")),
+            ),
+        ]);
+        assert_eq!(out.len(), 3, "{out:?}");
+        assert_eq!(out[2].username, None);
+        assert_eq!(out[2].outcome, Unknown);
+        // A generated password is only believed from a success.
+        let out = findings(&[
+            (C, &password_modify(1, Some(dn), None, None)),
+            (S, &password_modify_response(1, 53, b"", Some(b"not-set"))),
+        ]);
+        assert!(out.is_empty(), "{out:?}");
+    }
+
+    #[test]
+    fn modify_and_add_write_passwords() {
+        use Kind::{ChallengeResponse as Hash, Cleartext as Clear};
+        use Outcome::{Failure, Success, Unknown};
+        let dn = b"cn=bob,dc=example,dc=org";
+        // An administrator's reset, other attributes alongside.
+        let out = findings(&[
+            (
+                C,
+                &modify(
+                    2,
+                    dn,
+                    &[
+                        (2, b"description", &[b"reset"]),
+                        (2, b"userPassword", &[b"B0b-New"]),
+                    ],
+                ),
+            ),
+            (S, &update_response(2, false, 0, b"")),
+        ]);
+        assert_eq!(
+            seen(&out),
+            vec![row("modify userPassword", dn, b"B0b-New", Clear, Success)]
+        );
+        // Active Directory's change: the old value deleted, the new added, both quoted
+        // UTF-16LE; refused (constraintViolation): the old one unknown, the new not set.
+        let quoted = |s: &str| -> Vec<u8> {
+            format!("\"{s}\"")
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes)
+                .collect()
+        };
+        let (o, n) = (quoted("Ält-Pw"), quoted("Nëu-Pw"));
+        let out = findings(&[
+            (
+                C,
+                &modify(
+                    3,
+                    dn,
+                    &[(1, b"unicodePwd", &[&o]), (0, b"unicodePwd", &[&n])],
+                ),
+            ),
+            (
+                S,
+                &update_response(3, false, 19, b"0000052D: Constraint violation"),
+            ),
+        ]);
+        assert_eq!(
+            seen(&out),
+            vec![
+                row(
+                    "modify unicodePwd (old value)",
+                    dn,
+                    "Ält-Pw".as_bytes(),
+                    Clear,
+                    Unknown
+                ),
+                row("modify unicodePwd", dn, "Nëu-Pw".as_bytes(), Clear, Failure),
+            ]
+        );
+        // A new entry with a hashed password (and an NT hash), answered by an AddResponse.
+        let ssha = b"{SSHA}cjmKlDysb9752L6toZF0XHfefSXy9vEE";
+        let nt = b"8846F7EAEE8FB117AD06BDD830B7586C";
+        let out = findings(&[
+            (
+                C,
+                &add(
+                    4,
+                    dn,
+                    &[
+                        (b"objectClass", &[b"person"]),
+                        (b"userPassword;binary", &[ssha]),
+                        (b"sambaNTPassword", &[nt]),
+                    ],
+                ),
+            ),
+            (S, &update_response(4, true, 0, b"")),
+        ]);
+        assert_eq!(
+            seen(&out),
+            vec![
+                row("add userPassword", dn, ssha, Hash, Success),
+                row("add sambaNTPassword", dn, nt, Hash, Success),
+            ]
+        );
+        assert_eq!(out[0].hashcat.as_ref().map(|h| h.mode), Some(111));
+        assert_eq!(out[0].details, vec![("scheme", "SSHA".to_string())]);
+        let h = out[1].hashcat.as_ref().unwrap();
+        assert_eq!(
+            (h.mode, h.hash.as_str()),
+            (1000, "8846f7eaee8fb117ad06bdd830b7586c")
+        );
+        // Nothing written that is a password: nothing pending, nothing reported.
+        let out = findings(&[
+            (C, &modify(5, dn, &[(2, b"mail", &[b"bob@example.org"])])),
+            (S, &update_response(5, false, 0, b"")),
+            (C, &modify(6, dn, &[(1, b"userPassword", &[])])),
+        ]);
+        assert!(out.is_empty(), "{out:?}");
+    }
+
+    #[test]
+    fn written_password_schemes() {
+        let w = |a: &str, v: &[u8]| written_password(a, v);
+        let clear = w("userPassword", b"plain-pw").unwrap();
+        assert_eq!(
+            (clear.kind, clear.secret.as_slice()),
+            (Kind::Cleartext, &b"plain-pw"[..])
+        );
+        let clear = w("userPassword", b"{CLEARTEXT}in-clear").unwrap();
+        assert_eq!(clear.secret, b"in-clear");
+        assert_eq!(clear.kind, Kind::Cleartext);
+        let mode = |v: &[u8]| match w("userPassword", v).unwrap().crack {
+            Some(Ok(h)) => Some(h.mode),
+            _ => None,
+        };
+        assert_eq!(mode(b"{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g="), Some(101));
+        assert_eq!(mode(b"{ssha256}abcd"), Some(1411));
+        assert_eq!(mode(b"{SSHA512}abcd"), Some(1711));
+        assert_eq!(mode(b"{CRYPT}$6$salt$abcdef"), Some(1800));
+        assert_eq!(mode(b"{ARGON2}$argon2id$v=19$m=65536"), None);
+        let argon = w("userPassword", b"{ARGON2}$argon2id$v=19").unwrap();
+        assert_eq!(argon.kind, Kind::ChallengeResponse);
+        assert_eq!(argon.scheme.as_deref(), Some("ARGON2"));
+        // A brace that closes nothing near is no scheme.
+        let odd = w("userPassword", b"{not a scheme at all, a password}").unwrap();
+        assert_eq!(odd.kind, Kind::Cleartext);
+        assert_eq!(w("userPassword", b""), None);
+        assert_eq!(w("userPassword", b"{CLEARTEXT}"), None);
+        assert_eq!(w("sambaNTPassword", b"not-a-hash"), None);
+        assert_eq!(w("unicodePwd", b"\"\0\"\0"), None);
+        assert_eq!(w("unicodePwd", b"\"\0x"), None);
+        assert_eq!(password_attribute(b"USERPASSWORD"), Some("userPassword"));
+        assert_eq!(password_attribute(b"2.5.4.35"), Some("userPassword"));
+        assert_eq!(password_attribute(b"unicodePwd;binary"), Some("unicodePwd"));
+        assert_eq!(password_attribute(b"cn"), None);
+        assert_eq!(password_attribute(b"userPasswordX"), None);
     }
 
     #[test]
@@ -1396,12 +2187,17 @@ mod tests {
         assert_eq!(
             m.op,
             Op::ExtendedRequest {
-                name: START_TLS_OID
+                name: START_TLS_OID,
+                value: None
             }
         );
         assert_eq!(
             parse_message(&extended_response(1, 0)).unwrap().op,
-            Op::ExtendedResponse { result: 0 }
+            Op::ExtendedResponse {
+                result: 0,
+                diagnostic: b"",
+                value: None
+            }
         );
         assert_eq!(parse_message(&unbind(4)).unwrap().op, Op::Other(2));
         assert_eq!(parse_message(&search(4, b"")).unwrap().op, Op::Other(3));

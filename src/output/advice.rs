@@ -404,6 +404,9 @@ pub fn lookup(protocol: &str) -> Option<&'static Advice> {
 
 /// What a SCRAM exchange exposed, whatever carried it.
 const SCRAM_EXPOSED: &str = "SCRAM kept the password off the wire, but the salt, the iteration count and the client's proof crossed it in the clear: anyone who recorded them can try passwords offline (scripts/offline-crack.py), slowed only by the iterations, so a weak or reused password still falls";
+/// What an LDAP password change, reset or new entry exposed.
+const LDAP_WRITE_EXPOSED: &str = "a password change, reset or new account wrote the password to the directory over a connection anyone on the path can read: the new password (and the old one a change proves) is exposed before it is ever used";
+const LDAP_WRITE_HASH_EXPOSED: &str = "the entry was written with its password hash, which anyone who recorded it can crack offline, as fast as their hardware allows";
 const SCRAM_INSTEAD: &str = "the same SCRAM login inside TLS (with channel binding: the -PLUS mechanisms), and a long random password";
 
 /// The two sentences for a finding of `mechanism`: what was exposed, and what to use
@@ -415,6 +418,20 @@ pub fn sentences(protocol: &str, mechanism: &str, kind: Kind) -> (String, String
         return (
             format!("What {name} exposed: {SCRAM_EXPOSED}."),
             format!("Use instead: {SCRAM_INSTEAD}."),
+        );
+    }
+    let ldap_write = protocol == "ldap"
+        && ["password modify", "modify ", "add "]
+            .iter()
+            .any(|p| mechanism.starts_with(p));
+    if ldap_write && let Some(a) = lookup(protocol) {
+        let exposed = match kind {
+            Kind::ChallengeResponse => LDAP_WRITE_HASH_EXPOSED,
+            _ => LDAP_WRITE_EXPOSED,
+        };
+        return (
+            format!("What {} exposed: {exposed}.", a.name),
+            format!("Use instead: {}.", a.instead),
         );
     }
     let (name, exposed, instead) = match lookup(protocol) {
@@ -460,6 +477,16 @@ mod tests {
         for p in "ftp telnet pop3 imap smtp http ldap snmp redis postgresql mysql mssql sybase mongodb cassandra mqtt irc nntp socks rlogin vnc sip smb kerberos radius tacacs xmpp".split(' ') {
             assert!(lookup(p).is_some(), "{p}");
         }
+    }
+
+    #[test]
+    fn ldap_password_writes_get_their_own_lesson() {
+        let (a, _) = sentences("ldap", "password modify (new password)", Kind::Cleartext);
+        assert!(a.contains("password change, reset or new account"), "{a}");
+        let (a, _) = sentences("ldap", "add userPassword", Kind::ChallengeResponse);
+        assert!(a.contains("password hash"), "{a}");
+        let (a, _) = sentences("ldap", "simple bind", Kind::Cleartext);
+        assert!(a.contains("simple bind sent"), "{a}");
     }
 
     #[test]

@@ -38,8 +38,9 @@ struct Held {
     repeat: Option<super::dedup::Repeat>,
 }
 
-/// The source, frames and secret of a finding shown.
-type Shown = (std::sync::Arc<str>, Vec<u64>, Vec<u8>);
+/// The source, frames and secret of a finding shown, and whether it stands for repeats
+/// merged into it (whose frames are not known here).
+type Shown = (std::sync::Arc<str>, Vec<u64>, Vec<u8>, bool);
 
 /// The classroom view.
 pub struct Explain<W: Write> {
@@ -69,22 +70,32 @@ impl<W: Write> Explain<W> {
     fn render_pending(&mut self) -> io::Result<()> {
         let pending = std::mem::take(&mut self.pending);
         self.pending_bytes = 0;
-        let shares = |source: &str, frames: &[u64], f: &Finding| {
-            *f.source == *source && f.credential.frames.iter().any(|x| frames.contains(x))
+        // A record's secret may be in another's packets when they share a frame, or when
+        // it stands for repeats merged into it: those were in frames it no longer lists
+        // (an LDAP bind's password, given again as the old one of a change).
+        let shares = |source: &str, frames: &[u64], merged: bool, f: &Finding| {
+            *f.source == *source
+                && (merged || f.credential.frames.iter().any(|x| frames.contains(x)))
         };
+        let merged = |h: &Held| h.repeat.as_ref().is_some_and(|r| r.count > 1);
         for (i, h) in pending.iter().enumerate() {
             let f = &h.finding;
             let mut others: Vec<&[u8]> = Vec::new();
             let recent: Vec<Vec<u8>> = self
                 .recent
                 .iter()
-                .filter(|(source, frames, _)| !self.reveal && shares(source, frames, f))
-                .map(|(_, _, secret)| secret.clone())
+                .filter(|(source, frames, _, m)| !self.reveal && shares(source, frames, *m, f))
+                .map(|(_, _, secret, _)| secret.clone())
                 .collect();
             if !self.reveal {
                 for (j, o) in pending.iter().enumerate() {
                     if j != i
-                        && shares(&o.finding.source, &o.finding.credential.frames, f)
+                        && shares(
+                            &o.finding.source,
+                            &o.finding.credential.frames,
+                            merged(o),
+                            f,
+                        )
                         && let Some(s) = o.finding.credential.secret.as_deref()
                     {
                         others.push(s);
@@ -100,12 +111,14 @@ impl<W: Write> Explain<W> {
             self.render(&r, &others)?;
         }
         for h in pending {
+            let m = merged(&h);
             let c = h.finding.credential;
             if let Some(secret) = c.secret {
                 if self.recent.len() >= RECENT {
                     self.recent.pop_front();
                 }
-                self.recent.push_back((h.finding.source, c.frames, secret));
+                self.recent
+                    .push_back((h.finding.source, c.frames, secret, m));
             }
         }
         Ok(())

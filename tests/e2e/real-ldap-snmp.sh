@@ -2,7 +2,7 @@
 # End-to-end LDAP and SNMP traffic for plainsight: real servers, real clients, a real
 # capture, on the loopback interface only.
 #
-#   tests/e2e/real-ldap-snmp.sh OUT.pcap
+#   tests/e2e/real-ldap-snmp.sh OUT.pcap [WRITES.pcap]
 #
 # Must run as root (tcpdump on lo). From configuration files written to a temporary
 # directory it starts OpenLDAP's slapd (a throwaway mdb database filled with slapadd,
@@ -22,6 +22,17 @@
 #         8 snmpget -v3 -l authPriv -u $V3_USER2 -a SHA-256 -A $V3_PASS2 -x AES
 #           -X $V3_PRIV                                                  -> success
 #
+# With WRITES.pcap, passwords are then written, captured there (LDAP only):
+#
+#   LDAP  9 ldappasswd -D $LDAP_DN -w $LDAP_PASS -a $LDAP_PASS -s $LDAP_NEW -> success
+#        10 ldappasswd -D $LDAP_DN -w $LDAP_NEW -a $OLD_WRONG -s $NEW_REFUSED
+#           -> refused (the old password is wrong)
+#        11 ldappasswd -D $LDAP_DN -w $LDAP_NEW (no new password: slapd generates one,
+#           printed as "generated <password>")
+#        12 ldapmodify -D $ROOT_DN: replace bob's userPassword with $BOB_NEW -> success
+#        13 ldapadd -D $ROOT_DN: carol, with a {SSHA} userPassword from slappasswd
+#           (printed as "carol_hash <hash>") -> success
+#
 # It prints "ports ldap=<port> snmp=<port>" on standard output. Every process it started
 # is stopped and the temporary directory removed on any exit (E2E_KEEP=1 keeps the
 # directory for debugging).
@@ -38,8 +49,18 @@ V3_WRONG='usm-Wr0ng-pass'
 V3_USER2='v3bob'
 V3_PASS2='Usm-Sha256-Pass2'
 V3_PRIV='Usm-Priv-Pass2'
+ROOT_DN='cn=admin,dc=example,dc=org'
+ROOT_PASS='R00t-Ldap-Admin'
+LDAP_NEW='Ld4p-N3w!Secret'
+OLD_WRONG='not-the-0ld-pw'
+NEW_REFUSED='never-Set-2'
+BOB_DN='cn=bob,dc=example,dc=org'
+BOB_NEW='B0b-Reset-Pw'
+CAROL_DN='cn=carol,dc=example,dc=org'
+CAROL_PASS='C4rol-Hashed-Pw'
 
-OUT=${1:?usage: real-ldap-snmp.sh OUT.pcap}
+OUT=${1:?usage: real-ldap-snmp.sh OUT.pcap [WRITES.pcap]}
+WRITES=${2:-}
 
 export PATH="$PATH:/usr/sbin:/sbin:/usr/bin:/bin"
 
@@ -101,10 +122,10 @@ moduleload back_mdb
 database mdb
 maxsize 10485760
 suffix "dc=example,dc=org"
-rootdn "cn=admin,dc=example,dc=org"
-rootpw not-used-$$
+rootdn "$ROOT_DN"
+rootpw $ROOT_PASS
 directory $TMP/ldap-db
-access to attrs=userPassword by anonymous auth by * none
+access to attrs=userPassword by self write by anonymous auth by * none
 access to * by * read
 EOF
 cat >"$TMP/base.ldif" <<EOF
@@ -119,6 +140,12 @@ objectClass: person
 cn: alice
 sn: Example
 userPassword: $LDAP_PASS
+
+dn: $BOB_DN
+objectClass: person
+cn: bob
+sn: Example
+userPassword: B0b-Initial
 EOF
 slapadd -f "$TMP/slapd.conf" -l "$TMP/base.ldif" >"$TMP/slapadd.log" 2>&1 || die "slapadd failed"
 
@@ -182,9 +209,44 @@ fi
 snmpget -v3 -l authPriv -u "$V3_USER2" -a SHA-256 -A "$V3_PASS2" -x AES -X "$V3_PRIV" -t 2 -r 0 \
     -On "127.0.0.1:$SNMP_PORT" 1.3.6.1.2.1.1.1.0 >&2 || die "snmpget -v3 authPriv failed"
 
-
 capture_settled "$OUT"
 kill -INT "$TCPDUMP"
 wait "$TCPDUMP" 2>/dev/null || true
 [ -s "$OUT" ] || die "empty capture"
+
+if [ -n "$WRITES" ]; then
+    for p in ldappasswd ldapmodify ldapadd slappasswd; do
+        command -v "$p" >/dev/null 2>&1 || die "missing program: $p"
+    done
+    tcpdump -i lo "${TCPDUMP_OPTS[@]}" -w "$WRITES" "tcp port $LDAP_PORT" 2>"$TMP/tcpdump.err" &
+    TCPDUMP=$!
+    PIDS+=("$TCPDUMP")
+    wait_for grep -q "listening on" "$TMP/tcpdump.err" || die "tcpdump did not start"
+    # 9 the old and the new password
+    ldappasswd -x -H "$L" -D "$LDAP_DN" -w "$LDAP_PASS" -a "$LDAP_PASS" -s "$LDAP_NEW" >&2 \
+        || die "ldappasswd (change) failed"
+    # 10 a wrong old password
+    if ldappasswd -x -H "$L" -D "$LDAP_DN" -w "$LDAP_NEW" -a "$OLD_WRONG" -s "$NEW_REFUSED" \
+        >&2 2>/dev/null; then
+        die "ldappasswd with a wrong old password succeeded"
+    fi
+    # 11 a password slapd generates
+    generated=$(ldappasswd -x -H "$L" -D "$LDAP_DN" -w "$LDAP_NEW") \
+        || die "ldappasswd (generate) failed"
+    generated=${generated#New password: }
+    # 12 an administrator's reset
+    printf 'dn: %s\nchangetype: modify\nreplace: userPassword\nuserPassword: %s\n' \
+        "$BOB_DN" "$BOB_NEW" | ldapmodify -x -H "$L" -D "$ROOT_DN" -w "$ROOT_PASS" >&2 \
+        || die "ldapmodify failed"
+    # 13 a new entry with a hashed password
+    carol_hash=$(slappasswd -h '{SSHA}' -s "$CAROL_PASS")
+    printf 'dn: %s\nobjectClass: person\ncn: carol\nsn: Example\nuserPassword: %s\n' \
+        "$CAROL_DN" "$carol_hash" | ldapadd -x -H "$L" -D "$ROOT_DN" -w "$ROOT_PASS" >&2 \
+        || die "ldapadd failed"
+    capture_settled "$WRITES"
+    kill -INT "$TCPDUMP"
+    wait "$TCPDUMP" 2>/dev/null || true
+    echo "generated $generated"
+    echo "carol_hash $carol_hash"
+fi
 echo "ports ldap=$LDAP_PORT snmp=$SNMP_PORT"

@@ -603,6 +603,195 @@ fn snmp_not_snmp() -> Vec<u8> {
     ])
 }
 
+/// Passwords written, not presented: `ldappasswd`'s Password Modify (old and new, then one
+/// the server generates, for the identity bound); Active Directory's change by an
+/// administrator's tool (the old value deleted and the new added as quoted UTF-16LE
+/// `unicodePwd`, refused with constraintViolation) and reset (replace, accepted); an
+/// entry added with a `{SSHA}` userPassword and a `sambaNTPassword`.
+fn ldap_password_writes() -> Vec<u8> {
+    let ann = b"uid=ann,ou=people,dc=example,dc=org";
+    let mut a = TcpConversation::new(sa("10.20.3.5:40300"), sa("10.20.3.1:389"))
+        .without_acks()
+        .starting_at(at(1_700_100_300));
+    a.handshake()
+        .client(&ldap::simple_bind(1, ann, b"Ann-0ld-pw"))
+        .server(&ldap::bind_response(1, 0, b"", b"", None))
+        .client(&ldap::password_modify(
+            2,
+            Some(ann),
+            Some(b"Ann-0ld-pw"),
+            Some(b"Ann-N3w-pw"),
+        ))
+        .server(&ldap::password_modify_response(2, 0, b"", None))
+        .client(&ldap::password_modify(3, None, None, None))
+        .server(&ldap::password_modify_response(
+            3,
+            0,
+            b"",
+            Some(b"Gen3rated-7"),
+        ))
+        .close();
+    let dana = b"CN=Dana,OU=Staff,DC=corp,DC=example";
+    let quoted = |s: &str| -> Vec<u8> { utf16(&format!("\"{s}\"")) };
+    let mut b = TcpConversation::new(sa("10.20.3.6:40301"), sa("10.20.3.2:389"))
+        .without_acks()
+        .starting_at(at(1_700_100_310));
+    b.handshake()
+        .client(&ldap::simple_bind(
+            1,
+            b"helpdesk@corp.example",
+            b"Help-D3sk-pw",
+        ))
+        .server(&ldap::bind_response(1, 0, b"", b"", None))
+        .client(&ldap::modify(
+            2,
+            dana,
+            &[
+                (1, b"unicodePwd", &[&quoted("Dana-Old-1")]),
+                (0, b"unicodePwd", &[&quoted("Dana-New-2")]),
+            ],
+        ))
+        .server(&ldap::update_response(
+            2,
+            false,
+            19,
+            b"0000052D: Constraint violation - check_password_restrictions",
+        ))
+        .client(&ldap::modify(
+            3,
+            dana,
+            &[(2, b"unicodePwd", &[&quoted("Dana-Reset-3")])],
+        ))
+        .server(&ldap::update_response(3, false, 0, b""))
+        .close();
+    let (ssha, nt) = carl_hashes();
+    let mut c = TcpConversation::new(sa("10.20.3.7:40302"), sa("10.20.3.1:389"))
+        .without_acks()
+        .starting_at(at(1_700_100_320));
+    c.handshake()
+        .client(&ldap::simple_bind(1, ADMIN_DN.as_bytes(), b"Adm1n!secret"))
+        .server(&ldap::bind_response(1, 0, b"", b"", None))
+        .client(&ldap::add(
+            2,
+            b"uid=carl,ou=people,dc=example,dc=org",
+            &[
+                (b"objectClass", &[b"inetOrgPerson", b"sambaSamAccount"]),
+                (b"userPassword", &[ssha.as_bytes()]),
+                (b"sambaNTPassword", &[nt.as_bytes()]),
+            ],
+        ))
+        .server(&ldap::update_response(2, true, 0, b""))
+        .close();
+    pcap(conversations(vec![a, b, c]))
+}
+
+/// Carl's password as slapd's `{SSHA}` (SHA-1 of the password and a salt, then the
+/// salt, in base64) and as Samba's NT hash (MD4 of UTF-16LE, upper-case hex).
+fn carl_hashes() -> (String, String) {
+    use base64::Engine as _;
+    use sha1::Digest as _;
+    let (password, salt) = ("Carl-Hash3d", b"s4lt");
+    let mut raw = sha1::Sha1::digest([password.as_bytes(), salt].concat()).to_vec();
+    raw.extend_from_slice(salt);
+    let ssha = format!(
+        "{{SSHA}}{}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    );
+    let nt = Md4::digest(utf16(password));
+    (ssha, hex(&nt).to_uppercase())
+}
+
+fn ldap_password_writes_expected() -> Vec<Expect> {
+    let ann = "uid=ann,ou=people,dc=example,dc=org";
+    let dana = "CN=Dana,OU=Staff,DC=corp,DC=example";
+    let carl = "uid=carl,ou=people,dc=example,dc=org";
+    let a = |mechanism| Expect {
+        mechanism,
+        username: Some(ann),
+        outcome: "success",
+        ..ldap_simple("10.20.3.5:40300", "10.20.3.1:389")
+    };
+    let b = |mechanism| Expect {
+        mechanism,
+        username: Some(dana),
+        ..ldap_simple("10.20.3.6:40301", "10.20.3.2:389")
+    };
+    let c = |mechanism| Expect {
+        mechanism,
+        kind: "challenge-response",
+        username: Some(carl),
+        outcome: "success",
+        frame: Some(24 + 6),
+        ..ldap_simple("10.20.3.7:40302", "10.20.3.1:389")
+    };
+    let (ssha, nt) = carl_hashes();
+    let (ssha, nt) = (leak(ssha), leak(nt));
+    vec![
+        Expect {
+            secret: "Ann-0ld-pw",
+            frame: Some(4),
+            ..a("simple bind")
+        },
+        Expect {
+            secret: "Ann-0ld-pw",
+            frame: Some(6),
+            ..a("password modify (old password)")
+        },
+        Expect {
+            secret: "Ann-N3w-pw",
+            frame: Some(6),
+            ..a("password modify (new password)")
+        },
+        Expect {
+            secret: "Gen3rated-7",
+            frame: Some(9),
+            ..a("password modify (generated password)")
+        },
+        Expect {
+            username: Some("helpdesk@corp.example"),
+            secret: "Help-D3sk-pw",
+            outcome: "success",
+            frame: Some(12 + 4),
+            ..b("simple bind")
+        },
+        Expect {
+            secret: "Dana-Old-1",
+            outcome: "unknown",
+            frame: Some(12 + 6),
+            ..b("modify unicodePwd (old value)")
+        },
+        Expect {
+            secret: "Dana-New-2",
+            outcome: "failure",
+            frame: Some(12 + 6),
+            ..b("modify unicodePwd")
+        },
+        Expect {
+            secret: "Dana-Reset-3",
+            outcome: "success",
+            frame: Some(12 + 8),
+            ..b("modify unicodePwd")
+        },
+        Expect {
+            username: Some(ADMIN_DN),
+            secret: "Adm1n!secret",
+            kind: "cleartext",
+            frame: Some(24 + 4),
+            ..c("simple bind")
+        },
+        Expect {
+            secret: ssha,
+            hashcat: Some((111, ssha)),
+            ..c("add userPassword")
+        },
+        Expect {
+            secret: nt,
+            hashcat: Some((1000, leak(nt.to_lowercase()))),
+            ..c("add sambaNTPassword")
+        },
+    ]
+}
+
 fn none() -> Vec<Expect> {
     Vec::new()
 }
@@ -642,6 +831,12 @@ pub const FIXTURES: &[Fixture] = &[
         name: "ldap-ntlm.pcap",
         bytes: ldap_ntlm,
         expected: ldap_ntlm_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "ldap-password-writes.pcap",
+        bytes: ldap_password_writes,
+        expected: ldap_password_writes_expected,
         exit: 1,
     },
     Fixture {
