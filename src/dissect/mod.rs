@@ -60,6 +60,7 @@ pub mod smpp;
 pub mod smtp;
 pub mod snmp;
 pub mod socks;
+pub mod sql;
 pub mod stomp;
 pub mod svn;
 pub mod tacacs;

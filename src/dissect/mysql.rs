@@ -33,12 +33,20 @@
 //!   read. So are `ed25519`, `gssapi` and the like: nothing.
 //!
 //! Outcome from the server's answer: an OK packet (0x00) success, an ERR packet (0xFF)
-//! failure (its code and message in `details`); once the login is judged nothing more is
+//! failure (its code and message in `details`).
+//!
+//! After a successful login, the client's next [`MAX_COMMANDS`] commands are read for
+//! passwords in `COM_QUERY` statements (`CREATE USER ... IDENTIFIED BY`, `ALTER USER`,
+//! `SET PASSWORD`, `GRANT ... IDENTIFIED BY`: see [`super::sql`]): the statement's form as
+//! mechanism, the account's user as user name (its host in `details`; the session's user
+//! for `SET PASSWORD` without `FOR`), a `mysql_native_password` hash as such. Each is
+//! judged by the answer to its command: OK success, ERR failure. Then nothing more is
 //! read. A credential answered by an `AuthSwitchRequest` takes the outcome of the exchange
 //! that follows (the same password is behind both).
 
 use super::framing::{Framer, Measure};
 use super::ftp::looks_like_tls;
+use super::sql::{self, Dialect};
 use super::{Chunk, Dissector, Probe, ProtocolSpec};
 use crate::finding::{Credential, Hashcat, Kind, Outcome, hex};
 use crate::flow::Direction;
@@ -302,8 +310,16 @@ struct Session {
     pending: Vec<Credential>,
     /// The server's last dialog question asked for a password.
     dialog_password: bool,
+    /// Logged in: commands still read, and the passwords of the one awaiting its answer.
+    commands: Option<(u32, Vec<Credential>)>,
     done: bool,
 }
+
+/// Commands read after the login for password statements.
+pub const MAX_COMMANDS: u32 = 256;
+/// `COM_QUIT`, `COM_QUERY`.
+const COM_QUIT: u8 = 0x01;
+const COM_QUERY: u8 = 0x03;
 
 impl Default for Session {
     fn default() -> Self {
@@ -315,9 +331,21 @@ impl Default for Session {
             phase: Phase::Response,
             pending: Vec::new(),
             dialog_password: false,
+            commands: None,
             done: false,
         }
     }
+}
+
+/// An ERR packet's code and message (after its SQL state marker), for `details`.
+fn error_text(body: &[u8]) -> String {
+    let code = le16(body, 0).unwrap_or(0);
+    let mut text = body.get(2..).unwrap_or_default();
+    if text.first() == Some(&b'#') {
+        text = text.get(6..).unwrap_or_default();
+    }
+    let text = &text[..text.len().min(MAX_DIAGNOSTIC)];
+    format!("{code} {}", String::from_utf8_lossy(text))
 }
 
 /// A password sent NUL-terminated, as `mysql_clear_password` and the others do.
@@ -439,7 +467,86 @@ impl Session {
         self.push(c, out);
     }
 
+    /// A command after the login (sequence 0): a `COM_QUERY`'s password statements await
+    /// its answer.
+    fn command(&mut self, packet: &[u8], frames: &[u64], ts: Timestamp, out: &mut Vec<Credential>) {
+        let payload = packet.get(4..).unwrap_or_default();
+        if packet.get(3) != Some(&0) {
+            return; // the rest of a command (LOAD DATA, long data)
+        }
+        let Some((left, awaiting)) = self.commands.take() else {
+            return;
+        };
+        out.extend(awaiting); // a command the server never answered
+        let mut awaiting = Vec::new();
+        match payload.split_first() {
+            Some((&COM_QUERY, text)) => {
+                // Query attributes (MySQL 8.0.23+) put a parameter count and set count
+                // before the text: none here, two small numbers.
+                let text = match text {
+                    [0, 1, rest @ ..] => rest,
+                    _ => text,
+                };
+                for p in sql::passwords(text, Dialect::Mysql) {
+                    let mut c = Credential::new("mysql", p.mechanism, p.kind, ts);
+                    c.username = p.user.or_else(|| self.user.as_ref().map(|u| u.0.clone()));
+                    c.secret = Some(p.secret);
+                    c.hashcat = p.hashcat;
+                    if let Some(host) = p.host {
+                        c.details
+                            .push(("host", String::from_utf8_lossy(&host).into_owned()));
+                    }
+                    if let Some(scheme) = p.scheme {
+                        c.details.push(("scheme", scheme));
+                    }
+                    if let Some(db) = &self.database {
+                        c.details
+                            .push(("database", String::from_utf8_lossy(db).into_owned()));
+                    }
+                    c.add_frames(frames.iter().copied());
+                    awaiting.push(c);
+                }
+            }
+            Some((&COM_QUIT, _)) => {
+                self.done = true;
+                return;
+            }
+            _ => {}
+        }
+        self.commands = Some((left.saturating_sub(1), awaiting));
+    }
+
+    /// The first packet of an answer to a command: OK or ERR judges its passwords.
+    fn command_answer(&mut self, packet: &[u8], out: &mut Vec<Credential>) {
+        if packet.get(3) != Some(&1) {
+            return; // later packets of a result set
+        }
+        let Some((left, awaiting)) = self.commands.as_mut() else {
+            return;
+        };
+        let payload = packet.get(4..).unwrap_or_default();
+        let (outcome, detail) = match payload.split_first() {
+            Some((0x00, _)) => (Outcome::Success, None),
+            Some((0xff, body)) => (Outcome::Failure, Some(error_text(body))),
+            _ => (Outcome::Unknown, None),
+        };
+        for mut c in awaiting.drain(..) {
+            c.outcome = outcome;
+            if let Some(d) = &detail {
+                c.details.push(("diagnostic", d.clone()));
+            }
+            out.push(c);
+        }
+        if *left == 0 {
+            self.done = true;
+        }
+    }
+
     fn client(&mut self, packet: &[u8], frames: &[u64], ts: Timestamp, out: &mut Vec<Credential>) {
+        if self.commands.is_some() {
+            self.command(packet, frames, ts, out);
+            return;
+        }
         let payload = packet.get(4..).unwrap_or_default();
         match std::mem::replace(&mut self.phase, Phase::Server) {
             Phase::Response => match parse_response(payload) {
@@ -498,10 +605,19 @@ impl Session {
             }
             out.push(c);
         }
-        self.done = true;
+        if outcome == Outcome::Success {
+            // Logged in: the commands are read for password statements.
+            self.commands = Some((MAX_COMMANDS, Vec::new()));
+        } else {
+            self.done = true;
+        }
     }
 
     fn server(&mut self, packet: &[u8], out: &mut Vec<Credential>) {
+        if self.commands.is_some() {
+            self.command_answer(packet, out);
+            return;
+        }
         let payload = packet.get(4..).unwrap_or_default();
         if self.scramble.is_none() && self.user.is_none() && payload.first() == Some(&10) {
             if let Some(g) = parse_greeting(payload) {
@@ -517,16 +633,7 @@ impl Session {
             0x00 if self.user.is_some() || !self.pending.is_empty() => {
                 self.finish(Outcome::Success, None, out)
             }
-            0xff => {
-                let code = le16(body, 0).unwrap_or(0);
-                let mut text = body.get(2..).unwrap_or_default();
-                if text.first() == Some(&b'#') {
-                    text = text.get(6..).unwrap_or_default();
-                }
-                let text = &text[..text.len().min(MAX_DIAGNOSTIC)];
-                let detail = format!("{code} {}", String::from_utf8_lossy(text));
-                self.finish(Outcome::Failure, Some(detail), out);
-            }
+            0xff => self.finish(Outcome::Failure, Some(error_text(body)), out),
             0xfe if self.user.is_some() => {
                 // AuthSwitchRequest (a lone 0xFE: the old switch to mysql_old_password).
                 let (plugin, data) = if body.is_empty() {
@@ -622,6 +729,9 @@ impl Dissector for Mysql {
 
     fn close(&mut self, out: &mut Vec<Credential>) {
         out.append(&mut self.session.pending);
+        if let Some((_, awaiting)) = self.session.commands.take() {
+            out.extend(awaiting);
+        }
     }
 
     fn done(&self) -> bool {
@@ -636,6 +746,7 @@ impl Dissector for Mysql {
             + s.database.as_ref().map_or(0, Vec::len)
             + s.plugin.len()
             + s.pending.len() * 256
+            + s.commands.as_ref().map_or(0, |(_, a)| a.len() * 256)
     }
 }
 
@@ -768,6 +879,111 @@ mod tests {
     }
 
     #[test]
+    fn password_statements_after_the_login() {
+        let query = |text: &str| packet(0, &[&[COM_QUERY][..], text.as_bytes()].concat());
+        let (out, done) = run(&[
+            (
+                S,
+                &greeting("10.11.6-MariaDB", &SCRAMBLE, "mysql_native_password"),
+            ),
+            (
+                C,
+                &response("root", &RESPONSE, Some("mysql"), "mysql_native_password"),
+            ),
+            (S, &ok(2)),
+            (
+                C,
+                &query("CREATE USER 'app'@'10.0.%' IDENTIFIED BY 'App-Pw-1'"),
+            ),
+            (S, &ok(1)),
+            (C, &query("SELECT 1")),
+            (S, &packet(1, &[1])),
+            (S, &packet(2, b"\x03def")),
+            // MySQL 8's query attributes: none, before the text.
+            (C, &packet(0, b"\x03\x00\x01SET PASSWORD = 'mine-2'")),
+            (S, &ok(1)),
+            (C, &query("ALTER USER ghost IDENTIFIED BY 'ghost-3'")),
+            (
+                S,
+                &err(1, 1396, "Operation ALTER USER failed for 'ghost'@'%'"),
+            ),
+            (
+                C,
+                &query(
+                    "GRANT ALL ON *.* TO old IDENTIFIED BY PASSWORD '*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19'",
+                ),
+            ),
+        ]);
+        assert!(!done);
+        let got: Vec<(&str, &[u8], &[u8], Outcome)> = out
+            .iter()
+            .skip(1)
+            .map(|c| {
+                (
+                    &*c.mechanism,
+                    c.username.as_deref().unwrap_or_default(),
+                    c.secret.as_deref().unwrap_or_default(),
+                    c.outcome,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "CREATE USER ... IDENTIFIED",
+                    &b"app"[..],
+                    &b"App-Pw-1"[..],
+                    Outcome::Success
+                ),
+                ("SET PASSWORD", b"root", b"mine-2", Outcome::Success),
+                (
+                    "ALTER USER ... IDENTIFIED",
+                    b"ghost",
+                    b"ghost-3",
+                    Outcome::Failure
+                ),
+                (
+                    "GRANT ... IDENTIFIED",
+                    b"old",
+                    b"*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19",
+                    Outcome::Unknown
+                ),
+            ]
+        );
+        assert_eq!(
+            out[1].details,
+            vec![
+                ("host", "10.0.%".to_string()),
+                ("database", "mysql".to_string())
+            ]
+        );
+        assert_eq!(
+            out[3].details.last(),
+            Some(&(
+                "diagnostic",
+                "1396 Operation ALTER USER failed for 'ghost'@'%'".to_string()
+            ))
+        );
+        assert_eq!(out[4].kind, Kind::ChallengeResponse);
+        assert_eq!(out[4].hashcat.as_ref().map(|h| h.mode), Some(300));
+        // COM_QUIT ends the reading; a refused login reads nothing more.
+        let (_, done) = run(&[
+            (S, &greeting("8.0.36", &SCRAMBLE, "mysql_native_password")),
+            (C, &response("u", &RESPONSE, None, "mysql_native_password")),
+            (S, &ok(2)),
+            (C, &packet(0, &[COM_QUIT])),
+        ]);
+        assert!(done);
+        let (_, done) = run(&[
+            (S, &greeting("8.0.36", &SCRAMBLE, "mysql_native_password")),
+            (C, &response("u", &RESPONSE, None, "mysql_native_password")),
+            (S, &err(2, 1045, "Access denied")),
+        ]);
+        assert!(done);
+    }
+
+    #[test]
     fn native_password_success() {
         let (out, done) = run(&[
             (S, &greeting("5.5.35", &SCRAMBLE, "mysql_native_password")),
@@ -777,7 +993,7 @@ mod tests {
             ),
             (S, &ok(2)),
         ]);
-        assert!(done);
+        assert!(!done, "logged in: its commands are read");
         assert_eq!(out.len(), 1);
         let c = &out[0];
         assert_eq!(c.mechanism, "mysql_native_password");
@@ -911,7 +1127,7 @@ mod tests {
             (S, &packet(2, &[1, 3])),
             (S, &ok(3)),
         ]);
-        assert!(done);
+        assert!(!done, "logged in: its commands are read");
         assert_eq!(out.len(), 1, "{out:?}");
         let c = &out[0];
         assert_eq!(c.mechanism, "caching_sha2_password");

@@ -23,13 +23,26 @@
 //! Outcome from the server's next message: `AuthenticationOk` success; an `ErrorResponse`
 //! with an SQLSTATE of class 28 (28P01 invalid_password, 28000
 //! invalid_authorization_specification) failure, with its message in `details`; another
-//! error unknown. Once the login is judged nothing more is read.
+//! error unknown.
+//!
+//! After the login, the client's next [`MAX_QUERIES`] messages are read for passwords in
+//! statements (`CREATE ROLE ... PASSWORD`, `ALTER USER ... PASSWORD`, what `psql`'s
+//! `\password` sends: see [`super::sql`]), in `Query` messages and in the `Parse`
+//! messages of the extended protocol: the statement's form as mechanism, the role as user
+//! name (the session's for `CURRENT_USER`), a SCRAM or md5 verifier as a hash. Each is
+//! judged by the server's answer to its statement: `CommandComplete` success, an
+//! `ErrorResponse` failure (with its message); the statements after an error in the same
+//! query never ran, and those before it were rolled back with it (one implicit
+//! transaction): failure too. Then nothing more is read.
 //!
 //! Protocol 2.0 (servers before 7.4) is not decoded.
+
+use std::collections::VecDeque;
 
 use super::framing::{Framer, Measure};
 use super::ftp::looks_like_tls;
 use super::scram::{self, Scram};
+use super::sql::{self, Dialect};
 use super::{Chunk, Dissector, Probe, ProtocolSpec};
 use crate::finding::{Credential, Hashcat, Kind, Outcome, hex};
 use crate::flow::Direction;
@@ -64,6 +77,10 @@ pub const MAX_MESSAGE: usize = 16 << 10;
 const PLAUSIBLE_LEN: u32 = 1 << 24;
 /// Longest error message copied into `details`.
 const MAX_DIAGNOSTIC: usize = 256;
+/// Client messages read after the login for password statements.
+pub const MAX_QUERIES: u32 = 256;
+/// Queries (or extended-protocol syncs) whose answers are awaited at once.
+const MAX_BATCHES: usize = 64;
 
 /// Message types a frontend sends after the startup phase.
 const FRONTEND_TYPES: &[u8] = b"BCcDEdfFHPpQSX";
@@ -211,7 +228,81 @@ struct Session {
     pending: Option<Credential>,
     /// A SCRAM exchange under way, and the frames of its client messages.
     scram: Option<(Box<Scram>, Vec<u64>)>,
+    /// Logged in: the queries read for password statements.
+    queries: Option<Queries>,
     done: bool,
+}
+
+/// The passwords of one query (or of the `Parse` messages before a `Sync`), judged as
+/// the server answers its statements in turn.
+#[derive(Debug, Default)]
+struct Batch {
+    /// The statement index of each password, and its credential.
+    passwords: Vec<(usize, Credential)>,
+    /// Statements answered so far.
+    answered: usize,
+    /// An error ended the batch: the statements after it never ran.
+    failed: bool,
+    /// `Parse` messages seen (extended protocol: one statement each).
+    parses: usize,
+}
+
+impl Batch {
+    /// The answer to the next statement: success, or an error that fails it and every
+    /// statement after it (they never ran) and before it (a query's statements, or the
+    /// extended protocol's up to a `Sync`, are one implicit transaction: rolled back).
+    /// Reported when the batch ends ([`Batch::report`]).
+    fn answer(&mut self, error: Option<&str>) {
+        if self.failed {
+            return;
+        }
+        let at = self.answered;
+        self.answered += 1;
+        for (n, c) in &mut self.passwords {
+            match error {
+                None if *n == at => c.outcome = Outcome::Success,
+                None => {}
+                Some(text) => {
+                    c.outcome = Outcome::Failure;
+                    let text = if *n < at {
+                        format!("rolled back: {text}")
+                    } else {
+                        text.to_string()
+                    };
+                    c.details.push(("diagnostic", text));
+                }
+            }
+        }
+        self.failed = error.is_some();
+    }
+
+    /// Its passwords, each with the verdict it got (unknown when none came).
+    fn report(self, out: &mut Vec<Credential>) {
+        out.extend(self.passwords.into_iter().map(|(_, c)| c));
+    }
+}
+
+/// After the login: what is left to read, and the batches awaiting answers (one per
+/// `ReadyForQuery` the server owes).
+#[derive(Debug)]
+struct Queries {
+    left: u32,
+    batches: VecDeque<Batch>,
+    /// Extended protocol: the batch of the `Parse` messages since the last `Sync`.
+    open: Batch,
+}
+
+impl Queries {
+    fn buffered(&self) -> usize {
+        (self
+            .batches
+            .iter()
+            .map(|b| b.passwords.len())
+            .sum::<usize>()
+            + self.open.passwords.len())
+            * 256
+            + self.batches.len() * 64
+    }
 }
 
 impl Default for Session {
@@ -224,13 +315,148 @@ impl Default for Session {
             asked: Asked::Nothing,
             pending: None,
             scram: None,
+            queries: None,
             done: false,
         }
     }
 }
 
 impl Session {
-    fn client(&mut self, msg: &[u8], frames: &[u64], ts: Timestamp) {
+    /// A client message after the login: passwords in a `Query`'s or a `Parse`'s
+    /// statements, a `Sync` closing the extended protocol's batch.
+    fn query(&mut self, msg: &[u8], frames: &[u64], ts: Timestamp, out: &mut Vec<Credential>) {
+        let Some(q) = self.queries.as_mut() else {
+            return;
+        };
+        let body = msg.get(5..).unwrap_or_default();
+        q.left = q.left.saturating_sub(1);
+        match msg.first() {
+            Some(b'Q') => {
+                let text = body.strip_suffix(&[0]).unwrap_or(body);
+                let mut batch = Batch::default();
+                for p in sql::passwords(text, Dialect::Postgresql) {
+                    let n = p.statement;
+                    batch
+                        .passwords
+                        .push((n, self.statement_credential(p, frames, ts)));
+                }
+                if let Some(q) = self.queries.as_mut() {
+                    if q.batches.len() >= MAX_BATCHES
+                        && let Some(old) = q.batches.pop_front()
+                    {
+                        old.report(out);
+                    }
+                    q.batches.push_back(batch);
+                }
+            }
+            Some(b'P') => {
+                // Parse: statement name, query, parameter types.
+                let mut parts = body.splitn(3, |&b| b == 0);
+                let text = parts.nth(1).unwrap_or_default();
+                let n = q.open.parses;
+                q.open.parses += 1;
+                for mut p in sql::passwords(text, Dialect::Postgresql) {
+                    p.statement = n;
+                    let c = self.statement_credential(p, frames, ts);
+                    if let Some(q) = self.queries.as_mut() {
+                        q.open.passwords.push((n, c));
+                    }
+                }
+            }
+            Some(b'S') => {
+                let batch = std::mem::take(&mut q.open);
+                if q.batches.len() >= MAX_BATCHES
+                    && let Some(old) = q.batches.pop_front()
+                {
+                    old.report(out);
+                }
+                q.batches.push_back(batch);
+            }
+            Some(b'X') => self.end_queries(out),
+            _ => {}
+        }
+        if self
+            .queries
+            .as_ref()
+            .is_some_and(|q| q.left == 0 && q.batches.is_empty() && q.open.passwords.is_empty())
+        {
+            self.done = true;
+        }
+    }
+
+    /// The credential of a password statement.
+    fn statement_credential(
+        &self,
+        p: sql::StatementPassword,
+        frames: &[u64],
+        ts: Timestamp,
+    ) -> Credential {
+        let mut c = Credential::new("postgresql", p.mechanism, p.kind, ts);
+        c.username = p.user.or_else(|| self.user.as_ref().map(|u| u.0.clone()));
+        c.secret = Some(p.secret);
+        c.hashcat = p.hashcat;
+        if let Some(scheme) = p.scheme {
+            c.details.push(("scheme", scheme));
+        }
+        if let Some(db) = &self.database {
+            c.details
+                .push(("database", String::from_utf8_lossy(db).into_owned()));
+        }
+        c.add_frames(frames.iter().copied());
+        c
+    }
+
+    /// The server's answers to the queries: `CommandComplete` (or `EmptyQueryResponse`),
+    /// `ErrorResponse`, `ReadyForQuery`.
+    fn answer(&mut self, msg: &[u8], out: &mut Vec<Credential>) {
+        let Some(q) = self.queries.as_mut() else {
+            return;
+        };
+        let body = msg.get(5..).unwrap_or_default();
+        match msg.first() {
+            Some(b'C' | b'I') => {
+                if let Some(b) = q.batches.front_mut() {
+                    b.answer(None);
+                }
+            }
+            Some(b'E') => {
+                if let Some(b) = q.batches.front_mut() {
+                    let fields = error_fields(body);
+                    let text = fields
+                        .iter()
+                        .find(|(t, _)| *t == b'M')
+                        .map(|(_, m)| String::from_utf8_lossy(&m[..m.len().min(MAX_DIAGNOSTIC)]))
+                        .unwrap_or_default();
+                    b.answer(Some(&text));
+                }
+            }
+            Some(b'Z') => {
+                if let Some(b) = q.batches.pop_front() {
+                    b.report(out);
+                }
+                if q.left == 0 && q.batches.is_empty() && q.open.passwords.is_empty() {
+                    self.done = true;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Every password still awaiting an answer, reported without one.
+    fn end_queries(&mut self, out: &mut Vec<Credential>) {
+        if let Some(q) = self.queries.take() {
+            for b in q.batches {
+                b.report(out);
+            }
+            q.open.report(out);
+        }
+    }
+
+    fn client(&mut self, msg: &[u8], frames: &[u64], ts: Timestamp, out: &mut Vec<Credential>) {
+        if self.queries.is_some() {
+            self.query(msg, frames, ts, out);
+            return;
+        }
         if self.startup {
             let code = be32(msg, 4).unwrap_or(0);
             match code {
@@ -331,6 +557,10 @@ impl Session {
     }
 
     fn server(&mut self, msg: &[u8], out: &mut Vec<Credential>) {
+        if self.queries.is_some() {
+            self.answer(msg, out);
+            return;
+        }
         if self.encryption_asked && msg.len() == 1 {
             self.encryption_asked = false;
             if msg != b"N" {
@@ -348,7 +578,12 @@ impl Session {
                         c.outcome = Outcome::Success;
                         out.push(c);
                     }
-                    self.done = true;
+                    // Logged in: the queries are read for password statements.
+                    self.queries = Some(Queries {
+                        left: MAX_QUERIES,
+                        batches: VecDeque::new(),
+                        open: Batch::default(),
+                    });
                 }
                 Some(AUTH_CLEARTEXT) => self.asked = Asked::Cleartext,
                 Some(AUTH_MD5) => {
@@ -447,7 +682,7 @@ impl Dissector for Postgresql {
             };
             let Some(msg) = msg else { break };
             match dir {
-                Direction::ToServer => s.client(msg.bytes, &msg.frames, msg.ts),
+                Direction::ToServer => s.client(msg.bytes, &msg.frames, msg.ts, out),
                 Direction::ToClient => s.server(msg.bytes, out),
             }
         }
@@ -461,6 +696,7 @@ impl Dissector for Postgresql {
         if let Some(c) = self.session.pending.take() {
             out.push(c);
         }
+        self.session.end_queries(out);
     }
 
     fn done(&self) -> bool {
@@ -481,6 +717,7 @@ impl Dissector for Postgresql {
                 .scram
                 .as_ref()
                 .map_or(0, |(s, f)| s.buffered() + f.len() * 8)
+            + self.session.queries.as_ref().map_or(0, Queries::buffered)
     }
 }
 
@@ -571,7 +808,7 @@ mod tests {
             (S, &[auth(AUTH_OK, b""), ready()].concat()),
             (C, &message(b'Q', b"select 1\0")),
         ]);
-        assert!(done);
+        assert!(!done, "logged in: its queries are read");
         assert_eq!(out.len(), 1);
         let c = &out[0];
         assert_eq!(c.mechanism, "cleartext password");
@@ -663,7 +900,7 @@ mod tests {
     fn scram_sha_256_is_a_crackable_exchange_with_its_outcome() {
         let s = scram_login("Scr4m!", &auth(AUTH_OK, b""));
         let (out, done) = crate::dissect::script::play(&mut Postgresql::default(), &s);
-        assert!(done);
+        assert!(!done, "logged in: its queries are read");
         assert_eq!(out.len(), 1, "{out:?}");
         let c = &out[0];
         assert_eq!(c.mechanism, "SASL SCRAM-SHA-256");
@@ -723,7 +960,7 @@ mod tests {
             (S, &auth(AUTH_OK, b"")),
         ]);
         assert!(out.is_empty(), "{out:?}");
-        assert!(done);
+        assert!(!done, "logged in: its queries are read");
     }
 
     #[test]
@@ -756,7 +993,7 @@ mod tests {
             (C, &password(b"in clear")),
             (S, &auth(AUTH_OK, b"")),
         ]);
-        assert!(done);
+        assert!(!done, "logged in: its queries are read");
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].secret.as_deref(), Some(&b"in clear"[..]));
         assert_eq!(out[0].outcome, Outcome::Success);
@@ -817,6 +1054,133 @@ mod tests {
         for banner in [&b"220 ftp ready\r\n"[..], b"+OK POP3\r\n", b"* OK IMAP\r\n"] {
             assert_eq!(probe(b"", banner), Probe::No, "{banner:?}");
         }
+    }
+
+    /// A trusted login (no password asked), then `script`.
+    fn logged_in(script: &[(Direction, Vec<u8>)]) -> (Vec<Credential>, bool) {
+        let mut all: Vec<(Direction, Vec<u8>)> = vec![
+            (C, startup(&[("user", "dba"), ("database", "prod")])),
+            (S, [auth(AUTH_OK, b""), ready()].concat()),
+        ];
+        all.extend(script.iter().cloned());
+        let refs: Vec<(Direction, &[u8])> = all.iter().map(|(d, b)| (*d, &b[..])).collect();
+        run(&refs)
+    }
+
+    fn query(text: &str) -> Vec<u8> {
+        message(b'Q', format!("{text}\0").as_bytes())
+    }
+
+    fn complete(tag: &str) -> Vec<u8> {
+        message(b'C', format!("{tag}\0").as_bytes())
+    }
+
+    #[test]
+    fn password_statements_after_the_login() {
+        let (out, done) = logged_in(&[
+            (C, query("ALTER ROLE app PASSWORD 'App-Pw-1'")),
+            (S, [complete("ALTER ROLE"), ready()].concat()),
+            // Three statements: the second fails, the third never runs.
+            (
+                C,
+                query(
+                    "CREATE ROLE a LOGIN PASSWORD 'p-a'; ALTER ROLE missing PASSWORD 'p-b'; \
+                     ALTER ROLE c PASSWORD 'p-c'",
+                ),
+            ),
+            (
+                S,
+                [
+                    complete("CREATE ROLE"),
+                    error("42704", "role \"missing\" does not exist"),
+                    ready(),
+                ]
+                .concat(),
+            ),
+            // The extended protocol: Parse, Bind, Execute, Sync.
+            (
+                C,
+                [
+                    message(b'P', b"\0ALTER USER CURRENT_USER PASSWORD 'own-pw'\0\0\0"),
+                    message(b'B', b"\0\0\0\0\0\0\0\0"),
+                    message(b'E', b"\0\0\0\0\0"),
+                    message(b'S', b""),
+                ]
+                .concat(),
+            ),
+            (
+                S,
+                [
+                    message(b'1', b""),
+                    message(b'2', b""),
+                    complete("ALTER ROLE"),
+                    ready(),
+                ]
+                .concat(),
+            ),
+            // Never answered.
+            (C, query("ALTER ROLE late PASSWORD 'late-pw'")),
+        ]);
+        assert!(!done);
+        let got: Vec<(&str, &[u8], &[u8], Outcome)> = out
+            .iter()
+            .map(|c| {
+                (
+                    &*c.mechanism,
+                    c.username.as_deref().unwrap_or_default(),
+                    c.secret.as_deref().unwrap_or_default(),
+                    c.outcome,
+                )
+            })
+            .collect();
+        let alter = "ALTER ROLE ... PASSWORD";
+        assert_eq!(
+            got,
+            vec![
+                (alter, &b"app"[..], &b"App-Pw-1"[..], Outcome::Success),
+                // Rolled back with the query's failed statement.
+                ("CREATE ROLE ... PASSWORD", b"a", b"p-a", Outcome::Failure),
+                (alter, b"missing", b"p-b", Outcome::Failure),
+                (alter, b"c", b"p-c", Outcome::Failure),
+                (
+                    "ALTER USER ... PASSWORD",
+                    b"dba",
+                    b"own-pw",
+                    Outcome::Success
+                ),
+                (alter, b"late", b"late-pw", Outcome::Unknown),
+            ]
+        );
+        assert_eq!(
+            out[2].details,
+            vec![
+                ("database", "prod".to_string()),
+                ("diagnostic", "role \"missing\" does not exist".to_string())
+            ]
+        );
+        assert_eq!(out[0].kind, Kind::Cleartext);
+    }
+
+    #[test]
+    fn queries_are_read_only_so_long() {
+        let mut script = Vec::new();
+        for _ in 0..MAX_QUERIES {
+            script.push((C, query("SELECT 1")));
+            script.push((S, [complete("SELECT 1"), ready()].concat()));
+        }
+        let (_, done) = logged_in(&script);
+        assert!(done);
+        script.pop();
+        let (_, done) = logged_in(&script);
+        assert!(!done);
+        // A refused login reads nothing more.
+        let (_, done) = run(&[
+            (C, &startup(&[("user", "u")])),
+            (S, &auth(AUTH_CLEARTEXT, b"")),
+            (C, &password(b"nope")),
+            (S, &error("28P01", "password authentication failed")),
+        ]);
+        assert!(done);
     }
 
     #[test]

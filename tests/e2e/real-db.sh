@@ -47,6 +47,13 @@
 #                 server: the peer greets as one and checks the scramble as its cache
 #                 does), right password  -> AuthMoreData 0x03, OK (success)
 #              20 the same, wrong password              -> ERR 1045 (failure)
+#   Passwords in statements, after a login:
+#   PostgreSQL 21 psql as $PG_PW_USER: SELECT 1; ALTER ROLE postgres PASSWORD '$PG_DENIED'
+#                 -> permission denied (failure; the SELECT's answer comes first)
+#              22 psql as $PG_PW_USER: ALTER ROLE CURRENT_USER PASSWORD '$PG_NEW' (success)
+#   MariaDB    23 mariadb as $MY_USER: CREATE USER 'intruder'@'%' IDENTIFIED BY '$MY_DENIED'
+#                 -> ERR 1227 (failure)
+#              24 mariadb as $MY_USER: SET PASSWORD = PASSWORD('$MY_NEW') (success)
 #
 # It prints "ports redis=<port> postgresql=<port> mysql=<port> mc_plain=<port>
 # mc_cram=<port> mc_text=<port>" on standard output. Every
@@ -69,6 +76,10 @@ PG_WRONG='pg-Wr0ng'
 MY_USER='webapp'
 MY_PASS='My-W3b!pass'
 MY_WRONG='my-Wr0ng'
+PG_DENIED='Pg-Denied!take0ver'
+PG_NEW='Pg-N3w!own-pass'
+MY_DENIED='My-Denied!intruder'
+MY_NEW='My-N3w!own-pass'
 MY8_USER='app8'
 MY8_PASS='My8-Sha2!pass'
 MC_USER='cacheapp'
@@ -336,6 +347,29 @@ my8() { # password
 # 19, 20
 my8 "$MY8_PASS" || die "mariadb-admin (caching_sha2_password) failed: $(cat "$TMP/mariadb-admin.out")"
 if my8 "$MY_WRONG"; then die "mariadb-admin (caching_sha2_password, wrong password) got in"; fi
+
+# ---- passwords in statements -------------------------------------------------------
+pg_sql() { # statements
+    PGPASSWORD=$PG_PW_PASS PGCONNECT_TIMEOUT=10 psql -X -q \
+        "host=127.0.0.1 port=$PG_PORT user=$PG_PW_USER dbname=postgres sslmode=disable gssencmode=disable" \
+        -c "$1" >/dev/null 2>"$TMP/psql.err"
+}
+# 21 refused (only a superuser alters a superuser), 22 the role's own
+if pg_sql "SELECT 1; ALTER ROLE postgres PASSWORD '$PG_DENIED'"; then
+    die "ALTER ROLE postgres was allowed"
+fi
+grep -q 'permission denied\|must be superuser' "$TMP/psql.err" || die "ALTER ROLE postgres: $(cat "$TMP/psql.err")"
+pg_sql "ALTER ROLE CURRENT_USER PASSWORD '$PG_NEW'" || die "ALTER ROLE CURRENT_USER failed: $(cat "$TMP/psql.err")"
+my_sql() { # statement
+    mariadb --no-defaults --skip-ssl -h 127.0.0.1 -P "$MY_PORT" -u "$MY_USER" -p"$MY_PASS" \
+        -e "$1" >/dev/null 2>"$TMP/mariadb.err"
+}
+# 23 refused (no CREATE USER privilege), 24 the account's own
+if my_sql "CREATE USER 'intruder'@'%' IDENTIFIED BY '$MY_DENIED'"; then
+    die "CREATE USER was allowed"
+fi
+grep -q 'ERROR 1227' "$TMP/mariadb.err" || die "CREATE USER: $(cat "$TMP/mariadb.err")"
+my_sql "SET PASSWORD = PASSWORD('$MY_NEW')" || die "SET PASSWORD failed: $(cat "$TMP/mariadb.err")"
 
 capture_settled "$OUT"
 kill -INT "$TCPDUMP"

@@ -985,6 +985,161 @@ fn mysql_native_expected() -> Vec<Expect> {
 /// an AuthSwitchRequest to mysql_clear_password (a PAM account), then the password (OK);
 /// a caching_sha2_password client that answers the server's request for full
 /// authentication with the password itself on a connection without TLS (ERR 1045).
+/// PostgreSQL's SCRAM-SHA-256 verifier of a password, as `psql`'s `\\password` sends it:
+/// `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>` (base64).
+fn scram_verifier(password: &str, salt: &[u8], iterations: u32) -> String {
+    use base64::Engine as _;
+    use hmac::{Hmac, KeyInit, Mac};
+    use sha2::{Digest as _, Sha256};
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let mut salted = [0u8; 32];
+    pbkdf2::pbkdf2_hmac::<Sha256>(password.as_bytes(), salt, iterations, &mut salted);
+    let key = |label: &[u8]| {
+        let mut m = Hmac::<Sha256>::new_from_slice(&salted).expect("key");
+        m.update(label);
+        m.finalize().into_bytes().to_vec()
+    };
+    let stored = Sha256::digest(key(b"Client Key"));
+    format!(
+        "SCRAM-SHA-256${iterations}:{}${}:{}",
+        b64(salt),
+        b64(&stored),
+        b64(&key(b"Server Key"))
+    )
+}
+
+/// Passwords in statements after a login: a PostgreSQL superuser (trusted login) sets
+/// its own password as `psql`'s `\\password` does (a SCRAM-SHA-256 verifier), creates a
+/// role with an md5 verifier, and in one query creates a role with a cleartext password
+/// then fails on a second statement (the first rolled back with it); a MariaDB session
+/// (logged in with mysql_clear_password) creates an account from a native password hash
+/// and sets its password in clear.
+fn sql_password_statements() -> Vec<u8> {
+    let ready = || pgb::message(b'Z', b"I");
+    let query = |text: &str| pgb::message(b'Q', format!("{text}\0").as_bytes());
+    let complete = |tag: &str| pgb::message(b'C', format!("{tag}\0").as_bytes());
+    let (scram, md5, native) = sql_hashes();
+    let mut a = conv("10.60.3.5:52300", "10.60.3.1:5432", 1_700_500_300);
+    a.handshake()
+        .client(&pgb::startup(&[("user", "dba"), ("database", "postgres")]))
+        .server(&[pgb::auth(pg::AUTH_OK, b""), ready()].concat())
+        .client(&query(&format!("ALTER USER dba PASSWORD '{scram}'")))
+        .server(&[complete("ALTER ROLE"), ready()].concat())
+        .client(&query(&format!("CREATE ROLE app LOGIN PASSWORD '{md5}'")))
+        .server(&[complete("CREATE ROLE"), ready()].concat())
+        .client(&query(
+            "CREATE ROLE etl LOGIN PASSWORD 'Etl-Cl3ar!'; GRANT missing TO etl",
+        ))
+        .server(
+            &[
+                complete("CREATE ROLE"),
+                pgb::error("42704", "role \"missing\" does not exist"),
+                ready(),
+            ]
+            .concat(),
+        )
+        .close();
+    let mut b = conv("10.60.3.6:52301", "10.60.3.2:3306", 1_700_500_310);
+    let q = |seq: u8, text: &str| my::packet(seq, &[&[3u8][..], text.as_bytes()].concat());
+    b.handshake()
+        .server(&my::greeting(
+            MARIADB,
+            &MY_SCRAMBLE_C,
+            "mysql_clear_password",
+        ))
+        .client(&my::response(
+            "ops",
+            b"0ps-Cl3ar\0",
+            None,
+            "mysql_clear_password",
+        ))
+        .server(&my::ok(2))
+        .client(&q(
+            0,
+            &format!("CREATE USER 'rep'@'10.%' IDENTIFIED BY PASSWORD '{native}'"),
+        ))
+        .server(&my::ok(1))
+        .client(&q(
+            0,
+            "SET PASSWORD FOR 'rep'@'10.%' = PASSWORD('Rep-Pl41n-2')",
+        ))
+        .server(&my::ok(1))
+        .close();
+    pcap(conversations(vec![a, b]))
+}
+
+/// The verifiers of `sql_password_statements`: SCRAM-SHA-256 of `Dba-Scr4m-pw`, md5 of
+/// `App-Md5-pw` for the role `app` (`md5` + MD5(password + user)), and MySQL's native
+/// hash of `Rep-N4tive-1` (`*` + SHA1(SHA1(password)), upper-case hex).
+fn sql_hashes() -> (String, String, String) {
+    let scram = scram_verifier("Dba-Scr4m-pw", b"fixture-salt-16b", 4096);
+    let md5 = format!("md5{}", hex(&Md5::digest(b"App-Md5-pwapp")));
+    let native = format!(
+        "*{}",
+        hex(&Sha1::digest(Sha1::digest(b"Rep-N4tive-1"))).to_uppercase()
+    );
+    (scram, md5, native)
+}
+
+fn sql_password_statements_expected() -> Vec<Expect> {
+    let (scram, md5, native) = sql_hashes();
+    let (scram, md5, native) = (leak(scram), leak(md5), leak(native));
+    let pg = |mechanism, kind| Expect {
+        client: "10.60.3.5:52300",
+        server: "10.60.3.1:5432",
+        outcome: "success",
+        ..expect("postgresql", mechanism, kind)
+    };
+    let my = |mechanism, kind| Expect {
+        client: "10.60.3.6:52301",
+        server: "10.60.3.2:3306",
+        outcome: "success",
+        ..expect("mysql", mechanism, kind)
+    };
+    vec![
+        Expect {
+            username: Some("dba"),
+            secret: scram,
+            hashcat: Some((28600, scram)),
+            frame: Some(6),
+            ..pg("ALTER USER ... PASSWORD", "challenge-response")
+        },
+        Expect {
+            username: Some("app"),
+            secret: md5,
+            hashcat: Some((12, leak(format!("{}:app", &md5[3..])))),
+            frame: Some(8),
+            ..pg("CREATE ROLE ... PASSWORD", "challenge-response")
+        },
+        Expect {
+            username: Some("etl"),
+            secret: "Etl-Cl3ar!",
+            outcome: "failure",
+            frame: Some(10),
+            ..pg("CREATE ROLE ... PASSWORD", "cleartext")
+        },
+        Expect {
+            username: Some("ops"),
+            secret: "0ps-Cl3ar",
+            frame: Some(14 + 5),
+            ..my("mysql_clear_password", "cleartext")
+        },
+        Expect {
+            username: Some("rep"),
+            secret: native,
+            hashcat: Some((300, leak(native[1..].to_lowercase()))),
+            frame: Some(14 + 7),
+            ..my("CREATE USER ... IDENTIFIED", "challenge-response")
+        },
+        Expect {
+            username: Some("rep"),
+            secret: "Rep-Pl41n-2",
+            frame: Some(14 + 9),
+            ..my("SET PASSWORD", "cleartext")
+        },
+    ]
+}
+
 fn mysql_clear_password() -> Vec<u8> {
     let mut a = conv("10.60.1.5:52100", "10.60.1.1:3306", 1_700_500_100);
     a.handshake()
@@ -1547,6 +1702,12 @@ pub const FIXTURES: &[Fixture] = &[
         bytes: mysql_safe,
         expected: none,
         exit: 0,
+    },
+    Fixture {
+        name: "sql-password-statements.pcap",
+        bytes: sql_password_statements,
+        expected: sql_password_statements_expected,
+        exit: 1,
     },
     Fixture {
         name: "mssql-login7.pcap",

@@ -52,6 +52,10 @@ const PG_SCRAM_PASS: &str = "Scram-Pg!pass";
 const MY_USER: &str = "webapp";
 const MY_PASS: &str = "My-W3b!pass";
 const MY_WRONG: &str = "my-Wr0ng";
+const PG_DENIED: &str = "Pg-Denied!take0ver";
+const PG_NEW: &str = "Pg-N3w!own-pass";
+const MY_DENIED: &str = "My-Denied!intruder";
+const MY_NEW: &str = "My-N3w!own-pass";
 const MY8_USER: &str = "app8";
 const MY8_PASS: &str = "My8-Sha2!pass";
 const MC_USER: &str = "cacheapp";
@@ -220,7 +224,7 @@ fn expected(redis: u16, pg: u16, my: u16, mc: [u16; 3], my8: u16) -> Vec<Expect>
         Expect {
             secret: PG_WRONG,
             outcome: "failure",
-            ..pw
+            ..pw.clone()
         },
         // 10a, 10b SCRAM-SHA-256 (the proofs are checked apart).
         Expect {
@@ -255,7 +259,7 @@ fn expected(redis: u16, pg: u16, my: u16, mc: [u16; 3], my8: u16) -> Vec<Expect>
         Expect {
             secret: "<native right, switched>",
             outcome: "success",
-            ..native
+            ..native.clone()
         },
         // 14, 15 memcached SASL PLAIN.
         Expect {
@@ -300,6 +304,57 @@ fn expected(redis: u16, pg: u16, my: u16, mc: [u16; 3], my8: u16) -> Vec<Expect>
             secret: "<sha2 wrong>",
             outcome: "failure",
             ..sha2
+        },
+        // 21 the login, then the statement the server refused.
+        Expect {
+            secret: PG_PW_PASS,
+            outcome: "success",
+            ..pw.clone()
+        },
+        Expect {
+            mechanism: "ALTER ROLE ... PASSWORD",
+            username: Some("postgres"),
+            secret: PG_DENIED,
+            outcome: "failure",
+            ..pw.clone()
+        },
+        // 22 the role's own password (CURRENT_USER: the session's user).
+        Expect {
+            secret: PG_PW_PASS,
+            outcome: "success",
+            ..pw.clone()
+        },
+        Expect {
+            mechanism: "ALTER ROLE ... PASSWORD",
+            secret: PG_NEW,
+            outcome: "success",
+            ..pw
+        },
+        // 23, 24 the same on MariaDB.
+        Expect {
+            secret: "<native right>",
+            outcome: "success",
+            ..native.clone()
+        },
+        Expect {
+            mechanism: "CREATE USER ... IDENTIFIED",
+            kind: "cleartext",
+            username: Some("intruder"),
+            secret: MY_DENIED,
+            outcome: "failure",
+            ..native.clone()
+        },
+        Expect {
+            secret: "<native right>",
+            outcome: "success",
+            ..native.clone()
+        },
+        Expect {
+            mechanism: "SET PASSWORD",
+            kind: "cleartext",
+            secret: MY_NEW,
+            outcome: "success",
+            ..native
         },
     ]
 }
@@ -499,7 +554,8 @@ fn real_databases_every_credential_reported_once() {
             );
         }
     }
-    // One connection per exchange (the 13th and the 18th give two findings each). The
+    // One connection per exchange (the 13th, the 18th and 21st to 24th give two findings
+    // each: a login and a statement). The
     // kernel may give connections to two different servers the same source port: a
     // connection is its client port and its server's.
     let mut clients: Vec<(u64, u64)> = findings
@@ -510,7 +566,7 @@ fn real_databases_every_credential_reported_once() {
     clients.dedup();
     assert_eq!(
         clients.len(),
-        findings.len() - 2,
+        findings.len() - 6,
         "one client port per exchange"
     );
 

@@ -1,0 +1,661 @@
+//! Passwords in SQL statements: what an administrator's `CREATE USER`, `ALTER ROLE` or
+//! `SET PASSWORD` sends to a database server in the clear once logged in. Pure functions
+//! over a statement text; the PostgreSQL and MySQL dissectors give them the text of the
+//! client's queries and judge each password by the server's answer.
+//!
+//! - PostgreSQL (`CREATE ROLE` / `CREATE USER`, `ALTER ROLE` / `ALTER USER` ... `[WITH]
+//!   [ENCRYPTED] PASSWORD '...'`, as `psql`'s `\password` and every administration tool
+//!   send them): the literal is the password, or a verifier the client computed —
+//!   `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>` (hashcat 28600) or
+//!   `md5` + MD5(password + user name) (hashcat 12, `<hash>:<user>`): then kind
+//!   `challenge-response`, crackable offline.
+//! - MySQL and MariaDB (`CREATE USER`, `ALTER USER`, `GRANT` ... `IDENTIFIED [WITH plugin]
+//!   BY '...'`, `... IDENTIFIED BY PASSWORD '*...'` / `IDENTIFIED WITH plugin AS '...'` /
+//!   MariaDB's `IDENTIFIED VIA plugin USING PASSWORD('...')`, `SET PASSWORD [FOR user] =
+//!   '...' | PASSWORD('...')`): the password, or a `*`-prefixed `mysql_native_password`
+//!   hash (hashcat 300); `ALTER USER ... REPLACE '...'` gives the current password too.
+//!
+//! The text is read by a small lexer (string literals with `''` and, for MySQL and
+//! PostgreSQL's `E'...'`, backslash escapes; `"..."` strings in MySQL, identifiers in
+//! PostgreSQL; `` `...` `` identifiers; `$tag$...$tag$` strings; `--`, `#` and `/* */`
+//! comments) and cut into statements at semicolons, so a password in a comment or inside
+//! another literal is not taken for one.
+
+use crate::finding::{Hashcat, Kind};
+
+/// Which server's SQL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Postgresql,
+    Mysql,
+}
+
+/// A password a statement sets (or, for `REPLACE`, proves).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatementPassword {
+    /// Which statement of the text (0-based, in the order they run).
+    pub statement: usize,
+    /// The account: a role name, or a MySQL account's user part; `None` for the session's
+    /// own (`SET PASSWORD = ...`, `ALTER USER CURRENT_USER`).
+    pub user: Option<Vec<u8>>,
+    /// A MySQL account's host part.
+    pub host: Option<Vec<u8>>,
+    /// The statement form, e.g. `ALTER ROLE ... PASSWORD`, `CREATE USER ... IDENTIFIED BY`.
+    pub mechanism: String,
+    pub kind: Kind,
+    /// The password, or the hash, as the literal holds it.
+    pub secret: Vec<u8>,
+    /// For a hash: what it is (`SCRAM-SHA-256`, `md5`, `mysql_native_password`...).
+    pub scheme: Option<String>,
+    pub hashcat: Option<Hashcat>,
+}
+
+/// Longest statement text read.
+const MAX_TEXT: usize = 64 << 10;
+/// Most tokens kept of one statement.
+const MAX_TOKENS: usize = 512;
+
+/// Whether `text` may hold a password statement (a quick test before lexing).
+pub fn may_set_password(text: &[u8]) -> bool {
+    let text = &text[..text.len().min(MAX_TEXT)];
+    [&b"password"[..], b"identified"]
+        .iter()
+        .any(|w| text.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w)))
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Token<'a> {
+    /// A keyword, unquoted identifier or number.
+    Word(&'a [u8]),
+    /// A quoted identifier.
+    Name(Vec<u8>),
+    /// A string literal, unescaped.
+    Str(Vec<u8>),
+    Punct(u8),
+}
+
+impl Token<'_> {
+    fn is(&self, keyword: &str) -> bool {
+        matches!(self, Token::Word(w) if w.eq_ignore_ascii_case(keyword.as_bytes()))
+    }
+
+    /// An identifier or a string: what names an account.
+    fn name(&self) -> Option<Vec<u8>> {
+        match self {
+            Token::Word(w) => Some(w.to_vec()),
+            Token::Name(n) | Token::Str(n) => Some(n.clone()),
+            Token::Punct(_) => None,
+        }
+    }
+
+    fn string(&self) -> Option<&[u8]> {
+        match self {
+            Token::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
+}
+
+/// A quoted run from `at` (the opening quote): its unescaped bytes and where it ends.
+/// `''` (the quote doubled) is always an escape; `backslash` escapes too.
+fn quoted(text: &[u8], at: usize, backslash: bool) -> (Vec<u8>, usize) {
+    let q = text[at];
+    let mut out = Vec::new();
+    let mut i = at + 1;
+    while i < text.len() {
+        let b = text[i];
+        if backslash && b == b'\\' && i + 1 < text.len() {
+            out.push(match text[i + 1] {
+                b'n' => b'\n',
+                b't' => b'\t',
+                b'r' => b'\r',
+                b'0' => 0,
+                b'Z' => 0x1a,
+                other => other,
+            });
+            i += 2;
+        } else if b == q {
+            if text.get(i + 1) == Some(&q) {
+                out.push(q);
+                i += 2;
+            } else {
+                return (out, i + 1);
+            }
+        } else {
+            out.push(b);
+            i += 1;
+        }
+    }
+    (out, text.len())
+}
+
+/// The statements of `text` as tokens.
+fn statements(text: &[u8], dialect: Dialect) -> Vec<Vec<Token<'_>>> {
+    let text = &text[..text.len().min(MAX_TEXT)];
+    let mysql = dialect == Dialect::Mysql;
+    let mut all = vec![Vec::new()];
+    let mut i = 0;
+    while i < text.len() {
+        let b = text[i];
+        let next = text.get(i + 1).copied();
+        let token = if b.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        } else if (b == b'-' && next == Some(b'-')) || (mysql && b == b'#') {
+            i = memchr::memchr(b'\n', &text[i..]).map_or(text.len(), |n| i + n + 1);
+            continue;
+        } else if b == b'/' && next == Some(b'*') {
+            i = memchr::memmem::find(&text[i + 2..], b"*/").map_or(text.len(), |n| i + n + 4);
+            continue;
+        } else if b == b';' {
+            // Empty statements (`;;`) are not statements: the server answers none.
+            i += 1;
+            if all.last().is_some_and(|s| !s.is_empty()) {
+                all.push(Vec::new());
+            }
+            continue;
+        } else if b == b'\'' || (mysql && b == b'"') {
+            let (s, end) = quoted(text, i, mysql);
+            i = end;
+            Token::Str(s)
+        } else if (b == b'E' || b == b'e') && next == Some(b'\'') && !mysql {
+            let (s, end) = quoted(text, i + 1, true);
+            i = end;
+            Token::Str(s)
+        } else if b == b'"' || b == b'`' {
+            let (s, end) = quoted(text, i, false);
+            i = end;
+            Token::Name(s)
+        } else if b == b'$' && !mysql {
+            // $tag$ ... $tag$ (the tag may be empty).
+            let tag_end = text[i + 1..]
+                .iter()
+                .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_'))
+                .map(|n| i + 1 + n);
+            match tag_end.filter(|&e| text[e] == b'$') {
+                Some(e) => {
+                    let tag = &text[i..=e];
+                    let body = e + 1;
+                    let close = memchr::memmem::find(&text[body..], tag);
+                    let end = close.map_or(text.len(), |n| body + n);
+                    let s = text[body..end].to_vec();
+                    i = close.map_or(text.len(), |_| end + tag.len());
+                    Token::Str(s)
+                }
+                None => {
+                    i += 1;
+                    Token::Punct(b'$')
+                }
+            }
+        } else if is_word_byte(b) {
+            let start = i;
+            while i < text.len() && is_word_byte(text[i]) {
+                i += 1;
+            }
+            Token::Word(&text[start..i])
+        } else {
+            i += 1;
+            Token::Punct(b)
+        };
+        let current = all.last_mut().expect("one statement at least");
+        if current.len() < MAX_TOKENS {
+            current.push(token);
+        }
+    }
+    // A trailing semicolon ends the last statement; it does not start one.
+    if all.len() > 1 && all.last().is_some_and(Vec::is_empty) {
+        all.pop();
+    }
+    all
+}
+
+/// How many statements `text` holds (each answered on its own).
+pub fn statement_count(text: &[u8], dialect: Dialect) -> usize {
+    statements(text, dialect).len()
+}
+
+/// The passwords the statements of `text` set.
+pub fn passwords(text: &[u8], dialect: Dialect) -> Vec<StatementPassword> {
+    if !may_set_password(text) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (n, tokens) in statements(text, dialect).iter().enumerate() {
+        match dialect {
+            Dialect::Postgresql => postgresql(n, tokens, &mut out),
+            Dialect::Mysql => mysql(n, tokens, &mut out),
+        }
+    }
+    out
+}
+
+fn upper(t: &Token<'_>) -> String {
+    match t {
+        Token::Word(w) => String::from_utf8_lossy(w).to_ascii_uppercase(),
+        _ => String::new(),
+    }
+}
+
+/// `CREATE|ALTER ROLE|USER|GROUP name ... PASSWORD '...'`.
+fn postgresql(n: usize, t: &[Token<'_>], out: &mut Vec<StatementPassword>) {
+    let (Some(verb), Some(noun), Some(name)) = (t.first(), t.get(1), t.get(2)) else {
+        return;
+    };
+    if !(verb.is("CREATE") || verb.is("ALTER"))
+        || !(noun.is("ROLE") || noun.is("USER") || noun.is("GROUP"))
+    {
+        return;
+    }
+    let user = if name.is("CURRENT_USER") || name.is("SESSION_USER") || name.is("CURRENT_ROLE") {
+        None
+    } else {
+        name.name()
+    };
+    let Some(at) = t
+        .iter()
+        .skip(3)
+        .position(|x| x.is("PASSWORD"))
+        .map(|p| p + 3)
+    else {
+        return;
+    };
+    let Some(literal) = t.get(at + 1).and_then(Token::string) else {
+        return; // PASSWORD NULL
+    };
+    let mechanism = format!("{} {} ... PASSWORD", upper(verb), upper(noun));
+    let mut p = found(n, user, None, mechanism, literal);
+    if let Some(rest) = literal.strip_prefix(b"SCRAM-SHA-256$") {
+        if rest.contains(&b':') && rest.contains(&b'$') {
+            hashed(&mut p, "SCRAM-SHA-256", 28600, literal.to_vec());
+        }
+    } else if let Some(hex) = literal.strip_prefix(b"md5")
+        && hex.len() == 32
+        && hex.iter().all(u8::is_ascii_hexdigit)
+    {
+        let line = p.user.as_ref().map(|u| {
+            let mut l = hex.to_ascii_lowercase();
+            l.push(b':');
+            l.extend_from_slice(u);
+            l
+        });
+        match line {
+            Some(l) => hashed(&mut p, "md5", 12, l),
+            None => {
+                p.kind = Kind::ChallengeResponse;
+                p.scheme = Some("md5".to_string());
+            }
+        }
+    }
+    if !p.secret.is_empty() {
+        out.push(p);
+    }
+}
+
+fn found(
+    statement: usize,
+    user: Option<Vec<u8>>,
+    host: Option<Vec<u8>>,
+    mechanism: String,
+    literal: &[u8],
+) -> StatementPassword {
+    StatementPassword {
+        statement,
+        user,
+        host,
+        mechanism,
+        kind: Kind::Cleartext,
+        secret: literal.to_vec(),
+        scheme: None,
+        hashcat: None,
+    }
+}
+
+/// Marks `p` a hash of `scheme`, with a hashcat line of `mode` when the line is text.
+fn hashed(p: &mut StatementPassword, scheme: &str, mode: u32, line: Vec<u8>) {
+    p.kind = Kind::ChallengeResponse;
+    p.scheme = Some(scheme.to_string());
+    p.hashcat = String::from_utf8(line).ok().map(|hash| Hashcat {
+        mode,
+        hash,
+        hex_salt: false,
+    });
+}
+
+/// A `mysql_native_password` hash (`*` and 40 hex digits) as hashcat 300 reads it.
+fn native_hash(p: &mut StatementPassword) {
+    if p.secret.len() == 41
+        && p.secret[0] == b'*'
+        && p.secret[1..].iter().all(u8::is_ascii_hexdigit)
+    {
+        let line = p.secret[1..].to_ascii_lowercase();
+        hashed(p, "mysql_native_password", 300, line);
+    } else {
+        p.kind = Kind::ChallengeResponse;
+        p.scheme = Some("authentication string".to_string());
+    }
+}
+
+/// A MySQL account before `at`: `user`, `'user'@'host'`, `user@host`.
+fn account(t: &[Token<'_>], at: usize) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
+    let before = |k: usize| at.checked_sub(k).and_then(|i| t.get(i));
+    match (before(3), before(2), before(1)) {
+        (Some(u), Some(Token::Punct(b'@')), Some(h)) => (u.name(), h.name()),
+        (_, _, Some(u)) if u.is("CURRENT_USER") || u.is("USER") => (None, None),
+        (_, _, Some(u)) => (u.name(), None),
+        _ => (None, None),
+    }
+}
+
+/// MySQL: every `IDENTIFIED ...` clause, and `SET PASSWORD`.
+fn mysql(n: usize, t: &[Token<'_>], out: &mut Vec<StatementPassword>) {
+    let Some(verb) = t.first() else {
+        return;
+    };
+    if verb.is("SET") && t.get(1).is_some_and(|x| x.is("PASSWORD")) {
+        let (user, host) = match t.iter().position(|x| *x == Token::Punct(b'=')) {
+            Some(eq) if t.get(2).is_some_and(|x| x.is("FOR")) => account(t, eq),
+            _ => (None, None),
+        };
+        let Some(eq) = t.iter().position(|x| *x == Token::Punct(b'=')) else {
+            return;
+        };
+        let (literal, function) = match (t.get(eq + 1), t.get(eq + 2), t.get(eq + 3)) {
+            (Some(Token::Str(s)), _, _) => (s, false),
+            (Some(f), Some(Token::Punct(b'(')), Some(Token::Str(s)))
+                if f.is("PASSWORD") || f.is("OLD_PASSWORD") =>
+            {
+                (s, true)
+            }
+            _ => return,
+        };
+        let mut p = found(n, user, host, "SET PASSWORD".to_string(), literal);
+        // A bare '*...' string is a hash (servers before 5.7.6 wanted one there).
+        if !function && p.secret.first() == Some(&b'*') && p.secret.len() == 41 {
+            native_hash(&mut p);
+        }
+        if !p.secret.is_empty() {
+            out.push(p);
+        }
+        return;
+    }
+    let form = if verb.is("CREATE") || verb.is("ALTER") {
+        format!("{} USER ... IDENTIFIED", upper(verb))
+    } else if verb.is("GRANT") {
+        "GRANT ... IDENTIFIED".to_string()
+    } else {
+        return;
+    };
+    for at in (0..t.len()).filter(|&i| t[i].is("IDENTIFIED")) {
+        let (user, host) = account(t, at);
+        let word = |k: usize, w: &str| t.get(at + k).is_some_and(|x| x.is(w));
+        let string = |k: usize| t.get(at + k).and_then(Token::string);
+        // IDENTIFIED [WITH|VIA plugin] then BY / AS / USING.
+        let mut k = 1;
+        let mut plugin = None;
+        if word(1, "WITH") || word(1, "VIA") {
+            plugin = t.get(at + 2).and_then(Token::name);
+            k = 3;
+        }
+        let (literal, hash) = if word(k, "BY") && word(k + 1, "PASSWORD") {
+            (string(k + 2), true)
+        } else if word(k, "BY") {
+            (string(k + 1), false)
+        } else if (word(k, "USING") || word(k, "AS"))
+            && word(k + 1, "PASSWORD")
+            && t.get(at + k + 2) == Some(&Token::Punct(b'('))
+        {
+            (string(k + 3), false)
+        } else if word(k, "AS") || word(k, "USING") {
+            (string(k + 1), true)
+        } else {
+            (None, false)
+        };
+        let Some(literal) = literal.filter(|l| !l.is_empty()) else {
+            continue;
+        };
+        let mut p = found(n, user.clone(), host.clone(), form.clone(), literal);
+        if hash {
+            native_hash(&mut p);
+            if let (Some(plugin), None) = (&plugin, &p.hashcat) {
+                p.scheme = Some(String::from_utf8_lossy(plugin).into_owned());
+            }
+        }
+        out.push(p);
+        // ALTER USER ... IDENTIFIED BY 'new' REPLACE 'current'.
+        if let Some(r) = (at + k..t.len().min(at + k + 4)).find(|&i| t[i].is("REPLACE"))
+            && let Some(current) = t.get(r + 1).and_then(Token::string)
+            && !current.is_empty()
+        {
+            let mechanism = format!("{form} ... REPLACE");
+            out.push(found(n, user, host, mechanism, current));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Row = (usize, Option<String>, String, Kind, String);
+
+    fn rows(text: &str, d: Dialect) -> Vec<Row> {
+        passwords(text.as_bytes(), d)
+            .into_iter()
+            .map(|p| {
+                (
+                    p.statement,
+                    p.user.map(|u| String::from_utf8_lossy(&u).into_owned()),
+                    p.mechanism,
+                    p.kind,
+                    String::from_utf8_lossy(&p.secret).into_owned(),
+                )
+            })
+            .collect()
+    }
+
+    fn row(n: usize, user: Option<&str>, m: &str, kind: Kind, secret: &str) -> Row {
+        (
+            n,
+            user.map(String::from),
+            m.to_string(),
+            kind,
+            secret.to_string(),
+        )
+    }
+
+    use Dialect::{Mysql, Postgresql as Pg};
+    use Kind::{ChallengeResponse as Hash, Cleartext as Clear};
+
+    #[test]
+    fn postgresql_roles() {
+        let alter = "ALTER ROLE ... PASSWORD";
+        assert_eq!(
+            rows("ALTER ROLE app WITH PASSWORD 'S3cret''s'", Pg),
+            vec![row(0, Some("app"), alter, Clear, "S3cret's")]
+        );
+        assert_eq!(
+            rows(
+                "create user \"Report Bot\" login encrypted password E'a\\'b' valid until 'infinity';",
+                Pg
+            ),
+            vec![row(
+                0,
+                Some("Report Bot"),
+                "CREATE USER ... PASSWORD",
+                Clear,
+                "a'b"
+            )]
+        );
+        // Dollar quoting, a comment holding a decoy, a second statement.
+        assert_eq!(
+            rows(
+                "SELECT 1; -- ALTER ROLE x PASSWORD 'decoy'\n/* PASSWORD 'no' */ ALTER USER ops PASSWORD $p$d0llar'q$p$",
+                Pg
+            ),
+            vec![row(
+                1,
+                Some("ops"),
+                "ALTER USER ... PASSWORD",
+                Clear,
+                "d0llar'q"
+            )]
+        );
+        // NULL, and the session's own role.
+        assert!(rows("ALTER ROLE app PASSWORD NULL", Pg).is_empty());
+        assert_eq!(
+            rows("ALTER USER CURRENT_USER PASSWORD 'mine-1'", Pg),
+            vec![row(0, None, "ALTER USER ... PASSWORD", Clear, "mine-1")]
+        );
+        // Not password statements.
+        for other in [
+            "SELECT 'ALTER ROLE a PASSWORD ''x'''",
+            "UPDATE users SET password = 'x'",
+            "CREATE TABLE password (id int)",
+            "ALTER ROLE app RENAME TO password",
+        ] {
+            assert!(rows(other, Pg).is_empty(), "{other}");
+        }
+    }
+
+    #[test]
+    fn postgresql_verifiers_are_hashes() {
+        let scram = "SCRAM-SHA-256$4096:IKfxzJ8Nq4PkLJCfgKcPmA==$iRw3qwTp18uaBnsTOEExbtgWdKeBMbSSnZvqD4sdqLQ=:hPciC1CcnBna3szR8Mf3MVc8t9W7QPbIHDMMrh1VK/A=";
+        let p = passwords(
+            format!("ALTER USER \"u\" PASSWORD '{scram}'").as_bytes(),
+            Pg,
+        );
+        assert_eq!(p[0].kind, Hash);
+        assert_eq!(p[0].scheme.as_deref(), Some("SCRAM-SHA-256"));
+        let h = p[0].hashcat.as_ref().unwrap();
+        assert_eq!((h.mode, h.hash.as_str()), (28600, scram));
+        let p = passwords(
+            b"CREATE ROLE bob PASSWORD 'md5A6343A68D964CA596D9752250D54BB8A'",
+            Pg,
+        );
+        let h = p[0].hashcat.as_ref().unwrap();
+        assert_eq!(
+            (h.mode, h.hash.as_str()),
+            (12, "a6343a68d964ca596d9752250d54bb8a:bob")
+        );
+        assert_eq!(p[0].kind, Hash);
+    }
+
+    #[test]
+    fn mysql_accounts() {
+        let create = "CREATE USER ... IDENTIFIED";
+        assert_eq!(
+            rows(
+                "CREATE USER IF NOT EXISTS 'app'@'10.%' IDENTIFIED BY 'My\\'Sql-1', bob IDENTIFIED BY \"two\"",
+                Mysql
+            ),
+            vec![
+                row(0, Some("app"), create, Clear, "My'Sql-1"),
+                row(0, Some("bob"), create, Clear, "two"),
+            ]
+        );
+        let p = passwords(b"ALTER USER `ops`@`localhost` IDENTIFIED WITH mysql_native_password BY 'n3w' REPLACE 'cur'", Mysql);
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert_eq!(p[0].host.as_deref(), Some(&b"localhost"[..]));
+        assert_eq!(p[1].mechanism, "ALTER USER ... IDENTIFIED ... REPLACE");
+        assert_eq!(p[1].secret, b"cur");
+        // MariaDB.
+        assert_eq!(
+            rows(
+                "alter user maria@localhost identified via ed25519 using password('ed-pw')",
+                Mysql
+            ),
+            vec![row(
+                0,
+                Some("maria"),
+                "ALTER USER ... IDENTIFIED",
+                Clear,
+                "ed-pw"
+            )]
+        );
+        assert_eq!(
+            rows(
+                "GRANT ALL ON db.* TO 'old'@'%' IDENTIFIED BY 'grant-pw'",
+                Mysql
+            ),
+            vec![row(
+                0,
+                Some("old"),
+                "GRANT ... IDENTIFIED",
+                Clear,
+                "grant-pw"
+            )]
+        );
+        // Hashes.
+        let native = "*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19";
+        for text in [
+            format!("CREATE USER h IDENTIFIED BY PASSWORD '{native}'"),
+            format!("CREATE USER h IDENTIFIED WITH mysql_native_password AS '{native}'"),
+            format!("SET PASSWORD FOR h = '{native}'"),
+        ] {
+            let p = passwords(text.as_bytes(), Mysql);
+            assert_eq!(p.len(), 1, "{text}");
+            assert_eq!(p[0].kind, Hash, "{text}");
+            let h = p[0].hashcat.as_ref().unwrap();
+            assert_eq!(
+                (h.mode, h.hash.as_str()),
+                (300, "2470c0c06dee42fd1618bb99005adca2ec9d1e19")
+            );
+        }
+        let p = passwords(
+            b"CREATE USER c IDENTIFIED WITH caching_sha2_password AS '$A$005$xyz'",
+            Mysql,
+        );
+        assert_eq!(p[0].kind, Hash);
+        assert_eq!(p[0].scheme.as_deref(), Some("caching_sha2_password"));
+        assert_eq!(p[0].hashcat, None);
+        // SET PASSWORD, for another account and for the session's.
+        assert_eq!(
+            rows("SET PASSWORD FOR 'web'@'%' = PASSWORD('w3b-pw')", Mysql),
+            vec![row(0, Some("web"), "SET PASSWORD", Clear, "w3b-pw")]
+        );
+        assert_eq!(
+            rows("set password = 'mine-2' # trailing comment", Mysql),
+            vec![row(0, None, "SET PASSWORD", Clear, "mine-2")]
+        );
+        // No password.
+        for other in [
+            "CREATE USER s IDENTIFIED WITH auth_socket",
+            "SELECT password FROM mysql.user",
+            "INSERT INTO t VALUES ('IDENTIFIED BY')",
+            "CREATE USER e IDENTIFIED BY ''",
+        ] {
+            assert!(rows(other, Mysql).is_empty(), "{other}");
+        }
+    }
+
+    #[test]
+    fn statements_are_counted_and_lexing_never_panics() {
+        assert_eq!(statement_count(b"SELECT 1; SELECT 2;", Pg), 2);
+        assert_eq!(statement_count(b"SELECT ';'", Pg), 1);
+        assert_eq!(statement_count(b"SELECT 1;; ;SELECT 2", Pg), 2);
+        assert_eq!(statement_count(b"", Pg), 1);
+        for text in [
+            &b"'"[..],
+            b"$",
+            b"$a",
+            b"$a$ unterminated",
+            b"/* open",
+            b"E'\\",
+            b"ALTER ROLE",
+            b"ALTER ROLE x PASSWORD",
+            b"SET PASSWORD FOR",
+            b"IDENTIFIED",
+            b"CREATE USER 'a'@ IDENTIFIED BY",
+            b"\xff\xfe password identified",
+        ] {
+            for d in [Pg, Mysql] {
+                let _ = passwords(text, d);
+                let _ = statement_count(text, d);
+            }
+        }
+    }
+}
