@@ -507,10 +507,12 @@ pub fn written_password(attribute: &str, value: &[u8]) -> Option<WrittenPassword
             })
         }
         _ => {
+            // `{SCHEME}`: a name between the braces (an empty one is no scheme).
             let scheme_end = value
                 .first()
                 .filter(|&&b| b == b'{')
-                .and_then(|_| value.iter().take(24).position(|&b| b == b'}'));
+                .and_then(|_| value.iter().take(24).position(|&b| b == b'}'))
+                .filter(|&end| end > 1);
             let Some(end) = scheme_end else {
                 return cleartext(value.to_vec());
             };
@@ -1798,6 +1800,7 @@ mod tests {
         let odd = w("userPassword", b"{not a scheme at all, a password}").unwrap();
         assert_eq!(odd.kind, Kind::Cleartext);
         assert_eq!(w("userPassword", b""), None);
+        assert_eq!(w("userPassword", b"{}pw").unwrap().kind, Kind::Cleartext);
         assert_eq!(w("userPassword", b"{CLEARTEXT}"), None);
         assert_eq!(w("sambaNTPassword", b"not-a-hash"), None);
         assert_eq!(w("unicodePwd", b"\"\0\"\0"), None);

@@ -363,8 +363,14 @@ impl Session {
                     }
                 }
             }
-            Some(b'S') => {
-                let batch = std::mem::take(&mut q.open);
+            // A Sync closes the extended protocol's batch; a FunctionCall is answered
+            // with a ReadyForQuery of its own.
+            Some(b'S' | b'F') => {
+                let batch = if msg.first() == Some(&b'S') {
+                    std::mem::take(&mut q.open)
+                } else {
+                    Batch::default()
+                };
                 if q.batches.len() >= MAX_BATCHES
                     && let Some(old) = q.batches.pop_front()
                 {
