@@ -151,3 +151,16 @@ veth_namespaces() {
     ip netns exec "$1" ip link set vsrv up
     ip netns exec "$2" ip link set vcli up
 }
+
+# A private copy of /etc bound over /etc, in the calling script's own mount namespace:
+# DIR/etc is it, to edit (passwd, group, shadow). Binding a file over /etc/passwd alone is
+# not enough: when anything outside renames /etc/passwd (useradd or chpasswd in a test
+# running beside this one), Linux detaches the mounts on the renamed entry in every
+# namespace, and the test's accounts vanish mid-run. A directory bound over /etc stays.
+private_etc() { # DIR
+    # What vanishes while it is copied (another test's useradd locks and temporary files)
+    # does not matter; the account files must be there.
+    cp -a /etc "$1/etc" 2>/dev/null || true
+    [ -s "$1/etc/passwd" ] && [ -s "$1/etc/group" ] || die "could not copy /etc"
+    mount --bind "$1/etc" /etc
+}

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The NIS client of tests/e2e/real-nis.sh, run as `unshare -m -u` inside its network
-# namespace: private /run, /var/yp and /etc/passwd (the NIS user known locally, as a
+# namespace: private /run, /var/yp and /etc (the NIS user known locally, as a
 # client's nsswitch would make it), its own domain name, ypbind bound to the master.
 #   nis-client.sh DIR DOMAIN SERVER-IP USER UID OLD-PASSWORD NEW-PASSWORD WRONG-PASSWORD
 set -euo pipefail
@@ -9,9 +9,12 @@ mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /var/yp
 domainname "$DOMAIN"
 mkdir -p /run/rpcbind /var/yp/binding
-cp /etc/passwd "$DIR/client-passwd"
-echo "$NIS_USER:x:$NIS_UID:$NIS_UID:NIS user:/tmp:/bin/sh" >>"$DIR/client-passwd"
-mount --bind "$DIR/client-passwd" /etc/passwd
+# A private copy of /etc (a file bound over /etc/passwd alone is detached when a test
+# beside this one renames /etc/passwd).
+cp -a /etc "$DIR/client-etc" 2>/dev/null || true # lock files may vanish meanwhile
+[ -s "$DIR/client-etc/passwd" ] || { echo "could not copy /etc" >&2; exit 1; }
+echo "$NIS_USER:x:$NIS_UID:$NIS_UID:NIS user:/tmp:/bin/sh" >>"$DIR/client-etc/passwd"
+mount --bind "$DIR/client-etc" /etc
 echo "domain $DOMAIN server $SRV" >"$DIR/yp.conf"
 rpcbind -w -f >/dev/null 2>&1 &
 for _ in $(seq 50); do [ -S /run/rpcbind.sock ] && break; sleep 0.1; done

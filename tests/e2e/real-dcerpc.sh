@@ -61,7 +61,7 @@ cleanup() {
     stop_pids "${PIDS[@]}"
     # The RPC workers (rpcd_*) may outlive samba-dcerpcd: they carry this run's config.
     pkill -f -- "$TMP/smb.conf" 2>/dev/null
-    umount /etc/passwd /etc/group 2>/dev/null
+    umount /etc 2>/dev/null
     if [ "${E2E_KEEP:-0}" = 1 ]; then
         log "kept $TMP"
     else
@@ -73,12 +73,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---- account: alice, in this namespace's /etc/passwd only --------------------------
-cp /etc/passwd "$TMP/passwd"
-cp /etc/group "$TMP/group"
-echo "alice:x:24601:24601:plainsight test:/nonexistent:/usr/sbin/nologin" >>"$TMP/passwd"
-echo "alice:x:24601:" >>"$TMP/group"
-mount --bind "$TMP/passwd" /etc/passwd
-mount --bind "$TMP/group" /etc/group
+private_etc "$TMP"
+echo "alice:x:24601:24601:plainsight test:/nonexistent:/usr/sbin/nologin" >>"$TMP/etc/passwd"
+echo "alice:x:24601:" >>"$TMP/etc/group"
 
 # ---- samba-dcerpcd ------------------------------------------------------------------
 mkdir -p "$TMP"/samba/{private,lock,state,cache,pid,ncalrpc}

@@ -8,7 +8,7 @@
 # Must run as root. smbd runs in a session of its own (setsid): it signals its whole process
 # group when it stops. The script re-runs itself under `unshare --net --mount`: nothing it
 # starts can be reached from outside, and the accounts it adds exist only in the copy of
-# /etc/passwd and /etc/group bind-mounted in its namespace. From configuration files in a
+# a private copy of /etc (lib.sh's private_etc) bound over /etc in its namespace. From configuration files in a
 # temporary directory it starts smbd (standalone server, tdbsam, SMB1 allowed, NTLMv1
 # permitted) on 127.0.0.1:445 and krb5kdc (realm PLAINSIGHT.TEST, pre-authentication
 # required by default) on 127.0.0.1:88, UDP and TCP, then tcpdump on lo. Then, one after
@@ -79,7 +79,7 @@ cleanup() {
     stop_pids "${PIDS[@]}"
     # smbd's RPC workers (rpcd_*) may outlive it: they all carry this run's config file.
     pkill -f -- "--configfile=$TMP/smb.conf" 2>/dev/null
-    umount /etc/passwd /etc/group 2>/dev/null
+    umount /etc 2>/dev/null
     if [ "${E2E_KEEP:-0}" = 1 ]; then
         log "kept $TMP"
     else
@@ -92,12 +92,9 @@ trap 'exit 130' INT TERM
 
 # Waits until a command succeeds (at most about 10 s).
 # ---- accounts: alice for smbd, in this namespace's /etc/passwd only ------------------
-cp /etc/passwd "$TMP/passwd"
-cp /etc/group "$TMP/group"
-echo "alice:x:24601:24601:plainsight test:/nonexistent:/usr/sbin/nologin" >>"$TMP/passwd"
-echo "alice:x:24601:" >>"$TMP/group"
-mount --bind "$TMP/passwd" /etc/passwd
-mount --bind "$TMP/group" /etc/group
+private_etc "$TMP"
+echo "alice:x:24601:24601:plainsight test:/nonexistent:/usr/sbin/nologin" >>"$TMP/etc/passwd"
+echo "alice:x:24601:" >>"$TMP/etc/group"
 
 # ---- smbd ---------------------------------------------------------------------------
 mkdir -p "$TMP"/samba/{private,lock,state,cache,pid,ncalrpc} "$TMP/share"
