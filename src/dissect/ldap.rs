@@ -478,11 +478,7 @@ pub fn written_password(attribute: &str, value: &[u8]) -> Option<WrittenPassword
             if !value.len().is_multiple_of(2) {
                 return None;
             }
-            let units: Vec<u16> = value
-                .chunks_exact(2)
-                .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                .collect();
-            let text = String::from_utf16_lossy(&units);
+            let text = super::tds::utf16le(value);
             let inner = text
                 .strip_prefix('"')
                 .and_then(|t| t.strip_suffix('"'))

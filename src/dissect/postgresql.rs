@@ -293,6 +293,17 @@ struct Queries {
 }
 
 impl Queries {
+    /// A batch whose `ReadyForQuery` is now owed; past [`MAX_BATCHES`] the oldest is
+    /// reported as it stands.
+    fn push(&mut self, batch: Batch, out: &mut Vec<Credential>) {
+        if self.batches.len() >= MAX_BATCHES
+            && let Some(old) = self.batches.pop_front()
+        {
+            old.report(out);
+        }
+        self.batches.push_back(batch);
+    }
+
     fn buffered(&self) -> usize {
         (self
             .batches
@@ -341,12 +352,7 @@ impl Session {
                         .push((n, self.statement_credential(p, frames, ts)));
                 }
                 if let Some(q) = self.queries.as_mut() {
-                    if q.batches.len() >= MAX_BATCHES
-                        && let Some(old) = q.batches.pop_front()
-                    {
-                        old.report(out);
-                    }
-                    q.batches.push_back(batch);
+                    q.push(batch, out);
                 }
             }
             Some(b'P') => {
@@ -371,12 +377,7 @@ impl Session {
                 } else {
                     Batch::default()
                 };
-                if q.batches.len() >= MAX_BATCHES
-                    && let Some(old) = q.batches.pop_front()
-                {
-                    old.report(out);
-                }
-                q.batches.push_back(batch);
+                q.push(batch, out);
             }
             Some(b'X') => self.end_queries(out),
             _ => {}
