@@ -4,6 +4,12 @@
 //! - `AUTH password` (requirepass, or the ACL `default` user): no user name, like an SNMP
 //!   community; `AUTH username password` (Redis 6 ACL users): mechanism `AUTH`.
 //! - `HELLO protover AUTH username password [SETNAME name]`: mechanism `HELLO AUTH`.
+//! - Passwords set, not presented: `CONFIG SET requirepass|masterauth password`
+//!   (mechanism `CONFIG SET requirepass`, `CONFIG SET masterauth`: the server's own
+//!   password, the one a replica gives its master) and `ACL SETUSER name ... >password`
+//!   (mechanism `ACL SETUSER`; a `#<SHA-256>` rule is the password's hash: kind
+//!   challenge-response, hashcat 1400). The reply `+OK` says it was applied, an error that
+//!   it was not.
 //!
 //! Commands come as RESP arrays of bulk strings (what every client library and `redis-cli`
 //! send) or as inline commands (a line of words, with `"..."` and `'...'` quoting, as typed
@@ -25,7 +31,7 @@ use memchr::memchr;
 
 use super::ftp::looks_like_tls;
 use super::{Chunk, Dissector, Probe, ProtocolSpec};
-use crate::finding::{Credential, Kind, Outcome};
+use crate::finding::{Credential, Hashcat, Kind, Outcome};
 use crate::flow::Direction;
 use crate::timestamp::Timestamp;
 
@@ -762,6 +768,47 @@ pub fn credential(cmd: &Command) -> Option<Credential> {
             let (user, password) = found?;
             ("HELLO AUTH", Some(user), password)
         }
+        b"CONFIG" if arg(1).is_some_and(|a| a.eq_ignore_ascii_case(b"SET")) => {
+            // CONFIG SET parameter value [parameter value ...]
+            let (mechanism, password) =
+                (2..cmd.argc as usize).step_by(2).find_map(|i| {
+                    match arg(i)?.to_ascii_lowercase().as_slice() {
+                        b"requirepass" => Some(("CONFIG SET requirepass", arg(i + 1)?)),
+                        b"masterauth" => Some(("CONFIG SET masterauth", arg(i + 1)?)),
+                        _ => None,
+                    }
+                })?;
+            if password.is_empty() {
+                return None; // no password from now on
+            }
+            (mechanism, None, password)
+        }
+        b"ACL" if arg(1).is_some_and(|a| a.eq_ignore_ascii_case(b"SETUSER")) => {
+            // ACL SETUSER username rule...: `>password` adds one in clear, `#<SHA-256>`
+            // its hash.
+            let user = arg(2)?;
+            let rule = (3..cmd.argc as usize)
+                .filter_map(arg)
+                .find(|r| r.len() > 1 && matches!(r[0], b'>' | b'#'))?;
+            if rule[0] == b'#' {
+                let hash = &rule[1..];
+                if hash.len() != 64 || !hash.iter().all(u8::is_ascii_hexdigit) {
+                    return None;
+                }
+                let mut c =
+                    Credential::new("redis", "ACL SETUSER", Kind::ChallengeResponse, cmd.ts);
+                c.username = Some(user.to_vec());
+                c.secret = Some(hash.to_vec());
+                c.hashcat = Some(Hashcat {
+                    mode: 1400,
+                    hash: String::from_utf8_lossy(hash).to_ascii_lowercase(),
+                    hex_salt: false,
+                });
+                c.add_frames(cmd.frames.iter().copied());
+                return Some(c);
+            }
+            ("ACL SETUSER", Some(user), &rule[1..])
+        }
         _ => return None,
     };
     let mut c = Credential::new("redis", mechanism, Kind::Cleartext, cmd.ts);
@@ -792,7 +839,8 @@ fn breaks_replies(cmd: &Command) -> bool {
 /// The outcome a reply gives a credential, and the server's error text.
 pub fn judge(mechanism: &str, reply: &[u8]) -> (Outcome, Option<String>) {
     match reply.first() {
-        Some(b'+') if mechanism == "AUTH" => (Outcome::Success, None),
+        // AUTH, and the commands that set a password (CONFIG SET, ACL SETUSER).
+        Some(b'+') if mechanism != "HELLO AUTH" => (Outcome::Success, None),
         Some(b'%' | b'*') if mechanism == "HELLO AUTH" => (Outcome::Success, None),
         Some(b'-' | b'!') => {
             let text = String::from_utf8_lossy(&reply[1..]).into_owned();
@@ -1030,6 +1078,106 @@ mod tests {
     }
 
     const WRONGPASS: &[u8] = b"-WRONGPASS invalid username-password pair or user is disabled.\r\n";
+
+    #[test]
+    fn passwords_set_by_config_set_and_acl_setuser() {
+        let sha = "8d969eef6ecad3c29a3a629280e686cf0c3f5d5a86aff3ca12020c923adc6c92";
+        let out = run(&[
+            (
+                C,
+                &command(&[b"config", b"set", b"requirepass", b"N3w-Req!pw"]),
+            ),
+            (S, b"+OK\r\n"),
+            (
+                C,
+                &command(&[
+                    b"CONFIG",
+                    b"SET",
+                    b"maxmemory",
+                    b"1gb",
+                    b"masterauth",
+                    b"M4ster",
+                ]),
+            ),
+            (S, b"-ERR CONFIG SET failed\r\n"),
+            (
+                C,
+                &command(&[
+                    b"ACL",
+                    b"SETUSER",
+                    b"newbie",
+                    b"on",
+                    b">Newb-pw",
+                    b"~*",
+                    b"+get",
+                ]),
+            ),
+            (S, b"+OK\r\n"),
+            (
+                C,
+                &command(&[
+                    b"ACL",
+                    b"SETUSER",
+                    b"hashed",
+                    b"on",
+                    format!("#{sha}").as_bytes(),
+                ]),
+            ),
+            (
+                S,
+                b"-NOPERM this user has no permissions to run the 'acl|setuser' command\r\n",
+            ),
+            // No password: nothing.
+            (C, &command(&[b"CONFIG", b"SET", b"requirepass", b""])),
+            (S, b"+OK\r\n"),
+            (
+                C,
+                &command(&[b"ACL", b"SETUSER", b"nopass", b"on", b"nopass"]),
+            ),
+            (S, b"+OK\r\n"),
+            (C, &command(&[b"CONFIG", b"GET", b"requirepass"])),
+            (S, b"*0\r\n"),
+        ]);
+        type Row<'a> = (&'a str, Option<&'a [u8]>, &'a [u8], Outcome);
+        let got: Vec<Row<'_>> = out
+            .iter()
+            .map(|c| {
+                (
+                    &*c.mechanism,
+                    c.username.as_deref(),
+                    c.secret.as_deref().unwrap_or_default(),
+                    c.outcome,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "CONFIG SET requirepass",
+                    None,
+                    &b"N3w-Req!pw"[..],
+                    Outcome::Success
+                ),
+                ("CONFIG SET masterauth", None, b"M4ster", Outcome::Failure),
+                (
+                    "ACL SETUSER",
+                    Some(&b"newbie"[..]),
+                    b"Newb-pw",
+                    Outcome::Success
+                ),
+                (
+                    "ACL SETUSER",
+                    Some(&b"hashed"[..]),
+                    sha.as_bytes(),
+                    Outcome::Failure
+                ),
+            ]
+        );
+        assert_eq!(out[3].kind, Kind::ChallengeResponse);
+        let h = out[3].hashcat.as_ref().unwrap();
+        assert_eq!((h.mode, h.hash.as_str()), (1400, sha));
+    }
 
     #[test]
     fn acl_auth_three_attempts() {

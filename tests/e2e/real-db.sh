@@ -54,6 +54,10 @@
 #   MariaDB    23 mariadb as $MY_USER: CREATE USER 'intruder'@'%' IDENTIFIED BY '$MY_DENIED'
 #                 -> ERR 1227 (failure)
 #              24 mariadb as $MY_USER: SET PASSWORD = PASSWORD('$MY_NEW') (success)
+#   Redis      25 redis-cli -a: ACL SETUSER newbie on >$REDIS_NEWBIE ~* +get (+OK)
+#              26 redis-cli --user $REDIS_USER: ACL SETUSER broken on >$REDIS_BROKEN
+#                 +nosuchcommand (-ERR: not applied)
+#              27 redis-cli -a: CONFIG SET requirepass $REDIS_NEW (+OK)
 #
 # It prints "ports redis=<port> postgresql=<port> mysql=<port> mc_plain=<port>
 # mc_cram=<port> mc_text=<port>" on standard output. Every
@@ -80,6 +84,9 @@ PG_DENIED='Pg-Denied!take0ver'
 PG_NEW='Pg-N3w!own-pass'
 MY_DENIED='My-Denied!intruder'
 MY_NEW='My-N3w!own-pass'
+REDIS_NEWBIE='R3dis-Newb!e'
+REDIS_BROKEN='R3dis-Br0ken'
+REDIS_NEW='R3dis-N3w!req'
 MY8_USER='app8'
 MY8_PASS='My8-Sha2!pass'
 MC_USER='cacheapp'
@@ -370,6 +377,14 @@ if my_sql "CREATE USER 'intruder'@'%' IDENTIFIED BY '$MY_DENIED'"; then
 fi
 grep -q 'ERROR 1227' "$TMP/mariadb.err" || die "CREATE USER: $(cat "$TMP/mariadb.err")"
 my_sql "SET PASSWORD = PASSWORD('$MY_NEW')" || die "SET PASSWORD failed: $(cat "$TMP/mariadb.err")"
+# 25 an ACL user made with a password, 26 one refused, 27 the server's own password
+[ "$("${R[@]}" -a "$REDIS_PASS" ACL SETUSER newbie on ">$REDIS_NEWBIE" '~*' +get)" = OK ] \
+    || die "ACL SETUSER newbie failed"
+"${R[@]}" --user "$REDIS_USER" --pass "$REDIS_USER_PASS" \
+    ACL SETUSER broken on ">$REDIS_BROKEN" +nosuchcommand 2>&1 | grep -q ERR \
+    || die "ACL SETUSER broken was not refused"
+[ "$("${R[@]}" -a "$REDIS_PASS" CONFIG SET requirepass "$REDIS_NEW")" = OK ] \
+    || die "CONFIG SET requirepass failed"
 
 capture_settled "$OUT"
 kill -INT "$TCPDUMP"

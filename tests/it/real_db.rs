@@ -56,6 +56,9 @@ const PG_DENIED: &str = "Pg-Denied!take0ver";
 const PG_NEW: &str = "Pg-N3w!own-pass";
 const MY_DENIED: &str = "My-Denied!intruder";
 const MY_NEW: &str = "My-N3w!own-pass";
+const REDIS_NEWBIE: &str = "R3dis-Newb!e";
+const REDIS_BROKEN: &str = "R3dis-Br0ken";
+const REDIS_NEW: &str = "R3dis-N3w!req";
 const MY8_USER: &str = "app8";
 const MY8_PASS: &str = "My8-Sha2!pass";
 const MC_USER: &str = "cacheapp";
@@ -112,6 +115,7 @@ fn expected(redis: u16, pg: u16, my: u16, mc: [u16; 3], my8: u16) -> Vec<Expect>
         server: leak(format!("127.0.0.1:{redis}")),
         ..Expect::default()
     };
+    let r_default = r.clone();
     let md5 = Expect {
         protocol: "postgresql",
         mechanism: "md5",
@@ -356,6 +360,43 @@ fn expected(redis: u16, pg: u16, my: u16, mc: [u16; 3], my8: u16) -> Vec<Expect>
             outcome: "success",
             ..native
         },
+        // 25 to 27 Redis: each command after its AUTH.
+        Expect {
+            secret: REDIS_PASS,
+            outcome: "success",
+            ..r_default.clone()
+        },
+        Expect {
+            mechanism: "ACL SETUSER",
+            username: Some("newbie"),
+            secret: REDIS_NEWBIE,
+            outcome: "success",
+            ..r_default.clone()
+        },
+        Expect {
+            username: Some(REDIS_USER),
+            secret: REDIS_USER_PASS,
+            outcome: "success",
+            ..r_default.clone()
+        },
+        Expect {
+            mechanism: "ACL SETUSER",
+            username: Some("broken"),
+            secret: REDIS_BROKEN,
+            outcome: "failure",
+            ..r_default.clone()
+        },
+        Expect {
+            secret: REDIS_PASS,
+            outcome: "success",
+            ..r_default.clone()
+        },
+        Expect {
+            mechanism: "CONFIG SET requirepass",
+            secret: REDIS_NEW,
+            outcome: "success",
+            ..r_default
+        },
     ]
 }
 
@@ -554,7 +595,7 @@ fn real_databases_every_credential_reported_once() {
             );
         }
     }
-    // One connection per exchange (the 13th, the 18th and 21st to 24th give two findings
+    // One connection per exchange (the 13th, the 18th and 21st to 27th give two findings
     // each: a login and a statement). The
     // kernel may give connections to two different servers the same source port: a
     // connection is its client port and its server's.
@@ -566,7 +607,7 @@ fn real_databases_every_credential_reported_once() {
     clients.dedup();
     assert_eq!(
         clients.len(),
-        findings.len() - 6,
+        findings.len() - 9,
         "one client port per exchange"
     );
 
