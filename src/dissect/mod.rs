@@ -316,6 +316,23 @@ pub(crate) mod script {
     use crate::flow::Direction;
     use crate::timestamp::Timestamp;
 
+    /// What a test compares of each credential: mechanism, user name (empty when none),
+    /// secret, outcome.
+    pub type Seen<'a> = (&'a str, &'a [u8], &'a [u8], crate::finding::Outcome);
+
+    pub fn seen(out: &[Credential]) -> Vec<Seen<'_>> {
+        out.iter()
+            .map(|c| {
+                (
+                    &*c.mechanism,
+                    c.username.as_deref().unwrap_or_default(),
+                    c.secret.as_deref().unwrap_or_default(),
+                    c.outcome,
+                )
+            })
+            .collect()
+    }
+
     /// Feeds `script` to `d`, one chunk per element (frames numbered from 1), then closes
     /// it: what it reported, and whether it was done before the close.
     pub fn play<D: Dissector + ?Sized, B: AsRef<[u8]>>(

@@ -915,18 +915,7 @@ mod tests {
             ),
         ]);
         assert!(!done);
-        let got: Vec<(&str, &[u8], &[u8], Outcome)> = out
-            .iter()
-            .skip(1)
-            .map(|c| {
-                (
-                    &*c.mechanism,
-                    c.username.as_deref().unwrap_or_default(),
-                    c.secret.as_deref().unwrap_or_default(),
-                    c.outcome,
-                )
-            })
-            .collect();
+        let got = crate::dissect::script::seen(&out[1..]);
         assert_eq!(
             got,
             vec![

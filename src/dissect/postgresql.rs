@@ -1129,17 +1129,7 @@ mod tests {
             (C, query("ALTER ROLE late PASSWORD 'late-pw'")),
         ]);
         assert!(!done);
-        let got: Vec<(&str, &[u8], &[u8], Outcome)> = out
-            .iter()
-            .map(|c| {
-                (
-                    &*c.mechanism,
-                    c.username.as_deref().unwrap_or_default(),
-                    c.secret.as_deref().unwrap_or_default(),
-                    c.outcome,
-                )
-            })
-            .collect();
+        let got = crate::dissect::script::seen(&out);
         let alter = "ALTER ROLE ... PASSWORD";
         assert_eq!(
             got,

@@ -1138,40 +1138,19 @@ mod tests {
             (C, &command(&[b"CONFIG", b"GET", b"requirepass"])),
             (S, b"*0\r\n"),
         ]);
-        type Row<'a> = (&'a str, Option<&'a [u8]>, &'a [u8], Outcome);
-        let got: Vec<Row<'_>> = out
-            .iter()
-            .map(|c| {
-                (
-                    &*c.mechanism,
-                    c.username.as_deref(),
-                    c.secret.as_deref().unwrap_or_default(),
-                    c.outcome,
-                )
-            })
-            .collect();
+        let got = crate::dissect::script::seen(&out);
         assert_eq!(
             got,
             vec![
                 (
                     "CONFIG SET requirepass",
-                    None,
+                    &b""[..],
                     &b"N3w-Req!pw"[..],
                     Outcome::Success
                 ),
-                ("CONFIG SET masterauth", None, b"M4ster", Outcome::Failure),
-                (
-                    "ACL SETUSER",
-                    Some(&b"newbie"[..]),
-                    b"Newb-pw",
-                    Outcome::Success
-                ),
-                (
-                    "ACL SETUSER",
-                    Some(&b"hashed"[..]),
-                    sha.as_bytes(),
-                    Outcome::Failure
-                ),
+                ("CONFIG SET masterauth", b"", b"M4ster", Outcome::Failure),
+                ("ACL SETUSER", b"newbie", b"Newb-pw", Outcome::Success),
+                ("ACL SETUSER", b"hashed", sha.as_bytes(), Outcome::Failure),
             ]
         );
         assert_eq!(out[3].kind, Kind::ChallengeResponse);
