@@ -770,13 +770,12 @@ pub fn credential(cmd: &Command) -> Option<Credential> {
         }
         b"CONFIG" if arg(1).is_some_and(|a| a.eq_ignore_ascii_case(b"SET")) => {
             // CONFIG SET parameter value [parameter value ...]
-            let (mechanism, password) =
-                (2..cmd.argc as usize).step_by(2).find_map(|i| {
-                    match arg(i)?.to_ascii_lowercase().as_slice() {
-                        b"requirepass" => Some(("CONFIG SET requirepass", arg(i + 1)?)),
-                        b"masterauth" => Some(("CONFIG SET masterauth", arg(i + 1)?)),
-                        _ => None,
-                    }
+            let (mechanism, password) = (2..(cmd.argc as usize).min(MAX_ARGS))
+                .step_by(2)
+                .find_map(|i| match arg(i)?.to_ascii_lowercase().as_slice() {
+                    b"requirepass" => Some(("CONFIG SET requirepass", arg(i + 1)?)),
+                    b"masterauth" => Some(("CONFIG SET masterauth", arg(i + 1)?)),
+                    _ => None,
                 })?;
             if password.is_empty() {
                 return None; // no password from now on
@@ -787,7 +786,7 @@ pub fn credential(cmd: &Command) -> Option<Credential> {
             // ACL SETUSER username rule...: `>password` adds one in clear, `#<SHA-256>`
             // its hash.
             let user = arg(2)?;
-            let rule = (3..cmd.argc as usize)
+            let rule = (3..(cmd.argc as usize).min(MAX_ARGS))
                 .filter_map(arg)
                 .find(|r| r.len() > 1 && matches!(r[0], b'>' | b'#'))?;
             if rule[0] == b'#' {
