@@ -488,22 +488,8 @@ impl Session {
                     _ => text,
                 };
                 for p in sql::passwords(text, Dialect::Mysql) {
-                    let mut c = Credential::new("mysql", p.mechanism, p.kind, ts);
-                    c.username = p.user.or_else(|| self.user.as_ref().map(|u| u.0.clone()));
-                    c.secret = Some(p.secret);
-                    c.hashcat = p.hashcat;
-                    if let Some(host) = p.host {
-                        c.details
-                            .push(("host", String::from_utf8_lossy(&host).into_owned()));
-                    }
-                    if let Some(scheme) = p.scheme {
-                        c.details.push(("scheme", scheme));
-                    }
-                    if let Some(db) = &self.database {
-                        c.details
-                            .push(("database", String::from_utf8_lossy(db).into_owned()));
-                    }
-                    c.add_frames(frames.iter().copied());
+                    let user = self.user.as_ref().map(|u| &u.0[..]);
+                    let c = p.credential("mysql", user, self.database.as_deref(), frames, ts);
                     awaiting.push(c);
                 }
             }

@@ -398,19 +398,8 @@ impl Session {
         frames: &[u64],
         ts: Timestamp,
     ) -> Credential {
-        let mut c = Credential::new("postgresql", p.mechanism, p.kind, ts);
-        c.username = p.user.or_else(|| self.user.as_ref().map(|u| u.0.clone()));
-        c.secret = Some(p.secret);
-        c.hashcat = p.hashcat;
-        if let Some(scheme) = p.scheme {
-            c.details.push(("scheme", scheme));
-        }
-        if let Some(db) = &self.database {
-            c.details
-                .push(("database", String::from_utf8_lossy(db).into_owned()));
-        }
-        c.add_frames(frames.iter().copied());
-        c
+        let user = self.user.as_ref().map(|u| &u.0[..]);
+        p.credential("postgresql", user, self.database.as_deref(), frames, ts)
     }
 
     /// The server's answers to the queries: `CommandComplete` (or `EmptyQueryResponse`),

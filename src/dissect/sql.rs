@@ -21,7 +21,8 @@
 //! comments) and cut into statements at semicolons, so a password in a comment or inside
 //! another literal is not taken for one.
 
-use crate::finding::{Hashcat, Kind};
+use crate::finding::{Credential, Hashcat, Kind};
+use crate::timestamp::Timestamp;
 
 /// Which server's SQL.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,6 +49,37 @@ pub struct StatementPassword {
     /// For a hash: what it is (`SCRAM-SHA-256`, `md5`, `mysql_native_password`...).
     pub scheme: Option<String>,
     pub hashcat: Option<Hashcat>,
+}
+
+impl StatementPassword {
+    /// Its finding for `protocol`: the account, else the session's user; the host and
+    /// scheme, then the session's database, in `details`.
+    pub fn credential(
+        self,
+        protocol: &'static str,
+        session_user: Option<&[u8]>,
+        database: Option<&[u8]>,
+        frames: &[u64],
+        ts: Timestamp,
+    ) -> Credential {
+        let mut c = Credential::new(protocol, self.mechanism, self.kind, ts);
+        c.username = self.user.or_else(|| session_user.map(<[u8]>::to_vec));
+        c.secret = Some(self.secret);
+        c.hashcat = self.hashcat;
+        if let Some(host) = self.host {
+            c.details
+                .push(("host", String::from_utf8_lossy(&host).into_owned()));
+        }
+        if let Some(scheme) = self.scheme {
+            c.details.push(("scheme", scheme));
+        }
+        if let Some(db) = database {
+            c.details
+                .push(("database", String::from_utf8_lossy(db).into_owned()));
+        }
+        c.add_frames(frames.iter().copied());
+        c
+    }
 }
 
 /// Longest statement text read.
