@@ -393,7 +393,7 @@ PREFIXES = {
     "irc": "irc", "nntp": "nntp", "socks": "socks", "rlogin": "rlogin", "vnc": "vnc",
     "radius": "radius", "sip": "sip", "smb1": "smb", "smb2": "smb", "kerberos": "kerberos",
     "l2tp": "l2tp", "kafka": "kafka", "mongodb": "mongodb", "cassandra": "cassandra",
-    "sybase": "sybase",
+    "sybase": "sybase", "eigrp-bfd": "bfd",
 }
 for name in sorted(os.listdir(FIX)):
     if not name.endswith(".pcap"):
@@ -426,7 +426,7 @@ def other_payloads(path):
             body = f[14:]
             if et == 0x0800 and len(body) >= 20:
                 proto = body[9]
-                name = {89: "ospf", 112: "vrrp", 47: "pptp"}.get(proto)
+                name = {89: "ospf", 112: "vrrp", 47: "pptp", 88: "eigrp"}.get(proto)
                 if name:
                     src = body[12:16]
                     first = first or src
@@ -449,7 +449,7 @@ def other_payloads(path):
     return out
 
 
-for name in ("routing-auth.pcap", "pptp-logins.pcap", "pppoe-eapol.pcap", "wpa-handshake.pcap", "isis-auth.pcap"):
+for name in ("routing-auth.pcap", "eigrp-bfd-auth.pcap", "pptp-logins.pcap", "pppoe-eapol.pcap", "wpa-handshake.pcap", "isis-auth.pcap"):
     by = {}
     for proto, c, d in other_payloads(os.path.join(FIX, name)):
         by.setdefault(proto, []).append((not c, d))

@@ -946,7 +946,9 @@ impl Core {
                 let state = match self.registry.choose_ip(dg.protocol, dg.payload) {
                     Some(spec) => {
                         self.stats.sessions.add(spec.name, 1);
-                        UdpState::Active(spec.name, (spec.new)(&self.limits.dissector))
+                        let mut dis = (spec.new)(&self.limits.dissector);
+                        dis.addresses(dg.src, dg.dst);
+                        UdpState::Active(spec.name, dis)
                     }
                     None => UdpState::Ignored,
                 };

@@ -1,12 +1,12 @@
 //! Keyed digests of routing protocols: the authentication of OSPFv2 (RFC 2328 appendix D,
-//! RFC 5709) and RIPv2 (RFC 2082, RFC 4822) messages.
+//! RFC 5709), RIPv2 (RFC 2082, RFC 4822) and BFD (RFC 5880) messages.
 //!
 //! A router signs every message with a digest of the message and the key it shares with
 //! its neighbours: keyed MD5 (the message, then the key NUL-padded to 16 bytes) or
 //! HMAC-SHA (RFC 5709's construction: the key padded or hashed to the digest's length,
 //! the message followed by `Apad`). The key is not sent, but one captured message is
 //! enough to try keys offline: hashcat has no mode for these, John the Ripper has —
-//! `net-md5` (`$netmd5$<signed bytes>$<digest>`) and `ospf` (`$ospf$<1-4>$<signed
+//! `net-md5` (`$netmd5$<signed bytes>$<digest>`), `net-sha1` (BFD's keyed SHA-1) and `ospf` (`$ospf$<1-4>$<signed
 //! bytes>$<digest>`, SHA-1, SHA-256, SHA-384, SHA-512). Every message carries one, so a
 //! conversation reports its first message for each key (key ID and digest length) only.
 
@@ -17,6 +17,9 @@ use crate::finding::{Credential, John, Kind, hex};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Algorithm {
     KeyedMd5,
+    /// BFD's keyed SHA-1 (RFC 5880 6.7.4): the message, then the key NUL-padded to 20
+    /// bytes. Never chosen by a digest's length (20 bytes is HMAC-SHA-1 elsewhere).
+    KeyedSha1,
     HmacSha1,
     HmacSha256,
     HmacSha384,
@@ -40,6 +43,7 @@ impl Algorithm {
     pub fn mechanism(self) -> &'static str {
         match self {
             Algorithm::KeyedMd5 => "keyed MD5",
+            Algorithm::KeyedSha1 => "keyed SHA-1",
             Algorithm::HmacSha1 => "HMAC-SHA-1",
             Algorithm::HmacSha256 => "HMAC-SHA-256",
             Algorithm::HmacSha384 => "HMAC-SHA-384",
@@ -53,6 +57,10 @@ impl Algorithm {
             Algorithm::KeyedMd5 => (
                 "net-md5",
                 format!("$netmd5${}${}", hex(signed), hex(digest)),
+            ),
+            Algorithm::KeyedSha1 => (
+                "net-sha1",
+                format!("$netsha1${}${}", hex(signed), hex(digest)),
             ),
             sha => {
                 let n = match sha {
@@ -167,6 +175,15 @@ pub(crate) mod tests {
     pub(crate) fn digest(algorithm: Algorithm, key: &[u8], signed: &[u8]) -> Vec<u8> {
         match algorithm {
             Algorithm::KeyedMd5 => build::keyed_md5(key, signed).to_vec(),
+            Algorithm::KeyedSha1 => {
+                let mut k = key.to_vec();
+                k.resize(20, 0);
+                sha1::Sha1::new()
+                    .chain_update(signed)
+                    .chain_update(k)
+                    .finalize()
+                    .to_vec()
+            }
             Algorithm::HmacSha1 => hmac_sha!(sha1::Sha1, key, signed),
             Algorithm::HmacSha256 => hmac_sha!(sha2::Sha256, key, signed),
             Algorithm::HmacSha384 => hmac_sha!(sha2::Sha384, key, signed),

@@ -7,11 +7,13 @@
 
 pub mod amqp;
 pub mod ber;
+pub mod bfd;
 pub mod cassandra;
 pub mod cvs;
 pub mod dcerpc;
 pub mod detect;
 pub mod eapol;
+pub mod eigrp;
 pub mod framing;
 pub mod ftp;
 pub mod hsrp;
@@ -211,6 +213,13 @@ pub trait DatagramDissector: Send {
     fn buffered(&self) -> usize {
         0
     }
+
+    /// The addresses of a conversation carried directly over IP, told once before its
+    /// first datagram: its first sender (`Direction::ToServer` comes from it) and the
+    /// other (EIGRP's HMAC-SHA-256 is keyed with its sender's address).
+    fn addresses(&mut self, client: std::net::IpAddr, server: std::net::IpAddr) {
+        let _ = (client, server);
+    }
 }
 
 /// A protocol over UDP: its name, ports, probe and dissector.
@@ -250,7 +259,9 @@ pub fn builtin_udp() -> Vec<DatagramSpec> {
         hsrp::SPEC,
         ipmi::SPEC,
         ospf::SPEC,
+        eigrp::SPEC,
         vrrp::SPEC,
+        bfd::SPEC,
         ppp::PPTP_SPEC,
         l2tp::SPEC,
         ntp::SPEC,

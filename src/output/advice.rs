@@ -312,6 +312,24 @@ pub const TABLE: &[Advice] = &[
         instead: "HMAC-SHA-256 authentication (RFC 5310) with long random keys, on every interface and level; never cleartext passwords",
     },
     Advice {
+        protocol: "eigrp",
+        name: "EIGRP",
+        cleartext: "the routers' key crossed the wire",
+        challenge: Some(
+            "the key was not sent, but every packet carries an MD5 digest or HMAC-SHA-256 of itself under it: one captured hello is enough to try keys offline, and a cracked key lets anyone form adjacencies and inject routes",
+        ),
+        instead: "HMAC-SHA-256 authentication (named mode) with long random keys rotated through the key chain, and EIGRP only on interfaces that need it (passive elsewhere)",
+    },
+    Advice {
+        protocol: "bfd",
+        name: "BFD",
+        cleartext: "every control packet carried the session's password in clear, several times a second: whoever has it can send Down and tear down the routing sessions BFD watches",
+        challenge: Some(
+            "the key was not sent, but every control packet carries a keyed MD5 or SHA-1 digest of itself under it: one captured packet is enough to try keys offline",
+        ),
+        instead: "meticulous keyed SHA-1 with long random keys, BFD sessions only on links the routers own, and TTL security (GTSM: single-hop BFD requires TTL 255)",
+    },
+    Advice {
         protocol: "vrrp",
         name: "VRRP",
         cleartext: "the master sent the virtual router's password in clear in every advertisement, every second: whoever has it can claim the gateway's addresses",

@@ -13,11 +13,15 @@
 #   link 2  OSPFv2 simple password $OSPF_SIMPLE, RIPv2 plaintext password $RIP_PLAIN
 #   BGP     a session between them over link 1 (AS 65001 and 65002), TCP MD5 signatures
 #           with $BGP_KEY (RFC 2385)
+#   BFD     single-hop sessions on link 1 (keyed MD5, key ID 2, $BFD_MD5) and link 2
+#           (simple password, key ID 1, $BFD_SIMPLE), and a multihop session between
+#           loopback addresses 10.245.0.1 and 10.245.0.2 (meticulous keyed SHA-1, key ID
+#           4, $BFD_SHA1)
 #
 # The capture is taken in A on every interface (`-i any`: Linux cooked v2). It prints
 # "truth ospf <neighbours in state Full>" and "truth bgp <state>" on standard output once
-# the routers formed their adjacencies and the BGP session. Everything it started is
-# stopped on any exit.
+# the routers formed their adjacencies and the BGP session, and "truth bfd <sessions Up
+# in A>". Everything it started is stopped on any exit.
 set -euo pipefail
 
 OSPF_HMAC='Ospf-Hmac-256!'
@@ -26,6 +30,9 @@ VRRP_PASS='vrrpPW1'
 OSPF_SIMPLE='osimple'
 RIP_PLAIN='rip-plain-pw'
 BGP_KEY='Bgp-Md5-Key!'
+BFD_MD5='Bfd-Md5-Key'
+BFD_SIMPLE='bfdSimple'
+BFD_SHA1='Bfd-Sha1-Key'
 
 OUT=${1:?usage: real-routing.sh OUT.pcap}
 export PATH="$PATH:/usr/sbin:/sbin:/usr/bin:/bin"
@@ -60,8 +67,14 @@ ip netns exec "$A" ip addr add 10.92.0.1/24 dev vs2
 ip netns exec "$B" ip addr add 10.92.0.2/24 dev vc2
 ip netns exec "$A" ip link set vs2 up
 ip netns exec "$B" ip link set vc2 up
+# Loopback addresses for the multihop BFD session, routed over link 1.
+ip netns exec "$A" ip addr add 10.245.0.1/32 dev lo
+ip netns exec "$B" ip addr add 10.245.0.2/32 dev lo
+ip netns exec "$A" ip route add 10.245.0.2/32 via 10.91.0.2
+ip netns exec "$B" ip route add 10.245.0.1/32 via 10.91.0.1
 
 # router <name> <router id> <link 1 interface> <link 2 interface> <AS> <neighbour> <its AS>
+#        <neighbour on link 2> <own loopback> <neighbour's loopback>
 router() {
     cat >"$TMP/$1.conf" <<CONF
 router id $2;
@@ -103,10 +116,30 @@ protocol bgp bgp1 {
     password "$BGP_KEY";
     ipv4 { import none; export none; };
 }
+protocol bfd bfd1 {
+    interface "$3" {
+        interval 200 ms;
+        authentication keyed md5;
+        password "$BFD_MD5" { id 2; };
+    };
+    interface "$4" {
+        interval 200 ms;
+        authentication simple;
+        password "$BFD_SIMPLE" { id 1; };
+    };
+    multihop {
+        interval 200 ms;
+        authentication meticulous keyed sha1;
+        password "$BFD_SHA1" { id 4; };
+    };
+    neighbor $6 dev "$3";
+    neighbor $8 dev "$4";
+    neighbor ${10} local $9 multihop yes;
+}
 CONF
 }
-router a 10.91.0.1 vsrv vs2 65001 10.91.0.2 65002
-router b 10.91.0.2 vcli vc2 65002 10.91.0.1 65001
+router a 10.91.0.1 vsrv vs2 65001 10.91.0.2 65002 10.92.0.2 10.245.0.1 10.245.0.2
+router b 10.91.0.2 vcli vc2 65002 10.91.0.1 65001 10.92.0.1 10.245.0.2 10.245.0.1
 
 cat >"$TMP/keepalived.conf" <<CONF
 global_defs {
@@ -129,7 +162,8 @@ vrrp_instance plainsight {
 CONF
 
 ip netns exec "$A" tcpdump -i any "${TCPDUMP_OPTS[@]}" -w "$OUT" \
-    "ip proto 89 or udp port 520 or ip proto 112 or tcp port 179" 2>"$TMP/tcpdump.log" &
+    "ip proto 89 or udp port 520 or ip proto 112 or tcp port 179 or udp port 3784 or udp port 4784" \
+    2>"$TMP/tcpdump.log" &
 TCPDUMP=$!
 PIDS+=("$TCPDUMP")
 wait_for grep -q "listening on" "$TMP/tcpdump.log" || die "tcpdump did not start"
@@ -154,6 +188,11 @@ established() {
 }
 for _ in $(seq 40); do established && break; sleep 0.5; done
 echo "truth bgp $(established && echo Established || echo down)"
+bfd_up() {
+    ip netns exec "$A" birdc -s "$TMP/a.ctl" show bfd sessions bfd1 2>/dev/null | grep -c ' Up ' || true
+}
+for _ in $(seq 40); do [ "$(bfd_up)" -ge 3 ] && break; sleep 0.5; done
+echo "truth bfd $(bfd_up)"
 sleep 3
 capture_settled "$OUT"
 kill -INT "$TCPDUMP"

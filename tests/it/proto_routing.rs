@@ -7,6 +7,8 @@
 use std::net::IpAddr;
 
 use md5::{Digest, Md5};
+use plainsight::dissect::bfd::build::{self as bfd, Signing as BfdSigning};
+use plainsight::dissect::eigrp::build as eigrp;
 use plainsight::dissect::l2tp::build::{avp, control as l2tp_control, data as l2tp_data};
 use plainsight::dissect::l2tp::{
     AVP_ASSIGNED_SESSION_ID, AVP_CHALLENGE, AVP_CHALLENGE_RESPONSE, AVP_HOST_NAME, ICRP, ICRQ,
@@ -161,6 +163,162 @@ fn routing_auth_expected() -> Vec<Expect> {
             client: "10.39.2.1:520",
             server: "224.0.0.9:520",
             secret: "2dceb2cf5270f119e73f9e9b3824da9c",
+            frame: Some(6),
+            ..e
+        },
+    ]
+}
+
+// EIGRP and BFD keys of the eigrp-bfd-auth.pcap fixture.
+const EIGRP_MD5_KEY: &[u8] = b"eigrp-md5";
+const EIGRP_SHA_KEY: &[u8] = b"eigrp-sha256";
+const BFD_MD5_KEY: &[u8] = b"bfd-md5-key";
+const BFD_SHA1_KEY: &[u8] = b"bfd-sha1-key";
+
+/// An EIGRP packet signed with HMAC-SHA-256 as Cisco signs it (keyed with a newline, the
+/// password and the sender's address in text), from `sender`.
+fn eigrp_sha256(opcode: u8, tlvs: &[u8], key_id: u32, key: &[u8], sender: IpAddr) -> Vec<u8> {
+    use hmac::{Hmac, KeyInit, Mac};
+    let (mut v, at) = eigrp::unsigned(opcode, 0, 0, 200, tlvs, true, key_id);
+    let mut k = vec![b'\n'];
+    k.extend(key);
+    k.extend(sender.to_string().as_bytes());
+    let mut m = Hmac::<sha2::Sha256>::new_from_slice(&k).expect("any key length");
+    m.update(&v);
+    v[at..at + 32].copy_from_slice(&m.finalize().into_bytes());
+    eigrp::checksum(&mut v);
+    v
+}
+
+/// EIGRP routers and BFD sessions, two rounds five seconds apart: an EIGRP router whose
+/// hellos are signed with MD5 (key ID 1) and its update to a neighbour with two internal
+/// routes, an INIT update (signed without the key: nothing), a router signing with
+/// HMAC-SHA-256 (key ID 2), one without authentication; BFD sessions with a simple
+/// password (UDP 3784), keyed MD5 (3784) and meticulous keyed SHA-1 (multihop, 4784), and
+/// one without authentication.
+fn eigrp_bfd_auth() -> Vec<u8> {
+    let mut packets = Vec::new();
+    let group = ip("224.0.0.10");
+    let hello = eigrp::hello_tlvs();
+    let route: Vec<u8> = [0x01u8, 0x02, 0x00, 0x1c]
+        .into_iter()
+        .chain([
+            0, 0, 0, 0, 0, 0, 0x0a, 0, 0, 0, 0x64, 0, 0, 0, 0, 0, 0x05, 0xdc, 0xff, 1, 0, 0, 24, 10,
+        ])
+        .collect();
+    let routes = [route.clone(), route].concat();
+    for round in 0..2i64 {
+        let t = round * 5;
+        let md5_hello = eigrp::md5(5, 0, 0, 100, &hello, 1, EIGRP_MD5_KEY);
+        packets.push(at(t, ip_packet(ip("10.39.4.1"), group, 88, 2, &md5_hello)));
+        let sha = eigrp_sha256(5, &hello, 2, EIGRP_SHA_KEY, ip("10.39.4.3"));
+        packets.push(at(t + 1, ip_packet(ip("10.39.4.3"), group, 88, 2, &sha)));
+        let (mut plain, _) = eigrp::unsigned(5, 0, 0, 100, &[], false, 0);
+        plain.truncate(20);
+        plain.extend(&hello);
+        eigrp::checksum(&mut plain);
+        packets.push(at(t + 2, ip_packet(ip("10.39.4.4"), group, 88, 2, &plain)));
+        let mine = 0x1000 + round as u32;
+        for (src, dst, signing) in [
+            (
+                "10.39.5.1:49152",
+                "10.39.5.2:3784",
+                BfdSigning::Simple(1, b"bfd-simple"),
+            ),
+            (
+                "10.39.5.3:49153",
+                "10.39.5.4:3784",
+                BfdSigning::Digest(2, 5, 77 + round as u32, BFD_MD5_KEY),
+            ),
+            (
+                "10.39.5.5:49154",
+                "10.39.6.6:4784",
+                BfdSigning::Digest(5, 9, 900 + round as u32, BFD_SHA1_KEY),
+            ),
+        ] {
+            let p = bfd::control(mine, 0x2000, signing);
+            packets.push(at(
+                t + 3,
+                udp_packet(src.parse().unwrap(), dst.parse().unwrap(), &p),
+            ));
+        }
+        let mut open = bfd::control(mine, 0x2000, BfdSigning::Simple(1, b"x"));
+        open[1] &= !0x04;
+        open.truncate(24);
+        open[3] = 24;
+        packets.push(at(
+            t + 4,
+            udp_packet(
+                "10.39.5.7:49155".parse().unwrap(),
+                "10.39.5.8:3784".parse().unwrap(),
+                &open,
+            ),
+        ));
+    }
+    let init = eigrp::md5(1, 1, 1, 100, &[], 1, EIGRP_MD5_KEY);
+    packets.push(at(
+        11,
+        ip_packet(ip("10.39.4.1"), ip("10.39.4.2"), 88, 2, &init),
+    ));
+    let update = eigrp::md5(1, 0, 2, 100, &routes, 1, EIGRP_MD5_KEY);
+    packets.push(at(
+        12,
+        ip_packet(ip("10.39.4.1"), ip("10.39.4.2"), 88, 2, &update),
+    ));
+    pcap(packets)
+}
+
+fn eigrp_bfd_auth_expected() -> Vec<Expect> {
+    let e = Expect {
+        protocol: "eigrp",
+        mechanism: "keyed MD5",
+        kind: "challenge-response",
+        client: "10.39.4.1:0",
+        server: "224.0.0.10:0",
+        secret: "676084c8dab7bc7d2857d92eb37e817a",
+        outcome: "unknown",
+        frame: Some(1),
+        ..Expect::default()
+    };
+    vec![
+        e.clone(),
+        Expect {
+            mechanism: "HMAC-SHA-256",
+            client: "10.39.4.3:0",
+            secret: "e8acd2d3e045cdab2363224f894da949ff2166ad7fef1d351b9791719fafeb41",
+            frame: Some(2),
+            ..e.clone()
+        },
+        Expect {
+            server: "10.39.4.2:0",
+            secret: "39e0bad76fd4ee67c312e48800c5c949",
+            frame: Some(16),
+            ..e.clone()
+        },
+        Expect {
+            protocol: "bfd",
+            mechanism: "simple password",
+            kind: "cleartext",
+            client: "10.39.5.1:49152",
+            server: "10.39.5.2:3784",
+            secret: "bfd-simple",
+            frame: Some(4),
+            ..e.clone()
+        },
+        Expect {
+            protocol: "bfd",
+            client: "10.39.5.3:49153",
+            server: "10.39.5.4:3784",
+            secret: "2b1d88aa058cc96f7bf3edcdaea3411e",
+            frame: Some(5),
+            ..e.clone()
+        },
+        Expect {
+            protocol: "bfd",
+            mechanism: "meticulous keyed SHA-1",
+            client: "10.39.5.5:49154",
+            server: "10.39.6.6:4784",
+            secret: "d27fe428e3f8cb15f8afc4cd63f27979892c3269",
             frame: Some(6),
             ..e
         },
@@ -631,6 +789,12 @@ const FIXTURES: &[Fixture] = &[
         exit: 1,
     },
     Fixture {
+        name: "eigrp-bfd-auth.pcap",
+        bytes: eigrp_bfd_auth,
+        expected: eigrp_bfd_auth_expected,
+        exit: 1,
+    },
+    Fixture {
         name: "pptp-logins.pcap",
         bytes: pptp_logins,
         expected: pptp_logins_expected,
@@ -672,6 +836,69 @@ fn routing_digests_carry_johns_lines() {
     }
 }
 
+/// The EIGRP and BFD digests' John the Ripper lines give their digests under the keys the
+/// generator signed with (computed here as John computes each format), and no other.
+#[test]
+fn eigrp_and_bfd_digests_carry_johns_lines() {
+    use hmac::{Hmac, KeyInit, Mac};
+    let accepts = |line: &str, key: &[u8]| -> bool {
+        let f: Vec<&str> = line.split('$').collect();
+        let padded = |n: usize| {
+            let mut k = key.to_vec();
+            if k.len() < n {
+                k.resize(n, 0);
+            }
+            k
+        };
+        match f.as_slice() {
+            ["", "eigrp", "2", salt, flag, extra, digest] => {
+                let mut m = unhex(salt);
+                m.extend(padded(16));
+                if *flag == "1" {
+                    m.extend(unhex(extra));
+                }
+                crate::support::hex(&Md5::digest(&m)) == *digest
+            }
+            ["", "eigrp", "3", salt, "0", "x", "1", ip, digest] => {
+                let mut k = vec![b'\n'];
+                k.extend(key);
+                k.extend(ip.as_bytes());
+                let mut m = Hmac::<sha2::Sha256>::new_from_slice(&k).unwrap();
+                m.update(&unhex(salt));
+                crate::support::hex(&m.finalize().into_bytes()) == *digest
+            }
+            ["", "netmd5", signed, digest] => {
+                let mut m = unhex(signed);
+                m.extend(padded(16));
+                crate::support::hex(&Md5::digest(&m)) == *digest
+            }
+            ["", "netsha1", signed, digest] => {
+                let mut m = unhex(signed);
+                m.extend(padded(20));
+                crate::support::hex(&sha1::Sha1::digest(&m)) == *digest
+            }
+            _ => false,
+        }
+    };
+    let (findings, _, _) = scan(&[&fixture("eigrp-bfd-auth.pcap")]);
+    let mut checked = 0;
+    for f in &findings {
+        let Some(line) = f["john"]["hash"].as_str() else {
+            continue;
+        };
+        let key = match (f["protocol"].as_str(), f["mechanism"].as_str()) {
+            (Some("eigrp"), Some("keyed MD5")) => EIGRP_MD5_KEY,
+            (Some("eigrp"), _) => EIGRP_SHA_KEY,
+            (Some("bfd"), Some("keyed MD5")) => BFD_MD5_KEY,
+            _ => BFD_SHA1_KEY,
+        };
+        assert!(accepts(line, key), "{f}");
+        assert!(!accepts(line, b"not-the-key"), "{f}");
+        checked += 1;
+    }
+    assert_eq!(checked, 5, "{findings:#?}");
+}
+
 /// tshark reads the generated packets as the protocols they claim to be: OSPF with its
 /// authentication, VRRP's password, PPTP's PAP, CHAP and MS-CHAPv2 (the generator is
 /// checked by an independent dissector, not by plainsight).
@@ -696,6 +923,33 @@ fn tshark_reads_the_routing_and_pptp_fixtures_alike() {
     assert_eq!(ospf.len(), 9, "{ospf:?}");
     assert!(ospf.iter().any(|l| l.starts_with("1\tOspfPw")), "{ospf:?}");
     assert!(ospf.iter().any(|l| l.starts_with("2\t\t1")), "{ospf:?}");
+    let eigrp = fields(
+        "eigrp-bfd-auth.pcap",
+        "eigrp",
+        &["eigrp.opcode", "eigrp.auth.type", "eigrp.auth.keyid"],
+    );
+    assert_eq!(eigrp.len(), 8, "{eigrp:?}");
+    assert_eq!(
+        eigrp.iter().filter(|l| *l == "5\t2\t1").count(),
+        2,
+        "{eigrp:?}"
+    );
+    assert_eq!(
+        eigrp.iter().filter(|l| *l == "5\t3\t2").count(),
+        2,
+        "{eigrp:?}"
+    );
+    assert!(eigrp.contains(&"1\t2\t1".to_string()), "{eigrp:?}");
+    let bfd = fields(
+        "eigrp-bfd-auth.pcap",
+        "bfd.auth.type",
+        &["bfd.auth.type", "bfd.auth.key", "bfd.auth.password"],
+    );
+    assert_eq!(
+        bfd,
+        ["1\t1\tbfd-simple", "2\t5\t", "5\t9\t"].repeat(2),
+        "{bfd:?}"
+    );
     let vrrp = fields(
         "routing-auth.pcap",
         "vrrp.auth_type == 1",

@@ -1,11 +1,14 @@
 //! Real routers: `tests/e2e/real-routing.sh` runs two BIRD routers and a keepalived VRRP
 //! master in network namespaces joined by two veth links, with OSPFv2 HMAC-SHA-256 and
 //! RIPv2 keyed MD5 on one link, OSPFv2 and RIPv2 simple passwords on the other, a VRRPv2
-//! `auth_type PASS` virtual router and a BGP session signed with TCP MD5 (RFC 2385, by the
-//! kernel), captured on every interface of one router (Linux cooked v2). plainsight must
+//! `auth_type PASS` virtual router, a BGP session signed with TCP MD5 (RFC 2385, by the
+//! kernel) and BFD sessions (keyed MD5 on one link, a simple password on the other,
+//! meticulous keyed SHA-1 between loopbacks, multihop), captured on every interface of
+//! one router (Linux cooked v2). plainsight must
 //! report the simple passwords exactly, and for the signed messages a John the Ripper line
 //! that the configured key verifies (keyed MD5: MD5 of the message and the key padded to
-//! 16 bytes; TCP MD5: MD5 of the signed bytes and the key; HMAC-SHA-256 by RFC 5709), from both
+//! 16 bytes; keyed SHA-1: SHA-1 and the key padded to 20; TCP MD5: MD5 of the signed bytes
+//! and the key; HMAC-SHA-256 by RFC 5709), from both
 //! routers, with one or two threads alike. Needs root, tcpdump, ip, BIRD and keepalived
 //! (`./scripts/setup-debian.sh --test`); otherwise the test says why and passes.
 
@@ -23,6 +26,9 @@ const VRRP_PASS: &str = "vrrpPW1";
 const OSPF_SIMPLE: &str = "osimple";
 const RIP_PLAIN: &str = "rip-plain-pw";
 const BGP_KEY: &str = "Bgp-Md5-Key!";
+const BFD_MD5: &str = "Bfd-Md5-Key";
+const BFD_SIMPLE: &str = "bfdSimple";
+const BFD_SHA1: &str = "Bfd-Sha1-Key";
 
 /// Whether John's line `hash` is the digest `key` gives its message.
 fn verifies(hash: &str, key: &str) -> bool {
@@ -34,6 +40,14 @@ fn verifies(hash: &str, key: &str) -> bool {
             let mut m = unhex(signed);
             m.extend(k);
             hex(&md5_digest(&m)) == *digest
+        }
+        ["", "netsha1", signed, digest] => {
+            use sha1::Digest;
+            let mut k = key.as_bytes().to_vec();
+            k.resize(20, 0);
+            let mut m = unhex(signed);
+            m.extend(k);
+            hex(&sha1::Sha1::digest(&m)) == *digest
         }
         ["", "tcpmd5", signed, digest] => {
             let mut m = unhex(signed);
@@ -78,10 +92,20 @@ fn read(findings: &[Value]) -> BTreeSet<(String, String, String)> {
                 assert_eq!(f["details"]["vrid"], "51", "{f}");
                 assert_eq!(f["details"]["virtual_ips"], "10.91.0.100", "{f}");
             }
-            ("ospf", "HMAC-SHA-256") | ("rip", "keyed MD5") | ("bgp", "TCP MD5 signature") => {
-                let key = match protocol.as_str() {
-                    "ospf" => OSPF_HMAC,
-                    "rip" => RIP_MD5,
+            ("bfd", "simple password") => {
+                assert_eq!(s("secret"), BFD_SIMPLE, "{f}");
+                assert_eq!(f["details"]["key_id"], "1", "{f}");
+            }
+            ("ospf", "HMAC-SHA-256")
+            | ("rip", "keyed MD5")
+            | ("bgp", "TCP MD5 signature")
+            | ("bfd", "keyed MD5")
+            | ("bfd", "meticulous keyed SHA-1") => {
+                let key = match (protocol.as_str(), mechanism.as_str()) {
+                    ("ospf", _) => OSPF_HMAC,
+                    ("rip", _) => RIP_MD5,
+                    ("bfd", "keyed MD5") => BFD_MD5,
+                    ("bfd", _) => BFD_SHA1,
                     _ => BGP_KEY,
                 };
                 let hash = f["john"]["hash"].as_str().unwrap_or("");
@@ -106,8 +130,8 @@ fn real_routers_keys_and_digests() {
     let (dir, pcap, stdout) = (&run.dir, &run.pcap, &run.stdout);
     assert_eq!(
         run.truths,
-        ["ospf 2", "bgp Established"],
-        "both adjacencies and the BGP session up: {stdout}"
+        ["ospf 2", "bgp Established", "bfd 3"],
+        "both adjacencies, the BGP session and three BFD sessions up: {stdout}"
     );
     let head = std::fs::read(pcap).expect("capture");
     assert_eq!(
@@ -122,6 +146,13 @@ fn real_routers_keys_and_digests() {
     for router in ["10.91.0.1", "10.91.0.2"] {
         assert!(got.contains(&t("ospf", "HMAC-SHA-256", router)), "{got:?}");
         assert!(got.contains(&t("rip", "keyed MD5", router)), "{got:?}");
+        assert!(got.contains(&t("bfd", "keyed MD5", router)), "{got:?}");
+    }
+    for router in ["10.245.0.1", "10.245.0.2"] {
+        assert!(
+            got.contains(&t("bfd", "meticulous keyed SHA-1", router)),
+            "{got:?}"
+        );
     }
     for router in ["10.92.0.1", "10.92.0.2"] {
         assert!(
@@ -130,6 +161,10 @@ fn real_routers_keys_and_digests() {
         );
         assert!(
             got.contains(&t("rip", "simple password", router)),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&t("bfd", "simple password", router)),
             "{got:?}"
         );
     }
