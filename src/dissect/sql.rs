@@ -15,10 +15,21 @@
 //!   '...' | PASSWORD('...')`): the password, or a `*`-prefixed `mysql_native_password`
 //!   hash (hashcat 300); `ALTER USER ... REPLACE '...'` gives the current password too.
 //!
+//! - Microsoft SQL Server's T-SQL (`CREATE LOGIN` / `ALTER LOGIN` ... `WITH PASSWORD =
+//!   '...' [HASHED] [, OLD_PASSWORD = '...']`, contained databases' `CREATE|ALTER USER ...
+//!   WITH PASSWORD`, `CREATE|ALTER APPLICATION ROLE ... WITH PASSWORD`, `CREATE|ALTER
+//!   CREDENTIAL ... WITH IDENTITY = '...', SECRET = '...'`, and the system procedures
+//!   `sp_addlogin`, `sp_password`, `sp_addapprole`, `sp_approlepassword`,
+//!   `sp_setapprole`, `sp_addlinkedsrvlogin` with positional or `@name =` arguments): the
+//!   password, or a `HASHED` value (`0x0200` + salt + SHA-512: hashcat 1731; `0x0100` +
+//!   salt + SHA-1: 132, with the upper-case hash too: 131). T-SQL needs no semicolons
+//!   between statements, so each password gets the line it starts on: the server's errors
+//!   name the line they come from.
+//!
 //! The text is read by a small lexer (string literals with `''` and, for MySQL and
 //! PostgreSQL's `E'...'`, backslash escapes; `"..."` strings in MySQL, identifiers in
-//! PostgreSQL; `` `...` `` identifiers; `$tag$...$tag$` strings; `--`, `#` and `/* */`
-//! comments) and cut into statements at semicolons, so a password in a comment or inside
+//! PostgreSQL; `` `...` `` identifiers; `$tag$...$tag$` strings; T-SQL's `N'...'` strings
+//! and `[...]` identifiers; `--`, `#` and `/* */` comments) and cut into statements at semicolons, so a password in a comment or inside
 //! another literal is not taken for one.
 
 use crate::finding::{Credential, Hashcat, Kind};
@@ -29,13 +40,18 @@ use crate::timestamp::Timestamp;
 pub enum Dialect {
     Postgresql,
     Mysql,
+    /// Microsoft SQL Server.
+    Tsql,
 }
 
 /// A password a statement sets (or, for `REPLACE`, proves).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatementPassword {
-    /// Which statement of the text (0-based, in the order they run).
+    /// Which statement of the text (0-based, in the order they run; T-SQL: of those
+    /// ended by semicolons).
     pub statement: usize,
+    /// The line of the text the statement starts on (1-based).
+    pub line: u32,
     /// The account: a role name, or a MySQL account's user part; `None` for the session's
     /// own (`SET PASSWORD = ...`, `ALTER USER CURRENT_USER`).
     pub user: Option<Vec<u8>>,
@@ -88,9 +104,13 @@ const MAX_TEXT: usize = 64 << 10;
 const MAX_TOKENS: usize = 512;
 
 /// Whether `text` may hold a password statement (a quick test before lexing).
-pub fn may_set_password(text: &[u8]) -> bool {
+pub fn may_set_password(text: &[u8], dialect: Dialect) -> bool {
     let text = &text[..text.len().min(MAX_TEXT)];
-    [&b"password"[..], b"identified"]
+    let words: &[&[u8]] = match dialect {
+        Dialect::Tsql => &[b"password", b"sp_", b"secret"],
+        _ => &[b"password", b"identified"],
+    };
+    words
         .iter()
         .any(|w| text.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w)))
 }
@@ -167,13 +187,22 @@ fn quoted(text: &[u8], at: usize, backslash: bool) -> (Vec<u8>, usize) {
 
 /// The statements of `text` as tokens.
 fn statements(text: &[u8], dialect: Dialect) -> Vec<Vec<Token<'_>>> {
+    lex(text, dialect).0
+}
+
+/// The statements of `text` as tokens, and where each token starts.
+#[allow(clippy::type_complexity)]
+fn lex(text: &[u8], dialect: Dialect) -> (Vec<Vec<Token<'_>>>, Vec<Vec<usize>>) {
     let text = &text[..text.len().min(MAX_TEXT)];
     let mysql = dialect == Dialect::Mysql;
+    let tsql = dialect == Dialect::Tsql;
     let mut all = vec![Vec::new()];
+    let mut starts = vec![Vec::new()];
     let mut i = 0;
     while i < text.len() {
         let b = text[i];
         let next = text.get(i + 1).copied();
+        let start = i;
         let token = if b.is_ascii_whitespace() {
             i += 1;
             continue;
@@ -188,13 +217,36 @@ fn statements(text: &[u8], dialect: Dialect) -> Vec<Vec<Token<'_>>> {
             i += 1;
             if all.last().is_some_and(|s| !s.is_empty()) {
                 all.push(Vec::new());
+                starts.push(Vec::new());
             }
             continue;
+        } else if tsql && (b == b'N' || b == b'n') && next == Some(b'\'') {
+            let (s, end) = quoted(text, i + 1, false);
+            i = end;
+            Token::Str(s)
+        } else if tsql && b == b'[' {
+            // [identifier], `]]` inside it.
+            let mut s = Vec::new();
+            i += 1;
+            while i < text.len() {
+                if text[i] == b']' {
+                    if text.get(i + 1) == Some(&b']') {
+                        s.push(b']');
+                        i += 2;
+                        continue;
+                    }
+                    i += 1;
+                    break;
+                }
+                s.push(text[i]);
+                i += 1;
+            }
+            Token::Name(s)
         } else if b == b'\'' || (mysql && b == b'"') {
             let (s, end) = quoted(text, i, mysql);
             i = end;
             Token::Str(s)
-        } else if (b == b'E' || b == b'e') && next == Some(b'\'') && !mysql {
+        } else if (b == b'E' || b == b'e') && next == Some(b'\'') && !mysql && !tsql {
             let (s, end) = quoted(text, i + 1, true);
             i = end;
             Token::Str(s)
@@ -202,7 +254,7 @@ fn statements(text: &[u8], dialect: Dialect) -> Vec<Vec<Token<'_>>> {
             let (s, end) = quoted(text, i, false);
             i = end;
             Token::Name(s)
-        } else if b == b'$' && !mysql {
+        } else if b == b'$' && !mysql && !tsql {
             // $tag$ ... $tag$ (the tag may be empty).
             let tag_end = text[i + 1..]
                 .iter()
@@ -236,13 +288,15 @@ fn statements(text: &[u8], dialect: Dialect) -> Vec<Vec<Token<'_>>> {
         let current = all.last_mut().expect("one statement at least");
         if current.len() < MAX_TOKENS {
             current.push(token);
+            starts.last_mut().expect("beside the tokens").push(start);
         }
     }
     // A trailing semicolon ends the last statement; it does not start one.
     if all.len() > 1 && all.last().is_some_and(Vec::is_empty) {
         all.pop();
+        starts.pop();
     }
-    all
+    (all, starts)
 }
 
 /// How many statements `text` holds (each answered on its own).
@@ -252,17 +306,32 @@ pub fn statement_count(text: &[u8], dialect: Dialect) -> usize {
 
 /// The passwords the statements of `text` set.
 pub fn passwords(text: &[u8], dialect: Dialect) -> Vec<StatementPassword> {
-    if !may_set_password(text) {
+    if !may_set_password(text, dialect) {
         return Vec::new();
     }
     let mut out = Vec::new();
-    for (n, tokens) in statements(text, dialect).iter().enumerate() {
+    let (all, starts) = lex(text, dialect);
+    for (n, (tokens, starts)) in all.iter().zip(&starts).enumerate() {
+        let before = out.len();
         match dialect {
             Dialect::Postgresql => postgresql(n, tokens, &mut out),
             Dialect::Mysql => mysql(n, tokens, &mut out),
+            Dialect::Tsql => tsql(n, tokens, starts, text, &mut out),
+        }
+        if dialect != Dialect::Tsql {
+            let line = line_of(text, starts.first().copied().unwrap_or(0));
+            for p in &mut out[before..] {
+                p.line = line;
+            }
         }
     }
     out
+}
+
+/// The 1-based line of byte `at` of `text`.
+fn line_of(text: &[u8], at: usize) -> u32 {
+    let at = at.min(text.len());
+    1 + memchr::memchr_iter(b'\n', &text[..at]).count() as u32
 }
 
 fn upper(t: &Token<'_>) -> String {
@@ -336,6 +405,7 @@ fn found(
 ) -> StatementPassword {
     StatementPassword {
         statement,
+        line: 0,
         user,
         host,
         mechanism,
@@ -468,6 +538,288 @@ fn mysql(n: usize, t: &[Token<'_>], out: &mut Vec<StatementPassword>) {
     }
 }
 
+/// Words that begin a T-SQL statement: where a clause being read ends when no semicolon
+/// does.
+const TSQL_STATEMENTS: &[&str] = &[
+    "ALTER", "BEGIN", "CREATE", "DECLARE", "DELETE", "DENY", "DROP", "END", "EXEC", "EXECUTE",
+    "GRANT", "IF", "INSERT", "PRINT", "RETURN", "REVOKE", "SELECT", "SET", "UPDATE", "USE",
+    "WHILE",
+];
+
+/// The system procedures that take passwords: their name, and the positions (0-based) and
+/// `@` names of the account, the password and the old password; `host` is a linked
+/// server's name.
+struct Procedure {
+    name: &'static str,
+    account: Option<(usize, &'static str)>,
+    password: (usize, &'static str),
+    old: Option<(usize, &'static str)>,
+    host: Option<(usize, &'static str)>,
+}
+
+const TSQL_PROCEDURES: &[Procedure] = &[
+    Procedure {
+        name: "sp_addlogin",
+        account: Some((0, "@loginame")),
+        password: (1, "@passwd"),
+        old: None,
+        host: None,
+    },
+    Procedure {
+        name: "sp_password",
+        account: Some((2, "@loginame")),
+        password: (1, "@new"),
+        old: Some((0, "@old")),
+        host: None,
+    },
+    Procedure {
+        name: "sp_addapprole",
+        account: Some((0, "@rolename")),
+        password: (1, "@password"),
+        old: None,
+        host: None,
+    },
+    Procedure {
+        name: "sp_approlepassword",
+        account: Some((0, "@rolename")),
+        password: (1, "@newpwd"),
+        old: None,
+        host: None,
+    },
+    Procedure {
+        name: "sp_setapprole",
+        account: Some((0, "@rolename")),
+        password: (1, "@password"),
+        old: None,
+        host: None,
+    },
+    Procedure {
+        name: "sp_addlinkedsrvlogin",
+        account: Some((3, "@rmtuser")),
+        password: (4, "@rmtpassword"),
+        old: None,
+        host: Some((0, "@rmtsrvname")),
+    },
+];
+
+/// A procedure's argument: its `@` name when given, and its value (`None`: `NULL`,
+/// `DEFAULT`, or an expression).
+type Argument<'a> = (Option<&'a [u8]>, Option<Vec<u8>>);
+
+/// A `HASHED` password value as hashcat reads it: `0x0200` + salt + SHA-512 (SQL Server
+/// 2012 and later, mode 1731), `0x0100` + salt + SHA-1 (2005, 132), the same with the
+/// upper-case password's SHA-1 after it (2000, 131).
+fn mssql_hash(p: &mut StatementPassword) {
+    let v = p.secret.to_ascii_lowercase();
+    let hexdigits = v.len() > 2 && v[2..].iter().all(u8::is_ascii_hexdigit);
+    let (scheme, mode) = match (v.get(..6), v.len()) {
+        (Some(b"0x0200"), 142) if hexdigits => ("SQL Server 2012+", 1731),
+        (Some(b"0x0100"), 54) if hexdigits => ("SQL Server 2005", 132),
+        (Some(b"0x0100"), 94) if hexdigits => ("SQL Server 2000", 131),
+        _ => {
+            p.kind = Kind::ChallengeResponse;
+            p.scheme = Some("SQL Server password hash".to_string());
+            return;
+        }
+    };
+    hashed(p, scheme, mode, v);
+}
+
+/// T-SQL: `CREATE|ALTER LOGIN|USER|APPLICATION ROLE ... WITH PASSWORD = ...`, `CREATE|ALTER
+/// CREDENTIAL ... IDENTITY = ..., SECRET = ...`, and the password procedures, wherever a
+/// statement starts among the tokens (T-SQL needs no semicolons).
+fn tsql(
+    n: usize,
+    t: &[Token<'_>],
+    starts: &[usize],
+    text: &[u8],
+    out: &mut Vec<StatementPassword>,
+) {
+    let starts_statement = |x: &Token<'_>| TSQL_STATEMENTS.iter().any(|w| x.is(w));
+    // The clause from `from` up to the next statement's first word.
+    let clause_end = |from: usize| {
+        (from..t.len())
+            .find(|&i| starts_statement(&t[i]))
+            .unwrap_or(t.len())
+    };
+    let line = |i: usize| line_of(text, starts.get(i).copied().unwrap_or(0));
+    let mut i = 0;
+    while i < t.len() {
+        let verb = &t[i];
+        // CREATE|ALTER LOGIN|USER|APPLICATION ROLE|CREDENTIAL name ...
+        if verb.is("CREATE") || verb.is("ALTER") {
+            let (noun, name_at) = match (t.get(i + 1), t.get(i + 2)) {
+                (Some(a), Some(r)) if a.is("APPLICATION") && r.is("ROLE") => {
+                    ("APPLICATION ROLE", i + 3)
+                }
+                (Some(x), _) if x.is("LOGIN") => ("LOGIN", i + 2),
+                (Some(x), _) if x.is("USER") => ("USER", i + 2),
+                (Some(x), _) if x.is("CREDENTIAL") => ("CREDENTIAL", i + 2),
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            };
+            let end = clause_end(name_at + 1);
+            let name = t.get(name_at).and_then(Token::name);
+            let verb = upper(verb);
+            // `KEY = value` pairs of the clause.
+            let value = |key: &str| {
+                (name_at + 1..end.saturating_sub(2)).find_map(|k| {
+                    (t[k].is(key) && t[k + 1] == Token::Punct(b'=')).then(|| (k, &t[k + 2]))
+                })
+            };
+            if noun == "CREDENTIAL" {
+                if let Some((_, Token::Str(secret))) = value("SECRET")
+                    && !secret.is_empty()
+                {
+                    let identity =
+                        value("IDENTITY").and_then(|(_, v)| v.string().map(<[u8]>::to_vec));
+                    let mut p = found(
+                        n,
+                        identity,
+                        None,
+                        format!("{verb} CREDENTIAL ... SECRET"),
+                        secret,
+                    );
+                    p.line = line(i);
+                    p.host = name;
+                    out.push(p);
+                }
+            } else {
+                for (key, form) in [
+                    ("PASSWORD", "WITH PASSWORD"),
+                    ("OLD_PASSWORD", "OLD_PASSWORD"),
+                ] {
+                    let Some((k, v)) = value(key) else {
+                        continue;
+                    };
+                    let (literal, hex) = match v {
+                        Token::Str(s) => (s.clone(), false),
+                        Token::Word(w) if w.len() > 2 && w[..2].eq_ignore_ascii_case(b"0x") => {
+                            (w.to_vec(), true)
+                        }
+                        _ => continue,
+                    };
+                    if literal.is_empty() {
+                        continue;
+                    }
+                    let mut p = found(
+                        n,
+                        name.clone(),
+                        None,
+                        format!("{verb} {noun} ... {form}"),
+                        &literal,
+                    );
+                    p.line = line(i);
+                    if hex || (key == "PASSWORD" && t.get(k + 3).is_some_and(|x| x.is("HASHED"))) {
+                        mssql_hash(&mut p);
+                    }
+                    out.push(p);
+                }
+            }
+            i = end.max(i + 1);
+            continue;
+        }
+        // [EXEC[UTE]] [db.][schema.]sp_... arguments
+        let call_at = if verb.is("EXEC") || verb.is("EXECUTE") {
+            Some(i + 1)
+        } else if i == 0 {
+            Some(0)
+        } else {
+            None
+        };
+        let Some(mut at) = call_at else {
+            i += 1;
+            continue;
+        };
+        // The procedure's name is the last of a dotted name (`master..sp_addlogin`).
+        while t.get(at + 1) == Some(&Token::Punct(b'.')) {
+            at += 1;
+            while t.get(at) == Some(&Token::Punct(b'.')) {
+                at += 1;
+            }
+        }
+        let Some(proc) = t.get(at).and_then(Token::name).and_then(|name| {
+            TSQL_PROCEDURES
+                .iter()
+                .find(|p| p.name.as_bytes().eq_ignore_ascii_case(&name))
+        }) else {
+            i += 1;
+            continue;
+        };
+        let end = clause_end(at + 1);
+        // The arguments: `value` or `@name = value`, separated by commas.
+        let mut args: Vec<Argument<'_>> = Vec::new();
+        let mut k = at + 1;
+        while k < end {
+            let mut named = None;
+            if t[k] == Token::Punct(b'@')
+                && let (Some(Token::Word(w)), Some(Token::Punct(b'='))) =
+                    (t.get(k + 1), t.get(k + 2))
+            {
+                named = Some(*w);
+                k += 3;
+            }
+            let value = match t.get(k) {
+                Some(Token::Str(s)) => Some(s.clone()),
+                Some(Token::Word(w))
+                    if !w.eq_ignore_ascii_case(b"NULL") && !w.eq_ignore_ascii_case(b"DEFAULT") =>
+                {
+                    Some(w.to_vec())
+                }
+                _ => None,
+            };
+            args.push((named, value));
+            while k < end && t[k] != Token::Punct(b',') {
+                k += 1;
+            }
+            k += 1;
+            if args.len() > 8 {
+                break;
+            }
+        }
+        let arg = |(pos, name): (usize, &str)| -> Option<Vec<u8>> {
+            let by_name = args.iter().find_map(|(n, v)| {
+                n.filter(|n| n.eq_ignore_ascii_case(&name.as_bytes()[1..]))
+                    .map(|_| v.clone())
+            });
+            match by_name {
+                Some(v) => v,
+                None => args
+                    .get(pos)
+                    .filter(|(n, _)| n.is_none())
+                    .and_then(|(_, v)| v.clone()),
+            }
+        };
+        let account = proc.account.and_then(arg);
+        let host = proc.host.and_then(arg);
+        if let Some(password) = arg(proc.password).filter(|p| !p.is_empty()) {
+            let mut p = found(
+                n,
+                account.clone(),
+                host.clone(),
+                proc.name.to_string(),
+                &password,
+            );
+            p.line = line(i);
+            out.push(p);
+        }
+        if let Some(old) = proc.old.and_then(arg).filter(|p| !p.is_empty()) {
+            let mut p = found(
+                n,
+                account,
+                host,
+                format!("{} (old password)", proc.name),
+                &old,
+            );
+            p.line = line(i);
+            out.push(p);
+        }
+        i = end.max(i + 1);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -499,7 +851,135 @@ mod tests {
         )
     }
 
-    use Dialect::{Mysql, Postgresql as Pg};
+    use Dialect::{Mysql, Postgresql as Pg, Tsql};
+
+    #[test]
+    fn tsql_logins_users_and_roles() {
+        let text = "CREATE LOGIN [app user] WITH PASSWORD = N'S3cret''s', CHECK_POLICY = OFF\n\
+                    ALTER LOGIN sa WITH PASSWORD = 'New-1' OLD_PASSWORD = 'Old-1'\r\n\
+                    -- ALTER LOGIN decoy WITH PASSWORD = 'not-this'\n\
+                    create user contained with password = 'Cu-pw';\n\
+                    ALTER APPLICATION ROLE Reports WITH NAME = R2, PASSWORD = 'Ar-pw'\n\
+                    CREATE LOGIN win FROM WINDOWS";
+        assert_eq!(
+            rows(text, Tsql),
+            vec![
+                row(
+                    0,
+                    Some("app user"),
+                    "CREATE LOGIN ... WITH PASSWORD",
+                    Clear,
+                    "S3cret's"
+                ),
+                row(
+                    0,
+                    Some("sa"),
+                    "ALTER LOGIN ... WITH PASSWORD",
+                    Clear,
+                    "New-1"
+                ),
+                row(
+                    0,
+                    Some("sa"),
+                    "ALTER LOGIN ... OLD_PASSWORD",
+                    Clear,
+                    "Old-1"
+                ),
+                row(
+                    0,
+                    Some("contained"),
+                    "CREATE USER ... WITH PASSWORD",
+                    Clear,
+                    "Cu-pw"
+                ),
+                row(
+                    1,
+                    Some("Reports"),
+                    "ALTER APPLICATION ROLE ... WITH PASSWORD",
+                    Clear,
+                    "Ar-pw"
+                ),
+            ]
+        );
+        let lines: Vec<u32> = passwords(text.as_bytes(), Tsql)
+            .iter()
+            .map(|p| p.line)
+            .collect();
+        assert_eq!(lines, [1, 2, 2, 4, 5]);
+    }
+
+    #[test]
+    fn tsql_hashed_passwords() {
+        let h2012 = format!("0x0200{}{}", "a1b2c3d4", "0f".repeat(64));
+        let h2005 = format!("0x0100{}{}", "a1b2c3d4", "1e".repeat(20));
+        let text = format!(
+            "CREATE LOGIN m WITH PASSWORD = {h2012} HASHED; CREATE LOGIN o WITH PASSWORD = {h2005} HASHED, SID = 0x01"
+        );
+        let got = passwords(text.as_bytes(), Tsql);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].kind, Hash);
+        assert_eq!(got[0].hashcat.as_ref().map(|h| h.mode), Some(1731));
+        assert_eq!(got[0].hashcat.as_ref().map(|h| h.hash.clone()), Some(h2012));
+        assert_eq!(got[1].hashcat.as_ref().map(|h| h.mode), Some(132));
+        assert_eq!(got[1].scheme.as_deref(), Some("SQL Server 2005"));
+    }
+
+    #[test]
+    fn tsql_procedures() {
+        let text = "EXEC sp_addlogin 'bob', 'Bob-pw', 'master'\n\
+                    exec master..sp_password NULL, N'Sa-new', 'sa'\n\
+                    EXECUTE dbo.sp_password @old = 'o1', @new = 'n1', @loginame = 'carol'\n\
+                    EXEC sp_setapprole 'Payroll', N'Ap-pw'\n\
+                    EXEC sp_addlinkedsrvlogin @rmtsrvname = N'REMOTE', @useself = N'False', @locallogin = NULL, @rmtuser = N'link', @rmtpassword = N'Link-pw'\n\
+                    EXEC sp_helplogins 'bob'\n\
+                    SELECT 'sp_addlogin ''x'', ''y'''";
+        assert_eq!(
+            rows(text, Tsql),
+            vec![
+                row(0, Some("bob"), "sp_addlogin", Clear, "Bob-pw"),
+                row(0, Some("sa"), "sp_password", Clear, "Sa-new"),
+                row(0, Some("carol"), "sp_password", Clear, "n1"),
+                row(0, Some("carol"), "sp_password (old password)", Clear, "o1"),
+                row(0, Some("Payroll"), "sp_setapprole", Clear, "Ap-pw"),
+                row(0, Some("link"), "sp_addlinkedsrvlogin", Clear, "Link-pw"),
+            ]
+        );
+        let got = passwords(text.as_bytes(), Tsql);
+        assert_eq!(got[5].host.as_deref(), Some(&b"REMOTE"[..]));
+        // A batch that is only a call needs no EXEC.
+        assert_eq!(
+            rows("sp_password 'a', 'b'", Tsql),
+            vec![
+                row(0, None, "sp_password", Clear, "b"),
+                row(0, None, "sp_password (old password)", Clear, "a")
+            ]
+        );
+    }
+
+    #[test]
+    fn tsql_credentials() {
+        assert_eq!(
+            rows(
+                "CREATE CREDENTIAL AzureBlob WITH IDENTITY = 'SHARED ACCESS SIGNATURE', SECRET = 'sv=2022&sig=abc'",
+                Tsql
+            ),
+            vec![row(
+                0,
+                Some("SHARED ACCESS SIGNATURE"),
+                "CREATE CREDENTIAL ... SECRET",
+                Clear,
+                "sv=2022&sig=abc"
+            )]
+        );
+        // Nothing in these.
+        for text in [
+            "SELECT * FROM sys.sql_logins WHERE name = 'password'",
+            "CREATE LOGIN x WITH PASSWORD = @pw",
+            "UPDATE t SET password = 'x'",
+        ] {
+            assert!(rows(text, Tsql).is_empty(), "{text}");
+        }
+    }
     use Kind::{ChallengeResponse as Hash, Cleartext as Clear};
 
     #[test]

@@ -38,6 +38,7 @@
 use super::framing::{Framer, Measure};
 use super::ftp::looks_like_tls;
 use super::ntlmssp;
+use super::sql;
 use super::{Chunk, Dissector, Probe, ProtocolSpec};
 use crate::finding::{Credential, Kind, Outcome};
 use crate::flow::Direction;
@@ -135,8 +136,15 @@ fn be32(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 
-/// The length of the TDS packet at the start of `b`.
+/// The length of the TDS packet at the start of `b`, or of the TLS record there (a login
+/// encrypted alone: TDS packet types never take TLS's content types 0x14-0x17).
 fn measure(b: &[u8]) -> Measure {
+    if let (Some(0x14..=0x17), Some(3)) = (b.first(), b.get(1)) {
+        return match be16(b, 3) {
+            None => Measure::More,
+            Some(len) => Measure::Total(5 + usize::from(len)),
+        };
+    }
     match be16(b, 2) {
         None => Measure::More,
         Some(len) if len >= 8 => Measure::Total(usize::from(len)),
@@ -243,6 +251,8 @@ pub fn parse_login7(p: &[u8]) -> Option<Login7> {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LoginAnswer {
     pub loginack: bool,
+    /// The TDS version the `LOGINACK` agreed on.
+    pub tds_version: Option<u32>,
     /// The first ERROR token: number and message.
     pub error: Option<(u32, String)>,
     /// The data of an SSPI token.
@@ -286,7 +296,10 @@ pub fn login_answer(p: &[u8]) -> LoginAnswer {
             break;
         };
         match token {
-            TOKEN_LOGINACK => a.loginack = true,
+            TOKEN_LOGINACK => {
+                a.loginack = true;
+                a.tds_version = be32(data, 1);
+            }
             TOKEN_ERROR if a.error.is_none() => {
                 let number = le32(data, 0).unwrap_or(0);
                 let chars = usize::from(le16(data, 6).unwrap_or(0));
@@ -299,6 +312,109 @@ pub fn login_answer(p: &[u8]) -> LoginAnswer {
         at = data_at + len;
     }
     a
+}
+
+/// An error a server sent in answer to a request: number, severity class, message, the
+/// procedure it came from (empty for the batch itself) and the line of the batch.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServerError {
+    pub number: u32,
+    pub class: u8,
+    pub text: String,
+    pub procedure: String,
+    pub line: u32,
+}
+
+/// What the answer to a SQL batch says: its errors, and whether it was read to its final
+/// `DONE` (a result set's tokens are not sized here: reading stops at them).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BatchAnswer {
+    pub errors: Vec<ServerError>,
+    pub complete: bool,
+}
+
+/// `DONE` status bit: more results follow.
+const DONE_MORE: u16 = 0x0001;
+/// `RETURNSTATUS`, `ORDER`, `TABNAME`, `COLINFO` tokens.
+const TOKEN_RETURNSTATUS: u8 = 0x79;
+const TOKEN_ORDER: u8 = 0xa9;
+const TOKEN_TABNAME: u8 = 0xa4;
+const TOKEN_COLINFO: u8 = 0xa5;
+
+/// Walks the answer to a batch (TDS 7.2 and later when `wide`: 8-byte row counts and
+/// 4-byte line numbers).
+pub fn batch_answer(p: &[u8], wide: bool) -> BatchAnswer {
+    let mut a = BatchAnswer::default();
+    let done_len = if wide { 12 } else { 8 };
+    let mut at = 0;
+    while let Some(&token) = p.get(at) {
+        match token {
+            TOKEN_DONE | TOKEN_DONEPROC | TOKEN_DONEINPROC => {
+                let Some(status) = le16(p, at + 1) else {
+                    break;
+                };
+                if token == TOKEN_DONE && status & DONE_MORE == 0 {
+                    a.complete = true;
+                    break;
+                }
+                at += 1 + done_len;
+            }
+            TOKEN_RETURNSTATUS => at += 5,
+            TOKEN_ERROR | TOKEN_INFO | TOKEN_ENVCHANGE | TOKEN_ORDER | TOKEN_TABNAME
+            | TOKEN_COLINFO => {
+                let Some(len) = le16(p, at + 1).map(usize::from) else {
+                    break;
+                };
+                let Some(data) = p.get(at + 3..at + 3 + len) else {
+                    break;
+                };
+                if token == TOKEN_ERROR && a.errors.len() < 16 {
+                    a.errors.push(server_error(data, wide));
+                }
+                at += 3 + len;
+            }
+            _ => break,
+        }
+    }
+    a
+}
+
+/// An `ERROR` token's data.
+fn server_error(d: &[u8], wide: bool) -> ServerError {
+    let mut e = ServerError {
+        number: le32(d, 0).unwrap_or(0),
+        class: d.get(5).copied().unwrap_or(0),
+        ..ServerError::default()
+    };
+    let chars = usize::from(le16(d, 6).unwrap_or(0));
+    e.text = utf16le(d.get(8..8 + 2 * chars).unwrap_or_default());
+    let mut at = 8 + 2 * chars;
+    // Server name, then procedure name (B_VARCHAR), then the line number.
+    let server = usize::from(d.get(at).copied().unwrap_or(0));
+    at += 1 + 2 * server;
+    let procedure = usize::from(d.get(at).copied().unwrap_or(0));
+    e.procedure = utf16le(d.get(at + 1..at + 1 + 2 * procedure).unwrap_or_default());
+    at += 1 + 2 * procedure;
+    e.line = if wide {
+        le32(d, at).unwrap_or(0)
+    } else {
+        le16(d, at).map_or(0, u32::from)
+    };
+    e
+}
+
+/// The SQL text of a `SQL_BATCH` message: after its `ALL_HEADERS` (TDS 7.2 and later: a
+/// total length, then headers of their own lengths), UTF-16LE.
+pub fn batch_text(p: &[u8]) -> String {
+    let skip = match (le32(p, 0), le32(p, 4)) {
+        (Some(total), Some(first))
+            if total >= 4 + 6 && total as usize <= p.len() && first >= 6 && first <= total - 4 =>
+        {
+            total as usize
+        }
+        _ => 0,
+    };
+    utf16le(&p[skip..p.len().min(skip + (64 << 10) * 2)])
 }
 
 /// Where the fields of a TDS 4.2/5.0 login record start. Host name, user name, password,
@@ -502,6 +618,11 @@ pub fn login_record_probe(to_server: &[u8], to_client: &[u8]) -> Probe {
     record_shape(to_server.get(8..end).unwrap_or_default())
 }
 
+/// TDS 7.2: `DONE` row counts of 8 bytes and error line numbers of 4 from here on.
+const TDS_7_2: u32 = 0x7209_0002;
+/// TLS's application data content type (a record of a login encrypted alone).
+const TLS_APPLICATION_DATA: u8 = 0x17;
+
 /// TDS versions a `LOGIN7` may carry (7.0 to 7.4).
 const TDS_VERSIONS: &[u32] = &[
     0x7000_0000,
@@ -627,7 +748,9 @@ impl Assembler {
         let overflow = std::mem::take(&mut self.overflow);
         let payload = std::mem::take(&mut self.payload);
         let frames = std::mem::take(&mut self.frames);
-        (!overflow).then_some((self.kind, payload, frames))
+        // An outgrown message is still one message (an answer each request gets): empty.
+        let payload = if overflow { Vec::new() } else { payload };
+        Some((self.kind, payload, frames))
     }
 }
 
@@ -644,7 +767,31 @@ struct Session {
     ntlm_challenge: Option<[u8; 8]>,
     /// A TDS 4.2/5.0 login record was sent: the answer's integers are little-endian.
     record_little_endian: Option<bool>,
+    /// Both sides said `ENCRYPT_OFF`: TLS protects the `LOGIN7` message alone, the rest
+    /// of the session is in the clear.
+    login_only_tls: bool,
+    /// The TDS version of the `LOGIN7`, then of the `LOGINACK`.
+    tds_version: Option<u32>,
+    /// The login's user name and database, when it was in the clear.
+    user: Option<Vec<u8>>,
+    database: Option<Vec<u8>>,
+    /// After a successful login: the client's requests are read for passwords.
+    after: Option<AfterLogin>,
     done: bool,
+}
+
+/// How many client messages after a login are read for passwords in SQL batches.
+const AFTER_LOGIN_BUDGET: u16 = 256;
+/// Most requests waiting for their answers.
+const MAX_WAITING: usize = 16;
+
+/// The requests after a login: how many more are read, and those waiting for an answer
+/// (each request gets one tabular result), with the passwords their SQL set.
+#[derive(Debug)]
+struct AfterLogin {
+    budget: u16,
+    waiting: std::collections::VecDeque<Vec<Credential>>,
+    lines: std::collections::VecDeque<Vec<u32>>,
 }
 
 impl Session {
@@ -656,15 +803,26 @@ impl Session {
         ts: Timestamp,
         out: &mut Vec<Credential>,
     ) {
+        if self.after.is_some() {
+            self.request(kind, p, frames, ts, out);
+            return;
+        }
         match kind {
             PRELOGIN => {
                 if looks_like_tls(p) {
-                    // The TLS handshake, inside PRELOGIN packets: LOGIN7 will be encrypted.
-                    self.done = true;
+                    // The TLS handshake, inside PRELOGIN packets: LOGIN7 will be encrypted
+                    // (and with it the whole session, unless both sides said ENCRYPT_OFF).
+                    if !self.login_only_tls {
+                        self.done = true;
+                    }
                     return;
                 }
                 self.client_encryption = prelogin_encryption(p);
                 self.prelogin_pending = true;
+            }
+            TLS_APPLICATION_DATA if self.login_only_tls => {
+                // The LOGIN7 message, encrypted alone.
+                self.login_sent = true;
             }
             LOGIN7 => {
                 let Some(l) = parse_login7(p) else { return };
@@ -672,6 +830,9 @@ impl Session {
                     out.push(old);
                 }
                 self.login_sent = true;
+                self.tds_version = Some(l.tds_version);
+                self.user = (!l.user.is_empty()).then(|| l.user.clone().into_bytes());
+                self.database = (!l.database.is_empty()).then(|| l.database.clone().into_bytes());
                 if l.integrated_security || (l.user.is_empty() && l.password.is_empty()) {
                     if matches!(ntlmssp::find(&l.sspi), Some(ntlmssp::Message::Negotiate)) {
                         self.ntlm_challenge = None;
@@ -747,6 +908,10 @@ impl Session {
         if kind != TABULAR_RESULT {
             return;
         }
+        if self.after.is_some() {
+            self.answer(p, out);
+            return;
+        }
         if self.prelogin_pending {
             self.prelogin_pending = false;
             if let Some(server) = prelogin_encryption(p) {
@@ -754,7 +919,8 @@ impl Session {
                 let client = self.client_encryption.map(|c| c & 0x0f);
                 let clear = server == ENCRYPT_NOT_SUP
                     || (client == Some(ENCRYPT_NOT_SUP) && server == ENCRYPT_OFF);
-                if !clear {
+                self.login_only_tls = server == ENCRYPT_OFF && client == Some(ENCRYPT_OFF);
+                if !clear && !self.login_only_tls {
                     self.done = true;
                 }
                 return;
@@ -775,6 +941,9 @@ impl Session {
             return;
         }
         let a = login_answer(p);
+        if a.tds_version.is_some() {
+            self.tds_version = a.tds_version;
+        }
         if let Some(Some(ntlmssp::Message::Challenge { challenge })) =
             a.sspi.as_deref().map(ntlmssp::find)
         {
@@ -801,7 +970,106 @@ impl Session {
             }
             out.push(c);
         }
-        self.done = true;
+        // After a Microsoft SQL Server login, its SQL batches (in the clear even when the
+        // login was encrypted alone).
+        if outcome == Outcome::Success && self.record_little_endian.is_none() {
+            self.after = Some(AfterLogin {
+                budget: AFTER_LOGIN_BUDGET,
+                waiting: Default::default(),
+                lines: Default::default(),
+            });
+        } else {
+            self.done = true;
+        }
+    }
+
+    /// A client request after the login: a SQL batch's passwords wait for its answer.
+    fn request(
+        &mut self,
+        kind: u8,
+        p: &[u8],
+        frames: &[u64],
+        ts: Timestamp,
+        out: &mut Vec<Credential>,
+    ) {
+        let Some(after) = self.after.as_mut() else {
+            return;
+        };
+        match kind {
+            SQL_BATCH | RPC | TRANSACTION_MANAGER | BULK_LOAD => {}
+            ATTENTION => {
+                // The running request is cancelled: what it set is unknown.
+                for batch in after.waiting.drain(..) {
+                    out.extend(batch);
+                }
+                after.lines.clear();
+                return;
+            }
+            _ => return,
+        }
+        if after.budget == 0 {
+            return;
+        }
+        after.budget -= 1;
+        let mut found = Vec::new();
+        let mut lines = Vec::new();
+        if kind == SQL_BATCH {
+            let text = batch_text(p);
+            for s in sql::passwords(text.as_bytes(), sql::Dialect::Tsql) {
+                lines.push(s.line);
+                found.push(s.credential(
+                    "mssql",
+                    self.user.as_deref(),
+                    self.database.as_deref(),
+                    frames,
+                    ts,
+                ));
+            }
+        }
+        if after.waiting.len() >= MAX_WAITING
+            && let Some(old) = after.waiting.pop_front()
+        {
+            after.lines.pop_front();
+            out.extend(old);
+        }
+        after.waiting.push_back(found);
+        after.lines.push_back(lines);
+    }
+
+    /// The answer to the oldest waiting request: its passwords judged by the errors of
+    /// their lines.
+    fn answer(&mut self, p: &[u8], out: &mut Vec<Credential>) {
+        let wide = self.tds_version.is_none_or(|v| v >= TDS_7_2);
+        let Some(after) = self.after.as_mut() else {
+            return;
+        };
+        let (Some(batch), Some(lines)) = (after.waiting.pop_front(), after.lines.pop_front())
+        else {
+            return;
+        };
+        if !batch.is_empty() {
+            let a = batch_answer(p, wide);
+            for (mut c, line) in batch.into_iter().zip(lines) {
+                let error = a
+                    .errors
+                    .iter()
+                    .find(|e| e.line == line && e.procedure.is_empty());
+                c.outcome = match error {
+                    Some(e) => {
+                        let text: String = e.text.chars().take(MAX_DIAGNOSTIC).collect();
+                        c.details
+                            .push(("diagnostic", format!("{} {text}", e.number)));
+                        Outcome::Failure
+                    }
+                    None if a.complete && a.errors.is_empty() => Outcome::Success,
+                    None => Outcome::Unknown,
+                };
+                out.push(c);
+            }
+        }
+        if after.budget == 0 && after.waiting.is_empty() {
+            self.done = true;
+        }
     }
 }
 
@@ -831,7 +1099,11 @@ impl Dissector for Tds {
         }
         let framer = &mut self.framers[dir.index()];
         let a = &mut self.messages[dir.index()];
-        if framer.at_boundary() && a.payload.is_empty() && looks_like_tls(chunk.data) {
+        if framer.at_boundary()
+            && a.payload.is_empty()
+            && !s.login_only_tls
+            && looks_like_tls(chunk.data)
+        {
             // TLS first (TDS 8.0), or after a negotiation the capture missed.
             s.done = true;
             return;
@@ -874,6 +1146,11 @@ impl Dissector for Tds {
         self.framers.iter().map(Framer::buffered).sum::<usize>()
             + self.messages.iter().map(Assembler::buffered).sum::<usize>()
             + usize::from(self.session.pending.is_some()) * 512
+            + self
+                .session
+                .after
+                .as_ref()
+                .map_or(0, |a| a.waiting.iter().map(Vec::len).sum::<usize>() * 512)
     }
 }
 
@@ -1035,6 +1312,44 @@ pub mod build {
         t.extend_from_slice(&(data.len() as u16).to_le_bytes());
         t.extend_from_slice(data);
         t
+    }
+
+    /// A `SQL_BATCH` payload: `ALL_HEADERS` with a transaction descriptor (TDS 7.2 and
+    /// later), then the text in UTF-16LE.
+    pub fn sql_batch(text: &str) -> Vec<u8> {
+        let mut p = 22u32.to_le_bytes().to_vec();
+        p.extend_from_slice(&18u32.to_le_bytes());
+        p.extend_from_slice(&2u16.to_le_bytes());
+        p.extend_from_slice(&[0; 8]);
+        p.extend_from_slice(&1u32.to_le_bytes());
+        p.extend_from_slice(&utf16(text));
+        p
+    }
+
+    /// An ERROR token of severity `class` from line `line` of the batch (TDS 7.2 and
+    /// later), and a final DONE token with its error bit.
+    pub fn error_at(number: u32, class: u8, text: &str, line: u32) -> Vec<u8> {
+        let msg = utf16(text);
+        let mut body = number.to_le_bytes().to_vec();
+        body.extend_from_slice(&[1, class]);
+        body.extend_from_slice(&((msg.len() / 2) as u16).to_le_bytes());
+        body.extend_from_slice(&msg);
+        let server = utf16("SQL1");
+        body.push((server.len() / 2) as u8);
+        body.extend_from_slice(&server);
+        body.push(0);
+        body.extend_from_slice(&line.to_le_bytes());
+        let mut t = vec![TOKEN_ERROR];
+        t.extend_from_slice(&(body.len() as u16).to_le_bytes());
+        t.extend_from_slice(&body);
+        t.extend_from_slice(&[TOKEN_DONE, 0x02, 0, 0, 0]);
+        t.extend_from_slice(&[0; 8]);
+        t
+    }
+
+    /// A final DONE token: the request ran.
+    pub fn done_final() -> Vec<u8> {
+        done()
     }
 
     fn done() -> Vec<u8> {
@@ -1224,7 +1539,7 @@ mod tests {
             (C, &login("sa", "Pässw0rd!")),
             (S, &packet(TABULAR_RESULT, 1, true, &loginack())),
         ]);
-        assert!(done);
+        assert!(!done, "the session's SQL batches are read next");
         assert_eq!(out.len(), 1);
         let c = &out[0];
         assert_eq!(c.protocol, "mssql");
@@ -1267,10 +1582,206 @@ mod tests {
         );
     }
 
+    fn s<'a>(
+        m: &'a str,
+        u: &'a str,
+        p: &'a str,
+        o: Outcome,
+    ) -> (&'a str, &'a [u8], &'a [u8], Outcome) {
+        (m, u.as_bytes(), p.as_bytes(), o)
+    }
+
+    /// After a login in the clear: each SQL batch's passwords, judged by the errors of
+    /// their lines.
+    #[test]
+    fn passwords_in_sql_batches_after_the_login() {
+        let batch1 = "ALTER LOGIN sa WITH PASSWORD = 'New-Sa-1' OLD_PASSWORD = 'Old-Sa-1'";
+        let batch2 = "SELECT 1\nCREATE LOGIN app WITH PASSWORD = N'App-Pw-2'";
+        let batch3 = "EXEC sp_addlogin 'bob', 'Bob-Pw-3'";
+        let (out, done) = run(&[
+            (C, &packet(PRELOGIN, 1, true, &prelogin(ENCRYPT_NOT_SUP))),
+            (
+                S,
+                &packet(TABULAR_RESULT, 1, true, &prelogin(ENCRYPT_NOT_SUP)),
+            ),
+            (C, &login("admin", "Admin-Pw")),
+            (S, &packet(TABULAR_RESULT, 1, true, &loginack())),
+            (C, &packet(SQL_BATCH, 1, true, &sql_batch(batch1))),
+            (C, &packet(SQL_BATCH, 1, true, &sql_batch(batch2))),
+            (C, &packet(SQL_BATCH, 1, true, &sql_batch(batch3))),
+            (
+                S,
+                &packet(
+                    TABULAR_RESULT,
+                    1,
+                    true,
+                    &error_at(15151, 16, "Cannot alter the login 'sa'", 1),
+                ),
+            ),
+            (S, &packet(TABULAR_RESULT, 1, true, &done_final())),
+            (
+                S,
+                &packet(TABULAR_RESULT, 1, true, &error_at(208, 16, "elsewhere", 9)),
+            ),
+        ]);
+        assert!(!done);
+        let got = crate::dissect::script::seen(&out);
+        assert_eq!(
+            got,
+            [
+                s("LOGIN7", "admin", "Admin-Pw", Outcome::Success),
+                s(
+                    "ALTER LOGIN ... WITH PASSWORD",
+                    "sa",
+                    "New-Sa-1",
+                    Outcome::Failure
+                ),
+                s(
+                    "ALTER LOGIN ... OLD_PASSWORD",
+                    "sa",
+                    "Old-Sa-1",
+                    Outcome::Failure
+                ),
+                s(
+                    "CREATE LOGIN ... WITH PASSWORD",
+                    "app",
+                    "App-Pw-2",
+                    Outcome::Success
+                ),
+                s("sp_addlogin", "bob", "Bob-Pw-3", Outcome::Unknown),
+            ]
+        );
+        assert!(
+            out[1].details.contains(&(
+                "diagnostic",
+                "15151 Cannot alter the login 'sa'".to_string()
+            )),
+            "{:?}",
+            out[1].details
+        );
+        assert!(out[3].details.contains(&("database", "sales".to_string())));
+    }
+
+    /// Both sides at ENCRYPT_OFF: TLS carries the LOGIN7 alone (its handshake inside
+    /// PRELOGIN packets, then a record), the answer and the rest of the session are in the
+    /// clear: the batches' passwords are read.
+    #[test]
+    fn login_encrypted_alone_then_batches_in_the_clear() {
+        let record = |n: usize| {
+            let mut r = vec![0x17, 0x03, 0x03];
+            r.extend_from_slice(&(n as u16).to_be_bytes());
+            r.extend(std::iter::repeat_n(0x5a, n));
+            r
+        };
+        let (out, done) = run(&[
+            (C, &packet(PRELOGIN, 1, true, &prelogin(ENCRYPT_OFF))),
+            (S, &packet(TABULAR_RESULT, 1, true, &prelogin(ENCRYPT_OFF))),
+            (C, &packet(PRELOGIN, 1, true, b"\x16\x03\x01\x00\x05hello")),
+            (S, &packet(PRELOGIN, 1, true, b"\x16\x03\x03\x00\x05hello")),
+            (C, &packet(PRELOGIN, 1, true, b"\x14\x03\x03\x00\x01\x01")),
+            (C, &record(300)),
+            (S, &packet(TABULAR_RESULT, 1, true, &loginack())),
+            (
+                C,
+                &packet(
+                    SQL_BATCH,
+                    1,
+                    true,
+                    &sql_batch("ALTER LOGIN [report] WITH PASSWORD = 'Rep-Pw'"),
+                ),
+            ),
+            (S, &packet(TABULAR_RESULT, 1, true, &done_final())),
+        ]);
+        assert!(!done);
+        let got = crate::dissect::script::seen(&out);
+        assert_eq!(
+            got,
+            [s(
+                "ALTER LOGIN ... WITH PASSWORD",
+                "report",
+                "Rep-Pw",
+                Outcome::Success
+            )]
+        );
+        // The whole session encrypted: nothing, and the inspection ends.
+        let (out, done) = run(&[
+            (C, &packet(PRELOGIN, 1, true, &prelogin(ENCRYPT_ON))),
+            (S, &packet(TABULAR_RESULT, 1, true, &prelogin(ENCRYPT_ON))),
+            (C, &packet(PRELOGIN, 1, true, b"\x16\x03\x01\x00\x05hello")),
+            (C, &record(300)),
+        ]);
+        assert!(out.is_empty() && done);
+    }
+
+    /// A refused login reads nothing after it; requests are read for a budget of
+    /// messages, then the inspection ends.
+    #[test]
+    fn batches_only_after_a_login_and_for_a_budget() {
+        let (out, done) = run(&[
+            (C, &login("admin", "Wrong")),
+            (
+                S,
+                &packet(TABULAR_RESULT, 1, true, &error(18456, "Login failed")),
+            ),
+            (
+                C,
+                &packet(
+                    SQL_BATCH,
+                    1,
+                    true,
+                    &sql_batch("EXEC sp_password NULL, 'x', 'sa'"),
+                ),
+            ),
+        ]);
+        assert_eq!(out.len(), 1);
+        assert!(done);
+        let mut script: Vec<(Direction, Vec<u8>)> = vec![
+            (C, login("admin", "Admin-Pw")),
+            (S, packet(TABULAR_RESULT, 1, true, &loginack())),
+        ];
+        for _ in 0..AFTER_LOGIN_BUDGET {
+            script.push((C, packet(SQL_BATCH, 1, true, &sql_batch("SELECT 1"))));
+            script.push((S, packet(TABULAR_RESULT, 1, true, &done_final())));
+        }
+        script.push((
+            C,
+            packet(
+                SQL_BATCH,
+                1,
+                true,
+                &sql_batch("EXEC sp_password NULL, 'late', 'sa'"),
+            ),
+        ));
+        let refs: Vec<(Direction, &[u8])> = script.iter().map(|(d, b)| (*d, &b[..])).collect();
+        let (out, done) = run(&refs);
+        assert_eq!(out.len(), 1, "the login only");
+        assert!(done);
+    }
+
+    #[test]
+    fn batch_answers_and_texts() {
+        let a = batch_answer(&error_at(102, 15, "Incorrect syntax", 3), true);
+        assert_eq!(a.errors.len(), 1);
+        assert_eq!(a.errors[0].line, 3);
+        assert_eq!(a.errors[0].class, 15);
+        assert_eq!(a.errors[0].text, "Incorrect syntax");
+        assert!(a.complete);
+        // A result set stops the walk: not known to be complete.
+        let a = batch_answer(&[0x81, 1, 0, 0, 0], true);
+        assert!(!a.complete && a.errors.is_empty());
+        assert!(!batch_answer(&[], true).complete);
+        assert_eq!(batch_text(&sql_batch("SELECT 1")), "SELECT 1");
+        // TDS 7.1: no ALL_HEADERS.
+        let bare: Vec<u8> = "SELECT 2"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert_eq!(batch_text(&bare), "SELECT 2");
+    }
+
     #[test]
     fn encryption_negotiated_stops() {
         for (client, server) in [
-            (ENCRYPT_OFF, ENCRYPT_OFF),
             (ENCRYPT_ON, ENCRYPT_ON),
             (ENCRYPT_OFF, ENCRYPT_REQ),
             (ENCRYPT_NOT_SUP, ENCRYPT_REQ),
