@@ -4,10 +4,12 @@
 //! - `PRELOGIN` (packet type 0x12) and the server's answer negotiate encryption
 //!   (2.2.6.5): only when one side answers `ENCRYPT_NOT_SUP` (the server, or the client
 //!   with a server at `ENCRYPT_OFF`) does `LOGIN7` cross the wire in the clear. With
-//!   `ENCRYPT_OFF` on both sides the `LOGIN7` packet still goes inside TLS (only the rest of
-//!   the session is left unencrypted), and with `ENCRYPT_ON`/`ENCRYPT_REQ` everything is:
-//!   the inspection ends there. So it does on TLS handshake bytes in `PRELOGIN` packets
-//!   (whose negotiation the capture missed) and on TLS first (TDS 8.0 strict encryption).
+//!   `ENCRYPT_OFF` on both sides the `LOGIN7` packet still goes inside TLS (its handshake
+//!   inside `PRELOGIN` packets, then TLS records straight on the connection), and the
+//!   rest of the session is left unencrypted: the records are skipped and what follows
+//!   read. With `ENCRYPT_ON`/`ENCRYPT_REQ` everything is encrypted: the inspection ends
+//!   there. So it does on TLS handshake bytes in `PRELOGIN` packets whose negotiation the
+//!   capture missed, and on TLS first (TDS 8.0 strict encryption).
 //! - `LOGIN7` (packet type 0x10, 2.2.6.4): the user name (UTF-16LE) and the password,
 //!   which is only obfuscated: every byte nibble-swapped and XORed with 0xA5. plainsight
 //!   reverses that and reports the password as UTF-8, mechanism `LOGIN7`, kind cleartext,
@@ -20,8 +22,15 @@
 //!
 //! Outcome from the server's tabular result (packet type 0x04): a `LOGINACK` token (0xAD)
 //! success, an `ERROR` token (0xAA, e.g. 18456 "Login failed for user") without one failure,
-//! with the error's number and text in `details`. Once the login is judged nothing more is
-//! read.
+//! with the error's number and text in `details`.
+//! - After a successful login (or one encrypted alone), the client's next 256 requests:
+//!   each `SQL_BATCH` (packet type 0x01: `ALL_HEADERS`, then UTF-16LE text) is read for
+//!   password statements ([`super::sql`], T-SQL), each judged by the answer to its batch
+//!   (every request gets one): an `ERROR` token whose line number is the statement's
+//!   line failure (its number and text in `details.diagnostic`), a batch answered to its
+//!   final `DONE` without any error success, otherwise unknown (an error elsewhere in the
+//!   batch, or a result set, whose tokens are not walked). Attention (cancel) leaves the
+//!   waiting ones unknown. TDS 4.2/5.0 sessions end at the login.
 //!
 //! TDS 4.2 and 5.0 (Sybase and SAP Adaptive Server Enterprise, SQL Anywhere, Open Server
 //! gateways; Microsoft SQL Server before 7.0 spoke 4.2), protocol `sybase`: the login

@@ -33,6 +33,7 @@ mod real_ldap_snmp;
 mod real_legacy;
 mod real_mail;
 mod real_mongodb;
+mod real_mssql;
 mod real_nats;
 mod real_nflog;
 mod real_nis;

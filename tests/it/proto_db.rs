@@ -1557,6 +1557,156 @@ fn mssql_login7_expected() -> Vec<Expect> {
     ]
 }
 
+/// SQL Server 2012's password hash of `password` with `salt`, as `HASHED` takes it:
+/// `0x0200`, the salt, SHA-512 of the UTF-16LE password and the salt (hashcat 1731).
+fn mssql_2012_hash(password: &str, salt: [u8; 4]) -> String {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha512::new();
+    let utf16: Vec<u8> = password.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    h.update(&utf16);
+    h.update(salt);
+    format!("0x0200{}{}", hex(&salt), hex(&h.finalize()))
+}
+
+/// SQL batches after MSSQL logins: one whose LOGIN7 went inside TLS (both sides at
+/// ENCRYPT_OFF: the handshake in PRELOGIN packets, then one TLS record), then a `CREATE
+/// LOGIN ... HASHED` accepted and an `ALTER LOGIN sa ... OLD_PASSWORD` refused on its
+/// line; one in the clear on port 14330 (found by content) whose batch calls
+/// `sp_setapprole` and, on its second line, `sp_addlogin` refused.
+fn mssql_statements() -> Vec<u8> {
+    let record: Vec<u8> = [&[0x17u8, 0x03, 0x03, 0x00, 0x40][..], &[0x5a; 0x40]].concat();
+    let batch = |text: &str| tdsb::packet(tds::SQL_BATCH, 1, true, &tdsb::sql_batch(text));
+    let answer = |p: Vec<u8>| tdsb::packet(tds::TABULAR_RESULT, 1, true, &p);
+    let mut a = conv("10.70.2.5:53200", "10.70.2.1:1433", 1_700_600_200);
+    a.handshake()
+        .client(&tdsb::packet(
+            tds::PRELOGIN,
+            1,
+            true,
+            &tdsb::prelogin(tds::ENCRYPT_OFF),
+        ))
+        .server(&answer(tdsb::prelogin(tds::ENCRYPT_OFF)))
+        .client(&tdsb::packet(
+            tds::PRELOGIN,
+            1,
+            true,
+            b"\x16\x03\x01\x00\x04\x01\x00\x00\x00",
+        ))
+        .server(&tdsb::packet(
+            tds::PRELOGIN,
+            1,
+            true,
+            b"\x16\x03\x03\x00\x04\x02\x00\x00\x00",
+        ))
+        .client(&record)
+        .server(&answer(tdsb::loginack()))
+        .client(&batch(&format!(
+            "CREATE LOGIN [etl] WITH PASSWORD = {} HASHED, CHECK_POLICY = OFF",
+            mssql_2012_hash("Etl-H4sh-2026", [0x0a, 0x0b, 0x0c, 0x0d])
+        )))
+        .server(&answer(tdsb::done_final()))
+        .client(&batch(
+            "ALTER LOGIN sa WITH PASSWORD = 'Sa-N3w-2026' OLD_PASSWORD = 'Sa-0ld-2025'",
+        ))
+        .server(&answer(tdsb::error_at(
+            15151,
+            16,
+            "Cannot alter the login 'sa', because it does not exist or you do not have permission.",
+            1,
+        )))
+        .close();
+    let mut b = conv("10.70.2.6:53201", "10.70.2.1:14330", 1_700_600_210);
+    b.handshake()
+        .client(&tdsb::packet(
+            tds::LOGIN7,
+            1,
+            true,
+            &login7("ops", "0ps-Cl3ar-1"),
+        ))
+        .server(&answer(tdsb::loginack()))
+        .client(&batch(
+            "EXEC sp_setapprole 'Payroll', N'Payr0ll-Ap'\nEXEC sp_addlogin 'bob', 'B0b-Add-1'",
+        ))
+        .server(&answer(tdsb::error_at(
+            15025,
+            16,
+            "The server principal 'bob' already exists.",
+            2,
+        )))
+        .close();
+    pcap(conversations(vec![a, b]))
+}
+
+fn mssql_statements_expected() -> Vec<Expect> {
+    let tls = Expect {
+        client: "10.70.2.5:53200",
+        server: "10.70.2.1:1433",
+        ..expect("mssql", "", "cleartext")
+    };
+    let clear = Expect {
+        client: "10.70.2.6:53201",
+        server: "10.70.2.1:14330",
+        ..expect("mssql", "", "cleartext")
+    };
+    let hash = leak(mssql_2012_hash("Etl-H4sh-2026", [0x0a, 0x0b, 0x0c, 0x0d]));
+    vec![
+        Expect {
+            mechanism: "CREATE LOGIN ... WITH PASSWORD",
+            kind: "challenge-response",
+            username: Some("etl"),
+            secret: hash,
+            hashcat: Some((1731, hash)),
+            outcome: "success",
+            ..tls.clone()
+        },
+        Expect {
+            mechanism: "ALTER LOGIN ... WITH PASSWORD",
+            username: Some("sa"),
+            secret: "Sa-N3w-2026",
+            outcome: "failure",
+            ..tls.clone()
+        },
+        Expect {
+            mechanism: "ALTER LOGIN ... OLD_PASSWORD",
+            username: Some("sa"),
+            secret: "Sa-0ld-2025",
+            outcome: "failure",
+            ..tls
+        },
+        Expect {
+            mechanism: "LOGIN7",
+            username: Some("ops"),
+            secret: "0ps-Cl3ar-1",
+            outcome: "success",
+            ..clear.clone()
+        },
+        Expect {
+            mechanism: "sp_setapprole",
+            username: Some("Payroll"),
+            secret: "Payr0ll-Ap",
+            outcome: "unknown",
+            ..clear.clone()
+        },
+        Expect {
+            mechanism: "sp_addlogin",
+            username: Some("bob"),
+            secret: "B0b-Add-1",
+            outcome: "failure",
+            ..clear
+        },
+    ]
+}
+
+/// The SQL Server 2012 hash construction gives hashcat's own example for mode 1731
+/// (password `hashcat`, salt 01020304).
+#[test]
+fn mssql_2012_hash_is_hashcats() {
+    assert_eq!(
+        mssql_2012_hash("hashcat", [1, 2, 3, 4]),
+        "0x02000102030434ea1b17802fd95ea6316bd61d2c94622ca3812793e8fb1672487b5c904a45a31b2ab4a78890d563d2fcf5663e46fe797d71550494be50cf4915d3f4d55ec375"
+    );
+}
+
 /// What gives nothing: ENCRYPT_OFF on both sides (the LOGIN7 still goes inside TLS: the
 /// handshake in PRELOGIN packets, then TLS records), ENCRYPT_ON/ENCRYPT_REQ, and TDS 8.0
 /// (TLS first).
@@ -1719,6 +1869,12 @@ pub const FIXTURES: &[Fixture] = &[
         name: "sybase-logins.pcap",
         bytes: sybase_logins,
         expected: sybase_logins_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "mssql-statements.pcap",
+        bytes: mssql_statements,
+        expected: mssql_statements_expected,
         exit: 1,
     },
     Fixture {
