@@ -17,10 +17,18 @@
 //! bodies are not read). From v5 on, once the server has answered `STARTUP`, frames
 //! travel inside segments (a 3-byte header, 5 when compressed, a CRC-24, the payload, a
 //! CRC-32): the `AUTH_RESPONSE` of a current driver is inside one. Responses are matched
-//! to requests by stream. A connection is read until its login is answered.
+//! to requests by stream.
+//!
+//! After a successful login (or `READY` without one), the client's next 256 frames are
+//! read for role passwords: the CQL of each `QUERY` and of each query of a `BATCH`
+//! (`CREATE ROLE app WITH PASSWORD = '...'`, `ALTER USER ... WITH PASSWORD '...'`, a
+//! `HASHED PASSWORD` as a bcrypt hash: see [`super::sql`]), judged by the answer on its
+//! stream: `RESULT` success, `ERROR` failure with its message in `details.reason`.
+//! Prepared statements' bound values are not read.
 
 use super::prefixed::Head;
 use super::sasl::parse_plain;
+use super::sql;
 use super::{Chunk, Dissector, Probe, ProtocolSpec};
 use crate::finding::{Credential, Kind, Outcome};
 use crate::flow::Direction;
@@ -39,6 +47,9 @@ pub const OP_READY: u8 = 0x02;
 pub const OP_AUTHENTICATE: u8 = 0x03;
 pub const OP_CREDENTIALS: u8 = 0x04;
 pub const OP_OPTIONS: u8 = 0x05;
+pub const OP_QUERY: u8 = 0x07;
+pub const OP_RESULT: u8 = 0x08;
+pub const OP_BATCH: u8 = 0x0D;
 pub const OP_AUTH_CHALLENGE: u8 = 0x0E;
 pub const OP_AUTH_RESPONSE: u8 = 0x0F;
 pub const OP_AUTH_SUCCESS: u8 = 0x10;
@@ -216,7 +227,24 @@ pub struct Session {
     /// The server's authenticator class.
     authenticator: Option<String>,
     waiting: Option<(i16, Waiting)>,
+    /// The login's user name.
+    user: Option<Vec<u8>>,
+    /// After the login: the client's queries are read for passwords.
+    queries: Option<Queries>,
     done: bool,
+}
+
+/// How many client frames after a login are read for passwords in queries.
+const QUERY_BUDGET: u16 = 256;
+/// Most queries with passwords waiting for their answers.
+const MAX_WAITING: usize = 16;
+
+/// The queries after a login: how many more frames are read, and the passwords of those
+/// waiting for their answer, by stream.
+#[derive(Debug)]
+struct Queries {
+    budget: u16,
+    waiting: Vec<(i16, Vec<Credential>)>,
 }
 
 fn text(b: &[u8]) -> String {
@@ -255,12 +283,23 @@ impl Session {
             raw
         };
         match dir {
-            Direction::ToServer => self.request(&h, body, frames, ts),
+            Direction::ToServer => self.request(&h, body, frames, ts, out),
             Direction::ToClient => self.response(&h, body, frames, out),
         }
     }
 
-    fn request(&mut self, h: &Header, body: &[u8], frames: &[u64], ts: Timestamp) {
+    fn request(
+        &mut self,
+        h: &Header,
+        body: &[u8],
+        frames: &[u64],
+        ts: Timestamp,
+        out: &mut Vec<Credential>,
+    ) {
+        if self.queries.is_some() {
+            self.query(h, body, frames, ts, out);
+            return;
+        }
         match h.opcode {
             OP_STARTUP => {
                 for (k, v) in string_map(body) {
@@ -273,6 +312,7 @@ impl Session {
                 let Some(token) = bytes(body) else { return };
                 match parse_plain(token) {
                     Some((_, user, password)) => {
+                        self.user = Some(user.to_vec());
                         let mut c = Credential::new(
                             "cassandra",
                             "AUTH_RESPONSE PLAIN",
@@ -293,6 +333,7 @@ impl Session {
                 let map = string_map(body);
                 let field = |k: &[u8]| map.iter().find(|(n, _)| *n == k).map(|e| e.1);
                 if let (Some(user), Some(password)) = (field(b"username"), field(b"password")) {
+                    self.user = Some(user.to_vec());
                     let mut c = Credential::new("cassandra", "CREDENTIALS", Kind::Cleartext, ts);
                     c.username = Some(user.to_vec());
                     c.secret = Some(password.to_vec());
@@ -312,6 +353,10 @@ impl Session {
     }
 
     fn response(&mut self, h: &Header, body: &[u8], frames: &[u64], out: &mut Vec<Credential>) {
+        if self.queries.is_some() {
+            self.answer(h, body, out);
+            return;
+        }
         if matches!(h.opcode, OP_AUTHENTICATE | OP_READY) && h.version >= 5 {
             // Both directions carry segments from here on.
             self.segments = true;
@@ -322,8 +367,10 @@ impl Session {
             self.authenticator = Some(text(&class[..class.len().min(MAX_REASON)]));
         }
         let Some((stream, _)) = &self.waiting else {
-            // READY without a login: nothing to wait for.
-            self.done |= h.opcode == OP_READY;
+            // READY without a login: the queries come next.
+            if h.opcode == OP_READY {
+                self.start_queries();
+            }
             return;
         };
         if *stream != h.stream {
@@ -357,11 +404,157 @@ impl Session {
                     _ => Outcome::Unknown,
                 };
                 c.add_frames(frames.iter().copied());
+                let success = c.outcome == Outcome::Success;
                 out.push(*c);
-                self.done = true;
+                if success {
+                    self.start_queries();
+                } else {
+                    self.done = true;
+                }
             }
         }
     }
+
+    fn start_queries(&mut self) {
+        self.queries = Some(Queries {
+            budget: QUERY_BUDGET,
+            waiting: Vec::new(),
+        });
+    }
+
+    /// A client frame after the login: the passwords a `QUERY` or `BATCH` sets wait for
+    /// the answer on its stream.
+    fn query(
+        &mut self,
+        h: &Header,
+        body: &[u8],
+        frames: &[u64],
+        ts: Timestamp,
+        out: &mut Vec<Credential>,
+    ) {
+        let Some(q) = self.queries.as_mut() else {
+            return;
+        };
+        if q.budget == 0 {
+            return;
+        }
+        q.budget -= 1;
+        let texts: Vec<&[u8]> = match h.opcode {
+            OP_QUERY => long_string(body).map(|(s, _)| s).into_iter().collect(),
+            OP_BATCH => batch_queries(body),
+            _ => Vec::new(),
+        };
+        let mut found = Vec::new();
+        for text in texts {
+            for p in sql::passwords(text, sql::Dialect::Cql) {
+                found.push(p.credential("cassandra", self.user.as_deref(), None, frames, ts));
+            }
+        }
+        if found.is_empty() {
+            if q.budget == 0 && q.waiting.is_empty() {
+                self.done = true;
+            }
+            return;
+        }
+        if let Some(i) = q.waiting.iter().position(|(s, _)| *s == h.stream) {
+            // The stream is reused before its answer: the older request's is lost.
+            out.extend(q.waiting.remove(i).1);
+        }
+        if q.waiting.len() >= MAX_WAITING {
+            out.extend(q.waiting.remove(0).1);
+        }
+        q.waiting.push((h.stream, found));
+    }
+
+    /// A server frame after the login: `RESULT` applies the passwords of the query on its
+    /// stream, `ERROR` refuses them.
+    fn answer(&mut self, h: &Header, body: &[u8], out: &mut Vec<Credential>) {
+        let Some(q) = self.queries.as_mut() else {
+            return;
+        };
+        if let Some(i) = q.waiting.iter().position(|(s, _)| *s == h.stream) {
+            let (_, found) = q.waiting.remove(i);
+            let reason = (h.opcode == OP_ERROR)
+                .then(|| body.get(4..).and_then(string))
+                .flatten()
+                .map(|(m, _)| text(&m[..m.len().min(MAX_REASON)]));
+            for mut c in found {
+                c.outcome = match h.opcode {
+                    OP_RESULT => Outcome::Success,
+                    OP_ERROR => Outcome::Failure,
+                    _ => Outcome::Unknown,
+                };
+                if let Some(r) = &reason {
+                    c.details.push(("reason", r.clone()));
+                }
+                out.push(c);
+            }
+        }
+        if q.budget == 0 && q.waiting.is_empty() {
+            self.done = true;
+        }
+    }
+}
+
+/// A `[long string]` at the start of `b`, and what follows it.
+fn long_string(b: &[u8]) -> Option<(&[u8], &[u8])> {
+    let n = usize::try_from(be32(b, 0)?).ok()?;
+    let s = b.get(4..4 + n)?;
+    Some((s, &b[4 + n..]))
+}
+
+/// The query strings of a `BATCH` body: its type, the count, then each query (kind 0:
+/// the string; kind 1: a prepared statement's ID) with its values.
+fn batch_queries(b: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let Some(n) = b.get(1..3).map(|c| u16::from_be_bytes([c[0], c[1]])) else {
+        return out;
+    };
+    let mut rest = &b[3..];
+    for _ in 0..n.min(64) {
+        let Some((&kind, r)) = rest.split_first() else {
+            break;
+        };
+        rest = r;
+        match kind {
+            0 => {
+                let Some((q, r)) = long_string(rest) else {
+                    break;
+                };
+                out.push(q);
+                rest = r;
+            }
+            1 => {
+                let Some(len) = rest
+                    .get(..2)
+                    .map(|c| usize::from(u16::from_be_bytes([c[0], c[1]])))
+                else {
+                    break;
+                };
+                let Some(r) = rest.get(2 + len..) else {
+                    break;
+                };
+                rest = r;
+            }
+            _ => break,
+        }
+        // The values: a count, then each as [bytes] (a negative length: null or unset).
+        let Some(count) = rest.get(..2).map(|c| u16::from_be_bytes([c[0], c[1]])) else {
+            break;
+        };
+        rest = &rest[2..];
+        for _ in 0..count {
+            let Some(len) = be32(rest, 0) else {
+                return out;
+            };
+            let len = usize::try_from(len as i32).unwrap_or(0);
+            match rest.get(4 + len..) {
+                Some(r) => rest = r,
+                None => return out,
+            }
+        }
+    }
+    out
 }
 
 /// One direction's bytes, cut into frames or segments.
@@ -480,6 +673,11 @@ impl Dissector for Cassandra {
         if let Some((_, Waiting::Login(c))) = self.session.waiting.take() {
             out.push(*c);
         }
+        if let Some(q) = self.session.queries.as_mut() {
+            for (_, found) in q.waiting.drain(..) {
+                out.extend(found);
+            }
+        }
     }
 
     fn done(&self) -> bool {
@@ -492,6 +690,9 @@ impl Dissector for Cassandra {
             .map(|b| b.bytes.capacity() + b.frames.capacity() * 8)
             .sum::<usize>()
             + usize::from(self.session.waiting.is_some()) * 256
+            + self.session.queries.as_ref().map_or(0, |q| {
+                q.waiting.iter().map(|(_, f)| f.len()).sum::<usize>() * 256
+            })
     }
 }
 
@@ -644,13 +845,142 @@ mod tests {
         ]
     }
 
+    /// A `QUERY` body: the string, consistency ONE, no flags.
+    fn query_body(q: &str) -> Vec<u8> {
+        let mut b = (q.len() as u32).to_be_bytes().to_vec();
+        b.extend_from_slice(q.as_bytes());
+        b.extend_from_slice(&[0, 1, 0]);
+        b
+    }
+
+    #[test]
+    fn role_passwords_in_queries_after_the_login() {
+        let mut script = v4("C4ss-pw", frame(0x84, 0, 2, OP_AUTH_SUCCESS, &[0xff; 4]));
+        script.extend([
+            (
+                C,
+                frame(
+                    4,
+                    0,
+                    3,
+                    OP_QUERY,
+                    &query_body("CREATE ROLE app WITH PASSWORD = 'App-Pw1' AND LOGIN = true"),
+                ),
+            ),
+            (
+                C,
+                frame(
+                    4,
+                    0,
+                    4,
+                    OP_QUERY,
+                    &query_body("ALTER ROLE cassandra WITH PASSWORD = 'Root-Pw2'"),
+                ),
+            ),
+            (
+                C,
+                frame(4, 0, 5, OP_QUERY, &query_body("SELECT * FROM system.local")),
+            ),
+            // Answers out of order, by stream.
+            (
+                S,
+                frame(
+                    0x84,
+                    0,
+                    4,
+                    OP_ERROR,
+                    &error(0x2100, "User cassandra_app has no ALTER permission"),
+                ),
+            ),
+            (S, frame(0x84, 0, 3, OP_RESULT, &1u32.to_be_bytes())),
+        ]);
+        // A BATCH of two queries, one with a bound value.
+        let mut batch = vec![0u8, 0, 2];
+        for q in [
+            "ALTER USER bob WITH PASSWORD 'B0b-Pw3'",
+            "INSERT INTO t (k) VALUES (?)",
+        ] {
+            batch.push(0);
+            batch.extend((q.len() as u32).to_be_bytes());
+            batch.extend(q.as_bytes());
+            if q.contains('?') {
+                batch.extend([0, 1, 0, 0, 0, 1, 7]);
+            } else {
+                batch.extend([0, 0]);
+            }
+        }
+        batch.extend([0, 1, 0]);
+        script.push((C, frame(4, 0, 6, OP_BATCH, &batch)));
+        script.push((S, frame(0x84, 0, 6, OP_RESULT, &1u32.to_be_bytes())));
+        let (out, done) = run(&script);
+        assert!(!done);
+        let got = crate::dissect::script::seen(&out);
+        assert_eq!(
+            got,
+            [
+                (
+                    "AUTH_RESPONSE PLAIN",
+                    &b"cassandra_app"[..],
+                    &b"C4ss-pw"[..],
+                    Outcome::Success
+                ),
+                (
+                    "ALTER ROLE ... PASSWORD",
+                    b"cassandra",
+                    b"Root-Pw2",
+                    Outcome::Failure
+                ),
+                (
+                    "CREATE ROLE ... PASSWORD",
+                    b"app",
+                    b"App-Pw1",
+                    Outcome::Success
+                ),
+                (
+                    "ALTER USER ... PASSWORD",
+                    b"bob",
+                    b"B0b-Pw3",
+                    Outcome::Success
+                ),
+            ]
+        );
+        assert_eq!(
+            out[1].detail("reason"),
+            Some("User cassandra_app has no ALTER permission")
+        );
+        // A refused login reads nothing after it.
+        let mut script = v4(
+            "Wrong",
+            error(
+                ERROR_AUTHENTICATION,
+                "Provided username x and/or password are incorrect",
+            ),
+        );
+        if let Some(last) = script.last_mut() {
+            last.1 = frame(0x84, 0, 2, OP_ERROR, &last.1.clone());
+        }
+        script.push((
+            C,
+            frame(
+                4,
+                0,
+                3,
+                OP_QUERY,
+                &query_body("ALTER ROLE a WITH PASSWORD = 'x'"),
+            ),
+        ));
+        let (out, done) = run(&script);
+        assert_eq!(out.len(), 1);
+        assert!(done);
+    }
+
     #[test]
     fn v4_password_authenticator_success_and_failure() {
         let (out, done) = run(&v4(
             "C4ss-pw",
             frame(0x84, 0, 2, OP_AUTH_SUCCESS, &[0xff; 4]),
         ));
-        assert!(done);
+        assert!(!done, "the queries are read next");
         assert_eq!(out.len(), 1, "{out:?}");
         let c = &out[0];
         assert_eq!(c.protocol, "cassandra");
@@ -751,7 +1081,7 @@ mod tests {
     fn v5_segments_plain_and_lz4() {
         for compress in [false, true] {
             let (out, done) = run(&v5(compress));
-            assert!(done);
+            assert!(!done, "the queries are read next");
             assert_eq!(out.len(), 1, "lz4 {compress}: {out:?}");
             assert_eq!(out[0].username.as_deref(), Some(&b"reporting"[..]));
             assert_eq!(out[0].secret.as_deref(), Some(&b"V5-p4ss"[..]));
@@ -840,7 +1170,7 @@ mod tests {
             (C, frame(4, 0, 1, 0x07, b"\0\0\0\x08SELECT 1")),
         ]);
         assert!(out.is_empty());
-        assert!(done);
+        assert!(!done, "the queries are read");
         assert_eq!(probe(&frame(4, 0, 0, OP_OPTIONS, b""), b""), Probe::Yes);
         assert_eq!(
             probe(

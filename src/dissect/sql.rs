@@ -25,6 +25,9 @@
 //!   salt + SHA-1: 132, with the upper-case hash too: 131). T-SQL needs no semicolons
 //!   between statements, so each password gets the line it starts on: the server's errors
 //!   name the line they come from.
+//! - Apache Cassandra's CQL (`CREATE|ALTER ROLE ... WITH PASSWORD = '...'`, `CREATE|ALTER
+//!   USER ... WITH PASSWORD '...'`, `$$...$$` strings, `//` comments): the password, or a
+//!   `HASHED PASSWORD` (bcrypt, hashcat 3200).
 //!
 //! The text is read by a small lexer (string literals with `''` and, for MySQL and
 //! PostgreSQL's `E'...'`, backslash escapes; `"..."` strings in MySQL, identifiers in
@@ -42,6 +45,8 @@ pub enum Dialect {
     Mysql,
     /// Microsoft SQL Server.
     Tsql,
+    /// Apache Cassandra's CQL.
+    Cql,
 }
 
 /// A password a statement sets (or, for `REPLACE`, proves).
@@ -206,7 +211,10 @@ fn lex(text: &[u8], dialect: Dialect) -> (Vec<Vec<Token<'_>>>, Vec<Vec<usize>>) 
         let token = if b.is_ascii_whitespace() {
             i += 1;
             continue;
-        } else if (b == b'-' && next == Some(b'-')) || (mysql && b == b'#') {
+        } else if (b == b'-' && next == Some(b'-'))
+            || (mysql && b == b'#')
+            || (dialect == Dialect::Cql && b == b'/' && next == Some(b'/'))
+        {
             i = memchr::memchr(b'\n', &text[i..]).map_or(text.len(), |n| i + n + 1);
             continue;
         } else if b == b'/' && next == Some(b'*') {
@@ -317,6 +325,7 @@ pub fn passwords(text: &[u8], dialect: Dialect) -> Vec<StatementPassword> {
             Dialect::Postgresql => postgresql(n, tokens, &mut out),
             Dialect::Mysql => mysql(n, tokens, &mut out),
             Dialect::Tsql => tsql(n, tokens, starts, text, &mut out),
+            Dialect::Cql => cql(n, tokens, &mut out),
         }
         if dialect != Dialect::Tsql {
             let line = line_of(text, starts.first().copied().unwrap_or(0));
@@ -536,6 +545,58 @@ fn mysql(n: usize, t: &[Token<'_>], out: &mut Vec<StatementPassword>) {
             out.push(found(n, user, host, mechanism, current));
         }
     }
+}
+
+/// CQL: `CREATE|ALTER ROLE|USER [IF [NOT] EXISTS] name WITH ... [HASHED] PASSWORD [=]
+/// '...'` (a `HASHED PASSWORD` is the role's bcrypt hash, hashcat 3200).
+fn cql(n: usize, t: &[Token<'_>], out: &mut Vec<StatementPassword>) {
+    let (Some(verb), Some(noun)) = (t.first(), t.get(1)) else {
+        return;
+    };
+    if !(verb.is("CREATE") || verb.is("ALTER")) || !(noun.is("ROLE") || noun.is("USER")) {
+        return;
+    }
+    let mut at = 2;
+    while t
+        .get(at)
+        .is_some_and(|x| x.is("IF") || x.is("NOT") || x.is("EXISTS"))
+    {
+        at += 1;
+    }
+    let user = t.get(at).and_then(Token::name);
+    let Some(k) = (at + 1..t.len()).find(|&i| t[i].is("PASSWORD")) else {
+        return;
+    };
+    let hashed = k > 0 && t[k - 1].is("HASHED");
+    let value = match t.get(k + 1) {
+        Some(Token::Punct(b'=')) => t.get(k + 2),
+        other => other,
+    };
+    let Some(literal) = value.and_then(Token::string).filter(|l| !l.is_empty()) else {
+        return;
+    };
+    let form = if hashed {
+        "HASHED PASSWORD"
+    } else {
+        "PASSWORD"
+    };
+    let mechanism = format!("{} {} ... {form}", upper(verb), upper(noun));
+    let mut p = found(n, user, None, mechanism, literal);
+    if hashed {
+        if literal.starts_with(b"$2") {
+            hashed_line(&mut p, "bcrypt", 3200);
+        } else {
+            p.kind = Kind::ChallengeResponse;
+            p.scheme = Some("hashed password".to_string());
+        }
+    }
+    out.push(p);
+}
+
+/// Marks `p` a hash of `scheme` whose secret is hashcat's line for `mode`.
+fn hashed_line(p: &mut StatementPassword, scheme: &str, mode: u32) {
+    let line = p.secret.clone();
+    hashed(p, scheme, mode, line);
 }
 
 /// Words that begin a T-SQL statement: where a clause being read ends when no semicolon
@@ -851,7 +912,50 @@ mod tests {
         )
     }
 
-    use Dialect::{Mysql, Postgresql as Pg, Tsql};
+    use Dialect::{Cql, Mysql, Postgresql as Pg, Tsql};
+
+    #[test]
+    fn cql_roles_and_users() {
+        let bcrypt = "$2a$10$Yh7ZUKaXQ6Ct3YCzEZO6TOYfB8WxP1S2ySxVSqY1m9u4QDrXHqFCW";
+        let text = format!(
+            "CREATE ROLE IF NOT EXISTS app WITH PASSWORD = 'App''s-pw' AND LOGIN = true;\n\
+             // ALTER ROLE decoy WITH PASSWORD = 'not-this'\n\
+             ALTER USER bob WITH PASSWORD 'B0b-pw' SUPERUSER;\n\
+             CREATE ROLE etl WITH HASHED PASSWORD = '{bcrypt}' AND LOGIN = true;\n\
+             ALTER ROLE \"Mixed\" WITH PASSWORD = $$Dollar-pw$$;\n\
+             CREATE ROLE nologin WITH LOGIN = false"
+        );
+        assert_eq!(
+            rows(&text, Cql),
+            vec![
+                row(
+                    0,
+                    Some("app"),
+                    "CREATE ROLE ... PASSWORD",
+                    Clear,
+                    "App's-pw"
+                ),
+                row(1, Some("bob"), "ALTER USER ... PASSWORD", Clear, "B0b-pw"),
+                row(
+                    2,
+                    Some("etl"),
+                    "CREATE ROLE ... HASHED PASSWORD",
+                    Hash,
+                    bcrypt
+                ),
+                row(
+                    3,
+                    Some("Mixed"),
+                    "ALTER ROLE ... PASSWORD",
+                    Clear,
+                    "Dollar-pw"
+                ),
+            ]
+        );
+        let got = passwords(text.as_bytes(), Cql);
+        assert_eq!(got[2].hashcat.as_ref().map(|h| h.mode), Some(3200));
+        assert_eq!(got[1].line, 3);
+    }
 
     #[test]
     fn tsql_logins_users_and_roles() {

@@ -2,7 +2,7 @@
 """Both ends of Cassandra logins for tests/e2e/real-cassandra.sh.
 
     cassandra-peer.py server HOST PORT USER PASSWORD
-    cassandra-peer.py client HOST PORT PROTOCOL_VERSION COMPRESSION USER PASSWORD
+    cassandra-peer.py client HOST PORT PROTOCOL_VERSION COMPRESSION USER PASSWORD [QUERY...]
 
 Debian ships the DataStax Python driver but no Cassandra: `client` is the real driver's
 connection set-up (`cassandra.io.asyncorereactor.AsyncoreConnection.factory` with a
@@ -12,17 +12,22 @@ LZ4 compression (python3-lz4) or without; it prints SUCCESS, or FAILURE and the 
 AUTHENTICATE, then AUTH_SUCCESS or ERROR 0x0100 "Provided username ... and/or password
 are incorrect"; LZ4 frame bodies are decompressed, and from v5 on every frame after
 AUTHENTICATE travels in segments (encoded and checked with the driver's own segment
-codec, CRC-24 and CRC-32 included).
+codec, CRC-24 and CRC-32 included). After a login, `client` sends each QUERY with the
+driver's own QueryMessage and prints OK, or ERROR and the driver's exception for it; `server`
+answers a QUERY with RESULT (Void), or, for one naming the role `cassandra` (`ROLE
+cassandra`, `USER cassandra`), ERROR 0x2100 (unauthorized), as Cassandra answers a role
+without the permission.
 """
 
 import io
+import re
 import socket
 import struct
 import sys
 import threading
 
-OPTIONS, STARTUP, AUTH_RESPONSE = 0x05, 0x01, 0x0F
-ERROR, AUTHENTICATE, SUPPORTED, AUTH_SUCCESS = 0x00, 0x03, 0x06, 0x10
+OPTIONS, STARTUP, AUTH_RESPONSE, QUERY = 0x05, 0x01, 0x0F, 0x07
+ERROR, AUTHENTICATE, SUPPORTED, AUTH_SUCCESS, RESULT = 0x00, 0x03, 0x06, 0x10, 0x08
 
 
 def serve(host, port, user, password):
@@ -83,6 +88,14 @@ def serve(host, port, user, password):
                         else:
                             msg = "Provided username %s and/or password are incorrect" % u.decode()
                             out = frame(v, stream, ERROR, struct.pack(">i", 0x0100) + string(msg))
+                    elif opcode == QUERY:
+                        q = body[4:4 + struct.unpack(">i", body[:4])[0]].decode()
+                        if re.search(r"(ROLE|USER)\s+cassandra\b", q, re.IGNORECASE):
+                            msg = "User %s has no ALTER permission on <role cassandra> or any of " \
+                                "its parents" % user
+                            out = frame(v, stream, ERROR, struct.pack(">i", 0x2100) + string(msg))
+                        else:
+                            out = frame(v, stream, RESULT, struct.pack(">i", 1))
                     else:
                         out = frame(v, stream, ERROR, struct.pack(">i", 0x000A) + string("unsupported"))
                     if segments:
@@ -104,8 +117,9 @@ def serve(host, port, user, password):
         threading.Thread(target=handle, args=(conn,), daemon=True).start()
 
 
-def client(host, port, version, compression, user, password):
-    from cassandra import AuthenticationFailed
+def client(host, port, version, compression, user, password, queries):
+    from cassandra import AuthenticationFailed, ConsistencyLevel
+    from cassandra.protocol import ErrorMessage, QueryMessage
     from cassandra.auth import PlainTextAuthenticator
     from cassandra.connection import DefaultEndPoint
     from cassandra.io.asyncorereactor import AsyncoreConnection
@@ -117,6 +131,13 @@ def client(host, port, version, compression, user, password):
             authenticator=PlainTextAuthenticator(user, password),
             protocol_version=version, compression=compression)
         print("SUCCESS", "lz4" if conn.compressor else "none")
+        for q in queries:
+            try:
+                r = conn.wait_for_response(QueryMessage(q, ConsistencyLevel.ONE), timeout=10)
+                print("ERROR %s" % type(r.to_exception()).__name__ if isinstance(r, ErrorMessage)
+                      else "OK")
+            except Exception as e:  # the driver raises the server's error as its exception
+                print("ERROR %s" % type(e).__name__)
         conn.close()
     except AuthenticationFailed as e:
         print("FAILURE", e)
@@ -127,6 +148,6 @@ if __name__ == "__main__":
         serve(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5])
     elif sys.argv[1:2] == ["client"]:
         client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "lz4",
-               sys.argv[6], sys.argv[7])
+               sys.argv[6], sys.argv[7], sys.argv[8:])
     else:
         sys.exit(__doc__)

@@ -14,8 +14,12 @@
 #   2  9042 protocol v4, LZ4 frame bodies  $USER / $WRONG -> ERROR 0x0100
 #   3 19042 protocol v5, LZ4 segments      $USER / $PASS  -> AUTH_SUCCESS
 #   4 19042 protocol v5, plain segments    $USER / $WRONG -> ERROR 0x0100
+#   5  9042 protocol v4, then the driver's QUERY messages: CREATE ROLE app WITH PASSWORD
+#           (RESULT) and ALTER ROLE cassandra WITH PASSWORD (ERROR 0x2100 unauthorized)
+#   6 19042 protocol v5, LZ4 segments, then ALTER USER reporting WITH PASSWORD (RESULT)
 #
-# It prints "truth <n> SUCCESS|FAILURE" for each as the driver saw it. Everything it
+# It prints "truth <n> SUCCESS|FAILURE [OK|ERROR <exception>]..." for each as the driver saw
+# it (the login, then each query). Everything it
 # started is stopped, and the namespaces and the temporary directory removed, on any exit.
 set -euo pipefail
 
@@ -64,18 +68,25 @@ TCPDUMP=$!
 PIDS+=($TCPDUMP)
 wait_for grep -q "listening on" "$TMP/tcpdump.err" || die "tcpdump did not start"
 
-client() { # n port version compression password
-    ip netns exec "$NS_C" timeout 60 "$PY" "$PEER" client "$SRV_IP" "$2" "$3" "$4" "$DB_USER" "$5" \
-        >"$TMP/client.out" 2>&1 || die "client $1: $(cat "$TMP/client.out")"
-    echo "truth $1 $(head -n 1 "$TMP/client.out" | cut -d' ' -f1)"
+client() { # n port version compression password [query...]
+    local n=$1 port=$2 version=$3 compression=$4 password=$5
+    shift 5
+    ip netns exec "$NS_C" timeout 60 "$PY" "$PEER" client "$SRV_IP" "$port" "$version" \
+        "$compression" "$DB_USER" "$password" "$@" \
+        >"$TMP/client.out" 2>&1 || die "client $n: $(cat "$TMP/client.out")"
+    echo "truth $n $(head -n 1 "$TMP/client.out" | cut -d' ' -f1)$(tail -n +2 "$TMP/client.out" | tr '\n' ' ' | sed 's/^/ /; s/ $//')"
 }
 client 1 9042 4 none "$DB_PASS"
 client 2 9042 4 lz4 "$WRONG"
 client 3 19042 5 lz4 "$DB_PASS"
 client 4 19042 5 none "$WRONG"
+client 5 9042 4 none "$DB_PASS" \
+    "CREATE ROLE app WITH PASSWORD = 'App-Cql-2026' AND LOGIN = true" \
+    "ALTER ROLE cassandra WITH PASSWORD = 'Root-Cql-2026'"
+client 6 19042 5 lz4 "$DB_PASS" "ALTER USER reporting WITH PASSWORD 'Rep-Cql-2026'"
 
 for _ in 1 2 3; do
-    wait_for captured_fins "$TMP/capture.pcap" 4 && break
+    wait_for captured_fins "$TMP/capture.pcap" 6 && break
 done
 capture_settled "$TMP/capture.pcap"
 kill -INT "$TCPDUMP"

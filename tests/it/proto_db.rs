@@ -872,6 +872,94 @@ fn cassandra_logins_expected() -> Vec<Expect> {
     ]
 }
 
+/// bcrypt of `Etl-Bcr7pt-1` (cost 10; made with `htpasswd -bnBC 10`, `$2y$` written
+/// `$2a$` as Cassandra stores it).
+const CASS_BCRYPT: &str = "$2a$10$w6FhElqfHaa4DXkDJhP6Huz6PCJ6LxARAO2du2UPLQvl.JtcZCXAS";
+
+/// Role passwords in CQL after a Cassandra login (v4): a QUERY creating a role with a
+/// `HASHED PASSWORD` (bcrypt), answered RESULT; a BATCH whose `ALTER ROLE ... WITH
+/// PASSWORD` is refused with ERROR 0x2100 (unauthorized); a SELECT with a role's name in
+/// a string (nothing).
+fn cassandra_role_passwords() -> Vec<u8> {
+    use plainsight::dissect::cassandra::{self as cs, build as cb};
+    let query = |q: &str| {
+        let mut b = (q.len() as u32).to_be_bytes().to_vec();
+        b.extend_from_slice(q.as_bytes());
+        b.extend_from_slice(&[0, 1, 0]);
+        b
+    };
+    let mut batch = vec![0u8, 0, 1, 0];
+    let q = "ALTER ROLE cassandra WITH PASSWORD = 'Root-Cql-9'";
+    batch.extend((q.len() as u32).to_be_bytes());
+    batch.extend(q.as_bytes());
+    batch.extend([0, 0, 0, 1, 0]);
+    let mut a = conv("10.50.6.7:53002", "10.50.6.1:9042", 1_700_400_620);
+    a.handshake()
+        .client(&cb::frame(4, 0, 1, cs::OP_STARTUP, &cb::map_of(&[("CQL_VERSION", "3.4.5")])))
+        .server(&cb::frame(0x84, 0, 1, cs::OP_AUTHENTICATE, &cb::string_of(CASS_AUTH)))
+        .client(&cb::frame(4, 0, 2, cs::OP_AUTH_RESPONSE, &cb::bytes_of(b"\0dba\0Dba-Cql-1")))
+        .server(&cb::frame(0x84, 0, 2, cs::OP_AUTH_SUCCESS, &(-1i32).to_be_bytes()))
+        .client(&cb::frame(
+            4,
+            0,
+            3,
+            cs::OP_QUERY,
+            &query(&format!(
+                "CREATE ROLE IF NOT EXISTS etl WITH HASHED PASSWORD = '{CASS_BCRYPT}' AND LOGIN = true"
+            )),
+        ))
+        .server(&cb::frame(0x84, 0, 3, cs::OP_RESULT, &1u32.to_be_bytes()))
+        .client(&cb::frame(4, 0, 4, cs::OP_BATCH, &batch))
+        .server(&cb::frame(
+            0x84,
+            0,
+            4,
+            cs::OP_ERROR,
+            &cb::error(0x2100, "User dba has no ALTER permission on <role cassandra> or any of its parents"),
+        ))
+        .client(&cb::frame(
+            4,
+            0,
+            5,
+            cs::OP_QUERY,
+            &query("SELECT * FROM system_auth.roles WHERE role = 'PASSWORD = x'"),
+        ))
+        .server(&cb::frame(0x84, 0, 5, cs::OP_RESULT, &1u32.to_be_bytes()))
+        .close();
+    pcap(conversations(vec![a]))
+}
+
+fn cassandra_role_passwords_expected() -> Vec<Expect> {
+    let e = Expect {
+        client: "10.50.6.7:53002",
+        server: "10.50.6.1:9042",
+        outcome: "success",
+        ..expect("cassandra", "AUTH_RESPONSE PLAIN", "cleartext")
+    };
+    vec![
+        Expect {
+            username: Some("dba"),
+            secret: "Dba-Cql-1",
+            ..e.clone()
+        },
+        Expect {
+            mechanism: "CREATE ROLE ... HASHED PASSWORD",
+            kind: "challenge-response",
+            username: Some("etl"),
+            secret: CASS_BCRYPT,
+            hashcat: Some((3200, CASS_BCRYPT)),
+            ..e.clone()
+        },
+        Expect {
+            mechanism: "ALTER ROLE ... PASSWORD",
+            username: Some("cassandra"),
+            secret: "Root-Cql-9",
+            outcome: "failure",
+            ..e
+        },
+    ]
+}
+
 /// What gives nothing: an SSLRequest accepted (`S`) with TLS after it and bytes that
 /// would read as a password in the clear, a GSSENCRequest accepted (`G`), and trust
 /// authentication (no password asked).
@@ -1809,6 +1897,12 @@ pub const FIXTURES: &[Fixture] = &[
         name: "postgresql-scram.pcap",
         bytes: postgresql_scram,
         expected: postgresql_scram_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "cassandra-role-passwords.pcap",
+        bytes: cassandra_role_passwords,
+        expected: cassandra_role_passwords_expected,
         exit: 1,
     },
     Fixture {
