@@ -18,10 +18,18 @@
 //!   nonce as challenge, John the Ripper's `mongodb` format `$mongodb$1$user$nonce$key`.
 //! - `MONGODB-X509`, `GSSAPI`, `MONGODB-AWS`: no password, nothing.
 //!
+//! - `createUser` and `updateUser` (the shell's `db.createUser`, `db.changeUserPassword`,
+//!   drivers' user management, the first administrator created through the localhost
+//!   exception): the account and its new password (`pwd`) in clear, mechanism
+//!   `createUser` or `updateUser`; with `digestPassword: false` the client sent
+//!   hex(MD5(user `:mongo:` password)) instead, a hash (John the Ripper's `mongodb` format
+//!   `$mongodb$0$user$digest`).
+//!
 //! The authentication database (`$db`, the `<db>.$cmd` collection, or `db` inside
 //! `speculativeAuthenticate`) goes in `details.database`. Outcome: the reply's `ok` (1
-//! success, 0 failure with `errmsg` in `details.reason`). A connection is read until a
-//! login succeeds or [`MAX_COMMANDS`] commands passed without one.
+//! success, 0 failure with `errmsg` in `details.reason`). A connection is read until
+//! [`MAX_COMMANDS`] commands passed without a login, and for [`AFTER_LOGIN`] commands
+//! after one.
 
 use super::prefixed::{Framed, Head, Messages};
 use super::sasl::parse_plain;
@@ -52,6 +60,8 @@ const MAX_WIRE: usize = 48_000_000;
 pub const MAX_MESSAGE: usize = 64 << 10;
 /// Client commands read without a login under way before the connection is left alone.
 pub const MAX_COMMANDS: u32 = 16;
+/// How many commands after a login are read (for `createUser` and `updateUser`).
+pub const AFTER_LOGIN: u32 = 256;
 /// Requests remembered while their replies are awaited.
 const MAX_PENDING: usize = 8;
 /// Longest server error copied into `details.reason`.
@@ -354,6 +364,8 @@ enum Asked {
     Nonce,
     /// A complete login: its verdict.
     Login(Box<Credential>),
+    /// A password set by `createUser` or `updateUser`: its verdict.
+    Set(Box<Credential>),
 }
 
 /// A SCRAM exchange under way.
@@ -371,6 +383,8 @@ pub struct Session {
     /// The nonce of the last `getnonce` reply.
     nonce: Option<Vec<u8>>,
     commands: u32,
+    /// Commands still read after a login.
+    after_login: Option<u32>,
     done: bool,
 }
 
@@ -509,13 +523,21 @@ impl Session {
             b"saslContinue" if self.scram.is_some() => self.sasl_continue(doc, frames, ts),
             b"getnonce" => Some(Asked::Nonce),
             b"authenticate" => self.authenticate(doc, database, frames, ts),
+            b"createUser" | b"updateUser" => user_password(name, doc, database, frames, ts),
             _ => None,
         };
+        if let Some(left) = self.after_login.as_mut() {
+            *left = left.saturating_sub(1);
+        }
         match asked {
             Some(a) => self.ask(h.request_id, a),
             None => {
                 self.commands += 1;
-                if self.commands > MAX_COMMANDS && self.scram.is_none() && self.pending.is_empty() {
+                let exhausted = match self.after_login {
+                    Some(left) => left == 0,
+                    None => self.commands > MAX_COMMANDS,
+                };
+                if exhausted && self.scram.is_none() && self.pending.is_empty() {
                     self.done = true;
                 }
             }
@@ -554,22 +576,79 @@ impl Session {
                 }
             }
             Asked::Nonce => self.nonce = bson::str(doc, "nonce").map(<[u8]>::to_vec),
-            Asked::Login(mut c) => {
-                c.outcome = if ok {
-                    Outcome::Success
-                } else {
-                    Outcome::Failure
-                };
-                if !ok && let Some(m) = bson::str(doc, "errmsg").or(bson::str(doc, "codeName")) {
-                    c.details
-                        .push(("reason", text(&m[..m.len().min(MAX_REASON)])));
+            Asked::Login(c) => {
+                out.push(judged(*c, ok, doc, frames));
+                if ok && self.after_login.is_none() {
+                    self.after_login = Some(AFTER_LOGIN);
                 }
-                c.add_frames(frames.iter().copied());
-                out.push(*c);
-                self.done |= ok;
             }
+            Asked::Set(c) => out.push(judged(*c, ok, doc, frames)),
+        }
+        if self.after_login == Some(0) && self.pending.is_empty() {
+            self.done = true;
         }
     }
+}
+
+/// `c` judged by its reply `doc` (`ok`, and `errmsg` when refused).
+fn judged(mut c: Credential, ok: bool, doc: &[u8], frames: &[u64]) -> Credential {
+    c.outcome = if ok {
+        Outcome::Success
+    } else {
+        Outcome::Failure
+    };
+    if !ok && let Some(m) = bson::str(doc, "errmsg").or(bson::str(doc, "codeName")) {
+        c.details
+            .push(("reason", text(&m[..m.len().min(MAX_REASON)])));
+    }
+    c.add_frames(frames.iter().copied());
+    c
+}
+
+/// `createUser` / `updateUser` with a `pwd`: the account's new password (or, with
+/// `digestPassword: false`, its MONGODB-CR digest).
+fn user_password(
+    name: &[u8],
+    doc: &[u8],
+    database: Option<&[u8]>,
+    frames: &[u64],
+    ts: Timestamp,
+) -> Option<Asked> {
+    let user = bson::str(doc, std::str::from_utf8(name).ok()?)?;
+    let pwd = bson::str(doc, "pwd").filter(|p| !p.is_empty())?;
+    let mechanism = if name == b"createUser" {
+        "createUser"
+    } else {
+        "updateUser"
+    };
+    let digest = bson::truthy(doc, "digestPassword") == Some(false);
+    let kind = if digest {
+        Kind::ChallengeResponse
+    } else {
+        Kind::Cleartext
+    };
+    let mut c = Credential::new("mongodb", mechanism, kind, ts);
+    c.username = Some(user.to_vec());
+    c.secret = Some(pwd.to_vec());
+    c.add_frames(frames.iter().copied());
+    if digest {
+        c.details
+            .push(("scheme", "hex(MD5(user:mongo:password))".into()));
+        if pwd.len() == 32
+            && pwd.iter().all(u8::is_ascii_hexdigit)
+            && !user.contains(&b'$')
+            && let Ok(u) = std::str::from_utf8(user)
+        {
+            c.john = Some(John {
+                format: "mongodb",
+                hash: format!("$mongodb$0${u}${}", text(pwd)),
+            });
+        }
+    }
+    if let Some(db) = database {
+        c.details.push(("database", text(db)));
+    }
+    Some(Asked::Set(Box::new(c)))
 }
 
 impl Messages for Session {
@@ -592,7 +671,7 @@ impl Messages for Session {
 
     fn close(&mut self, out: &mut Vec<Credential>) {
         for (_, asked) in self.pending.drain(..) {
-            if let Asked::Login(c) = asked {
+            if let Asked::Login(c) | Asked::Set(c) = asked {
                 out.push(*c);
             }
         }
@@ -843,7 +922,10 @@ mod tests {
     #[test]
     fn speculative_scram_sha_256_success_and_failure() {
         let (out, done) = run(&speculative("M0ngo-App!", Vec::new()));
-        assert!(done);
+        assert!(
+            !done,
+            "commands after the login are read for user passwords"
+        );
         assert_eq!(out.len(), 1, "{out:?}");
         let c = &out[0];
         assert_eq!(c.protocol, "mongodb");
@@ -905,7 +987,7 @@ mod tests {
             (S, op_msg(90, 9, &ok(vec![("done", B::Bool(true))]))),
         ];
         let (out, done) = run(&script);
-        assert!(done);
+        assert!(!done);
         assert_eq!(out.len(), 1, "{out:?}");
         let c = &out[0];
         assert_eq!(c.mechanism, "SCRAM-SHA-1");
@@ -1006,6 +1088,74 @@ mod tests {
         );
         let (out, _) = run(&s);
         assert_eq!(out[0].challenge.as_deref(), Some(nonce.as_bytes()));
+    }
+
+    #[test]
+    fn passwords_of_create_user_and_update_user() {
+        let mut script = speculative("M0ngo-App!", Vec::new());
+        let create = doc(&[
+            ("createUser", B::Str("reporter")),
+            ("pwd", B::Str("Rep-M0ngo-1")),
+            ("$db", B::Str("admin")),
+        ]);
+        let update = doc(&[
+            ("updateUser", B::Str("root")),
+            ("pwd", B::Str("Root-M0ngo-2")),
+            ("$db", B::Str("admin")),
+        ]);
+        // An old shell's digest: hex(MD5("legacy:mongo:Legacy-3")).
+        let digest = "f1a5fb7e4bc8a8b2e0df2e1f85b4d9a5";
+        let legacy = doc(&[
+            ("createUser", B::Str("legacy")),
+            ("pwd", B::Str(digest)),
+            ("digestPassword", B::Bool(false)),
+        ]);
+        let refused = doc(&[
+            ("ok", B::Double(0.0)),
+            (
+                "errmsg",
+                B::Str("not authorized on admin to execute command"),
+            ),
+            ("code", B::Int(13)),
+        ]);
+        script.extend([
+            (C, op_msg(20, 0, &create)),
+            (C, op_msg(21, 0, &update)),
+            (S, op_msg(91, 21, &refused)),
+            (S, op_msg(90, 20, &ok(vec![]))),
+            (C, op_msg(22, 0, &legacy)),
+            (S, op_msg(92, 22, &ok(vec![]))),
+        ]);
+        let (out, done) = run(&script);
+        assert!(!done);
+        let got = crate::dissect::script::seen(&out);
+        assert_eq!(
+            got[1..],
+            [
+                (
+                    "updateUser",
+                    &b"root"[..],
+                    &b"Root-M0ngo-2"[..],
+                    Outcome::Failure
+                ),
+                ("createUser", b"reporter", b"Rep-M0ngo-1", Outcome::Success),
+                ("createUser", b"legacy", digest.as_bytes(), Outcome::Success),
+            ]
+        );
+        assert_eq!(
+            out[1].detail("reason"),
+            Some("not authorized on admin to execute command")
+        );
+        assert_eq!(out[2].detail("database"), Some("admin"));
+        assert_eq!(out[3].kind, Kind::ChallengeResponse);
+        assert_eq!(
+            out[3].john.as_ref().map(|j| j.hash.as_str()),
+            Some(&*format!("$mongodb$0$legacy${digest}"))
+        );
+        // Without any login (the localhost exception's first user): read too.
+        let (out, _) = run(&[(C, op_msg(1, 0, &create)), (S, op_msg(2, 1, &ok(vec![])))]);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].outcome, Outcome::Success);
     }
 
     #[test]

@@ -2,18 +2,22 @@
 """Both ends of MongoDB logins for tests/e2e/real-mongodb.sh.
 
     mongo-peer.py server HOST PORT USERS.json
-    mongo-peer.py client HOST PORT MECHANISM USER PASSWORD SOURCE
+    mongo-peer.py client HOST PORT MECHANISM USER PASSWORD SOURCE [COMMAND NAME PWD]...
 
 Debian ships MongoDB's drivers but no MongoDB server: `client` is the real driver
 (PyMongo, `python3-pymongo`), logging in with the mechanism named and running `ping`; it
-prints SUCCESS, or FAILURE and the server's message. `server` answers as a MongoDB 4.4
+prints SUCCESS, or FAILURE and the server's message; then it runs each `createUser` or
+`updateUser` COMMAND for user NAME with password PWD on `admin` and prints OK, or ERROR
+and the code. `server` answers as a MongoDB 4.4
 server does what a driver sends to log in: the handshake (`isMaster`/`hello` in OP_QUERY,
 with `saslSupportedMechs` and a `speculativeAuthenticate` first step), `saslStart` /
 `saslContinue` for SCRAM-SHA-1 and SCRAM-SHA-256 (RFC 5802: it checks the client's proof
 against the password in USERS.json, the way mongod checks its stored keys, and proves
 itself with the ServerSignature), `PLAIN`, `getnonce` / `authenticate` (MONGODB-CR), and
 answers `ok: 1` to any other command. Wrong passwords get mongod's
-`{ok: 0, errmsg: "Authentication failed.", code: 18}`. Replies are OP_REPLY to OP_QUERY
+`{ok: 0, errmsg: "Authentication failed.", code: 18}`; `createUser`/`updateUser` of the
+user `root` gets mongod's `{ok: 0, code: 13, codeName: "Unauthorized"}` (a user without
+the privilege), any other `ok: 1`. Replies are OP_REPLY to OP_QUERY
 and OP_MSG to OP_MSG, as mongod's.
 """
 
@@ -134,6 +138,9 @@ def serve(host, port, users):
                 want = md5_hex((state.get("nonce", "") + user + md5_hex(
                     (user + ":mongo:" + users.get(user, "\0")).encode())).encode())
                 return {"dbname": "admin", "user": user, "ok": 1.0} if cmd["key"] == want else failed
+            if name in ("createUser", "updateUser") and cmd[name] == "root":
+                return {"ok": 0.0, "errmsg": "not authorized on admin to execute command "
+                        "{ %s: \"root\" }" % name, "code": 13, "codeName": "Unauthorized"}
             return {"ok": 1.0}
 
         with conn:
@@ -165,7 +172,7 @@ def serve(host, port, users):
         threading.Thread(target=handle, args=(conn,), daemon=True).start()
 
 
-def client(host, port, mechanism, user, password, source):
+def client(host, port, mechanism, user, password, source, commands):
     import pymongo
     from pymongo.errors import OperationFailure
 
@@ -178,8 +185,15 @@ def client(host, port, mechanism, user, password, source):
         print("SUCCESS")
     except OperationFailure as e:
         print("FAILURE", e)
-    finally:
         c.close()
+        return
+    for command, name, pwd in zip(commands[::3], commands[1::3], commands[2::3]):
+        try:
+            c.admin.command(command, name, pwd=pwd, roles=["read"])
+            print("OK")
+        except OperationFailure as e:
+            print("ERROR", e.code)
+    c.close()
 
 
 if __name__ == "__main__":
@@ -187,6 +201,6 @@ if __name__ == "__main__":
         with open(sys.argv[4]) as f:
             serve(sys.argv[2], int(sys.argv[3]), json.load(f))
     elif sys.argv[1:2] == ["client"]:
-        client(sys.argv[2], int(sys.argv[3]), *sys.argv[4:8])
+        client(sys.argv[2], int(sys.argv[3]), *sys.argv[4:8], sys.argv[8:])
     else:
         sys.exit(__doc__)

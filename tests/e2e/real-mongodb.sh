@@ -16,8 +16,11 @@
 #   3 37017 PLAIN on $external              $LDAP_USER / $LDAP_PASS -> ok 1
 #   4 37017 MONGODB-CR (getnonce, authenticate) $CR_USER / $CR_PASS -> ok 1
 #   5 27017 MONGODB-CR                      $CR_USER / $WRONG       -> ok 0
+#   6 27017 default mechanism, then createUser reporter (ok 1) and updateUser root
+#           (ok 0, code 13 Unauthorized), passwords in clear
 #
-# It prints "truth <n> SUCCESS|FAILURE" for each as the driver saw it. Everything it
+# It prints "truth <n> SUCCESS|FAILURE [OK|ERROR <code>]..." for each as the driver saw
+# it (the login, then each command). Everything it
 # started is stopped, and the namespaces and the temporary directory removed, on any exit.
 set -euo pipefail
 
@@ -71,20 +74,24 @@ TCPDUMP=$!
 PIDS+=($TCPDUMP)
 wait_for grep -q "listening on" "$TMP/tcpdump.err" || die "tcpdump did not start"
 
-client() { # n port mechanism user password source
-    ip netns exec "$NS_C" timeout 60 "$PY" "$PEER" client "$SRV_IP" "$2" "$3" "$4" "$5" "$6" \
-        >"$TMP/client.out" 2>&1 || die "client $1: $(cat "$TMP/client.out")"
-    echo "truth $1 $(head -n 1 "$TMP/client.out" | cut -d' ' -f1)"
+client() { # n port mechanism user password source [command name pwd]...
+    local n=$1
+    shift
+    ip netns exec "$NS_C" timeout 60 "$PY" "$PEER" client "$SRV_IP" "$@" \
+        >"$TMP/client.out" 2>&1 || die "client $n: $(cat "$TMP/client.out")"
+    echo "truth $n $(head -n 1 "$TMP/client.out" | cut -d' ' -f1)$(tail -n +2 "$TMP/client.out" | tr '\n' ' ' | sed 's/^/ /; s/ $//')"
 }
 client 1 27017 DEFAULT "$APP_USER" "$APP_PASS" admin
 client 2 27017 SCRAM-SHA-1 "$APP_USER" "$WRONG" admin
 client 3 37017 PLAIN "$LDAP_USER" "$LDAP_PASS" '$external'
 client 4 37017 MONGODB-CR "$CR_USER" "$CR_PASS" admin
 client 5 27017 MONGODB-CR "$CR_USER" "$WRONG" admin
+client 6 27017 DEFAULT "$APP_USER" "$APP_PASS" admin createUser reporter 'Rep-Mongo-2026' \
+    updateUser root 'Root-Mongo-2026'
 
 # Each driver opens a monitoring connection and one for the command: ten ends.
 for _ in 1 2 3; do
-    wait_for captured_fins "$TMP/capture.pcap" 10 && break
+    wait_for captured_fins "$TMP/capture.pcap" 12 && break
 done
 capture_settled "$TMP/capture.pcap"
 kill -INT "$TCPDUMP"

@@ -730,6 +730,123 @@ fn mongodb_logins() -> Vec<u8> {
     pcap(conversations(vec![a, b, c, d]))
 }
 
+/// Passwords MongoDB users are given: the first administrator created through the
+/// localhost exception (`createUser` before any login), accepted; after a PLAIN login, an
+/// `updateUser` refused (Unauthorized) and a `createUser` with `digestPassword: false`
+/// (an old shell's digest, hex(MD5(`legacy:mongo:Legacy-Pw-3`))), accepted.
+fn mongodb_user_passwords() -> Vec<u8> {
+    use plainsight::dissect::mongodb::build::{self as mb, B};
+    let ok = mb::doc(&[("ok", B::Double(1.0))]);
+    let digest = hex(&Md5::digest(b"legacy:mongo:Legacy-Pw-3"));
+    let mut a = conv("127.0.0.1:52100", "127.0.0.1:27017", 1_700_400_700);
+    a.handshake()
+        .client(&mb::op_msg(
+            1,
+            0,
+            &mb::doc(&[
+                ("createUser", B::Str("admin")),
+                ("pwd", B::Str("First-Adm1n!")),
+                ("roles", B::Doc(vec![("0", B::Str("root"))])),
+                ("$db", B::Str("admin")),
+            ]),
+        ))
+        .server(&mb::op_msg(2, 1, &ok))
+        .close();
+    let mut b = conv("10.50.5.9:52101", "10.50.5.1:27017", 1_700_400_710);
+    b.handshake()
+        .client(&mb::op_msg(
+            1,
+            0,
+            &mb::doc(&[
+                ("saslStart", B::Int(1)),
+                ("mechanism", B::Str("PLAIN")),
+                ("payload", B::Bin(b"\0ops\0Ops-Pl4in")),
+                ("$db", B::Str("$external")),
+            ]),
+        ))
+        .server(&mb::op_msg(
+            2,
+            1,
+            &mb::doc(&[("done", B::Bool(true)), ("ok", B::Double(1.0))]),
+        ))
+        .client(&mb::op_msg(
+            3,
+            0,
+            &mb::doc(&[
+                ("updateUser", B::Str("root")),
+                ("pwd", B::Str("Root-Upd4te")),
+                ("$db", B::Str("admin")),
+            ]),
+        ))
+        .server(&mb::op_msg(
+            4,
+            3,
+            &mb::doc(&[
+                ("ok", B::Double(0.0)),
+                (
+                    "errmsg",
+                    B::Str("not authorized on admin to execute command"),
+                ),
+                ("code", B::Int(13)),
+                ("codeName", B::Str("Unauthorized")),
+            ]),
+        ))
+        .client(&mb::op_msg(
+            5,
+            0,
+            &mb::doc(&[
+                ("createUser", B::Str("legacy")),
+                ("pwd", B::Str(&digest)),
+                ("digestPassword", B::Bool(false)),
+                ("$db", B::Str("admin")),
+            ]),
+        ))
+        .server(&mb::op_msg(6, 5, &ok))
+        .close();
+    pcap(conversations(vec![a, b]))
+}
+
+fn mongodb_user_passwords_expected() -> Vec<Expect> {
+    let digest = leak(hex(&Md5::digest(b"legacy:mongo:Legacy-Pw-3")));
+    let b = Expect {
+        client: "10.50.5.9:52101",
+        server: "10.50.5.1:27017",
+        outcome: "success",
+        ..expect("mongodb", "", "cleartext")
+    };
+    vec![
+        Expect {
+            client: "127.0.0.1:52100",
+            server: "127.0.0.1:27017",
+            mechanism: "createUser",
+            username: Some("admin"),
+            secret: "First-Adm1n!",
+            outcome: "success",
+            ..expect("mongodb", "", "cleartext")
+        },
+        Expect {
+            mechanism: "PLAIN",
+            username: Some("ops"),
+            secret: "Ops-Pl4in",
+            ..b.clone()
+        },
+        Expect {
+            mechanism: "updateUser",
+            username: Some("root"),
+            secret: "Root-Upd4te",
+            outcome: "failure",
+            ..b.clone()
+        },
+        Expect {
+            mechanism: "createUser",
+            kind: "challenge-response",
+            username: Some("legacy"),
+            secret: digest,
+            ..b
+        },
+    ]
+}
+
 fn mongodb_logins_expected() -> Vec<Expect> {
     let (s, s1, key) = (mongo_scram_256(), mongo_scram_1(), mongo_cr_key());
     vec![
@@ -1909,6 +2026,12 @@ pub const FIXTURES: &[Fixture] = &[
         name: "cassandra-logins.pcap",
         bytes: cassandra_logins,
         expected: cassandra_logins_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "mongodb-user-passwords.pcap",
+        bytes: mongodb_user_passwords,
+        expected: mongodb_user_passwords_expected,
         exit: 1,
     },
     Fixture {

@@ -2,8 +2,9 @@
 //! default mechanism, SCRAM-SHA-256 started in the handshake's speculativeAuthenticate;
 //! SCRAM-SHA-1 through saslStart; PLAIN on `$external`; MONGODB-CR) to a peer that
 //! answers as mongod does (`tests/e2e/mongo-peer.py`: Debian ships no MongoDB server), one
-//! port MongoDB's and one found by content, right and wrong passwords. plainsight must
-//! report each login once with the outcome the driver saw; each SCRAM proof and
+//! port MongoDB's and one found by content, right and wrong passwords; then, logged in,
+//! `createUser` (accepted) and `updateUser` (refused: Unauthorized). plainsight must
+//! report each login once and each new password with the outcome the driver saw; each SCRAM proof and
 //! MONGODB-CR key must be the one the password makes, and `scripts/offline-crack.py` must
 //! find the SCRAM passwords, one thread or two. Needs root, tcpdump, ip, python3 and
 //! python3-pymongo (`./scripts/setup-debian.sh --test`); otherwise the test says why and
@@ -79,6 +80,7 @@ fn real_pymongo_logins() {
         "3 SUCCESS",
         "4 SUCCESS",
         "5 FAILURE",
+        "6 SUCCESS OK ERROR 13",
     ]);
     for (threads, findings) in scan_threads(&run.pcap, &[]) {
         let labels: Vec<&str> = findings.iter().map(proven).collect();
@@ -136,6 +138,33 @@ fn real_pymongo_logins() {
                     27017,
                     "admin"
                 ),
+                (
+                    "mongodb",
+                    "SCRAM-SHA-256",
+                    APP_USER,
+                    APP_PASS,
+                    "success",
+                    27017,
+                    "admin"
+                ),
+                (
+                    "mongodb",
+                    "createUser",
+                    "reporter",
+                    "Rep-Mongo-2026",
+                    "success",
+                    27017,
+                    "admin"
+                ),
+                (
+                    "mongodb",
+                    "updateUser",
+                    "root",
+                    "Root-Mongo-2026",
+                    "failure",
+                    27017,
+                    "admin"
+                ),
             ],
             "{threads} threads: {findings:#?}"
         );
@@ -165,5 +194,9 @@ fn real_pymongo_logins() {
     let said = String::from_utf8_lossy(&out.stdout).into_owned();
     let _ = std::fs::remove_dir_all(&dir);
     let cracked: Vec<&str> = said.lines().filter_map(|l| l.rsplit(' ').next()).collect();
-    assert_eq!(cracked, [APP_PASS, WRONG], "offline-crack.py said:\n{said}");
+    assert_eq!(
+        cracked,
+        [APP_PASS, WRONG, APP_PASS],
+        "offline-crack.py said:\n{said}"
+    );
 }
