@@ -569,30 +569,44 @@ struct Buffer {
 #[derive(Debug, Default)]
 pub struct Cassandra {
     buffers: [Buffer; 2],
+    /// Bytes of an oversized unit still to skip, by direction.
+    skip: [usize; 2],
     session: Session,
 }
 
 impl Cassandra {
     /// The next whole unit (a frame, or a v5 segment) at the start of `dir`'s bytes: its
-    /// length, or `None` for more bytes. A unit too long or malformed ends the inspection.
+    /// length, or `None` for more bytes. A unit too long is skipped once the queries are
+    /// read (a large result), and ends the inspection before; a malformed one ends it.
     fn unit(&mut self, dir: Direction) -> Option<usize> {
-        let b = &self.buffers[dir.index()].bytes;
-        let head = if self.session.segments {
-            let (hdr, payload, _, _) = segment(b, self.session.lz4)?;
-            Head::Message(hdr + payload + 4)
-        } else {
-            match header(b) {
-                Some(h) => Head::Message(h.size + h.len),
-                None if b.len() >= 9 => Head::Invalid,
-                None => Head::Incomplete,
-            }
-        };
-        match head {
-            Head::Message(n) if n <= MAX_UNIT => (b.len() >= n).then_some(n),
-            Head::Incomplete => None,
-            _ => {
-                self.session.done = true;
-                None
+        loop {
+            let b = &self.buffers[dir.index()].bytes;
+            let head = if self.session.segments {
+                let (hdr, payload, _, _) = segment(b, self.session.lz4)?;
+                Head::Message(hdr + payload + 4)
+            } else {
+                match header(b) {
+                    Some(h) => Head::Message(h.size + h.len),
+                    None if b.len() >= 9 => Head::Invalid,
+                    None => Head::Incomplete,
+                }
+            };
+            match head {
+                Head::Message(n) if n <= MAX_UNIT => return (b.len() >= n).then_some(n),
+                Head::Message(n) if self.session.queries.is_some() => {
+                    let buf = &mut self.buffers[dir.index()];
+                    let have = buf.bytes.len().min(n);
+                    buf.bytes.drain(..have);
+                    self.skip[dir.index()] = n - have;
+                    if n > have {
+                        return None;
+                    }
+                }
+                Head::Incomplete => return None,
+                _ => {
+                    self.session.done = true;
+                    return None;
+                }
             }
         }
     }
@@ -644,12 +658,22 @@ impl Dissector for Cassandra {
         if self.session.done {
             return;
         }
+        let mut data = chunk.data;
+        let skip = &mut self.skip[dir.index()];
+        if *skip > 0 {
+            let n = (*skip).min(data.len());
+            *skip -= n;
+            data = &data[n..];
+            if data.is_empty() {
+                return;
+            }
+        }
         let buf = &mut self.buffers[dir.index()];
-        if buf.bytes.len() + chunk.data.len() > 2 * MAX_UNIT {
+        if buf.bytes.len() + data.len() > 2 * MAX_UNIT && self.session.queries.is_none() {
             self.session.done = true;
             return;
         }
-        buf.bytes.extend_from_slice(chunk.data);
+        buf.bytes.extend_from_slice(data);
         if buf.frames.len() < 32 {
             buf.frames.push(chunk.frame);
         }
@@ -948,6 +972,32 @@ mod tests {
             out[1].detail("reason"),
             Some("User cassandra_app has no ALTER permission")
         );
+        // A large result (skipped, not buffered) does not end the reading.
+        let mut script = v4("C4ss-pw", frame(0x84, 0, 2, OP_AUTH_SUCCESS, &[0xff; 4]));
+        script.push((
+            C,
+            frame(4, 0, 3, OP_QUERY, &query_body("SELECT * FROM big")),
+        ));
+        let big = frame(0x84, 0, 3, OP_RESULT, &vec![7u8; 200 << 10]);
+        for part in big.chunks(30_000) {
+            script.push((S, part.to_vec()));
+        }
+        script.push((
+            C,
+            frame(
+                4,
+                0,
+                4,
+                OP_QUERY,
+                &query_body("ALTER ROLE r WITH PASSWORD = 'After-Big'"),
+            ),
+        ));
+        script.push((S, frame(0x84, 0, 4, OP_RESULT, &1u32.to_be_bytes())));
+        let (out, done) = run(&script);
+        assert!(!done);
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert_eq!(out[1].secret.as_deref(), Some(&b"After-Big"[..]));
+        assert_eq!(out[1].outcome, Outcome::Success);
         // A refused login reads nothing after it.
         let mut script = v4(
             "Wrong",
