@@ -72,7 +72,8 @@ pub fn parse(payload: &[u8]) -> Option<Control<'_>> {
     }
     let length = usize::from(h[3]);
     let auth_len = usize::from(h[MANDATORY + 1]);
-    if length != MANDATORY + auth_len || length > payload.len() {
+    // The section's type, length and key ID at least (a zero length would leave nothing).
+    if auth_len < 3 || length != MANDATORY + auth_len || length > payload.len() {
         return None;
     }
     let section = &payload[MANDATORY..length];
@@ -341,6 +342,15 @@ mod tests {
         assert!(parse(&p).is_none());
         assert_eq!(probe(&p), Probe::No);
         assert!(parse(&[0x20, 0x04]).is_none());
+        // An Authentication Section of no length (found by fuzzing: it was indexed).
+        let mut p = control(1, 2, Signing::Simple(1, b"pw"));
+        p.truncate(26);
+        p[25] = 0;
+        p[3] = 24;
+        assert!(parse(&p).is_none());
+        p[25] = 2;
+        p[3] = 26;
+        assert!(parse(&p).is_none());
         // No password at all (an Authentication Section of 3 bytes) is not valid.
         let mut p = control(1, 2, Signing::Simple(1, b"x"));
         p.pop();
