@@ -14,6 +14,12 @@
 //!   MariaDB's `IDENTIFIED VIA plugin USING PASSWORD('...')`, `SET PASSWORD [FOR user] =
 //!   '...' | PASSWORD('...')`): the password, or a `*`-prefixed `mysql_native_password`
 //!   hash (hashcat 300); `ALTER USER ... REPLACE '...'` gives the current password too.
+//! - Other servers' passwords: MySQL's `CHANGE MASTER TO` / `CHANGE REPLICATION SOURCE TO
+//!   ... MASTER_PASSWORD|SOURCE_PASSWORD = '...'`, `START REPLICA ... PASSWORD = '...'`,
+//!   `CREATE|ALTER SERVER ... OPTIONS (PASSWORD '...')`; PostgreSQL's `CREATE|ALTER USER
+//!   MAPPING ... OPTIONS (password '...')` and libpq connection strings with a password
+//!   (`key=value` or `postgresql://user:password@host`) in any literal (`CREATE
+//!   SUBSCRIPTION ... CONNECTION`, `dblink_connect`).
 //!
 //! - Microsoft SQL Server's T-SQL (`CREATE LOGIN` / `ALTER LOGIN` ... `WITH PASSWORD =
 //!   '...' [HASHED] [, OLD_PASSWORD = '...']`, contained databases' `CREATE|ALTER USER ...
@@ -322,8 +328,16 @@ pub fn passwords(text: &[u8], dialect: Dialect) -> Vec<StatementPassword> {
     for (n, (tokens, starts)) in all.iter().zip(&starts).enumerate() {
         let before = out.len();
         match dialect {
-            Dialect::Postgresql => postgresql(n, tokens, &mut out),
-            Dialect::Mysql => mysql(n, tokens, &mut out),
+            Dialect::Postgresql => {
+                if !postgresql_remote(n, tokens, &mut out) {
+                    postgresql(n, tokens, &mut out);
+                }
+            }
+            Dialect::Mysql => {
+                if !mysql_remote(n, tokens, &mut out) {
+                    mysql(n, tokens, &mut out);
+                }
+            }
             Dialect::Tsql => tsql(n, tokens, starts, text, &mut out),
             Dialect::Cql => cql(n, tokens, &mut out),
         }
@@ -545,6 +559,232 @@ fn mysql(n: usize, t: &[Token<'_>], out: &mut Vec<StatementPassword>) {
             out.push(found(n, user, host, mechanism, current));
         }
     }
+}
+
+/// `KEY = 'value'` pairs (or `KEY 'value'` when `equals` is false) among `t`, keys upper-cased.
+fn option_pairs(t: &[Token<'_>], equals: bool) -> Vec<(String, Vec<u8>)> {
+    let step = if equals { 2 } else { 1 };
+    let mut out = Vec::new();
+    for i in 0..t.len() {
+        let Token::Word(_) = &t[i] else {
+            continue;
+        };
+        if equals && t.get(i + 1) != Some(&Token::Punct(b'=')) {
+            continue;
+        }
+        if let Some(Token::Str(v)) = t.get(i + step) {
+            out.push((upper(&t[i]), v.clone()));
+        }
+        if out.len() >= 32 {
+            break;
+        }
+    }
+    out
+}
+
+fn pair<'p>(pairs: &'p [(String, Vec<u8>)], keys: &[&str]) -> Option<&'p [u8]> {
+    pairs
+        .iter()
+        .find(|(k, _)| keys.contains(&k.as_str()))
+        .map(|(_, v)| v.as_slice())
+}
+
+/// MySQL and MariaDB replication and federation: `CHANGE MASTER TO` / `CHANGE REPLICATION
+/// SOURCE TO ... _PASSWORD = '...'`, `START SLAVE|REPLICA ... PASSWORD = '...'`, `CREATE|
+/// ALTER SERVER ... OPTIONS (... PASSWORD '...')`: the password another server is reached
+/// with. Whether the statement was one of them.
+fn mysql_remote(n: usize, t: &[Token<'_>], out: &mut Vec<StatementPassword>) -> bool {
+    let word = |i: usize, w: &str| t.get(i).is_some_and(|x| x.is(w));
+    let (mechanism, pairs, user_keys, password_keys, host_keys): (
+        &str,
+        _,
+        &[&str],
+        &[&str],
+        &[&str],
+    ) = if word(0, "CHANGE") && (word(1, "MASTER") || word(1, "REPLICATION")) {
+        let source = word(1, "REPLICATION");
+        (
+            if source {
+                "CHANGE REPLICATION SOURCE TO ... SOURCE_PASSWORD"
+            } else {
+                "CHANGE MASTER TO ... MASTER_PASSWORD"
+            },
+            option_pairs(t, true),
+            &["MASTER_USER", "SOURCE_USER"],
+            &["MASTER_PASSWORD", "SOURCE_PASSWORD"],
+            &["MASTER_HOST", "SOURCE_HOST"],
+        )
+    } else if word(0, "START") && (word(1, "SLAVE") || word(1, "REPLICA")) {
+        (
+            "START REPLICA ... PASSWORD",
+            option_pairs(t, true),
+            &["USER"],
+            &["PASSWORD"],
+            &[],
+        )
+    } else if (word(0, "CREATE") || word(0, "ALTER")) && word(1, "SERVER") {
+        (
+            if word(0, "CREATE") {
+                "CREATE SERVER ... PASSWORD"
+            } else {
+                "ALTER SERVER ... PASSWORD"
+            },
+            option_pairs(t, false),
+            &["USER"],
+            &["PASSWORD"],
+            &["HOST", "SOCKET"],
+        )
+    } else {
+        return false;
+    };
+    if let Some(password) = pair(&pairs, password_keys).filter(|p| !p.is_empty()) {
+        let user = pair(&pairs, user_keys).map(<[u8]>::to_vec);
+        let host = pair(&pairs, host_keys).map(<[u8]>::to_vec);
+        out.push(found(n, user, host, mechanism.to_string(), password));
+    }
+    true
+}
+
+/// libpq's connection keywords a conninfo string may hold.
+const CONNINFO_KEYS: &[&str] = &[
+    "host",
+    "hostaddr",
+    "port",
+    "dbname",
+    "user",
+    "password",
+    "passfile",
+    "sslmode",
+    "application_name",
+    "connect_timeout",
+    "options",
+    "target_session_attrs",
+    "sslrootcert",
+    "sslcert",
+    "sslkey",
+    "channel_binding",
+    "gssencmode",
+    "client_encoding",
+    "service",
+    "keepalives",
+    "fallback_application_name",
+    "requiressl",
+    "sslcompression",
+];
+
+/// Another server's login: user (when named), password, host (when named).
+type Remote = (Option<Vec<u8>>, Vec<u8>, Option<Vec<u8>>);
+
+/// A libpq connection string (`key=value ...`, values optionally single-quoted with
+/// backslash escapes, or a `postgresql://user:password@host/db` URI): its user, password
+/// and host, when it has a password and names where to connect.
+fn conninfo(s: &[u8]) -> Option<Remote> {
+    let s = std::str::from_utf8(s).ok()?.trim();
+    if let Some(rest) = s
+        .strip_prefix("postgresql://")
+        .or_else(|| s.strip_prefix("postgres://"))
+    {
+        let (auth, after) = rest.split_once('@')?;
+        let (user, password) = auth.split_once(':')?;
+        let host = after.split(['/', '?', ':']).next().unwrap_or_default();
+        if password.is_empty() {
+            return None;
+        }
+        return Some((
+            (!user.is_empty()).then(|| user.as_bytes().to_vec()),
+            password.as_bytes().to_vec(),
+            (!host.is_empty()).then(|| host.as_bytes().to_vec()),
+        ));
+    }
+    let mut pairs: Vec<(&str, Vec<u8>)> = Vec::new();
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= b.len() {
+            break;
+        }
+        let start = i;
+        while i < b.len() && b[i] != b'=' && !b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let key = &s[start..i];
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if b.get(i) != Some(&b'=') || !CONNINFO_KEYS.contains(&key) {
+            return None;
+        }
+        i += 1;
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let mut value = Vec::new();
+        if b.get(i) == Some(&b'\'') {
+            i += 1;
+            while i < b.len() && b[i] != b'\'' {
+                if b[i] == b'\\' && i + 1 < b.len() {
+                    i += 1;
+                }
+                value.push(b[i]);
+                i += 1;
+            }
+            i += 1;
+        } else {
+            let start = i;
+            while i < b.len() && !b[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            value.extend_from_slice(&b[start..i]);
+        }
+        pairs.push((key, value));
+    }
+    let get = |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone());
+    let password = get("password").filter(|p| !p.is_empty())?;
+    let host = get("host").or_else(|| get("hostaddr"));
+    if host.is_none() && get("dbname").is_none() && get("port").is_none() {
+        return None;
+    }
+    Some((get("user"), password, host))
+}
+
+/// PostgreSQL: `CREATE|ALTER USER MAPPING ... SERVER s OPTIONS (... password '...')` (a
+/// foreign server's login, `postgres_fdw`), and connection strings with a password in any
+/// literal (`CREATE SUBSCRIPTION ... CONNECTION '...'`, `dblink_connect('...')`). Whether
+/// the statement was a user mapping.
+fn postgresql_remote(n: usize, t: &[Token<'_>], out: &mut Vec<StatementPassword>) -> bool {
+    let word = |i: usize, w: &str| t.get(i).is_some_and(|x| x.is(w));
+    if (word(0, "CREATE") || word(0, "ALTER")) && word(1, "USER") && word(2, "MAPPING") {
+        let pairs = option_pairs(t, false);
+        if let Some(password) = pair(&pairs, &["PASSWORD"]).filter(|p| !p.is_empty()) {
+            let server = t
+                .iter()
+                .position(|x| x.is("SERVER"))
+                .and_then(|i| t.get(i + 1))
+                .and_then(Token::name);
+            let user = pair(&pairs, &["USER"]).map(<[u8]>::to_vec);
+            let mechanism = format!("{} USER MAPPING ... password", upper(&t[0]));
+            out.push(found(n, user, server, mechanism, password));
+        }
+        return true;
+    }
+    let subscription = (word(0, "CREATE") || word(0, "ALTER")) && word(1, "SUBSCRIPTION");
+    for token in t {
+        let Token::Str(s) = token else {
+            continue;
+        };
+        if let Some((user, password, host)) = conninfo(s) {
+            let mechanism = if subscription {
+                format!("{} SUBSCRIPTION ... CONNECTION", upper(&t[0]))
+            } else {
+                "connection string".to_string()
+            };
+            out.push(found(n, user, host, mechanism, &password));
+        }
+    }
+    false
 }
 
 /// CQL: `CREATE|ALTER ROLE|USER [IF [NOT] EXISTS] name WITH ... [HASHED] PASSWORD [=]
@@ -913,6 +1153,87 @@ mod tests {
     }
 
     use Dialect::{Cql, Mysql, Postgresql as Pg, Tsql};
+
+    #[test]
+    fn passwords_of_other_servers() {
+        assert_eq!(
+            rows(
+                "CHANGE MASTER TO MASTER_HOST='10.0.0.9', MASTER_USER='repl', MASTER_PASSWORD='Repl-Pw1', MASTER_PORT=3306;\
+                 CHANGE REPLICATION SOURCE TO SOURCE_USER = 'r2', SOURCE_PASSWORD = 'Src-Pw2';\
+                 START REPLICA USER='r3' PASSWORD='Start-Pw3';\
+                 CREATE SERVER fed FOREIGN DATA WRAPPER mysql OPTIONS (USER 'remote', HOST '10.0.0.8', PASSWORD 'Fed-Pw4')",
+                Mysql
+            ),
+            vec![
+                row(
+                    0,
+                    Some("repl"),
+                    "CHANGE MASTER TO ... MASTER_PASSWORD",
+                    Clear,
+                    "Repl-Pw1"
+                ),
+                row(
+                    1,
+                    Some("r2"),
+                    "CHANGE REPLICATION SOURCE TO ... SOURCE_PASSWORD",
+                    Clear,
+                    "Src-Pw2"
+                ),
+                row(
+                    2,
+                    Some("r3"),
+                    "START REPLICA ... PASSWORD",
+                    Clear,
+                    "Start-Pw3"
+                ),
+                row(
+                    3,
+                    Some("remote"),
+                    "CREATE SERVER ... PASSWORD",
+                    Clear,
+                    "Fed-Pw4"
+                ),
+            ]
+        );
+        let got = passwords(
+            b"CHANGE MASTER TO MASTER_HOST='10.0.0.9', MASTER_PASSWORD='x'",
+            Mysql,
+        );
+        assert_eq!(got[0].host.as_deref(), Some(&b"10.0.0.9"[..]));
+        assert_eq!(
+            rows(
+                "CREATE USER MAPPING FOR CURRENT_USER SERVER fdw1 OPTIONS (user 'remote_app', password 'Fdw-Pw5');\
+                 ALTER USER MAPPING FOR bob SERVER fdw1 OPTIONS (SET password 'Fdw-Pw6');\
+                 CREATE SUBSCRIPTION s CONNECTION 'host=10.0.0.9 port=5432 user=rep password=''Sub Pw7'' dbname=app' PUBLICATION p WITH (connect = false);\
+                 SELECT dblink_connect('c', 'postgresql://link:Link-Pw8@db.example.org/app');\
+                 INSERT INTO notes VALUES ('password=not-a-conninfo')",
+                Pg
+            ),
+            vec![
+                row(
+                    0,
+                    Some("remote_app"),
+                    "CREATE USER MAPPING ... password",
+                    Clear,
+                    "Fdw-Pw5"
+                ),
+                row(1, None, "ALTER USER MAPPING ... password", Clear, "Fdw-Pw6"),
+                row(
+                    2,
+                    Some("rep"),
+                    "CREATE SUBSCRIPTION ... CONNECTION",
+                    Clear,
+                    "Sub Pw7"
+                ),
+                row(3, Some("link"), "connection string", Clear, "Link-Pw8"),
+            ]
+        );
+        let got = passwords(
+            b"CREATE USER MAPPING FOR CURRENT_USER SERVER fdw1 OPTIONS (password 'x')",
+            Pg,
+        );
+        assert_eq!(got[0].host.as_deref(), Some(&b"fdw1"[..]));
+    }
 
     #[test]
     fn cql_roles_and_users() {

@@ -58,6 +58,14 @@
 #              26 redis-cli --user $REDIS_USER: ACL SETUSER broken on >$REDIS_BROKEN
 #                 +nosuchcommand (-ERR: not applied)
 #              27 redis-cli -a: CONFIG SET requirepass $REDIS_NEW (+OK)
+#   Passwords of other servers (nothing connects to them: 127.0.0.1 port 1):
+#   PostgreSQL 28 psql as $PG_PW_USER (password now $PG_NEW): CREATE USER MAPPING FOR
+#                 CURRENT_USER SERVER fdw1 OPTIONS (user 'remote_app', password '$PG_FDW')
+#                 (postgres_fdw; success)
+#              29 the same: CREATE SUBSCRIPTION ... CONNECTION '... password=$PG_SUB ...'
+#                 WITH (connect = false) -> only superusers may (failure)
+#   MariaDB    30 mariadb as $MY_USER (password now $MY_NEW): CHANGE MASTER TO ...
+#                 MASTER_USER='repl', MASTER_PASSWORD='$MY_REPL' -> ERR 1227 (failure)
 #
 # It prints "ports redis=<port> postgresql=<port> mysql=<port> mc_plain=<port>
 # mc_cram=<port> mc_text=<port>" on standard output. Every
@@ -84,6 +92,9 @@ PG_DENIED='Pg-Denied!take0ver'
 PG_NEW='Pg-N3w!own-pass'
 MY_DENIED='My-Denied!intruder'
 MY_NEW='My-N3w!own-pass'
+PG_FDW='Pg-Fdw!remote-app'
+PG_SUB='Pg-Sub!replica'
+MY_REPL='My-Repl!source'
 REDIS_NEWBIE='R3dis-Newb!e'
 REDIS_BROKEN='R3dis-Br0ken'
 REDIS_NEW='R3dis-N3w!req'
@@ -245,6 +256,9 @@ CREATE ROLE $PG_MD5_USER LOGIN PASSWORD '$PG_MD5_PASS';
 SET password_encryption = 'scram-sha-256';
 CREATE ROLE $PG_PW_USER LOGIN PASSWORD '$PG_PW_PASS';
 CREATE ROLE $PG_SCRAM_USER LOGIN PASSWORD '$PG_SCRAM_PASS';
+CREATE EXTENSION postgres_fdw;
+CREATE SERVER fdw1 FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '127.0.0.1', port '1', dbname 'app');
+GRANT USAGE ON FOREIGN SERVER fdw1 TO $PG_PW_USER;
 EOF
 mariadb --no-defaults -S "$TMP/mysql.sock" -u root >&2 <<EOF
 CREATE USER '$MY_USER'@'%' IDENTIFIED VIA mysql_native_password USING PASSWORD('$MY_PASS');
@@ -356,8 +370,8 @@ my8 "$MY8_PASS" || die "mariadb-admin (caching_sha2_password) failed: $(cat "$TM
 if my8 "$MY_WRONG"; then die "mariadb-admin (caching_sha2_password, wrong password) got in"; fi
 
 # ---- passwords in statements -------------------------------------------------------
-pg_sql() { # statements
-    PGPASSWORD=$PG_PW_PASS PGCONNECT_TIMEOUT=10 psql -X -q \
+pg_sql() { # statements [password]
+    PGPASSWORD=${2:-$PG_PW_PASS} PGCONNECT_TIMEOUT=10 psql -X -q \
         "host=127.0.0.1 port=$PG_PORT user=$PG_PW_USER dbname=postgres sslmode=disable gssencmode=disable" \
         -c "$1" >/dev/null 2>"$TMP/psql.err"
 }
@@ -367,8 +381,8 @@ if pg_sql "SELECT 1; ALTER ROLE postgres PASSWORD '$PG_DENIED'"; then
 fi
 grep -q 'permission denied\|must be superuser' "$TMP/psql.err" || die "ALTER ROLE postgres: $(cat "$TMP/psql.err")"
 pg_sql "ALTER ROLE CURRENT_USER PASSWORD '$PG_NEW'" || die "ALTER ROLE CURRENT_USER failed: $(cat "$TMP/psql.err")"
-my_sql() { # statement
-    mariadb --no-defaults --skip-ssl -h 127.0.0.1 -P "$MY_PORT" -u "$MY_USER" -p"$MY_PASS" \
+my_sql() { # statement [password]
+    mariadb --no-defaults --skip-ssl -h 127.0.0.1 -P "$MY_PORT" -u "$MY_USER" -p"${2:-$MY_PASS}" \
         -e "$1" >/dev/null 2>"$TMP/mariadb.err"
 }
 # 23 refused (no CREATE USER privilege), 24 the account's own
@@ -385,6 +399,20 @@ my_sql "SET PASSWORD = PASSWORD('$MY_NEW')" || die "SET PASSWORD failed: $(cat "
     || die "ACL SETUSER broken was not refused"
 [ "$("${R[@]}" -a "$REDIS_PASS" CONFIG SET requirepass "$REDIS_NEW")" = OK ] \
     || die "CONFIG SET requirepass failed"
+# 28 a foreign server's login, 29 a subscription's connection string (superusers only)
+pg_sql "CREATE USER MAPPING FOR CURRENT_USER SERVER fdw1 OPTIONS (user 'remote_app', password '$PG_FDW')" \
+    "$PG_NEW" || die "CREATE USER MAPPING failed: $(cat "$TMP/psql.err")"
+if pg_sql "CREATE SUBSCRIPTION sub1 CONNECTION 'host=127.0.0.1 port=1 user=rep password=$PG_SUB dbname=app' PUBLICATION p WITH (connect = false)" \
+    "$PG_NEW"; then
+    die "CREATE SUBSCRIPTION was allowed"
+fi
+grep -q 'superuser\|permission denied' "$TMP/psql.err" || die "CREATE SUBSCRIPTION: $(cat "$TMP/psql.err")"
+# 30 a replication source's password (no privilege for it)
+if my_sql "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=1, MASTER_USER='repl', MASTER_PASSWORD='$MY_REPL'" \
+    "$MY_NEW"; then
+    die "CHANGE MASTER was allowed"
+fi
+grep -q 'ERROR 1227' "$TMP/mariadb.err" || die "CHANGE MASTER: $(cat "$TMP/mariadb.err")"
 
 capture_settled "$OUT"
 kill -INT "$TCPDUMP"

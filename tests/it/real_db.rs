@@ -55,6 +55,9 @@ const MY_WRONG: &str = "my-Wr0ng";
 const PG_DENIED: &str = "Pg-Denied!take0ver";
 const PG_NEW: &str = "Pg-N3w!own-pass";
 const MY_DENIED: &str = "My-Denied!intruder";
+const PG_FDW: &str = "Pg-Fdw!remote-app";
+const PG_SUB: &str = "Pg-Sub!replica";
+const MY_REPL: &str = "My-Repl!source";
 const MY_NEW: &str = "My-N3w!own-pass";
 const REDIS_NEWBIE: &str = "R3dis-Newb!e";
 const REDIS_BROKEN: &str = "R3dis-Br0ken";
@@ -332,7 +335,7 @@ fn expected(redis: u16, pg: u16, my: u16, mc: [u16; 3], my8: u16) -> Vec<Expect>
             mechanism: "ALTER ROLE ... PASSWORD",
             secret: PG_NEW,
             outcome: "success",
-            ..pw
+            ..pw.clone()
         },
         // 23, 24 the same on MariaDB.
         Expect {
@@ -358,7 +361,7 @@ fn expected(redis: u16, pg: u16, my: u16, mc: [u16; 3], my8: u16) -> Vec<Expect>
             kind: "cleartext",
             secret: MY_NEW,
             outcome: "success",
-            ..native
+            ..native.clone()
         },
         // 25 to 27 Redis: each command after its AUTH.
         Expect {
@@ -396,6 +399,45 @@ fn expected(redis: u16, pg: u16, my: u16, mc: [u16; 3], my8: u16) -> Vec<Expect>
             secret: REDIS_NEW,
             outcome: "success",
             ..r_default
+        },
+        // 28, 29 other servers' passwords, after a login with the role's new password.
+        Expect {
+            secret: PG_NEW,
+            outcome: "success",
+            ..pw.clone()
+        },
+        Expect {
+            mechanism: "CREATE USER MAPPING ... password",
+            username: Some("remote_app"),
+            secret: PG_FDW,
+            outcome: "success",
+            ..pw.clone()
+        },
+        Expect {
+            secret: PG_NEW,
+            outcome: "success",
+            ..pw.clone()
+        },
+        Expect {
+            mechanism: "CREATE SUBSCRIPTION ... CONNECTION",
+            username: Some("rep"),
+            secret: PG_SUB,
+            outcome: "failure",
+            ..pw
+        },
+        // 30 a replication source's password, refused.
+        Expect {
+            secret: "<native new>",
+            outcome: "success",
+            ..native.clone()
+        },
+        Expect {
+            mechanism: "CHANGE MASTER TO ... MASTER_PASSWORD",
+            kind: "cleartext",
+            username: Some("repl"),
+            secret: MY_REPL,
+            outcome: "failure",
+            ..native
         },
     ]
 }
@@ -580,6 +622,7 @@ fn real_databases_every_credential_reported_once() {
             "<md5 wrong>" => (PG_WRONG, e.secret),
             "<native right>" | "<native right, switched>" => (MY_PASS, e.secret),
             "<native wrong>" => (MY_WRONG, e.secret),
+            "<native new>" => (MY_NEW, e.secret),
             "<cram right>" => (MC_PASS, e.secret),
             "<cram wrong>" => (MC_WRONG, e.secret),
             _ => continue,
@@ -595,7 +638,7 @@ fn real_databases_every_credential_reported_once() {
             );
         }
     }
-    // One connection per exchange (the 13th, the 18th and 21st to 27th give two findings
+    // One connection per exchange (the 13th, the 18th and 21st to 30th give two findings
     // each: a login and a statement). The
     // kernel may give connections to two different servers the same source port: a
     // connection is its client port and its server's.
@@ -607,7 +650,7 @@ fn real_databases_every_credential_reported_once() {
     clients.dedup();
     assert_eq!(
         clients.len(),
-        findings.len() - 9,
+        findings.len() - 12,
         "one client port per exchange"
     );
 
