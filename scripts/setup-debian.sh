@@ -20,7 +20,7 @@ if [ "${1:-}" = "--test" ]; then
         freeradius freeradius-utils kamailio sipsak
         redis-server redis-tools postgresql mariadb-server mariadb-client
         samba smbclient krb5-kdc krb5-admin-server krb5-user util-linux
-        mosquitto mosquitto-clients ngircd sic microsocks socat
+        mosquitto mosquitto-clients python3-paho-mqtt ngircd sic microsocks socat
         libauthen-tacacsplus-perl python3 prosody sendxmpp
         cvs xvfb xauth x11-utils nftables rsync subversion openipmi ipmitool bird2 keepalived hostapd wpasupplicant
         rsh-server rsh-client poppassd frr tgt libiscsi-bin memcached libmemcached-tools sasl2-bin xl2tpd

@@ -59,6 +59,7 @@ use memchr::{memchr, memmem};
 use super::ftp::looks_like_tls;
 use super::ntlmssp::{self, Message};
 use super::sasl::decode_base64;
+use super::websocket::{self, WebSocket};
 use super::wsse;
 use super::{Chunk, Dissector, DissectorConfig, Probe, ProtocolSpec};
 use crate::finding::{Credential, Hashcat, Kind, Outcome};
@@ -1276,6 +1277,9 @@ struct Response {
     chunked: bool,
     until_close: bool,
     unframed: bool,
+    /// `Upgrade: websocket`, and the subprotocol the server chose.
+    websocket: bool,
+    subprotocol: Option<Vec<u8>>,
 }
 
 /// One HTTP connection.
@@ -1305,6 +1309,8 @@ pub struct Http {
     /// UsernameTokens answered 400 or 500: refused if the response's SOAP fault is an
     /// authentication fault, which its body tells.
     fault_wait: Vec<Credential>,
+    /// After `101 Switching Protocols` to a WebSocket subprotocol that is read: its frames.
+    websocket: Option<Box<WebSocket>>,
     done: bool,
 }
 
@@ -1336,6 +1342,7 @@ impl Http {
             held: Vec::new(),
             known: VecDeque::new(),
             fault_wait: Vec::new(),
+            websocket: None,
             done: false,
         }
     }
@@ -1447,7 +1454,7 @@ impl Http {
 
     fn feed(&mut self, dir: Direction, chunk: Chunk<'_>, out: &mut Vec<Credential>) {
         let mut rest = chunk.data;
-        while !rest.is_empty() && !self.done {
+        while !rest.is_empty() && !self.done && self.websocket.is_none() {
             let max_line = self.max_line;
             let interleaved = self.dialect.interleaved;
             let side = self.side(dir);
@@ -1533,6 +1540,18 @@ impl Http {
                 side.partial = buf;
                 side.frames = frames;
             }
+        }
+        if !rest.is_empty()
+            && let Some(ws) = self.websocket.as_mut()
+        {
+            // What follows the 101 response's headers in this chunk: frames already.
+            let chunk = Chunk {
+                data: rest,
+                frame: chunk.frame,
+                ts: chunk.ts,
+            };
+            ws.data(dir, chunk, out);
+            self.done = ws.done();
         }
     }
 
@@ -1917,6 +1936,10 @@ impl Http {
                     self.challenge[usize::from(proxy)] = Some(challenge);
                 }
             }
+        } else if name.eq_ignore_ascii_case(b"upgrade") {
+            r.websocket = value.trim_ascii().eq_ignore_ascii_case(b"websocket");
+        } else if name.eq_ignore_ascii_case(b"sec-websocket-protocol") {
+            r.subprotocol = Some(value.to_vec());
         } else if name.eq_ignore_ascii_case(b"content-length") {
             match parse_content_length(value) {
                 Some(n) if r.content_length.is_none_or(|m| m == n) => r.content_length = Some(n),
@@ -1937,6 +1960,14 @@ impl Http {
         let r = &self.response;
         let status = r.status;
         self.server.phase = Phase::Start;
+        if status == 101
+            && r.websocket
+            && let Some(inner) = r.subprotocol.as_deref().and_then(websocket::inner_for)
+        {
+            // MQTT or STOMP over WebSocket: their frames from here on.
+            self.websocket = Some(Box::new(WebSocket::new(inner)));
+            return;
+        }
         if status == 101 || (r.connect && (200..300).contains(&status)) {
             // Another protocol (WebSocket, h2c) or a tunnel (usually TLS) follows.
             self.done = true;
@@ -2100,6 +2131,11 @@ impl Http {
         if self.done {
             return;
         }
+        if let Some(ws) = self.websocket.as_mut() {
+            ws.data(dir, chunk, out);
+            self.done = ws.done();
+            return;
+        }
         if dir == Direction::ToServer
             && matches!(self.client.phase, Phase::Start)
             && self.client.partial.is_empty()
@@ -2115,6 +2151,11 @@ impl Http {
 
     fn gap_in(&mut self, dir: Direction, len: u64, out: &mut Vec<Credential>) {
         if self.done {
+            return;
+        }
+        if let Some(ws) = self.websocket.as_mut() {
+            ws.gap(dir, len, out);
+            self.done = ws.done();
             return;
         }
         let side = self.side(dir);
@@ -2143,6 +2184,9 @@ impl Http {
     }
 
     fn close_in(&mut self, out: &mut Vec<Credential>) {
+        if let Some(ws) = self.websocket.as_mut() {
+            ws.close(out);
+        }
         self.settle_faults(false, out);
         if matches!(self.client.phase, Phase::Headers) {
             // The headers were cut short: the complete fields still count.
@@ -2203,7 +2247,7 @@ impl Dissector for Http {
     }
 
     fn skip(&mut self, dir: Direction) -> u64 {
-        if self.done {
+        if self.done || self.websocket.is_some() {
             return 0;
         }
         // Inside a body that is not a login form, all but its last byte is only counted
@@ -2245,6 +2289,7 @@ impl Dissector for Http {
             + pending
             + self.held.iter().map(credential_size).sum::<usize>()
             + self.known.capacity() * 8
+            + self.websocket.as_ref().map_or(0, |w| w.buffered())
     }
 }
 
@@ -2283,6 +2328,55 @@ mod tests {
 
     fn b64(s: &[u8]) -> String {
         BASE64.encode(s)
+    }
+
+    /// MQTT over WebSocket: the upgrade answered 101 with the `mqtt` subprotocol, then the
+    /// CONNECT in a masked frame (in the same chunk as the server's 101 for the CONNACK).
+    #[test]
+    fn mqtt_over_websocket_after_the_upgrade() {
+        use crate::dissect::websocket::build::frame;
+        let mut body = vec![0, 4, b'M', b'Q', b'T', b'T', 4, 0xc2, 0, 60];
+        for s in ["web-1", "dash", "Ws-Pw-9"] {
+            body.extend((s.len() as u16).to_be_bytes());
+            body.extend(s.as_bytes());
+        }
+        let mut connect = vec![0x10, body.len() as u8];
+        connect.extend(body);
+        let upgrade = b"GET /mqtt HTTP/1.1\r\nHost: broker\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: mqtt\r\nSec-WebSocket-Version: 13\r\n\r\n".to_vec();
+        let switching = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n".to_vec();
+        let connack = frame(2, &[0x20, 2, 0, 0], None);
+        let framed = frame(2, &connect, Some([0xde, 0xad, 0xbe, 0xef]));
+        let mut d = Http::new(&config());
+        let mut out = Vec::new();
+        feed_all(
+            &mut d,
+            &[(C, &upgrade), (S, &switching), (C, &framed), (S, &connack)],
+            &mut out,
+        );
+        assert!(d.done(), "the MQTT login judged: nothing more to read");
+        d.close(&mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].protocol, "mqtt");
+        assert_eq!(out[0].secret.as_deref(), Some(&b"Ws-Pw-9"[..]));
+        assert_eq!(out[0].outcome, Outcome::Success);
+        assert!(
+            out[0]
+                .details
+                .contains(&("transport", "websocket".to_string()))
+        );
+        // A subprotocol not read, or none: the inspection ends at the 101 as before.
+        let other = String::from_utf8(switching.clone())
+            .unwrap()
+            .replace("Protocol: mqtt", "Protocol: graphql-ws");
+        let framed = frame(2, &connect, Some([1, 2, 3, 4]));
+        let mut d = Http::new(&config());
+        let mut out = Vec::new();
+        feed_all(
+            &mut d,
+            &[(C, &upgrade), (S, other.as_bytes()), (C, &framed)],
+            &mut out,
+        );
+        assert!(out.is_empty() && d.done());
     }
 
     fn user(c: &Credential) -> Option<&[u8]> {

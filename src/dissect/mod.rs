@@ -71,6 +71,7 @@ pub mod tds;
 pub mod telnet;
 pub mod vnc;
 pub mod vrrp;
+pub mod websocket;
 pub mod wsse;
 pub mod x11;
 pub mod xmpp;

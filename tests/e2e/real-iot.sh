@@ -29,8 +29,12 @@
 #   SOCKS  9 curl through microsocks, right password    -> status 0 (success), CONNECT
 #            to the HTTP responder
 #         10 curl through microsocks, wrong password    -> status 1 (failure)
+#   MQTT over WebSocket (mosquitto's websockets listener, subprotocol "mqtt"):
+#         11 Paho (python3-paho-mqtt, transport "websockets"), right password -> success
+#         12 the same, wrong password                                        -> failure
 #
-# It prints "ports mqtt=<port> irc=<port> socks=<port> http=<port>" on standard output.
+# It prints "ports mqtt=<port> irc=<port> socks=<port> http=<port> ws=<port>" on standard
+# output.
 # Every process it started is stopped and the temporary directory removed on any exit
 # (E2E_KEEP=1 keeps the directory for debugging).
 set -euo pipefail
@@ -89,6 +93,8 @@ trap 'exit 130' INT TERM
 listening() { [ -n "$(ss -Htln "sport = :$1")" ]; }
 
 MQTT_PORT=$(free_port)
+WS_PORT=$(free_port)
+while [ "$WS_PORT" = "$MQTT_PORT" ]; do WS_PORT=$(free_port); done
 IRC_PORT=$(free_port)
 SOCKS_PORT=$(free_port)
 HTTP_PORT=$(free_port)
@@ -110,6 +116,8 @@ user root
 persistence false
 log_dest file $TMP/mosquitto.log
 listener $MQTT_PORT 127.0.0.1
+listener $WS_PORT 127.0.0.1
+protocol websockets
 allow_anonymous false
 password_file $TMP/mqtt.passwd
 EOF
@@ -161,12 +169,13 @@ socat "TCP-LISTEN:$HTTP_PORT,bind=127.0.0.1,reuseaddr,fork" EXEC:"$TMP/http.sh" 
     >"$TMP/socat.log" 2>&1 &
 PIDS+=($!)
 wait_for listening "$MQTT_PORT" || die "mosquitto is not listening"
+wait_for listening "$WS_PORT" || die "mosquitto is not listening for websockets"
 wait_for listening "$IRC_PORT" || die "ngircd is not listening"
 wait_for listening "$SOCKS_PORT" || die "microsocks is not listening"
 wait_for listening "$HTTP_PORT" || die "socat is not listening"
 
 tcpdump -i lo "${TCPDUMP_OPTS[@]}" -w "$OUT" \
-    "tcp port $MQTT_PORT or tcp port $IRC_PORT or tcp port $SOCKS_PORT" \
+    "tcp port $MQTT_PORT or tcp port $IRC_PORT or tcp port $SOCKS_PORT or tcp port $WS_PORT" \
     2>"$TMP/tcpdump.err" &
 TCPDUMP=$!
 PIDS+=("$TCPDUMP")
@@ -222,8 +231,32 @@ curl -sS --max-time 10 --proxy "socks5://127.0.0.1:$SOCKS_PORT" \
     >/dev/null 2>&1 || rc=$?
 [ "$rc" -ne 0 ] || die "curl through SOCKS5 with a wrong password succeeded"
 
+# ---- MQTT over WebSocket: 11, 12 -----------------------------------------------------
+cat >"$TMP/ws.py" <<'PY'
+import sys, threading
+import paho.mqtt.client as mqtt
+port, user, password = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+done, result = threading.Event(), []
+def on_connect(client, userdata, flags, rc):
+    result.append(rc)
+    done.set()
+c = mqtt.Client(client_id="plainsight-ws", transport="websockets")
+c.username_pw_set(user, password)
+c.on_connect = on_connect
+c.connect("127.0.0.1", port, 30)
+c.loop_start()
+done.wait(20)
+c.disconnect()
+c.loop_stop()
+print("rc", result[0] if result else "none")
+PY
+/usr/bin/python3 "$TMP/ws.py" "$WS_PORT" "$MQTT_USER" "$MQTT_PASS" >"$TMP/ws-1.out" 2>&1 || true
+grep -q '^rc 0$' "$TMP/ws-1.out" || die "Paho over WebSocket (right password) failed: $(cat "$TMP/ws-1.out")"
+/usr/bin/python3 "$TMP/ws.py" "$WS_PORT" "$MQTT_USER" "$MQTT_WRONG" >"$TMP/ws-2.out" 2>&1 || true
+grep -q '^rc [1-9]' "$TMP/ws-2.out" || die "Paho over WebSocket (wrong password) was not refused: $(cat "$TMP/ws-2.out")"
+
 capture_settled "$OUT"
 kill -INT "$TCPDUMP"
 wait "$TCPDUMP" 2>/dev/null || true
 [ -s "$OUT" ] || die "empty capture"
-echo "ports mqtt=$MQTT_PORT irc=$IRC_PORT socks=$SOCKS_PORT http=$HTTP_PORT"
+echo "ports mqtt=$MQTT_PORT irc=$IRC_PORT socks=$SOCKS_PORT http=$HTTP_PORT ws=$WS_PORT"

@@ -150,6 +150,79 @@ fn mqtt311_refused_expected() -> Vec<Expect> {
     ]
 }
 
+/// MQTT and STOMP over WebSocket: a browser-style upgrade to `mqtt` on 8083 then a CONNECT
+/// in a masked binary frame, accepted; an upgrade to `v12.stomp` on 15674 (RabbitMQ's
+/// Web-STOMP) then a STOMP CONNECT in a masked text frame, refused with an ERROR frame; an
+/// upgrade to another subprotocol (`graphql-ws`) whose frames are not read.
+fn websocket_logins() -> Vec<u8> {
+    use plainsight::dissect::websocket::build::frame;
+    let upgrade = |path: &str, protocol: &str| {
+        format!(
+            "GET {path} HTTP/1.1\r\nHost: broker.example.org\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: {protocol}\r\nOrigin: http://dash.example.org\r\n\r\n"
+        )
+        .into_bytes()
+    };
+    let switching = |protocol: &str| {
+        format!(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: {protocol}\r\n\r\n"
+        )
+        .into_bytes()
+    };
+    let connect = mqtt::connect(&ConnectSpec {
+        level: 4,
+        client_id: b"dash-web",
+        username: Some(b"dash"),
+        password: Some(b"Ws-Mqtt-2026"),
+        ..ConnectSpec::default()
+    });
+    let mut a = conv("10.30.0.40:50100", "10.30.0.1:8083", 1_700_300_900);
+    a.client(&upgrade("/mqtt", "mqtt"))
+        .server(&switching("mqtt"))
+        .client(&frame(2, &connect, Some([0x37, 0xfa, 0x21, 0x3d])))
+        .server(&frame(2, &mqtt::connack(4, 0, &[]), None))
+        .close();
+    let stomp = b"CONNECT\naccept-version:1.2\nhost:/\nlogin:web\npasscode:Ws-Stomp-2026\n\n\0";
+    let error =
+        b"ERROR\nmessage:Bad CONNECT\ncontent-type:text/plain\n\nAccess refused for user 'web'\0";
+    let mut b = conv("10.30.0.41:50101", "10.30.0.2:15674", 1_700_300_910);
+    b.client(&upgrade("/ws", "v12.stomp, v11.stomp"))
+        .server(&switching("v12.stomp"))
+        .client(&frame(1, stomp, Some([1, 2, 3, 4])))
+        .server(&frame(1, error, None))
+        .close();
+    let mut c = conv("10.30.0.42:50102", "10.30.0.3:8080", 1_700_300_920);
+    c.client(&upgrade("/graphql", "graphql-ws"))
+        .server(&switching("graphql-ws"))
+        .client(&frame(
+            1,
+            br#"{"type":"connection_init","payload":{"password":"not-read"}}"#,
+            Some([5, 6, 7, 8]),
+        ))
+        .close();
+    pcap(vec![a, b, c])
+}
+
+fn websocket_logins_expected() -> Vec<Expect> {
+    vec![
+        Expect {
+            server: "10.30.0.1:8083",
+            outcome: "success",
+            ..mqtt_expect("10.30.0.40:50100", "dash", "Ws-Mqtt-2026")
+        },
+        Expect {
+            protocol: "stomp",
+            mechanism: "CONNECT",
+            kind: "cleartext",
+            client: "10.30.0.41:50101",
+            server: "10.30.0.2:15674",
+            username: Some("web"),
+            secret: "Ws-Stomp-2026",
+            outcome: "failure",
+            ..Expect::default()
+        },
+    ]
+}
+
 const MQTT5_PASSWORD: &[u8] = b"\x00\x01\xfepw\xff";
 
 /// MQTT 5: a CONNECT with properties, a will (with its own properties) and a binary
@@ -1271,6 +1344,12 @@ pub const FIXTURES: &[Fixture] = &[
         name: "mqtt31-connect.pcap",
         bytes: mqtt31_connect,
         expected: mqtt31_connect_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "websocket-logins.pcap",
+        bytes: websocket_logins,
+        expected: websocket_logins_expected,
         exit: 1,
     },
     Fixture {

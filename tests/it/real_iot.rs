@@ -4,7 +4,9 @@
 //! in with mosquitto_pub (MQTT 3.1, 3.1.1 and 5, right and wrong passwords), sic (an IRC
 //! client: PASS, then JOIN with a wrong and the right key, OPER with a wrong and the right
 //! password; PASS wrong on a second connection) and curl through the SOCKS5 proxy (right
-//! and wrong password), and captures lo with tcpdump. plainsight must report each
+//! and wrong password), then Paho (python3-paho-mqtt) over mosquitto's websockets listener
+//! (MQTT inside WebSocket frames, right and wrong password), and captures lo with tcpdump.
+//! plainsight must report each
 //! credential exactly once, with the right user, secret and outcome.
 //!
 //! The expected findings are written from what the script does (its header lists the same
@@ -53,7 +55,7 @@ const REQUIRED: &[&str] = &[
     "ss",
 ];
 
-fn expected(mqtt: u16, irc: u16, socks: u16) -> Vec<Expect> {
+fn expected(mqtt: u16, irc: u16, socks: u16, ws: u16) -> Vec<Expect> {
     let client = "127.0.0.1:0";
     let mqtt = Expect {
         protocol: "mqtt",
@@ -143,6 +145,19 @@ fn expected(mqtt: u16, irc: u16, socks: u16) -> Vec<Expect> {
             outcome: "failure",
             ..socks
         },
+        // 11, 12: Paho over mosquitto's websockets listener, right then wrong password.
+        Expect {
+            secret: MQTT_PASS,
+            outcome: "success",
+            server: leak(format!("127.0.0.1:{ws}")),
+            ..mqtt.clone()
+        },
+        Expect {
+            secret: MQTT_WRONG,
+            outcome: "failure",
+            server: leak(format!("127.0.0.1:{ws}")),
+            ..mqtt
+        },
     ]);
     want
 }
@@ -208,7 +223,7 @@ fn real_mqtt_irc_socks_every_credential_reported_once() {
         assert_ne!(f["client"]["port"], f["server"]["port"], "{f:#}");
     }
     let normalised: Vec<Value> = findings.iter().map(without_client_port).collect();
-    let want = expected(mqtt, irc, socks);
+    let want = expected(mqtt, irc, socks, port("ws"));
     assert_findings("real mqtt/irc/socks", &normalised, &want);
 
     // In time order, the exchanges happened as the script ran them.
@@ -228,7 +243,18 @@ fn real_mqtt_irc_socks_every_credential_reported_once() {
         .filter(|f| f["protocol"] == "mqtt")
         .filter_map(|f| f["details"]["version"].as_str())
         .collect();
-    assert_eq!(versions, ["3.1", "3.1", "3.1.1", "3.1.1", "5.0", "5.0"]);
+    assert_eq!(
+        versions,
+        [
+            "3.1", "3.1", "3.1.1", "3.1.1", "5.0", "5.0", "3.1.1", "3.1.1"
+        ]
+    );
+    let carried: Vec<&str> = sorted
+        .iter()
+        .filter(|f| f["protocol"] == "mqtt")
+        .map(|f| f["details"]["transport"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(carried, ["", "", "", "", "", "", "websocket", "websocket"]);
     let accepted = sorted
         .iter()
         .find(|f| f["protocol"] == "socks" && f["outcome"] == "success")

@@ -1,0 +1,318 @@
+//! WebSocket (RFC 6455) after an HTTP upgrade: the messages of a protocol carried inside,
+//! handed to that protocol's dissector.
+//!
+//! Browsers and IoT dashboards speak MQTT over WebSocket (`Sec-WebSocket-Protocol: mqtt`,
+//! mosquitto's and HiveMQ's websockets listeners, Paho's JavaScript client) and STOMP over
+//! WebSocket (`v12.stomp`, RabbitMQ's Web-STOMP, ActiveMQ): their `CONNECT` carries the user
+//! name and password exactly as on their own ports. Once the server answers `101 Switching
+//! Protocols` with a subprotocol the HTTP dissector knows, each direction's frames are read
+//! (a FIN/opcode byte, a length of 7, 16 or 64 bits, the client's 4-byte mask), the data
+//! frames' payloads unmasked and given, in order, to the MQTT or STOMP dissector as that
+//! direction's bytes; control frames (close, ping, pong) are passed over. Findings say
+//! `details.transport` `websocket`. Compressed messages (`permessage-deflate`, RSV1) are
+//! not read: the inspection ends there.
+
+use super::{Chunk, Dissector, mqtt, stomp};
+use crate::finding::Credential;
+use crate::flow::Direction;
+
+/// The dissector of a subprotocol named in `Sec-WebSocket-Protocol`.
+pub fn inner_for(subprotocol: &[u8]) -> Option<Box<dyn Dissector>> {
+    let p = subprotocol.trim_ascii().to_ascii_lowercase();
+    let config = super::DissectorConfig::default();
+    if p == b"mqtt" || p == b"mqttv3.1" || p == b"mqttv3.1.1" {
+        Some((mqtt::SPEC.new)(&config))
+    } else if p.ends_with(b"stomp") {
+        Some((stomp::SPEC.new)(&config))
+    } else {
+        None
+    }
+}
+
+/// One direction's frame being read.
+#[derive(Debug, Default)]
+struct Side {
+    /// The frame header read so far (at most 14 bytes).
+    header: Vec<u8>,
+    /// Payload bytes of the current frame still to come.
+    remaining: u64,
+    /// The frame's mask and where the next payload byte falls in it.
+    mask: Option<[u8; 4]>,
+    mask_at: usize,
+    /// The current frame carries data (text, binary, continuation).
+    data: bool,
+}
+
+/// The length of a frame header starting with `b` (its first two bytes known).
+fn header_len(b: &[u8]) -> usize {
+    let extended = match b[1] & 0x7f {
+        126 => 2,
+        127 => 8,
+        _ => 0,
+    };
+    2 + extended + if b[1] & 0x80 != 0 { 4 } else { 0 }
+}
+
+/// The WebSocket frames of an upgraded connection, their data for `inner`.
+pub struct WebSocket {
+    inner: Box<dyn Dissector>,
+    sides: [Side; 2],
+    done: bool,
+}
+
+impl std::fmt::Debug for WebSocket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebSocket")
+            .field("done", &self.done)
+            .finish()
+    }
+}
+
+impl WebSocket {
+    pub fn new(inner: Box<dyn Dissector>) -> WebSocket {
+        WebSocket {
+            inner,
+            sides: Default::default(),
+            done: false,
+        }
+    }
+
+    /// `dir`'s bytes: frames read, data given to the inner dissector.
+    pub fn data(&mut self, dir: Direction, chunk: Chunk<'_>, out: &mut Vec<Credential>) {
+        let from = out.len();
+        let mut rest = chunk.data;
+        let mut unmasked = Vec::new();
+        while !rest.is_empty() && !self.done {
+            let side = &mut self.sides[dir.index()];
+            if side.remaining == 0 {
+                // A frame header, perhaps across chunks.
+                let want = if side.header.len() < 2 {
+                    2
+                } else {
+                    header_len(&side.header)
+                };
+                let take = (want - side.header.len()).min(rest.len());
+                side.header.extend_from_slice(&rest[..take]);
+                rest = &rest[take..];
+                if side.header.len() < want || want == 2 && header_len(&side.header) > 2 {
+                    continue;
+                }
+                let h = std::mem::take(&mut side.header);
+                if h[0] & 0x40 != 0 {
+                    // permessage-deflate: compressed payloads.
+                    self.done = true;
+                    break;
+                }
+                let opcode = h[0] & 0x0f;
+                let (len, at) = match h[1] & 0x7f {
+                    126 => (u64::from(u16::from_be_bytes([h[2], h[3]])), 4),
+                    127 => (
+                        u64::from_be_bytes(h[2..10].try_into().expect("8 bytes")),
+                        10,
+                    ),
+                    n => (u64::from(n), 2),
+                };
+                side.mask = (h[1] & 0x80 != 0).then(|| [h[at], h[at + 1], h[at + 2], h[at + 3]]);
+                side.mask_at = 0;
+                side.data = matches!(opcode, 0..=2);
+                side.remaining = len;
+                continue;
+            }
+            let take = usize::try_from(side.remaining)
+                .unwrap_or(usize::MAX)
+                .min(rest.len());
+            let (payload, after) = rest.split_at(take);
+            rest = after;
+            side.remaining -= take as u64;
+            if !side.data {
+                continue;
+            }
+            let data = match side.mask {
+                Some(m) => {
+                    unmasked.clear();
+                    unmasked.extend(
+                        payload
+                            .iter()
+                            .enumerate()
+                            .map(|(i, &b)| b ^ m[(side.mask_at + i) % 4]),
+                    );
+                    side.mask_at = (side.mask_at + take) % 4;
+                    &unmasked[..]
+                }
+                None => payload,
+            };
+            let inner = Chunk {
+                data,
+                frame: chunk.frame,
+                ts: chunk.ts,
+            };
+            self.inner.data(dir, inner, out);
+            self.done |= self.inner.done();
+        }
+        mark(&mut out[from..]);
+    }
+
+    pub fn gap(&mut self, dir: Direction, len: u64, out: &mut Vec<Credential>) {
+        let from = out.len();
+        // Frames cannot be found again after lost bytes.
+        self.inner.gap(dir, len, out);
+        self.done = true;
+        mark(&mut out[from..]);
+    }
+
+    pub fn close(&mut self, out: &mut Vec<Credential>) {
+        let from = out.len();
+        self.inner.close(out);
+        mark(&mut out[from..]);
+    }
+
+    pub fn done(&self) -> bool {
+        self.done
+    }
+
+    pub fn buffered(&self) -> usize {
+        self.inner.buffered() + 28
+    }
+}
+
+fn mark(found: &mut [Credential]) {
+    for c in found {
+        c.details.push(("transport", "websocket".to_string()));
+    }
+}
+
+/// WebSocket frames, for tests and fixtures.
+pub mod build {
+    /// A final frame of `opcode` with `payload`, masked with `mask` when given (clients
+    /// mask, servers do not).
+    pub fn frame(opcode: u8, payload: &[u8], mask: Option<[u8; 4]>) -> Vec<u8> {
+        let mut v = vec![0x80 | opcode];
+        let bit = if mask.is_some() { 0x80 } else { 0 };
+        match payload.len() {
+            n if n < 126 => v.push(bit | n as u8),
+            n if n <= 0xffff => {
+                v.push(bit | 126);
+                v.extend((n as u16).to_be_bytes());
+            }
+            n => {
+                v.push(bit | 127);
+                v.extend((n as u64).to_be_bytes());
+            }
+        }
+        match mask {
+            Some(m) => {
+                v.extend(m);
+                v.extend(payload.iter().enumerate().map(|(i, &b)| b ^ m[i % 4]));
+            }
+            None => v.extend(payload),
+        }
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::build::frame;
+    use super::*;
+    use crate::finding::Outcome;
+    use crate::timestamp::Timestamp;
+
+    fn run(script: &[(Direction, Vec<u8>)]) -> Vec<Credential> {
+        let mut ws = WebSocket::new(inner_for(b"mqtt").unwrap());
+        let mut out = Vec::new();
+        for (i, (dir, bytes)) in script.iter().enumerate() {
+            let chunk = Chunk {
+                data: bytes,
+                frame: i as u64 + 1,
+                ts: Timestamp::new(1, 0),
+            };
+            ws.data(*dir, chunk, &mut out);
+        }
+        ws.close(&mut out);
+        out
+    }
+
+    /// An MQTT 3.1.1 CONNECT with a user name and password.
+    fn connect(user: &str, password: &str) -> Vec<u8> {
+        let mut body = vec![0, 4, b'M', b'Q', b'T', b'T', 4, 0xc2, 0, 60];
+        for s in ["ws-client", user, password] {
+            body.extend((s.len() as u16).to_be_bytes());
+            body.extend(s.as_bytes());
+        }
+        let mut v = vec![0x10, body.len() as u8];
+        v.extend(body);
+        v
+    }
+
+    #[test]
+    fn mqtt_connect_in_masked_frames() {
+        let c = connect("dash", "Ws-Mqtt-1");
+        let framed = frame(2, &c, Some([0x12, 0x34, 0x56, 0x78]));
+        // Split inside the header and inside the payload.
+        let (a, b) = framed.split_at(1);
+        let (b, d) = b.split_at(9);
+        let out = run(&[
+            (Direction::ToServer, frame(9, b"ping", Some([1, 2, 3, 4]))),
+            (Direction::ToServer, a.to_vec()),
+            (Direction::ToServer, b.to_vec()),
+            (Direction::ToServer, d.to_vec()),
+            (Direction::ToClient, frame(2, &[0x20, 2, 0, 0], None)),
+        ]);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].protocol, "mqtt");
+        assert_eq!(out[0].username.as_deref(), Some(&b"dash"[..]));
+        assert_eq!(out[0].secret.as_deref(), Some(&b"Ws-Mqtt-1"[..]));
+        assert_eq!(out[0].outcome, Outcome::Success);
+        assert!(
+            out[0]
+                .details
+                .contains(&("transport", "websocket".to_string()))
+        );
+        // A message split over a first frame and a continuation.
+        let (x, y) = c.split_at(7);
+        let mut first = frame(2, x, Some([9, 9, 9, 9]));
+        first[0] &= 0x7f; // not final
+        let out = run(&[
+            (Direction::ToServer, first),
+            (Direction::ToServer, frame(0, y, Some([7, 7, 7, 7]))),
+        ]);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].secret.as_deref(), Some(&b"Ws-Mqtt-1"[..]));
+    }
+
+    #[test]
+    fn long_lengths_compression_and_subprotocols() {
+        // A 16-bit length (a long password).
+        let long = "p".repeat(300);
+        let out = run(&[(
+            Direction::ToServer,
+            frame(
+                2,
+                &{
+                    let mut body = vec![0, 4, b'M', b'Q', b'T', b'T', 4, 0xc2, 0, 60];
+                    for s in ["c", "u", long.as_str()] {
+                        body.extend((s.len() as u16).to_be_bytes());
+                        body.extend(s.as_bytes());
+                    }
+                    let mut v = vec![
+                        0x10,
+                        (body.len() as u8 & 0x7f) | 0x80,
+                        (body.len() >> 7) as u8,
+                    ];
+                    v.extend(body);
+                    v
+                },
+                Some([1, 1, 1, 1]),
+            ),
+        )]);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].secret.as_deref(), Some(long.as_bytes()));
+        // permessage-deflate: not read.
+        let mut z = frame(2, &connect("a", "b"), Some([1, 2, 3, 4]));
+        z[0] |= 0x40;
+        assert!(run(&[(Direction::ToServer, z)]).is_empty());
+        assert!(inner_for(b"v12.stomp").is_some());
+        assert!(inner_for(b" MQTT ").is_some());
+        assert!(inner_for(b"graphql-ws").is_none());
+    }
+}
