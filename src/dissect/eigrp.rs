@@ -318,14 +318,8 @@ pub mod build {
     /// Writes the packet's checksum (the Internet checksum of the whole packet).
     pub fn checksum(v: &mut [u8]) {
         v[2..4].fill(0);
-        let mut sum: u32 = v
-            .chunks(2)
-            .map(|w| u32::from(u16::from_be_bytes([w[0], *w.get(1).unwrap_or(&0)])))
-            .sum();
-        while sum > 0xffff {
-            sum = (sum & 0xffff) + (sum >> 16);
-        }
-        v[2..4].copy_from_slice(&(!(sum as u16)).to_be_bytes());
+        let sum = crate::synth::internet_checksum(v);
+        v[2..4].copy_from_slice(&sum.to_be_bytes());
     }
 
     /// A hello's Parameter TLV (K values 1, 0, 1, 0, 0, hold time 15) and Software

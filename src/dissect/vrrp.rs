@@ -124,14 +124,8 @@ pub mod build {
             data[..n].copy_from_slice(&p[..n]);
         }
         v.extend(data);
-        let mut sum: u32 = v
-            .chunks(2)
-            .map(|w| u32::from(u16::from_be_bytes([w[0], *w.get(1).unwrap_or(&0)])))
-            .sum();
-        while sum > 0xffff {
-            sum = (sum & 0xffff) + (sum >> 16);
-        }
-        v[6..8].copy_from_slice(&(!(sum as u16)).to_be_bytes());
+        let sum = crate::synth::internet_checksum(&v);
+        v[6..8].copy_from_slice(&sum.to_be_bytes());
         v
     }
 }

@@ -609,20 +609,26 @@ impl TcpConversation {
     }
 }
 
-/// The Internet checksum of an IPv4 header (RFC 791).
-fn ipv4_header_checksum(h: &[u8]) -> u16 {
-    let mut sum: u32 = 0;
-    for (i, pair) in h.chunks(2).enumerate() {
-        if i == 5 {
-            continue; // the checksum field itself
-        }
-        let word = u16::from_be_bytes([pair[0], *pair.get(1).unwrap_or(&0)]);
-        sum += u32::from(word);
-    }
+/// The Internet checksum (RFC 1071) of `data`: the one's complement of the one's
+/// complement sum of its 16-bit words (a last odd byte padded with zero).
+pub fn internet_checksum(data: &[u8]) -> u16 {
+    let mut sum: u32 = data
+        .chunks(2)
+        .map(|w| u32::from(u16::from_be_bytes([w[0], *w.get(1).unwrap_or(&0)])))
+        .sum();
     while sum > 0xffff {
         sum = (sum & 0xffff) + (sum >> 16);
     }
     !(sum as u16)
+}
+
+/// The Internet checksum of an IPv4 header (RFC 791), its checksum field taken as zero.
+fn ipv4_header_checksum(h: &[u8]) -> u16 {
+    let mut zeroed = h.to_vec();
+    if let Some(field) = zeroed.get_mut(10..12) {
+        field.fill(0);
+    }
+    internet_checksum(&zeroed)
 }
 
 /// Splits an IPv4 packet into fragments carrying `chunk` payload bytes each (a multiple
