@@ -4,15 +4,17 @@
 //! Browsers and IoT dashboards speak MQTT over WebSocket (`Sec-WebSocket-Protocol: mqtt`,
 //! mosquitto's and HiveMQ's websockets listeners, Paho's JavaScript client) and STOMP over
 //! WebSocket (`v12.stomp`, RabbitMQ's Web-STOMP, ActiveMQ): their `CONNECT` carries the user
-//! name and password exactly as on their own ports. Once the server answers `101 Switching
+//! name and password exactly as on their own ports. WebRTC softphones send SIP over
+//! WebSocket (`sip`, RFC 7118: `REGISTER` with Digest), and AMQP 1.0 clients of Azure
+//! Service Bus and Qpid AMQP (`amqp`: SASL PLAIN). Once the server answers `101 Switching
 //! Protocols` with a subprotocol the HTTP dissector knows, each direction's frames are read
 //! (a FIN/opcode byte, a length of 7, 16 or 64 bits, the client's 4-byte mask), the data
-//! frames' payloads unmasked and given, in order, to the MQTT or STOMP dissector as that
+//! frames' payloads unmasked and given, in order, to that protocol's dissector as that
 //! direction's bytes; control frames (close, ping, pong) are passed over. Findings say
 //! `details.transport` `websocket`. Compressed messages (`permessage-deflate`, RSV1) are
 //! not read: the inspection ends there.
 
-use super::{Chunk, Dissector, mqtt, stomp};
+use super::{Chunk, Dissector, amqp, mqtt, sip, stomp};
 use crate::finding::Credential;
 use crate::flow::Direction;
 
@@ -24,6 +26,12 @@ pub fn inner_for(subprotocol: &[u8]) -> Option<Box<dyn Dissector>> {
         Some((mqtt::SPEC.new)(&config))
     } else if p.ends_with(b"stomp") {
         Some((stomp::SPEC.new)(&config))
+    } else if p == b"sip" {
+        // RFC 7118: WebRTC softphones registering to Asterisk, FreeSWITCH, Kamailio.
+        Some((sip::SPEC.new)(&config))
+    } else if p == b"amqp" {
+        // The AMQP WebSocket Binding (Azure Service Bus, Event Hubs, Qpid).
+        Some((amqp::SPEC.new)(&config))
     } else {
         None
     }
@@ -314,5 +322,72 @@ mod tests {
         assert!(inner_for(b"v12.stomp").is_some());
         assert!(inner_for(b" MQTT ").is_some());
         assert!(inner_for(b"graphql-ws").is_none());
+    }
+
+    /// RFC 7118: a softphone's REGISTER with Digest, one SIP message per text frame, the
+    /// 401 first; the 200 judges it.
+    #[test]
+    fn sip_register_over_websocket() {
+        let register = |auth: &str| {
+            format!(
+                "REGISTER sip:pbx.example.org SIP/2.0\r\nVia: SIP/2.0/WS df7jal23ls0d.invalid;branch=z9hG4bK{}\r\nFrom: <sip:1001@pbx.example.org>;tag=a\r\nTo: <sip:1001@pbx.example.org>\r\nCall-ID: ws-call-1\r\nCSeq: {} REGISTER\r\n{auth}Content-Length: 0\r\n\r\n",
+                auth.len(),
+                if auth.is_empty() { 1 } else { 2 }
+            )
+        };
+        let answer = |code: &str, cseq: u32, extra: &str| {
+            format!(
+                "SIP/2.0 {code}\r\nVia: SIP/2.0/WS df7jal23ls0d.invalid\r\nCall-ID: ws-call-1\r\nCSeq: {cseq} REGISTER\r\n{extra}Content-Length: 0\r\n\r\n"
+            )
+        };
+        let digest = "Authorization: Digest username=\"1001\",realm=\"pbx.example.org\",nonce=\"abc\",uri=\"sip:pbx.example.org\",response=\"0123456789abcdef0123456789abcdef\",algorithm=MD5\r\n";
+        let mut ws = WebSocket::new(inner_for(b"sip").unwrap());
+        let mut out = Vec::new();
+        let mask = Some([3, 1, 4, 1]);
+        for (i, (dir, bytes)) in [
+            (Direction::ToServer, frame(1, register("").as_bytes(), mask)),
+            (
+                Direction::ToClient,
+                frame(
+                    1,
+                    answer(
+                        "401 Unauthorized",
+                        1,
+                        "WWW-Authenticate: Digest realm=\"pbx.example.org\", nonce=\"abc\"\r\n",
+                    )
+                    .as_bytes(),
+                    None,
+                ),
+            ),
+            (
+                Direction::ToServer,
+                frame(1, register(digest).as_bytes(), mask),
+            ),
+            (
+                Direction::ToClient,
+                frame(1, answer("200 OK", 2, "").as_bytes(), None),
+            ),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let chunk = Chunk {
+                data: &bytes,
+                frame: i as u64 + 1,
+                ts: Timestamp::new(1, 0),
+            };
+            ws.data(dir, chunk, &mut out);
+        }
+        ws.close(&mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].protocol, "sip");
+        assert_eq!(out[0].username.as_deref(), Some(&b"1001"[..]));
+        assert_eq!(out[0].outcome, Outcome::Success);
+        assert!(
+            out[0]
+                .details
+                .contains(&("transport", "websocket".to_string()))
+        );
+        assert!(inner_for(b"amqp").is_some());
     }
 }

@@ -190,6 +190,46 @@ fn websocket_logins() -> Vec<u8> {
         .client(&frame(1, stomp, Some([1, 2, 3, 4])))
         .server(&frame(1, error, None))
         .close();
+    // RFC 7118: a WebRTC softphone registering (Asterisk's /ws on 8088), challenged, then
+    // with Digest (RFC 2617 without qop: MD5(MD5(1001:pbx.example.org:Sip-Ws-2026):
+    // MD5(REGISTER:sip:pbx.example.org)) with the nonce between them), accepted.
+    let sip_register = |cseq: u32, auth: &str| {
+        format!(
+            "REGISTER sip:pbx.example.org SIP/2.0\r\nVia: SIP/2.0/WS df7jal23ls0d.invalid;branch=z9hG4bK{cseq}\r\nFrom: <sip:1001@pbx.example.org>;tag=ws1\r\nTo: <sip:1001@pbx.example.org>\r\nCall-ID: ws-call-1\r\nCSeq: {cseq} REGISTER\r\n{auth}Content-Length: 0\r\n\r\n"
+        )
+    };
+    let sip_answer = |status: &str, cseq: u32, extra: &str| {
+        format!(
+            "SIP/2.0 {status}\r\nVia: SIP/2.0/WS df7jal23ls0d.invalid;branch=z9hG4bK{cseq}\r\nCall-ID: ws-call-1\r\nCSeq: {cseq} REGISTER\r\n{extra}Content-Length: 0\r\n\r\n"
+        )
+    };
+    let md5 = |s: String| {
+        use md5::Digest as _;
+        crate::support::hex(&md5::Md5::digest(s.as_bytes()))
+    };
+    let ha1 = md5("1001:pbx.example.org:Sip-Ws-2026".to_string());
+    let ha2 = md5("REGISTER:sip:pbx.example.org".to_string());
+    let response = md5(format!("{ha1}:5f1d2a:{ha2}"));
+    let authorization = format!(
+        "Authorization: Digest username=\"1001\",realm=\"pbx.example.org\",nonce=\"5f1d2a\",uri=\"sip:pbx.example.org\",response=\"{response}\",algorithm=MD5\r\n"
+    );
+    let mut d = conv("10.30.0.43:50103", "10.30.0.4:8088", 1_700_300_930);
+    d.client(&upgrade("/ws", "sip"))
+        .server(&switching("sip"))
+        .client(&frame(1, sip_register(1, "").as_bytes(), Some([9, 8, 7, 6])))
+        .server(&frame(
+            1,
+            sip_answer(
+                "401 Unauthorized",
+                1,
+                "WWW-Authenticate: Digest realm=\"pbx.example.org\", nonce=\"5f1d2a\", algorithm=MD5\r\n",
+            )
+            .as_bytes(),
+            None,
+        ))
+        .client(&frame(1, sip_register(2, &authorization).as_bytes(), Some([1, 3, 5, 7])))
+        .server(&frame(1, sip_answer("200 OK", 2, "").as_bytes(), None))
+        .close();
     let mut c = conv("10.30.0.42:50102", "10.30.0.3:8080", 1_700_300_920);
     c.client(&upgrade("/graphql", "graphql-ws"))
         .server(&switching("graphql-ws"))
@@ -199,7 +239,7 @@ fn websocket_logins() -> Vec<u8> {
             Some([5, 6, 7, 8]),
         ))
         .close();
-    pcap(vec![a, b, c])
+    pcap(vec![a, b, c, d])
 }
 
 fn websocket_logins_expected() -> Vec<Expect> {
@@ -220,7 +260,36 @@ fn websocket_logins_expected() -> Vec<Expect> {
             outcome: "failure",
             ..Expect::default()
         },
+        Expect {
+            protocol: "sip",
+            mechanism: "Digest",
+            kind: "challenge-response",
+            client: "10.30.0.43:50103",
+            server: "10.30.0.4:8088",
+            username: Some("1001"),
+            secret: sip_ws_response(),
+            challenge: Some("5f1d2a"),
+            hashcat: Some((
+                11400,
+                leak(format!(
+                    "$sip$***1001*pbx.example.org*REGISTER*sip*pbx.example.org**5f1d2a****MD5*{}",
+                    sip_ws_response()
+                )),
+            )),
+            outcome: "success",
+            ..Expect::default()
+        },
     ]
+}
+
+/// The Digest response of the fixture's softphone (password `Sip-Ws-2026`), computed as
+/// RFC 2617 says without qop.
+fn sip_ws_response() -> &'static str {
+    use md5::Digest as _;
+    let md5 = |s: String| crate::support::hex(&md5::Md5::digest(s.as_bytes()));
+    let ha1 = md5("1001:pbx.example.org:Sip-Ws-2026".to_string());
+    let ha2 = md5("REGISTER:sip:pbx.example.org".to_string());
+    leak(md5(format!("{ha1}:5f1d2a:{ha2}")))
 }
 
 const MQTT5_PASSWORD: &[u8] = b"\x00\x01\xfepw\xff";
