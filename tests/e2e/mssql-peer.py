@@ -23,45 +23,11 @@ import struct
 import sys
 import threading
 
+import tds_wire
+from tds_wire import read_message, recv_exact
+
 SQL_BATCH, RESPONSE, LOGIN7, PRELOGIN = 0x01, 0x04, 0x10, 0x12
 ENCRYPT_OFF, ENCRYPT_NOT_SUP = 0x00, 0x02
-
-
-def recv_exact(conn, n):
-    data = b""
-    while len(data) < n:
-        part = conn.recv(n - len(data))
-        if not part:
-            return None
-        data += part
-    return data
-
-
-def read_message(conn):
-    """One message: TDS packets up to the one with the end-of-message status bit."""
-    kind, payload = None, b""
-    while True:
-        head = recv_exact(conn, 8)
-        if head is None:
-            return None, None
-        length = struct.unpack(">H", head[2:4])[0]
-        body = recv_exact(conn, length - 8)
-        if body is None:
-            return None, None
-        kind = head[0] if kind is None else kind
-        payload += body
-        if head[1] & 0x01:
-            return kind, payload
-
-
-def packets(kind, payload, size=4096):
-    out, number = b"", 1
-    chunks = [payload[i:i + size - 8] for i in range(0, len(payload), size - 8)] or [b""]
-    for i, chunk in enumerate(chunks):
-        last = 1 if i == len(chunks) - 1 else 0
-        out += struct.pack(">BBHHBB", kind, last, len(chunk) + 8, 0, number & 0xFF, 0) + chunk
-        number += 1
-    return out
 
 
 def utf16(s):
@@ -141,14 +107,14 @@ def tls_login(conn, cert, key):
         except ssl.SSLWantReadError:
             data = outgoing.read()
             if data:
-                conn.sendall(packets(PRELOGIN, data))
+                conn.sendall(tds_wire.packets(PRELOGIN, data, 4096))
             kind, payload = read_message(conn)
             if kind is None:
                 return None
             incoming.write(payload)
     data = outgoing.read()
     if data:
-        conn.sendall(packets(PRELOGIN, data))
+        conn.sendall(tds_wire.packets(PRELOGIN, data, 4096))
     # The LOGIN7 packet, in TLS records straight on the connection.
     plain = b""
     while len(plain) < 8 or len(plain) < struct.unpack(">H", plain[2:4])[0]:
@@ -173,7 +139,7 @@ def serve(conn, mode, user, password, cert, key):
             return
         client = prelogin_options(payload).get(0x01, b"\x02")[:1]
         login_only = mode == "login" and client == bytes([ENCRYPT_OFF])
-        conn.sendall(packets(RESPONSE, prelogin_answer(ENCRYPT_OFF if login_only else ENCRYPT_NOT_SUP)))
+        conn.sendall(tds_wire.packets(RESPONSE, prelogin_answer(ENCRYPT_OFF if login_only else ENCRYPT_NOT_SUP), 4096))
         if login_only:
             login = tls_login(conn, cert, key)
         else:
@@ -188,7 +154,7 @@ def serve(conn, mode, user, password, cert, key):
             reply = envchange_database(database or "master") + loginack() + done()
         else:
             reply = error(18456, 14, f"Login failed for user '{name}'.", 1) + done(2)
-        conn.sendall(packets(RESPONSE, reply))
+        conn.sendall(tds_wire.packets(RESPONSE, reply, 4096))
         print("login", "accepted" if ok else "refused", flush=True)
         if not ok:
             return
@@ -197,7 +163,7 @@ def serve(conn, mode, user, password, cert, key):
             if kind is None:
                 return
             if kind != SQL_BATCH:
-                conn.sendall(packets(RESPONSE, done()))
+                conn.sendall(tds_wire.packets(RESPONSE, done(), 4096))
                 continue
             total = struct.unpack("<I", payload[:4])[0] if len(payload) >= 4 else 0
             text = payload[total if 10 <= total <= len(payload) else 0:].decode("utf-16-le", "replace")
@@ -207,7 +173,7 @@ def serve(conn, mode, user, password, cert, key):
                     reply += error(15151, 16, "Cannot alter the login 'sa', because it does not "
                                    "exist or you do not have permission.", number)
                     errors += 1
-            conn.sendall(packets(RESPONSE, reply + done(2 if errors else 0)))
+            conn.sendall(tds_wire.packets(RESPONSE, reply + done(2 if errors else 0), 4096))
             print("batch", len(text.split("\n")), "errors", errors, flush=True)
 
 

@@ -18,44 +18,10 @@ import struct
 import sys
 import threading
 
+import tds_wire
+from tds_wire import read_message
+
 LOGIN, RESPONSE = 0x02, 0x04
-
-
-def read_message(conn):
-    """One message: packets up to the one with the end-of-message status bit."""
-    kind, payload = None, b""
-    while True:
-        head = recv_exact(conn, 8)
-        if head is None:
-            return None, None
-        length = struct.unpack(">H", head[2:4])[0]
-        body = recv_exact(conn, length - 8)
-        if body is None:
-            return None, None
-        kind = head[0] if kind is None else kind
-        payload += body
-        if head[1] & 0x01:
-            return kind, payload
-
-
-def recv_exact(conn, n):
-    data = b""
-    while len(data) < n:
-        part = conn.recv(n - len(data))
-        if not part:
-            return None
-        data += part
-    return data
-
-
-def packets(kind, payload, size=512):
-    out, number = b"", 1
-    chunks = [payload[i:i + size - 8] for i in range(0, len(payload), size - 8)] or [b""]
-    for i, chunk in enumerate(chunks):
-        last = 1 if i == len(chunks) - 1 else 0
-        out += struct.pack(">BBHHBB", kind, last, len(chunk) + 8, 0, number & 0xFF, 0) + chunk
-        number += 1
-    return out
 
 
 def field(record, at):
@@ -121,7 +87,7 @@ def serve(conn, user, password):
             reply = envchange_database(o, "master") + loginack(o, 1, version) + done(o)
         else:
             reply = error(o, 4002, "Login failed.") + done(o, 2)
-        conn.sendall(packets(RESPONSE, reply))
+        conn.sendall(tds_wire.packets(RESPONSE, reply, 512))
         print("login", "accepted" if ok else "refused", flush=True)
         if not ok:
             return
@@ -129,7 +95,7 @@ def serve(conn, user, password):
             kind, _ = read_message(conn)
             if kind is None:
                 return
-            conn.sendall(packets(RESPONSE, done(o)))
+            conn.sendall(tds_wire.packets(RESPONSE, done(o), 512))
 
 
 def main():
