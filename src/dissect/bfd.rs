@@ -221,22 +221,15 @@ mod tests {
     use super::*;
     use crate::dissect::script::unhex;
     use crate::finding::hex;
-    use crate::timestamp::Timestamp;
     use md5::Digest;
 
     fn run(packets: &[Vec<u8>]) -> Vec<Credential> {
         let mut d = (SPEC.new)(&super::super::DissectorConfig::default());
-        let mut out = Vec::new();
-        for (i, p) in packets.iter().enumerate() {
-            let chunk = Chunk {
-                data: p,
-                frame: i as u64 + 1,
-                ts: Timestamp::new(1, 0),
-            };
-            d.datagram(Direction::ToServer, chunk, &mut out);
-        }
-        d.close(&mut out);
-        out
+        let script: Vec<(Direction, &[u8])> = packets
+            .iter()
+            .map(|p| (Direction::ToServer, &p[..]))
+            .collect();
+        crate::dissect::script::datagrams(&mut *d, &script)
     }
 
     /// What John computes for a `$netmd5$` or `$netsha1$` line and a key.

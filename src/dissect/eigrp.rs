@@ -336,7 +336,6 @@ mod tests {
     use super::build::{checksum, hello_tlvs, md5 as packet_md5, unsigned};
     use super::*;
     use crate::dissect::script::unhex;
-    use crate::timestamp::Timestamp;
     use hmac::{Hmac, KeyInit, Mac};
     use md5::Digest;
 
@@ -361,17 +360,7 @@ mod tests {
         if let Some((a, b)) = addresses {
             d.addresses(a, b);
         }
-        let mut out = Vec::new();
-        for (i, (dir, p)) in packets.iter().enumerate() {
-            let chunk = Chunk {
-                data: p,
-                frame: i as u64 + 1,
-                ts: Timestamp::new(1, 0),
-            };
-            d.datagram(*dir, chunk, &mut out);
-        }
-        d.close(&mut out);
-        out
+        crate::dissect::script::datagrams(&mut *d, packets)
     }
 
     /// What John computes for an `$eigrp$` line and a candidate key: whether it gives the
