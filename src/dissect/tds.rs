@@ -779,6 +779,8 @@ struct Session {
     /// Both sides said `ENCRYPT_OFF`: TLS protects the `LOGIN7` message alone, the rest
     /// of the session is in the clear.
     login_only_tls: bool,
+    /// TLS records the client sent for its login encrypted alone.
+    tls_records: u32,
     /// The TDS version of the `LOGIN7`, then of the `LOGINACK`.
     tds_version: Option<u32>,
     /// The login's user name and database, when it was in the clear.
@@ -789,6 +791,8 @@ struct Session {
     done: bool,
 }
 
+/// TLS records a login encrypted alone may take (a LOGIN7 fits in one or two).
+const MAX_LOGIN_RECORDS: u32 = 8;
 /// How many client messages after a login are read for passwords in SQL batches.
 const AFTER_LOGIN_BUDGET: u16 = 256;
 /// Most requests waiting for their answers.
@@ -830,8 +834,13 @@ impl Session {
                 self.prelogin_pending = true;
             }
             TLS_APPLICATION_DATA if self.login_only_tls => {
-                // The LOGIN7 message, encrypted alone.
+                // The LOGIN7 message, encrypted alone (a few records at most: a session
+                // that stays in TLS is encrypted after all, and given up).
                 self.login_sent = true;
+                self.tls_records += 1;
+                if self.tls_records > MAX_LOGIN_RECORDS {
+                    self.done = true;
+                }
             }
             LOGIN7 => {
                 let Some(l) = parse_login7(p) else { return };
@@ -1712,6 +1721,18 @@ mod tests {
                 Outcome::Success
             )]
         );
+        // ENCRYPT_OFF said, but the client stays in TLS: given up after a few records.
+        let mut script: Vec<(Direction, Vec<u8>)> = vec![
+            (C, packet(PRELOGIN, 1, true, &prelogin(ENCRYPT_OFF))),
+            (S, packet(TABULAR_RESULT, 1, true, &prelogin(ENCRYPT_OFF))),
+            (C, packet(PRELOGIN, 1, true, b"\x16\x03\x01\x00\x05hello")),
+        ];
+        for _ in 0..=MAX_LOGIN_RECORDS {
+            script.push((C, record(40)));
+        }
+        let refs: Vec<(Direction, &[u8])> = script.iter().map(|(d, b)| (*d, &b[..])).collect();
+        let (out, done) = run(&refs);
+        assert!(out.is_empty() && done);
         // The whole session encrypted: nothing, and the inspection ends.
         let (out, done) = run(&[
             (C, &packet(PRELOGIN, 1, true, &prelogin(ENCRYPT_ON))),
