@@ -875,9 +875,11 @@ impl Core {
                     self.end_udp(id);
                 }
                 let r = &self.registry;
-                // The server is the side on a known port, else the first datagram's
-                // destination.
-                let src_is_client = !r.is_udp_service_port(src.1) || r.is_udp_service_port(dst.1);
+                // The server is the side on a known port (when what it sent reads as that
+                // port's protocol), else the first datagram's destination.
+                let src_is_client = !r.is_udp_service_port(src.1)
+                    || r.is_udp_service_port(dst.1)
+                    || !r.udp_port_speaks(src.1, dg.payload);
                 let (c, s) = if src_is_client {
                     (src, dst)
                 } else {

@@ -148,6 +148,20 @@ impl Registry {
         self.udp_by_port.contains_key(&port)
     }
 
+    /// Whether a datagram sent from service port `port` reads as a protocol known on that
+    /// port (a probe that does not refuse it): a server answering there, rather than a
+    /// client that happens to send from it (`bindresvport` picks reserved ports, 600-1023,
+    /// for ONC RPC clients: 623 is IPMI's). A port only a rules file names is believed.
+    pub fn udp_port_speaks(&self, port: u16, payload: &[u8]) -> bool {
+        let hint = self.udp_by_port.get(&port).copied().unwrap_or(0);
+        hint == 0
+            || self
+                .udp
+                .iter()
+                .enumerate()
+                .any(|(i, s)| hint & (1 << i) != 0 && (s.probe)(payload) != Probe::No)
+    }
+
     /// The protocol of a conversation carried directly over IP protocol `protocol`, from
     /// its first datagram: the first one of that protocol whose probe does not say No.
     pub fn choose_ip(&self, protocol: u8, payload: &[u8]) -> Option<&DatagramSpec> {
@@ -422,6 +436,25 @@ impl Detector {
 
 #[cfg(test)]
 mod tests {
+
+    /// An ONC RPC call sent from reserved port 623 (IPMI's) by a NIS client: the port does
+    /// not make its sender the server; an RMCP answer from 623 does.
+    #[test]
+    fn a_client_on_a_service_port_is_not_its_server() {
+        let r = Registry::builtin();
+        // XID, CALL (0), RPC version 2, program 100004 (ypserv), version 2, procedure 3.
+        let call = [
+            0x4e, 0x15, 0x22, 0x01, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1, 0x86, 0xa4, 0, 0, 0, 2, 0, 0, 0,
+            3,
+        ];
+        assert!(r.is_udp_service_port(623));
+        assert!(!r.udp_port_speaks(623, &call));
+        // RMCP, version 6, a presence pong (ASF class).
+        let rmcp = [0x06, 0x00, 0xff, 0x06, 0, 0, 0x11, 0xbe, 0x40, 0, 0, 0x10];
+        assert!(r.udp_port_speaks(623, &rmcp));
+        // A port no protocol claims is believed as before.
+        assert!(r.udp_port_speaks(40_000, &call));
+    }
     use super::*;
     use crate::dissect::{builtin_tcp, builtin_udp, hsrp, rip};
 
