@@ -84,9 +84,11 @@ impl WebSocket {
             done: false,
         }
     }
+}
 
+impl Dissector for WebSocket {
     /// `dir`'s bytes: frames read, data given to the inner dissector.
-    pub fn data(&mut self, dir: Direction, chunk: Chunk<'_>, out: &mut Vec<Credential>) {
+    fn data(&mut self, dir: Direction, chunk: Chunk<'_>, out: &mut Vec<Credential>) {
         let from = out.len();
         let mut rest = chunk.data;
         let mut unmasked = Vec::new();
@@ -160,7 +162,7 @@ impl WebSocket {
         mark(&mut out[from..]);
     }
 
-    pub fn gap(&mut self, dir: Direction, len: u64, out: &mut Vec<Credential>) {
+    fn gap(&mut self, dir: Direction, len: u64, out: &mut Vec<Credential>) {
         let from = out.len();
         // Frames cannot be found again after lost bytes.
         self.inner.gap(dir, len, out);
@@ -168,17 +170,17 @@ impl WebSocket {
         mark(&mut out[from..]);
     }
 
-    pub fn close(&mut self, out: &mut Vec<Credential>) {
+    fn close(&mut self, out: &mut Vec<Credential>) {
         let from = out.len();
         self.inner.close(out);
         mark(&mut out[from..]);
     }
 
-    pub fn done(&self) -> bool {
+    fn done(&self) -> bool {
         self.done
     }
 
-    pub fn buffered(&self) -> usize {
+    fn buffered(&self) -> usize {
         self.inner.buffered() + 28
     }
 }
@@ -223,21 +225,10 @@ mod tests {
     use super::build::frame;
     use super::*;
     use crate::finding::Outcome;
-    use crate::timestamp::Timestamp;
 
     fn run(script: &[(Direction, Vec<u8>)]) -> Vec<Credential> {
         let mut ws = WebSocket::new(inner_for(b"mqtt").unwrap());
-        let mut out = Vec::new();
-        for (i, (dir, bytes)) in script.iter().enumerate() {
-            let chunk = Chunk {
-                data: bytes,
-                frame: i as u64 + 1,
-                ts: Timestamp::new(1, 0),
-            };
-            ws.data(*dir, chunk, &mut out);
-        }
-        ws.close(&mut out);
-        out
+        crate::dissect::script::play(&mut ws, script).0
     }
 
     /// An MQTT 3.1.1 CONNECT with a user name and password.
@@ -342,9 +333,8 @@ mod tests {
         };
         let digest = "Authorization: Digest username=\"1001\",realm=\"pbx.example.org\",nonce=\"abc\",uri=\"sip:pbx.example.org\",response=\"0123456789abcdef0123456789abcdef\",algorithm=MD5\r\n";
         let mut ws = WebSocket::new(inner_for(b"sip").unwrap());
-        let mut out = Vec::new();
         let mask = Some([3, 1, 4, 1]);
-        for (i, (dir, bytes)) in [
+        let script = [
             (Direction::ToServer, frame(1, register("").as_bytes(), mask)),
             (
                 Direction::ToClient,
@@ -367,18 +357,8 @@ mod tests {
                 Direction::ToClient,
                 frame(1, answer("200 OK", 2, "").as_bytes(), None),
             ),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let chunk = Chunk {
-                data: &bytes,
-                frame: i as u64 + 1,
-                ts: Timestamp::new(1, 0),
-            };
-            ws.data(dir, chunk, &mut out);
-        }
-        ws.close(&mut out);
+        ];
+        let (out, _) = crate::dissect::script::play(&mut ws, &script);
         assert_eq!(out.len(), 1, "{out:?}");
         assert_eq!(out[0].protocol, "sip");
         assert_eq!(out[0].username.as_deref(), Some(&b"1001"[..]));
