@@ -12,6 +12,7 @@ pub mod cassandra;
 pub mod cvs;
 pub mod dcerpc;
 pub mod detect;
+pub mod drda;
 pub mod eapol;
 pub mod eigrp;
 pub mod framing;
@@ -315,6 +316,7 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
         memcached::SPEC,
         zookeeper::SPEC,
         smpp::SPEC,
+        drda::SPEC,
         nis::TCP_SPEC,
         mongodb::SPEC,
         cassandra::SPEC,

@@ -35,6 +35,14 @@
 //!   USER ... WITH PASSWORD '...'`, `$$...$$` strings, `//` comments): the password, or a
 //!   `HASHED PASSWORD` (bcrypt, hashcat 3200).
 //!
+//! - Db2 and Apache Derby: Derby's user procedures (`CALL SYSCS_UTIL.SYSCS_CREATE_USER(
+//!   'user', '...')`, `SYSCS_RESET_PASSWORD`, `SYSCS_MODIFY_PASSWORD` for the session's own,
+//!   and `SYSCS_SET_DATABASE_PROPERTY('derby.user.NAME', '...')`, which defines a BUILTIN
+//!   user), Db2 federation's `CREATE|ALTER USER MAPPING ... OPTIONS (REMOTE_AUTHID '...',
+//!   [SET|ADD] REMOTE_PASSWORD '...')` and `CREATE|ALTER SERVER ... AUTHORIZATION "..."
+//!   PASSWORD "..."`, and `SET ENCRYPTION PASSWORD = '...'` (the session's key for
+//!   `ENCRYPT()`).
+//!
 //! The text is read by a small lexer (string literals with `''` and, for MySQL and
 //! PostgreSQL's `E'...'`, backslash escapes; `"..."` strings in MySQL, identifiers in
 //! PostgreSQL; `` `...` `` identifiers; `$tag$...$tag$` strings; T-SQL's `N'...'` strings
@@ -53,6 +61,8 @@ pub enum Dialect {
     Tsql,
     /// Apache Cassandra's CQL.
     Cql,
+    /// IBM Db2 and Apache Derby (over DRDA).
+    Db2,
 }
 
 /// A password a statement sets (or, for `REPLACE`, proves).
@@ -119,6 +129,7 @@ pub fn may_set_password(text: &[u8], dialect: Dialect) -> bool {
     let text = &text[..text.len().min(MAX_TEXT)];
     let words: &[&[u8]] = match dialect {
         Dialect::Tsql => &[b"password", b"sp_", b"secret"],
+        Dialect::Db2 => &[b"password", b"create_user", b"derby.user"],
         _ => &[b"password", b"identified"],
     };
     words
@@ -207,6 +218,7 @@ fn lex(text: &[u8], dialect: Dialect) -> (Vec<Vec<Token<'_>>>, Vec<Vec<usize>>) 
     let text = &text[..text.len().min(MAX_TEXT)];
     let mysql = dialect == Dialect::Mysql;
     let tsql = dialect == Dialect::Tsql;
+    let db2 = dialect == Dialect::Db2;
     let mut all = vec![Vec::new()];
     let mut starts = vec![Vec::new()];
     let mut i = 0;
@@ -260,7 +272,7 @@ fn lex(text: &[u8], dialect: Dialect) -> (Vec<Vec<Token<'_>>>, Vec<Vec<usize>>) 
             let (s, end) = quoted(text, i, mysql);
             i = end;
             Token::Str(s)
-        } else if (b == b'E' || b == b'e') && next == Some(b'\'') && !mysql && !tsql {
+        } else if (b == b'E' || b == b'e') && next == Some(b'\'') && !mysql && !tsql && !db2 {
             let (s, end) = quoted(text, i + 1, true);
             i = end;
             Token::Str(s)
@@ -268,7 +280,7 @@ fn lex(text: &[u8], dialect: Dialect) -> (Vec<Vec<Token<'_>>>, Vec<Vec<usize>>) 
             let (s, end) = quoted(text, i, false);
             i = end;
             Token::Name(s)
-        } else if b == b'$' && !mysql && !tsql {
+        } else if b == b'$' && !mysql && !tsql && !db2 {
             // $tag$ ... $tag$ (the tag may be empty).
             let tag_end = text[i + 1..]
                 .iter()
@@ -340,6 +352,7 @@ pub fn passwords(text: &[u8], dialect: Dialect) -> Vec<StatementPassword> {
             }
             Dialect::Tsql => tsql(n, tokens, starts, text, &mut out),
             Dialect::Cql => cql(n, tokens, &mut out),
+            Dialect::Db2 => db2(n, tokens, &mut out),
         }
         if dialect != Dialect::Tsql {
             let line = line_of(text, starts.first().copied().unwrap_or(0));
@@ -785,6 +798,103 @@ fn postgresql_remote(n: usize, t: &[Token<'_>], out: &mut Vec<StatementPassword>
         }
     }
     false
+}
+
+/// Db2 and Derby: Derby's user procedures, federation's user mappings and servers, `SET
+/// ENCRYPTION PASSWORD` (see the module's notes).
+fn db2(n: usize, t: &[Token<'_>], out: &mut Vec<StatementPassword>) {
+    let word = |i: usize, w: &str| t.get(i).is_some_and(|x| x.is(w));
+    if word(0, "CALL") {
+        let Some(open) = t.iter().position(|x| *x == Token::Punct(b'(')) else {
+            return;
+        };
+        let procedure = t[..open]
+            .iter()
+            .rev()
+            .find_map(|x| match x {
+                Token::Word(_) => Some(upper(x)),
+                Token::Name(n) => Some(String::from_utf8_lossy(n).to_ascii_uppercase()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        // Literal arguments only (a `?` is bound apart, in the request's data).
+        let args: Vec<Option<&[u8]>> = t[open + 1..]
+            .split(|x| matches!(x, Token::Punct(b',' | b')')))
+            .take(4)
+            .map(|a| match a {
+                [Token::Str(s)] => Some(s.as_slice()),
+                _ => None,
+            })
+            .collect();
+        let arg = |i: usize| args.get(i).copied().flatten();
+        let (user, password) = match procedure.as_str() {
+            "SYSCS_CREATE_USER" | "SYSCS_RESET_PASSWORD" => (arg(0).map(<[u8]>::to_vec), arg(1)),
+            "SYSCS_MODIFY_PASSWORD" => (None, arg(0)),
+            "SYSCS_SET_DATABASE_PROPERTY" => match arg(0) {
+                Some(key) if key.len() > 11 && key[..11].eq_ignore_ascii_case(b"derby.user.") => {
+                    (Some(key[11..].to_vec()), arg(1))
+                }
+                _ => return,
+            },
+            _ => return,
+        };
+        if let Some(password) = password.filter(|p| !p.is_empty()) {
+            let mechanism = if procedure == "SYSCS_SET_DATABASE_PROPERTY" {
+                "SYSCS_SET_DATABASE_PROPERTY derby.user".to_string()
+            } else {
+                procedure
+            };
+            out.push(found(n, user, None, mechanism, password));
+        }
+        return;
+    }
+    if word(0, "SET") && word(1, "ENCRYPTION") && word(2, "PASSWORD") {
+        let value = match t.get(3) {
+            Some(Token::Punct(b'=')) => t.get(4),
+            other => other,
+        };
+        if let Some(password) = value.and_then(Token::string).filter(|p| !p.is_empty()) {
+            let mechanism = "SET ENCRYPTION PASSWORD".to_string();
+            out.push(found(n, None, None, mechanism, password));
+        }
+        return;
+    }
+    if !(word(0, "CREATE") || word(0, "ALTER")) {
+        return;
+    }
+    let after = |w: &str| {
+        t.iter()
+            .position(|x| x.is(w))
+            .and_then(|i| t.get(i + 1))
+            .and_then(Token::name)
+    };
+    if word(1, "USER") && word(2, "MAPPING") {
+        let pairs = option_pairs(t, false);
+        if let Some(password) = pair(&pairs, &["REMOTE_PASSWORD"]).filter(|p| !p.is_empty()) {
+            let user = pair(&pairs, &["REMOTE_AUTHID"])
+                .map(<[u8]>::to_vec)
+                .or_else(|| after("FOR").filter(|u| !u.eq_ignore_ascii_case(b"USER")));
+            let mechanism = format!("{} USER MAPPING ... REMOTE_PASSWORD", upper(&t[0]));
+            out.push(found(n, user, after("SERVER"), mechanism, password));
+        }
+    } else if word(1, "SERVER") {
+        let Some(k) = t.iter().position(|x| x.is("PASSWORD")) else {
+            return;
+        };
+        let password = match t.get(k + 1) {
+            Some(Token::Name(p) | Token::Str(p)) if !p.is_empty() => p.clone(),
+            _ => return,
+        };
+        let server = t.get(2).and_then(Token::name);
+        let mechanism = format!("{} SERVER ... AUTHORIZATION ... PASSWORD", upper(&t[0]));
+        out.push(found(
+            n,
+            after("AUTHORIZATION"),
+            server,
+            mechanism,
+            &password,
+        ));
+    }
 }
 
 /// CQL: `CREATE|ALTER ROLE|USER [IF [NOT] EXISTS] name WITH ... [HASHED] PASSWORD [=]
@@ -1233,6 +1343,70 @@ mod tests {
             Pg,
         );
         assert_eq!(got[0].host.as_deref(), Some(&b"fdw1"[..]));
+    }
+
+    #[test]
+    fn db2_and_derby_statements() {
+        use Dialect::Db2;
+        let text = "CALL SYSCS_UTIL.SYSCS_SET_DATABASE_PROPERTY('derby.user.carol', 'Carol-pw1');\n\
+                    call syscs_util.syscs_create_user('dave', 'Dave''s-pw');\n\
+                    CALL SYSCS_UTIL.SYSCS_RESET_PASSWORD('erin', 'Erin-pw');\n\
+                    CALL SYSCS_UTIL.SYSCS_MODIFY_PASSWORD('Mine-pw');\n\
+                    CALL SYSCS_UTIL.SYSCS_CREATE_USER(?, ?);\n\
+                    CALL SYSCS_UTIL.SYSCS_SET_DATABASE_PROPERTY('derby.connection.requireAuthentication', 'true');\n\
+                    -- CALL SYSCS_UTIL.SYSCS_MODIFY_PASSWORD('commented');\n\
+                    SET ENCRYPTION PASSWORD = 'Enc-pw' WITH HINT 'pet';\n\
+                    CREATE USER MAPPING FOR db2inst1 SERVER remote1 OPTIONS (REMOTE_AUTHID 'ruser', REMOTE_PASSWORD 'R-pw');\n\
+                    ALTER USER MAPPING FOR bob SERVER remote1 OPTIONS (SET REMOTE_PASSWORD 'New-R-pw');\n\
+                    CREATE SERVER remote2 TYPE DB2/UDB VERSION 11.5 WRAPPER DRDA AUTHORIZATION \"fedadm\" PASSWORD \"Fed-pw\" OPTIONS (DBNAME 'SAMPLE');\n\
+                    SELECT 'CALL SYSCS_UTIL.SYSCS_MODIFY_PASSWORD(''x'')' FROM SYSIBM.SYSDUMMY1";
+        assert_eq!(
+            rows(text, Db2),
+            vec![
+                row(
+                    0,
+                    Some("carol"),
+                    "SYSCS_SET_DATABASE_PROPERTY derby.user",
+                    Clear,
+                    "Carol-pw1"
+                ),
+                row(1, Some("dave"), "SYSCS_CREATE_USER", Clear, "Dave's-pw"),
+                row(2, Some("erin"), "SYSCS_RESET_PASSWORD", Clear, "Erin-pw"),
+                row(3, None, "SYSCS_MODIFY_PASSWORD", Clear, "Mine-pw"),
+                row(6, None, "SET ENCRYPTION PASSWORD", Clear, "Enc-pw"),
+                row(
+                    7,
+                    Some("ruser"),
+                    "CREATE USER MAPPING ... REMOTE_PASSWORD",
+                    Clear,
+                    "R-pw"
+                ),
+                row(
+                    8,
+                    Some("bob"),
+                    "ALTER USER MAPPING ... REMOTE_PASSWORD",
+                    Clear,
+                    "New-R-pw"
+                ),
+                row(
+                    9,
+                    Some("fedadm"),
+                    "CREATE SERVER ... AUTHORIZATION ... PASSWORD",
+                    Clear,
+                    "Fed-pw"
+                ),
+            ]
+        );
+        let got = passwords(text.as_bytes(), Db2);
+        assert_eq!(got[5].host.as_deref(), Some(&b"remote1"[..]));
+        assert_eq!(got[7].host.as_deref(), Some(&b"remote2"[..]));
+        assert_eq!(got[4].line, 8);
+        // `$` and `E'` are not PostgreSQL's strings in Db2.
+        assert_eq!(
+            rows("CALL SYSCS_UTIL.SYSCS_MODIFY_PASSWORD('a$b$c')", Db2),
+            vec![row(0, None, "SYSCS_MODIFY_PASSWORD", Clear, "a$b$c")]
+        );
+        assert!(rows("SELECT * FROM T WHERE PASSWORD = 'x'", Db2).is_empty());
     }
 
     #[test]
