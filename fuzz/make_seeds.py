@@ -393,7 +393,7 @@ PREFIXES = {
     "irc": "irc", "nntp": "nntp", "socks": "socks", "rlogin": "rlogin", "vnc": "vnc",
     "radius": "radius", "sip": "sip", "smb1": "smb", "smb2": "smb", "kerberos": "kerberos",
     "l2tp": "l2tp", "kafka": "kafka", "mongodb": "mongodb", "cassandra": "cassandra",
-    "sybase": "sybase", "eigrp-bfd": "bfd", "websocket": "http",
+    "sybase": "sybase", "eigrp-bfd": "bfd", "websocket": "http", "drda": "drda",
 }
 for name in sorted(os.listdir(FIX)):
     if not name.endswith(".pcap"):

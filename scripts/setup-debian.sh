@@ -29,7 +29,8 @@ if [ "${1:-}" = "--test" ]; then
         ypserv yp-tools ypbind-mt rpcbind strongswan-charon strongswan-swanctl libcharon-extauth-plugins ike-scan vpnc
         nginx-light python3-grpcio kannel kannel-extras gsasl python3-pymongo python3-cassandra python3-lz4 freetds-bin openssl
         rabbitmq-server amqp-tools python3-qpid-proton python3-stomp python3-zeep squid apache2-utils
-        tigervnc-standalone-server tigervnc-tools xtightvncviewer nats-server"
+        tigervnc-standalone-server tigervnc-tools xtightvncviewer nats-server
+        default-jre-headless libderby-java libderbyclient-java derby-tools"
 fi
 
 missing=""

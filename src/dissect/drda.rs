@@ -46,7 +46,7 @@
 
 use super::prefixed::{Framed, Head, Messages};
 use super::sql::{self, Dialect};
-use super::{Probe, ProtocolSpec};
+use super::{Chunk, Dissector, Probe, ProtocolSpec};
 use crate::finding::{Credential, Kind, Outcome};
 use crate::flow::Direction;
 use crate::timestamp::Timestamp;
@@ -564,12 +564,56 @@ impl Messages for Session {
     }
 }
 
+/// Bytes the server may send after the login while no statement awaits its answer
+/// before the connection is left: query data in DSSes continued past 32 KiB (large rows,
+/// LOBs, big query blocks) is not cut into messages here, and is walked a byte at a time
+/// for the next DSS.
+const SERVER_BYTES_AFTER_LOGIN: u64 = 8 << 20;
+
 /// The DRDA dissector of one connection.
-pub type Drda = Framed<Session>;
+#[derive(Debug)]
+pub struct Drda {
+    framed: Framed<Session>,
+    /// Bytes the server sent since the login.
+    server_bytes: u64,
+}
 
 impl Default for Drda {
     fn default() -> Self {
-        Framed::new(head, start_any, MAX_MESSAGE, Session::default())
+        Drda {
+            framed: Framed::new(head, start_any, MAX_MESSAGE, Session::default()),
+            server_bytes: 0,
+        }
+    }
+}
+
+impl Dissector for Drda {
+    fn data(&mut self, dir: Direction, chunk: Chunk<'_>, out: &mut Vec<Credential>) {
+        if dir == Direction::ToClient && self.framed.reader.connected {
+            self.server_bytes += chunk.data.len() as u64;
+        }
+        self.framed.data(dir, chunk, out);
+    }
+
+    fn gap(&mut self, dir: Direction, len: u64, out: &mut Vec<Credential>) {
+        self.framed.gap(dir, len, out);
+    }
+
+    fn close(&mut self, out: &mut Vec<Credential>) {
+        self.framed.close(out);
+    }
+
+    fn done(&self) -> bool {
+        let s = &self.framed.reader;
+        self.framed.done()
+            || (s.connected
+                && s.pending.is_empty()
+                && s.statements.is_empty()
+                && self.server_bytes > SERVER_BYTES_AFTER_LOGIN)
+    }
+
+    fn buffered(&self) -> usize {
+        self.framed.buffered()
     }
 }
 
@@ -730,7 +774,6 @@ pub mod build {
 mod tests {
     use super::build::*;
     use super::*;
-    use crate::dissect::Dissector;
     use crate::dissect::script::{play, summary, unhex};
     use Direction::{ToClient as S, ToServer as C};
 
@@ -1220,5 +1263,41 @@ mod tests {
         assert!(!d.done());
         play(&mut d, &script[script.len() - 1..]);
         assert!(d.done());
+    }
+
+    #[test]
+    fn a_long_answer_after_the_login_ends_the_reading() {
+        // Query data continued past 32 KiB: its continuation segments are no DSS.
+        let segment = [&[0xffu8, 0xff][..], &[0x5a; 65_533]].concat();
+        let n = (SERVER_BYTES_AFTER_LOGIN / 65_535) as usize;
+        let script = |statement_first: bool, segments: usize| {
+            let mut s = vec![
+                (C, secchk(USRIDPWD, b"u", b"p", None, b"")),
+                (S, secchkrm(0, 0)),
+            ];
+            if statement_first {
+                s.push((C, statement(EXCSQLIMM, 3, "SET ENCRYPTION PASSWORD 'x'")));
+            }
+            s.extend(std::iter::repeat_n((S, segment.clone()), segments));
+            s
+        };
+        assert!(!play(&mut Drda::default(), &script(false, n)).1);
+        assert!(play(&mut Drda::default(), &script(false, n + 1)).1);
+        // Not while a statement awaits its answer.
+        let mut s = script(true, n + 1);
+        let (_, done) = play(&mut Drda::default(), &s);
+        assert!(!done);
+        s.push((S, sqlcard(3, None)));
+        let (out, done) = play(&mut Drda::default(), &s);
+        assert_eq!(
+            summary(&out)[1..],
+            vec![(
+                "SET ENCRYPTION PASSWORD",
+                &b"u"[..],
+                &b"x"[..],
+                Outcome::Success
+            )]
+        );
+        assert!(done);
     }
 }

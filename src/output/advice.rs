@@ -214,6 +214,13 @@ pub const TABLE: &[Advice] = &[
         instead: "TLS for every connection (an ssl listener, `net password encryption reqd` on the server) so that neither the login nor the queries cross the network readable",
     },
     Advice {
+        protocol: "drda",
+        name: "Db2 / Apache Derby (DRDA)",
+        cleartext: "the security check carried the user name and the password as plain text (security mechanism USRIDPWD, the IBM JDBC driver's default), and the SQL after it is readable too",
+        challenge: None,
+        instead: "TLS for every connection (Db2's SSL port, `sslConnection=true` on the clients; Derby's `sslMode`), or at least an encrypting security mechanism (`securityMechanism=13`, ENCRYPTED_USER_PASSWORD_AND_DATA) while TLS is put in place",
+    },
+    Advice {
         protocol: "mqtt",
         name: "MQTT",
         cleartext: "CONNECT carried the user name and the password in clear, and every message after it is readable too",
@@ -492,7 +499,7 @@ mod tests {
 
     #[test]
     fn every_protocol_in_the_schema_has_advice() {
-        for p in "ftp telnet pop3 imap smtp http ldap snmp redis postgresql mysql mssql sybase mongodb cassandra mqtt irc nntp socks rlogin vnc sip smb kerberos radius tacacs xmpp".split(' ') {
+        for p in "ftp telnet pop3 imap smtp http ldap snmp redis postgresql mysql mssql sybase drda mongodb cassandra mqtt irc nntp socks rlogin vnc sip smb kerberos radius tacacs xmpp".split(' ') {
             assert!(lookup(p).is_some(), "{p}");
         }
     }

@@ -20,6 +20,7 @@ mod real_cassandra;
 mod real_db;
 mod real_dcerpc;
 mod real_dot1x;
+mod real_drda;
 mod real_eigrp;
 mod real_http;
 mod real_http2;

@@ -1,4 +1,4 @@
-//! Database captures of the project (Redis, PostgreSQL, MySQL/MariaDB, MSSQL TDS): how each
+//! Database captures of the project (Redis, PostgreSQL, MySQL/MariaDB, MSSQL TDS, DRDA): how each
 //! is generated, and what plainsight must find in it (the same conventions as
 //! `fixtures.rs`). The challenge-responses are computed here from known passwords. To
 //! regenerate after changing a generator:
@@ -14,6 +14,7 @@ use md5::{Digest, Md5};
 use sha1::Sha1;
 
 use plainsight::capture::PcapWriter;
+use plainsight::dissect::drda;
 use plainsight::dissect::mysql::build as my;
 use plainsight::dissect::ntlmssp;
 use plainsight::dissect::postgresql::{self as pg, build as pgb};
@@ -1842,6 +1843,126 @@ fn mssql_statements() -> Vec<u8> {
     pcap(conversations(vec![a, b]))
 }
 
+/// DRDA logins and statements: a Db2 client on port 50000 that offers no UTF-8 (its
+/// user name and password in EBCDIC CCSID 500) logs in and maps a federated server's
+/// user; a Derby client (UTF-8 agreed) on 1527 is refused; another on port 15270 (found
+/// by content) changes an expired password (`USRIDNWPWD`), then resets bob's with a
+/// prepared `CALL` that the server refuses.
+fn drda_logins() -> Vec<u8> {
+    use drda::build as d;
+    let mut db2 = conv("10.70.3.5:52100", "10.70.3.1:50000", 1_700_600_300);
+    db2.handshake()
+        .client(&[d::excsat(false), d::accsec(drda::USRIDPWD, "SAMPLE")].concat())
+        .server(&[d::excsatrd(false), d::accsecrd(drda::USRIDPWD)].concat())
+        .client(&d::secchk(
+            drda::USRIDPWD,
+            &d::ebcdic("DB2INST1", 500),
+            &d::ebcdic("Db2-Cl34r!", 500),
+            None,
+            &d::ebcdic("SAMPLE            ", 500),
+        ))
+        .server(&d::secchkrm(0, 0))
+        .client(&d::statement(
+            drda::EXCSQLIMM,
+            3,
+            "CREATE USER MAPPING FOR DB2INST1 SERVER FEDSRV OPTIONS (REMOTE_AUTHID 'fedusr', REMOTE_PASSWORD 'Fed-R3mote-9')",
+        ))
+        .server(&d::sqlcard(3, None))
+        .close();
+    let mut refused = conv("10.70.3.6:52101", "10.70.3.1:1527", 1_700_600_310);
+    refused
+        .handshake()
+        .client(&[d::excsat(true), d::accsec(drda::USRIDPWD, "appdb")].concat())
+        .server(&[d::excsatrd(true), d::accsecrd(drda::USRIDPWD)].concat())
+        .client(&d::secchk(
+            drda::USRIDPWD,
+            b"app",
+            b"wr0ng-Pw",
+            None,
+            b"appdb",
+        ))
+        .server(&d::secchkrm(8, 0x0f))
+        .close();
+    let mut change = conv("10.70.3.6:52102", "10.70.3.1:15270", 1_700_600_320);
+    change
+        .handshake()
+        .client(&[d::excsat(true), d::accsec(drda::USRIDNWPWD, "appdb")].concat())
+        .server(&[d::excsatrd(true), d::accsecrd(drda::USRIDNWPWD)].concat())
+        .client(&d::secchk(
+            drda::USRIDNWPWD,
+            b"app",
+            b"0ld-Expired-1",
+            Some(b"N3w-Fresh-2"),
+            b"appdb",
+        ))
+        .server(&d::secchkrm(0, 0))
+        .client(&d::statement(
+            drda::PRPSQLSTT,
+            1,
+            "CALL SYSCS_UTIL.SYSCS_RESET_PASSWORD('bob', 'B0b-Reset-3')",
+        ))
+        .server(&d::sqlcard(1, None))
+        .client(&d::excsqlstt(2))
+        .server(&d::sqlcard(2, Some((-20001, "42504"))))
+        .close();
+    pcap(conversations(vec![db2, refused, change]))
+}
+
+fn drda_logins_expected() -> Vec<Expect> {
+    let db2 = Expect {
+        client: "10.70.3.5:52100",
+        server: "10.70.3.1:50000",
+        ..expect("drda", "USRIDPWD", "cleartext")
+    };
+    let change = Expect {
+        client: "10.70.3.6:52102",
+        server: "10.70.3.1:15270",
+        username: Some("app"),
+        ..expect("drda", "USRIDNWPWD", "cleartext")
+    };
+    vec![
+        Expect {
+            username: Some("DB2INST1"),
+            secret: "Db2-Cl34r!",
+            outcome: "success",
+            ..db2.clone()
+        },
+        Expect {
+            mechanism: "CREATE USER MAPPING ... REMOTE_PASSWORD",
+            username: Some("fedusr"),
+            secret: "Fed-R3mote-9",
+            outcome: "success",
+            ..db2
+        },
+        Expect {
+            client: "10.70.3.6:52101",
+            server: "10.70.3.1:1527",
+            username: Some("app"),
+            secret: "wr0ng-Pw",
+            outcome: "failure",
+            ..expect("drda", "USRIDPWD", "cleartext")
+        },
+        Expect {
+            secret: "0ld-Expired-1",
+            outcome: "success",
+            ..change.clone()
+        },
+        Expect {
+            mechanism: "USRIDNWPWD (new password)",
+            secret: "N3w-Fresh-2",
+            outcome: "success",
+            ..change.clone()
+        },
+        Expect {
+            mechanism: "SYSCS_RESET_PASSWORD",
+            username: Some("bob"),
+            secret: "B0b-Reset-3",
+            outcome: "failure",
+            ..change
+        },
+    ]
+}
+
 fn mssql_statements_expected() -> Vec<Expect> {
     let tls = Expect {
         client: "10.70.2.5:53200",
@@ -2092,6 +2213,12 @@ pub const FIXTURES: &[Fixture] = &[
         name: "mssql-statements.pcap",
         bytes: mssql_statements,
         expected: mssql_statements_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "drda-logins.pcap",
+        bytes: drda_logins,
+        expected: drda_logins_expected,
         exit: 1,
     },
     Fixture {
