@@ -69,6 +69,7 @@ pub mod svn;
 pub mod tacacs;
 pub mod tcp_md5;
 pub mod tds;
+pub mod tds_rpc;
 pub mod telnet;
 pub mod vnc;
 pub mod vrrp;

@@ -29,7 +29,11 @@
 //!   (every request gets one): an `ERROR` token whose line number is the statement's
 //!   line failure (its number and text in `details.diagnostic`), a batch answered to its
 //!   final `DONE` without any error success, otherwise unknown (an error elsewhere in the
-//!   batch, or a result set, whose tokens are not walked). Attention (cancel) leaves the
+//!   batch, or a result set, whose tokens are not walked). `RPC` requests (packet type
+//!   0x03: procedures called by name, `sp_executesql` and `sp_prepexec` with their
+//!   parameters written into the statement, see [`super::tds_rpc`]) are read the same
+//!   way, `details.rpc` naming the call; any error in a call's answer refuses its
+//!   passwords, a final `DONEPROC` without one accepts them. Attention (cancel) leaves the
 //!   waiting ones unknown. TDS 4.2/5.0 sessions end at the login.
 //!
 //! TDS 4.2 and 5.0 (Sybase and SAP Adaptive Server Enterprise, SQL Anywhere, Open Server
@@ -48,6 +52,7 @@ use super::framing::{Framer, Measure};
 use super::ftp::looks_like_tls;
 use super::ntlmssp;
 use super::sql;
+use super::tds_rpc;
 use super::{Chunk, Dissector, Probe, ProtocolSpec};
 use crate::finding::{Credential, Kind, Outcome};
 use crate::flow::Direction;
@@ -340,6 +345,8 @@ pub struct ServerError {
 pub struct BatchAnswer {
     pub errors: Vec<ServerError>,
     pub complete: bool,
+    /// A `DONEPROC` with no more results after it: an RPC request's last call answered.
+    pub procedures_done: bool,
 }
 
 /// `DONE` status bit: more results follow.
@@ -365,6 +372,9 @@ pub fn batch_answer(p: &[u8], wide: bool) -> BatchAnswer {
                 if token == TOKEN_DONE && status & DONE_MORE == 0 {
                     a.complete = true;
                     break;
+                }
+                if token == TOKEN_DONEPROC && status & DONE_MORE == 0 {
+                    a.procedures_done = true;
                 }
                 at += 1 + done_len;
             }
@@ -797,6 +807,8 @@ const MAX_LOGIN_RECORDS: u32 = 8;
 const AFTER_LOGIN_BUDGET: u16 = 256;
 /// Most requests waiting for their answers.
 const MAX_WAITING: usize = 16;
+/// The "line" of a password an RPC call set: any error in the answer is about it.
+const ANY_LINE: u32 = u32::MAX;
 
 /// The requests after a login: how many more are read, and those waiting for an answer
 /// (each request gets one tabular result), with the passwords their SQL set.
@@ -1031,6 +1043,26 @@ impl Session {
         after.budget -= 1;
         let mut found = Vec::new();
         let mut lines = Vec::new();
+        if kind == RPC {
+            for call in tds_rpc::calls(p) {
+                let Some(text) = tds_rpc::text(&call) else {
+                    continue;
+                };
+                for s in sql::passwords(text.as_bytes(), sql::Dialect::Tsql) {
+                    // An RPC's errors name the procedure's lines, not the call's.
+                    lines.push(ANY_LINE);
+                    let mut c = s.credential(
+                        "mssql",
+                        self.user.as_deref(),
+                        self.database.as_deref(),
+                        frames,
+                        ts,
+                    );
+                    c.details.push(("rpc", call.procedure.clone()));
+                    found.push(c);
+                }
+            }
+        }
         if kind == SQL_BATCH {
             let text = batch_text(p);
             for s in sql::passwords(text.as_bytes(), sql::Dialect::Tsql) {
@@ -1068,10 +1100,9 @@ impl Session {
         if !batch.is_empty() {
             let a = batch_answer(p, wide);
             for (mut c, line) in batch.into_iter().zip(lines) {
-                let error = a
-                    .errors
-                    .iter()
-                    .find(|e| e.line == line && e.procedure.is_empty());
+                let error = a.errors.iter().find(|e| {
+                    (e.line == line && e.procedure.is_empty()) || (line == ANY_LINE && e.class > 10)
+                });
                 c.outcome = match error {
                     Some(e) => {
                         let text: String = e.text.chars().take(MAX_DIAGNOSTIC).collect();
@@ -1080,6 +1111,9 @@ impl Session {
                         Outcome::Failure
                     }
                     None if a.complete && a.errors.is_empty() => Outcome::Success,
+                    None if line == ANY_LINE && a.procedures_done && a.errors.is_empty() => {
+                        Outcome::Success
+                    }
                     None => Outcome::Unknown,
                 };
                 out.push(c);
@@ -1365,6 +1399,35 @@ pub mod build {
         t
     }
 
+    /// The answer to an RPC call: an ERROR token raised in `procedure` when `error` says
+    /// so, its RETURNSTATUS, and the final DONEPROC (with its error bit after an error).
+    pub fn rpc_answer(error: Option<(u32, &str)>, procedure: &str) -> Vec<u8> {
+        let mut t = Vec::new();
+        if let Some((number, text)) = error {
+            let msg = utf16(text);
+            let mut body = number.to_le_bytes().to_vec();
+            body.extend_from_slice(&[1, 16]);
+            body.extend_from_slice(&((msg.len() / 2) as u16).to_le_bytes());
+            body.extend_from_slice(&msg);
+            let server = utf16("SQL1");
+            body.push((server.len() / 2) as u8);
+            body.extend_from_slice(&server);
+            let proc_name = utf16(procedure);
+            body.push((proc_name.len() / 2) as u8);
+            body.extend_from_slice(&proc_name);
+            body.extend_from_slice(&7u32.to_le_bytes());
+            t.push(TOKEN_ERROR);
+            t.extend_from_slice(&(body.len() as u16).to_le_bytes());
+            t.extend_from_slice(&body);
+        }
+        t.push(TOKEN_RETURNSTATUS);
+        t.extend_from_slice(&i32::from(error.is_some()).to_le_bytes());
+        t.push(TOKEN_DONEPROC);
+        t.extend_from_slice(&(if error.is_some() { 2u16 } else { 0 }).to_le_bytes());
+        t.extend_from_slice(&[0; 10]);
+        t
+    }
+
     /// A final DONE token: the request ran.
     pub fn done_final() -> Vec<u8> {
         done()
@@ -1607,6 +1670,71 @@ mod tests {
         o: Outcome,
     ) -> (&'a str, &'a [u8], &'a [u8], Outcome) {
         (m, u.as_bytes(), p.as_bytes(), o)
+    }
+
+    /// After a login: RPC requests — a procedure called by name, `sp_executesql` with its
+    /// parameters written into the statement — judged by their answers (any error in
+    /// the call's answer refuses its passwords; a final DONEPROC without one accepts).
+    #[test]
+    fn passwords_in_rpc_calls_after_the_login() {
+        use crate::dissect::tds_rpc::build::{nvarchar, request};
+        let setapprole = request(&[(
+            "sp_setapprole",
+            vec![
+                nvarchar("@rolename", Some("Payroll")),
+                nvarchar("@password", Some("Ap-Pw-1")),
+            ],
+        )]);
+        let executesql = request(&[(
+            "10",
+            vec![
+                nvarchar("", Some("EXEC sp_addlogin @P1, @P2")),
+                nvarchar("", Some("@P1 nvarchar(4000),@P2 nvarchar(4000)")),
+                nvarchar("", Some("bob")),
+                nvarchar("", Some("Bob-Pw-2")),
+            ],
+        )]);
+        let plain = request(&[("sp_helpdb", vec![nvarchar("", Some("master"))])]);
+        let (out, _) = run(&[
+            (C, &packet(PRELOGIN, 1, true, &prelogin(ENCRYPT_NOT_SUP))),
+            (
+                S,
+                &packet(TABULAR_RESULT, 1, true, &prelogin(ENCRYPT_NOT_SUP)),
+            ),
+            (C, &login("admin", "Admin-Pw")),
+            (S, &packet(TABULAR_RESULT, 1, true, &loginack())),
+            (C, &packet(RPC, 1, true, &setapprole)),
+            (C, &packet(RPC, 1, true, &plain)),
+            (C, &packet(RPC, 1, true, &executesql)),
+            (S, &packet(TABULAR_RESULT, 1, true, &rpc_answer(None, ""))),
+            (S, &packet(TABULAR_RESULT, 1, true, &rpc_answer(None, ""))),
+            (
+                S,
+                &packet(
+                    TABULAR_RESULT,
+                    1,
+                    true,
+                    &rpc_answer(
+                        Some((15025, "The server principal 'bob' already exists.")),
+                        "sp_addlogin",
+                    ),
+                ),
+            ),
+        ]);
+        assert_eq!(
+            crate::dissect::script::seen(&out),
+            [
+                s("LOGIN7", "admin", "Admin-Pw", Outcome::Success),
+                s("sp_setapprole", "Payroll", "Ap-Pw-1", Outcome::Success),
+                s("sp_addlogin", "bob", "Bob-Pw-2", Outcome::Failure),
+            ]
+        );
+        assert_eq!(out[1].detail("rpc"), Some("sp_setapprole"));
+        assert_eq!(out[2].detail("rpc"), Some("sp_executesql"));
+        assert_eq!(
+            out[2].detail("diagnostic"),
+            Some("15025 The server principal 'bob' already exists.")
+        );
     }
 
     /// After a login in the clear: each SQL batch's passwords, judged by the errors of

@@ -12,7 +12,10 @@ it is in the clear. A LOGIN7 with USER and PASSWORD gets ENVCHANGE, LOGINACK and
 any other gets ERROR 18456 "Login failed for user". Each SQL batch gets a DONE, or, for
 every line naming the login `sa` (`LOGIN sa`, `'sa'`), ERROR 15151 "Cannot alter the
 login 'sa'..." with that line's number, as SQL Server refuses a login without
-permission. Prints "login accepted|refused" and "batch <lines> errors <n>" as it goes.
+permission. Each RPC request (a procedure called by name, sp_executesql...) gets its
+RETURNSTATUS and a final DONEPROC, or, when it names `bob` anywhere, ERROR 15025 "The
+server principal 'bob' already exists." first, as sp_addlogin raises it. Prints "login
+accepted|refused", "batch <lines> errors <n>" and "rpc errors <n>" as it goes.
 One thread per connection; runs until killed.
 """
 
@@ -26,7 +29,7 @@ import threading
 import tds_wire
 from tds_wire import read_message, recv_exact
 
-SQL_BATCH, RESPONSE, LOGIN7, PRELOGIN = 0x01, 0x04, 0x10, 0x12
+SQL_BATCH, RPC, RESPONSE, LOGIN7, PRELOGIN = 0x01, 0x03, 0x04, 0x10, 0x12
 ENCRYPT_OFF, ENCRYPT_NOT_SUP = 0x00, 0x02
 
 
@@ -91,6 +94,14 @@ def error(number, klass, text, line):
 
 def done(status=0):
     return b"\xfd" + struct.pack("<HHQ", status, 0, 0)
+
+
+def rpc_answer(refused):
+    reply = b""
+    if refused:
+        reply += error(15025, 16, "The server principal 'bob' already exists.", 1)
+    return reply + b"\x79" + struct.pack("<i", 1 if refused else 0) \
+        + b"\xfe" + struct.pack("<HHQ", 2 if refused else 0, 0, 0)
 
 
 def tls_login(conn, cert, key):
@@ -162,6 +173,11 @@ def serve(conn, mode, user, password, cert, key):
             kind, payload = read_message(conn)
             if kind is None:
                 return
+            if kind == RPC:
+                refused = "bob".encode("utf-16-le") in payload
+                conn.sendall(tds_wire.packets(RESPONSE, rpc_answer(refused), 4096))
+                print("rpc errors", int(refused), flush=True)
+                continue
             if kind != SQL_BATCH:
                 conn.sendall(tds_wire.packets(RESPONSE, done(), 4096))
                 continue

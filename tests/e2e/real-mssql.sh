@@ -19,8 +19,14 @@
 #   4 14330 SELECT 1 / EXEC sp_password NULL, '...', 'sa' (line 2)  -> Msg 15151 line 2
 #   5 14330 the same login with $WRONG                              -> Msg 18456
 #
-# It prints "truth <n> ok", "truth <n> msg <number>" (the first server message tsql
-# printed) or "truth <n> login-failed" for each, as tsql saw it. Everything it started
+# Then RPC requests from real Python drivers (tests/e2e/tds-rpc-client.py), on 14330:
+#
+#   6 pymssql (FreeTDS's db-lib): callproc sp_setapprole 'Payroll', '...' (by name)
+#   7 pytds: EXEC sp_addlogin %s, %s with ('bob', '...') (sp_executesql) -> Msg 15025
+#   8 pytds: callproc sp_addapprole @rolename 'Audit', @password '...' (by name)
+#
+# It prints "truth <n> ok", "truth <n> msg <number>" (the first server message tsql or
+# the driver printed) or "truth <n> login-failed" for each, as the client saw it. Everything it started
 # is stopped, and the namespaces and the temporary directory removed, on any exit.
 set -euo pipefail
 
@@ -40,7 +46,8 @@ for p in ip tcpdump python3 ss tsql openssl; do
     command -v "$p" >/dev/null 2>&1 || die "missing program: $p"
 done
 PY=/usr/bin/python3
-PEER="$(cd "$(dirname "$0")" && pwd)/mssql-peer.py"
+HERE="$(cd "$(dirname "$0")" && pwd)"
+PEER="$HERE/mssql-peer.py"
 
 NS_S=plainsight-mss-$$
 NS_C=plainsight-msc-$$
@@ -105,8 +112,16 @@ client 4 clear "$DB_PASS" "SELECT 1
 EXEC sp_password NULL, 'Sa-Pw-2026', 'sa'"
 client 5 clear "$WRONG" "SELECT 1"
 
+rpc() { # first-truth driver
+    ip netns exec "$NS_C" timeout 60 "$PY" "$HERE/tds-rpc-client.py" "$2" "$SRV_IP" 14330 \
+        "$DB_USER" "$DB_PASS" >"$TMP/rpc.out" 2>&1 || die "$2: $(cat "$TMP/rpc.out")"
+    awk -v n="$1" '{ print "truth " n++ " " $0 }' "$TMP/rpc.out"
+}
+rpc 6 pymssql
+rpc 7 pytds
+
 for _ in 1 2 3; do
-    wait_for captured_fins "$TMP/capture.pcap" 5 && break
+    wait_for captured_fins "$TMP/capture.pcap" 7 && break
 done
 capture_settled "$TMP/capture.pcap"
 kill -INT "$TCPDUMP"

@@ -20,6 +20,7 @@ use plainsight::dissect::ntlmssp;
 use plainsight::dissect::postgresql::{self as pg, build as pgb};
 use plainsight::dissect::redis::build as resp;
 use plainsight::dissect::tds::{self, build as tdsb};
+use plainsight::dissect::tds_rpc::build as rpcb;
 use plainsight::synth::{Link, SynthPacket, TcpConversation};
 use plainsight::timestamp::Timestamp;
 
@@ -1840,7 +1841,46 @@ fn mssql_statements() -> Vec<u8> {
             2,
         )))
         .close();
-    pcap(conversations(vec![a, b]))
+    // RPC requests: an application role set by a procedure call by name (ADO.NET's
+    // CommandType.StoredProcedure), then a parameterised `sp_password` through
+    // sp_executesql that the server refuses.
+    let rpc = |payload: Vec<u8>| tdsb::packet(tds::RPC, 1, true, &payload);
+    let mut c = conv("10.70.2.7:53202", "10.70.2.1:1433", 1_700_600_220);
+    c.handshake()
+        .client(&tdsb::packet(
+            tds::LOGIN7,
+            1,
+            true,
+            &login7("webapp", "W3bApp-Login"),
+        ))
+        .server(&answer(tdsb::loginack()))
+        .client(&rpc(rpcb::request(&[(
+            "sp_setapprole",
+            vec![
+                rpcb::nvarchar("@rolename", Some("Reports")),
+                rpcb::nvarchar("@password", Some("R3ports-Ap!")),
+            ],
+        )])))
+        .server(&answer(tdsb::rpc_answer(None, "")))
+        .client(&rpc(rpcb::request(&[(
+            "10",
+            vec![
+                rpcb::nvarchar("", Some("EXEC sp_password @P1, @P2, @P3")),
+                rpcb::nvarchar(
+                    "",
+                    Some("@P1 nvarchar(128),@P2 nvarchar(128),@P3 nvarchar(128)"),
+                ),
+                rpcb::nvarchar("", Some("Old-Sa-Rpc")),
+                rpcb::nvarchar("", Some("N3w-Sa-Rpc")),
+                rpcb::nvarchar("", Some("sa")),
+            ],
+        )])))
+        .server(&answer(tdsb::rpc_answer(
+            Some((15151, "Cannot alter the login 'sa'.")),
+            "sp_password",
+        )))
+        .close();
+    pcap(conversations(vec![a, b, c]))
 }
 
 /// DRDA logins and statements: a Db2 client on port 50000 that offers no UTF-8 (its
@@ -1974,6 +2014,11 @@ fn mssql_statements_expected() -> Vec<Expect> {
         server: "10.70.2.1:14330",
         ..expect("mssql", "", "cleartext")
     };
+    let rpc = Expect {
+        client: "10.70.2.7:53202",
+        server: "10.70.2.1:1433",
+        ..expect("mssql", "", "cleartext")
+    };
     let hash = leak(mssql_2012_hash("Etl-H4sh-2026", [0x0a, 0x0b, 0x0c, 0x0d]));
     vec![
         Expect {
@@ -2019,6 +2064,34 @@ fn mssql_statements_expected() -> Vec<Expect> {
             secret: "B0b-Add-1",
             outcome: "failure",
             ..clear
+        },
+        Expect {
+            mechanism: "LOGIN7",
+            username: Some("webapp"),
+            secret: "W3bApp-Login",
+            outcome: "success",
+            ..rpc.clone()
+        },
+        Expect {
+            mechanism: "sp_setapprole",
+            username: Some("Reports"),
+            secret: "R3ports-Ap!",
+            outcome: "success",
+            ..rpc.clone()
+        },
+        Expect {
+            mechanism: "sp_password",
+            username: Some("sa"),
+            secret: "N3w-Sa-Rpc",
+            outcome: "failure",
+            ..rpc.clone()
+        },
+        Expect {
+            mechanism: "sp_password (old password)",
+            username: Some("sa"),
+            secret: "Old-Sa-Rpc",
+            outcome: "failure",
+            ..rpc
         },
     ]
 }

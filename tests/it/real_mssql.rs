@@ -8,7 +8,11 @@
 //! LOGIN ... WITH PASSWORD ... OLD_PASSWORD` refused (Msg 15151 on its line), `CREATE
 //! LOGIN` and `sp_addlinkedsrvlogin` accepted — and on 14330 the LOGIN7s (accepted, and
 //! refused with 18456) and an `sp_password` refused on the batch's second line, with the
-//! outcome tsql saw; one thread or two. Needs root, tcpdump, ip, python3, openssl and tsql
+//! outcome tsql saw; then RPC requests from real Python drivers on 14330 — pymssql
+//! (FreeTDS's db-lib) calling `sp_setapprole` by name, pytds running `EXEC sp_addlogin`
+//! with parameters (`sp_executesql`, refused with 15025) and calling `sp_addapprole` by
+//! name — each password with the outcome the driver saw; one thread or two. Needs root,
+//! tcpdump, ip, python3 (with python3-tds and python3-pymssql), openssl and tsql
 //! (freetds-bin: `./scripts/setup-debian.sh --test`); otherwise the test says why and
 //! passes.
 
@@ -35,6 +39,9 @@ fn real_tsql_batches_after_an_encrypted_login() {
         "3 ok",
         "4 msg 15151",
         "5 login-failed",
+        "6 ok",
+        "7 msg 15025",
+        "8 ok",
     ]);
     for (threads, findings) in scan_threads(&run.pcap, &[]) {
         assert_eq!(
@@ -95,10 +102,44 @@ fn real_tsql_batches_after_an_encrypted_login() {
                     14330,
                     "18456 Login failed for user 'sqladmin'."
                 ),
+                ("mssql", "LOGIN7", USER, PASS, "success", 14330, ""),
+                (
+                    "mssql",
+                    "sp_setapprole",
+                    "Payroll",
+                    "Payr0ll-Rpc!",
+                    "success",
+                    14330,
+                    ""
+                ),
+                ("mssql", "LOGIN7", USER, PASS, "success", 14330, ""),
+                (
+                    "mssql",
+                    "sp_addlogin",
+                    "bob",
+                    "B0b-Rpc-2026",
+                    "failure",
+                    14330,
+                    "15025 The server principal 'bob' already exists."
+                ),
+                (
+                    "mssql",
+                    "sp_addapprole",
+                    "Audit",
+                    "Aud1t-Rpc-9",
+                    "success",
+                    14330,
+                    ""
+                ),
             ],
             "{threads} threads: {findings:#?}"
         );
         let linked = &findings[3];
         assert_eq!(linked["details"]["host"], "REMOTE", "{linked}");
+        let rpc: Vec<&str> = findings[8..]
+            .iter()
+            .filter_map(|f| f["details"]["rpc"].as_str())
+            .collect();
+        assert_eq!(rpc, ["sp_setapprole", "sp_executesql", "sp_addapprole"]);
     }
 }
