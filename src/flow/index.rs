@@ -61,22 +61,26 @@ impl Index {
         }
     }
 
-    /// Adds `slot` under `hash` (the caller knows the key is not there yet).
-    pub(super) fn insert(&mut self, hash: u64, slot: u32) {
+    /// Adds `slot` under `hash` (the caller knows the key is not there yet); how many
+    /// taken entries it passed over on its way from its home.
+    pub(super) fn insert(&mut self, hash: u64, slot: u32) -> usize {
         if (self.len + 1) * 2 > self.entries.len() {
             self.grow();
         }
-        self.place((u64::from(hash as u32) << 32) | u64::from(slot));
         self.len += 1;
+        self.place((u64::from(hash as u32) << 32) | u64::from(slot))
     }
 
-    fn place(&mut self, entry: u64) {
+    fn place(&mut self, entry: u64) -> usize {
         let mask = self.mask();
         let mut i = self.home((entry >> 32) as u32);
+        let mut probed = 0;
         while self.entries[i] != FREE {
             i = (i + 1) & mask;
+            probed += 1;
         }
         self.entries[i] = entry;
+        probed
     }
 
     fn grow(&mut self) {
