@@ -440,14 +440,9 @@ mod tests {
 
     /// A hash that files every key at the same home until it is replaced (a table's
     /// unlucky seed), then a good one.
-    #[derive(Debug)]
+    /// `Unlucky(true)` clusters; its default, a new seed, does not.
+    #[derive(Debug, Default)]
     struct Unlucky(bool);
-
-    impl Default for Unlucky {
-        fn default() -> Self {
-            Unlucky(false)
-        }
-    }
 
     struct UnluckyHasher(bool, foldhash::quality::FoldHasher<'static>);
 
