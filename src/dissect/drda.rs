@@ -124,7 +124,7 @@ pub fn dss(p: &[u8]) -> Option<(u8, u16, u16, &[u8])> {
     if len != p.len() || p.get(2) != Some(&MAGIC) {
         return None;
     }
-    let format = p[3];
+    let format = *p.get(3)?;
     let correlation = be16(p, 4)?;
     let ddm = &p[DSS_HEADER..];
     let ddm_len = usize::from(be16(ddm, 0)?);
@@ -277,11 +277,12 @@ pub fn statement_text(p: &[u8]) -> Option<&[u8]> {
             0xff => rest = &rest[1..],
             0 => {
                 let len = u32::from_be_bytes(rest.get(1..5)?.try_into().ok()?) as usize;
-                let text = rest.get(5..5 + len)?;
+                let end = len.checked_add(5)?;
+                let text = rest.get(5..end)?;
                 if !text.is_empty() {
                     return Some(text);
                 }
-                rest = &rest[5 + len..];
+                rest = &rest[end..];
             }
             _ => return None,
         }
@@ -487,7 +488,7 @@ impl Messages for Session {
         ts: Timestamp,
         out: &mut Vec<Credential>,
     ) {
-        let Some((_, correlation, code, body)) = dss(p) else {
+        let Some((format, correlation, code, body)) = dss(p) else {
             return;
         };
         match (dir, code) {
@@ -507,7 +508,10 @@ impl Messages for Session {
                 });
             }
             (Direction::ToServer, _) if self.connected => {
-                self.requests += 1;
+                // Requests, not the objects chained to them (an SQLSTT, an SQLDTA).
+                if format & 0x0f == RQSDSS {
+                    self.requests += 1;
+                }
                 self.request(code, correlation, body, frames, ts);
             }
             (Direction::ToClient, SQLCARD) if !self.statements.is_empty() => {
@@ -1072,6 +1076,10 @@ mod tests {
         bad[6] = 0x7f;
         assert!(dss(&bad).is_none());
         assert_eq!(params(&[0, 3, 0x11, 0xa0]).count(), 0);
+        // Shorter than a DSS header, whatever its length says.
+        assert!(dss(&[0, 3, MAGIC]).is_none());
+        assert!(dss(&[0, 4, MAGIC, 1]).is_none());
+        assert_eq!(statement_text(&[0, 0xff, 0xff, 0xff, 0xff, b'a']), None);
     }
 
     // The same ij, logged in as alice, calling Derby's user procedures
