@@ -353,6 +353,8 @@ pub struct BatchAnswer {
 const DONE_MORE: u16 = 0x0001;
 /// `RETURNSTATUS`, `ORDER`, `TABNAME`, `COLINFO` tokens.
 const TOKEN_RETURNSTATUS: u8 = 0x79;
+/// An output parameter's value (`sp_prepexec`'s handle).
+const TOKEN_RETURNVALUE: u8 = 0xac;
 const TOKEN_ORDER: u8 = 0xa9;
 const TOKEN_TABNAME: u8 = 0xa4;
 const TOKEN_COLINFO: u8 = 0xa5;
@@ -379,6 +381,10 @@ pub fn batch_answer(p: &[u8], wide: bool) -> BatchAnswer {
                 at += 1 + done_len;
             }
             TOKEN_RETURNSTATUS => at += 5,
+            TOKEN_RETURNVALUE => match tds_rpc::return_value_end(p, at, wide) {
+                Some(end) => at = end,
+                None => break,
+            },
             TOKEN_ERROR | TOKEN_INFO | TOKEN_ENVCHANGE | TOKEN_ORDER | TOKEN_TABNAME
             | TOKEN_COLINFO => {
                 let Some(len) = le16(p, at + 1).map(usize::from) else {
@@ -1735,6 +1741,42 @@ mod tests {
             out[2].detail("diagnostic"),
             Some("15025 The server principal 'bob' already exists.")
         );
+    }
+
+    /// `sp_prepexec` (what ODBC and JDBC drivers send for a prepared statement): its answer
+    /// returns the new handle in a RETURNVALUE token before the DONEPROC.
+    #[test]
+    fn a_prepared_call_answered_with_its_handle() {
+        use crate::dissect::tds_rpc::build::{int, nvarchar, request};
+        let prepexec = request(&[(
+            "13",
+            vec![
+                int("@handle", 0),
+                nvarchar("", Some("@P1 nvarchar(128)")),
+                nvarchar("", Some("EXEC sp_password NULL, @P1")),
+                nvarchar("", Some("Prep-Pw-1")),
+            ],
+        )]);
+        // RETURNVALUE: ordinal 0, "@handle", output, user type 0, flags 0, INTN(4) 1.
+        let mut answer = vec![TOKEN_RETURNVALUE, 0, 0, 7];
+        answer.extend("@handle".encode_utf16().flat_map(u16::to_le_bytes));
+        answer.extend([1, 0, 0, 0, 0, 0, 0, 0x26, 4, 4, 1, 0, 0, 0]);
+        answer.extend(rpc_answer(None, ""));
+        let (out, _) = run(&[
+            (C, &login("admin", "Admin-Pw")),
+            (S, &packet(TABULAR_RESULT, 1, true, &loginack())),
+            (C, &packet(RPC, 1, true, &prepexec)),
+            (S, &packet(TABULAR_RESULT, 1, true, &answer)),
+        ]);
+        assert_eq!(
+            crate::dissect::script::seen(&out)[1..],
+            [s("sp_password", "admin", "Prep-Pw-1", Outcome::Success)]
+        );
+        assert_eq!(out[1].detail("rpc"), Some("sp_prepexec"));
+        // An output parameter of a type not read: the answer is not walked past it.
+        let mut odd = vec![TOKEN_RETURNVALUE, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xf1, 0];
+        odd.extend(rpc_answer(None, ""));
+        assert!(!batch_answer(&odd, true).procedures_done);
     }
 
     /// After a login in the clear: each SQL batch's passwords, judged by the errors of

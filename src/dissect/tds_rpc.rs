@@ -16,7 +16,9 @@
 //!
 //! String parameters (`NVARCHAR`, `NCHAR`, `VARCHAR`, `CHAR`, also as `MAX` in chunks),
 //! integers and NULLs are read; a parameter of any other type stands as NULL, and one
-//! whose type is not known to this reader ends the call's parameters.
+//! whose type is not known to this reader ends the call's parameters. The same reader
+//! passes over the `RETURNVALUE` tokens of an answer (an output parameter:
+//! `sp_prepexec`'s new handle), so the call's final `DONEPROC` is reached.
 
 /// A parameter's value, as far as the reader needs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -149,6 +151,24 @@ fn param(p: &[u8], mut at: usize) -> Option<(String, Value, usize)> {
     let chars = usize::from(*p.get(at)?);
     let name = utf16(p.get(at + 1..at + 1 + 2 * chars)?);
     at += 1 + 2 * chars + 1; // the name, the status flags
+    let (value, next) = typed_value(p, at)?;
+    Some((name, value, next))
+}
+
+/// Where a `RETURNVALUE` token at `at` ends (2.2.7.18: an output parameter's value, as
+/// `sp_prepexec` returns its handle): its ordinal, name, status, user type (4 bytes from
+/// TDS 7.2 on when `wide`, else 2), flags, then a `TYPE_INFO` and a value as a
+/// parameter's. `None` when its type is not one read here.
+pub fn return_value_end(p: &[u8], at: usize, wide: bool) -> Option<usize> {
+    // The token, the ordinal, then the name (B_VARCHAR).
+    let chars = usize::from(*p.get(at + 3)?);
+    let user_type = if wide { 4 } else { 2 };
+    let at = at + 4 + 2 * chars + 1 + user_type + 2;
+    typed_value(p, at).map(|(_, next)| next)
+}
+
+/// A `TYPE_INFO` and its value at `at`: the value, and where what follows starts.
+fn typed_value(p: &[u8], mut at: usize) -> Option<(Value, usize)> {
     let ty = *p.get(at)?;
     at += 1;
     let (value, next) = match ty {
@@ -217,7 +237,7 @@ fn param(p: &[u8], mut at: usize) -> Option<(String, Value, usize)> {
         }
         _ => return None,
     };
-    Some((name, value, next))
+    Some((value, next))
 }
 
 /// A little-endian integer of 1 to 8 bytes.
