@@ -507,6 +507,14 @@ impl Messages for Session {
                     ebcdic
                 });
             }
+            // Also after a login: a pooled connection reused for another user (JCC's
+            // reuse, a trusted context's switch) checks its security again.
+            (Direction::ToServer, SECCHK) if self.pending.len() < 4 => {
+                let found = self.secchk(body, frames, ts);
+                if !found.is_empty() {
+                    self.pending.push((correlation, found));
+                }
+            }
             (Direction::ToServer, _) if self.connected => {
                 // Requests, not the objects chained to them (an SQLSTT, an SQLDTA).
                 if format & 0x0f == RQSDSS {
@@ -516,12 +524,6 @@ impl Messages for Session {
             }
             (Direction::ToClient, SQLCARD) if !self.statements.is_empty() => {
                 self.answer(correlation, body, frames, out);
-            }
-            (Direction::ToServer, SECCHK) if self.pending.len() < 4 => {
-                let found = self.secchk(body, frames, ts);
-                if !found.is_empty() {
-                    self.pending.push((correlation, found));
-                }
             }
             (Direction::ToClient, SECCHKRM) => {
                 let Some(i) = self.pending.iter().position(|(c, _)| *c == correlation) else {
@@ -1254,6 +1256,39 @@ mod tests {
             Some(&b"x"[..])
         );
         assert_eq!(statement_text(&[0, 0, 0, 0, 9, b'a']), None);
+        // A connection reused for another user checks its security again.
+        let mut again = login.to_vec();
+        again.extend([
+            (C, secchk(USRIDPWD, b"batch", b"Batch-Pw", None, b"SAMPLE")),
+            (S, secchkrm(8, 0x0f)),
+            (C, secchk(USRIDPWD, b"batch", b"Batch-Pw2", None, b"SAMPLE")),
+            (S, secchkrm(0, 0)),
+            (C, statement(EXCSQLIMM, 3, "SET ENCRYPTION PASSWORD 'e'")),
+            (S, sqlcard(3, None)),
+        ]);
+        assert_eq!(
+            summary(&run(&again))[1..],
+            vec![
+                (
+                    "USRIDPWD",
+                    &b"batch"[..],
+                    &b"Batch-Pw"[..],
+                    Outcome::Failure
+                ),
+                (
+                    "USRIDPWD",
+                    &b"batch"[..],
+                    &b"Batch-Pw2"[..],
+                    Outcome::Success
+                ),
+                (
+                    "SET ENCRYPTION PASSWORD",
+                    &b"batch"[..],
+                    &b"e"[..],
+                    Outcome::Success
+                ),
+            ]
+        );
         // Statements before any login are not read; the login's inspection ends 256
         // requests after it.
         assert!(
