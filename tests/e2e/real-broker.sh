@@ -77,13 +77,6 @@ PIDS+=($!)
 wait_listening "$NS_S" 5672 60
 wait_listening "$NS_S" 61613 60
 
-# ---- capture ------------------------------------------------------------------------
-ip netns exec "$NS_S" tcpdump -i vsrv "${TCPDUMP_OPTS[@]}" -n -Z root -w "$TMP/capture.pcap" \
-    >/dev/null 2>"$TMP/tcpdump.err" &
-TCPDUMP=$!
-PIDS+=($TCPDUMP)
-wait_for grep -q "listening on" "$TMP/tcpdump.err" || die "tcpdump did not start"
-
 # ---- clients ------------------------------------------------------------------------
 cat > "$TMP/amqp10_login.py" <<'EOF'
 import sys
@@ -113,6 +106,38 @@ except Exception as e:
     print("FAILURE", type(e).__name__)
 EOF
 in_cli() { ip netns exec "$NS_C" timeout 60 "$@"; }
+
+# RabbitMQ listens a moment before its plugins serve: a STOMP login made then once had
+# its socket closed under it (stomp.py: "Error sending frame", Bad file descriptor), an
+# AMQP 1.0 one was refused. Before the capture starts, a login of each kind must succeed
+# (up to 30 s).
+broker_ready() {
+    in_cli amqp-publish -u "amqp://$MQ_USER:$MQ_PASS@$SRV_IP/%2f" -r plainsight -b ready \
+        >/dev/null 2>&1 || return 1
+    local script
+    for script in amqp10_login.py stomp_login.py; do
+        in_cli "$PYTHON" "$TMP/$script" "$SRV_IP" "$MQ_USER" "$MQ_PASS" 2>/dev/null \
+            | grep -q '^SUCCESS' || return 1
+    done
+}
+ready=0
+for _ in $(seq 30); do
+    if broker_ready; then
+        ready=1
+        break
+    fi
+    sleep 1
+done
+[ "$ready" -eq 1 ] || die "RabbitMQ never took a login of every kind"
+
+# ---- capture ------------------------------------------------------------------------
+ip netns exec "$NS_S" tcpdump -i vsrv "${TCPDUMP_OPTS[@]}" -n -Z root -w "$TMP/capture.pcap" \
+    >/dev/null 2>"$TMP/tcpdump.err" &
+TCPDUMP=$!
+PIDS+=($TCPDUMP)
+wait_for grep -q "listening on" "$TMP/tcpdump.err" || die "tcpdump did not start"
+
+
 amqp091() {
     if in_cli amqp-publish -u "amqp://$MQ_USER:$2@$SRV_IP/%2f" -r plainsight -b hello \
         >"$TMP/client.out" 2>&1; then
