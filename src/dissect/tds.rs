@@ -1387,21 +1387,29 @@ pub mod build {
     /// An ERROR token of severity `class` from line `line` of the batch (TDS 7.2 and
     /// later), and a final DONE token with its error bit.
     pub fn error_at(number: u32, class: u8, text: &str, line: u32) -> Vec<u8> {
+        let mut t = error_token(number, class, text, "", line);
+        t.extend_from_slice(&[TOKEN_DONE, 0x02, 0, 0, 0]);
+        t.extend_from_slice(&[0; 8]);
+        t
+    }
+
+    /// An ERROR token (TDS 7.2 and later) raised on `line` of `procedure` (empty: of the
+    /// batch).
+    fn error_token(number: u32, class: u8, text: &str, procedure: &str, line: u32) -> Vec<u8> {
         let msg = utf16(text);
         let mut body = number.to_le_bytes().to_vec();
         body.extend_from_slice(&[1, class]);
         body.extend_from_slice(&((msg.len() / 2) as u16).to_le_bytes());
         body.extend_from_slice(&msg);
-        let server = utf16("SQL1");
-        body.push((server.len() / 2) as u8);
-        body.extend_from_slice(&server);
-        body.push(0);
+        for name in ["SQL1", procedure] {
+            let name = utf16(name);
+            body.push((name.len() / 2) as u8);
+            body.extend_from_slice(&name);
+        }
         body.extend_from_slice(&line.to_le_bytes());
         let mut t = vec![TOKEN_ERROR];
         t.extend_from_slice(&(body.len() as u16).to_le_bytes());
         t.extend_from_slice(&body);
-        t.extend_from_slice(&[TOKEN_DONE, 0x02, 0, 0, 0]);
-        t.extend_from_slice(&[0; 8]);
         t
     }
 
@@ -1410,21 +1418,7 @@ pub mod build {
     pub fn rpc_answer(error: Option<(u32, &str)>, procedure: &str) -> Vec<u8> {
         let mut t = Vec::new();
         if let Some((number, text)) = error {
-            let msg = utf16(text);
-            let mut body = number.to_le_bytes().to_vec();
-            body.extend_from_slice(&[1, 16]);
-            body.extend_from_slice(&((msg.len() / 2) as u16).to_le_bytes());
-            body.extend_from_slice(&msg);
-            let server = utf16("SQL1");
-            body.push((server.len() / 2) as u8);
-            body.extend_from_slice(&server);
-            let proc_name = utf16(procedure);
-            body.push((proc_name.len() / 2) as u8);
-            body.extend_from_slice(&proc_name);
-            body.extend_from_slice(&7u32.to_le_bytes());
-            t.push(TOKEN_ERROR);
-            t.extend_from_slice(&(body.len() as u16).to_le_bytes());
-            t.extend_from_slice(&body);
+            t = error_token(number, 16, text, procedure, 7);
         }
         t.push(TOKEN_RETURNSTATUS);
         t.extend_from_slice(&i32::from(error.is_some()).to_le_bytes());
