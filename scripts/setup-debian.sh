@@ -27,7 +27,7 @@ if [ "${1:-}" = "--test" ]; then
         gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
         gstreamer1.0-tools python3-gi zookeeper python3-kazoo python3-pure-sasl chrony
         ypserv yp-tools ypbind-mt rpcbind strongswan-charon strongswan-swanctl libcharon-extauth-plugins ike-scan vpnc
-        nginx-light python3-grpcio kannel kannel-extras gsasl python3-pymongo python3-cassandra python3-lz4 freetds-bin openssl python3-tds python3-pymssql
+        nginx-light python3-grpcio kannel kannel-extras gsasl python3-pymongo python3-cassandra python3-lz4 freetds-bin openssl python3-tds python3-pymssql python3-oracledb python3-cryptography
         rabbitmq-server amqp-tools python3-qpid-proton python3-stomp python3-zeep squid apache2-utils
         tigervnc-standalone-server tigervnc-tools xtightvncviewer nats-server
         default-jre-headless libderby-java libderbyclient-java derby-tools"

@@ -71,6 +71,7 @@ pub mod tcp_md5;
 pub mod tds;
 pub mod tds_rpc;
 pub mod telnet;
+pub mod tns;
 pub mod vnc;
 pub mod vrrp;
 pub mod websocket;
@@ -318,6 +319,7 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
         zookeeper::SPEC,
         smpp::SPEC,
         drda::SPEC,
+        tns::SPEC,
         nis::TCP_SPEC,
         mongodb::SPEC,
         cassandra::SPEC,

@@ -63,6 +63,8 @@ pub enum Dialect {
     Cql,
     /// IBM Db2 and Apache Derby (over DRDA).
     Db2,
+    /// Oracle Database (over TNS).
+    Oracle,
 }
 
 /// A password a statement sets (or, for `REPLACE`, proves).
@@ -130,6 +132,7 @@ pub fn may_set_password(text: &[u8], dialect: Dialect) -> bool {
     let words: &[&[u8]] = match dialect {
         Dialect::Tsql => &[b"password", b"sp_", b"secret"],
         Dialect::Db2 => &[b"password", b"create_user", b"derby.user"],
+        Dialect::Oracle => &[b"identified"],
         _ => &[b"password", b"identified"],
     };
     words
@@ -218,7 +221,8 @@ fn lex(text: &[u8], dialect: Dialect) -> (Vec<Vec<Token<'_>>>, Vec<Vec<usize>>) 
     let text = &text[..text.len().min(MAX_TEXT)];
     let mysql = dialect == Dialect::Mysql;
     let tsql = dialect == Dialect::Tsql;
-    let db2 = dialect == Dialect::Db2;
+    // Neither has `E'...'` nor `$tag$` strings (`$` is an identifier's letter).
+    let db2 = matches!(dialect, Dialect::Db2 | Dialect::Oracle);
     let mut all = vec![Vec::new()];
     let mut starts = vec![Vec::new()];
     let mut i = 0;
@@ -353,6 +357,7 @@ pub fn passwords(text: &[u8], dialect: Dialect) -> Vec<StatementPassword> {
             Dialect::Tsql => tsql(n, tokens, starts, text, &mut out),
             Dialect::Cql => cql(n, tokens, &mut out),
             Dialect::Db2 => db2(n, tokens, &mut out),
+            Dialect::Oracle => oracle(n, tokens, &mut out),
         }
         if dialect != Dialect::Tsql {
             let line = line_of(text, starts.first().copied().unwrap_or(0));
@@ -897,6 +902,137 @@ fn db2(n: usize, t: &[Token<'_>], out: &mut Vec<StatementPassword>) {
     }
 }
 
+/// Oracle: `CREATE|ALTER USER name IDENTIFIED BY password [REPLACE old]`, `CREATE|ALTER
+/// ROLE name IDENTIFIED BY password`, `SET ROLE name IDENTIFIED BY password`, `GRANT ...
+/// TO name IDENTIFIED BY password`, `CREATE [SHARED] [PUBLIC] DATABASE LINK name CONNECT
+/// TO user IDENTIFIED BY password` (another database's login; the link in `host`).
+/// A password is an identifier, unquoted or in double quotes. `IDENTIFIED BY VALUES
+/// '...'` gives the account's verifiers: `S:` (SHA-1 of the password and a salt, hashcat
+/// 112) and `T:` (PBKDF2-SHA512 based, hashcat 12300).
+fn oracle(n: usize, t: &[Token<'_>], out: &mut Vec<StatementPassword>) {
+    let word = |i: usize, w: &str| t.get(i).is_some_and(|x| x.is(w));
+    let Some(verb) = t.first() else {
+        return;
+    };
+    let verb_name = upper(verb);
+    let link = (0..t.len().min(6)).find(|&i| word(i, "LINK") && i > 0 && word(i - 1, "DATABASE"));
+    for at in (0..t.len()).filter(|&i| t[i].is("IDENTIFIED") && word(i + 1, "BY")) {
+        let before = at
+            .checked_sub(1)
+            .and_then(|i| t.get(i))
+            .and_then(Token::name);
+        let (form, user, host) = if let Some(l) = link {
+            let user = if at >= 2 && word(at - 2, "TO") {
+                before
+            } else {
+                None
+            };
+            let host = dotted_name(t, l + 1);
+            let form = format!("{verb_name} DATABASE LINK ... IDENTIFIED BY");
+            (form, user, host)
+        } else if (verb.is("CREATE") || verb.is("ALTER")) && (word(1, "USER") || word(1, "ROLE")) {
+            let form = format!("{verb_name} {} ... IDENTIFIED BY", upper(&t[1]));
+            (form, t.get(2).and_then(Token::name), None)
+        } else if verb.is("SET") && word(1, "ROLE") {
+            ("SET ROLE ... IDENTIFIED BY".to_string(), before, None)
+        } else if verb.is("GRANT") {
+            ("GRANT ... IDENTIFIED BY".to_string(), before, None)
+        } else {
+            continue;
+        };
+        if word(at + 2, "VALUES") {
+            if let Some(values) = t.get(at + 3).and_then(Token::string) {
+                oracle_verifiers(n, user, &form, values, out);
+            }
+            continue;
+        }
+        let password = match t.get(at + 2) {
+            Some(Token::Word(w)) => w.to_vec(),
+            Some(Token::Name(p) | Token::Str(p)) => p.clone(),
+            _ => continue,
+        };
+        if password.is_empty() {
+            continue;
+        }
+        out.push(found(n, user.clone(), host, form.clone(), &password));
+        // ALTER USER ... IDENTIFIED BY new REPLACE current: the current one proves itself.
+        if word(at + 3, "REPLACE") {
+            let current = match t.get(at + 4) {
+                Some(Token::Word(w)) => w.to_vec(),
+                Some(Token::Name(p) | Token::Str(p)) => p.clone(),
+                _ => continue,
+            };
+            if !current.is_empty() {
+                out.push(found(
+                    n,
+                    user,
+                    None,
+                    format!("{form} ... REPLACE"),
+                    &current,
+                ));
+            }
+        }
+    }
+}
+
+/// A name at `at`, with the parts after it joined by dots (`sales.example.com`).
+fn dotted_name(t: &[Token<'_>], at: usize) -> Option<Vec<u8>> {
+    let mut name = t.get(at).and_then(Token::name)?;
+    let mut i = at + 1;
+    while t.get(i) == Some(&Token::Punct(b'.')) {
+        let Some(part) = t.get(i + 1).and_then(Token::name) else {
+            break;
+        };
+        name.push(b'.');
+        name.extend_from_slice(&part);
+        i += 2;
+    }
+    Some(name)
+}
+
+/// The verifiers of `IDENTIFIED BY VALUES '...'` (`S:<40 hex SHA-1><20 hex salt>`,
+/// `T:<128 hex><32 hex salt>`, separated by `;`; an old DES hash alone is 16 hex digits).
+fn oracle_verifiers(
+    n: usize,
+    user: Option<Vec<u8>>,
+    form: &str,
+    values: &[u8],
+    out: &mut Vec<StatementPassword>,
+) {
+    let hex = |s: &[u8]| s.iter().all(u8::is_ascii_hexdigit);
+    let mechanism = format!("{form} VALUES");
+    let mut any = false;
+    for part in values.split(|&b| b == b';') {
+        let (scheme, mode, hash, salt) = match part {
+            [b'S', b':', rest @ ..] if rest.len() == 60 && hex(rest) => {
+                ("Oracle S: (SHA-1)", 112, &rest[..40], &rest[40..])
+            }
+            [b'T', b':', rest @ ..] if rest.len() == 160 && hex(rest) => (
+                "Oracle T: (PBKDF2-SHA512)",
+                12300,
+                &rest[..128],
+                &rest[128..],
+            ),
+            _ => continue,
+        };
+        any = true;
+        let mut p = found(n, user.clone(), None, mechanism.clone(), part);
+        let line = if mode == 112 {
+            [hash, b":", salt].concat()
+        } else {
+            [hash, salt].concat()
+        };
+        hashed(&mut p, scheme, mode, line);
+        out.push(p);
+    }
+    if !any && !values.is_empty() {
+        let mut p = found(n, user, None, mechanism, values);
+        p.kind = Kind::ChallengeResponse;
+        p.scheme = Some("password verifier".to_string());
+        out.push(p);
+    }
+}
+
 /// CQL: `CREATE|ALTER ROLE|USER [IF [NOT] EXISTS] name WITH ... [HASHED] PASSWORD [=]
 /// '...'` (a `HASHED PASSWORD` is the role's bcrypt hash, hashcat 3200).
 fn cql(n: usize, t: &[Token<'_>], out: &mut Vec<StatementPassword>) {
@@ -1407,6 +1543,111 @@ mod tests {
             vec![row(0, None, "SYSCS_MODIFY_PASSWORD", Clear, "a$b$c")]
         );
         assert!(rows("SELECT * FROM T WHERE PASSWORD = 'x'", Db2).is_empty());
+    }
+
+    #[test]
+    fn oracle_statements() {
+        use Dialect::Oracle;
+        let s_hash = "S:8F2D65FB5547B71C8DA3760F10960428CD307B1C6271691FC55C1F56554A";
+        let t_hash = format!(
+            "T:{}{}",
+            "A".repeat(128),
+            "0123456789ABCDEF0123456789ABCDEF"
+        );
+        let text = format!(
+            "CREATE USER app IDENTIFIED BY \"App#Pw-1\" DEFAULT TABLESPACE users;\n\
+             alter user scott identified by Tiger2 replace Tiger1;\n\
+             -- ALTER USER decoy IDENTIFIED BY not_this\n\
+             ALTER USER ext IDENTIFIED EXTERNALLY;\n\
+             CREATE ROLE admin_role IDENTIFIED BY \"R0le-pw\";\n\
+             SET ROLE admin_role IDENTIFIED BY \"R0le-pw\";\n\
+             GRANT CONNECT TO legacy IDENTIFIED BY Leg$acy;\n\
+             CREATE PUBLIC DATABASE LINK sales.example CONNECT TO remote_u IDENTIFIED BY \"Link-pw\" USING 'SALESDB';\n\
+             ALTER USER hashed IDENTIFIED BY VALUES '{s_hash};{t_hash}';\n\
+             SELECT 'ALTER USER x IDENTIFIED BY y' FROM dual"
+        );
+        assert_eq!(
+            rows(&text, Oracle),
+            vec![
+                row(
+                    0,
+                    Some("app"),
+                    "CREATE USER ... IDENTIFIED BY",
+                    Clear,
+                    "App#Pw-1"
+                ),
+                row(
+                    1,
+                    Some("scott"),
+                    "ALTER USER ... IDENTIFIED BY",
+                    Clear,
+                    "Tiger2"
+                ),
+                row(
+                    1,
+                    Some("scott"),
+                    "ALTER USER ... IDENTIFIED BY ... REPLACE",
+                    Clear,
+                    "Tiger1"
+                ),
+                row(
+                    3,
+                    Some("admin_role"),
+                    "CREATE ROLE ... IDENTIFIED BY",
+                    Clear,
+                    "R0le-pw"
+                ),
+                row(
+                    4,
+                    Some("admin_role"),
+                    "SET ROLE ... IDENTIFIED BY",
+                    Clear,
+                    "R0le-pw"
+                ),
+                row(
+                    5,
+                    Some("legacy"),
+                    "GRANT ... IDENTIFIED BY",
+                    Clear,
+                    "Leg$acy"
+                ),
+                row(
+                    6,
+                    Some("remote_u"),
+                    "CREATE DATABASE LINK ... IDENTIFIED BY",
+                    Clear,
+                    "Link-pw"
+                ),
+                row(
+                    7,
+                    Some("hashed"),
+                    "ALTER USER ... IDENTIFIED BY VALUES",
+                    Kind::ChallengeResponse,
+                    s_hash
+                ),
+                row(
+                    7,
+                    Some("hashed"),
+                    "ALTER USER ... IDENTIFIED BY VALUES",
+                    Kind::ChallengeResponse,
+                    &t_hash
+                ),
+            ]
+        );
+        let got = passwords(text.as_bytes(), Oracle);
+        assert_eq!(got[6].host.as_deref(), Some(&b"sales.example"[..]));
+        let s = got[7].hashcat.as_ref().expect("hashcat 112");
+        assert_eq!(
+            (s.mode, s.hash.as_str()),
+            (
+                112,
+                "8F2D65FB5547B71C8DA3760F10960428CD307B1C:6271691FC55C1F56554A"
+            )
+        );
+        let t = got[8].hashcat.as_ref().expect("hashcat 12300");
+        assert_eq!((t.mode, t.hash.len()), (12300, 160));
+        assert!(rows("SELECT password FROM dba_users", Oracle).is_empty());
+        assert!(rows("ALTER USER bob IDENTIFIED BY", Oracle).is_empty());
     }
 
     #[test]

@@ -221,6 +221,15 @@ pub const TABLE: &[Advice] = &[
         instead: "TLS for every connection (Db2's SSL port, `sslConnection=true` on the clients; Derby's `sslMode`), or at least an encrypting security mechanism (`securityMechanism=13`, ENCRYPTED_USER_PASSWORD_AND_DATA) while TLS is put in place",
     },
     Advice {
+        protocol: "oracle",
+        name: "Oracle Database (TNS)",
+        cleartext: "a statement after the login carried a password as plain text (IDENTIFIED BY), readable by anyone on the path like the rest of the session",
+        challenge: Some(
+            "the O5LOGON login did not send the password itself, but the session key halves and the encrypted password a guess is tested against: anyone who recorded them can try passwords offline, without the server ever noticing (and an 11g verifier without the 12c key derivation falls to CVE-2012-3137 from the server's half alone)",
+        ),
+        instead: "Native Network Encryption or TLS required on the server (SQLNET.ENCRYPTION_SERVER=REQUIRED, or a TCPS listener), 12c verifiers only (SQLNET.ALLOWED_LOGON_VERSION_SERVER=12a) and long random passwords",
+    },
+    Advice {
         protocol: "mqtt",
         name: "MQTT",
         cleartext: "CONNECT carried the user name and the password in clear, and every message after it is readable too",
@@ -499,7 +508,7 @@ mod tests {
 
     #[test]
     fn every_protocol_in_the_schema_has_advice() {
-        for p in "ftp telnet pop3 imap smtp http ldap snmp redis postgresql mysql mssql sybase drda mongodb cassandra mqtt irc nntp socks rlogin vnc sip smb kerberos radius tacacs xmpp".split(' ') {
+        for p in "ftp telnet pop3 imap smtp http ldap snmp redis postgresql mysql mssql sybase drda oracle mongodb cassandra mqtt irc nntp socks rlogin vnc sip smb kerberos radius tacacs xmpp".split(' ') {
             assert!(lookup(p).is_some(), "{p}");
         }
     }
