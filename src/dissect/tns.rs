@@ -90,6 +90,9 @@ pub const VERIFIER_12C: u32 = 0x4815;
 
 /// Client requests read after the login.
 const REQUESTS_AFTER_LOGIN: u32 = 256;
+/// Requests without an authentication call after which a connection is left (the
+/// negotiations before a login take three or four).
+const REQUESTS_BEFORE_LOGIN: u32 = 64;
 
 fn be16(p: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes([*p.get(at)?, *p.get(at + 1)?]))
@@ -471,6 +474,9 @@ pub struct Session {
     pending: Vec<Credential>,
     logged_in: bool,
     requests: u32,
+    /// Requests since the connection began or its last authentication call that were
+    /// none (protocol negotiation; everything, once Native Network Encryption is on).
+    unread: u32,
 }
 
 impl Default for Session {
@@ -488,6 +494,7 @@ impl Default for Session {
             pending: Vec::new(),
             logged_in: false,
             requests: 0,
+            unread: 0,
         }
     }
 }
@@ -518,8 +525,10 @@ impl Session {
         if find_pair(&pairs, "AUTH_PASSWORD").is_some()
             || find_pair(&pairs, "AUTH_NEWPASSWORD").is_some()
         {
+            self.unread = 0;
             self.phase_two(&request, &pairs, &frames);
         } else if !pairs.is_empty() && call(AUTH_PHASE_ONE) {
+            self.unread = 0;
             let first = pairs.iter().map(|p| p.at).min().unwrap_or(0);
             self.user = auth_user(&request, AUTH_PHASE_ONE, first).or(self.user.take());
             self.program = pair_value(&pairs, "AUTH_PROGRAM_NM")
@@ -530,6 +539,8 @@ impl Session {
         } else if self.logged_in && self.requests < REQUESTS_AFTER_LOGIN {
             self.requests += 1;
             self.statement(&request, &frames);
+        } else {
+            self.unread = self.unread.saturating_add(1);
         }
     }
 
@@ -538,7 +549,9 @@ impl Session {
         let user = auth_user(request, AUTH_PHASE_TWO, first).or_else(|| self.user.clone());
         let challenge = self.challenge.clone().unwrap_or_default();
         let client_key = pair_value(pairs, "AUTH_SESSKEY").unwrap_or_default();
-        let legacy = challenge.salt.is_empty();
+        // O3LOGON (8i to 10g): a challenge without a verifier salt. (Without the
+        // challenge, its login began before the capture did.)
+        let legacy = self.challenge.is_some() && challenge.salt.is_empty();
         let mechanism = if legacy { "O3LOGON" } else { "O5LOGON" };
         let credential = |mechanism: &'static str, encrypted: &[u8]| {
             let mut c = Credential::new(
@@ -788,7 +801,9 @@ impl Messages for Session {
     }
 
     fn done(&self) -> bool {
-        self.logged_in && self.pending.is_empty() && self.requests >= REQUESTS_AFTER_LOGIN
+        let idle = self.pending.is_empty() && self.waiting == Waiting::Nothing;
+        idle && (self.requests >= REQUESTS_AFTER_LOGIN
+            || (!self.logged_in && self.unread >= REQUESTS_BEFORE_LOGIN))
     }
 
     fn buffered(&self) -> usize {
@@ -1317,6 +1332,86 @@ mod tests {
             ]
         );
         assert_eq!(out[1].detail("database"), Some("ORCLPDB1"));
+    }
+
+    #[test]
+    fn a_login_whose_challenge_was_not_captured_is_still_reported() {
+        // The capture began between the two authentication calls.
+        let script = vec![
+            (
+                C,
+                data(
+                    &phase_two(b"scott", CLIENT_KEY_12C, PASSWORD_12C, None, false),
+                    true,
+                ),
+            ),
+            (S, data(&logged_in(), true)),
+        ];
+        let (out, _) = play(&mut Tns::default(), &script);
+        let secret = format!("*{CLIENT_KEY_12C}*{PASSWORD_12C}");
+        assert_eq!(
+            summary(&out),
+            vec![(
+                "O5LOGON",
+                &b"scott"[..],
+                secret.as_bytes(),
+                Outcome::Success
+            )]
+        );
+        assert!(out[0].challenge.is_none() && out[0].detail("verifier").is_none());
+        // An 8i-10g server's challenge has no verifier salt: O3LOGON.
+        let o3 = parameters(&[pair("AUTH_SESSKEY", b"0123456789ABCDEF0123456789ABCDEF", 0)]);
+        let script = vec![
+            (C, data(&phase_one(b"scott", true), false)),
+            (S, data(&o3, false)),
+            (
+                C,
+                data(
+                    &phase_two(
+                        b"scott",
+                        "A".repeat(32).as_str(),
+                        &"B".repeat(32),
+                        None,
+                        true,
+                    ),
+                    false,
+                ),
+            ),
+            (
+                S,
+                data(
+                    &error(1017, "ORA-01017: invalid username/password; logon denied"),
+                    false,
+                ),
+            ),
+        ];
+        let (out, _) = play(&mut Tns::default(), &script);
+        assert_eq!(out[0].mechanism, "O3LOGON");
+        assert_eq!(out[0].outcome, Outcome::Failure);
+    }
+
+    #[test]
+    fn a_connection_without_a_login_is_left() {
+        // Native Network Encryption: after the negotiations nothing is readable.
+        let mut d = Tns::default();
+        let mut out = Vec::new();
+        let mut feed = |d: &mut Tns, dir, bytes: Vec<u8>| {
+            let chunk = Chunk {
+                data: &bytes,
+                frame: 1,
+                ts: Timestamp::ZERO,
+            };
+            d.data(dir, chunk, &mut out);
+        };
+        feed(&mut d, C, connect("ORCL", "db"));
+        feed(&mut d, S, accept(318));
+        for i in 0..REQUESTS_BEFORE_LOGIN {
+            assert!(!d.done(), "left after {i} requests");
+            feed(&mut d, C, data(&[0x9d, 0x17, i as u8, 0x42, 0x88], true));
+            feed(&mut d, S, data(&[0x31, 0x07, 0x55], true));
+        }
+        assert!(d.done());
+        assert!(out.is_empty());
     }
 
     #[test]

@@ -136,3 +136,141 @@ pub fn decrypt_password(
         .all(|&b| usize::from(b) == pad)
         .then(|| plain[16..plain.len() - pad].to_vec())
 }
+
+fn upper_hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02X}")).collect()
+}
+
+/// `n` bytes that stand for random ones, from `seed` (fixtures must not change).
+fn pseudo_random(seed: u8, n: usize) -> Vec<u8> {
+    (0..n)
+        .map(|i| {
+            (i as u8)
+                .wrapping_mul(37)
+                .wrapping_add(seed.wrapping_mul(101))
+                ^ 0x5a
+        })
+        .collect()
+}
+
+/// PKCS#7 padding to whole blocks (always at least one byte).
+fn padded(mut b: Vec<u8>) -> Vec<u8> {
+    let n = 16 - b.len() % 16;
+    b.extend(std::iter::repeat_n(n as u8, n));
+    b
+}
+
+/// The values of a login where the account's password is `password` and the client
+/// typed `typed`: the server's AUTH_SESSKEY, the client's AUTH_SESSKEY and AUTH_PASSWORD,
+/// upper-case hex, as a 12c server (the halves combined by PBKDF2) and python-oracledb
+/// make them: the server's half 32 bytes under a 12c verifier, 48 (40 and 8 bytes of
+/// padding) under an 11g one; the client's 32 bytes.
+pub fn exchange(
+    c: &Challenge<'_>,
+    password: &[u8],
+    typed: &[u8],
+    seed: u8,
+) -> (String, String, String) {
+    let server_half = if c.verifier == VERIFIER_12C {
+        pseudo_random(seed, 32)
+    } else {
+        [pseudo_random(seed, 40), vec![8; 8]].concat()
+    };
+    let server_key = upper_hex(&cbc(&verifier_key(c, password), &server_half, true));
+    let typed_key = verifier_key(c, typed);
+    let client_half = pseudo_random(seed.wrapping_add(1), 32);
+    let client_key = upper_hex(&cbc(&typed_key, &padded(client_half), true)[..32]);
+    let session = session_key(c, typed, &server_key, &client_key);
+    let plain = padded([pseudo_random(seed.wrapping_add(2), 16), typed.to_vec()].concat());
+    (
+        server_key,
+        client_key,
+        upper_hex(&cbc(&session, &plain, true)),
+    )
+}
+
+/// The key an 11g server and its clients combine the halves into, as John the Ripper's
+/// `o5logon` reads it: MD5 of bytes 16..32 of the halves XORed, then MD5 of 32..40.
+fn legacy_session_key(server_half: &[u8], client_half: &[u8]) -> Vec<u8> {
+    let x: Vec<u8> = server_half[16..40]
+        .iter()
+        .zip(&client_half[16..40])
+        .map(|(a, b)| a ^ b)
+        .collect();
+    [
+        md5::Md5::digest(&x[..16]).to_vec(),
+        md5::Md5::digest(&x[16..]).to_vec(),
+    ]
+    .concat()
+}
+
+/// The values of an 11g login without the 12c key derivation (no AUTH_PBKDF2_CSK_SALT):
+/// 48-byte halves, the server's with the 8 bytes of padding CVE-2012-3137 rests on.
+pub fn legacy_exchange(salt: &str, password: &[u8], seed: u8) -> (String, String, String) {
+    let c = Challenge {
+        verifier: VERIFIER_11G,
+        salt,
+        csk_salt: "",
+        vgen_count: 0,
+        sder_count: 0,
+    };
+    let key = verifier_key(&c, password);
+    let server_half = [pseudo_random(seed, 40), vec![8; 8]].concat();
+    let client_half = pseudo_random(seed.wrapping_add(1), 48);
+    let session = legacy_session_key(&server_half, &client_half);
+    let plain = padded([pseudo_random(seed.wrapping_add(2), 16), password.to_vec()].concat());
+    (
+        upper_hex(&cbc(&key, &server_half, true)),
+        upper_hex(&cbc(&key, &client_half, true)),
+        upper_hex(&cbc(&session, &plain, true)),
+    )
+}
+
+/// Whether `guess` cracks John's `$o5logon$` line, as John checks it: with the client's
+/// values, the password they decrypt to; without, the server's half's padding.
+pub fn john_cracks(line: &str, guess: &[u8]) -> bool {
+    let fields: Vec<&str> = line
+        .strip_prefix("$o5logon$")
+        .expect("an o5logon line")
+        .split('*')
+        .collect();
+    let c = Challenge {
+        verifier: VERIFIER_11G,
+        salt: fields[1],
+        csk_salt: "",
+        vgen_count: 0,
+        sder_count: 0,
+    };
+    let key = verifier_key(&c, guess);
+    let server_half = cbc(&key, &unhex(fields[0]), false);
+    match fields[..] {
+        [_, _] => server_half[40..] == [8; 8],
+        [_, _, password, client] => {
+            let client_half = cbc(&key, &unhex(client), false);
+            let session = legacy_session_key(&server_half, &client_half);
+            let plain = cbc(&session, &unhex(password), false);
+            let pad = usize::from(plain[plain.len() - 1]);
+            plain.len() == 16 + guess.len() + pad
+                && plain[16..16 + guess.len()] == *guess
+                && plain[16 + guess.len()..]
+                    .iter()
+                    .all(|&b| usize::from(b) == pad)
+        }
+        _ => panic!("two or four fields: {line}"),
+    }
+}
+
+/// `plain` encrypted as AUTH_PASSWORD (or AUTH_NEWPASSWORD) is, with the session key of
+/// a login with `password`: a 16-byte prefix, then padding.
+pub fn encrypt_password(
+    c: &Challenge<'_>,
+    password: &[u8],
+    server_key: &str,
+    client_key: &str,
+    plain: &[u8],
+    seed: u8,
+) -> String {
+    let session = session_key(c, password, server_key, client_key);
+    let plain = padded([pseudo_random(seed, 16), plain.to_vec()].concat());
+    upper_hex(&cbc(&session, &plain, true))
+}

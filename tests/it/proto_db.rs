@@ -1,4 +1,4 @@
-//! Database captures of the project (Redis, PostgreSQL, MySQL/MariaDB, MSSQL TDS, DRDA): how each
+//! Database captures of the project (Redis, PostgreSQL, MySQL/MariaDB, MSSQL TDS, DRDA, Oracle TNS): how each
 //! is generated, and what plainsight must find in it (the same conventions as
 //! `fixtures.rs`). The challenge-responses are computed here from known passwords. To
 //! regenerate after changing a generator:
@@ -21,10 +21,12 @@ use plainsight::dissect::postgresql::{self as pg, build as pgb};
 use plainsight::dissect::redis::build as resp;
 use plainsight::dissect::tds::{self, build as tdsb};
 use plainsight::dissect::tds_rpc::build as rpcb;
+use plainsight::dissect::tns::build as t;
 use plainsight::synth::{Link, SynthPacket, TcpConversation};
 use plainsight::timestamp::Timestamp;
 
 use crate::fixtures::{Fixture, assert_expected, assert_generated};
+use crate::o5logon::{self, Challenge};
 use crate::support::hmac_md5;
 use crate::support::{Expect, Scram, caching_sha2, fixture, leak, scan, scram, unhex};
 
@@ -2003,6 +2005,195 @@ fn drda_logins_expected() -> Vec<Expect> {
     ]
 }
 
+/// The O5LOGON challenges of `oracle-logins.pcap`: a 12c verifier on a 12c server, and
+/// an 11g verifier on an 11g server (no PBKDF2 key derivation).
+const ORA_12C: Challenge<'static> = Challenge {
+    verifier: o5logon::VERIFIER_12C,
+    salt: "6A1F0C3B5D7E9F8A2B4C6D8E0F1A3B5C",
+    csk_salt: "9E8D7C6B5A49382716050F1E2D3C4B5A",
+    vgen_count: 4096,
+    sder_count: 3,
+};
+const ORA_11G_SALT: &str = "D1C2B3A4958677685940";
+const ORA_SCOTT_PW: &str = "Tiger-0racle-26";
+const ORA_SYSTEM_PW: &str = "Manag3r-11g";
+const ORA_APP_PW: &str = "App-0ld-Pw1";
+const ORA_APP_NEW_PW: &str = "App-N3w-Pw2";
+
+fn ora_12c_challenge() -> Vec<u8> {
+    let (server_key, _, _) = o5logon::exchange(&ORA_12C, ORA_SCOTT_PW.as_bytes(), b"", 1);
+    ora_challenge(&server_key, ORA_12C.salt, o5logon::VERIFIER_12C, true)
+}
+
+fn ora_challenge(server_key: &str, salt: &str, verifier: u32, pbkdf2: bool) -> Vec<u8> {
+    let mut pairs = vec![
+        t::pair("AUTH_SESSKEY", server_key.as_bytes(), 0),
+        t::pair("AUTH_VFR_DATA", salt.as_bytes(), u64::from(verifier)),
+    ];
+    if pbkdf2 {
+        pairs.push(t::pair(
+            "AUTH_PBKDF2_CSK_SALT",
+            ORA_12C.csk_salt.as_bytes(),
+            0,
+        ));
+        pairs.push(t::pair("AUTH_PBKDF2_VGEN_COUNT", b"4096", 0));
+        pairs.push(t::pair("AUTH_PBKDF2_SDER_COUNT", b"3", 0));
+    }
+    // The call ends as every call does: an error message numbered 0.
+    [t::parameters(&pairs), t::call_ok()].concat()
+}
+
+/// Oracle (TNS): a python-oracledb-like client (raw user name, TNS 318 with 4-byte
+/// lengths) logs in as scott with a 12c verifier and sets alice's password and a
+/// database link's; an OCI-like client (user name behind its length) on an 11g server
+/// (TNS 314, 2-byte lengths, no PBKDF2 key derivation: John's `o5logon` line) is refused;
+/// a third on port 15211 (found by content) changes app's password at login.
+fn oracle_logins() -> Vec<u8> {
+    let mut thin = conv("10.70.4.5:40100", "10.70.4.1:1521", 1_700_600_400);
+    let (server_key, client_key, password) = o5logon::exchange(
+        &ORA_12C,
+        ORA_SCOTT_PW.as_bytes(),
+        ORA_SCOTT_PW.as_bytes(),
+        1,
+    );
+    assert_eq!(
+        ora_12c_challenge(),
+        ora_challenge(&server_key, ORA_12C.salt, o5logon::VERIFIER_12C, true)
+    );
+    thin.handshake()
+        .client(&t::connect("ORCLPDB1", "db.example"))
+        .server(&t::accept(318))
+        .client(&t::data(&t::phase_one(b"scott", false), true))
+        .server(&t::data(&ora_12c_challenge(), true))
+        .client(&t::data(&t::phase_two(b"scott", &client_key, &password, None, false), true))
+        .server(&t::data(&t::logged_in(), true))
+        .client(&t::data(&t::execute("ALTER USER alice IDENTIFIED BY \"Al1ce-Ora-7\" ACCOUNT UNLOCK", false), true))
+        .server(&t::data(&t::call_ok(), true))
+        .client(&t::data(
+            &t::execute("CREATE DATABASE LINK sales.example CONNECT TO remote_u IDENTIFIED BY \"L1nk-Pw-9\" USING 'SALES'", true),
+            true,
+        ))
+        .server(&t::data(&t::call_ok(), true))
+        .close();
+    let mut oci = conv("10.70.4.6:40101", "10.70.4.1:1521", 1_700_600_410);
+    let (server_key, client_key, password) =
+        o5logon::legacy_exchange(ORA_11G_SALT, ORA_SYSTEM_PW.as_bytes(), 7);
+    oci.handshake()
+        .client(&t::connect("LEGACY11", "db11.example"))
+        .server(&t::accept(314))
+        .client(&t::data(&t::phase_one(b"SYSTEM", true), false))
+        .server(&t::data(
+            &ora_challenge(&server_key, ORA_11G_SALT, o5logon::VERIFIER_11G, false),
+            false,
+        ))
+        .client(&t::data(
+            &t::phase_two(b"SYSTEM", &client_key, &password, None, true),
+            false,
+        ))
+        .server(&t::data(
+            &t::error(1017, "ORA-01017: invalid username/password; logon denied\n"),
+            false,
+        ))
+        .close();
+    let mut change = conv("10.70.4.7:40102", "10.70.4.1:15211", 1_700_600_420);
+    let (server_key, client_key, password) =
+        o5logon::exchange(&ORA_12C, ORA_APP_PW.as_bytes(), ORA_APP_PW.as_bytes(), 11);
+    let new = ora_new_password(&server_key, &client_key);
+    change
+        .handshake()
+        .client(&t::connect("ORCLPDB1", "db.example"))
+        .server(&t::accept(318))
+        .client(&t::data(&t::phase_one(b"app", false), true))
+        .server(&t::data(
+            &ora_challenge(&server_key, ORA_12C.salt, o5logon::VERIFIER_12C, true),
+            true,
+        ))
+        .client(&t::data(
+            &t::phase_two(b"app", &client_key, &password, Some(&new), false),
+            true,
+        ))
+        .server(&t::data(&t::logged_in(), true))
+        .close();
+    pcap(conversations(vec![thin, oci, change]))
+}
+
+/// App's new password, encrypted with the session key of its login (seed 11).
+fn ora_new_password(server_key: &str, client_key: &str) -> String {
+    o5logon::encrypt_password(
+        &ORA_12C,
+        ORA_APP_PW.as_bytes(),
+        server_key,
+        client_key,
+        ORA_APP_NEW_PW.as_bytes(),
+        12,
+    )
+}
+
+fn oracle_logins_expected() -> Vec<Expect> {
+    let thin = Expect {
+        client: "10.70.4.5:40100",
+        server: "10.70.4.1:1521",
+        outcome: "success",
+        ..expect("oracle", "", "cleartext")
+    };
+    let values = |pw: &str, seed: u8| {
+        let (s, c, p) = o5logon::exchange(&ORA_12C, pw.as_bytes(), pw.as_bytes(), seed);
+        (s, c, p)
+    };
+    let (s, c, p) = values(ORA_SCOTT_PW, 1);
+    let (ls, lc, lp) = o5logon::legacy_exchange(ORA_11G_SALT, ORA_SYSTEM_PW.as_bytes(), 7);
+    let (as_, ac, ap) = values(ORA_APP_PW, 11);
+    let new = ora_new_password(&as_, &ac);
+    let change = Expect {
+        client: "10.70.4.7:40102",
+        server: "10.70.4.1:15211",
+        username: Some("app"),
+        outcome: "success",
+        challenge: Some(ORA_12C.salt),
+        ..expect("oracle", "O5LOGON", "challenge-response")
+    };
+    vec![
+        Expect {
+            mechanism: "O5LOGON",
+            kind: "challenge-response",
+            username: Some("scott"),
+            secret: leak(format!("{s}*{c}*{p}")),
+            challenge: Some(ORA_12C.salt),
+            ..thin.clone()
+        },
+        Expect {
+            mechanism: "ALTER USER ... IDENTIFIED BY",
+            username: Some("alice"),
+            secret: "Al1ce-Ora-7",
+            ..thin.clone()
+        },
+        Expect {
+            mechanism: "CREATE DATABASE LINK ... IDENTIFIED BY",
+            username: Some("remote_u"),
+            secret: "L1nk-Pw-9",
+            ..thin
+        },
+        Expect {
+            client: "10.70.4.6:40101",
+            server: "10.70.4.1:1521",
+            username: Some("SYSTEM"),
+            secret: leak(format!("{ls}*{lc}*{lp}")),
+            challenge: Some(ORA_11G_SALT),
+            outcome: "failure",
+            ..expect("oracle", "O5LOGON", "challenge-response")
+        },
+        Expect {
+            secret: leak(format!("{as_}*{ac}*{ap}")),
+            ..change.clone()
+        },
+        Expect {
+            mechanism: "O5LOGON (new password)",
+            secret: leak(format!("{as_}*{ac}*{new}")),
+            ..change
+        },
+    ]
+}
+
 fn mssql_statements_expected() -> Vec<Expect> {
     let tls = Expect {
         client: "10.70.2.5:53200",
@@ -2295,6 +2486,12 @@ pub const FIXTURES: &[Fixture] = &[
         exit: 1,
     },
     Fixture {
+        name: "oracle-logins.pcap",
+        bytes: oracle_logins,
+        expected: oracle_logins_expected,
+        exit: 1,
+    },
+    Fixture {
         name: "mssql-encrypted.pcap",
         bytes: mssql_encrypted,
         expected: none,
@@ -2422,4 +2619,64 @@ fn db_details_say_what_the_reader_needs() {
             .count(),
         2
     );
+}
+
+/// The O5LOGON findings of `oracle-logins.pcap` test a guess: the known password
+/// decrypts the client's AUTH_PASSWORD from the reported values (12c), and John's line
+/// of the 11g login cracks with it — in both its forms, as John checks them — and with
+/// no other.
+#[test]
+fn oracle_logins_test_a_guess_offline() {
+    let (findings, _, _) = scan(&[&fixture("oracle-logins.pcap")]);
+    let logins: Vec<_> = findings
+        .iter()
+        .filter(|f| {
+            f["mechanism"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("O5LOGON"))
+        })
+        .collect();
+    assert_eq!(logins.len(), 4, "{findings:#?}");
+    for f in &logins {
+        let parts: Vec<&str> = f["secret"].as_str().expect("secret").split('*').collect();
+        let [server_key, client_key, encrypted] = parts[..] else {
+            panic!("three values: {f}");
+        };
+        match f["username"].as_str() {
+            Some("SYSTEM") => {
+                assert!(f["details"]["pbkdf2_csk_salt"].is_null(), "{f}");
+                let line = f["john"]["hash"].as_str().expect("John's line");
+                assert_eq!(f["john"]["format"], "o5logon");
+                assert_eq!(line.split('*').count(), 4, "{line}");
+                assert!(o5logon::john_cracks(line, ORA_SYSTEM_PW.as_bytes()));
+                assert!(!o5logon::john_cracks(line, b"Manag3r-12c"));
+                let short = format!("$o5logon${server_key}*{ORA_11G_SALT}");
+                assert!(o5logon::john_cracks(&short, ORA_SYSTEM_PW.as_bytes()));
+                assert!(!o5logon::john_cracks(&short, b"manag3r-11g"));
+            }
+            user => {
+                assert!(f["john"].is_null(), "John reads no 12c exchange: {f}");
+                let (account, sent) = match (user, f["mechanism"].as_str()) {
+                    (Some("scott"), _) => (ORA_SCOTT_PW, ORA_SCOTT_PW),
+                    (Some("app"), Some("O5LOGON")) => (ORA_APP_PW, ORA_APP_PW),
+                    (Some("app"), _) => (ORA_APP_PW, ORA_APP_NEW_PW),
+                    other => panic!("unexpected {other:?}"),
+                };
+                assert_eq!(
+                    o5logon::decrypt_password(
+                        &ORA_12C,
+                        account.as_bytes(),
+                        server_key,
+                        client_key,
+                        encrypted
+                    )
+                    .as_deref(),
+                    Some(sent.as_bytes()),
+                    "{f}"
+                );
+                assert_eq!(f["details"]["verifier"], "12c (PBKDF2-SHA512)");
+                assert_eq!(f["details"]["database"], "ORCLPDB1");
+            }
+        }
+    }
 }
