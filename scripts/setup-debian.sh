@@ -21,13 +21,13 @@ if [ "${1:-}" = "--test" ]; then
         redis-server redis-tools postgresql mariadb-server mariadb-client
         samba smbclient krb5-kdc krb5-admin-server krb5-user util-linux
         mosquitto mosquitto-clients python3-paho-mqtt ngircd sic microsocks socat
-        libauthen-tacacsplus-perl python3 prosody sendxmpp
+        libauthen-tacacsplus-perl python3 prosody sendxmpp inspircd
         cvs xvfb xauth x11-utils nftables rsync subversion openipmi ipmitool bird2 keepalived hostapd wpasupplicant
         rsh-server rsh-client poppassd frr tgt libiscsi-bin memcached libmemcached-tools sasl2-bin xl2tpd
         gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
         gstreamer1.0-tools python3-gi zookeeper python3-kazoo python3-pure-sasl chrony
         ypserv yp-tools ypbind-mt rpcbind strongswan-charon strongswan-swanctl libcharon-extauth-plugins ike-scan vpnc
-        nginx-light python3-grpcio kannel kannel-extras gsasl python3-pymongo python3-cassandra python3-lz4 freetds-bin openssl python3-tds python3-pymssql python3-oracledb python3-cryptography
+        nginx-light python3-grpcio kannel kannel-extras gsasl python3-pymongo python3-cassandra python3-lz4 freetds-bin openssl python3-tds python3-pymssql python3-oracledb python3-cryptography python3-websocket
         rabbitmq-server amqp-tools python3-qpid-proton python3-stomp python3-zeep squid apache2-utils
         tigervnc-standalone-server tigervnc-tools xtightvncviewer nats-server
         default-jre-headless libderby-java libderbyclient-java derby-tools"
@@ -56,10 +56,10 @@ if [ "${1:-}" = "--test" ] && command -v update-inetd >/dev/null 2>&1; then
 fi
 
 # chrony's package starts its daemon, which would steer this machine's clock, and the NIS
-# nginx and kannel packages theirs: the tests run their own (chronyd never touching the clock, NIS in mount
-# namespaces of its own) in network namespaces.
+# nginx, kannel and inspircd packages theirs: the tests run their own (chronyd never touching the clock, NIS in mount
+# namespaces of its own) in network namespaces or on loopback ports of their own.
 if [ "${1:-}" = "--test" ]; then
-    for service in chrony ypbind ypserv yppasswdd nginx kannel; do
+    for service in chrony ypbind ypserv yppasswdd nginx kannel inspircd; do
         if [ -d /run/systemd/system ]; then
             $SUDO systemctl disable --now "$service" >/dev/null 2>&1 || true
         elif command -v service >/dev/null 2>&1; then

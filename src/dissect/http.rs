@@ -1962,10 +1962,13 @@ impl Http {
         self.server.phase = Phase::Start;
         if status == 101
             && r.websocket
-            && let Some(inner) = r.subprotocol.as_deref().and_then(websocket::inner_for)
+            && let Some(ws) = r
+                .subprotocol
+                .as_deref()
+                .and_then(websocket::for_subprotocol)
         {
-            // MQTT or STOMP over WebSocket: their frames from here on.
-            self.websocket = Some(Box::new(WebSocket::new(inner)));
+            // MQTT, STOMP, SIP, AMQP, XMPP or IRC over WebSocket: their frames from here on.
+            self.websocket = Some(Box::new(ws));
             return;
         }
         if status == 101 || (r.connect && (200..300).contains(&status)) {

@@ -524,9 +524,12 @@ impl Session {
             }
         } else if is(cmd, "ERROR") {
             // A server that refuses the connection password may close with a bare ERROR
-            // (ngircd: "Access denied: Bad password?") instead of 464.
+            // instead of 464 (ngircd: "Access denied: Bad password?"; InspIRCd, whose
+            // connect class then matches no client: "Access denied by configuration").
             let lower = m.param(0).unwrap_or_default().to_ascii_lowercase();
-            if !self.registered && contains(&lower, b"password") {
+            if !self.registered
+                && (contains(&lower, b"password") || contains(&lower, b"access denied"))
+            {
                 self.judge_pass(Outcome::Failure, out);
             }
         } else if is(cmd, "NICK") {
@@ -757,6 +760,15 @@ mod tests {
             (S, b"ERROR :Closing link: (n@h) [Registration timeout]\r\n"),
         ]);
         assert_eq!(out[0].outcome, Outcome::Unknown);
+        // InspIRCd: no connect class takes a client whose password is wrong.
+        let out = run(&[
+            (C, b"PASS bad\r\nNICK n\r\nUSER n 0 * :n\r\n"),
+            (
+                S,
+                b"ERROR :Closing link: (n@127.0.0.1) [Access denied by configuration]\r\n",
+            ),
+        ]);
+        assert_eq!(out[0].outcome, Outcome::Failure);
     }
 
     #[test]

@@ -6,7 +6,13 @@
 //! WebSocket (`v12.stomp`, RabbitMQ's Web-STOMP, ActiveMQ): their `CONNECT` carries the user
 //! name and password exactly as on their own ports. WebRTC softphones send SIP over
 //! WebSocket (`sip`, RFC 7118: `REGISTER` with Digest), and AMQP 1.0 clients of Azure
-//! Service Bus and Qpid AMQP (`amqp`: SASL PLAIN). Once the server answers `101 Switching
+//! Service Bus and Qpid AMQP (`amqp`: SASL PLAIN). Web chat clients speak XMPP over
+//! WebSocket (`xmpp`, RFC 7395: Converse.js, Strophe.js against Prosody's, ejabberd's or
+//! Openfire's `/xmpp-websocket`; an `<open/>` element instead of a stream header, then SASL
+//! as on 5222) and IRC (`text.ircv3.net`, `binary.ircv3.net`, InspIRCd 3's
+//! `text.inspircd.org` and `binary.inspircd.org`: web clients such as The Lounge, KiwiIRC
+//! and gamja against UnrealIRCd, InspIRCd, Ergo; one line a message, its
+//! CRLF left out, so each message is handed over as a line). Once the server answers `101 Switching
 //! Protocols` with a subprotocol the HTTP dissector knows, each direction's frames are read
 //! (a FIN/opcode byte, a length of 7, 16 or 64 bits, the client's 4-byte mask), the data
 //! frames' payloads unmasked and given, in order, to that protocol's dissector as that
@@ -14,7 +20,7 @@
 //! `details.transport` `websocket`. Compressed messages (`permessage-deflate`, RSV1) are
 //! not read: the inspection ends there.
 
-use super::{Chunk, Dissector, amqp, mqtt, sip, stomp};
+use super::{Chunk, Dissector, amqp, irc, mqtt, sip, stomp, xmpp};
 use crate::finding::Credential;
 use crate::flow::Direction;
 
@@ -32,9 +38,30 @@ pub fn inner_for(subprotocol: &[u8]) -> Option<Box<dyn Dissector>> {
     } else if p == b"amqp" {
         // The AMQP WebSocket Binding (Azure Service Bus, Event Hubs, Qpid).
         Some((amqp::SPEC.new)(&config))
+    } else if p == b"xmpp" {
+        Some((xmpp::SPEC.new)(&config))
+    } else if is_irc(&p) {
+        Some((irc::SPEC.new)(&config))
     } else {
         None
     }
+}
+
+/// IRCv3's WebSocket subprotocols and InspIRCd 3's own: one IRC line a message, without
+/// its CRLF.
+fn is_irc(p: &[u8]) -> bool {
+    matches!(
+        p,
+        b"text.ircv3.net" | b"binary.ircv3.net" | b"text.inspircd.org" | b"binary.inspircd.org"
+    )
+}
+
+/// The WebSocket reader of a connection upgraded to `subprotocol`, when its protocol is
+/// read.
+pub fn for_subprotocol(subprotocol: &[u8]) -> Option<WebSocket> {
+    let mut ws = WebSocket::new(inner_for(subprotocol)?);
+    ws.lines = is_irc(&subprotocol.trim_ascii().to_ascii_lowercase());
+    Some(ws)
 }
 
 /// One direction's frame being read.
@@ -49,6 +76,10 @@ struct Side {
     mask_at: usize,
     /// The current frame carries data (text, binary, continuation).
     data: bool,
+    /// The current frame ends a message (FIN).
+    fin: bool,
+    /// The last data byte handed over.
+    last: Option<u8>,
 }
 
 /// The length of a frame header starting with `b` (its first two bytes known).
@@ -66,6 +97,8 @@ pub struct WebSocket {
     inner: Box<dyn Dissector>,
     sides: [Side; 2],
     done: bool,
+    /// Each message is a line whose end is not sent (IRC): one is handed over after it.
+    lines: bool,
 }
 
 impl std::fmt::Debug for WebSocket {
@@ -77,11 +110,27 @@ impl std::fmt::Debug for WebSocket {
 }
 
 impl WebSocket {
+    /// A whole message of `dir` was handed over: for line protocols, its line ends.
+    fn message_end(&mut self, dir: Direction, chunk: Chunk<'_>, out: &mut Vec<Credential>) {
+        let side = &mut self.sides[dir.index()];
+        if !self.lines || side.last == Some(b'\n') {
+            return;
+        }
+        side.last = Some(b'\n');
+        let end = Chunk {
+            data: b"\r\n",
+            frame: chunk.frame,
+            ts: chunk.ts,
+        };
+        self.inner.data(dir, end, out);
+    }
+
     pub fn new(inner: Box<dyn Dissector>) -> WebSocket {
         WebSocket {
             inner,
             sides: Default::default(),
             done: false,
+            lines: false,
         }
     }
 }
@@ -125,7 +174,11 @@ impl Dissector for WebSocket {
                 side.mask = (h[1] & 0x80 != 0).then(|| [h[at], h[at + 1], h[at + 2], h[at + 3]]);
                 side.mask_at = 0;
                 side.data = matches!(opcode, 0..=2);
+                side.fin = h[0] & 0x80 != 0;
                 side.remaining = len;
+                if len == 0 && side.data && side.fin {
+                    self.message_end(dir, chunk, out);
+                }
                 continue;
             }
             let take = usize::try_from(side.remaining)
@@ -156,7 +209,12 @@ impl Dissector for WebSocket {
                 frame: chunk.frame,
                 ts: chunk.ts,
             };
+            side.last = data.last().copied().or(side.last);
+            let ends = side.fin && side.remaining == 0;
             self.inner.data(dir, inner, out);
+            if ends {
+                self.message_end(dir, chunk, out);
+            }
             self.done |= self.inner.done();
         }
         mark(&mut out[from..]);
@@ -313,6 +371,108 @@ mod tests {
         assert!(inner_for(b"v12.stomp").is_some());
         assert!(inner_for(b" MQTT ").is_some());
         assert!(inner_for(b"graphql-ws").is_none());
+    }
+
+    /// RFC 7395: a web chat client's SASL PLAIN over WebSocket, `<open/>` for the stream
+    /// header, one element a message.
+    #[test]
+    fn xmpp_over_websocket() {
+        let mut ws = for_subprotocol(b"xmpp").unwrap();
+        let mask = Some([9, 8, 7, 6]);
+        let plain = "AGp1bGlldABSMG1lMC1wdyE="; // \0juliet\0R0me0-pw!
+        let script = [
+            (
+                Direction::ToServer,
+                frame(1, b"<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='example.test' version='1.0'/>", mask),
+            ),
+            (
+                Direction::ToClient,
+                frame(1, b"<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' id='ws-5b2' from='example.test' version='1.0'/>", None),
+            ),
+            (
+                Direction::ToClient,
+                frame(1, b"<stream:features xmlns:stream='http://etherx.jabber.org/streams'><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>", None),
+            ),
+            (
+                Direction::ToServer,
+                frame(1, format!("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>{plain}</auth>").as_bytes(), mask),
+            ),
+            (
+                Direction::ToClient,
+                frame(1, b"<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>", None),
+            ),
+        ];
+        let (out, _) = crate::dissect::script::play(&mut ws, &script);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].protocol, "xmpp");
+        assert_eq!(out[0].mechanism, "SASL PLAIN");
+        assert_eq!(out[0].username.as_deref(), Some(&b"juliet"[..]));
+        assert_eq!(out[0].secret.as_deref(), Some(&b"R0me0-pw!"[..]));
+        assert_eq!(out[0].outcome, Outcome::Success);
+        assert!(
+            out[0]
+                .details
+                .contains(&("transport", "websocket".to_string()))
+        );
+    }
+
+    /// IRCv3's WebSocket binding: one line a message, without its CRLF (a message split
+    /// over two frames, and one sent with its CRLF, are lines too).
+    #[test]
+    fn irc_over_websocket() {
+        for subprotocol in [
+            &b"text.ircv3.net"[..],
+            b"binary.ircv3.net",
+            b"text.inspircd.org",
+        ] {
+            let mut ws = for_subprotocol(subprotocol).unwrap();
+            let mask = Some([5, 5, 0, 1]);
+            let mut first = frame(1, b"PASS :ircd-", mask);
+            first[0] &= 0x7f; // not final
+            let script = [
+                (Direction::ToServer, first),
+                (Direction::ToServer, frame(0, b"Pw-26", Some([1, 2, 3, 4]))),
+                (Direction::ToServer, frame(1, b"NICK webby", mask)),
+                (
+                    Direction::ToServer,
+                    frame(1, b"USER webby 0 * :Web Client\r\n", mask),
+                ),
+                (
+                    Direction::ToClient,
+                    frame(
+                        1,
+                        b":irc.example.net 001 webby :Welcome to the network",
+                        None,
+                    ),
+                ),
+                (
+                    Direction::ToServer,
+                    frame(1, b"PRIVMSG NickServ :IDENTIFY webby Nick-Serv-9", mask),
+                ),
+            ];
+            let (out, _) = crate::dissect::script::play(&mut ws, &script);
+            let got: Vec<_> = out
+                .iter()
+                .map(|c| {
+                    (
+                        c.protocol.as_ref(),
+                        c.mechanism.as_ref(),
+                        c.secret.clone().unwrap_or_default(),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                got,
+                vec![
+                    ("irc", "PASS", b"ircd-Pw-26".to_vec()),
+                    ("irc", "NickServ IDENTIFY", b"Nick-Serv-9".to_vec())
+                ],
+                "{out:?}"
+            );
+            assert_eq!(out[0].outcome, Outcome::Success);
+        }
+        // Without the subprotocol's line ends, a lone message would never end.
+        assert!(!WebSocket::new(inner_for(b"text.ircv3.net").unwrap()).lines);
     }
 
     /// RFC 7118: a softphone's REGISTER with Digest, one SIP message per text frame, the

@@ -353,7 +353,8 @@ impl Xmpp {
 
     fn server(&mut self, e: &Element<'_>, out: &mut Vec<Credential>) {
         match e.name {
-            b"stream" | b"stream:stream" => {
+            // RFC 7395 (over WebSocket): `<open/>` stands for the stream header.
+            b"stream" | b"stream:stream" | b"open" => {
                 if let Some(id) = e.attr(b"id") {
                     self.stream_id = Some(id);
                 }

@@ -28,6 +28,7 @@ mod real_http2;
 mod real_ike;
 mod real_iot;
 mod real_ipmi;
+mod real_irc_ws;
 mod real_iscsi;
 mod real_isis;
 mod real_l2tp;
