@@ -444,7 +444,7 @@ PREFIXES = {
     "radius": "radius", "sip": "sip", "smb1": "smb", "smb2": "smb", "kerberos": "kerberos",
     "l2tp": "l2tp", "kafka": "kafka", "mongodb": "mongodb", "cassandra": "cassandra",
     "sybase": "sybase", "eigrp-bfd": "bfd", "websocket": "http", "drda": "drda",
-    "oracle": "oracle",
+    "oracle": "oracle", "bolt": "bolt",
 }
 for name in sorted(os.listdir(FIX)):
     if not name.endswith(".pcap"):

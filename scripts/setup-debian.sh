@@ -27,7 +27,7 @@ if [ "${1:-}" = "--test" ]; then
         gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
         gstreamer1.0-tools python3-gi zookeeper python3-kazoo python3-pure-sasl chrony
         ypserv yp-tools ypbind-mt rpcbind strongswan-charon strongswan-swanctl libcharon-extauth-plugins ike-scan vpnc
-        nginx-light python3-grpcio kannel kannel-extras gsasl python3-pymongo python3-cassandra python3-lz4 freetds-bin openssl python3-tds python3-pymssql python3-oracledb python3-cryptography python3-websocket
+        nginx-light python3-grpcio kannel kannel-extras gsasl python3-pymongo python3-cassandra python3-lz4 freetds-bin openssl python3-tds python3-pymssql python3-oracledb python3-cryptography python3-websocket python3-pip
         rabbitmq-server amqp-tools python3-qpid-proton python3-stomp python3-zeep squid apache2-utils
         tigervnc-standalone-server tigervnc-tools xtightvncviewer nats-server
         default-jre-headless libderby-java libderbyclient-java derby-tools"
@@ -44,6 +44,14 @@ if [ -n "$missing" ]; then
     $SUDO apt-get update -qq
     # shellcheck disable=SC2086
     $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# The Neo4j Python driver (Bolt's real client; Debian packages none) from PyPI, pinned.
+if [ "${1:-}" = "--test" ] && ! /usr/bin/python3 -c 'import neo4j' >/dev/null 2>&1; then
+    echo "plainsight setup: installing the neo4j Python driver (pip)" >&2
+    $SUDO /usr/bin/python3 -m pip install -q --break-system-packages --no-warn-script-location \
+        'neo4j==5.28.1' >/dev/null 2>&1 \
+        || echo "plainsight setup: pip could not install neo4j; the Bolt test will say so" >&2
 fi
 
 # rsh-server enables rlogin, rsh and rexec in the system's inetd, poppassd its password

@@ -8,6 +8,7 @@
 pub mod amqp;
 pub mod ber;
 pub mod bfd;
+pub mod bolt;
 pub mod cassandra;
 pub mod cvs;
 pub mod dcerpc;
@@ -320,6 +321,7 @@ pub fn builtin_tcp() -> Vec<ProtocolSpec> {
         smpp::SPEC,
         drda::SPEC,
         tns::SPEC,
+        bolt::SPEC,
         nis::TCP_SPEC,
         mongodb::SPEC,
         cassandra::SPEC,

@@ -65,6 +65,8 @@ pub enum Dialect {
     Db2,
     /// Oracle Database (over TNS).
     Oracle,
+    /// Neo4j's Cypher (over Bolt).
+    Cypher,
 }
 
 /// A password a statement sets (or, for `REPLACE`, proves).
@@ -88,6 +90,9 @@ pub struct StatementPassword {
     /// For a hash: what it is (`SCRAM-SHA-256`, `md5`, `mysql_native_password`...).
     pub scheme: Option<String>,
     pub hashcat: Option<Hashcat>,
+    /// The password is the value bound to this parameter (Cypher's `$name`), not in the
+    /// text: `secret` is then empty, for the caller to fill.
+    pub parameter: Option<Vec<u8>>,
 }
 
 impl StatementPassword {
@@ -133,6 +138,7 @@ pub fn may_set_password(text: &[u8], dialect: Dialect) -> bool {
         Dialect::Tsql => &[b"password", b"sp_", b"secret"],
         Dialect::Db2 => &[b"password", b"create_user", b"derby.user"],
         Dialect::Oracle => &[b"identified"],
+        Dialect::Cypher => &[b"password", b"createuser"],
         _ => &[b"password", b"identified"],
     };
     words
@@ -220,9 +226,12 @@ fn statements(text: &[u8], dialect: Dialect) -> Vec<Vec<Token<'_>>> {
 fn lex(text: &[u8], dialect: Dialect) -> (Vec<Vec<Token<'_>>>, Vec<Vec<usize>>) {
     let text = &text[..text.len().min(MAX_TEXT)];
     let mysql = dialect == Dialect::Mysql;
+    // Cypher's strings are MySQL's: '...' and "...", with backslash escapes.
+    let quotes = mysql || dialect == Dialect::Cypher;
     let tsql = dialect == Dialect::Tsql;
-    // Neither has `E'...'` nor `$tag$` strings (`$` is an identifier's letter).
-    let db2 = matches!(dialect, Dialect::Db2 | Dialect::Oracle);
+    // None has `E'...'` nor `$tag$` strings (`$` is an identifier's letter; in Cypher it
+    // starts a parameter's name: `$pw` is one word).
+    let db2 = matches!(dialect, Dialect::Db2 | Dialect::Oracle | Dialect::Cypher);
     let mut all = vec![Vec::new()];
     let mut starts = vec![Vec::new()];
     let mut i = 0;
@@ -235,7 +244,9 @@ fn lex(text: &[u8], dialect: Dialect) -> (Vec<Vec<Token<'_>>>, Vec<Vec<usize>>) 
             continue;
         } else if (b == b'-' && next == Some(b'-'))
             || (mysql && b == b'#')
-            || (dialect == Dialect::Cql && b == b'/' && next == Some(b'/'))
+            || (matches!(dialect, Dialect::Cql | Dialect::Cypher)
+                && b == b'/'
+                && next == Some(b'/'))
         {
             i = memchr::memchr(b'\n', &text[i..]).map_or(text.len(), |n| i + n + 1);
             continue;
@@ -272,8 +283,8 @@ fn lex(text: &[u8], dialect: Dialect) -> (Vec<Vec<Token<'_>>>, Vec<Vec<usize>>) 
                 i += 1;
             }
             Token::Name(s)
-        } else if b == b'\'' || (mysql && b == b'"') {
-            let (s, end) = quoted(text, i, mysql);
+        } else if b == b'\'' || (quotes && b == b'"') {
+            let (s, end) = quoted(text, i, quotes);
             i = end;
             Token::Str(s)
         } else if (b == b'E' || b == b'e') && next == Some(b'\'') && !mysql && !tsql && !db2 {
@@ -358,6 +369,7 @@ pub fn passwords(text: &[u8], dialect: Dialect) -> Vec<StatementPassword> {
             Dialect::Cql => cql(n, tokens, &mut out),
             Dialect::Db2 => db2(n, tokens, &mut out),
             Dialect::Oracle => oracle(n, tokens, &mut out),
+            Dialect::Cypher => cypher(n, tokens, &mut out),
         }
         if dialect != Dialect::Tsql {
             let line = line_of(text, starts.first().copied().unwrap_or(0));
@@ -454,6 +466,7 @@ fn found(
         secret: literal.to_vec(),
         scheme: None,
         hashcat: None,
+        parameter: None,
     }
 }
 
@@ -1030,6 +1043,157 @@ fn oracle_verifiers(
         p.kind = Kind::ChallengeResponse;
         p.scheme = Some("password verifier".to_string());
         out.push(p);
+    }
+}
+
+/// Cypher (Neo4j 4 and 5): `CREATE [OR REPLACE] USER name [IF NOT EXISTS] SET [PLAINTEXT |
+/// ENCRYPTED] PASSWORD <p>`, `ALTER USER name [IF EXISTS] SET [PLAINTEXT | ENCRYPTED]
+/// PASSWORD <p>`, `ALTER CURRENT USER SET PASSWORD FROM <old> TO <new>`, and the older
+/// procedures `dbms.security.createUser('name', <p>, ...)`,
+/// `dbms.security.changeUserPassword('name', <p>, ...)`, `dbms.changePassword(<p>)`,
+/// `dbms.security.changePassword(<p>)`. `<p>` is a string or a parameter (`$name`, the old
+/// `{name}`): then `parameter` names it, for the caller to look up. An `ENCRYPTED`
+/// password is Neo4j's stored hash (`1,<SHA-256>,<salt>` or `1,<SHA-256>,<salt>,<n>`).
+fn cypher(n: usize, t: &[Token<'_>], out: &mut Vec<StatementPassword>) {
+    let word = |i: usize, w: &str| t.get(i).is_some_and(|x| x.is(w));
+    // A string, or a parameter: what stands at `i`, and the index after it.
+    let value = |i: usize| -> Option<(Vec<u8>, Option<Vec<u8>>, usize)> {
+        match (t.get(i), t.get(i + 1), t.get(i + 2)) {
+            (Some(Token::Str(s)), _, _) => Some((s.clone(), None, i + 1)),
+            (Some(Token::Word(w)), _, _) if w.len() > 1 && w[0] == b'$' => {
+                Some((Vec::new(), Some(w[1..].to_vec()), i + 1))
+            }
+            (Some(Token::Punct(b'{')), Some(name), Some(Token::Punct(b'}'))) => {
+                let name = name.name()?;
+                Some((Vec::new(), Some(name), i + 3))
+            }
+            _ => None,
+        }
+    };
+    let push = |out: &mut Vec<StatementPassword>,
+                user: Option<Vec<u8>>,
+                mechanism: String,
+                (literal, parameter, _): (Vec<u8>, Option<Vec<u8>>, usize),
+                encrypted: bool| {
+        if literal.is_empty() && parameter.is_none() {
+            return;
+        }
+        let mut p = found(n, user, None, mechanism, &literal);
+        p.parameter = parameter;
+        if encrypted {
+            p.kind = Kind::ChallengeResponse;
+            p.scheme = Some("Neo4j encrypted password".to_string());
+        }
+        out.push(p);
+    };
+    if word(0, "CALL") {
+        let Some(open) = t.iter().position(|x| *x == Token::Punct(b'(')) else {
+            return;
+        };
+        let procedure: String = t[1..open]
+            .iter()
+            .map(|x| match x {
+                Token::Word(w) => String::from_utf8_lossy(w).to_ascii_lowercase(),
+                Token::Punct(b'.') => ".".to_string(),
+                _ => String::new(),
+            })
+            .collect();
+        let args: Vec<&[Token<'_>]> = t[open + 1..]
+            .split(|x| matches!(x, Token::Punct(b',' | b')')))
+            .take(3)
+            .collect();
+        let arg = |i: usize| {
+            args.get(i)
+                .and_then(|a| (a.len() <= 3).then_some(*a))
+                .and_then(|a| {
+                    let (l, p, _) = match a {
+                        [Token::Str(s)] => (s.clone(), None, 0),
+                        [Token::Word(w)] if w.len() > 1 && w[0] == b'$' => {
+                            (Vec::new(), Some(w[1..].to_vec()), 0)
+                        }
+                        [Token::Punct(b'{'), name, Token::Punct(b'}')] => {
+                            (Vec::new(), Some(name.name()?), 0)
+                        }
+                        _ => return None,
+                    };
+                    Some((l, p, 0))
+                })
+        };
+        let user = || arg(0).map(|(l, _, _)| l).filter(|u| !u.is_empty());
+        let (name, user, password) = match procedure.as_str() {
+            "dbms.security.createuser" => ("dbms.security.createUser", user(), arg(1)),
+            "dbms.security.changeuserpassword" => {
+                ("dbms.security.changeUserPassword", user(), arg(1))
+            }
+            "dbms.changepassword" => ("dbms.changePassword", None, arg(0)),
+            "dbms.security.changepassword" => ("dbms.security.changePassword", None, arg(0)),
+            _ => return,
+        };
+        if let Some(password) = password {
+            push(out, user, format!("CALL {name}"), password, false);
+        }
+        return;
+    }
+    let verb = if word(0, "CREATE") {
+        "CREATE"
+    } else if word(0, "ALTER") {
+        "ALTER"
+    } else {
+        return;
+    };
+    let mut at = 1;
+    if word(1, "OR") && word(2, "REPLACE") {
+        at = 3;
+    }
+    if word(at, "CURRENT") && word(at + 1, "USER") {
+        // ALTER CURRENT USER SET PASSWORD FROM old TO new.
+        let Some(from) = (at + 2..t.len()).find(|&i| word(i, "FROM")) else {
+            return;
+        };
+        let Some(old) = value(from + 1) else {
+            return;
+        };
+        let after_old = old.2;
+        push(
+            out,
+            None,
+            "ALTER CURRENT USER SET PASSWORD FROM".to_string(),
+            old,
+            false,
+        );
+        if word(after_old, "TO")
+            && let Some(new) = value(after_old + 1)
+        {
+            push(
+                out,
+                None,
+                "ALTER CURRENT USER SET PASSWORD ... TO".to_string(),
+                new,
+                false,
+            );
+        }
+        return;
+    }
+    if !word(at, "USER") {
+        return;
+    }
+    let user = t.get(at + 1).and_then(Token::name);
+    let Some(k) = (at + 2..t.len()).find(|&i| {
+        word(i, "PASSWORD")
+            && i > 0
+            && (word(i - 1, "SET") || word(i - 1, "PLAINTEXT") || word(i - 1, "ENCRYPTED"))
+    }) else {
+        return;
+    };
+    let encrypted = word(k - 1, "ENCRYPTED");
+    if let Some(v) = value(k + 1) {
+        push(
+            out,
+            user,
+            format!("{verb} USER ... SET PASSWORD"),
+            v,
+            encrypted,
+        );
     }
 }
 
@@ -1648,6 +1812,65 @@ mod tests {
         assert_eq!((t.mode, t.hash.len()), (12300, 160));
         assert!(rows("SELECT password FROM dba_users", Oracle).is_empty());
         assert!(rows("ALTER USER bob IDENTIFIED BY", Oracle).is_empty());
+    }
+
+    #[test]
+    fn cypher_users() {
+        use Dialect::Cypher;
+        let text = "CREATE USER alice SET PASSWORD 'Al1ce-Graph' CHANGE NOT REQUIRED;\n\
+                    create or replace user `bob` if not exists set plaintext password \"B0b\\\"s-pw\" change required;\n\
+                    // ALTER USER decoy SET PASSWORD 'not-this'\n\
+                    ALTER USER carol SET PASSWORD $pw SET STATUS ACTIVE;\n\
+                    ALTER CURRENT USER SET PASSWORD FROM 'old-One' TO $new;\n\
+                    CREATE USER dave SET ENCRYPTED PASSWORD '1,6d57a5e0b3317055454e455f96c98c750c77fb371f3f0634a1b8ff2a55c5b825,190ae47c661e0c2d1b2e5f1a2b3c4d5e';\n\
+                    CALL dbms.security.createUser('erin', 'Er1n-Proc', false);\n\
+                    CALL dbms.changePassword({p});\n\
+                    MATCH (n) WHERE n.password = 'x' RETURN n";
+        let got = passwords(text.as_bytes(), Cypher);
+        let summary: Vec<_> = got
+            .iter()
+            .map(|p| {
+                (
+                    p.statement,
+                    p.user
+                        .as_deref()
+                        .map(|u| String::from_utf8_lossy(u).into_owned()),
+                    p.mechanism.as_str(),
+                    p.kind,
+                    String::from_utf8_lossy(&p.secret).into_owned(),
+                    p.parameter
+                        .as_deref()
+                        .map(|u| String::from_utf8_lossy(u).into_owned()),
+                )
+            })
+            .collect();
+        let s = |x: &str| Some(x.to_string());
+        assert_eq!(
+            summary,
+            vec![
+                (0, s("alice"), "CREATE USER ... SET PASSWORD", Clear, "Al1ce-Graph".into(), None),
+                (1, s("bob"), "CREATE USER ... SET PASSWORD", Clear, "B0b\"s-pw".into(), None),
+                (2, s("carol"), "ALTER USER ... SET PASSWORD", Clear, String::new(), s("pw")),
+                (3, None, "ALTER CURRENT USER SET PASSWORD FROM", Clear, "old-One".into(), None),
+                (3, None, "ALTER CURRENT USER SET PASSWORD ... TO", Clear, String::new(), s("new")),
+                (
+                    4,
+                    s("dave"),
+                    "CREATE USER ... SET PASSWORD",
+                    Kind::ChallengeResponse,
+                    "1,6d57a5e0b3317055454e455f96c98c750c77fb371f3f0634a1b8ff2a55c5b825,190ae47c661e0c2d1b2e5f1a2b3c4d5e".into(),
+                    None
+                ),
+                (5, s("erin"), "CALL dbms.security.createUser", Clear, "Er1n-Proc".into(), None),
+                (6, None, "CALL dbms.changePassword", Clear, String::new(), s("p")),
+            ]
+        );
+        assert!(passwords(b"MATCH (u:User) SET u.password = 'x'", Cypher).is_empty());
+        // Alone (no word "password" in it).
+        assert_eq!(
+            passwords(b"CALL dbms.security.createUser('v', 'V-pw', false)", Cypher).len(),
+            1
+        );
     }
 
     #[test]

@@ -230,6 +230,13 @@ pub const TABLE: &[Advice] = &[
         instead: "Native Network Encryption or TLS required on the server (SQLNET.ENCRYPTION_SERVER=REQUIRED, or a TCPS listener), 12c verifiers only (SQLNET.ALLOWED_LOGON_VERSION_SERVER=12a) and long random passwords",
     },
     Advice {
+        protocol: "bolt",
+        name: "Neo4j / Memgraph (Bolt)",
+        cleartext: "the login (HELLO or LOGON, scheme basic) carried the user name and the password as plain text, and the Cypher after it is readable too, passwords set by ALTER USER included",
+        challenge: None,
+        instead: "TLS for Bolt (server.bolt.tls_level=REQUIRED, bolt+s:// or neo4j+s:// on the clients) so that neither the login nor the queries cross the network readable",
+    },
+    Advice {
         protocol: "mqtt",
         name: "MQTT",
         cleartext: "CONNECT carried the user name and the password in clear, and every message after it is readable too",
@@ -508,7 +515,7 @@ mod tests {
 
     #[test]
     fn every_protocol_in_the_schema_has_advice() {
-        for p in "ftp telnet pop3 imap smtp http ldap snmp redis postgresql mysql mssql sybase drda oracle mongodb cassandra mqtt irc nntp socks rlogin vnc sip smb kerberos radius tacacs xmpp".split(' ') {
+        for p in "ftp telnet pop3 imap smtp http ldap snmp redis postgresql mysql mssql sybase drda oracle bolt mongodb cassandra mqtt irc nntp socks rlogin vnc sip smb kerberos radius tacacs xmpp".split(' ') {
             assert!(lookup(p).is_some(), "{p}");
         }
     }

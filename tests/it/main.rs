@@ -16,6 +16,7 @@ mod proto_link;
 mod proto_routing;
 mod proto_win;
 mod real_aaa;
+mod real_bolt;
 mod real_broker;
 mod real_cassandra;
 mod real_db;

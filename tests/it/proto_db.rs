@@ -1,4 +1,4 @@
-//! Database captures of the project (Redis, PostgreSQL, MySQL/MariaDB, MSSQL TDS, DRDA, Oracle TNS): how each
+//! Database captures of the project (Redis, PostgreSQL, MySQL/MariaDB, MSSQL TDS, DRDA, Oracle TNS, Neo4j Bolt): how each
 //! is generated, and what plainsight must find in it (the same conventions as
 //! `fixtures.rs`). The challenge-responses are computed here from known passwords. To
 //! regenerate after changing a generator:
@@ -14,6 +14,7 @@ use md5::{Digest, Md5};
 use sha1::Sha1;
 
 use plainsight::capture::PcapWriter;
+use plainsight::dissect::bolt;
 use plainsight::dissect::drda;
 use plainsight::dissect::mysql::build as my;
 use plainsight::dissect::ntlmssp;
@@ -2194,6 +2195,171 @@ fn oracle_logins_expected() -> Vec<Expect> {
     ]
 }
 
+/// Neo4j Bolt: a driver on Bolt 5.8 after a manifest handshake (Neo4j 2025) sends HELLO
+/// and LOGON together, is refused, logs in again and sets a password with a parameter
+/// (accepted) and with `dbms.security.createUser` (refused); a Bolt 4.4 driver's HELLO
+/// carries its credentials; a Bolt 1 `INIT` on port 17474 (found by content).
+fn bolt_logins() -> Vec<u8> {
+    use bolt::Value;
+    use bolt::build::{basic, handshake, map, message as m, s};
+    let ok = || {
+        m(
+            bolt::SUCCESS,
+            vec![map(&[("server", s("Neo4j/2025.01.0"))])],
+            4096,
+        )
+    };
+    let fail = |code: &str| {
+        m(
+            bolt::FAILURE,
+            vec![map(&[("neo4j_code", s(code)), ("message", s("refused"))])],
+            4096,
+        )
+    };
+    let agent = || map(&[("user_agent", s("neo4j-java/5.27.0-1f2d1b2c"))]);
+    let mut five = conv("10.70.5.5:41100", "10.70.5.1:7687", 1_700_600_500);
+    five.handshake()
+        .client(&handshake())
+        .server(&[0, 0, 1, 0xff, 2, 0, 8, 8, 5, 0, 0, 4, 4, 0])
+        .client(
+            &[
+                vec![0, 0, 8, 5, 0],
+                m(bolt::HELLO, vec![agent()], 4096),
+                m(bolt::LOGON, vec![basic("neo4j", "Wr0ng-Neo")], 4096),
+            ]
+            .concat(),
+        )
+        .server(&[ok(), fail("Neo.ClientError.Security.Unauthorized")].concat())
+        .client(&m(bolt::RESET, vec![], 4096))
+        .server(&ok())
+        .client(&m(bolt::LOGON, vec![basic("neo4j", "N3o-Graph-26")], 4096))
+        .server(&ok())
+        .client(
+            &[
+                m(
+                    bolt::RUN,
+                    vec![
+                        s("ALTER USER etl SET PASSWORD $secret CHANGE NOT REQUIRED"),
+                        map(&[("secret", s("Etl-Gr4ph-1"))]),
+                        map(&[]),
+                    ],
+                    4096,
+                ),
+                m(bolt::PULL, vec![map(&[("n", Value::Int(1000))])], 4096),
+            ]
+            .concat(),
+        )
+        .server(&[ok(), ok()].concat())
+        .client(
+            &[
+                m(
+                    bolt::RUN,
+                    vec![
+                        s("CALL dbms.security.createUser('viewer', 'V1ewer-pw', false)"),
+                        map(&[]),
+                        map(&[]),
+                    ],
+                    4096,
+                ),
+                m(bolt::PULL, vec![map(&[("n", Value::Int(1000))])], 4096),
+            ]
+            .concat(),
+        )
+        .server(
+            &[
+                fail("Neo.ClientError.Procedure.ProcedureNotFound"),
+                m(bolt::IGNORED, vec![], 4096),
+            ]
+            .concat(),
+        )
+        .close();
+    let mut four = conv("10.70.5.6:41101", "10.70.5.1:7687", 1_700_600_510);
+    four.handshake()
+        .client(&handshake())
+        .server(&[0, 0, 4, 4])
+        .client(&m(
+            bolt::HELLO,
+            vec![map(&[
+                ("user_agent", s("neo4j-python/4.4.12")),
+                ("scheme", s("basic")),
+                ("principal", s("reporter")),
+                ("credentials", s("R3port-Bolt")),
+            ])],
+            4096,
+        ))
+        .server(&ok())
+        .close();
+    let mut one = conv("10.70.5.7:41102", "10.70.5.1:17474", 1_700_600_520);
+    one.handshake()
+        .client(
+            &[
+                &bolt::MAGIC[..],
+                &[0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+            ]
+            .concat(),
+        )
+        .server(&[0, 0, 0, 1])
+        .client(&m(
+            bolt::HELLO,
+            vec![s("neo4j-javascript/1.7.6"), basic("legacy", "Old-Bolt-1")],
+            8,
+        ))
+        .server(&ok())
+        .close();
+    pcap(conversations(vec![five, four, one]))
+}
+
+fn bolt_logins_expected() -> Vec<Expect> {
+    let five = Expect {
+        client: "10.70.5.5:41100",
+        server: "10.70.5.1:7687",
+        username: Some("neo4j"),
+        ..expect("bolt", "LOGON basic", "cleartext")
+    };
+    vec![
+        Expect {
+            secret: "Wr0ng-Neo",
+            outcome: "failure",
+            ..five.clone()
+        },
+        Expect {
+            secret: "N3o-Graph-26",
+            outcome: "success",
+            ..five.clone()
+        },
+        Expect {
+            mechanism: "ALTER USER ... SET PASSWORD",
+            username: Some("etl"),
+            secret: "Etl-Gr4ph-1",
+            outcome: "success",
+            ..five.clone()
+        },
+        Expect {
+            mechanism: "CALL dbms.security.createUser",
+            username: Some("viewer"),
+            secret: "V1ewer-pw",
+            outcome: "failure",
+            ..five
+        },
+        Expect {
+            client: "10.70.5.6:41101",
+            server: "10.70.5.1:7687",
+            username: Some("reporter"),
+            secret: "R3port-Bolt",
+            outcome: "success",
+            ..expect("bolt", "HELLO basic", "cleartext")
+        },
+        Expect {
+            client: "10.70.5.7:41102",
+            server: "10.70.5.1:17474",
+            username: Some("legacy"),
+            secret: "Old-Bolt-1",
+            outcome: "success",
+            ..expect("bolt", "INIT basic", "cleartext")
+        },
+    ]
+}
+
 fn mssql_statements_expected() -> Vec<Expect> {
     let tls = Expect {
         client: "10.70.2.5:53200",
@@ -2489,6 +2655,12 @@ pub const FIXTURES: &[Fixture] = &[
         name: "oracle-logins.pcap",
         bytes: oracle_logins,
         expected: oracle_logins_expected,
+        exit: 1,
+    },
+    Fixture {
+        name: "bolt-logins.pcap",
+        bytes: bolt_logins,
+        expected: bolt_logins_expected,
         exit: 1,
     },
     Fixture {
