@@ -43,6 +43,10 @@
 //!   PASSWORD "..."`, and `SET ENCRYPTION PASSWORD = '...'` (the session's key for
 //!   `ENCRYPT()`).
 //!
+//! Statements run from a string are read too: PL/SQL's and Db2's `EXECUTE IMMEDIATE
+//! '...'`, PL/pgSQL's `EXECUTE '...'` inside a `DO` block, T-SQL's `EXEC('...')` and `EXEC
+//! sp_executesql N'...'`, MySQL's `PREPARE name FROM '...'`.
+//!
 //! The text is read by a small lexer (string literals with `''` and, for MySQL and
 //! PostgreSQL's `E'...'`, backslash escapes; `"..."` strings in MySQL, identifiers in
 //! PostgreSQL; `` `...` `` identifiers; `$tag$...$tag$` strings; T-SQL's `N'...'` strings
@@ -347,6 +351,53 @@ pub fn statement_count(text: &[u8], dialect: Dialect) -> usize {
 
 /// The passwords the statements of `text` set.
 pub fn passwords(text: &[u8], dialect: Dialect) -> Vec<StatementPassword> {
+    passwords_within(text, dialect, 0)
+}
+
+/// Nesting of dynamic SQL read (a DO block's EXECUTE of a string is two).
+const MAX_DYNAMIC: u8 = 3;
+
+/// The string literals a statement runs as SQL of its own: PL/SQL's and Db2's `EXECUTE
+/// IMMEDIATE '...'`, PL/pgSQL's `EXECUTE '...'` and PostgreSQL's `DO '...'` (the block's
+/// body), T-SQL's `EXEC('...')` and `EXEC sp_executesql N'...'`, MySQL's `PREPARE name
+/// FROM '...'`. Only there is a literal read as a statement: a string stored or selected
+/// is data.
+fn dynamic_sql(t: &[Token<'_>], dialect: Dialect) -> Vec<(usize, Vec<u8>)> {
+    let word = |i: usize, w: &str| t.get(i).is_some_and(|x| x.is(w));
+    let string = |i: usize| t.get(i).and_then(Token::string).map(<[u8]>::to_vec);
+    let mut out = Vec::new();
+    for i in 0..t.len() {
+        let found = match dialect {
+            Dialect::Oracle | Dialect::Db2 if word(i, "EXECUTE") && word(i + 1, "IMMEDIATE") => {
+                string(i + 2)
+            }
+            Dialect::Postgresql if word(i, "EXECUTE") => string(i + 1),
+            Dialect::Postgresql if word(i, "DO") => {
+                // DO [LANGUAGE name] 'body'.
+                if word(i + 1, "LANGUAGE") {
+                    string(i + 3)
+                } else {
+                    string(i + 1)
+                }
+            }
+            Dialect::Tsql if word(i, "EXEC") || word(i, "EXECUTE") => {
+                // EXEC('...') or EXEC sp_executesql N'...'.
+                let opens = t.get(i + 1) == Some(&Token::Punct(b'('));
+                if opens || word(i + 1, "sp_executesql") {
+                    string(i + 2)
+                } else {
+                    None
+                }
+            }
+            Dialect::Mysql if word(i, "PREPARE") && word(i + 2, "FROM") => string(i + 3),
+            _ => None,
+        };
+        out.extend(found.filter(|s| !s.is_empty()).map(|s| (i, s)));
+    }
+    out
+}
+
+fn passwords_within(text: &[u8], dialect: Dialect, depth: u8) -> Vec<StatementPassword> {
     if !may_set_password(text, dialect) {
         return Vec::new();
     }
@@ -371,10 +422,24 @@ pub fn passwords(text: &[u8], dialect: Dialect) -> Vec<StatementPassword> {
             Dialect::Oracle => oracle(n, tokens, &mut out),
             Dialect::Cypher => cypher(n, tokens, &mut out),
         }
+        let line = line_of(text, starts.first().copied().unwrap_or(0));
         if dialect != Dialect::Tsql {
-            let line = line_of(text, starts.first().copied().unwrap_or(0));
             for p in &mut out[before..] {
                 p.line = line;
+            }
+        }
+        if depth < MAX_DYNAMIC {
+            for (at, inner) in dynamic_sql(tokens, dialect) {
+                // T-SQL names the line of the EXEC; the others, their statement's.
+                let line = match dialect {
+                    Dialect::Tsql => line_of(text, starts.get(at).copied().unwrap_or(0)),
+                    _ => line,
+                };
+                for mut p in passwords_within(&inner, dialect, depth + 1) {
+                    p.statement = n;
+                    p.line = line;
+                    out.push(p);
+                }
             }
         }
     }
@@ -1870,6 +1935,64 @@ mod tests {
         assert_eq!(
             passwords(b"CALL dbms.security.createUser('v', 'V-pw', false)", Cypher).len(),
             1
+        );
+    }
+
+    #[test]
+    fn passwords_in_dynamic_sql() {
+        use Dialect::{Db2, Oracle};
+        let oracle = "BEGIN\n  EXECUTE IMMEDIATE 'ALTER USER app IDENTIFIED BY \"Dyn-Ora-1\"';\nEND;\n\
+                      INSERT INTO audit VALUES ('ALTER USER x IDENTIFIED BY not_run')";
+        assert_eq!(
+            rows(oracle, Oracle),
+            vec![row(
+                0,
+                Some("app"),
+                "ALTER USER ... IDENTIFIED BY",
+                Clear,
+                "Dyn-Ora-1"
+            )]
+        );
+        assert_eq!(passwords(oracle.as_bytes(), Oracle)[0].line, 1);
+        // PL/pgSQL inside a DO block: two levels, quotes doubled at each.
+        let pg = "DO $$ BEGIN EXECUTE 'ALTER ROLE ops PASSWORD ''Dyn-Pg-2'''; END $$;\n\
+                  SELECT 'ALTER ROLE x PASSWORD ''no'''";
+        assert_eq!(
+            rows(pg, Pg),
+            vec![row(
+                0,
+                Some("ops"),
+                "ALTER ROLE ... PASSWORD",
+                Clear,
+                "Dyn-Pg-2"
+            )]
+        );
+        let tsql = "SELECT 1\nEXEC('ALTER LOGIN [svc] WITH PASSWORD = ''Dyn-Sql-3''')\n\
+                    EXEC sp_executesql N'CREATE LOGIN app2 WITH PASSWORD = ''Dyn-Sql-4'''";
+        let got = passwords(tsql.as_bytes(), Tsql);
+        let summary: Vec<_> = got
+            .iter()
+            .map(|p| (String::from_utf8_lossy(&p.secret).into_owned(), p.line))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![("Dyn-Sql-3".to_string(), 2), ("Dyn-Sql-4".to_string(), 3)]
+        );
+        let my = "PREPARE s FROM 'CREATE USER dyn IDENTIFIED BY ''Dyn-My-5''';\nEXECUTE s";
+        assert_eq!(
+            rows(my, Mysql),
+            vec![row(
+                0,
+                Some("dyn"),
+                "CREATE USER ... IDENTIFIED",
+                Clear,
+                "Dyn-My-5"
+            )]
+        );
+        let db2 = "EXECUTE IMMEDIATE 'SET ENCRYPTION PASSWORD = ''Dyn-Db2-6'''";
+        assert_eq!(
+            rows(db2, Db2),
+            vec![row(0, None, "SET ENCRYPTION PASSWORD", Clear, "Dyn-Db2-6")]
         );
     }
 
