@@ -1962,12 +1962,14 @@ impl Http {
         self.server.phase = Phase::Start;
         if status == 101
             && r.websocket
-            && let Some(ws) = r
-                .subprotocol
-                .as_deref()
-                .and_then(websocket::for_subprotocol)
+            && let Some(ws) = match r.subprotocol.as_deref() {
+                Some(p) => websocket::for_subprotocol(p),
+                // No subprotocol: Bolt, if its first data is Bolt's.
+                None => Some(websocket::sniffing()),
+            }
         {
-            // MQTT, STOMP, SIP, AMQP, XMPP or IRC over WebSocket: their frames from here on.
+            // MQTT, STOMP, SIP, AMQP, XMPP, IRC or Bolt over WebSocket: their frames from
+            // here on.
             self.websocket = Some(Box::new(ws));
             return;
         }
@@ -2377,6 +2379,58 @@ mod tests {
         feed_all(
             &mut d,
             &[(C, &upgrade), (S, other.as_bytes()), (C, &framed)],
+            &mut out,
+        );
+        assert!(out.is_empty() && d.done());
+    }
+
+    /// Neo4j Browser: Bolt over WebSocket on 7687, no subprotocol named; the first data
+    /// is Bolt's handshake. Other data without a subprotocol ends the inspection.
+    #[test]
+    fn bolt_over_websocket_without_a_subprotocol() {
+        use crate::dissect::bolt::{self, build as b};
+        use crate::dissect::websocket::build::frame;
+        let upgrade = b"GET / HTTP/1.1\r\nHost: graph:7687\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: http://graph:7474\r\n\r\n".to_vec();
+        let switching = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n".to_vec();
+        let mask = Some([7, 7, 7, 7]);
+        let hello = b::message(
+            bolt::HELLO,
+            vec![b::map(&[("user_agent", b::s("neo4j-javascript/5.27.0"))])],
+            4096,
+        );
+        let logon = b::message(bolt::LOGON, vec![b::basic("neo4j", "Br0wser-Pw")], 4096);
+        let ok = b::message(bolt::SUCCESS, vec![b::map(&[])], 4096);
+        let script: Vec<(Direction, Vec<u8>)> = vec![
+            (C, upgrade.clone()),
+            (S, switching.clone()),
+            (C, frame(2, &b::handshake(), mask)),
+            (S, frame(2, &[0, 0, 8, 5], None)),
+            (C, frame(2, &[hello, logon].concat(), mask)),
+            (S, frame(2, &[ok.clone(), ok].concat(), None)),
+        ];
+        let mut d = Http::new(&config());
+        let mut out = Vec::new();
+        let refs: Vec<(Direction, &[u8])> =
+            script.iter().map(|(d, b)| (*d, b.as_slice())).collect();
+        feed_all(&mut d, &refs, &mut out);
+        d.close(&mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].protocol, "bolt");
+        assert_eq!(out[0].mechanism, "LOGON basic");
+        assert_eq!(out[0].secret.as_deref(), Some(&b"Br0wser-Pw"[..]));
+        assert_eq!(out[0].outcome, Outcome::Success);
+        assert!(
+            out[0]
+                .details
+                .contains(&("transport", "websocket".to_string()))
+        );
+        // Not Bolt: the inspection ends at its first data.
+        let mut d = Http::new(&config());
+        let mut out = Vec::new();
+        let text = frame(1, b"{\"type\":\"subscribe\"}", mask);
+        feed_all(
+            &mut d,
+            &[(C, &upgrade[..]), (S, &switching[..]), (C, &text[..])],
             &mut out,
         );
         assert!(out.is_empty() && d.done());

@@ -12,7 +12,10 @@
 //! as on 5222) and IRC (`text.ircv3.net`, `binary.ircv3.net`, InspIRCd 3's
 //! `text.inspircd.org` and `binary.inspircd.org`: web clients such as The Lounge, KiwiIRC
 //! and gamja against UnrealIRCd, InspIRCd, Ergo; one line a message, its
-//! CRLF left out, so each message is handed over as a line). Once the server answers `101 Switching
+//! CRLF left out, so each message is handed over as a line). Neo4j Browser and the
+//! JavaScript driver speak Bolt over WebSocket on 7687 without naming a subprotocol: a
+//! connection upgraded without one is read when its first data is Bolt's handshake. Once
+//! the server answers `101 Switching
 //! Protocols` with a subprotocol the HTTP dissector knows, each direction's frames are read
 //! (a FIN/opcode byte, a length of 7, 16 or 64 bits, the client's 4-byte mask), the data
 //! frames' payloads unmasked and given, in order, to that protocol's dissector as that
@@ -20,7 +23,7 @@
 //! `details.transport` `websocket`. Compressed messages (`permessage-deflate`, RSV1) are
 //! not read: the inspection ends there.
 
-use super::{Chunk, Dissector, amqp, irc, mqtt, sip, stomp, xmpp};
+use super::{Chunk, Dissector, amqp, bolt, irc, mqtt, sip, stomp, xmpp};
 use crate::finding::Credential;
 use crate::flow::Direction;
 
@@ -54,6 +57,17 @@ fn is_irc(p: &[u8]) -> bool {
         p,
         b"text.ircv3.net" | b"binary.ircv3.net" | b"text.inspircd.org" | b"binary.inspircd.org"
     )
+}
+
+/// The WebSocket reader of a connection upgraded without a subprotocol: its first data
+/// says which protocol it carries, if one read there (Bolt).
+pub fn sniffing() -> WebSocket {
+    WebSocket {
+        inner: None,
+        sides: Default::default(),
+        done: false,
+        lines: false,
+    }
 }
 
 /// The WebSocket reader of a connection upgraded to `subprotocol`, when its protocol is
@@ -94,7 +108,8 @@ fn header_len(b: &[u8]) -> usize {
 
 /// The WebSocket frames of an upgraded connection, their data for `inner`.
 pub struct WebSocket {
-    inner: Box<dyn Dissector>,
+    /// The protocol inside; `None` until the first data says which (no subprotocol).
+    inner: Option<Box<dyn Dissector>>,
     sides: [Side; 2],
     done: bool,
     /// Each message is a line whose end is not sent (IRC): one is handed over after it.
@@ -122,12 +137,14 @@ impl WebSocket {
             frame: chunk.frame,
             ts: chunk.ts,
         };
-        self.inner.data(dir, end, out);
+        if let Some(inner) = self.inner.as_mut() {
+            inner.data(dir, end, out);
+        }
     }
 
     pub fn new(inner: Box<dyn Dissector>) -> WebSocket {
         WebSocket {
-            inner,
+            inner: Some(inner),
             sides: Default::default(),
             done: false,
             lines: false,
@@ -211,11 +228,24 @@ impl Dissector for WebSocket {
             };
             side.last = data.last().copied().or(side.last);
             let ends = side.fin && side.remaining == 0;
-            self.inner.data(dir, inner, out);
+            if self.inner.is_none() {
+                // No subprotocol named: Bolt is known by its magic (Neo4j Browser and the
+                // JavaScript driver's WebSocket on 7687).
+                if dir == Direction::ToServer && bolt::probe(data, b"") == super::Probe::Yes {
+                    self.inner = Some((bolt::SPEC.new)(&super::DissectorConfig::default()));
+                } else {
+                    self.done = true;
+                    break;
+                }
+            }
+            let Some(reader) = self.inner.as_mut() else {
+                break;
+            };
+            reader.data(dir, inner, out);
+            self.done |= reader.done();
             if ends {
                 self.message_end(dir, chunk, out);
             }
-            self.done |= self.inner.done();
         }
         mark(&mut out[from..]);
     }
@@ -223,14 +253,18 @@ impl Dissector for WebSocket {
     fn gap(&mut self, dir: Direction, len: u64, out: &mut Vec<Credential>) {
         let from = out.len();
         // Frames cannot be found again after lost bytes.
-        self.inner.gap(dir, len, out);
+        if let Some(inner) = self.inner.as_mut() {
+            inner.gap(dir, len, out);
+        }
         self.done = true;
         mark(&mut out[from..]);
     }
 
     fn close(&mut self, out: &mut Vec<Credential>) {
         let from = out.len();
-        self.inner.close(out);
+        if let Some(inner) = self.inner.as_mut() {
+            inner.close(out);
+        }
         mark(&mut out[from..]);
     }
 
@@ -239,7 +273,7 @@ impl Dissector for WebSocket {
     }
 
     fn buffered(&self) -> usize {
-        self.inner.buffered() + 28
+        self.inner.as_ref().map_or(0, |i| i.buffered()) + 28
     }
 }
 
