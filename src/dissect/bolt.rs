@@ -507,7 +507,8 @@ impl Dissector for Bolt {
                 match self.handshake_len(dir, &held) {
                     Some(n) if held.len() >= n => {
                         self.sides[d].handshake_done = true;
-                        rest = &rest[n - before..];
+                        // (Never below: with those bytes alone the handshake was whole.)
+                        rest = rest.get(n.saturating_sub(before)..).unwrap_or_default();
                         if dir == Direction::ToClient && held.starts_with(&MANIFEST) {
                             // The client picks from the manifest: its own second handshake.
                             self.manifest = true;
