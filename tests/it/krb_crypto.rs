@@ -10,7 +10,7 @@
 #![allow(dead_code)]
 
 use aes::cipher::{Block, BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
-use aes::{Aes128, Aes256};
+use aes::{Aes128, Aes192, Aes256};
 use hmac::{Hmac, Mac};
 use md4::{Digest, Md4};
 use rc4::{Rc4, StreamCipher};
@@ -132,25 +132,26 @@ pub fn nfold(input: &[u8], out_len: usize) -> Vec<u8> {
     out
 }
 
-fn aes_block(key: &[u8], block: &mut [u8; 16], encrypt: bool) {
+/// One AES block, encrypted or decrypted, under a 16-, 24- or 32-byte key (also the
+/// O5LOGON tests' cipher).
+pub fn aes_block(key: &[u8], block: &mut [u8; 16], encrypt: bool) {
+    fn run<C: BlockCipherEncrypt + BlockCipherDecrypt + KeyInit>(
+        key: &[u8],
+        b: &mut Block<C>,
+        encrypt: bool,
+    ) {
+        let c = C::new_from_slice(key).expect("AES key");
+        if encrypt {
+            c.encrypt_block(b)
+        } else {
+            c.decrypt_block(b)
+        }
+    }
     let mut b = Block::<Aes128>::from(*block);
     match key.len() {
-        16 => {
-            let c = Aes128::new_from_slice(key).expect("AES-128 key");
-            if encrypt {
-                c.encrypt_block(&mut b)
-            } else {
-                c.decrypt_block(&mut b)
-            }
-        }
-        32 => {
-            let c = Aes256::new_from_slice(key).expect("AES-256 key");
-            if encrypt {
-                c.encrypt_block(&mut b)
-            } else {
-                c.decrypt_block(&mut b)
-            }
-        }
+        16 => run::<Aes128>(key, &mut b, encrypt),
+        24 => run::<Aes192>(key, &mut b, encrypt),
+        32 => run::<Aes256>(key, &mut b, encrypt),
         n => panic!("no AES key of {n} bytes"),
     }
     block.copy_from_slice(&b);

@@ -3,10 +3,9 @@
 //! with a known password, the tests decrypt from what plainsight reports the password the
 //! client sent — proof that a finding holds everything an offline guess needs.
 
-use aes::cipher::{Block, BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
-use aes::{Aes192, Aes256};
 use sha1::Digest;
 
+use crate::proto_win::krb_crypto::aes_block;
 use crate::support::unhex;
 
 /// The verifier types (AUTH_VFR_DATA's flags).
@@ -20,30 +19,6 @@ pub struct Challenge<'a> {
     pub csk_salt: &'a str,
     pub vgen_count: u32,
     pub sder_count: u32,
-}
-
-fn aes_block(key: &[u8], block: &mut [u8; 16], encrypt: bool) {
-    let mut b = Block::<Aes256>::from(*block);
-    match key.len() {
-        24 => {
-            let c = Aes192::new_from_slice(key).expect("AES-192 key");
-            if encrypt {
-                c.encrypt_block(&mut b)
-            } else {
-                c.decrypt_block(&mut b)
-            }
-        }
-        32 => {
-            let c = Aes256::new_from_slice(key).expect("AES-256 key");
-            if encrypt {
-                c.encrypt_block(&mut b)
-            } else {
-                c.decrypt_block(&mut b)
-            }
-        }
-        n => panic!("no AES key of {n} bytes"),
-    }
-    block.copy_from_slice(&b);
 }
 
 /// AES-CBC with a zero IV, no padding (whole blocks).

@@ -32,8 +32,8 @@ use serde_json::Value;
 use sha1::Sha1;
 
 use crate::support::{
-    Expect, assert_findings, caching_sha2, find_program, hmac_md5, is_root, leak, repo, scan,
-    scram_proves, unhex, without_client_port,
+    Expect, assert_findings, caching_sha2, find_program, hmac_md5, is_root, leak, offline_crack,
+    repo, scan, scram_proves, unhex, without_client_port,
 };
 
 // The same values as in tests/e2e/real-db.sh.
@@ -558,26 +558,12 @@ fn real_databases_every_credential_reported_once() {
     let want = expected(redis, pg, my, mc, port("mysql8"));
     assert_eq!(sorted.len(), want.len(), "findings: {sorted:#?}");
     // The SCRAM exchanges, as plainsight writes them, through the shipped cracker.
-    let scram_jsonl: String = findings
-        .iter()
-        .filter(|f| f["mechanism"] == "SASL SCRAM-SHA-256")
-        .map(|f| format!("{f}\n"))
-        .collect();
-    let words = dir.join("words");
-    std::fs::write(
-        &words,
-        format!("pencil\n{PG_WRONG}\n{PG_MD5_PASS}\n{PG_SCRAM_PASS}\n"),
-    )
-    .unwrap();
-    let scram_file = dir.join("scram.jsonl");
-    std::fs::write(&scram_file, &scram_jsonl).unwrap();
-    let cracked = Command::new(find_program("python3").expect("python3"))
-        .arg(repo().join("scripts/offline-crack.py"))
-        .arg(&scram_file)
-        .arg(&words)
-        .output()
-        .expect("run scripts/offline-crack.py");
-    let cracked = String::from_utf8_lossy(&cracked.stdout).into_owned();
+    let cracked = offline_crack(
+        findings
+            .iter()
+            .filter(|f| f["mechanism"] == "SASL SCRAM-SHA-256"),
+        &["pencil", PG_WRONG, PG_MD5_PASS, PG_SCRAM_PASS],
+    );
     let mut passwords: Vec<&str> = cracked
         .lines()
         .filter_map(|l| l.rsplit(' ').next())

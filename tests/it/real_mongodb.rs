@@ -13,7 +13,9 @@
 use md5::{Digest, Md5};
 use serde_json::Value;
 
-use crate::support::{find_program, hex, real_e2e, repo, rows, scan_threads, scram_proves};
+use crate::support::{
+    find_program, hex, offline_crack, real_e2e, rows, scan_threads, scram_proves,
+};
 
 // The same values as in tests/e2e/real-mongodb.sh.
 const APP_USER: &str = "orders_app";
@@ -176,23 +178,7 @@ fn real_pymongo_logins() {
     }
     // The shipped cracker on the SCRAM findings, as a scan writes them.
     let findings = &scan_threads(&run.pcap, &[])[0].1;
-    let dir = std::env::temp_dir().join(format!("plainsight-mongo-crack-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let jsonl: String = findings.iter().map(|f| format!("{f}\n")).collect();
-    std::fs::write(dir.join("findings.jsonl"), jsonl).unwrap();
-    std::fs::write(
-        dir.join("words"),
-        format!("{LDAP_PASS}\n{WRONG}\n{APP_PASS}\n"),
-    )
-    .unwrap();
-    let out = std::process::Command::new("/usr/bin/python3")
-        .arg(repo().join("scripts/offline-crack.py"))
-        .arg(dir.join("findings.jsonl"))
-        .arg(dir.join("words"))
-        .output()
-        .expect("scripts/offline-crack.py");
-    let said = String::from_utf8_lossy(&out.stdout).into_owned();
-    let _ = std::fs::remove_dir_all(&dir);
+    let said = offline_crack(findings, &[LDAP_PASS, WRONG, APP_PASS]);
     let cracked: Vec<&str> = said.lines().filter_map(|l| l.rsplit(' ').next()).collect();
     assert_eq!(
         cracked,

@@ -12,7 +12,7 @@
 //! python3-oracledb (`./scripts/setup-debian.sh --test`); otherwise says why and passes.
 
 use crate::o5logon::{Challenge, VERIFIER_11G, VERIFIER_12C, decrypt_password};
-use crate::support::{find_program, real_e2e, repo, rows, scan_threads, tshark_fields};
+use crate::support::{find_program, offline_crack, real_e2e, rows, scan_threads, tshark_fields};
 
 // The same values as in tests/e2e/oracle-client.py.
 const SCOTT_PW: &str = "Tiger-0racle-1";
@@ -146,20 +146,15 @@ fn real_oracle_logins_and_statements() {
     // The shipped cracker on the O5LOGON findings, as a scan writes them: each login's
     // typed password (the new one decrypts with the old, not tested alone).
     let findings = &scan_threads(&run.pcap, &[])[0].1;
-    let dir = std::env::temp_dir().join(format!("plainsight-oracle-crack-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let jsonl: String = findings.iter().map(|f| format!("{f}\n")).collect();
-    std::fs::write(dir.join("findings.jsonl"), jsonl).unwrap();
-    let words = format!("{ALICE_PW}\n{LEGACY_PW}\nnope\n{WRONG_PW}\n{SCOTT_PW}\n{SCOTT_NEW_PW}\n");
-    std::fs::write(dir.join("words"), words).unwrap();
-    let out = std::process::Command::new("/usr/bin/python3")
-        .arg(repo().join("scripts/offline-crack.py"))
-        .arg(dir.join("findings.jsonl"))
-        .arg(dir.join("words"))
-        .output()
-        .expect("scripts/offline-crack.py");
-    let said = String::from_utf8_lossy(&out.stdout).into_owned();
-    let _ = std::fs::remove_dir_all(&dir);
+    let words = [
+        ALICE_PW,
+        LEGACY_PW,
+        "nope",
+        WRONG_PW,
+        SCOTT_PW,
+        SCOTT_NEW_PW,
+    ];
+    let said = offline_crack(findings, &words);
     let cracked: Vec<&str> = said.lines().filter_map(|l| l.rsplit(' ').next()).collect();
     assert_eq!(
         cracked,

@@ -559,3 +559,31 @@ pub fn caching_sha2(password: &str, nonce: &[u8]) -> Vec<u8> {
     let mask = Sha256::digest([&Sha256::digest(stage1)[..], nonce].concat());
     stage1.iter().zip(mask.iter()).map(|(a, b)| a ^ b).collect()
 }
+
+/// What `scripts/offline-crack.py` prints for `findings` (as a scan writes them, one JSON
+/// line each) and the word list `words`: its standard output.
+pub fn offline_crack<'a>(findings: impl IntoIterator<Item = &'a Value>, words: &[&str]) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static RUN: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "plainsight-crack-{}-{}",
+        std::process::id(),
+        RUN.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).expect("temporary directory");
+    let jsonl: String = findings.into_iter().map(|f| format!("{f}\n")).collect();
+    std::fs::write(dir.join("findings.jsonl"), jsonl).expect("findings");
+    std::fs::write(
+        dir.join("words"),
+        words.iter().map(|w| format!("{w}\n")).collect::<String>(),
+    )
+    .expect("words");
+    let out = Command::new("/usr/bin/python3")
+        .arg(repo().join("scripts/offline-crack.py"))
+        .arg(dir.join("findings.jsonl"))
+        .arg(dir.join("words"))
+        .output()
+        .expect("run scripts/offline-crack.py");
+    let _ = std::fs::remove_dir_all(&dir);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
