@@ -589,7 +589,11 @@ impl Session {
             if let Some(p) = &self.program {
                 c.details.push(("program", p.clone()));
             }
-            c.john = john_line(&challenge, client_key, encrypted);
+            c.john = if legacy {
+                o3logon_line(user.as_deref(), &challenge.sesskey, encrypted)
+            } else {
+                john_line(&challenge, client_key, encrypted)
+            };
             c.add_frames(frames.iter().copied());
             c
         };
@@ -705,6 +709,25 @@ impl Session {
         self.waiting = Waiting::Nothing;
         self.answer.clear();
     }
+}
+
+/// John the Ripper's `o3logon` line for an 8i–10g login: `$o3logon$<user>$<AUTH_SESSKEY,
+/// 16 bytes>$<AUTH_PASSWORD>` (a user name of at most 30 characters, without `$`; the
+/// password's hex in whole 8-byte blocks).
+fn o3logon_line(user: Option<&[u8]>, sesskey: &[u8], password: &[u8]) -> Option<John> {
+    let user = std::str::from_utf8(user?).ok()?;
+    let fits = !user.is_empty() && user.chars().count() <= 30 && !user.contains('$');
+    if !fits || sesskey.len() != 32 || !hex_string(sesskey) || !hex_string(password) {
+        return None;
+    }
+    if !password.len().is_multiple_of(16) {
+        return None;
+    }
+    let upper = |b: &[u8]| String::from_utf8_lossy(b).to_ascii_uppercase();
+    Some(John {
+        format: "o3logon",
+        hash: format!("$o3logon${user}${}${}", upper(sesskey), upper(password)),
+    })
 }
 
 /// John the Ripper's `o5logon` line, for the exchange it models: an 11g verifier (a
@@ -1388,6 +1411,15 @@ mod tests {
         let (out, _) = play(&mut Tns::default(), &script);
         assert_eq!(out[0].mechanism, "O3LOGON");
         assert_eq!(out[0].outcome, Outcome::Failure);
+        let john = out[0].john.as_ref().expect("John's o3logon line");
+        assert_eq!(john.format, "o3logon");
+        assert_eq!(
+            john.hash,
+            format!(
+                "$o3logon$scott$0123456789ABCDEF0123456789ABCDEF${}",
+                "B".repeat(32)
+            )
+        );
     }
 
     #[test]
