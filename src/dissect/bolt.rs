@@ -889,6 +889,7 @@ mod tests {
     fn every_split_gives_the_same_findings() {
         let script = bolt5();
         let (whole, _) = play(&mut Bolt::default(), &script);
+        assert_eq!(whole.len(), 4, "{whole:?}");
         for cut in 1..24 {
             let split: Vec<(Direction, Vec<u8>)> = script
                 .iter()

@@ -504,6 +504,14 @@ mod tests {
                 "{out:?}"
             );
             assert_eq!(out[0].outcome, Outcome::Success);
+            // Without the line ends handed over, the messages run together: the
+            // findings are not these.
+            let mut joined = WebSocket::new(inner_for(subprotocol).unwrap());
+            let (without, _) = crate::dissect::script::play(&mut joined, &script);
+            assert_ne!(
+                crate::dissect::script::summary(&without),
+                crate::dissect::script::summary(&out)
+            );
         }
         // Without the subprotocol's line ends, a lone message would never end.
         assert!(!WebSocket::new(inner_for(b"text.ircv3.net").unwrap()).lines);

@@ -8,7 +8,7 @@
 //! package (`./scripts/setup-debian.sh --test` installs it with pip); otherwise says why
 //! and passes.
 
-use crate::support::{real_e2e, rows, scan_threads};
+use crate::support::{python_has, real_e2e, rows, scan_threads};
 
 // The same values as in tests/e2e/bolt-client.py.
 const NEO4J_PW: &str = "N30-Graph-Pw1";
@@ -20,14 +20,7 @@ const READER_NEW_PW: &str = "Read3r-New-4";
 
 #[test]
 fn real_neo4j_driver_logins_and_cypher() {
-    let has_driver = std::process::Command::new("/usr/bin/python3")
-        .args(["-c", "import neo4j"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_driver {
-        eprintln!(
-            "skipped: the neo4j Python driver is not installed (./scripts/setup-debian.sh --test)"
-        );
+    if !python_has("neo4j", "the neo4j Python driver") {
         return;
     }
     let Some(run) = real_e2e("real-bolt", &["tcpdump", "ip"]) else {

@@ -6,7 +6,7 @@
 //! marked as carried over WebSocket. Needs root, tcpdump, inspircd and python3-websocket
 //! (`./scripts/setup-debian.sh --test`); otherwise the test says why and passes.
 
-use crate::support::{real_e2e, rows, scan_threads};
+use crate::support::{python_has, real_e2e, rows, scan_threads};
 
 // The same values as in tests/e2e/real-irc-ws.sh.
 const PASS: &str = "Ws-Irc-Pass-3";
@@ -14,8 +14,7 @@ const WRONG: &str = "ws-irc-Wr0ng";
 
 #[test]
 fn real_irc_over_websocket() {
-    if !std::path::Path::new("/usr/lib/python3/dist-packages/websocket").exists() {
-        eprintln!("skipped: python3-websocket is not installed (./scripts/setup-debian.sh --test)");
+    if !python_has("websocket", "python3-websocket") {
         return;
     }
     let Some(run) = real_e2e("real-irc-ws", &["tcpdump", "inspircd", "runuser"]) else {

@@ -12,7 +12,9 @@
 //! python3-oracledb (`./scripts/setup-debian.sh --test`); otherwise says why and passes.
 
 use crate::o5logon::{Challenge, VERIFIER_11G, VERIFIER_12C, decrypt_password};
-use crate::support::{find_program, offline_crack, real_e2e, rows, scan_threads, tshark_fields};
+use crate::support::{
+    find_program, offline_crack, python_has, real_e2e, rows, scan_threads, tshark_fields,
+};
 
 // The same values as in tests/e2e/oracle-client.py.
 const SCOTT_PW: &str = "Tiger-0racle-1";
@@ -24,8 +26,7 @@ const SCOTT_NEW_PW: &str = "Sc0tt-Changed-2";
 
 #[test]
 fn real_oracle_logins_and_statements() {
-    if !std::path::Path::new("/usr/lib/python3/dist-packages/oracledb").exists() {
-        eprintln!("skipped: python3-oracledb is not installed (./scripts/setup-debian.sh --test)");
+    if !python_has("oracledb", "python3-oracledb") {
         return;
     }
     let Some(run) = real_e2e("real-oracle", &["tcpdump", "ip"]) else {

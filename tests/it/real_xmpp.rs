@@ -6,7 +6,7 @@
 //! root, tcpdump, prosody, sendxmpp and python3-websocket (`./scripts/setup-debian.sh
 //! --test`); otherwise the test says why and passes.
 
-use crate::support::{real_e2e, rows, scan};
+use crate::support::{python_has, real_e2e, rows, scan};
 
 // The same values as in tests/e2e/real-xmpp.sh.
 const USER: &str = "juliet";
@@ -23,8 +23,7 @@ fn real_xmpp_sasl_plain_logins() {
     ) else {
         return;
     };
-    if !std::path::Path::new("/usr/lib/python3/dist-packages/websocket").exists() {
-        eprintln!("skipped: python3-websocket is not installed (./scripts/setup-debian.sh --test)");
+    if !python_has("websocket", "python3-websocket") {
         return;
     }
     let (dir, pcap, stdout, port) = (&run.dir, &run.pcap, &run.stdout, run.port);

@@ -587,3 +587,16 @@ pub fn offline_crack<'a>(findings: impl IntoIterator<Item = &'a Value>, words: &
     let _ = std::fs::remove_dir_all(&dir);
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Whether Debian's /usr/bin/python3 imports `module` (a real client a test drives); if
+/// not, says the test is skipped for want of `package`.
+pub fn python_has(module: &str, package: &str) -> bool {
+    let found = Command::new("/usr/bin/python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        eprintln!("skipped: {package} is not installed (./scripts/setup-debian.sh --test)");
+    }
+    found
+}
